@@ -1,0 +1,135 @@
+// Package config reads, checks and describes Herald's YAML configuration.
+//
+// A Config is a plain value: Load returns one, the server passes it down, and a
+// reload swaps it whole. Nothing here is global.
+package config
+
+import "time"
+
+// Config is the whole configuration file.
+type Config struct {
+	Page      Page      `yaml:"page"`
+	Incidents Incidents `yaml:"incidents"`
+	Groups    []Group   `yaml:"groups"`
+	Notify    Notify    `yaml:"notify"`
+	Channels  []Channel `yaml:"channels"`
+	// Maintenance holds settings for maintenance windows.
+	Maintenance MaintenanceSettings `yaml:"maintenance"`
+}
+
+// Page describes the public status page.
+type Page struct {
+	Title string `yaml:"title"`
+	// URL is the page's public address, used in links, feeds and e-mail.
+	URL string `yaml:"url"`
+	// Zone is an IANA time zone name; times are shown in it ("Pacific time").
+	Zone string `yaml:"zone"`
+	// Description is an optional line under the title.
+	Description string `yaml:"description"`
+}
+
+// Incidents holds the policy for incidents Herald opens by itself.
+type Incidents struct {
+	// Auto is what a measured outage opens: "publish", "draft" or "off".
+	Auto string `yaml:"auto"`
+}
+
+// Auto policies.
+const (
+	AutoPublish = "publish"
+	AutoDraft   = "draft"
+	AutoOff     = "off"
+)
+
+// Group is a set of components, usually one server.
+type Group struct {
+	ID          string      `yaml:"id"`
+	Name        string      `yaml:"name"`
+	Description string      `yaml:"description"`
+	Components  []Component `yaml:"components"`
+}
+
+// Component is something with a status. Its full id is GROUP/ID.
+type Component struct {
+	ID          string    `yaml:"id"`
+	Name        string    `yaml:"name"`
+	Description string    `yaml:"description"`
+	Monitors    []Monitor `yaml:"monitors"`
+}
+
+// Monitor is a probe attached to one component.
+type Monitor struct {
+	// Type is one of http, https, tcp, smtp, imap, pop3, dns, icmp, tls, heartbeat.
+	Type string `yaml:"type"`
+	// Name optionally tells monitors of one component apart; defaults to the type.
+	Name string `yaml:"name"`
+	// URL is the target of http and https monitors.
+	URL string `yaml:"url"`
+	// Address is HOST:PORT for tcp, smtp, imap, pop3, tls; HOST for icmp;
+	// the DNS server's HOST:PORT for dns.
+	Address string `yaml:"address"`
+
+	Interval  Duration `yaml:"interval"`   // default 30s
+	Timeout   Duration `yaml:"timeout"`    // default 10s, must be less than interval
+	DownAfter int      `yaml:"down_after"` // consecutive failures before down; default 2
+	UpAfter   int      `yaml:"up_after"`   // consecutive successes before up; default 1
+
+	// http
+	ExpectStatus []int    `yaml:"expect_status"` // default 200-399
+	BodyContains string   `yaml:"body_contains"`
+	BodyMatches  string   `yaml:"body_matches"` // a Go regular expression
+	DegradedOver Duration `yaml:"degraded_over"`
+	// tls, https: warn when the certificate expires within this many days.
+	CertExpiryDays int `yaml:"cert_expiry_days"` // default 14
+
+	// dns
+	Query  string   `yaml:"query"`  // the name to resolve
+	Record string   `yaml:"record"` // A, AAAA, CNAME, MX, TXT; default A
+	Expect []string `yaml:"expect"` // answers that must be present
+
+	// heartbeat: silence longer than Period is a failure.
+	Period Duration `yaml:"period"`
+	// Token names the heartbeat URL /api/v1/heartbeat/{token}; give it via TokenEnv in production.
+	TokenEnv string `yaml:"token_env"`
+}
+
+// Notify configures how customers are told.
+type Notify struct {
+	Email *Email `yaml:"email"`
+}
+
+// Email is the SMTP relay Herald sends through.
+type Email struct {
+	SMTP        string `yaml:"smtp"` // HOST:PORT
+	From        string `yaml:"from"`
+	TLS         string `yaml:"tls"` // none, starttls, tls; default starttls
+	Username    string `yaml:"username"`
+	PasswordEnv string `yaml:"password_env"`
+	// RatePerSecond caps sending; 0 means the default (10/s).
+	RatePerSecond float64 `yaml:"rate_per_second"`
+}
+
+// Channel is an operator alert channel for monitor events, apart from customer notices.
+type Channel struct {
+	Name string `yaml:"name"`
+	// Type is email, webhook, slack or discord.
+	Type string   `yaml:"type"`
+	To   []string `yaml:"to"`  // email
+	URL  string   `yaml:"url"` // webhook, slack, discord
+	// SecretEnv names the environment variable holding a webhook's signing secret.
+	SecretEnv string `yaml:"secret_env"`
+}
+
+// MaintenanceSettings configures maintenance windows.
+type MaintenanceSettings struct {
+	// Reminders are how long before a window customers are reminded; default 24h and 1h.
+	Reminders []Duration `yaml:"reminders"`
+	// ExcludeFromUptime, when true, leaves downtime inside maintenance out of uptime figures.
+	ExcludeFromUptime bool `yaml:"exclude_from_uptime"`
+}
+
+// Duration is a time.Duration written in YAML as "30s", "5m", "1h30m".
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }

@@ -1,0 +1,149 @@
+package status
+
+import (
+	"fmt"
+	"time"
+)
+
+// MaintenanceStatus is where a maintenance window stands.
+type MaintenanceStatus string
+
+// Maintenance statuses. Scheduled moves to InProgress at the window's start and
+// to Completed at its end, by the server's clock; an operator may complete a
+// running window early or cancel one that has not completed.
+const (
+	Scheduled  MaintenanceStatus = "scheduled"
+	InProgress MaintenanceStatus = "in_progress"
+	Completed  MaintenanceStatus = "completed"
+	Cancelled  MaintenanceStatus = "cancelled"
+)
+
+// MaintenanceStatuses lists every maintenance status.
+var MaintenanceStatuses = []MaintenanceStatus{Scheduled, InProgress, Completed, Cancelled}
+
+// Valid reports whether s is a known maintenance status.
+func (s MaintenanceStatus) Valid() bool {
+	for _, v := range MaintenanceStatuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Final reports whether nothing more can happen to a window in this status.
+func (s MaintenanceStatus) Final() bool { return s == Completed || s == Cancelled }
+
+// Label is the status as a page shows it.
+func (s MaintenanceStatus) Label() string {
+	switch s {
+	case Scheduled:
+		return "Scheduled"
+	case InProgress:
+		return "In progress"
+	case Completed:
+		return "Completed"
+	case Cancelled:
+		return "Cancelled"
+	}
+	return string(s)
+}
+
+// CheckMaintenanceTransition says whether a window may move from one status to another.
+func CheckMaintenanceTransition(from, to MaintenanceStatus) error {
+	ok := false
+	switch from {
+	case Scheduled:
+		ok = to == InProgress || to == Completed || to == Cancelled
+	case InProgress:
+		ok = to == Completed || to == Cancelled
+	}
+	if !ok {
+		if from.Final() {
+			return fmt.Errorf("the maintenance is already %s", from)
+		}
+		return fmt.Errorf("a maintenance cannot go from %s to %s", from, to)
+	}
+	return nil
+}
+
+// Maintenance is a planned window of work on some components.
+type Maintenance struct {
+	ID    int64
+	Title string
+	Body  string // Markdown, the announcement
+	// Status is stored; DueStatus says what the clock makes of it.
+	Status MaintenanceStatus
+
+	ScheduledFor   time.Time // planned start
+	ScheduledUntil time.Time // planned end
+	StartedAt      time.Time // zero until it starts
+	CompletedAt    time.Time // zero until it completes or is cancelled
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	// Sequence counts the edits that change what a calendar shows (RFC 5545 SEQUENCE).
+	Sequence int
+
+	Components []string // component ids
+	Updates    []MaintenanceUpdate
+}
+
+// MaintenanceUpdate is one timestamped entry in a window's timeline.
+type MaintenanceUpdate struct {
+	ID            int64
+	MaintenanceID int64
+	Status        MaintenanceStatus
+	Body          string // Markdown
+	CreatedAt     time.Time
+	DisplayAt     time.Time
+}
+
+// Active reports whether the window is running.
+func (m *Maintenance) Active() bool { return m.Status == InProgress }
+
+// Step is one automatic transition the clock owes a window.
+type Step struct {
+	To MaintenanceStatus
+	At time.Time // the scheduled time the transition belongs to
+}
+
+// DueSteps returns the transitions that the clock owes a window at now, in
+// order. A window whose whole span passed while the server was down gets both
+// steps, each stamped with its scheduled time, so the record stays honest.
+func (m *Maintenance) DueSteps(now time.Time) []Step {
+	var steps []Step
+	st := m.Status
+	if st == Scheduled && !now.Before(m.ScheduledFor) {
+		steps = append(steps, Step{To: InProgress, At: m.ScheduledFor})
+		st = InProgress
+	}
+	if st == InProgress && !now.Before(m.ScheduledUntil) {
+		steps = append(steps, Step{To: Completed, At: m.ScheduledUntil})
+	}
+	return steps
+}
+
+// NextTransition is when the clock next owes this window a step, or zero.
+func (m *Maintenance) NextTransition() time.Time {
+	switch m.Status {
+	case Scheduled:
+		return m.ScheduledFor
+	case InProgress:
+		return m.ScheduledUntil
+	}
+	return time.Time{}
+}
+
+// CheckWindow validates a window's times.
+func CheckWindow(start, end time.Time) error {
+	if start.IsZero() {
+		return fmt.Errorf("a start time is required")
+	}
+	if !end.After(start) {
+		return fmt.Errorf("the end (%s) must be after the start (%s)", end.UTC().Format(time.RFC3339), start.UTC().Format(time.RFC3339))
+	}
+	if end.Sub(start) > 31*24*time.Hour {
+		return fmt.Errorf("a maintenance window may last at most 31 days, not %s", end.Sub(start))
+	}
+	return nil
+}
