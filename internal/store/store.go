@@ -1,0 +1,284 @@
+// Package store keeps Herald's records in SQLite or PostgreSQL.
+//
+// One code path serves both: queries are written with '?' placeholders and
+// rebound for PostgreSQL, times are Unix milliseconds in both, and each
+// aggregate (catalog, incidents, maintenance, tokens, changes) has its file.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrSchemaTooNew is returned when the database was migrated by a newer Herald.
+var ErrSchemaTooNew = errors.New("database schema is newer than this Herald")
+
+// Dialect names a database flavour.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// Store is an open database. Its embedded Queries run outside any
+// transaction; Tx runs a function inside one.
+type Store struct {
+	*Queries
+	db      *sql.DB
+	dialect Dialect
+}
+
+// DSN tells where the database is: a postgres:// URL, or else a data folder for SQLite.
+type DSN struct {
+	// URL, when set, is a postgres:// or postgresql:// URL.
+	URL string
+	// DataDir holds herald.db when URL is empty.
+	DataDir string
+}
+
+// sqlitePragmas are set on every connection through the DSN. busy_timeout
+// comes before WAL so that switching the journal waits on a busy file too;
+// _txlock=immediate makes a transaction take the write lock at BEGIN, so
+// read-then-write transactions never fail with SQLITE_BUSY half-way.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// Open connects to the database. It does not migrate: call Migrate or CheckSchema.
+func Open(ctx context.Context, dsn DSN) (*Store, error) {
+	var (
+		db      *sql.DB
+		dialect Dialect
+		err     error
+	)
+	switch {
+	case strings.HasPrefix(dsn.URL, "postgres://") || strings.HasPrefix(dsn.URL, "postgresql://"):
+		dialect = Postgres
+		db, err = sql.Open("pgx", dsn.URL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(8)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	case dsn.URL != "":
+		return nil, fmt.Errorf("unsupported database URL (want postgres://...; leave --db empty for SQLite under --data)")
+	default:
+		if dsn.DataDir == "" {
+			return nil, fmt.Errorf("no data folder given for SQLite")
+		}
+		if err := os.MkdirAll(dsn.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+		dialect = SQLite
+		path := filepath.Join(dsn.DataDir, "herald.db")
+		db, err = sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+sqlitePragmas)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// SQLite has one writer; a few connections let readers run beside it in WAL mode.
+		db.SetMaxOpenConns(4)
+		db.SetMaxIdleConns(4)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+	}
+	s := &Store{db: db, dialect: dialect}
+	s.Queries = &Queries{q: db, dialect: dialect}
+	return s, nil
+}
+
+// Dialect reports which database this is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB exposes the pool for components that bring their own SQL (the job queue).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func (s *Store) provider() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return nil, err
+	}
+	d := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		d = goose.DialectPostgres
+	}
+	return goose.NewProvider(d, s.db, sub)
+}
+
+// SchemaVersion returns the database's schema version and the newest one this build knows.
+func (s *Store) SchemaVersion(ctx context.Context) (current, known int64, err error) {
+	p, err := s.provider()
+	if err != nil {
+		return 0, 0, fmt.Errorf("migrations: %w", err)
+	}
+	for _, src := range p.ListSources() {
+		known = max(known, src.Version)
+	}
+	current, err = p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, known, fmt.Errorf("read schema version: %w", err)
+	}
+	return current, known, nil
+}
+
+// CheckSchema refuses a database migrated by a newer Herald.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	current, known, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if current > known {
+		return fmt.Errorf("%w: the database is at version %d, this build knows up to %d; upgrade Herald", ErrSchemaTooNew, current, known)
+	}
+	return nil
+}
+
+// Migrate brings the schema up to date, each migration in its own
+// transaction, and returns the versions applied.
+func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
+	if err := s.CheckSchema(ctx); err != nil {
+		return nil, err
+	}
+	p, err := s.provider()
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	applied := make([]int64, 0, len(results))
+	for _, r := range results {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, nil
+}
+
+// Tx runs fn in a transaction, committing when it returns nil.
+func (s *Store) Tx(ctx context.Context, fn func(*Queries) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&Queries{q: tx, tx: tx, dialect: s.dialect}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Queries holds every query; it runs on the pool or inside a transaction.
+type Queries struct {
+	q       querier
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+// SQLTx is the transaction these queries run in, or nil outside one; the
+// job queue uses it to enqueue in the same transaction as a change.
+func (q *Queries) SQLTx() *sql.Tx { return q.tx }
+
+// rebind turns '?' placeholders into PostgreSQL's $1, $2, ...
+func (q *Queries) rebind(query string) string {
+	if q.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return q.q.ExecContext(ctx, q.rebind(query), args...)
+}
+
+func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.q.QueryContext(ctx, q.rebind(query), args...)
+}
+
+func (q *Queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.q.QueryRowContext(ctx, q.rebind(query), args...)
+}
+
+// insertID runs an INSERT ... RETURNING id.
+func (q *Queries) insertID(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	if err := q.queryRow(ctx, query+" RETURNING id", args...).Scan(&id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// ms stores a time as Unix milliseconds, and the zero time as NULL.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMS reads a nullable millisecond column.
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}

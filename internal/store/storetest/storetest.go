@@ -1,0 +1,121 @@
+// Package storetest opens fresh, migrated stores for tests: always SQLite in a
+// temporary folder, and PostgreSQL when HERALD_TEST_POSTGRES names a server.
+//
+// With HERALD_REQUIRE_POSTGRES=1 (as .ci/run sets) a missing or unreachable
+// PostgreSQL fails the test instead of skipping it, so CI can never pass
+// without having run the PostgreSQL half of a suite.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the pgx database/sql driver
+
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// Backend is one store under test.
+type Backend struct {
+	Name  string
+	Store *store.Store
+	// URL is the database URL for PostgreSQL, empty for SQLite.
+	URL string
+	// DataDir is the SQLite data folder, empty for PostgreSQL.
+	DataDir string
+}
+
+// Each runs fn as a subtest against every available backend.
+func Each(t *testing.T, fn func(t *testing.T, b Backend)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// SQLite opens a migrated SQLite store in a temporary folder.
+func SQLite(t testing.TB) Backend {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := store.Open(context.Background(), store.DSN{DataDir: dir})
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	migrate(t, s)
+	return Backend{Name: "sqlite", Store: s, DataDir: dir}
+}
+
+// PostgresURL returns a URL to a fresh, empty schema on the test server, which
+// is dropped when the test ends; it skips (or fails, when required) without one.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("HERALD_TEST_POSTGRES")
+	required := os.Getenv("HERALD_REQUIRE_POSTGRES") == "1"
+	if base == "" {
+		if required {
+			t.Fatal("HERALD_REQUIRE_POSTGRES=1 but HERALD_TEST_POSTGRES is not set")
+		}
+		t.Skip("HERALD_TEST_POSTGRES not set; skipping the PostgreSQL run")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := admin.PingContext(ctx); err != nil {
+		if required {
+			t.Fatalf("HERALD_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: %v", err)
+		}
+		t.Skipf("PostgreSQL unreachable, skipping: %v", err)
+	}
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	schema := "herald_test_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("HERALD_TEST_POSTGRES: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Postgres opens a migrated store in a fresh schema on the test server.
+func Postgres(t testing.TB) Backend {
+	t.Helper()
+	dsn := PostgresURL(t)
+	s, err := store.Open(context.Background(), store.DSN{URL: dsn})
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	migrate(t, s)
+	return Backend{Name: "postgres", Store: s, URL: dsn}
+}
+
+func migrate(t testing.TB, s *store.Store) {
+	t.Helper()
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+}
