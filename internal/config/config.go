@@ -4,7 +4,10 @@
 // reload swaps it whole. Nothing here is global.
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Config is the whole configuration file.
 type Config struct {
@@ -15,6 +18,10 @@ type Config struct {
 	Channels  []Channel `yaml:"channels"`
 	// Maintenance holds settings for maintenance windows.
 	Maintenance MaintenanceSettings `yaml:"maintenance"`
+
+	// loc is Page.Zone as loaded by Parse, kept so that pages rendering
+	// thousands of times need not load the zone each time.
+	loc *time.Location
 }
 
 // Page describes the public status page.
@@ -75,16 +82,19 @@ type Monitor struct {
 	UpAfter   int      `yaml:"up_after"`   // consecutive successes before up; default 1
 
 	// http
-	ExpectStatus []int    `yaml:"expect_status"` // default 200-399
-	BodyContains string   `yaml:"body_contains"`
-	BodyMatches  string   `yaml:"body_matches"` // a Go regular expression
+	ExpectStatus []int  `yaml:"expect_status"` // default 200-399
+	BodyContains string `yaml:"body_contains"`
+	BodyMatches  string `yaml:"body_matches"` // a Go regular expression
+	// DegradedOver marks a check slower than this as degraded rather than
+	// up. Every type but heartbeat takes it: a slow SMTP banner is as much
+	// news to customers as a slow web page.
 	DegradedOver Duration `yaml:"degraded_over"`
 	// tls, https: warn when the certificate expires within this many days.
 	CertExpiryDays int `yaml:"cert_expiry_days"` // default 14
 
 	// dns
 	Query  string   `yaml:"query"`  // the name to resolve
-	Record string   `yaml:"record"` // A, AAAA, CNAME, MX, TXT; default A
+	Record string   `yaml:"record"` // A, AAAA, CNAME, MX, TXT, NS; default A
 	Expect []string `yaml:"expect"` // answers that must be present
 
 	// heartbeat: silence longer than Period is a failure.
@@ -133,3 +143,72 @@ type Duration time.Duration
 
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// ComponentIDs lists every component as "group/id", in file order.
+func (c Config) ComponentIDs() []string {
+	var ids []string
+	for _, g := range c.Groups {
+		for _, cp := range g.Components {
+			ids = append(ids, g.ID+"/"+cp.ID)
+		}
+	}
+	return ids
+}
+
+// Component finds a component by its full id, "group/id".
+func (c Config) Component(id string) (Group, Component, bool) {
+	gid, cid, ok := strings.Cut(id, "/")
+	if !ok {
+		return Group{}, Component{}, false
+	}
+	for _, g := range c.Groups {
+		if g.ID != gid {
+			continue
+		}
+		for _, cp := range g.Components {
+			if cp.ID == cid {
+				return g, cp, true
+			}
+		}
+	}
+	return Group{}, Component{}, false
+}
+
+// Location is the page's time zone. It is never nil, so callers can format
+// times without a check; a Config built by hand with a bad zone gets UTC.
+func (c Config) Location() *time.Location {
+	if c.loc != nil {
+		return c.loc
+	}
+	if c.Page.Zone != "" {
+		if loc, err := time.LoadLocation(c.Page.Zone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// ZoneName is how pages name a zone: "Pacific time", "Berlin time", "UTC".
+// Customers of a US provider know their zones by region, not by city.
+func ZoneName(loc *time.Location) string {
+	if loc == nil {
+		return "UTC"
+	}
+	name := loc.String()
+	switch name {
+	case "America/Los_Angeles":
+		return "Pacific time"
+	case "America/Denver", "America/Phoenix":
+		return "Mountain time"
+	case "America/Chicago":
+		return "Central time"
+	case "America/New_York":
+		return "Eastern time"
+	case "UTC", "Etc/UTC", "":
+		return "UTC"
+	}
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	return strings.ReplaceAll(name, "_", " ") + " time"
+}

@@ -144,3 +144,16 @@ func (in *Incident) ComponentStatusOf(id string) (ComponentStatus, bool) {
 	}
 	return "", false
 }
+
+// Clone returns a deep copy, so a "before" picture survives changes to the original.
+func (in *Incident) Clone() *Incident {
+	c := *in
+	c.Components = append([]AffectedComponent(nil), in.Components...)
+	c.Links = append([]int64(nil), in.Links...)
+	c.Updates = make([]IncidentUpdate, len(in.Updates))
+	for i, u := range in.Updates {
+		u.Changes = append([]ComponentChange(nil), u.Changes...)
+		c.Updates[i] = u
+	}
+	return &c
+}

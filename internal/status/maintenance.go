@@ -147,3 +147,11 @@ func CheckWindow(start, end time.Time) error {
 	}
 	return nil
 }
+
+// Clone returns a deep copy.
+func (m *Maintenance) Clone() *Maintenance {
+	c := *m
+	c.Components = append([]string(nil), m.Components...)
+	c.Updates = append([]MaintenanceUpdate(nil), m.Updates...)
+	return &c
+}

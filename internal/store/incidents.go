@@ -294,6 +294,12 @@ func (q *Queries) fillIncidents(ctx context.Context, index map[int64]*status.Inc
 		inc.Updates = append(inc.Updates, all[i])
 	}
 
+	// A link between incidents in different chunks is read once per chunk, so
+	// each chunk fills in only its own incidents' links.
+	inChunk := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		inChunk[id] = true
+	}
 	rows, err = q.query(ctx, `SELECT a, b FROM incident_links WHERE a IN (`+in+`) OR b IN (`+in+`)`, append(args, args...)...)
 	if err != nil {
 		return fmt.Errorf("load incident links: %w", err)
@@ -303,11 +309,11 @@ func (q *Queries) fillIncidents(ctx context.Context, index map[int64]*status.Inc
 		if err := rows.Scan(&a, &b); err != nil {
 			return err
 		}
-		if inc, ok := index[a]; ok {
-			inc.Links = append(inc.Links, b)
+		if inChunk[a] {
+			index[a].Links = append(index[a].Links, b)
 		}
-		if inc, ok := index[b]; ok {
-			inc.Links = append(inc.Links, a)
+		if inChunk[b] {
+			index[b].Links = append(index[b].Links, a)
 		}
 		return nil
 	})

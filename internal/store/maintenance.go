@@ -220,3 +220,20 @@ func (q *Queries) fillMaintenances(ctx context.Context, index map[int64]*status.
 	}
 	return nil
 }
+
+// MoveMaintenance sets a window's status and times only if it is still in
+// status from, and reports whether it was. Several Herald instances sharing one
+// PostgreSQL database may run the clock at once; only one of them wins each step.
+func (q *Queries) MoveMaintenance(ctx context.Context, m *status.Maintenance, from status.MaintenanceStatus) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE maintenances SET status = ?, started_at = ?, completed_at = ?, updated_at = ?
+		WHERE id = ? AND status = ?`,
+		string(m.Status), ms(m.StartedAt), ms(m.CompletedAt), m.UpdatedAt.UnixMilli(), m.ID, string(from))
+	if err != nil {
+		return false, fmt.Errorf("move maintenance %d: %w", m.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("move maintenance %d: %w", m.ID, err)
+	}
+	return n == 1, nil
+}

@@ -1,0 +1,440 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Problem is one thing wrong with a configuration file.
+type Problem struct {
+	File string
+	// Line is 1-based; 0 when the problem is about the file as a whole.
+	Line int
+	Msg  string
+}
+
+func (p Problem) String() string {
+	if p.Line <= 0 {
+		return p.File + ": " + p.Msg
+	}
+	return p.File + ":" + strconv.Itoa(p.Line) + ": " + p.Msg
+}
+
+// Errors is every problem found in a configuration file, in file order.
+// Reporting them all at once spares the operator a fix-and-rerun loop.
+type Errors []Problem
+
+// Error gives one FILE:LINE: message line per problem.
+func (e *Errors) Error() string {
+	if e == nil {
+		return ""
+	}
+	lines := make([]string, len(*e))
+	for i, p := range *e {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Load reads and checks the configuration file at path. A file that cannot
+// be read gives the *fs.PathError; a file that is wrong gives *Errors.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and checks a configuration; name is the file name used in
+// problems. On success the returned Config has every default filled in.
+//
+// Problems that stop the file being read at all (YAML syntax, unknown keys,
+// values of the wrong type) are reported on their own: checking rules
+// against a half-decoded file would add complaints about values the
+// operator did write but we failed to read.
+func Parse(name string, data []byte) (Config, error) {
+	// The file is decoded twice: once into a node tree, to know which keys
+	// were written and on which line, and once into the struct with
+	// KnownFields, which only the Decoder (not Node.Decode) supports.
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Config{}, &Errors{{File: name, Msg: "the file is empty"}}
+		}
+		return Config{}, yamlProblems(name, err)
+	}
+	if isNull(&doc) {
+		return Config{}, &Errors{{File: name, Msg: "the file is empty"}}
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		// A second document would be silently ignored, and with it
+		// whatever the operator meant by it.
+		return Config{}, &Errors{{File: name, Line: next.Line, Msg: "only one YAML document is allowed; remove this \"---\" and what follows, or merge it into the first"}}
+	case !errors.Is(err, io.EOF):
+		return Config{}, yamlProblems(name, err)
+	}
+
+	var c Config
+	sdec := yaml.NewDecoder(bytes.NewReader(data))
+	sdec.KnownFields(true)
+	if err := sdec.Decode(&c); err != nil {
+		return Config{}, yamlProblems(name, err)
+	}
+
+	pos := indexPositions(&doc)
+	applyDefaults(&c, pos.has)
+	if errs := validate(&c, name, pos); len(errs) > 0 {
+		return Config{}, &errs
+	}
+	return c, nil
+}
+
+func isNull(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	root := doc.Content[0]
+	return root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null"
+}
+
+// yamlLine matches the "line N: " that yaml/v3 puts before its messages.
+var yamlLine = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (.*)$`)
+
+// yamlProblems turns a yaml/v3 error into Problems, one per message it holds.
+func yamlProblems(name string, err error) *Errors {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	errs := make(Errors, 0, len(msgs))
+	for _, m := range msgs {
+		p := Problem{File: name, Msg: strings.TrimPrefix(m, "yaml: ")}
+		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
+			p.Line, _ = strconv.Atoi(sub[1])
+			p.Msg = sub[2]
+		}
+		p.Msg = oneLine(plainYAMLMessage(p.Msg))
+		errs = append(errs, p)
+	}
+	return &errs
+}
+
+var (
+	notFound   = regexp.MustCompile(`(?s)^field (.+) not found in type (\S+)$`)
+	cannot     = regexp.MustCompile("(?s)^cannot unmarshal (!!\\w+)(?: `(.*)`)? into (\\S+)$")
+	keyTwice   = regexp.MustCompile(`(?s)^mapping key "(.*)" already defined at line (\d+)$`)
+	fieldTwice = regexp.MustCompile(`(?s)^field (.+) already set in type (\S+)$`)
+)
+
+// plainYAMLMessage rewrites yaml/v3's messages, which speak of Go types,
+// into the words of the file the operator wrote. Unknown shapes pass
+// through unchanged rather than being lost.
+func plainYAMLMessage(msg string) string {
+	if m := notFound.FindStringSubmatch(msg); m != nil {
+		where, keys := section(m[2])
+		s := fmt.Sprintf("unknown key %q %s", m[1], where)
+		if near := closest(m[1], keys); near != "" {
+			s += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		return s
+	}
+	if m := cannot.FindStringSubmatch(msg); m != nil {
+		got := map[string]string{
+			"!!str": "text", "!!int": "a number", "!!float": "a number", "!!bool": "true or false",
+			"!!seq": "a list", "!!map": "a mapping", "!!null": "nothing", "!!timestamp": "a date",
+			"!!binary": "binary data",
+		}[m[1]]
+		if got == "" {
+			got = m[1]
+		}
+		if m[2] != "" {
+			got += fmt.Sprintf(" %q", m[2])
+		}
+		return fmt.Sprintf("want %s, got %s", wantWords(m[3]), got)
+	}
+	if m := keyTwice.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("key %q is given twice (first on line %s)", m[1], m[2])
+	}
+	if m := fieldTwice.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("key %q is given twice", m[1])
+	}
+	return msg
+}
+
+// wantWords names the Go type yaml/v3 tried to fill in the file's terms.
+func wantWords(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case strings.HasPrefix(goType, "*"):
+		return wantWords(goType[1:])
+	case goType == "config.Duration":
+		return "a duration like 30s, 5m or 1h30m"
+	case goType == "string":
+		return "text"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
+	case strings.HasPrefix(goType, "config."):
+		return "a mapping"
+	}
+	return goType
+}
+
+// section says where in the file a Go type sits and which keys it takes.
+func section(goType string) (where string, keys []string) {
+	sections := []struct {
+		v     any
+		where string
+	}{
+		{Config{}, "at the top level"},
+		{Page{}, "in page"},
+		{Incidents{}, "in incidents"},
+		{Group{}, "in a group"},
+		{Component{}, "in a component"},
+		{Monitor{}, "in a monitor"},
+		{Notify{}, "in notify"},
+		{Email{}, "in notify.email"},
+		{Channel{}, "in a channel"},
+		{MaintenanceSettings{}, "in maintenance"},
+	}
+	for _, s := range sections {
+		t := reflect.TypeOf(s.v)
+		if t.String() == goType {
+			return s.where, yamlKeys(t)
+		}
+	}
+	return "in " + goType, nil
+}
+
+// yamlKeys lists the keys a struct accepts, from its yaml tags.
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// closest returns the key nearest to a misspelt one, if any is near enough
+// to be a likely typo ("intervall", "down-after").
+func closest(word string, keys []string) string {
+	best, bestDist := "", 3
+	for _, k := range keys {
+		if d := editDistance(strings.ToLower(word), k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// oneLine keeps a message to the one line the FILE:LINE: format promises,
+// whatever text from the file it quotes.
+func oneLine(msg string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(msg)
+}
+
+// UnmarshalYAML reads "30s", "5m", "1h30m". Errors are returned as a
+// *yaml.TypeError so that the decoder records them with their line and
+// goes on, and every bad duration in a file is reported at once.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	bad := func(format string, a ...any) error {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, a...)}}
+	}
+	if n.Kind != yaml.ScalarNode {
+		return bad("want a duration like 30s, 5m or 1h30m, got a %s", kindWord(n.Kind))
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return bad("%q is not a duration; write it like 30s, 5m or 1h30m", n.Value)
+	}
+	if v < 0 {
+		return bad("duration %q must not be negative", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the form UnmarshalYAML reads, so a Config round-trips.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// String is time.Duration's form without the zero tails ("25h", not
+// "25h0m0s"), so messages echo durations the way operators write them.
+func (d Duration) String() string {
+	s := time.Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+func kindWord(k yaml.Kind) string {
+	switch k {
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.MappingNode:
+		return "mapping"
+	}
+	return "value"
+}
+
+// positions records where each key was written, by path:
+// "groups[1].components[0].monitors[2].url". It lets problems found after
+// decoding point at a line, and lets defaults tell "left out" from "written
+// as zero".
+type positions struct {
+	lines map[string]int
+	root  int
+}
+
+func indexPositions(doc *yaml.Node) positions {
+	p := positions{lines: map[string]int{}, root: doc.Line}
+	if len(doc.Content) > 0 {
+		p.root = doc.Content[0].Line
+		p.walk("", doc.Content[0], 0)
+	}
+	return p
+}
+
+// maxDepth bounds the walk; Config is a few levels deep, so anything deeper
+// was already rejected by the decoder and need not be indexed.
+const maxDepth = 16
+
+func (p positions) walk(path string, n *yaml.Node, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias != nil {
+			p.walk(path, n.Alias, depth+1)
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			ip := path + "[" + strconv.Itoa(i) + "]"
+			p.set(ip, item.Line)
+			p.walk(ip, item, depth+1)
+		}
+	case yaml.MappingNode:
+		p.walkMapping(path, n, depth)
+	}
+}
+
+// walkMapping indexes a mapping's own keys first and merged ("<<") keys
+// after, skipping any already seen, because a key written in the mapping
+// overrides one merged into it.
+func (p positions) walkMapping(path string, n *yaml.Node, depth int) {
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		kp := k.Value
+		if path != "" {
+			kp = path + "." + k.Value
+		}
+		if _, seen := p.lines[kp]; seen {
+			continue
+		}
+		p.set(kp, k.Line)
+		p.walk(kp, v, depth+1)
+	}
+	for _, m := range merges {
+		if m.Kind == yaml.SequenceNode {
+			for _, item := range m.Content {
+				p.walkMerge(path, item, depth+1)
+			}
+			continue
+		}
+		p.walkMerge(path, m, depth+1)
+	}
+}
+
+func (p positions) walkMerge(path string, n *yaml.Node, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind == yaml.MappingNode {
+		p.walkMapping(path, n, depth)
+	}
+}
+
+func (p positions) set(path string, line int) {
+	if _, ok := p.lines[path]; !ok {
+		p.lines[path] = line
+	}
+}
+
+// has reports whether the file wrote the key at path.
+func (p positions) has(path string) bool {
+	_, ok := p.lines[path]
+	return ok
+}
+
+// line gives the line of the key at path or, when the key was left out, of
+// the nearest enclosing key that was written: a missing page.zone is
+// reported on the "page:" line.
+func (p positions) line(path string) int {
+	for path != "" {
+		if l, ok := p.lines[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return p.root
+}
