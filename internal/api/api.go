@@ -1,0 +1,313 @@
+// Package api serves Herald's JSON APIs: the admin API under /api/v1/ (this
+// file and its siblings) for the CLI and integrations.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// MaxBody is the largest request body the admin API reads.
+const MaxBody = 1 << 20
+
+// Admin serves /api/v1/.
+type Admin struct {
+	svc *service.Service
+	log *slog.Logger
+}
+
+// NewAdmin makes the admin API handlers.
+func NewAdmin(svc *service.Service, log *slog.Logger) *Admin {
+	return &Admin{svc: svc, log: log}
+}
+
+// handler is an API handler that returns an error instead of writing one.
+type handler func(w http.ResponseWriter, r *http.Request, actor string) error
+
+// Register adds the admin API's routes to mux.
+func (a *Admin) Register(mux *http.ServeMux) {
+	r := func(pattern string, h handler) { mux.Handle(pattern, a.auth(service.ScopeRead, h)) }
+	w := func(pattern string, h handler) { mux.Handle(pattern, a.auth(service.ScopeWrite, h)) }
+
+	r("GET /api/v1/status", a.getStatus)
+	r("GET /api/v1/components", a.listComponents)
+	r("GET /api/v1/changes", a.listChanges)
+
+	r("GET /api/v1/incidents", a.listIncidents)
+	w("POST /api/v1/incidents", a.openIncident)
+	r("GET /api/v1/incidents/{id}", a.getIncident)
+	w("PATCH /api/v1/incidents/{id}", a.editIncident)
+	w("DELETE /api/v1/incidents/{id}", a.deleteIncident)
+	w("POST /api/v1/incidents/{id}/updates", a.postIncidentUpdate)
+	w("POST /api/v1/incidents/{id}/resolve", a.resolveIncident)
+	w("POST /api/v1/incidents/{id}/publish", a.publishIncident)
+	w("PUT /api/v1/incidents/{id}/postmortem", a.setPostmortem)
+	w("POST /api/v1/incidents/{id}/links", a.linkIncident)
+	w("DELETE /api/v1/incidents/{id}/links/{other}", a.unlinkIncident)
+
+	r("GET /api/v1/maintenance", a.listMaintenance)
+	w("POST /api/v1/maintenance", a.scheduleMaintenance)
+	r("GET /api/v1/maintenance/{id}", a.getMaintenance)
+	w("PATCH /api/v1/maintenance/{id}", a.editMaintenance)
+	w("POST /api/v1/maintenance/{id}/updates", a.postMaintenanceUpdate)
+	w("POST /api/v1/maintenance/{id}/complete", a.completeMaintenance)
+	w("POST /api/v1/maintenance/{id}/cancel", a.cancelMaintenance)
+
+	// Anything else under /api/v1/ answers in JSON, after authentication, so
+	// the API's shape is not visible to a caller without a token.
+	r("/api/v1/", func(w http.ResponseWriter, r *http.Request, _ string) error {
+		return &apiError{http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
+	})
+}
+
+// auth checks the bearer token and its scope, then runs h.
+func (a *Admin) auth(scope string, h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || bearer == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
+			a.fail(w, r, &apiError{http.StatusUnauthorized, "missing bearer token (Authorization: Bearer TOKEN; create one with herald token create)"})
+			return
+		}
+		tok, err := a.svc.Authenticate(r.Context(), strings.TrimSpace(bearer))
+		if err != nil {
+			if errors.Is(err, service.ErrBadToken) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="herald", error="invalid_token"`)
+				err = &apiError{http.StatusUnauthorized, "invalid or revoked token"}
+			}
+			a.fail(w, r, err)
+			return
+		}
+		if scope == service.ScopeWrite && tok.Scope != service.ScopeWrite {
+			a.fail(w, r, &apiError{http.StatusForbidden, "this token is read-only; this request needs a write token"})
+			return
+		}
+		actor := "token:" + strconv.FormatInt(tok.ID, 10)
+		if tok.Name != "" {
+			actor += " (" + tok.Name + ")"
+		}
+		if err := h(w, r, actor); err != nil {
+			a.fail(w, r, err)
+		}
+	})
+}
+
+// apiError is an error with a status and a message safe to send.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(format string, a ...any) error {
+	return &apiError{http.StatusBadRequest, fmt.Sprintf(format, a...)}
+}
+
+// fail writes an error response. Only errors that carry a client-safe
+// message are shown; anything else is logged and answered with a plain 500.
+func (a *Admin) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		ae       *apiError
+		invalid  *service.InvalidError
+		conflict *service.ConflictError
+		missing  *service.NotFoundError
+		code     int
+		msg      string
+	)
+	switch {
+	case errors.As(err, &ae):
+		code, msg = ae.status, ae.msg
+	case errors.As(err, &invalid):
+		code, msg = http.StatusUnprocessableEntity, invalid.Msg
+	case errors.As(err, &conflict):
+		code, msg = http.StatusConflict, conflict.Msg
+	case errors.As(err, &missing):
+		code, msg = http.StatusNotFound, missing.Msg
+	case errors.Is(err, context.Canceled):
+		return // the client went away
+	default:
+		a.log.Error("admin API", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		code, msg = http.StatusInternalServerError, "internal error; the server log has the details"
+	}
+	writeJSON(w, code, map[string]any{"error": map[string]any{"status": code, "message": msg}})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v) // the status line is sent; a failed write means the client left
+}
+
+// decode reads a JSON body strictly: a size limit, JSON only, no unknown
+// fields, no trailing data. An empty body is allowed when optional is set.
+func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
+	body := http.MaxBytesReader(w, r.Body, MaxBody)
+	peek := make([]byte, 1)
+	n, _ := io.ReadFull(body, peek)
+	if n == 0 {
+		if optional {
+			return nil
+		}
+		return badRequest("a JSON body is required")
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return &apiError{http.StatusUnsupportedMediaType, "send the body as application/json"}
+		}
+	}
+	dec := json.NewDecoder(io.MultiReader(strings.NewReader(string(peek)), body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return decodeError(err)
+		}
+		return badRequest("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// decodeError turns a decoder error into a message that names what is wrong.
+func decodeError(err error) error {
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		mbe    *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", MaxBody)}
+	case errors.As(err, &syntax):
+		return badRequest("malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return badRequest("field %q: want %s, got %s", typ.Field, typ.Type, typ.Value)
+		}
+		return badRequest("want a JSON %s, got %s", typ.Type, typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("the JSON body ends too soon")
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return badRequest("unknown field %s", f)
+	}
+	return badRequest("invalid JSON body")
+}
+
+// pathID reads a numeric id from the path.
+func pathID(r *http.Request, name string) (int64, error) {
+	s := r.PathValue(name)
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &apiError{http.StatusNotFound, fmt.Sprintf("%q is not an id (ids are positive whole numbers)", s)}
+	}
+	return id, nil
+}
+
+// queryLimit reads ?limit=, with a default and a ceiling.
+func queryLimit(r *http.Request, def, most int) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > most {
+		return 0, badRequest("limit must be a whole number from 1 to %d", most)
+	}
+	return n, nil
+}
+
+// parseTime reads an optional RFC 3339 time from a request field.
+func parseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, badRequest("%s: %q is not an RFC 3339 time (like 2026-04-03T23:00:00-07:00)", field, s)
+	}
+	return t, nil
+}
+
+func parseDuration(field, s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, badRequest("%s: %q is not a positive duration (like 5m or 1h30m)", field, s)
+	}
+	return d, nil
+}
+
+func (a *Admin) getStatus(w http.ResponseWriter, r *http.Request, _ string) error {
+	snap, err := a.svc.Snapshot(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"indicator": string(snap.Overall.Indicator), "description": snap.Overall.Description})
+	return nil
+}
+
+func (a *Admin) listComponents(w http.ResponseWriter, r *http.Request, _ string) error {
+	snap, err := a.svc.Snapshot(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []componentJSON{}
+	for _, c := range snap.Components {
+		out = append(out, componentOut(c.Component, string(c.Status)))
+	}
+	// Removed components keep their history and are listed after the live ones.
+	for _, c := range a.svc.Catalog().Components {
+		if !c.RemovedAt.IsZero() {
+			out = append(out, componentOut(c, ""))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"components": out})
+	return nil
+}
+
+func (a *Admin) listChanges(w http.ResponseWriter, r *http.Request, _ string) error {
+	limit, err := queryLimit(r, 100, 1000)
+	if err != nil {
+		return err
+	}
+	changes, err := a.svc.Changes(r.Context(), r.URL.Query().Get("subject"), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]changeJSON, 0, len(changes))
+	for _, c := range changes {
+		out = append(out, changeOut(c))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"changes": out})
+	return nil
+}
+
+func changeOut(c store.Change) changeJSON {
+	out := changeJSON{ID: c.ID, At: jt(c.At), Actor: c.Actor, Action: c.Action, Subject: c.Subject}
+	if c.Before != "" {
+		out.Before = json.RawMessage(c.Before)
+	}
+	if c.After != "" {
+		out.After = json.RawMessage(c.After)
+	}
+	return out
+}

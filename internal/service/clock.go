@@ -1,0 +1,126 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// clockActor is who the change log names for the server's own transitions.
+const clockActor = "herald"
+
+// clockCheckEvery bounds how long the clock sleeps even with nothing due, so
+// it notices windows written by another instance sharing the database.
+const clockCheckEvery = time.Minute
+
+// Timer makes a timer; tests replace it to drive the clock without sleeping.
+type Timer func(d time.Duration) (<-chan time.Time, func() bool)
+
+func realTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
+}
+
+func (s *Service) wakeClock() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// AdvanceMaintenance moves every window the clock owes a step: scheduled ones
+// whose start has come go in progress, running ones whose end has come
+// complete. A window that passed wholly while Herald was stopped gets both
+// steps, each stamped with its scheduled time. It returns the steps taken.
+func (s *Service) AdvanceMaintenance(ctx context.Context) (int, error) {
+	pending, err := s.store.Maintenances(ctx, store.MaintenanceFilter{State: "pending"})
+	if err != nil {
+		return 0, err
+	}
+	now := s.Now()
+	taken := 0
+	for i := range pending {
+		for _, step := range pending[i].DueSteps(now) {
+			ok, err := s.step(ctx, &pending[i], step, now)
+			if err != nil {
+				return taken, err
+			}
+			if !ok {
+				break // another instance moved it first
+			}
+			taken++
+		}
+	}
+	if taken > 0 {
+		s.changed()
+	}
+	return taken, nil
+}
+
+// step applies one transition, only if no one else applied it first.
+func (s *Service) step(ctx context.Context, m *status.Maintenance, st status.Step, now time.Time) (bool, error) {
+	before := m.Clone()
+	from := m.Status
+	m.Status, m.UpdatedAt = st.To, now
+	body, action := textStarted, "maintenance.start"
+	if st.To == status.InProgress {
+		m.StartedAt = st.At
+	} else {
+		m.CompletedAt = st.At
+		body, action = textCompleted, "maintenance.complete"
+	}
+	moved := false
+	err := s.store.Tx(ctx, func(q *store.Queries) error {
+		ok, err := q.MoveMaintenance(ctx, m, from)
+		if err != nil || !ok {
+			return err
+		}
+		moved = true
+		u := status.MaintenanceUpdate{MaintenanceID: m.ID, Status: st.To, Body: body, CreatedAt: now, DisplayAt: st.At}
+		if err := q.InsertMaintenanceUpdate(ctx, &u); err != nil {
+			return err
+		}
+		m.Updates = append([]status.MaintenanceUpdate{u}, m.Updates...)
+		return record(ctx, q, now, clockActor, action, subject("maintenance", m.ID), before, m)
+	})
+	if err != nil {
+		*m = *before
+		return false, err
+	}
+	if moved {
+		s.log.Info("maintenance moved by the clock", slog.Int64("id", m.ID), slog.String("to", string(st.To)),
+			slog.Time("scheduled_at", st.At), slog.Duration("late_by", now.Sub(st.At)))
+	}
+	return moved, nil
+}
+
+// RunClock moves maintenance windows along at their times until ctx ends.
+// It sleeps until the next transition (or a minute at most), and wakes early
+// when a window is scheduled or edited.
+func (s *Service) RunClock(ctx context.Context, timer Timer) {
+	if timer == nil {
+		timer = realTimer
+	}
+	for {
+		if _, err := s.AdvanceMaintenance(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("maintenance clock", slog.Any("err", err))
+		}
+		wait := clockCheckEvery
+		if next, err := s.store.NextMaintenanceTransition(ctx); err == nil && !next.IsZero() {
+			// A few milliseconds late rather than early, so the step is due when the timer fires.
+			wait = min(wait, max(next.Sub(s.Now())+5*time.Millisecond, 0))
+		}
+		c, stop := timer(wait)
+		select {
+		case <-ctx.Done():
+			stop()
+			return
+		case <-s.wake:
+			stop()
+		case <-c:
+		}
+	}
+}

@@ -1,0 +1,243 @@
+// Package service carries out what operators and monitors ask of Herald:
+// opening and updating incidents, scheduling maintenance, moving windows along
+// by the clock. The web UI, the admin API and the monitors all call it, so each
+// rule is enforced in one place, and every change lands in the change log in
+// the same transaction as the change itself.
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// Clock tells the time; tests pass a fake one.
+type Clock interface{ Now() time.Time }
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns the current time in UTC.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// Service is the one place Herald's records change.
+type Service struct {
+	store *store.Store
+	clock Clock
+	log   *slog.Logger
+
+	catalog atomic.Pointer[Catalog]
+
+	// wake nudges the maintenance clock when a window changes.
+	wake chan struct{}
+
+	mu        sync.Mutex
+	listeners []func()
+}
+
+// New makes a service over an open, migrated store.
+func New(st *store.Store, clock Clock, log *slog.Logger) *Service {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{store: st, clock: clock, log: log, wake: make(chan struct{}, 1)}
+	s.catalog.Store(newCatalog(nil, nil))
+	return s
+}
+
+// Now is the service's clock reading.
+func (s *Service) Now() time.Time { return s.clock.Now().UTC() }
+
+// OnChange registers fn to be called after every committed change, e.g. to
+// rebuild cached pages. fn must not block.
+func (s *Service) OnChange(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listeners = append(s.listeners, fn)
+}
+
+func (s *Service) changed() {
+	s.mu.Lock()
+	fns := append([]func(){}, s.listeners...)
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// Errors carry a message that is safe to show a client. Anything else is an
+// internal failure whose details go to the log only.
+
+// InvalidError says a request is well-formed but not acceptable.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+// ConflictError says a request clashes with the current state.
+type ConflictError struct{ Msg string }
+
+func (e *ConflictError) Error() string { return e.Msg }
+
+// NotFoundError says the thing asked for does not exist.
+type NotFoundError struct{ Msg string }
+
+func (e *NotFoundError) Error() string { return e.Msg }
+
+func invalidf(format string, a ...any) error  { return &InvalidError{fmt.Sprintf(format, a...)} }
+func conflictf(format string, a ...any) error { return &ConflictError{fmt.Sprintf(format, a...)} }
+
+// notFound turns the store's ErrNotFound into a client-safe error.
+func notFound(err error, what string, id int64) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &NotFoundError{fmt.Sprintf("%s %d not found", what, id)}
+	}
+	return err
+}
+
+// Catalog is the set of groups and components, as configured and as stored.
+type Catalog struct {
+	Groups     []store.Group
+	Components []store.Component
+	byID       map[string]*store.Component
+	groupByID  map[string]*store.Group
+}
+
+func newCatalog(groups []store.Group, comps []store.Component) *Catalog {
+	c := &Catalog{Groups: groups, Components: comps,
+		byID: make(map[string]*store.Component, len(comps)), groupByID: make(map[string]*store.Group, len(groups))}
+	for i := range c.Components {
+		c.byID[c.Components[i].ID] = &c.Components[i]
+	}
+	for i := range c.Groups {
+		c.groupByID[c.Groups[i].ID] = &c.Groups[i]
+	}
+	return c
+}
+
+// Component looks a component up by id, removed ones included.
+func (c *Catalog) Component(id string) (*store.Component, bool) {
+	comp, ok := c.byID[id]
+	return comp, ok
+}
+
+// Group looks a group up by id, removed ones included.
+func (c *Catalog) Group(id string) (*store.Group, bool) {
+	g, ok := c.groupByID[id]
+	return g, ok
+}
+
+// Active lists the components the configuration names now, in page order.
+func (c *Catalog) Active() []store.Component {
+	var out []store.Component
+	for _, comp := range c.Components {
+		if comp.RemovedAt.IsZero() {
+			out = append(out, comp)
+		}
+	}
+	return out
+}
+
+// Catalog returns the current catalog.
+func (s *Service) Catalog() *Catalog { return s.catalog.Load() }
+
+// SyncCatalog stores the configured groups and components (marking missing
+// ones removed, keeping their history) and makes them the service's catalog.
+func (s *Service) SyncCatalog(ctx context.Context, groups []store.Group, comps []store.Component) error {
+	if err := s.store.Tx(ctx, func(q *store.Queries) error {
+		return q.SyncCatalog(ctx, groups, comps, s.Now())
+	}); err != nil {
+		return err
+	}
+	return s.ReloadCatalog(ctx)
+}
+
+// ReloadCatalog reads the catalog from the store.
+func (s *Service) ReloadCatalog(ctx context.Context) error {
+	groups, err := s.store.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	comps, err := s.store.Components(ctx)
+	if err != nil {
+		return err
+	}
+	s.catalog.Store(newCatalog(groups, comps))
+	s.changed()
+	return nil
+}
+
+// checkComponents validates component ids for new work: they must exist and
+// still be configured.
+func (s *Service) checkComponents(ids []string) error {
+	cat := s.Catalog()
+	var unknown, removed []string
+	for _, id := range ids {
+		c, ok := cat.Component(id)
+		switch {
+		case !ok:
+			unknown = append(unknown, id)
+		case !c.RemovedAt.IsZero():
+			removed = append(removed, id)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return invalidf("unknown component %s (component ids look like flexo/web; see GET /api/v1/components)", strings.Join(unknown, ", "))
+	}
+	if len(removed) > 0 {
+		sort.Strings(removed)
+		return invalidf("component %s is no longer in the configuration", strings.Join(removed, ", "))
+	}
+	return nil
+}
+
+// record appends to the change log inside the caller's transaction.
+func record(ctx context.Context, q *store.Queries, at time.Time, actor, action, subject string, before, after any) error {
+	c := &store.Change{At: at, Actor: actor, Action: action, Subject: subject}
+	var err error
+	if c.Before, err = marshal(before); err != nil {
+		return err
+	}
+	if c.After, err = marshal(after); err != nil {
+		return err
+	}
+	return q.InsertChange(ctx, c)
+}
+
+func marshal(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case *status.Incident:
+		if x == nil {
+			return "", nil
+		}
+	case *status.Maintenance:
+		if x == nil {
+			return "", nil
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("record change: %w", err)
+	}
+	return string(b), nil
+}
+
+// Changes lists the change log, newest first.
+func (s *Service) Changes(ctx context.Context, subject string, limit int) ([]store.Change, error) {
+	return s.store.Changes(ctx, subject, limit)
+}

@@ -1,0 +1,60 @@
+package service
+
+import (
+	"context"
+
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// ComponentState is a component with its derived status.
+type ComponentState struct {
+	store.Component
+	Status status.ComponentStatus
+}
+
+// Snapshot is the state of the page at one moment: every status in it is
+// derived from the records, never read from a stored status.
+type Snapshot struct {
+	Overall    status.Overall
+	Groups     []store.Group
+	Components []ComponentState // configured ones, in page order
+	Open       []status.Incident
+	Active     []status.Maintenance // in progress
+	Upcoming   []status.Maintenance // scheduled, soonest first
+}
+
+// Snapshot reads and derives the current state.
+func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
+	open, err := s.store.Incidents(ctx, store.IncidentFilter{State: "open"})
+	if err != nil {
+		return nil, err
+	}
+	pending, err := s.store.Maintenances(ctx, store.MaintenanceFilter{State: "pending"})
+	if err != nil {
+		return nil, err
+	}
+	cat := s.Catalog()
+	snap := &Snapshot{Open: open}
+	for _, g := range cat.Groups {
+		if g.RemovedAt.IsZero() {
+			snap.Groups = append(snap.Groups, g)
+		}
+	}
+	for _, m := range pending {
+		if m.Status == status.InProgress {
+			snap.Active = append(snap.Active, m)
+		} else {
+			snap.Upcoming = append(snap.Upcoming, m)
+		}
+	}
+	in := status.Inputs{Incidents: open, Maintenances: snap.Active}
+	derived := map[string]status.ComponentStatus{}
+	for _, c := range cat.Active() {
+		st := status.DeriveComponent(c.ID, in)
+		derived[c.ID] = st
+		snap.Components = append(snap.Components, ComponentState{Component: c, Status: st})
+	}
+	snap.Overall = status.DeriveOverall(derived, open)
+	return snap, nil
+}
