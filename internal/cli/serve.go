@@ -1,0 +1,271 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/heraldhq/herald/internal/api"
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/web"
+)
+
+// serveOptions are what `herald serve` and `herald demo` share.
+type serveOptions struct {
+	configPath string
+	// configData, when set, is used instead of reading configPath (the demo's embedded file).
+	configData []byte
+	dsn        store.DSN
+	listen     string
+	// seed runs once after start-up, before the server answers (the demo's data).
+	seed func(ctx context.Context, st *store.Store, svc *service.Service, addr string) error
+	// started is called with the listening address once requests are answered.
+	started func(addr string)
+	// shutdownGrace bounds how long in-flight requests get on shutdown.
+	shutdownGrace time.Duration
+}
+
+func storeFlags(fs interface {
+	StringVar(*string, string, string, string)
+}, dsn *store.DSN) {
+	fs.StringVar(&dsn.DataDir, "data", "data", "data folder for the SQLite database (herald.db)")
+	fs.StringVar(&dsn.URL, "db", "", "PostgreSQL URL (postgres://...) to use instead of SQLite")
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	var o serveOptions
+	fs := newFlags(env, "serve", "serve --config FILE [--data DIR | --db postgres://...] [--listen 127.0.0.1:8080]")
+	fs.StringVar(&o.configPath, "config", "", "configuration file (YAML); required")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	storeFlags(fs, &o.dsn)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if o.configPath == "" {
+		return usagef("--config FILE is required (try examples/hosting.yaml)")
+	}
+	return serve(ctx, env, o)
+}
+
+// loadConfig reads the configuration from the file or the embedded bytes.
+func (o serveOptions) loadConfig() (config.Config, error) {
+	if o.configData != nil {
+		return config.Parse(o.configPath, o.configData)
+	}
+	return config.Load(o.configPath)
+}
+
+// catalogOf turns the configuration's groups into stored groups and components, in page order.
+func catalogOf(cfg config.Config) ([]store.Group, []store.Component) {
+	var (
+		groups []store.Group
+		comps  []store.Component
+	)
+	for gi, g := range cfg.Groups {
+		groups = append(groups, store.Group{ID: g.ID, Name: g.Name, Description: g.Description, Position: gi})
+		for ci, c := range g.Components {
+			comps = append(comps, store.Component{ID: g.ID + "/" + c.ID, GroupID: g.ID, Name: c.Name,
+				Description: c.Description, Position: ci})
+		}
+	}
+	return groups, comps
+}
+
+// serve runs Herald until ctx ends: it wires every part by hand here, and
+// tears them down in reverse order in one place.
+func serve(ctx context.Context, env *Env, o serveOptions) error {
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg, err := o.loadConfig()
+	if err != nil {
+		return fmt.Errorf("configuration not valid:\n%w", err)
+	}
+	var current atomic.Pointer[config.Config]
+	current.Store(&cfg)
+
+	st, err := store.Open(ctx, o.dsn)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close database", slog.Any("err", err))
+		}
+	}()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", slog.Any("versions", applied), slog.String("dialect", string(st.Dialect())))
+	}
+
+	svc := service.New(st, service.SystemClock{}, log)
+	groups, comps := catalogOf(cfg)
+	if err := svc.SyncCatalog(ctx, groups, comps); err != nil {
+		return fmt.Errorf("store the configured components: %w", err)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		pingCtx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(pingCtx); err != nil {
+			log.Warn("readiness: database does not answer", slog.Any("err", err))
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	api.NewAdmin(svc, log).Register(mux)
+	web.NewPublic(svc, func() config.Config { return *current.Load() }, log).Register(mux)
+
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	addr := ln.Addr().String()
+	if o.seed != nil {
+		if err := o.seed(ctx, st, svc, addr); err != nil {
+			ln.Close()
+			return fmt.Errorf("seed: %w", err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	// Background work: the maintenance clock and the reload watcher stop
+	// when work is cancelled, and serve waits for them before closing the database.
+	work, stopWork := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() {
+		stopWork()
+		wg.Wait()
+	}()
+	wg.Go(func() { svc.RunClock(work, nil) })
+	wg.Go(func() { watchReload(work, log, o, &current, svc) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("herald is serving", slog.String("url", "http://"+addr+"/"), slog.String("config", o.configPath),
+		slog.String("database", string(st.Dialect())))
+	if o.started != nil {
+		o.started(addr)
+	}
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	grace := o.shutdownGrace
+	if grace == 0 {
+		grace = 15 * time.Second
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("some requests did not finish in time", slog.Any("err", err))
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// watchReload reloads the configuration on SIGHUP. A file that does not
+// validate is logged and ignored: the running configuration keeps serving.
+func watchReload(ctx context.Context, log *slog.Logger, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if err := reload(ctx, o, current, svc); err != nil {
+			log.Error("configuration reload refused; still running the previous configuration", slog.Any("err", err))
+			continue
+		}
+		log.Info("configuration reloaded", slog.String("config", o.configPath))
+	}
+}
+
+func reload(ctx context.Context, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service) error {
+	cfg, err := o.loadConfig()
+	if err != nil {
+		return err
+	}
+	groups, comps := catalogOf(cfg)
+	if err := svc.SyncCatalog(ctx, groups, comps); err != nil {
+		return fmt.Errorf("store the configured components: %w", err)
+	}
+	current.Store(&cfg)
+	return nil
+}
+
+// openStore opens and migrates the database for a one-off command.
+func openStore(ctx context.Context, dsn store.DSN) (*store.Store, error) {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func runMigrate(ctx context.Context, env *Env, args []string) error {
+	var dsn store.DSN
+	fs := newFlags(env, "migrate", "migrate [--data DIR | --db postgres://...]")
+	storeFlags(fs, &dsn)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	current, _, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(env.Stdout, "schema is up to date (version %d)\n", current)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "applied %d migration(s); schema is at version %d\n", len(applied), current)
+	return nil
+}

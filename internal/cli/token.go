@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+func runToken(ctx context.Context, env *Env, args []string) error {
+	return subcommand(ctx, env, "token", args, map[string]command{
+		"create": {"create a token and print it (shown only once)", runTokenCreate},
+		"list":   {"list tokens (never their values)", runTokenList},
+		"revoke": {"revoke a token by id", runTokenRevoke},
+	})
+}
+
+// withService opens the database named by the flags and runs fn with a service over it.
+func withService(ctx context.Context, dsn store.DSN, fn func(*service.Service) error) error {
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(service.New(st, service.SystemClock{}, nil))
+}
+
+func runTokenCreate(ctx context.Context, env *Env, args []string) error {
+	var (
+		dsn         store.DSN
+		scope, name string
+	)
+	fs := newFlags(env, "token create", "token create --scope read|write [--name NAME] [--data DIR | --db URL]")
+	storeFlags(fs, &dsn)
+	fs.StringVar(&scope, "scope", "", "read (GET only) or write (everything); required")
+	fs.StringVar(&name, "name", "", "a name to recognise the token by in lists and the change log")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if scope != service.ScopeRead && scope != service.ScopeWrite {
+		return usagef("--scope must be read or write")
+	}
+	return withService(ctx, dsn, func(svc *service.Service) error {
+		plain, t, err := svc.CreateToken(ctx, name, scope)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "created %s token %d; it is shown only this once:\n", t.Scope, t.ID)
+		fmt.Fprintln(env.Stdout, plain)
+		return nil
+	})
+}
+
+func runTokenList(ctx context.Context, env *Env, args []string) error {
+	var dsn store.DSN
+	fs := newFlags(env, "token list", "token list [--data DIR | --db URL]")
+	storeFlags(fs, &dsn)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return withService(ctx, dsn, func(svc *service.Service) error {
+		tokens, err := svc.Tokens(ctx)
+		if err != nil {
+			return err
+		}
+		if len(tokens) == 0 {
+			fmt.Fprintln(env.Stdout, "No tokens. Create one with: herald token create --scope write")
+			return nil
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tSCOPE\tCREATED\tLAST USED\tSTATE")
+		for _, t := range tokens {
+			state := "active"
+			if !t.RevokedAt.IsZero() {
+				state = "revoked " + t.RevokedAt.Local().Format("2006-01-02 15:04")
+			}
+			last := "never"
+			if !t.LastUsedAt.IsZero() {
+				last = t.LastUsedAt.Local().Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.Name), t.Scope,
+				t.CreatedAt.Local().Format("2006-01-02 15:04"), last, state)
+		}
+		return tw.Flush()
+	})
+}
+
+func runTokenRevoke(ctx context.Context, env *Env, args []string) error {
+	var dsn store.DSN
+	fs := newFlags(env, "token revoke", "token revoke ID [--data DIR | --db URL]")
+	storeFlags(fs, &dsn)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("give the id of one token (see herald token list)")
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		return usagef("%q is not a token id", pos[0])
+	}
+	return withService(ctx, dsn, func(svc *service.Service) error {
+		if err := svc.RevokeToken(ctx, "cli", id); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "token %d revoked\n", id)
+		return nil
+	})
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
