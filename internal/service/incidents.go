@@ -181,6 +181,9 @@ func (s *Service) change(ctx context.Context, actor, action string, id int64, fn
 	now := s.Now()
 	var after *status.Incident
 	err := s.store.Tx(ctx, func(q *store.Queries) error {
+		if err := q.LockIncident(ctx, id); err != nil {
+			return notFound(err, "incident", id)
+		}
 		before, err := q.Incident(ctx, id)
 		if err != nil {
 			return notFound(err, "incident", id)

@@ -105,6 +105,9 @@ func (s *Service) changeMaintenance(ctx context.Context, actor, action string, i
 	now := s.Now()
 	var after *status.Maintenance
 	err := s.store.Tx(ctx, func(q *store.Queries) error {
+		if err := q.LockMaintenance(ctx, id); err != nil {
+			return notFound(err, "maintenance", id)
+		}
 		before, err := q.Maintenance(ctx, id)
 		if err != nil {
 			return notFound(err, "maintenance", id)

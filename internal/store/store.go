@@ -282,3 +282,31 @@ func placeholders(n int) string {
 	}
 	return strings.Repeat("?, ", n-1) + "?"
 }
+
+// lockRow takes a row lock for the rest of the transaction on PostgreSQL, so
+// two instances changing one record serialise instead of losing an update.
+// SQLite needs nothing: its transactions take the write lock at BEGIN.
+func (q *Queries) lockRow(ctx context.Context, table string, id int64) error {
+	if q.dialect != Postgres || q.tx == nil {
+		return nil
+	}
+	var got int64
+	err := q.queryRow(ctx, `SELECT id FROM `+table+` WHERE id = ? FOR UPDATE`, id).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("lock %s %d: %w", table, id, err)
+	}
+	return nil
+}
+
+// LockIncident holds an incident against concurrent changes until the transaction ends.
+func (q *Queries) LockIncident(ctx context.Context, id int64) error {
+	return q.lockRow(ctx, "incidents", id)
+}
+
+// LockMaintenance holds a window against concurrent changes until the transaction ends.
+func (q *Queries) LockMaintenance(ctx context.Context, id int64) error {
+	return q.lockRow(ctx, "maintenances", id)
+}
