@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -234,6 +235,20 @@ func queryLimit(r *http.Request, def, most int) (int, error) {
 		return 0, badRequest("limit must be a whole number from 1 to %d", most)
 	}
 	return n, nil
+}
+
+// listQuery reads a list's ?state= (one of states, or "all" or nothing for
+// every state, given back as "") and ?limit= (default 50, at most 500).
+func listQuery(r *http.Request, states ...string) (string, int, error) {
+	state := r.URL.Query().Get("state")
+	if state == "all" {
+		state = ""
+	}
+	if state != "" && !slices.Contains(states, state) {
+		return "", 0, badRequest("state must be %s or all", strings.Join(states, ", "))
+	}
+	limit, err := queryLimit(r, 50, 500)
+	return state, limit, err
 }
 
 // parseTime reads an optional RFC 3339 time from a request field.

@@ -65,15 +65,7 @@ func (a *Admin) writeIncident(w http.ResponseWriter, code int, in *status.Incide
 }
 
 func (a *Admin) listIncidents(w http.ResponseWriter, r *http.Request, _ string) error {
-	state := r.URL.Query().Get("state")
-	switch state {
-	case "all":
-		state = ""
-	case "", "open", "resolved", "draft":
-	default:
-		return badRequest("state must be open, resolved, draft or all")
-	}
-	limit, err := queryLimit(r, 50, 500)
+	state, limit, err := listQuery(r, "open", "resolved", "draft")
 	if err != nil {
 		return err
 	}

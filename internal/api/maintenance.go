@@ -38,15 +38,7 @@ func (a *Admin) writeMaintenance(w http.ResponseWriter, code int, m *status.Main
 }
 
 func (a *Admin) listMaintenance(w http.ResponseWriter, r *http.Request, _ string) error {
-	state := r.URL.Query().Get("state")
-	switch state {
-	case "all":
-		state = ""
-	case "", "upcoming", "active", "past":
-	default:
-		return badRequest("state must be upcoming, active, past or all")
-	}
-	limit, err := queryLimit(r, 50, 500)
+	state, limit, err := listQuery(r, "upcoming", "active", "past")
 	if err != nil {
 		return err
 	}
