@@ -137,7 +137,9 @@ func (s *Service) OpenIncident(ctx context.Context, actor string, req NewInciden
 		in.PublishedAt = now
 	}
 	stampStatus(in, st, now)
-	update := &status.IncidentUpdate{Status: st, Body: req.Body, CreatedAt: now, DisplayAt: now}
+	// A backdated start shows the first update at the start, so a backdated
+	// resolution never sorts before it.
+	update := &status.IncidentUpdate{Status: st, Body: req.Body, CreatedAt: now, DisplayAt: started.UTC()}
 	for _, id := range sortedIDs(req.Components) {
 		in.Components = append(in.Components, status.AffectedComponent{ComponentID: id, Status: req.Components[id]})
 		update.Changes = append(update.Changes, status.ComponentChange{ComponentID: id, Old: status.Operational, New: req.Components[id]})
