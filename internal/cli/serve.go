@@ -89,6 +89,12 @@ func catalogOf(cfg config.Config) ([]store.Group, []store.Component) {
 // tears them down in reverse order in one place.
 func serve(ctx context.Context, env *Env, o serveOptions) error {
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// SIGHUP is caught from the start: left to its default until the watcher
+	// runs, one sent during start-up (or just after /healthz first answers)
+	// would kill the server instead of reloading it.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, err := o.loadConfig()
 	if err != nil {
 		return fmt.Errorf("configuration not valid:\n%w", err)
@@ -167,7 +173,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		wg.Wait()
 	}()
 	wg.Go(func() { svc.RunClock(work, nil) })
-	wg.Go(func() { watchReload(work, log, o, &current, svc) })
+	wg.Go(func() { watchReload(work, log, hup, o, &current, svc) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -198,10 +204,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 
 // watchReload reloads the configuration on SIGHUP. A file that does not
 // validate is logged and ignored: the running configuration keeps serving.
-func watchReload(ctx context.Context, log *slog.Logger, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service) {
 	for {
 		select {
 		case <-ctx.Done():
