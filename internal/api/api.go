@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,10 +68,27 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	w("POST /api/v1/maintenance/{id}/cancel", a.cancelMaintenance)
 
 	// Anything else under /api/v1/ answers in JSON, after authentication, so
-	// the API's shape is not visible to a caller without a token.
+	// the API's shape is not visible to a caller without a token. This
+	// catch-all matches every method, so the mux never answers 405 itself.
 	r("/api/v1/", func(w http.ResponseWriter, r *http.Request, _ string) error {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return &apiError{http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s (allowed: %s)",
+				r.Method, r.URL.Path, strings.Join(allow, ", "))}
+		}
 		return &apiError{http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})
+}
+
+// allowedMethods lists the methods with a route of their own for r's path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if _, pattern := mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); pattern != "/api/v1/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // auth checks the bearer token and its scope, then runs h.
@@ -202,9 +220,9 @@ func decodeError(err error) error {
 		return badRequest("malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typ):
 		if typ.Field != "" {
-			return badRequest("field %q: want %s, got %s", typ.Field, typ.Type, typ.Value)
+			return badRequest("field %q: want %s, got %s", typ.Field, jsonKind(typ.Type), typ.Value)
 		}
-		return badRequest("want a JSON %s, got %s", typ.Type, typ.Value)
+		return badRequest("the body must be a JSON object, not %s", typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return badRequest("the JSON body ends too soon")
 	}
@@ -212,6 +230,31 @@ func decodeError(err error) error {
 		return badRequest("unknown field %s", f)
 	}
 	return badRequest("invalid JSON body")
+}
+
+// jsonKind names a Go type in JSON's words, keeping Go's type names out of answers.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another value"
 }
 
 // pathID reads a numeric id from the path.
@@ -259,6 +302,11 @@ func parseTime(field, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, badRequest("%s: %q is not an RFC 3339 time (like 2026-04-03T23:00:00-07:00)", field, s)
+	}
+	// Times are answered (and kept in the change log) as RFC 3339, which has
+	// four-digit years; the margin leaves room for a window's end.
+	if y := t.UTC().Year(); t.IsZero() || y < 1 || y > 9998 {
+		return time.Time{}, badRequest("%s: %q is out of range (give a time after year 1 and before 9999)", field, s)
 	}
 	return t, nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
@@ -143,22 +144,11 @@ func (a *Admin) editIncident(w http.ResponseWriter, r *http.Request, actor strin
 		}
 		edit.Impact = &imp
 	}
-	for field, src := range map[string]*string{"started_at": req.StartedAt, "resolved_at": req.ResolvedAt} {
-		if src == nil {
-			continue
-		}
-		t, err := parseTime(field, *src)
-		if err != nil {
-			return err
-		}
-		if t.IsZero() {
-			return badRequest("%s: a time is required", field)
-		}
-		if field == "started_at" {
-			edit.StartedAt = &t
-		} else {
-			edit.ResolvedAt = &t
-		}
+	if edit.StartedAt, err = requiredTime("started_at", req.StartedAt); err != nil {
+		return err
+	}
+	if edit.ResolvedAt, err = requiredTime("resolved_at", req.ResolvedAt); err != nil {
+		return err
 	}
 	in, err := a.svc.EditIncident(r.Context(), actor, id, edit)
 	if err != nil {
@@ -286,4 +276,19 @@ func (a *Admin) unlinkIncident(w http.ResponseWriter, r *http.Request, actor str
 		return err
 	}
 	return a.writeIncident(w, http.StatusOK, in)
+}
+
+// requiredTime reads an optional field that, when given, must hold a time.
+func requiredTime(field string, src *string) (*time.Time, error) {
+	if src == nil {
+		return nil, nil
+	}
+	t, err := parseTime(field, *src)
+	if err != nil {
+		return nil, err
+	}
+	if t.IsZero() {
+		return nil, badRequest("%s: a time is required", field)
+	}
+	return &t, nil
 }

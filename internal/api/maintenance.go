@@ -113,6 +113,9 @@ func (a *Admin) editMaintenance(w http.ResponseWriter, r *http.Request, actor st
 	if err := decode(w, r, &req, false); err != nil {
 		return err
 	}
+	if req.Duration != nil && req.End != nil {
+		return badRequest("give either duration or end, not both")
+	}
 	edit := service.MaintenanceEdit{Title: req.Title, Body: req.Body, Add: req.AddComponents,
 		Remove: req.RemoveComponents, Update: req.Update}
 	if req.Start != nil {

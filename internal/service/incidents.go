@@ -64,6 +64,11 @@ func checkText(field, s string, limit int, required bool) error {
 	if !utf8.ValidString(s) {
 		return invalidf("%s is not valid UTF-8", field)
 	}
+	// NUL cannot be stored in PostgreSQL text, and no other control character
+	// but tab and line breaks belongs in prose.
+	if i := strings.IndexFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }); i >= 0 {
+		return invalidf("%s contains a control character (byte %d)", field, i)
+	}
 	if len(s) > limit {
 		return invalidf("%s is too long (%d bytes; at most %d)", field, len(s), limit)
 	}
@@ -358,11 +363,14 @@ func (s *Service) EditIncident(ctx context.Context, actor string, id int64, req 
 	if req.Impact != nil && !req.Impact.Valid() {
 		return nil, invalidf("unknown impact %q", *req.Impact)
 	}
-	for field, t := range map[string]*time.Time{"started_at": req.StartedAt, "resolved_at": req.ResolvedAt} {
-		if t != nil {
-			if err := s.checkPast(field, *t); err != nil {
-				return nil, err
-			}
+	if req.StartedAt != nil {
+		if err := s.checkPast("started_at", *req.StartedAt); err != nil {
+			return nil, err
+		}
+	}
+	if req.ResolvedAt != nil {
+		if err := s.checkPast("resolved_at", *req.ResolvedAt); err != nil {
+			return nil, err
 		}
 	}
 	return s.change(ctx, actor, "incident.edit", id, func(q *store.Queries, in *status.Incident, now time.Time) error {

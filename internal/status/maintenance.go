@@ -139,6 +139,9 @@ func CheckWindow(start, end time.Time) error {
 	if start.IsZero() {
 		return fmt.Errorf("a start time is required")
 	}
+	if start.Year() < 1970 || end.Year() > 9998 {
+		return fmt.Errorf("the window must fall between 1970 and 9998")
+	}
 	if !end.After(start) {
 		return fmt.Errorf("the end (%s) must be after the start (%s)", end.UTC().Format(time.RFC3339), start.UTC().Format(time.RFC3339))
 	}
