@@ -28,6 +28,9 @@ type Public struct {
 
 // NewPublic parses the page templates; cfg returns the running configuration.
 func NewPublic(svc *service.Service, cfg func() config.Config, log *slog.Logger) *Public {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Public{svc: svc, cfg: cfg, log: log,
 		tmpl: template.Must(template.ParseFS(templates, "templates/*.html"))}
 }
