@@ -141,7 +141,10 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	api.NewAdmin(svc, log).Register(mux)
-	web.NewPublic(svc, func() config.Config { return *current.Load() }, log).Register(mux)
+	cfgNow := func() config.Config { return *current.Load() }
+	web.NewPublic(svc, cfgNow, log).Register(mux)
+	site := web.NewSite(svc, cfgNow, log)
+	site.Register(mux)
 
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -172,8 +175,13 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		stopWork()
 		wg.Wait()
 	}()
+	if err := site.Rebuild(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("render the public documents: %w", err)
+	}
+	wg.Go(func() { site.Run(work) })
 	wg.Go(func() { svc.RunClock(work, nil) })
-	wg.Go(func() { watchReload(work, log, hup, o, &current, svc) })
+	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, site.Invalidate) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -204,7 +212,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 
 // watchReload reloads the configuration on SIGHUP. A file that does not
 // validate is logged and ignored: the running configuration keeps serving.
-func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service) {
+func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service, reloaded func()) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -215,6 +223,7 @@ func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o 
 			log.Error("configuration reload refused; still running the previous configuration", slog.Any("err", err))
 			continue
 		}
+		reloaded()
 		log.Info("configuration reloaded", slog.String("config", o.configPath))
 	}
 }
