@@ -1,0 +1,252 @@
+// Package feed builds the status page's Atom and RSS feeds and its iCalendar
+// of maintenance windows, as bytes from data; serving them is the web
+// package's job.
+//
+// A feed has one entry per incident or maintenance window, not one per
+// update: a reader then shows one story per event, which it refreshes as the
+// event goes on, instead of a scatter of fragments. An entry's
+//
+//   - id is the URL of the event's page (PAGEURL/incidents/ID or
+//     PAGEURL/maintenance/ID): stable, unique, and in RSS a permalink guid;
+//   - content (HTML, escaped by encoding/xml as type="html" requires) is the
+//     timeline, newest first: each update under its status word and its
+//     time in the page's zone ("Resolved · Mar 14, 2026, 3:04 PM Pacific
+//     time"), its body rendered by the sanitizing Markdown renderer. An
+//     incident's published postmortem comes first; a window's content opens
+//     with its schedule and ends with its announcement;
+//   - summary is plain text: the status word and the latest update;
+//   - updated is when the latest update was written (or the postmortem
+//     published); for a window also its last edit, since a changed schedule
+//     lives in the window, not in an update. published is when the incident
+//     was published, or when the window was announced.
+//
+// Entries are ordered by updated, newest first, and the feed's updated is the
+// newest entry's. Draft incidents never appear, whatever the caller passes.
+// RSS has no "updated": an item's pubDate is when it was published.
+//
+// The calendar (ICS) is written by hand to RFC 5545; see ICS.
+package feed
+
+import (
+	"cmp"
+	"html"
+	"html/template"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/markdown"
+	"github.com/heraldhq/herald/internal/status"
+)
+
+// Paths at which the web package serves the feeds, relative to the page URL.
+// The feeds name themselves with these (Atom and RSS rel="self").
+const (
+	AtomPath = "/history.atom"
+	RSSPath  = "/history.rss"
+	ICSPath  = "/maintenance.ics"
+)
+
+// Page is the status page as configured; the feeds use its Title, URL and
+// Description.
+type Page = config.Page
+
+// Item kinds, used as the entries' category.
+const (
+	KindIncident    = "incident"
+	KindMaintenance = "maintenance"
+)
+
+// Item is one entry of a feed, built by IncidentItem or MaintenanceItem.
+type Item struct {
+	ID        string // stable and unique: the URL of the event's page
+	Kind      string // KindIncident or KindMaintenance
+	Title     string
+	Link      string // the event's page
+	Published time.Time
+	Updated   time.Time
+	Summary   string        // plain text
+	Content   template.HTML // sanitized HTML: the timeline
+
+	draft bool // set for draft incidents, which no feed shows
+}
+
+// IncidentItem makes the entry for an incident. Times in the content are
+// shown in loc (UTC when nil).
+func IncidentItem(in status.Incident, pageURL string, r *markdown.Renderer, loc *time.Location) Item {
+	r, loc = orDefaults(r, loc)
+	link := eventURL(pageURL, "incidents", in.ID)
+	it := Item{
+		ID: link, Kind: KindIncident, Title: in.Title, Link: link,
+		Published: firstSet(in.PublishedAt, in.StartedAt, in.CreatedAt),
+		draft:     in.Draft,
+	}
+
+	var b strings.Builder
+	if !in.PostmortemPublishedAt.IsZero() && strings.TrimSpace(in.Postmortem) != "" {
+		entryHead(&b, "Postmortem", in.PostmortemPublishedAt, loc)
+		b.WriteString(string(r.HTML(in.Postmortem)))
+		it.Updated = in.PostmortemPublishedAt
+	}
+	updates := slices.Clone(in.Updates)
+	slices.SortStableFunc(updates, func(a, b status.IncidentUpdate) int { // newest first
+		return shownAt(b.DisplayAt, b.CreatedAt).Compare(shownAt(a.DisplayAt, a.CreatedAt))
+	})
+	for _, u := range updates {
+		entryHead(&b, u.Status.Label(), shownAt(u.DisplayAt, u.CreatedAt), loc)
+		b.WriteString(string(r.HTML(u.Body)))
+		it.Updated = latest(it.Updated, u.CreatedAt, u.DisplayAt)
+	}
+	it.Content = template.HTML(b.String()) //nolint:gosec // escaped and sanitized above
+
+	st := in.Status.Label()
+	if len(updates) > 0 {
+		it.Summary = summary(st, r.Text(updates[0].Body))
+	} else {
+		it.Summary = st
+	}
+	if it.Updated.IsZero() {
+		it.Updated = firstSet(it.Published, in.UpdatedAt)
+	}
+	return it
+}
+
+// MaintenanceItem makes the entry for a maintenance window. Times in the
+// content are shown in loc (UTC when nil).
+func MaintenanceItem(m status.Maintenance, pageURL string, r *markdown.Renderer, loc *time.Location) Item {
+	r, loc = orDefaults(r, loc)
+	link := eventURL(pageURL, "maintenance", m.ID)
+	it := Item{
+		ID: link, Kind: KindMaintenance, Title: m.Title, Link: link,
+		Published: firstSet(m.CreatedAt, m.UpdatedAt, m.ScheduledFor),
+		Updated:   m.UpdatedAt,
+	}
+	window := Window(m.ScheduledFor, m.ScheduledUntil, loc)
+
+	var b strings.Builder
+	b.WriteString("<p><strong>" + html.EscapeString(m.Status.Label()) + "</strong> · " + html.EscapeString(window) + "</p>\n")
+	updates := slices.Clone(m.Updates)
+	slices.SortStableFunc(updates, func(a, b status.MaintenanceUpdate) int {
+		return shownAt(b.DisplayAt, b.CreatedAt).Compare(shownAt(a.DisplayAt, a.CreatedAt))
+	})
+	for _, u := range updates {
+		entryHead(&b, u.Status.Label(), shownAt(u.DisplayAt, u.CreatedAt), loc)
+		b.WriteString(string(r.HTML(u.Body)))
+		it.Updated = latest(it.Updated, u.CreatedAt, u.DisplayAt)
+	}
+	if strings.TrimSpace(m.Body) != "" {
+		entryHead(&b, "Announced", it.Published, loc)
+		b.WriteString(string(r.HTML(m.Body)))
+	}
+	it.Content = template.HTML(b.String()) //nolint:gosec // escaped and sanitized above
+
+	latestText := r.Text(m.Body)
+	if len(updates) > 0 && strings.TrimSpace(updates[0].Body) != "" {
+		latestText = r.Text(updates[0].Body)
+	}
+	it.Summary = summary(m.Status.Label()+" · "+window, latestText)
+	if it.Updated.IsZero() {
+		it.Updated = it.Published
+	}
+	return it
+}
+
+// Window says when a maintenance window runs, in loc:
+// "Mar 14, 2026, 1:00 AM – 3:00 AM Pacific time", or with both dates when
+// it spans midnight.
+func Window(from, until time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	f, u := from.In(loc), until.In(loc)
+	end := u.Format("Jan 2, 2006, 3:04 PM")
+	if f.Format(time.DateOnly) == u.Format(time.DateOnly) {
+		end = u.Format("3:04 PM")
+	}
+	return f.Format("Jan 2, 2006, 3:04 PM") + " – " + end + " " + config.ZoneName(loc)
+}
+
+// visible drops drafts and orders the rest newest first, leaving the
+// caller's slice alone.
+func visible(items []Item) []Item {
+	out := make([]Item, 0, len(items))
+	for _, it := range items {
+		if !it.draft {
+			out = append(out, it)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Item) int {
+		if c := b.Updated.Compare(a.Updated); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// newest is the feed's updated time: the newest entry's. An empty feed
+// gets the Unix epoch, so that its bytes (and an ETag) do not change.
+func newest(items []Item) time.Time {
+	if len(items) == 0 {
+		return time.Unix(0, 0).UTC()
+	}
+	return items[0].Updated
+}
+
+func entryHead(b *strings.Builder, label string, at time.Time, loc *time.Location) {
+	b.WriteString("<p><strong>" + html.EscapeString(label) + "</strong>")
+	if !at.IsZero() {
+		b.WriteString(" · " + html.EscapeString(when(at, loc)))
+	}
+	b.WriteString("</p>\n")
+}
+
+// when is a time as the page shows it, with the year a feed needs.
+func when(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Jan 2, 2006, 3:04 PM") + " " + config.ZoneName(loc)
+}
+
+func summary(head, text string) string {
+	if text = strings.TrimSpace(text); text == "" {
+		return head
+	}
+	return head + ": " + text
+}
+
+// eventURL is PAGEURL/kind/ID, whatever slash the configured URL ends in.
+func eventURL(pageURL, kind string, id int64) string {
+	return strings.TrimRight(pageURL, "/") + "/" + kind + "/" + strconv.FormatInt(id, 10)
+}
+
+func shownAt(display, created time.Time) time.Time { return firstSet(display, created) }
+
+func firstSet(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func latest(ts ...time.Time) time.Time {
+	var l time.Time
+	for _, t := range ts {
+		if t.After(l) {
+			l = t
+		}
+	}
+	return l
+}
+
+func orDefaults(r *markdown.Renderer, loc *time.Location) (*markdown.Renderer, *time.Location) {
+	if r == nil {
+		r = markdown.New()
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return r, loc
+}

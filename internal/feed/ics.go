@@ -1,0 +1,197 @@
+package feed
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldhq/herald/internal/markdown"
+	"github.com/heraldhq/herald/internal/status"
+)
+
+// textRenderer turns Markdown into the calendar's plain text. A Renderer
+// does not change after New, so one serves every call.
+var textRenderer = sync.OnceValue(markdown.New)
+
+// ICS renders maintenance windows as an iCalendar object (RFC 5545) for
+// calendar subscriptions: one VEVENT per window, its times in UTC.
+//
+// An event's UID (maintenance-ID@HOST, HOST from the page URL) and its
+// SEQUENCE (the window's Sequence) let a calendar replace an event it holds
+// when the window moves; a cancelled window stays, with STATUS:CANCELLED,
+// so that subscribers see it go. DTSTAMP and LAST-MODIFIED are the window's
+// last edit, so the bytes change only when a window does; now stands in for
+// a window that has no UpdatedAt. A calendar with no window holds a UTC
+// VTIMEZONE, as RFC 5545 requires a component. The events are TRANSP:TRANSPARENT: a
+// provider's maintenance does not make a subscriber busy.
+func ICS(p Page, windows []status.Maintenance, now time.Time) ([]byte, error) {
+	base := strings.TrimRight(p.URL, "/")
+	host := "herald"
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	loc := time.UTC
+	if p.Zone != "" {
+		if l, err := time.LoadLocation(p.Zone); err == nil {
+			loc = l
+		}
+	}
+
+	var w icsWriter
+	w.prop("BEGIN", "VCALENDAR")
+	w.prop("VERSION", "2.0")
+	w.prop("PRODID", "-//Herald//Herald status page//EN")
+	w.prop("CALSCALE", "GREGORIAN")
+	w.prop("METHOD", "PUBLISH")
+	w.text("X-WR-CALNAME", pageTitle(p)+" maintenance")
+	w.text("NAME", pageTitle(p)+" maintenance")       // RFC 7986
+	w.prop("REFRESH-INTERVAL;VALUE=DURATION", "PT1H") // RFC 7986
+	w.prop("X-PUBLISHED-TTL", "PT1H")                 // the same, for older clients
+	w.prop("SOURCE;VALUE=URI", base+ICSPath)          // RFC 7986
+
+	ws := slices.Clone(windows)
+	slices.SortStableFunc(ws, func(a, b status.Maintenance) int {
+		if c := a.ScheduledFor.Compare(b.ScheduledFor); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	r := textRenderer()
+	for _, m := range ws {
+		if m.ScheduledFor.IsZero() || !m.ScheduledUntil.After(m.ScheduledFor) {
+			return nil, fmt.Errorf("maintenance %d: the window %s to %s is not a time span",
+				m.ID, m.ScheduledFor.UTC().Format(time.RFC3339), m.ScheduledUntil.UTC().Format(time.RFC3339))
+		}
+		link := eventURL(base, "maintenance", m.ID)
+		stamp := firstSet(m.UpdatedAt, now)
+		w.prop("BEGIN", "VEVENT")
+		w.prop("UID", "maintenance-"+strconv.FormatInt(m.ID, 10)+"@"+host)
+		w.prop("DTSTAMP", icsTime(stamp))
+		w.prop("DTSTART", icsTime(m.ScheduledFor))
+		w.prop("DTEND", icsTime(m.ScheduledUntil))
+		if !m.CreatedAt.IsZero() {
+			w.prop("CREATED", icsTime(m.CreatedAt))
+		}
+		w.prop("LAST-MODIFIED", icsTime(stamp))
+		w.prop("SEQUENCE", strconv.Itoa(max(m.Sequence, 0)))
+		w.prop("STATUS", icsStatus(m.Status))
+		w.prop("TRANSP", "TRANSPARENT")
+		w.text("SUMMARY", m.Title)
+		w.text("DESCRIPTION", description(m, r, loc, link))
+		w.prop("URL;VALUE=URI", link)
+		w.prop("END", "VEVENT")
+	}
+	if len(ws) == 0 {
+		// RFC 5545 wants at least one component in a calendar; a time
+		// zone definition is one that no client shows.
+		w.utcZone()
+	}
+	w.prop("END", "VCALENDAR")
+	return w.buf.Bytes(), nil
+}
+
+// utcZone writes a VTIMEZONE for UTC, the calendar's only zone.
+func (w *icsWriter) utcZone() {
+	w.prop("BEGIN", "VTIMEZONE")
+	w.prop("TZID", "UTC")
+	w.prop("BEGIN", "STANDARD")
+	w.prop("DTSTART", "19700101T000000")
+	w.prop("TZOFFSETFROM", "+0000")
+	w.prop("TZOFFSETTO", "+0000")
+	w.prop("TZNAME", "UTC")
+	w.prop("END", "STANDARD")
+	w.prop("END", "VTIMEZONE")
+}
+
+// description is the announcement, then the latest update, then the link.
+func description(m status.Maintenance, r *markdown.Renderer, loc *time.Location, link string) string {
+	var parts []string
+	if t := r.Text(m.Body); t != "" {
+		parts = append(parts, t)
+	}
+	if len(m.Updates) > 0 {
+		u := slices.MaxFunc(m.Updates, func(a, b status.MaintenanceUpdate) int {
+			return shownAt(a.DisplayAt, a.CreatedAt).Compare(shownAt(b.DisplayAt, b.CreatedAt))
+		})
+		head := u.Status.Label() + " (" + when(shownAt(u.DisplayAt, u.CreatedAt), loc) + ")"
+		parts = append(parts, summary(head, r.Text(u.Body)))
+	}
+	parts = append(parts, "Details: "+link)
+	return strings.Join(parts, "\n\n")
+}
+
+func icsStatus(s status.MaintenanceStatus) string {
+	if s == status.Cancelled {
+		return "CANCELLED"
+	}
+	return "CONFIRMED"
+}
+
+func icsTime(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
+
+// icsWriter writes content lines: CRLF-terminated, folded at 75 octets.
+type icsWriter struct {
+	buf bytes.Buffer
+}
+
+// prop writes a property whose value needs no escaping (a date, a number, a
+// URI, a fixed word).
+func (w *icsWriter) prop(name, value string) { w.fold(name + ":" + value) }
+
+// text writes a property of type TEXT, escaped.
+func (w *icsWriter) text(name, value string) { w.fold(name + ":" + escapeText(value)) }
+
+// maxLine is the longest a content line may be, in octets, without its CRLF
+// (RFC 5545 §3.1). A continuation line's leading space counts.
+const maxLine = 75
+
+// fold writes line, breaking it into lines of at most maxLine octets, each
+// break between two UTF-8 sequences, continuation lines led by a space.
+func (w *icsWriter) fold(line string) {
+	n := 0 // octets on the current physical line
+	for _, r := range line {
+		size := utf8.RuneLen(r)
+		if size < 0 {
+			size = len(string(utf8.RuneError))
+		}
+		if n+size > maxLine {
+			w.buf.WriteString("\r\n ")
+			n = 1
+		}
+		w.buf.WriteRune(r)
+		n += size
+	}
+	w.buf.WriteString("\r\n")
+}
+
+// escapeText escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon
+// and comma get a backslash, a line break becomes \n. Other control
+// characters, which TEXT may not hold, are dropped.
+func escapeText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\\' || r == ';' || r == ',':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			// dropped
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,84 @@
+package feed
+
+import (
+	"encoding/xml"
+	"strings"
+	"time"
+)
+
+type rssDoc struct {
+	XMLName xml.Name   `xml:"rss"`
+	Version string     `xml:"version,attr"`
+	AtomNS  string     `xml:"xmlns:atom,attr"`
+	Channel rssChannel `xml:"channel"`
+}
+
+type rssChannel struct {
+	Title         string      `xml:"title"`
+	Link          string      `xml:"link"`
+	Description   string      `xml:"description"`
+	Self          rssAtomLink `xml:"atom:link"`
+	LastBuildDate string      `xml:"lastBuildDate"`
+	Generator     string      `xml:"generator"`
+	Items         []rssItem   `xml:"item"`
+}
+
+type rssAtomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+}
+
+type rssGUID struct {
+	IsPermaLink bool   `xml:"isPermaLink,attr"`
+	Value       string `xml:",chardata"`
+}
+
+type rssItem struct {
+	Title       string  `xml:"title"`
+	Link        string  `xml:"link"`
+	GUID        rssGUID `xml:"guid"`
+	PubDate     string  `xml:"pubDate,omitempty"`
+	Category    string  `xml:"category,omitempty"`
+	Description string  `xml:"description"`
+}
+
+// RSS renders an RSS 2.0 feed of items. An item's description is its HTML
+// content (escaped, as RSS readers expect).
+func RSS(p Page, items []Item) ([]byte, error) {
+	items = visible(items)
+	base := strings.TrimRight(p.URL, "/")
+	desc := p.Description
+	if desc == "" {
+		desc = "Incidents and maintenance for " + pageTitle(p)
+	}
+	doc := rssDoc{
+		Version: "2.0",
+		AtomNS:  "http://www.w3.org/2005/Atom",
+		Channel: rssChannel{
+			Title:         pageTitle(p),
+			Link:          base + "/",
+			Description:   desc,
+			Self:          rssAtomLink{Href: base + RSSPath, Rel: "self", Type: "application/rss+xml"},
+			LastBuildDate: rssTime(newest(items)),
+			Generator:     "Herald",
+		},
+	}
+	for _, it := range items {
+		ri := rssItem{
+			Title:       it.Title,
+			Link:        it.Link,
+			GUID:        rssGUID{IsPermaLink: it.ID == it.Link, Value: it.ID},
+			Category:    it.Kind,
+			Description: string(it.Content),
+		}
+		if !it.Published.IsZero() {
+			ri.PubDate = rssTime(it.Published)
+		}
+		doc.Channel.Items = append(doc.Channel.Items, ri)
+	}
+	return marshal(doc)
+}
+
+// rssTime is RFC 822 with a four-digit year, as RSS 2.0 profiles ask.
+func rssTime(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }
