@@ -142,7 +142,6 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	})
 	api.NewAdmin(svc, log).Register(mux)
 	cfgNow := func() config.Config { return *current.Load() }
-	web.NewPublic(svc, cfgNow, log).Register(mux)
 	site := web.NewSite(svc, cfgNow, log)
 	site.Register(mux)
 

@@ -47,7 +47,11 @@ groups:
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	web.NewPublic(svc, func() config.Config { return cfg }, nil).Register(mux)
+	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	site.Register(mux)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 

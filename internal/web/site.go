@@ -1,3 +1,6 @@
+// Package web serves Herald's public face: the status pages and the
+// Statuspage-compatible /api/v2/ documents, rendered in memory when something
+// changes and served with ETags and pre-compressed gzip.
 package web
 
 import (
@@ -11,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/service"
@@ -42,7 +46,9 @@ func newAsset(body []byte, contentType string) (*asset, error) {
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}, nil
 }
 
-// Site holds the public documents rendered in memory. They are rebuilt when
+// Site holds the public documents rendered in memory: the HTML pages (/,
+// /incidents/ID, /maintenance/ID, /history, /history/YYYY-MM), their
+// stylesheet and the /api/v2 documents. They are rebuilt when
 // something changes, never per request, so a crowd refreshing the page
 // during an outage costs no database work at all.
 type Site struct {
@@ -51,6 +57,7 @@ type Site struct {
 	log *slog.Logger
 
 	assets atomic.Pointer[map[string]*asset]
+	css    *asset
 	dirty  chan struct{}
 }
 
@@ -59,8 +66,12 @@ func NewSite(svc *service.Service, cfg func() config.Config, log *slog.Logger) *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Site{svc: svc, cfg: cfg, log: log, dirty: make(chan struct{}, 1)}
-	empty := map[string]*asset{}
+	css, err := newAsset(stylesheet, "text/css; charset=utf-8")
+	if err != nil {
+		panic(err) // gzip into memory does not fail
+	}
+	s := &Site{svc: svc, cfg: cfg, log: log, css: css, dirty: make(chan struct{}, 1)}
+	empty := map[string]*asset{cssPath: css}
 	s.assets.Store(&empty)
 	svc.OnChange(s.Invalidate)
 	return s
@@ -105,16 +116,40 @@ func (s *Site) Rebuild(ctx context.Context) error {
 		return err
 	}
 	cfg := s.cfg()
+	loc := cfg.Location()
+	now := s.svc.Now()
+	// The pages cover the history months: published incidents still open,
+	// or started or resolved since the first of those months.
+	y, m, _ := now.In(loc).Date()
+	since := time.Date(y, m, 1, 0, 0, 0, 0, loc).AddDate(0, -(historyMonths - 1), 0)
+	recent, err := s.svc.Incidents(ctx, store.IncidentFilter{State: "published", Since: since})
+	if err != nil {
+		return err
+	}
+	allWindows, err := s.svc.Maintenances(ctx, store.MaintenanceFilter{})
+	if err != nil {
+		return err
+	}
+	cat := s.svc.Catalog()
 	comps := map[string]store.Component{}
-	for _, c := range s.svc.Catalog().Components {
+	for _, c := range cat.Components {
 		comps[c.ID] = c
 	}
-	docs, err := statuspage.Build(statuspage.Input{Page: cfg.Page, Location: cfg.Location(), Snapshot: snap,
+	groups := map[string]store.Group{}
+	for _, g := range cat.Groups {
+		groups[g.ID] = g
+	}
+	docs, err := statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: snap,
 		Incidents: incidents, Maintenances: windows, Components: comps})
 	if err != nil {
 		return err
 	}
-	next := make(map[string]*asset, len(docs))
+	pages, err := buildPages(pageInput{Page: cfg.Page, Loc: loc, Now: now, Snapshot: snap,
+		Incidents: recent, Windows: allWindows, Groups: groups, Comps: comps})
+	if err != nil {
+		return err
+	}
+	next := make(map[string]*asset, len(docs)+len(pages)+1)
 	for name, body := range docs {
 		a, err := newAsset(body, "application/json; charset=utf-8")
 		if err != nil {
@@ -122,12 +157,26 @@ func (s *Site) Rebuild(ctx context.Context) error {
 		}
 		next["/api/v2/"+name] = a
 	}
+	for path, body := range pages {
+		a, err := newAsset(body, htmlType)
+		if err != nil {
+			return err
+		}
+		next[path] = a
+	}
+	next[cssPath] = s.css
 	s.assets.Store(&next)
 	return nil
 }
 
-// Register adds the public API's routes to mux.
+// Register adds the public pages' and the public API's routes to mux.
 func (s *Site) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", s.serveAsset)
+	mux.HandleFunc("GET /incidents/{id}", s.serveAsset)
+	mux.HandleFunc("GET /maintenance/{id}", s.serveAsset)
+	mux.HandleFunc("GET /history", s.serveAsset)
+	mux.HandleFunc("GET /history/{month}", s.serveAsset)
+	mux.HandleFunc("GET /static/{file}", s.serveAsset)
 	mux.HandleFunc("GET /api/v2/", s.serveAsset)
 	mux.HandleFunc("OPTIONS /api/v2/", func(w http.ResponseWriter, _ *http.Request) {
 		h := w.Header()
@@ -139,22 +188,55 @@ func (s *Site) Register(mux *http.ServeMux) {
 	})
 }
 
+// pageCSP lets a page load its own stylesheet and nothing else: no scripts,
+// no frames, no forms elsewhere.
+const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+func setPageHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+}
+
 func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	// Read-only and public: any page or dashboard may read it.
-	h.Set("Access-Control-Allow-Origin", "*")
-	a, ok := (*s.assets.Load())[r.URL.Path]
+	assets := *s.assets.Load()
+	api := strings.HasPrefix(r.URL.Path, "/api/v2/")
+	if api {
+		// Read-only and public: any page or dashboard may read it.
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
+	a, ok := assets[r.URL.Path]
 	if !ok {
-		h.Set("Content-Type", "application/json; charset=utf-8")
+		if api {
+			h.Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintf(w, "{\"error\":\"no such document; see %s\"}\n", strings.Join(statuspage.Names, ", "))
+			return
+		}
+		setPageHeaders(h)
+		h.Set("Content-Type", htmlType)
+		h.Set("Cache-Control", "no-cache")
 		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprintf(w, "{\"error\":\"no such document; see %s\"}\n", strings.Join(statuspage.Names, ", "))
+		if nf, ok := assets["404"]; ok && r.Method != http.MethodHead {
+			_, _ = w.Write(nf.body)
+		}
 		return
 	}
 	h.Set("Content-Type", a.contentType)
 	h.Set("ETag", a.etag)
-	h.Set("Cache-Control", "public, max-age=10")
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/static/"):
+		// The address names the content: it never changes.
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	default:
+		h.Set("Cache-Control", "public, max-age=10")
+	}
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if a.contentType == htmlType {
+		setPageHeaders(h)
+	}
 	if etagMatches(r.Header.Get("If-None-Match"), a.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return

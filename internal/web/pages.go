@@ -1,0 +1,575 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/markdown"
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static/herald.css
+var stylesheet []byte
+
+// cssPath is the stylesheet's address; it changes with its content, so it
+// can be cached for good.
+var cssPath = func() string {
+	sum := sha256.Sum256(stylesheet)
+	return "/static/herald." + hex.EncodeToString(sum[:6]) + ".css"
+}()
+
+const (
+	htmlType = "text/html; charset=utf-8"
+	// recentDays is how many days of history the front page lists.
+	recentDays = 14
+	// historyMonths is how many months the history pages cover.
+	historyMonths = 13
+	excerptRunes  = 280
+)
+
+// pageTemplates holds one template set per page, each with the shared layout.
+var pageTemplates = func() map[string]*template.Template {
+	m := map[string]*template.Template{}
+	for _, name := range []string{"index.html", "incident.html", "maintenance.html", "history.html", "notfound.html"} {
+		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name))
+	}
+	return m
+}()
+
+var md = markdown.New()
+
+// pageInput is everything the pages are built from, read once per rebuild.
+type pageInput struct {
+	Page      config.Page
+	Loc       *time.Location
+	Now       time.Time
+	Snapshot  *service.Snapshot
+	Incidents []status.Incident    // published, newest first
+	Windows   []status.Maintenance // all
+	Groups    map[string]store.Group
+	Comps     map[string]store.Component
+}
+
+// view is what every page template receives.
+type view struct {
+	Title       string // the document's title
+	SiteTitle   string
+	Description string
+	Zone        string
+	CSS         string
+	Section     string // "status" or "history", for the navigation
+	W           *words
+	Main        any
+}
+
+// words formats times and text for one rebuild.
+type words struct {
+	loc  *time.Location
+	zone string
+	now  time.Time
+}
+
+func (w *words) When(t time.Time) string         { return When(t, w.now, w.loc, w.zone) }
+func (w *words) Time(t time.Time) string         { return TimeIn(t, w.loc, w.zone) }
+func (w *words) Day(t time.Time) string          { return Day(t, w.now, w.loc) }
+func (w *words) ISO(t time.Time) string          { return t.UTC().Format(time.RFC3339) }
+func (w *words) Markdown(s string) template.HTML { return md.HTML(s) }
+
+// Window is a span with its day and zone: "Today, 9:48 to 9:52 AM Pacific
+// time", or both days when it crosses midnight.
+func (w *words) Window(a, b time.Time) string {
+	if b.IsZero() {
+		return "Since " + w.When(a)
+	}
+	if sameDay(a.In(w.loc), b.In(w.loc)) {
+		return w.Day(a) + ", " + Range(a, b, w.loc, w.now) + " " + w.zone
+	}
+	return Range(a, b, w.loc, w.now) + " " + w.zone
+}
+
+// kind is the visual class of a status, paired on the page with an icon and a word.
+func componentKind(s status.ComponentStatus) string {
+	switch s {
+	case status.UnderMaintenance:
+		return "maint"
+	case status.DegradedPerformance:
+		return "minor"
+	case status.PartialOutage:
+		return "major"
+	case status.MajorOutage:
+		return "critical"
+	}
+	return "ok"
+}
+
+func indicatorKind(i status.Indicator) string {
+	switch i {
+	case status.IndicatorMaintenance:
+		return "maint"
+	case status.IndicatorMinor, status.IndicatorMajor, status.IndicatorCritical:
+		return string(i)
+	}
+	return "ok"
+}
+
+func impactKind(i status.Impact) string {
+	switch i {
+	case status.ImpactMinor, status.ImpactMajor, status.ImpactCritical:
+		return string(i)
+	}
+	return "none"
+}
+
+func impactLabel(i status.Impact) string {
+	switch i {
+	case status.ImpactMinor:
+		return "Minor impact"
+	case status.ImpactMajor:
+		return "Major impact"
+	case status.ImpactCritical:
+		return "Critical impact"
+	}
+	return "No impact"
+}
+
+type compView struct {
+	Name, Description, Label, Kind string
+}
+
+type groupView struct {
+	Name, Description string
+	Components        []compView
+	Kind, Label       string // the group's worst status
+}
+
+type badge struct{ Label, Kind string }
+
+// incidentCard is an incident in a list.
+type incidentCard struct {
+	URL, Title string
+	Impact     badge
+	Status     badge
+	Started    time.Time
+	Summary    string // "9:48 to 9:52 AM Pacific time · four minutes"
+	Affected   []string
+	Latest     *updateView
+	Excerpt    string
+	More       bool // the excerpt is of a longer postmortem
+	Postmortem bool
+}
+
+type updateView struct {
+	Label, Kind string
+	At          time.Time
+	Body        template.HTML
+}
+
+type maintCard struct {
+	URL, Title string
+	Status     badge
+	Window     string
+	Affected   []string
+	Body       template.HTML
+	Start      time.Time
+	Excerpt    string
+}
+
+// item is one entry of a day in the history.
+type item struct {
+	Incident *incidentCard
+	Maint    *maintCard
+	at       time.Time
+}
+
+type dayView struct {
+	Label string
+	Date  time.Time
+	Items []item
+}
+
+type indexView struct {
+	Overall          badge
+	Groups           []groupView
+	Open             []incidentCard
+	Active, Upcoming []maintCard
+	Days             []dayView
+}
+
+type incidentView struct {
+	incidentCard
+	Duration     string
+	Resolved     bool
+	Components   []compView
+	Updates      []updateView
+	Postmortem   template.HTML
+	PostmortemAt time.Time
+	Links        []link
+}
+
+type link struct{ URL, Title string }
+
+type maintView struct {
+	maintCard
+	Updates []updateView
+}
+
+type monthLink struct {
+	URL, Label string
+	Current    bool
+	Count      int
+}
+
+type historyView struct {
+	Month      string
+	Days       []dayView
+	Months     []monthLink
+	Prev, Next *monthLink
+}
+
+// builder turns one pageInput into documents.
+type builder struct {
+	in        pageInput
+	w         *words
+	published map[int64]*status.Incident
+	docs      map[string][]byte
+}
+
+// buildPages renders every HTML page. The keys are paths; "404" is the
+// not-found page.
+func buildPages(in pageInput) (map[string][]byte, error) {
+	b := &builder{in: in, w: &words{loc: in.Loc, zone: config.ZoneName(in.Loc), now: in.Now},
+		published: map[int64]*status.Incident{}, docs: map[string][]byte{}}
+	for i := range in.Incidents {
+		if !in.Incidents[i].Draft {
+			b.published[in.Incidents[i].ID] = &in.Incidents[i]
+		}
+	}
+	steps := []func() error{b.index, b.incidents, b.maintenances, b.history, b.notFound}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return b.docs, nil
+}
+
+func (b *builder) render(path, tmpl, title, section string, main any) error {
+	v := view{Title: title, SiteTitle: b.in.Page.Title, Description: b.in.Page.Description,
+		Zone: b.w.zone, CSS: cssPath, Section: section, W: b.w, Main: main}
+	if v.SiteTitle == "" {
+		v.SiteTitle = "Status"
+	}
+	if v.Title == "" {
+		v.Title = v.SiteTitle
+	} else {
+		v.Title += " · " + v.SiteTitle
+	}
+	var buf bytes.Buffer
+	if err := pageTemplates[tmpl].ExecuteTemplate(&buf, "layout", v); err != nil {
+		return fmt.Errorf("render %s: %w", path, err)
+	}
+	b.docs[path] = buf.Bytes()
+	return nil
+}
+
+func (b *builder) compName(id string) string {
+	c, ok := b.in.Comps[id]
+	if !ok {
+		return id
+	}
+	if g, ok := b.in.Groups[c.GroupID]; ok && g.Name != "" {
+		return g.Name + " · " + c.Name
+	}
+	return c.Name
+}
+
+// affected names components by group, in page order: "flexo: Web sites,
+// E-mail", "mom: E-mail".
+func (b *builder) affected(ids []string) []string {
+	byGroup := map[string][]store.Component{}
+	var order []string
+	for _, id := range ids {
+		c, ok := b.in.Comps[id]
+		if !ok {
+			c = store.Component{ID: id, Name: id}
+		}
+		if _, seen := byGroup[c.GroupID]; !seen {
+			order = append(order, c.GroupID)
+		}
+		byGroup[c.GroupID] = append(byGroup[c.GroupID], c)
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		return b.in.Groups[order[i]].Position < b.in.Groups[order[j]].Position
+	})
+	out := make([]string, 0, len(order))
+	for _, gid := range order {
+		cs := byGroup[gid]
+		sort.SliceStable(cs, func(i, j int) bool { return cs[i].Position < cs[j].Position })
+		names := make([]string, len(cs))
+		for i, c := range cs {
+			names[i] = c.Name
+		}
+		g := b.in.Groups[gid].Name
+		if g == "" {
+			out = append(out, strings.Join(names, ", "))
+			continue
+		}
+		out = append(out, g+": "+strings.Join(names, ", "))
+	}
+	return out
+}
+
+func (b *builder) card(in *status.Incident) incidentCard {
+	c := incidentCard{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
+		Impact: badge{impactLabel(in.Impact), impactKind(in.Impact)},
+		Status: badge{in.Status.Label(), statusKind(in.Status)}, Started: in.StartedAt}
+	if in.Status == status.Resolved && !in.ResolvedAt.IsZero() {
+		c.Summary = b.w.Window(in.StartedAt, in.ResolvedAt) + " · " + Duration(in.Duration(b.in.Now))
+	} else {
+		c.Summary = "Since " + b.w.When(in.StartedAt) + " · " + Duration(in.Duration(b.in.Now)) + " so far"
+	}
+	ids := make([]string, len(in.Components))
+	for i, ac := range in.Components {
+		ids[i] = ac.ComponentID
+	}
+	c.Affected = b.affected(ids)
+	if len(in.Updates) > 0 {
+		u := in.Updates[0]
+		c.Latest = &updateView{Label: u.Status.Label(), Kind: statusKind(u.Status), At: u.DisplayAt, Body: md.HTML(u.Body)}
+		c.Excerpt, _ = markdown.Excerpt(u.Body, excerptRunes)
+	}
+	if in.Postmortem != "" {
+		c.Postmortem = true
+		c.Excerpt, c.More = markdown.Excerpt(in.Postmortem, excerptRunes)
+	}
+	return c
+}
+
+func statusKind(s status.IncidentStatus) string {
+	if s == status.Resolved {
+		return "ok"
+	}
+	if s == status.Monitoring {
+		return "minor"
+	}
+	return "major"
+}
+
+func maintKind(s status.MaintenanceStatus) string {
+	switch s {
+	case status.Completed:
+		return "ok"
+	case status.Cancelled:
+		return "none"
+	}
+	return "maint"
+}
+
+func (b *builder) maintCard(m *status.Maintenance) maintCard {
+	start, end := m.ScheduledFor, m.ScheduledUntil
+	if m.Status == status.Completed && !m.StartedAt.IsZero() && !m.CompletedAt.IsZero() {
+		start, end = m.StartedAt, m.CompletedAt
+	}
+	c := maintCard{URL: fmt.Sprintf("/maintenance/%d", m.ID), Title: m.Title,
+		Status: badge{m.Status.Label(), maintKind(m.Status)}, Window: b.w.Window(start, end),
+		Body: md.HTML(m.Body), Start: start}
+	c.Excerpt, _ = markdown.Excerpt(m.Body, excerptRunes)
+	c.Affected = b.affected(m.Components)
+	return c
+}
+
+func (b *builder) index() error {
+	snap := b.in.Snapshot
+	v := indexView{Overall: badge{snap.Overall.Description, indicatorKind(snap.Overall.Indicator)}}
+	for _, g := range snap.Groups {
+		gv := groupView{Name: g.Name, Description: g.Description}
+		worst := status.Operational
+		for _, c := range snap.Components {
+			if c.GroupID == g.ID {
+				gv.Components = append(gv.Components, compView{Name: c.Name, Description: c.Description,
+					Label: c.Status.Label(), Kind: componentKind(c.Status)})
+				worst = status.Worst(worst, c.Status)
+			}
+		}
+		gv.Kind, gv.Label = componentKind(worst), worst.Label()
+		if len(gv.Components) > 0 {
+			v.Groups = append(v.Groups, gv)
+		}
+	}
+	for i := range snap.Open {
+		if !snap.Open[i].Draft {
+			v.Open = append(v.Open, b.card(&snap.Open[i]))
+		}
+	}
+	for i := range snap.Active {
+		v.Active = append(v.Active, b.maintCard(&snap.Active[i]))
+	}
+	for i := range snap.Upcoming {
+		v.Upcoming = append(v.Upcoming, b.maintCard(&snap.Upcoming[i]))
+	}
+	today := dayStart(b.in.Now, b.in.Loc)
+	v.Days = b.days(today.AddDate(0, 0, -(recentDays-1)), today.AddDate(0, 0, 1), true)
+	return b.render("/", "index.html", "", "status", v)
+}
+
+func dayStart(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+// days lists the incidents and finished or running maintenance that began
+// in [from, to), by day, newest first. With every set, days without any are
+// listed too.
+func (b *builder) days(from, to time.Time, every bool) []dayView {
+	byDay := map[time.Time][]item{}
+	for i := range b.in.Incidents {
+		in := &b.in.Incidents[i]
+		if in.Draft || in.StartedAt.Before(from) || !in.StartedAt.Before(to) {
+			continue
+		}
+		c := b.card(in)
+		d := dayStart(in.StartedAt, b.in.Loc)
+		byDay[d] = append(byDay[d], item{Incident: &c, at: in.StartedAt})
+	}
+	for i := range b.in.Windows {
+		m := &b.in.Windows[i]
+		if m.Status == status.Scheduled {
+			continue
+		}
+		c := b.maintCard(m)
+		if c.Start.Before(from) || !c.Start.Before(to) {
+			continue
+		}
+		d := dayStart(c.Start, b.in.Loc)
+		byDay[d] = append(byDay[d], item{Maint: &c, at: c.Start})
+	}
+	var out []dayView
+	for d := dayStart(to.Add(-time.Second), b.in.Loc); !d.Before(from); d = d.AddDate(0, 0, -1) {
+		items := byDay[d]
+		if len(items) == 0 && !every {
+			continue
+		}
+		sort.SliceStable(items, func(i, j int) bool { return items[i].at.After(items[j].at) })
+		out = append(out, dayView{Label: b.w.Day(d), Date: d, Items: items})
+	}
+	return out
+}
+
+func (b *builder) incidents() error {
+	for i := range b.in.Incidents {
+		in := &b.in.Incidents[i]
+		if in.Draft {
+			continue
+		}
+		v := incidentView{incidentCard: b.card(in), Duration: Duration(in.Duration(b.in.Now)),
+			Resolved: in.Status == status.Resolved}
+		// A resolved incident's components are back to operational; the page
+		// shows the worst each reached during it.
+		worst := map[string]status.ComponentStatus{}
+		for _, ac := range in.Components {
+			worst[ac.ComponentID] = ac.Status
+		}
+		for _, u := range in.Updates {
+			for _, ch := range u.Changes {
+				if _, ok := worst[ch.ComponentID]; ok {
+					worst[ch.ComponentID] = status.Worst(worst[ch.ComponentID], ch.New)
+				}
+			}
+		}
+		for _, ac := range in.Components {
+			st := worst[ac.ComponentID]
+			v.Components = append(v.Components, compView{Name: b.compName(ac.ComponentID), Label: st.Label(), Kind: componentKind(st)})
+		}
+		for _, u := range in.Updates {
+			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: statusKind(u.Status), At: u.DisplayAt, Body: md.HTML(u.Body)})
+		}
+		sort.SliceStable(v.Updates, func(i, j int) bool { return v.Updates[i].At.After(v.Updates[j].At) })
+		if in.Postmortem != "" {
+			v.Postmortem, v.PostmortemAt = md.HTML(in.Postmortem), in.PostmortemPublishedAt
+		}
+		for _, id := range in.Links {
+			if other, ok := b.published[id]; ok {
+				v.Links = append(v.Links, link{URL: fmt.Sprintf("/incidents/%d", id), Title: other.Title})
+			}
+		}
+		if err := b.render(v.URL, "incident.html", in.Title, "history", v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) maintenances() error {
+	for i := range b.in.Windows {
+		m := &b.in.Windows[i]
+		v := maintView{maintCard: b.maintCard(m)}
+		for _, u := range m.Updates {
+			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: maintKind(u.Status), At: u.DisplayAt, Body: md.HTML(u.Body)})
+		}
+		sort.SliceStable(v.Updates, func(i, j int) bool { return v.Updates[i].At.After(v.Updates[j].At) })
+		if err := b.render(v.URL, "maintenance.html", m.Title, "history", v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// history renders one page per month, /history/2026-11, for the months the
+// pages cover; /history is the current month.
+func (b *builder) history() error {
+	now := b.in.Now.In(b.in.Loc)
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, b.in.Loc)
+	months := make([]time.Time, historyMonths)
+	links := make([]monthLink, historyMonths)
+	pages := make([][]dayView, historyMonths)
+	for i := range months {
+		months[i] = first.AddDate(0, -i, 0)
+		pages[i] = b.days(months[i], months[i].AddDate(0, 1, 0), false)
+		n := 0
+		for _, d := range pages[i] {
+			n += len(d.Items)
+		}
+		links[i] = monthLink{URL: "/history/" + months[i].Format("2006-01"), Label: months[i].Format("January 2006"), Count: n}
+	}
+	for i, m := range months {
+		v := historyView{Month: m.Format("January 2006"), Days: pages[i]}
+		for j, l := range links {
+			l.Current = j == i
+			v.Months = append(v.Months, l)
+		}
+		if i+1 < len(links) {
+			v.Prev = &links[i+1]
+		}
+		if i > 0 {
+			v.Next = &links[i-1]
+		}
+		path := links[i].URL
+		if err := b.render(path, "history.html", "History, "+v.Month, "history", v); err != nil {
+			return err
+		}
+		if i == 0 {
+			b.docs["/history"] = b.docs[path]
+		}
+	}
+	return nil
+}
+
+func (b *builder) notFound() error {
+	return b.render("404", "notfound.html", "Not found", "", nil)
+}
+
+// Now is the moment the pages were built.
+func (w *words) Now() time.Time { return w.now }

@@ -1,0 +1,82 @@
+package web
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDuration(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "less than a minute"},
+		{59 * time.Second, "less than a minute"},
+		{time.Minute, "one minute"},
+		{3*time.Minute + 55*time.Second, "four minutes"},
+		{4 * time.Minute, "four minutes"},
+		{10 * time.Minute, "ten minutes"},
+		{11 * time.Minute, "11 minutes"},
+		{59 * time.Minute, "59 minutes"},
+		{time.Hour, "one hour"},
+		{2 * time.Hour, "two hours"},
+		{73 * time.Minute, "1 hour 13 minutes"},
+		{2*time.Hour + time.Minute, "2 hours 1 minute"},
+		{24 * time.Hour, "one day"},
+		{26*time.Hour + 10*time.Minute, "1 day 2 hours"},
+		{3 * 24 * time.Hour, "three days"},
+	} {
+		if got := Duration(tc.d); got != tc.want {
+			t.Errorf("Duration(%s) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestTimesAndDays(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, la)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.UTC()
+	}
+	now := at("2026-11-25 10:30")
+
+	if got := TimeIn(at("2026-08-12 09:48"), la, "Pacific time"); got != "9:48 AM Pacific time" {
+		t.Errorf("TimeIn = %q", got)
+	}
+	for _, tc := range []struct{ a, b, want string }{
+		{"2026-08-12 09:48", "2026-08-12 09:52", "9:48 to 9:52 AM"},
+		{"2026-03-28 21:54", "2026-03-28 22:02", "9:54 to 10:02 PM"},
+		{"2026-11-25 11:40", "2026-11-25 12:10", "11:40 AM to 12:10 PM"},
+		{"2026-04-03 23:00", "2026-04-04 01:00", "Friday, April 3, 11:00 PM to Saturday, April 4, 1:00 AM"},
+		{"2025-12-31 23:30", "2026-01-01 00:30", "Wednesday, December 31, 2025, 11:30 PM to Thursday, January 1, 12:30 AM"},
+	} {
+		if got := Range(at(tc.a), at(tc.b), la, now); got != tc.want {
+			t.Errorf("Range(%s, %s) = %q, want %q", tc.a, tc.b, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ t, want string }{
+		{"2026-11-25 00:00", "Today"},
+		{"2026-11-25 23:59", "Today"},
+		{"2026-11-24 23:59", "Yesterday"},
+		{"2026-11-26 09:00", "Tomorrow"},
+		{"2026-11-23 09:00", "Monday, November 23"},
+		{"2025-11-23 09:00", "Sunday, November 23, 2025"},
+	} {
+		if got := Day(at(tc.t), now, la); got != tc.want {
+			t.Errorf("Day(%s) = %q, want %q", tc.t, got, tc.want)
+		}
+	}
+	// The day is the zone's day, not UTC's: 5 PM Pacific on the 24th is the 25th in UTC.
+	if got := Day(at("2026-11-24 17:00"), now, la); got != "Yesterday" {
+		t.Errorf("Day across UTC midnight = %q", got)
+	}
+	if got := When(at("2026-11-25 09:48"), now, la, "Pacific time"); got != "Today, 9:48 AM Pacific time" {
+		t.Errorf("When = %q", got)
+	}
+}
