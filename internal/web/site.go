@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -27,9 +28,13 @@ type asset struct {
 	body, gz    []byte
 	etag        string
 	contentType string
+	// header is every response header but the encoding's, built once so a
+	// request costs map assignments, not formatting and allocation.
+	header          http.Header
+	plainLen, gzLen []string
 }
 
-func newAsset(body []byte, contentType string) (*asset, error) {
+func newAsset(path string, body []byte, contentType string) (*asset, error) {
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	if err != nil {
@@ -42,8 +47,30 @@ func newAsset(body []byte, contentType string) (*asset, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
-	return &asset{body: body, gz: buf.Bytes(), contentType: contentType,
-		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}, nil
+	a := &asset{body: body, gz: buf.Bytes(), contentType: contentType,
+		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+	a.plainLen, a.gzLen = []string{strconv.Itoa(len(a.body))}, []string{strconv.Itoa(len(a.gz))}
+	h := http.Header{}
+	h.Set("Content-Type", contentType)
+	h.Set("ETag", a.etag)
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("X-Content-Type-Options", "nosniff")
+	switch {
+	case strings.HasPrefix(path, "/static/"):
+		// The address names the content: it never changes.
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	default:
+		h.Set("Cache-Control", "public, max-age=10")
+	}
+	if strings.HasPrefix(path, "/api/v2/") {
+		// Read-only and public: any page or dashboard may read it.
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
+	if contentType == htmlType {
+		setPageHeaders(h)
+	}
+	a.header = h
+	return a, nil
 }
 
 // Site holds the public documents rendered in memory: the HTML pages (/,
@@ -66,7 +93,7 @@ func NewSite(svc *service.Service, cfg func() config.Config, log *slog.Logger) *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	css, err := newAsset(stylesheet, "text/css; charset=utf-8")
+	css, err := newAsset(cssPath, stylesheet, "text/css; charset=utf-8")
 	if err != nil {
 		panic(err) // gzip into memory does not fail
 	}
@@ -151,14 +178,14 @@ func (s *Site) Rebuild(ctx context.Context) error {
 	}
 	next := make(map[string]*asset, len(docs)+len(pages)+1)
 	for name, body := range docs {
-		a, err := newAsset(body, "application/json; charset=utf-8")
+		a, err := newAsset("/api/v2/"+name, body, "application/json; charset=utf-8")
 		if err != nil {
 			return err
 		}
 		next["/api/v2/"+name] = a
 	}
 	for path, body := range pages {
-		a, err := newAsset(body, htmlType)
+		a, err := newAsset(path, body, htmlType)
 		if err != nil {
 			return err
 		}
@@ -201,14 +228,10 @@ func setPageHeaders(h http.Header) {
 func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	assets := *s.assets.Load()
-	api := strings.HasPrefix(r.URL.Path, "/api/v2/")
-	if api {
-		// Read-only and public: any page or dashboard may read it.
-		h.Set("Access-Control-Allow-Origin", "*")
-	}
 	a, ok := assets[r.URL.Path]
 	if !ok {
-		if api {
+		if strings.HasPrefix(r.URL.Path, "/api/v2/") {
+			h.Set("Access-Control-Allow-Origin", "*")
 			h.Set("Content-Type", "application/json; charset=utf-8")
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprintf(w, "{\"error\":\"no such document; see %s\"}\n", strings.Join(statuspage.Names, ", "))
@@ -223,38 +246,32 @@ func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	h.Set("Content-Type", a.contentType)
-	h.Set("ETag", a.etag)
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/static/"):
-		// The address names the content: it never changes.
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	default:
-		h.Set("Cache-Control", "public, max-age=10")
-	}
-	h.Set("Vary", "Accept-Encoding")
-	h.Set("X-Content-Type-Options", "nosniff")
-	if a.contentType == htmlType {
-		setPageHeaders(h)
+	for k, v := range a.header {
+		h[k] = v
 	}
 	if etagMatches(r.Header.Get("If-None-Match"), a.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body := a.body
+	body, length := a.body, a.plainLen
 	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		h.Set("Content-Encoding", "gzip")
-		body = a.gz
+		h["Content-Encoding"] = gzipEncoding
+		body, length = a.gz, a.gzLen
 	}
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	h["Content-Length"] = length
 	if r.Method == http.MethodHead {
 		return
 	}
 	_, _ = w.Write(body)
 }
 
+var gzipEncoding = []string{"gzip"}
+
 // etagMatches reports whether an If-None-Match header names etag (weak comparison, RFC 9110).
 func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == etag || t == "*" {
@@ -266,6 +283,9 @@ func etagMatches(header, etag string) bool {
 
 // acceptsGzip reads Accept-Encoding, honouring an explicit q=0.
 func acceptsGzip(header string) bool {
+	if header == "" {
+		return false
+	}
 	for _, part := range strings.Split(header, ",") {
 		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
