@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/statuspage"
 	"github.com/heraldhq/herald/internal/store"
@@ -191,6 +192,9 @@ func (s *Site) Rebuild(ctx context.Context) error {
 		}
 		next[path] = a
 	}
+	if err := addFeeds(next, cfg, loc, incidents, windows, allWindows, now); err != nil {
+		return err
+	}
 	next[cssPath] = s.css
 	s.assets.Store(&next)
 	return nil
@@ -204,6 +208,9 @@ func (s *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /history", s.serveAsset)
 	mux.HandleFunc("GET /history/{month}", s.serveAsset)
 	mux.HandleFunc("GET /static/{file}", s.serveAsset)
+	mux.HandleFunc("GET "+feed.AtomPath, s.serveAsset)
+	mux.HandleFunc("GET "+feed.RSSPath, s.serveAsset)
+	mux.HandleFunc("GET "+feed.ICSPath, s.serveAsset)
 	mux.HandleFunc("GET /api/v2/", s.serveAsset)
 	mux.HandleFunc("OPTIONS /api/v2/", func(w http.ResponseWriter, _ *http.Request) {
 		h := w.Header()
