@@ -157,7 +157,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		}
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           site.Handler(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

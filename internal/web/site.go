@@ -303,3 +303,18 @@ func acceptsGzip(header string) bool {
 	}
 	return false
 }
+
+// Handler answers requests for rendered documents straight from memory and
+// passes everything else to next. Public pages are what a crowd refreshes
+// during an outage, so they skip the router's pattern matching.
+func (s *Site) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			if _, ok := (*s.assets.Load())[r.URL.Path]; ok {
+				s.serveAsset(w, r)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

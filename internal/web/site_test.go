@@ -148,3 +148,45 @@ func TestSiteServesV2FromMemory(t *testing.T) {
 	stop()
 	<-done
 }
+
+func TestSiteHandlerServesDocumentsAndPassesTheRest(t *testing.T) {
+	ctx := context.Background()
+	b := storetest.SQLite(t)
+	svc := service.New(b.Store, nil, nil)
+	if err := svc.SyncCatalog(ctx, []store.Group{{ID: "flexo", Name: "flexo"}},
+		[]store.Component{{ID: "flexo/web", GroupID: "flexo", Name: "Web sites"}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{Page: config.Page{Title: "Example Hosting Status", Zone: "America/Los_Angeles"}}
+	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	srv := httptest.NewServer(site.Handler(next))
+	defer srv.Close()
+	for _, tc := range []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/", http.StatusOK},
+		{"HEAD", "/api/v2/summary.json", http.StatusOK},
+		{"GET", "/history.atom", http.StatusOK},
+		{"POST", "/", http.StatusTeapot},                // not a read: the router decides
+		{"GET", "/api/v1/incidents", http.StatusTeapot}, // not a rendered document
+		{"GET", "/incidents/999", http.StatusTeapot},
+	} {
+		req, err := http.NewRequest(tc.method, srv.URL+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("%s %s = %d, want %d", tc.method, tc.path, resp.StatusCode, tc.code)
+		}
+	}
+}
