@@ -1,13 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/heraldhq/herald/examples"
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -42,7 +42,8 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	}
 	o.dsn = store.DSN{DataDir: dir}
 	o.configPath = "examples/hosting.yaml (embedded)"
-	o.configData = withDescription(examples.Hosting, demoNote)
+	o.configData = examples.Hosting
+	o.adjust = func(c *config.Config) { c.Page.Description = demoNote }
 	o.seed = func(ctx context.Context, st *store.Store, svc *service.Service, addr string) error {
 		if err := seedDemo(ctx, st, svc, time.Now().UTC()); err != nil {
 			return err
@@ -72,11 +73,6 @@ later by Herald's own clock; reload the page to watch it. Ctrl-C stops the demo.
 		return nil
 	}
 	return serve(ctx, env, o)
-}
-
-// withDescription sets page.description in the YAML text, keeping the rest.
-func withDescription(yamlText []byte, note string) []byte {
-	return bytes.Replace(yamlText, []byte("\npage:\n"), fmt.Appendf(nil, "\npage:\n  description: %q\n", note), 1)
 }
 
 // fixedClock is a clock stopped at one moment, for entering past events.

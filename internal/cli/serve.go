@@ -25,8 +25,10 @@ type serveOptions struct {
 	configPath string
 	// configData, when set, is used instead of reading configPath (the demo's embedded file).
 	configData []byte
-	dsn        store.DSN
-	listen     string
+	// adjust, when set, changes the configuration after it is read (the demo's banner).
+	adjust func(*config.Config)
+	dsn    store.DSN
+	listen string
 	// seed runs once after start-up, before the server answers (the demo's data).
 	seed func(ctx context.Context, st *store.Store, svc *service.Service, addr string) error
 	// started is called with the listening address once requests are answered.
@@ -63,10 +65,19 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 // loadConfig reads the configuration from the file or the embedded bytes.
 func (o serveOptions) loadConfig() (config.Config, error) {
+	var (
+		cfg config.Config
+		err error
+	)
 	if o.configData != nil {
-		return config.Parse(o.configPath, o.configData)
+		cfg, err = config.Parse(o.configPath, o.configData)
+	} else {
+		cfg, err = config.Load(o.configPath)
 	}
-	return config.Load(o.configPath)
+	if err == nil && o.adjust != nil {
+		o.adjust(&cfg)
+	}
+	return cfg, err
 }
 
 // catalogOf turns the configuration's groups into stored groups and components, in page order.
