@@ -112,17 +112,12 @@ type Catalog struct {
 	Groups     []store.Group
 	Components []store.Component
 	byID       map[string]*store.Component
-	groupByID  map[string]*store.Group
 }
 
 func newCatalog(groups []store.Group, comps []store.Component) *Catalog {
-	c := &Catalog{Groups: groups, Components: comps,
-		byID: make(map[string]*store.Component, len(comps)), groupByID: make(map[string]*store.Group, len(groups))}
+	c := &Catalog{Groups: groups, Components: comps, byID: make(map[string]*store.Component, len(comps))}
 	for i := range c.Components {
 		c.byID[c.Components[i].ID] = &c.Components[i]
-	}
-	for i := range c.Groups {
-		c.groupByID[c.Groups[i].ID] = &c.Groups[i]
 	}
 	return c
 }
@@ -131,12 +126,6 @@ func newCatalog(groups []store.Group, comps []store.Component) *Catalog {
 func (c *Catalog) Component(id string) (*store.Component, bool) {
 	comp, ok := c.byID[id]
 	return comp, ok
-}
-
-// Group looks a group up by id, removed ones included.
-func (c *Catalog) Group(id string) (*store.Group, bool) {
-	g, ok := c.groupByID[id]
-	return g, ok
 }
 
 // Active lists the components the configuration names now, in page order.
