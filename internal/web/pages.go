@@ -16,6 +16,7 @@ import (
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
+	wd "github.com/heraldhq/herald/internal/words"
 )
 
 //go:embed templates/*.html
@@ -82,9 +83,9 @@ type words struct {
 	now  time.Time
 }
 
-func (w *words) When(t time.Time) string         { return When(t, w.now, w.loc, w.zone) }
-func (w *words) Time(t time.Time) string         { return TimeIn(t, w.loc, w.zone) }
-func (w *words) Day(t time.Time) string          { return Day(t, w.now, w.loc) }
+func (w *words) When(t time.Time) string         { return wd.When(t, w.now, w.loc, w.zone) }
+func (w *words) Time(t time.Time) string         { return wd.TimeIn(t, w.loc, w.zone) }
+func (w *words) Day(t time.Time) string          { return wd.Day(t, w.now, w.loc) }
 func (w *words) ISO(t time.Time) string          { return t.UTC().Format(time.RFC3339) }
 func (w *words) Markdown(s string) template.HTML { return md.HTML(s) }
 
@@ -94,10 +95,10 @@ func (w *words) Window(a, b time.Time) string {
 	if b.IsZero() {
 		return "Since " + w.When(a)
 	}
-	if sameDay(a.In(w.loc), b.In(w.loc)) {
-		return w.Day(a) + ", " + Range(a, b, w.loc, w.now) + " " + w.zone
+	if wd.SameDay(a.In(w.loc), b.In(w.loc)) {
+		return w.Day(a) + ", " + wd.Range(a, b, w.loc, w.now) + " " + w.zone
 	}
-	return Range(a, b, w.loc, w.now) + " " + w.zone
+	return wd.Range(a, b, w.loc, w.now) + " " + w.zone
 }
 
 // kind is the visual class of a status, paired on the page with an icon and a word.
@@ -337,9 +338,9 @@ func (b *builder) card(in *status.Incident) incidentCard {
 		Impact: badge{impactLabel(in.Impact), impactKind(in.Impact)},
 		Status: badge{in.Status.Label(), statusKind(in.Status)}, Started: in.StartedAt}
 	if in.Status == status.Resolved && !in.ResolvedAt.IsZero() {
-		c.Summary = b.w.Window(in.StartedAt, in.ResolvedAt) + " · " + Duration(in.Duration(b.in.Now))
+		c.Summary = b.w.Window(in.StartedAt, in.ResolvedAt) + " · " + wd.Duration(in.Duration(b.in.Now))
 	} else {
-		c.Summary = "Since " + b.w.When(in.StartedAt) + " · " + Duration(in.Duration(b.in.Now)) + " so far"
+		c.Summary = "Since " + b.w.When(in.StartedAt) + " · " + wd.Duration(in.Duration(b.in.Now)) + " so far"
 	}
 	ids := make([]string, len(in.Components))
 	for i, ac := range in.Components {
@@ -474,7 +475,7 @@ func (b *builder) incidents() error {
 		if in.Draft {
 			continue
 		}
-		v := incidentView{incidentCard: b.card(in), Duration: Duration(in.Duration(b.in.Now)),
+		v := incidentView{incidentCard: b.card(in), Duration: wd.Duration(in.Duration(b.in.Now)),
 			Resolved: in.Status == status.Resolved}
 		// A resolved incident's components are back to operational; the page
 		// shows the worst each reached during it.

@@ -1,4 +1,7 @@
-package web
+// Package words writes numbers, durations, times and days the way the
+// seed posts do: small numbers in words, times in the page's zone with its
+// name, days relative to now. Pages and drafted texts both use it.
+package words
 
 import (
 	"fmt"
@@ -8,16 +11,17 @@ import (
 
 var smallNumbers = [...]string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
 
-// numberWord writes small counts in words, as the seed posts do ("four
+// NumberWord writes small counts in words, as the seed posts do ("four
 // minutes"), and larger ones in digits.
-func numberWord(n int) string {
+func NumberWord(n int) string {
 	if n >= 0 && n < len(smallNumbers) {
 		return smallNumbers[n]
 	}
 	return fmt.Sprint(n)
 }
 
-func plural(n int, unit string) string {
+// Plural is unit, with an "s" unless n is one.
+func Plural(n int, unit string) string {
 	if n == 1 {
 		return unit
 	}
@@ -41,7 +45,7 @@ func Duration(d time.Duration) string {
 	var parts []part
 	add := func(n int, unit string) {
 		if n > 0 {
-			parts = append(parts, part{n, plural(n, unit)})
+			parts = append(parts, part{n, Plural(n, unit)})
 		}
 	}
 	if days > 0 {
@@ -53,7 +57,7 @@ func Duration(d time.Duration) string {
 		add(minutes, "minute")
 	}
 	if len(parts) == 1 {
-		return numberWord(parts[0].n) + " " + parts[0].unit
+		return NumberWord(parts[0].n) + " " + parts[0].unit
 	}
 	words := make([]string, len(parts))
 	for i, p := range parts {
@@ -76,7 +80,7 @@ func TimeIn(t time.Time, loc *time.Location, zone string) string {
 // whether a year is needed.
 func Range(a, b time.Time, loc *time.Location, now time.Time) string {
 	a, b = a.In(loc), b.In(loc)
-	if !sameDay(a, b) {
+	if !SameDay(a, b) {
 		return LongDate(a, now) + ", " + a.Format("3:04 PM") + " to " + LongDate(b, now) + ", " + b.Format("3:04 PM")
 	}
 	if a.Format("PM") == b.Format("PM") {
@@ -85,7 +89,9 @@ func Range(a, b time.Time, loc *time.Location, now time.Time) string {
 	return a.Format("3:04 PM") + " to " + b.Format("3:04 PM")
 }
 
-func sameDay(a, b time.Time) bool {
+// SameDay reports whether a and b fall on the same calendar day, each read
+// in its own location (put both in one zone first).
+func SameDay(a, b time.Time) bool {
 	ay, am, ad := a.Date()
 	by, bm, bd := b.Date()
 	return ay == by && am == bm && ad == bd
@@ -106,11 +112,11 @@ func LongDate(t, now time.Time) string {
 func Day(t, now time.Time, loc *time.Location) string {
 	t, now = t.In(loc), now.In(loc)
 	switch {
-	case sameDay(t, now):
+	case SameDay(t, now):
 		return "Today"
-	case sameDay(t, now.AddDate(0, 0, -1)):
+	case SameDay(t, now.AddDate(0, 0, -1)):
 		return "Yesterday"
-	case sameDay(t, now.AddDate(0, 0, 1)):
+	case SameDay(t, now.AddDate(0, 0, 1)):
 		return "Tomorrow"
 	}
 	return LongDate(t, now)
