@@ -1,0 +1,490 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/status"
+)
+
+// Monitor is a configured monitor with its detection state.
+type Monitor struct {
+	ID          string // component id + "/" + name: "flexo/web/http"
+	ComponentID string
+	Kind        string
+	Target      string
+	Detector    status.Detector
+
+	LastCheckAt time.Time
+	LastLevel   status.Level
+	LastMessage string
+	LastLatency time.Duration
+
+	CreatedAt, UpdatedAt, RemovedAt time.Time
+}
+
+// MonitorDef is a monitor as the configuration names it.
+type MonitorDef struct {
+	ID, ComponentID, Kind, Target string
+}
+
+// CheckResult is one check's outcome.
+type CheckResult struct {
+	MonitorID string
+	At        time.Time
+	Latency   time.Duration
+	Level     status.Level
+	Message   string
+}
+
+// Outage is a measured interval [StartedAt, EndedAt) in which a monitor was
+// degraded or down. EndedAt is zero while it lasts.
+type Outage struct {
+	ID            int64
+	ComponentID   string
+	MonitorID     string
+	Severity      status.MonitorState // degraded or down: the worst seen
+	StartedAt     time.Time
+	EndedAt       time.Time
+	Cause         string // the first failed check's message
+	MaintenanceID int64  // set when it happened inside a window on its component
+	IncidentID    int64  // the incident it opened or joined
+}
+
+// Override is a component status an operator set by hand.
+type Override struct {
+	ComponentID string
+	Status      status.ComponentStatus
+	Note        string
+	SetBy       string
+	SetAt       time.Time
+}
+
+// SyncMonitors stores the configured monitors: new ones are added, changed ones
+// take their new target (keeping their state), missing ones are marked removed.
+func (q *Queries) SyncMonitors(ctx context.Context, defs []MonitorDef, now time.Time) error {
+	at := now.UnixMilli()
+	keep := make(map[string]bool, len(defs))
+	for _, d := range defs {
+		keep[d.ID] = true
+		_, err := q.exec(ctx, `INSERT INTO monitors (id, component_id, kind, target, state, created_at, updated_at)
+			VALUES (?, ?, ?, ?, 'unknown', ?, ?)
+			ON CONFLICT (id) DO UPDATE SET component_id = excluded.component_id, kind = excluded.kind,
+				target = excluded.target, removed_at = NULL,
+				updated_at = CASE WHEN monitors.kind = excluded.kind AND monitors.target = excluded.target
+					AND monitors.removed_at IS NULL THEN monitors.updated_at ELSE excluded.updated_at END`,
+			d.ID, d.ComponentID, d.Kind, d.Target, at, at)
+		if err != nil {
+			return fmt.Errorf("sync monitor %s: %w", d.ID, err)
+		}
+	}
+	stored, err := q.Monitors(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range stored {
+		if !keep[m.ID] && m.RemovedAt.IsZero() {
+			if _, err := q.exec(ctx, `UPDATE monitors SET removed_at = ?, updated_at = ? WHERE id = ?`, at, at, m.ID); err != nil {
+				return fmt.Errorf("mark monitor %s removed: %w", m.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+const monitorColumns = `id, component_id, kind, target, state, state_since, bad_run, bad_run_start, down_run,
+	down_run_start, deg_run, deg_run_start, good_run, good_run_start, last_check_at, last_outcome, last_message,
+	last_latency_us, created_at, updated_at, removed_at`
+
+// Monitors lists every monitor ever configured, removed ones included.
+func (q *Queries) Monitors(ctx context.Context) ([]Monitor, error) {
+	rows, err := q.query(ctx, `SELECT `+monitorColumns+` FROM monitors ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list monitors: %w", err)
+	}
+	var out []Monitor
+	err = eachRow(rows, func() error {
+		var (
+			m                                              Monitor
+			state, outcome                                 string
+			since, badS, downS, degS, goodS, last, removed sql.NullInt64
+			created, updated, latency                      int64
+		)
+		if err := rows.Scan(&m.ID, &m.ComponentID, &m.Kind, &m.Target, &state, &since, &m.Detector.BadRun, &badS,
+			&m.Detector.DownRun, &downS, &m.Detector.DegradedRun, &degS, &m.Detector.GoodRun, &goodS, &last,
+			&outcome, &m.LastMessage, &latency, &created, &updated, &removed); err != nil {
+			return err
+		}
+		d := &m.Detector
+		d.State, d.Since = status.MonitorState(state), fromMS(since)
+		d.BadStart, d.DownStart, d.DegradedStart, d.GoodStart = fromMS(badS), fromMS(downS), fromMS(degS), fromMS(goodS)
+		m.LastCheckAt, m.LastLevel, m.LastLatency = fromMS(last), levelOf(outcome), time.Duration(latency)*time.Microsecond
+		m.CreatedAt, m.UpdatedAt, m.RemovedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC(), fromMS(removed)
+		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list monitors: %w", err)
+	}
+	return out, nil
+}
+
+func levelOf(s string) status.Level {
+	switch s {
+	case "degraded":
+		return status.LevelDegraded
+	case "down":
+		return status.LevelDown
+	}
+	return status.LevelUp
+}
+
+// resultChunk keeps one INSERT's parameters well under both databases' limits.
+const resultChunk = 500
+
+// SaveChecks writes a batch of results and the monitors' states after them.
+func (q *Queries) SaveChecks(ctx context.Context, results []CheckResult, states []Monitor, now time.Time) error {
+	for len(results) > 0 {
+		n := min(len(results), resultChunk)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO check_results (monitor_id, at, latency_us, outcome, message) VALUES `)
+		args := make([]any, 0, n*5)
+		for i, r := range results[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?)")
+			args = append(args, r.MonitorID, r.At.UnixMilli(), r.Latency.Microseconds(), int(r.Level), r.Message)
+		}
+		if _, err := q.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert check results: %w", err)
+		}
+		results = results[n:]
+	}
+	for i := range states {
+		m := &states[i]
+		d := &m.Detector
+		_, err := q.exec(ctx, `UPDATE monitors SET state = ?, state_since = ?, bad_run = ?, bad_run_start = ?,
+				down_run = ?, down_run_start = ?, deg_run = ?, deg_run_start = ?, good_run = ?, good_run_start = ?,
+				last_check_at = ?, last_outcome = ?, last_message = ?, last_latency_us = ?, updated_at = ?
+			WHERE id = ?`,
+			string(d.State), ms(d.Since), d.BadRun, ms(d.BadStart), d.DownRun, ms(d.DownStart), d.DegradedRun,
+			ms(d.DegradedStart), d.GoodRun, ms(d.GoodStart), ms(m.LastCheckAt), m.LastLevel.String(), m.LastMessage,
+			m.LastLatency.Microseconds(), now.UnixMilli(), m.ID)
+		if err != nil {
+			return fmt.Errorf("save monitor %s: %w", m.ID, err)
+		}
+	}
+	return nil
+}
+
+// CheckFilter selects raw check results.
+type CheckFilter struct {
+	MonitorID string
+	Since     time.Time
+	Limit     int // newest first when set
+}
+
+// Checks lists raw check results, oldest first (or the newest Limit, still oldest first).
+func (q *Queries) Checks(ctx context.Context, f CheckFilter) ([]CheckResult, error) {
+	query := `SELECT monitor_id, at, latency_us, outcome, message FROM check_results WHERE monitor_id = ? AND at >= ? ORDER BY at DESC`
+	if f.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := q.query(ctx, query, f.MonitorID, f.Since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("list checks: %w", err)
+	}
+	var out []CheckResult
+	err = eachRow(rows, func() error {
+		var (
+			r           CheckResult
+			at, latency int64
+			level       int
+		)
+		if err := rows.Scan(&r.MonitorID, &at, &latency, &level, &r.Message); err != nil {
+			return err
+		}
+		r.At, r.Latency, r.Level = time.UnixMilli(at).UTC(), time.Duration(latency)*time.Microsecond, status.Level(level)
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list checks: %w", err)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// LatencyPoint is the mean and worst response time of the successful checks in one bucket.
+type LatencyPoint struct {
+	At        time.Time
+	Mean, Max time.Duration
+	Checks    int
+	Failed    int
+}
+
+// Latency buckets a monitor's checks since a time: raw results where they
+// are kept, hourly rollups before that. The two never hold the same check
+// (RollUp deletes what it folds), so they add up without overlap.
+func (q *Queries) Latency(ctx context.Context, monitorID string, since time.Time, bucket time.Duration) ([]LatencyPoint, error) {
+	b := bucket.Milliseconds()
+	if b <= 0 {
+		return nil, fmt.Errorf("latency: bucket must be positive")
+	}
+	rows, err := q.query(ctx, fmt.Sprintf(`SELECT b, SUM(lat), MAX(mx), SUM(ok), SUM(failed) FROM (
+			SELECT (at / %[1]d) * %[1]d AS b, CASE WHEN outcome < 2 THEN latency_us ELSE 0 END AS lat,
+				CASE WHEN outcome < 2 THEN latency_us ELSE 0 END AS mx,
+				CASE WHEN outcome < 2 THEN 1 ELSE 0 END AS ok, CASE WHEN outcome = 2 THEN 1 ELSE 0 END AS failed
+			FROM check_results WHERE monitor_id = ? AND at >= ?
+			UNION ALL
+			SELECT (start_at / %[1]d) * %[1]d, latency_sum_us, latency_max_us, up + degraded, down
+			FROM check_rollups WHERE monitor_id = ? AND period = 'hour' AND start_at >= ?
+		) AS points GROUP BY b ORDER BY b`, b),
+		monitorID, since.UnixMilli(), monitorID, since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("latency of %s: %w", monitorID, err)
+	}
+	var out []LatencyPoint
+	err = eachRow(rows, func() error {
+		var (
+			at, sum, mx  int64
+			okN, failedN int
+		)
+		if err := rows.Scan(&at, &sum, &mx, &okN, &failedN); err != nil {
+			return err
+		}
+		p := LatencyPoint{At: time.UnixMilli(at).UTC(), Max: time.Duration(mx) * time.Microsecond, Checks: okN + failedN, Failed: failedN}
+		if okN > 0 {
+			p.Mean = time.Duration(sum/int64(okN)) * time.Microsecond
+		}
+		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("latency of %s: %w", monitorID, err)
+	}
+	return out, nil
+}
+
+// RollUp folds raw results older than before into hourly and daily rollups and
+// deletes them, in the caller's transaction. It returns how many it folded.
+func (q *Queries) RollUp(ctx context.Context, before time.Time) (int64, error) {
+	for _, p := range []struct {
+		name string
+		ms   int64
+	}{{"hour", 3600000}, {"day", 86400000}} {
+		_, err := q.exec(ctx, fmt.Sprintf(`INSERT INTO check_rollups (monitor_id, period, start_at, checks, up, degraded, down, latency_sum_us, latency_max_us)
+			SELECT monitor_id, '%s', (at / %d) * %d, COUNT(*),
+				SUM(CASE WHEN outcome = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = 1 THEN 1 ELSE 0 END),
+				SUM(CASE WHEN outcome = 2 THEN 1 ELSE 0 END),
+				SUM(CASE WHEN outcome < 2 THEN latency_us ELSE 0 END), MAX(CASE WHEN outcome < 2 THEN latency_us ELSE 0 END)
+			FROM check_results WHERE at < ? GROUP BY monitor_id, (at / %d) * %d
+			ON CONFLICT (monitor_id, period, start_at) DO UPDATE SET checks = check_rollups.checks + excluded.checks,
+				up = check_rollups.up + excluded.up, degraded = check_rollups.degraded + excluded.degraded,
+				down = check_rollups.down + excluded.down, latency_sum_us = check_rollups.latency_sum_us + excluded.latency_sum_us,
+				latency_max_us = CASE WHEN check_rollups.latency_max_us > excluded.latency_max_us
+					THEN check_rollups.latency_max_us ELSE excluded.latency_max_us END`, p.name, p.ms, p.ms, p.ms, p.ms),
+			before.UnixMilli())
+		if err != nil {
+			return 0, fmt.Errorf("roll up checks by %s: %w", p.name, err)
+		}
+	}
+	res, err := q.exec(ctx, `DELETE FROM check_results WHERE at < ?`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("delete rolled-up checks: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// Rollup is one period's totals for a monitor.
+type Rollup struct {
+	MonitorID              string
+	Period                 string
+	Start                  time.Time
+	Checks, Up, Degraded   int
+	Down                   int
+	LatencySum, LatencyMax time.Duration
+}
+
+// Rollups lists a monitor's rollups of a period ("hour" or "day") since a time, oldest first.
+func (q *Queries) Rollups(ctx context.Context, monitorID, period string, since time.Time) ([]Rollup, error) {
+	rows, err := q.query(ctx, `SELECT monitor_id, period, start_at, checks, up, degraded, down, latency_sum_us, latency_max_us
+		FROM check_rollups WHERE monitor_id = ? AND period = ? AND start_at >= ? ORDER BY start_at`, monitorID, period, since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("list rollups: %w", err)
+	}
+	var out []Rollup
+	err = eachRow(rows, func() error {
+		var (
+			r              Rollup
+			start, sum, mx int64
+		)
+		if err := rows.Scan(&r.MonitorID, &r.Period, &start, &r.Checks, &r.Up, &r.Degraded, &r.Down, &sum, &mx); err != nil {
+			return err
+		}
+		r.Start, r.LatencySum, r.LatencyMax = time.UnixMilli(start).UTC(), time.Duration(sum)*time.Microsecond, time.Duration(mx)*time.Microsecond
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list rollups: %w", err)
+	}
+	return out, nil
+}
+
+// InsertOutage stores a new outage and sets its ID.
+func (q *Queries) InsertOutage(ctx context.Context, o *Outage) error {
+	id, err := q.insertID(ctx, `INSERT INTO outages (component_id, monitor_id, severity, started_at, ended_at, cause, maintenance_id, incident_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ComponentID, o.MonitorID, string(o.Severity), o.StartedAt.UnixMilli(), ms(o.EndedAt), o.Cause,
+		nullID(o.MaintenanceID), nullID(o.IncidentID))
+	if err != nil {
+		return fmt.Errorf("insert outage: %w", err)
+	}
+	o.ID = id
+	return nil
+}
+
+// SaveOutage stores an outage's severity, end, maintenance and incident.
+func (q *Queries) SaveOutage(ctx context.Context, o *Outage) error {
+	res, err := q.exec(ctx, `UPDATE outages SET severity = ?, ended_at = ?, maintenance_id = ?, incident_id = ? WHERE id = ?`,
+		string(o.Severity), ms(o.EndedAt), nullID(o.MaintenanceID), nullID(o.IncidentID), o.ID)
+	if err != nil {
+		return fmt.Errorf("save outage %d: %w", o.ID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("outage %d: %w", o.ID, ErrNotFound)
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// OutageFilter selects outages to list.
+type OutageFilter struct {
+	ComponentID string    // "" for all
+	MonitorID   string    // "" for all
+	Open        bool      // only those still lasting
+	Since       time.Time // those lasting at or after this moment
+	Until       time.Time // those started before this moment (zero: no bound)
+	IncidentID  int64
+	Limit       int // newest first, at most this many; 0: all
+}
+
+// Outages lists outages, newest first.
+func (q *Queries) Outages(ctx context.Context, f OutageFilter) ([]Outage, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.ComponentID != "" {
+		where, args = append(where, "component_id = ?"), append(args, f.ComponentID)
+	}
+	if f.MonitorID != "" {
+		where, args = append(where, "monitor_id = ?"), append(args, f.MonitorID)
+	}
+	if f.Open {
+		where = append(where, "ended_at IS NULL")
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "(ended_at IS NULL OR ended_at > ?)"), append(args, f.Since.UnixMilli())
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "started_at < ?"), append(args, f.Until.UnixMilli())
+	}
+	if f.IncidentID != 0 {
+		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
+	}
+	query := `SELECT id, component_id, monitor_id, severity, started_at, ended_at, cause, maintenance_id, incident_id FROM outages`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY started_at DESC, id DESC"
+	if f.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outages: %w", err)
+	}
+	var out []Outage
+	err = eachRow(rows, func() error {
+		var (
+			o               Outage
+			severity        string
+			started         int64
+			ended, mid, iid sql.NullInt64
+		)
+		if err := rows.Scan(&o.ID, &o.ComponentID, &o.MonitorID, &severity, &started, &ended, &o.Cause, &mid, &iid); err != nil {
+			return err
+		}
+		o.Severity, o.StartedAt, o.EndedAt = status.MonitorState(severity), time.UnixMilli(started).UTC(), fromMS(ended)
+		o.MaintenanceID, o.IncidentID = mid.Int64, iid.Int64
+		out = append(out, o)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list outages: %w", err)
+	}
+	return out, nil
+}
+
+// SetOverride sets (or replaces) a component's manual status.
+func (q *Queries) SetOverride(ctx context.Context, o Override) error {
+	_, err := q.exec(ctx, `INSERT INTO component_overrides (component_id, status, note, set_by, set_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (component_id) DO UPDATE SET status = excluded.status, note = excluded.note,
+			set_by = excluded.set_by, set_at = excluded.set_at`,
+		o.ComponentID, string(o.Status), o.Note, o.SetBy, o.SetAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("set override on %s: %w", o.ComponentID, err)
+	}
+	return nil
+}
+
+// ClearOverride removes a component's manual status; it reports whether there was one.
+func (q *Queries) ClearOverride(ctx context.Context, componentID string) (bool, error) {
+	res, err := q.exec(ctx, `DELETE FROM component_overrides WHERE component_id = ?`, componentID)
+	if err != nil {
+		return false, fmt.Errorf("clear override on %s: %w", componentID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// Overrides lists every manual status.
+func (q *Queries) Overrides(ctx context.Context) ([]Override, error) {
+	rows, err := q.query(ctx, `SELECT component_id, status, note, set_by, set_at FROM component_overrides ORDER BY component_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list overrides: %w", err)
+	}
+	var out []Override
+	err = eachRow(rows, func() error {
+		var (
+			o  Override
+			st string
+			at int64
+		)
+		if err := rows.Scan(&o.ComponentID, &st, &o.Note, &o.SetBy, &at); err != nil {
+			return err
+		}
+		o.Status, o.SetAt = status.ComponentStatus(st), time.UnixMilli(at).UTC()
+		out = append(out, o)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list overrides: %w", err)
+	}
+	return out, nil
+}
