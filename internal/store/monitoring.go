@@ -52,7 +52,19 @@ type Outage struct {
 	Cause         string // the first failed check's message
 	MaintenanceID int64  // set when it happened inside a window on its component
 	IncidentID    int64  // the incident it opened or joined
+	// Decision is what Herald made of it: "" not yet decided, "maintenance",
+	// "incident" or "ignored" (automatic incidents off).
+	Decision   string
+	DetectedAt time.Time // when the threshold was crossed
 }
+
+// Outage decisions.
+const (
+	DecisionNone        = ""
+	DecisionMaintenance = "maintenance"
+	DecisionIncident    = "incident"
+	DecisionIgnored     = "ignored"
+)
 
 // Override is a component status an operator set by hand.
 type Override struct {
@@ -341,10 +353,11 @@ func (q *Queries) Rollups(ctx context.Context, monitorID, period string, since t
 
 // InsertOutage stores a new outage and sets its ID.
 func (q *Queries) InsertOutage(ctx context.Context, o *Outage) error {
-	id, err := q.insertID(ctx, `INSERT INTO outages (component_id, monitor_id, severity, started_at, ended_at, cause, maintenance_id, incident_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	id, err := q.insertID(ctx, `INSERT INTO outages (component_id, monitor_id, severity, started_at, ended_at, cause,
+			maintenance_id, incident_id, decision, detected_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ComponentID, o.MonitorID, string(o.Severity), o.StartedAt.UnixMilli(), ms(o.EndedAt), o.Cause,
-		nullID(o.MaintenanceID), nullID(o.IncidentID))
+		nullID(o.MaintenanceID), nullID(o.IncidentID), o.Decision, o.DetectedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("insert outage: %w", err)
 	}
@@ -352,10 +365,11 @@ func (q *Queries) InsertOutage(ctx context.Context, o *Outage) error {
 	return nil
 }
 
-// SaveOutage stores an outage's severity, end, maintenance and incident.
+// SaveOutage stores an outage's severity, end, maintenance, incident and decision.
 func (q *Queries) SaveOutage(ctx context.Context, o *Outage) error {
-	res, err := q.exec(ctx, `UPDATE outages SET severity = ?, ended_at = ?, maintenance_id = ?, incident_id = ? WHERE id = ?`,
-		string(o.Severity), ms(o.EndedAt), nullID(o.MaintenanceID), nullID(o.IncidentID), o.ID)
+	res, err := q.exec(ctx, `UPDATE outages SET severity = ?, ended_at = ?, maintenance_id = ?, incident_id = ?, decision = ?
+		WHERE id = ?`,
+		string(o.Severity), ms(o.EndedAt), nullID(o.MaintenanceID), nullID(o.IncidentID), o.Decision, o.ID)
 	if err != nil {
 		return fmt.Errorf("save outage %d: %w", o.ID, err)
 	}
@@ -380,7 +394,8 @@ type OutageFilter struct {
 	Since       time.Time // those lasting at or after this moment
 	Until       time.Time // those started before this moment (zero: no bound)
 	IncidentID  int64
-	Limit       int // newest first, at most this many; 0: all
+	Undecided   bool // only those Herald has not decided on yet
+	Limit       int  // newest first, at most this many; 0: all
 }
 
 // Outages lists outages, newest first.
@@ -407,7 +422,11 @@ func (q *Queries) Outages(ctx context.Context, f OutageFilter) ([]Outage, error)
 	if f.IncidentID != 0 {
 		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
 	}
-	query := `SELECT id, component_id, monitor_id, severity, started_at, ended_at, cause, maintenance_id, incident_id FROM outages`
+	if f.Undecided {
+		where = append(where, "decision = ''")
+	}
+	query := `SELECT id, component_id, monitor_id, severity, started_at, ended_at, cause, maintenance_id, incident_id,
+		decision, detected_at FROM outages`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}

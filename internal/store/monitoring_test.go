@@ -143,8 +143,8 @@ func TestOutagesAndOverrides(t *testing.T) {
 		s, ctx := b.Store, t.Context()
 		seedCatalog(t, s)
 		t0 := msUTC(base)
-		a := store.Outage{ComponentID: "web/front", MonitorID: "web/front/http", Severity: status.MonitorDegraded, StartedAt: t0, Cause: "slow"}
-		c := store.Outage{ComponentID: "api/db", MonitorID: "api/db/tcp", Severity: status.MonitorDown, StartedAt: t0.Add(time.Hour), EndedAt: t0.Add(2 * time.Hour)}
+		a := store.Outage{ComponentID: "web/front", MonitorID: "web/front/http", Severity: status.MonitorDegraded, StartedAt: t0, Cause: "slow", DetectedAt: t0.Add(time.Minute)}
+		c := store.Outage{ComponentID: "api/db", MonitorID: "api/db/tcp", Severity: status.MonitorDown, StartedAt: t0.Add(time.Hour), EndedAt: t0.Add(2 * time.Hour), DetectedAt: t0.Add(time.Hour), Decision: store.DecisionIgnored}
 		for _, o := range []*store.Outage{&a, &c} {
 			if err := s.InsertOutage(ctx, o); err != nil {
 				t.Fatal(err)
@@ -164,6 +164,10 @@ func TestOutagesAndOverrides(t *testing.T) {
 		open, err := s.Outages(ctx, store.OutageFilter{Open: true})
 		if err != nil || len(open) != 0 {
 			t.Errorf("open outages: %+v %v", open, err)
+		}
+		undecided, err := s.Outages(ctx, store.OutageFilter{Undecided: true})
+		if err != nil || len(undecided) != 1 || undecided[0].ID != a.ID {
+			t.Errorf("undecided outages: %+v %v", undecided, err)
 		}
 		late, err := s.Outages(ctx, store.OutageFilter{Since: t0.Add(5 * time.Minute)})
 		if err != nil || len(late) != 1 || late[0].ID != c.ID {

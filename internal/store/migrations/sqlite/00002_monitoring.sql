@@ -60,8 +60,12 @@ CREATE TABLE outages (
     ended_at       BIGINT,
     cause          TEXT NOT NULL DEFAULT '',
     maintenance_id BIGINT REFERENCES maintenances(id) ON DELETE SET NULL,
-    incident_id    BIGINT REFERENCES incidents(id) ON DELETE SET NULL
+    incident_id    BIGINT REFERENCES incidents(id) ON DELETE SET NULL,
+    -- What Herald made of it: '' not yet decided, maintenance, incident, ignored.
+    decision       TEXT NOT NULL DEFAULT '',
+    detected_at    BIGINT NOT NULL            -- when the threshold was crossed
 );
+CREATE INDEX outages_undecided ON outages (decision) WHERE decision = '';
 CREATE INDEX outages_component_started ON outages (component_id, started_at);
 CREATE INDEX outages_started ON outages (started_at);
 CREATE INDEX outages_open ON outages (monitor_id) WHERE ended_at IS NULL;
