@@ -36,16 +36,46 @@ func Duration(d time.Duration) string {
 	if d < time.Minute {
 		return "less than a minute"
 	}
+	parts := durationParts(d)
+	if len(parts) == 1 {
+		return NumberWord(parts[0].n) + " " + Plural(parts[0].n, parts[0].unit)
+	}
+	words := make([]string, len(parts))
+	for i, p := range parts {
+		words[i] = fmt.Sprintf("%d %s", p.n, Plural(p.n, p.unit))
+	}
+	return strings.Join(words, " ")
+}
+
+// Adjective says a duration of one unit as a modifier, rounded as Duration
+// rounds: "four-minute", "11-minute", "one-hour". ok is false for durations
+// under a minute and for compound ones ("1 hour 13 minutes"), which do not
+// read well before a noun.
+func Adjective(d time.Duration) (s string, ok bool) {
+	if d < time.Minute {
+		return "", false
+	}
+	parts := durationParts(d)
+	if len(parts) != 1 {
+		return "", false
+	}
+	return NumberWord(parts[0].n) + "-" + parts[0].unit, true
+}
+
+type durationPart struct {
+	n    int
+	unit string // singular
+}
+
+// durationParts splits d, rounded to the minute, into days and hours, or
+// hours and minutes, leaving out the zero ones.
+func durationParts(d time.Duration) []durationPart {
 	mins := int(d.Round(time.Minute) / time.Minute)
 	days, hours, minutes := mins/(24*60), mins/60%24, mins%60
-	type part struct {
-		n    int
-		unit string
-	}
-	var parts []part
+	var parts []durationPart
 	add := func(n int, unit string) {
 		if n > 0 {
-			parts = append(parts, part{n, Plural(n, unit)})
+			parts = append(parts, durationPart{n, unit})
 		}
 	}
 	if days > 0 {
@@ -56,14 +86,69 @@ func Duration(d time.Duration) string {
 		add(hours, "hour")
 		add(minutes, "minute")
 	}
-	if len(parts) == 1 {
-		return NumberWord(parts[0].n) + " " + parts[0].unit
+	return parts
+}
+
+// Short is a measured duration in brief, to the second, for lists of
+// figures: "3 min 10 s", "2 min", "45 s", "1 h 5 min" (seconds are dropped
+// past an hour). Anything above zero but under half a second is "under 1 s",
+// so a short outage never reads as none.
+func Short(d time.Duration) string {
+	if d <= 0 {
+		return "0 s"
 	}
-	words := make([]string, len(parts))
-	for i, p := range parts {
-		words[i] = fmt.Sprintf("%d %s", p.n, p.unit)
+	secs := int64(d.Round(time.Second) / time.Second)
+	if secs == 0 {
+		return "under 1 s"
 	}
-	return strings.Join(words, " ")
+	if secs >= 3600 {
+		mins := int64(d.Round(time.Minute) / time.Minute)
+		if mins%60 == 0 {
+			return fmt.Sprintf("%d h", mins/60)
+		}
+		return fmt.Sprintf("%d h %d min", mins/60, mins%60)
+	}
+	m, s := secs/60, secs%60
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%d s", s)
+	case s == 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d min %d s", m, s)
+}
+
+var ordinals = [...]string{"zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"}
+
+// Ordinal is "second", "third" ... "tenth", then "11th", "22nd", "103rd".
+func Ordinal(n int) string {
+	if n >= 0 && n < len(ordinals) {
+		return ordinals[n]
+	}
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}
+
+// List joins items as a sentence does: "a", "a and b", "a, b and c" (no
+// serial comma, as in the seed posts: "flexo, mom and elzar").
+func List(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // Clock is a time of day in loc: "9:48 AM".

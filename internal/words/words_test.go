@@ -80,3 +80,70 @@ func TestTimesAndDays(t *testing.T) {
 		t.Errorf("When = %q", got)
 	}
 }
+
+func TestAdjective(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+		ok   bool
+	}{
+		{30 * time.Second, "", false},
+		{3*time.Minute + 55*time.Second, "four-minute", true},
+		{time.Minute, "one-minute", true},
+		{11 * time.Minute, "11-minute", true},
+		{59*time.Minute + 40*time.Second, "one-hour", true},
+		{2 * time.Hour, "two-hour", true},
+		{73 * time.Minute, "", false},
+		{48 * time.Hour, "two-day", true},
+	} {
+		got, ok := Adjective(tc.d)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("Adjective(%s) = %q, %v; want %q, %v", tc.d, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestShort(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0 s"},
+		{-time.Second, "0 s"},
+		{300 * time.Millisecond, "under 1 s"},
+		{45 * time.Second, "45 s"},
+		{2 * time.Minute, "2 min"},
+		{3*time.Minute + 10*time.Second, "3 min 10 s"},
+		{3*time.Minute + 9600*time.Millisecond, "3 min 10 s"},
+		{59*time.Minute + 59*time.Second, "59 min 59 s"},
+		{time.Hour, "1 h"},
+		{time.Hour + 5*time.Minute + 10*time.Second, "1 h 5 min"},
+		{time.Hour + 59*time.Minute + 50*time.Second, "2 h"},
+		{26 * time.Hour, "26 h"},
+	} {
+		if got := Short(tc.d); got != tc.want {
+			t.Errorf("Short(%s) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestOrdinalAndList(t *testing.T) {
+	for n, want := range map[int]string{1: "first", 2: "second", 3: "third", 10: "tenth", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd", 23: "23rd", 101: "101st", 111: "111th"} {
+		if got := Ordinal(n); got != want {
+			t.Errorf("Ordinal(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"flexo"}, "flexo"},
+		{[]string{"flexo", "mom"}, "flexo and mom"},
+		{[]string{"flexo", "mom", "elzar"}, "flexo, mom and elzar"},
+	} {
+		if got := List(tc.in); got != tc.want {
+			t.Errorf("List(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
