@@ -441,14 +441,16 @@ func (q *Queries) Outages(ctx context.Context, f OutageFilter) ([]Outage, error)
 	var out []Outage
 	err = eachRow(rows, func() error {
 		var (
-			o               Outage
-			severity        string
-			started         int64
-			ended, mid, iid sql.NullInt64
+			o                 Outage
+			severity          string
+			started, detected int64
+			ended, mid, iid   sql.NullInt64
 		)
-		if err := rows.Scan(&o.ID, &o.ComponentID, &o.MonitorID, &severity, &started, &ended, &o.Cause, &mid, &iid); err != nil {
+		if err := rows.Scan(&o.ID, &o.ComponentID, &o.MonitorID, &severity, &started, &ended, &o.Cause, &mid, &iid,
+			&o.Decision, &detected); err != nil {
 			return err
 		}
+		o.DetectedAt = time.UnixMilli(detected).UTC()
 		o.Severity, o.StartedAt, o.EndedAt = status.MonitorState(severity), time.UnixMilli(started).UTC(), fromMS(ended)
 		o.MaintenanceID, o.IncidentID = mid.Int64, iid.Int64
 		out = append(out, o)
