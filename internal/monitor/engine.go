@@ -1,0 +1,538 @@
+// Package monitor runs Herald's monitors: a loop per monitor on its own
+// interval, spread so they do not fire together, with bounded concurrency; a
+// single writer that applies the detection thresholds, stores results in
+// batches and turns state changes into outage intervals; and the reactor that
+// opens and resolves automatic incidents from those outages.
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/probe"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// Spec is one configured monitor, placed in its component and group.
+type Spec struct {
+	ID          string // component id + "/" + name: "flexo/web/http"
+	ComponentID string
+	GroupID     string
+	Monitor     config.Monitor
+}
+
+// Target is what the monitor checks, for lists and logs.
+func (s Spec) Target() string {
+	switch {
+	case s.Monitor.URL != "":
+		return s.Monitor.URL
+	case s.Monitor.Address != "":
+		return s.Monitor.Address
+	}
+	return s.Monitor.Type
+}
+
+// Specs lists the configuration's monitors in file order.
+func Specs(cfg config.Config) []Spec {
+	var out []Spec
+	for _, g := range cfg.Groups {
+		for _, c := range g.Components {
+			for _, m := range c.Monitors {
+				name := m.Name
+				if name == "" {
+					name = m.Type
+				}
+				cid := g.ID + "/" + c.ID
+				out = append(out, Spec{ID: cid + "/" + name, ComponentID: cid, GroupID: g.ID, Monitor: m})
+			}
+		}
+	}
+	return out
+}
+
+// Options configure an engine. Store is required.
+type Options struct {
+	Store *store.Store
+	// Env is what probes dial and read through.
+	Env probe.Env
+	// Now tells the time; nil is the real clock.
+	Now func() time.Time
+	// Concurrency caps checks in flight at once; 0 means 4096. A check that
+	// hangs holds its slot only until its timeout, so the cap is generous:
+	// a thousand hanging targets must not delay the others.
+	Concurrency int
+	// FlushEvery is how often results are written when nothing changes state; 0 means 1 s.
+	FlushEvery time.Duration
+	// OnTransition is called after a batch with state changes is committed.
+	OnTransition func()
+	Log          *slog.Logger
+	Metrics      *Metrics
+}
+
+// Engine runs the monitors.
+type Engine struct {
+	o       Options
+	log     *slog.Logger
+	sem     chan struct{}
+	results chan check
+	cmds    chan func()
+
+	mu      sync.Mutex // guards runners
+	runners map[string]*runner
+	wg      sync.WaitGroup
+
+	// mons is owned by the writer goroutine; states is its published copy.
+	mons   map[string]*monState
+	states atomic.Pointer[map[string]MonitorStatus]
+	ready  chan struct{}
+}
+
+// MonitorStatus is a monitor's current state, as pages and the admin read it.
+type MonitorStatus struct {
+	Spec        Spec
+	State       status.MonitorState
+	Since       time.Time
+	LastCheckAt time.Time
+	LastLevel   status.Level
+	LastMessage string
+	LastLatency time.Duration
+}
+
+type monState struct {
+	spec    Spec
+	row     store.Monitor
+	outage  *store.Outage // the open one, if any
+	dirty   bool
+	removed bool
+}
+
+type check struct {
+	id      string
+	planned time.Time
+	at      time.Time
+	res     probe.Result
+}
+
+type runner struct {
+	spec   Spec
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New makes an engine; call Run, then Apply with the configured monitors.
+func New(o Options) *Engine {
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4096
+	}
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{o: o, log: o.Log, sem: make(chan struct{}, o.Concurrency),
+		results: make(chan check, 4096), cmds: make(chan func()), runners: map[string]*runner{},
+		mons: map[string]*monState{}, ready: make(chan struct{})}
+	empty := map[string]MonitorStatus{}
+	e.states.Store(&empty)
+	return e
+}
+
+// Statuses returns every running monitor's state, by monitor id.
+func (e *Engine) Statuses() map[string]MonitorStatus { return *e.states.Load() }
+
+// Measured is the component status each component's monitors amount to.
+func (e *Engine) Measured() map[string]status.ComponentStatus {
+	byComp := map[string][]status.MonitorState{}
+	for _, m := range e.Statuses() {
+		byComp[m.Spec.ComponentID] = append(byComp[m.Spec.ComponentID], m.State)
+	}
+	out := make(map[string]status.ComponentStatus, len(byComp))
+	for id, states := range byComp {
+		if s, ok := status.MeasuredStatus(states); ok {
+			out[id] = s
+		}
+	}
+	return out
+}
+
+// ErrStopped is returned by Apply once the engine has stopped.
+var ErrStopped = errors.New("monitor engine stopped")
+
+// Apply makes the running monitors those of specs: new ones start, changed
+// ones restart with their state kept, removed ones stop (an outage they had
+// open ends now). It returns once the store agrees.
+func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
+	probers := make(map[string]probe.Prober, len(specs))
+	defs := make([]store.MonitorDef, 0, len(specs))
+	for _, sp := range specs {
+		p, err := probe.New(sp.Monitor, e.o.Env)
+		if err != nil {
+			return fmt.Errorf("monitor %s: %w", sp.ID, err)
+		}
+		probers[sp.ID] = p
+		defs = append(defs, store.MonitorDef{ID: sp.ID, ComponentID: sp.ComponentID, Kind: sp.Monitor.Type, Target: sp.Target()})
+	}
+	now := e.o.Now()
+	if err := e.o.Store.Tx(ctx, func(q *store.Queries) error { return q.SyncMonitors(ctx, defs, now) }); err != nil {
+		return err
+	}
+	rows, err := e.o.Store.Monitors(ctx)
+	if err != nil {
+		return err
+	}
+	open, err := e.o.Store.Outages(ctx, store.OutageFilter{Open: true})
+	if err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	apply := func() {
+		defer close(done)
+		e.adopt(specs, rows, open, now)
+	}
+	select {
+	case e.cmds <- apply:
+	case <-e.ready:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-done
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	want := make(map[string]Spec, len(specs))
+	for _, sp := range specs {
+		want[sp.ID] = sp
+	}
+	for id, r := range e.runners {
+		if sp, ok := want[id]; !ok || !reflect.DeepEqual(sp, r.spec) {
+			r.cancel()
+			<-r.done
+			delete(e.runners, id)
+		}
+	}
+	for _, sp := range specs {
+		if _, ok := e.runners[sp.ID]; ok {
+			continue
+		}
+		rctx, cancel := context.WithCancel(context.Background())
+		r := &runner{spec: sp, cancel: cancel, done: make(chan struct{})}
+		e.runners[sp.ID] = r
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			defer close(r.done)
+			e.loop(rctx, sp, probers[sp.ID])
+		}()
+	}
+	return nil
+}
+
+// adopt runs in the writer: it takes the new set of monitors, loading the
+// state of those it did not know from the store.
+func (e *Engine) adopt(specs []Spec, rows []store.Monitor, open []store.Outage, now time.Time) {
+	byID := make(map[string]store.Monitor, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	openBy := map[string]*store.Outage{}
+	for i := range open {
+		openBy[open[i].MonitorID] = &open[i]
+	}
+	keep := map[string]bool{}
+	for _, sp := range specs {
+		keep[sp.ID] = true
+		if m, ok := e.mons[sp.ID]; ok {
+			m.spec = sp
+			continue
+		}
+		e.mons[sp.ID] = &monState{spec: sp, row: byID[sp.ID], outage: openBy[sp.ID]}
+	}
+	for id, m := range e.mons {
+		if keep[id] {
+			continue
+		}
+		// A monitor no longer configured says nothing more: an outage it
+		// had open ends now, so uptime does not count it down forever.
+		if m.outage != nil {
+			m.outage.EndedAt = now
+		}
+		m.removed, m.dirty = true, true
+	}
+	e.publish()
+}
+
+// phase spreads monitors over their interval by a hash of their id, so a
+// fleet configured all at once does not fire all at once, and a monitor
+// keeps its slot across restarts.
+func phase(id string, interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(id))
+	return time.Duration(h.Sum64() % uint64(interval))
+}
+
+// firstSlot is the first planned check at or after now: checks are planned at
+// k*interval + phase since the Unix epoch.
+func firstSlot(now time.Time, interval, ph time.Duration) time.Time {
+	slot := now.Truncate(interval).Add(ph)
+	if slot.Before(now) {
+		slot = slot.Add(interval)
+	}
+	return slot
+}
+
+// loop checks one monitor at its planned times until ctx ends.
+func (e *Engine) loop(ctx context.Context, sp Spec, p probe.Prober) {
+	interval := sp.Monitor.Interval.D()
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	timeout := sp.Monitor.Timeout.D()
+	if timeout <= 0 || timeout >= interval {
+		timeout = interval * 9 / 10
+	}
+	next := firstSlot(e.o.Now(), interval, phase(sp.ID, interval))
+	timer := time.NewTimer(time.Until(next))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		select {
+		case e.sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		start := e.o.Now()
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		res := p.Probe(cctx)
+		cancel()
+		<-e.sem
+		if ctx.Err() != nil {
+			return // stopped mid-check: the result is not trusted
+		}
+		select {
+		case e.results <- check{id: sp.ID, planned: next, at: start, res: res}:
+		case <-ctx.Done():
+			return
+		}
+		// The next slot after now: a check never queues behind a slow one.
+		now := e.o.Now()
+		for next = next.Add(interval); !next.After(now); next = next.Add(interval) {
+			e.o.Metrics.skipped()
+		}
+		timer.Reset(next.Sub(now))
+	}
+}
+
+// Run is the writer: it applies results to the monitors' states and writes
+// them in batches, until ctx ends; then it stops every monitor and writes
+// what it holds.
+func (e *Engine) Run(ctx context.Context) {
+	defer close(e.ready)
+	tick := time.NewTicker(e.o.FlushEvery)
+	defer tick.Stop()
+	var batch []store.CheckResult
+	var events []store.Outage // outages opened or closed since the last flush
+	flush := func(fctx context.Context) {
+		if len(batch) == 0 && !e.anyDirty() {
+			return
+		}
+		if err := e.flush(fctx, batch); err != nil {
+			e.log.Error("write check results; keeping them for the next try", slog.Int("results", len(batch)), slog.Any("err", err))
+			if len(batch) > 100_000 {
+				batch = batch[len(batch)-100_000:]
+			}
+			return
+		}
+		batch = batch[:0]
+		if len(events) > 0 {
+			events = events[:0]
+			if e.o.OnTransition != nil {
+				e.o.OnTransition()
+			}
+		}
+	}
+	for {
+		select {
+		case c := <-e.results:
+			r, changed := e.observe(c)
+			batch = append(batch, r)
+			if changed != nil {
+				events = append(events, *changed)
+				flush(ctx)
+			} else if len(batch) >= 2000 {
+				flush(ctx)
+			}
+		case fn := <-e.cmds:
+			fn()
+		case <-tick.C:
+			flush(ctx)
+		case <-ctx.Done():
+			e.stopAll()
+			// Results already sent are drained and written with a detached context.
+			for {
+				select {
+				case c := <-e.results:
+					r, _ := e.observe(c)
+					batch = append(batch, r)
+					continue
+				default:
+				}
+				break
+			}
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			flush(fctx)
+			cancel()
+			return
+		}
+	}
+}
+
+func (e *Engine) stopAll() {
+	e.mu.Lock()
+	for id, r := range e.runners {
+		r.cancel()
+		delete(e.runners, id)
+	}
+	e.mu.Unlock()
+	// Runners blocked sending a result give up on their cancelled context.
+	e.wg.Wait()
+}
+
+func (e *Engine) anyDirty() bool {
+	for _, m := range e.mons {
+		if m.dirty {
+			return true
+		}
+	}
+	return false
+}
+
+// observe applies one result in the writer; it returns the stored result and,
+// when the monitor's state changed so that an outage opened or closed, that outage.
+func (e *Engine) observe(c check) (store.CheckResult, *store.Outage) {
+	level := status.Level(c.res.Outcome)
+	r := store.CheckResult{MonitorID: c.id, At: c.at, Latency: c.res.Latency, Level: level, Message: c.res.Message}
+	e.o.Metrics.observe(c, level)
+	m, ok := e.mons[c.id]
+	if !ok || m.removed {
+		return r, nil
+	}
+	m.dirty = true
+	m.row.LastCheckAt, m.row.LastLevel, m.row.LastMessage, m.row.LastLatency = c.at, level, c.res.Message, c.res.Latency
+	tr, changed := m.row.Detector.Observe(level, c.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter)
+	if !changed {
+		return r, nil
+	}
+	e.log.Info("monitor state changed", slog.String("monitor", c.id), slog.String("from", string(tr.From)),
+		slog.String("to", string(tr.To)), slog.Time("at", tr.At), slog.String("message", c.res.Message))
+	switch {
+	case tr.Opens():
+		m.outage = &store.Outage{ComponentID: m.spec.ComponentID, MonitorID: c.id, Severity: tr.To,
+			StartedAt: tr.At, Cause: c.res.Message, DetectedAt: c.at}
+		e.o.Metrics.outageOpened(m.spec.ComponentID)
+		return r, m.outage
+	case tr.Closes() && m.outage != nil:
+		m.outage.EndedAt = tr.At
+		return r, m.outage
+	case m.outage != nil && tr.To == status.MonitorDown:
+		m.outage.Severity = status.MonitorDown // the worst seen
+		return r, m.outage
+	}
+	return r, nil
+}
+
+// flush writes the batch, the monitors' states and their outages in one transaction.
+func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
+	var states []store.Monitor
+	var outs []*store.Outage
+	for _, m := range e.mons {
+		if !m.dirty {
+			continue
+		}
+		if !m.removed {
+			st := m.row
+			st.ID = m.spec.ID
+			states = append(states, st)
+		}
+		if m.outage != nil {
+			outs = append(outs, m.outage)
+		}
+	}
+	var inserted []*store.Outage
+	start := time.Now()
+	err := e.o.Store.Tx(ctx, func(q *store.Queries) error {
+		if err := q.SaveChecks(ctx, batch, states, e.o.Now()); err != nil {
+			return err
+		}
+		for _, o := range outs {
+			if o.ID == 0 {
+				if err := q.InsertOutage(ctx, o); err != nil {
+					return err
+				}
+				inserted = append(inserted, o)
+				continue
+			}
+			if err := q.SaveOutage(ctx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// An outage inserted in the rolled-back transaction has no row after all.
+		for _, o := range inserted {
+			o.ID = 0
+		}
+		return err
+	}
+	e.o.Metrics.flushed(time.Since(start), len(batch))
+	for id, m := range e.mons {
+		m.dirty = false
+		if m.outage != nil && !m.outage.EndedAt.IsZero() {
+			m.outage = nil
+		}
+		if m.removed {
+			delete(e.mons, id)
+		}
+	}
+	e.publish()
+	return nil
+}
+
+// publish makes the writer's states readable by others.
+func (e *Engine) publish() {
+	next := make(map[string]MonitorStatus, len(e.mons))
+	for id, m := range e.mons {
+		if m.removed {
+			continue
+		}
+		d := m.row.Detector
+		state := d.State
+		if state == "" {
+			state = status.MonitorUnknown
+		}
+		next[id] = MonitorStatus{Spec: m.spec, State: state, Since: d.Since, LastCheckAt: m.row.LastCheckAt,
+			LastLevel: m.row.LastLevel, LastMessage: m.row.LastMessage, LastLatency: m.row.LastLatency}
+	}
+	e.states.Store(&next)
+}

@@ -1,0 +1,279 @@
+package monitor
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/probe"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/store/storetest"
+)
+
+func seedFleet(t *testing.T, s *store.Store) {
+	t.Helper()
+	groups := []store.Group{{ID: "flexo", Name: "flexo"}, {ID: "mom", Name: "mom", Position: 1}}
+	comps := []store.Component{
+		{ID: "flexo/web", GroupID: "flexo", Name: "Web sites"},
+		{ID: "flexo/email", GroupID: "flexo", Name: "E-mail", Position: 1},
+		{ID: "mom/web", GroupID: "mom", Name: "Web sites"},
+	}
+	if err := s.Tx(t.Context(), func(q *store.Queries) error {
+		return q.SyncCatalog(t.Context(), groups, comps, time.Unix(0, 0))
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func httpSpec(id, comp, url string, every time.Duration) Spec {
+	return Spec{ID: id, ComponentID: comp, GroupID: comp[:len(comp)-len("/web")], Monitor: config.Monitor{
+		Type: "http", URL: url, Interval: config.Duration(every), Timeout: config.Duration(every / 2),
+		DownAfter: 2, UpAfter: 1, ExpectStatus: []int{200}}}
+}
+
+// The writer, fed results by hand at chosen times (no loops, no sleeping):
+// an outage starts at the first failed check of the run that crossed the
+// threshold and ends at the first success of the recovering run, and both
+// ends are in the store once the batch holding them is written.
+func TestWriterMeasuresOutages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := t.Context()
+		seedFleet(t, b.Store)
+		t0 := time.Date(2026, 8, 12, 16, 47, 30, 0, time.UTC)
+		now := t0
+		e := New(Options{Store: b.Store, Now: func() time.Time { return now }})
+		sp := httpSpec("flexo/web/http", "flexo/web", "http://127.0.0.1:1/", 30*time.Second)
+		if err := b.Store.Tx(ctx, func(q *store.Queries) error {
+			return q.SyncMonitors(ctx, []store.MonitorDef{{ID: sp.ID, ComponentID: sp.ComponentID, Kind: "http", Target: sp.Target()}}, t0)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		e.adopt([]Spec{sp}, nil, nil, t0)
+		feed := func(i int, o probe.Outcome, msg string) *store.Outage {
+			at := t0.Add(time.Duration(i) * 30 * time.Second)
+			now = at.Add(time.Second)
+			r, changed := e.observe(check{id: sp.ID, planned: at, at: at, res: probe.Result{Outcome: o, Latency: time.Millisecond, Message: msg}})
+			if err := e.flush(ctx, []store.CheckResult{r}); err != nil {
+				t.Fatal(err)
+			}
+			return changed
+		}
+		feed(0, probe.Up, "200 OK")
+		if o := feed(1, probe.Down, "no HTTP response within 15s"); o != nil {
+			t.Fatalf("one failure opened an outage: %+v", o)
+		}
+		opened := feed(2, probe.Down, "no HTTP response within 15s")
+		if opened == nil || !opened.StartedAt.Equal(t0.Add(30*time.Second)) || opened.Cause != "no HTTP response within 15s" {
+			t.Fatalf("second failure: outage %+v, want one starting at the first failure", opened)
+		}
+		open, err := b.Store.Outages(ctx, store.OutageFilter{Open: true})
+		if err != nil || len(open) != 1 || open[0].ID != opened.ID {
+			t.Fatalf("stored open outages: %+v %v", open, err)
+		}
+		if got := e.Measured()["flexo/web"]; got != status.MajorOutage {
+			t.Errorf("measured status while down = %q", got)
+		}
+		feed(3, probe.Down, "connection refused")
+		closed := feed(4, probe.Up, "200 OK")
+		if closed == nil || !closed.EndedAt.Equal(t0.Add(2*time.Minute)) {
+			t.Fatalf("recovery: outage %+v, want one ending at the first success", closed)
+		}
+		all, err := b.Store.Outages(ctx, store.OutageFilter{})
+		if err != nil || len(all) != 1 {
+			t.Fatalf("outages: %+v %v", all, err)
+		}
+		if d := all[0].EndedAt.Sub(all[0].StartedAt); d != 90*time.Second {
+			t.Errorf("stored outage lasted %v, want 1m30s", d)
+		}
+		checks, err := b.Store.Checks(ctx, store.CheckFilter{MonitorID: sp.ID, Since: t0})
+		if err != nil || len(checks) != 5 {
+			t.Fatalf("checks stored: %d %v", len(checks), err)
+		}
+		// A restart reads the state back: a new engine knows the monitor is up.
+		rows, err := b.Store.Monitors(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e2 := New(Options{Store: b.Store, Now: func() time.Time { return now }})
+		e2.adopt([]Spec{sp}, rows, nil, now)
+		if st := e2.Statuses()[sp.ID]; st.State != status.MonitorUp || !st.Since.Equal(t0.Add(2*time.Minute)) {
+			t.Errorf("after restart: %+v", st)
+		}
+	})
+}
+
+// Removing a monitor while it is down ends its outage at the removal.
+func TestRemovedMonitorEndsItsOutage(t *testing.T) {
+	b := storetest.SQLite(t)
+	ctx := t.Context()
+	seedFleet(t, b.Store)
+	t0 := time.Date(2026, 3, 28, 4, 54, 0, 0, time.UTC)
+	e := New(Options{Store: b.Store, Now: func() time.Time { return t0 }})
+	sp := httpSpec("flexo/web/http", "flexo/web", "http://127.0.0.1:1/", 30*time.Second)
+	sp.Monitor.DownAfter = 1
+	if err := b.Store.SyncMonitors(ctx, []store.MonitorDef{{ID: sp.ID, ComponentID: sp.ComponentID, Kind: "http", Target: "x"}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	e.adopt([]Spec{sp}, nil, nil, t0)
+	r, _ := e.observe(check{id: sp.ID, at: t0, res: probe.Result{Outcome: probe.Down}})
+	if err := e.flush(ctx, []store.CheckResult{r}); err != nil {
+		t.Fatal(err)
+	}
+	e.adopt(nil, nil, nil, t0.Add(8*time.Minute))
+	if err := e.flush(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	all, err := b.Store.Outages(ctx, store.OutageFilter{})
+	if err != nil || len(all) != 1 || !all[0].EndedAt.Equal(t0.Add(8*time.Minute)) {
+		t.Fatalf("outages: %+v %v", all, err)
+	}
+	if _, ok := e.Statuses()[sp.ID]; ok {
+		t.Errorf("removed monitor still listed")
+	}
+}
+
+func TestPhaseSpreadsAndSlots(t *testing.T) {
+	interval := 30 * time.Second
+	seen := map[time.Duration]bool{}
+	for _, id := range []string{"flexo/web/http", "flexo/email/smtp", "mom/web/http", "mom/email/smtp", "zapp/web/http"} {
+		p := phase(id, interval)
+		if p < 0 || p >= interval {
+			t.Fatalf("phase(%s) = %v, outside [0, %v)", id, p, interval)
+		}
+		if p != phase(id, interval) {
+			t.Fatalf("phase(%s) not stable", id)
+		}
+		seen[p] = true
+	}
+	if len(seen) < 5 {
+		t.Errorf("five monitors share phases: %v", seen)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
+	if got := firstSlot(now, interval, 5*time.Second); !got.Equal(now.Add(25 * time.Second)) {
+		t.Errorf("firstSlot past the phase = %v", got)
+	}
+	if got := firstSlot(now, interval, 20*time.Second); !got.Equal(now.Add(10 * time.Second)) {
+		t.Errorf("firstSlot before the phase = %v", got)
+	}
+}
+
+// waitFor polls cond until it holds, failing after a generous deadline. It
+// waits for a state, never asserts how long anything took.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The whole engine against real servers on loopback: a web server that
+// starts failing, a listener that accepts and never answers, and a reload
+// that changes one monitor's target without losing its state.
+func TestEngineLive(t *testing.T) {
+	b := storetest.SQLite(t)
+	seedFleet(t, b.Store)
+	var failing atomic.Bool
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
+	defer web.Close()
+	hang, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hang.Close()
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := hang.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // accepted, never answered
+		}
+	}()
+
+	transitions := make(chan struct{}, 100)
+	e := New(Options{Store: b.Store, FlushEvery: 20 * time.Millisecond, OnTransition: func() {
+		select {
+		case transitions <- struct{}{}:
+		default:
+		}
+	}})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	webSpec := httpSpec("flexo/web/http", "flexo/web", web.URL+"/", 100*time.Millisecond)
+	hangSpec := httpSpec("mom/web/http", "mom/web", "http://"+hang.Addr().String()+"/", 100*time.Millisecond)
+	if err := e.Apply(ctx, []Spec{webSpec, hangSpec}); err != nil {
+		t.Fatal(err)
+	}
+	state := func(id string) status.MonitorState { return e.Statuses()[id].State }
+	waitFor(t, "flexo up", func() bool { return state(webSpec.ID) == status.MonitorUp })
+	waitFor(t, "the hanging server marked down", func() bool { return state(hangSpec.ID) == status.MonitorDown })
+	if msg := e.Statuses()[hangSpec.ID].LastMessage; msg == "" {
+		t.Errorf("hanging server: no message")
+	}
+
+	failing.Store(true)
+	waitFor(t, "flexo down", func() bool { return state(webSpec.ID) == status.MonitorDown })
+	failing.Store(false)
+	waitFor(t, "flexo back up", func() bool { return state(webSpec.ID) == status.MonitorUp })
+	outs, err := b.Store.Outages(t.Context(), store.OutageFilter{ComponentID: "flexo/web"})
+	if err != nil || len(outs) != 1 || outs[0].EndedAt.IsZero() {
+		t.Fatalf("flexo outages: %+v %v", outs, err)
+	}
+	checks, err := b.Store.Checks(t.Context(), store.CheckFilter{MonitorID: webSpec.ID, Since: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The outage's ends are the times of real checks: the first failure and the first success after.
+	var firstFail, firstOK time.Time
+	for _, c := range checks {
+		if c.Level == status.LevelDown && firstFail.IsZero() {
+			firstFail = c.At
+		}
+		if !firstFail.IsZero() && c.Level == status.LevelUp && firstOK.IsZero() {
+			firstOK = c.At
+		}
+	}
+	if !outs[0].StartedAt.Equal(firstFail) || !outs[0].EndedAt.Equal(firstOK) {
+		t.Errorf("outage [%v, %v), checks say [%v, %v)", outs[0].StartedAt, outs[0].EndedAt, firstFail, firstOK)
+	}
+
+	// Reload: mom's monitor now points at the working server; its state is kept until checks change it.
+	since := e.Statuses()[hangSpec.ID].Since
+	moved := hangSpec
+	moved.Monitor.URL = web.URL + "/"
+	if err := e.Apply(ctx, []Spec{webSpec, moved}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.Statuses()[hangSpec.ID]; st.Since != since && st.State != status.MonitorUp {
+		t.Errorf("reload lost mom's state: %+v", st)
+	}
+	waitFor(t, "mom up after the reload", func() bool { return state(hangSpec.ID) == status.MonitorUp })
+	if len(transitions) == 0 {
+		t.Errorf("OnTransition never called")
+	}
+}
