@@ -37,6 +37,8 @@ type Service struct {
 	log   *slog.Logger
 
 	catalog atomic.Pointer[Catalog]
+	// measured is what monitors measure now, per component (SetMeasured).
+	measured atomic.Pointer[map[string]status.ComponentStatus]
 
 	// wake nudges the maintenance clock when a window changes.
 	wake chan struct{}
@@ -203,7 +205,10 @@ func record(ctx context.Context, q *store.Queries, at time.Time, actor, action, 
 	if c.After, err = marshal(after); err != nil {
 		return err
 	}
-	return q.InsertChange(ctx, c)
+	if err := q.InsertChange(ctx, c); err != nil {
+		return err
+	}
+	return runHooks(ctx, q, c)
 }
 
 func marshal(v any) (string, error) {

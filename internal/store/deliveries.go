@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -165,6 +166,8 @@ func (q *Queries) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
+	// RETURNING gives no order; deliver in the order they were queued.
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 

@@ -390,3 +390,44 @@ func (q *Queries) InsertConfirmedEmails(ctx context.Context, addrs []string, com
 	}
 	return added, nil
 }
+
+// SigningKey returns the secret stored under name, storing fresh first if
+// there is none yet; two instances racing both end with the same key.
+func (q *Queries) SigningKey(ctx context.Context, name, fresh string, now time.Time) (string, error) {
+	if _, err := q.exec(ctx, `INSERT INTO notify_keys (name, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		name, fresh, now.UnixMilli()); err != nil {
+		return "", fmt.Errorf("store signing key: %w", err)
+	}
+	var secret string
+	if err := q.queryRow(ctx, `SELECT secret FROM notify_keys WHERE name = ?`, name).Scan(&secret); err != nil {
+		return "", fmt.Errorf("read signing key: %w", err)
+	}
+	return secret, nil
+}
+
+// SubscribersByID reads several subscribers at once (components not loaded).
+func (q *Queries) SubscribersByID(ctx context.Context, ids []int64) (map[int64]*Subscriber, error) {
+	out := make(map[int64]*Subscriber, len(ids))
+	for _, chunk := range chunks(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := q.query(ctx, `SELECT `+subscriberCols+` FROM subscribers WHERE id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read subscribers: %w", err)
+		}
+		err = eachRow(rows, func() error {
+			s, err := scanSubscriber(rows)
+			if err != nil {
+				return err
+			}
+			out[s.ID] = s
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read subscribers: %w", err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,213 @@
+package notify
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/words"
+)
+
+// links are a subscriber's own addresses on the status page.
+type links struct {
+	Manage, Unsubscribe, Confirm string
+}
+
+func (n *Notifier) linksFor(base string, s *store.Subscriber, now time.Time) links {
+	tok := n.sign.sign(purposeManage, s.ID, time.Time{})
+	l := links{
+		Manage:      base + "/manage?token=" + url.QueryEscape(tok),
+		Unsubscribe: base + "/unsubscribe?token=" + url.QueryEscape(tok),
+	}
+	return l
+}
+
+// ManageToken is the token in a subscriber's manage and unsubscribe links.
+func (n *Notifier) ManageToken(id int64) string { return n.sign.sign(purposeManage, id, time.Time{}) }
+
+// headline is the first line of a message: what happened, in words.
+func headline(p Payload) string {
+	switch p.Kind {
+	case "incident.create":
+		return "New incident"
+	case "incident.update":
+		return "Incident update"
+	case "incident.resolve":
+		return "Resolved"
+	case "maintenance.create":
+		return "Scheduled maintenance"
+	case "maintenance.update":
+		return "Maintenance update"
+	case "maintenance.start":
+		return "Maintenance has started"
+	case "maintenance.complete":
+		return "Maintenance completed"
+	case "maintenance.cancel":
+		return "Maintenance cancelled"
+	case KindReminder:
+		return "Reminder: maintenance in " + leadWords(p.Lead)
+	case KindConfirm:
+		return "Please confirm your subscription"
+	}
+	return "Status update"
+}
+
+func leadWords(d time.Duration) string { return words.Duration(d) }
+
+func statusLabel(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.ReplaceAll(s, "_", " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// composeMail builds the e-mail for one subscriber and event.
+func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s *store.Subscriber, now time.Time) (*Message, error) {
+	base := strings.TrimRight(cfg.Page.URL, "/")
+	site := cfg.Page.Title
+	if site == "" {
+		site = "Status"
+	}
+	loc := cfg.Location()
+	zone := config.ZoneName(loc)
+	l := n.linksFor(base, s, now)
+	l.Confirm = base + "/subscribe/confirm?token=" + url.QueryEscape(n.sign.sign(purposeConfirm, ev.ID, ev.CreatedAt.Add(confirmTTL)))
+	v := mailView{Lead: headline(p), Title: p.Title, Status: statusLabel(p.Status), Body: p.Body, URL: p.URL,
+		Affected: strings.Join(p.Names, "; ")}
+	if !p.From.IsZero() {
+		v.When = fmt.Sprintf("Scheduled %s to %s (%s)", p.From.In(loc).Format("Monday, January 2, 3:04 PM"),
+			p.Until.In(loc).Format("3:04 PM"), zone)
+	}
+	m := &Message{To: s.Address, ID: fmt.Sprintf("<herald.%d.%d@%s>", ev.ID, s.ID, hostOf(base))}
+	if p.Kind == KindConfirm {
+		v.Title = "Confirm your subscription to " + site
+		what := "every update"
+		if !p.All {
+			what = "updates about " + strings.Join(p.Names, "; ")
+		}
+		v.Body = "Someone (we hope you) asked to receive " + what + " from " + site + " at this address. " +
+			"Nothing will be sent until you confirm. If it was not you, ignore this message."
+		v.Action, v.ActionURL, v.ActionLabel = "Confirm: "+l.Confirm, l.Confirm, "Confirm my subscription"
+		v.URL = ""
+		v.Footer = "This link works for " + words.Duration(confirmTTL) + "."
+		m.Subject = cleanHeader(site + ": confirm your subscription")
+	} else {
+		v.Footer = "You receive this because you subscribed to " + site + "."
+		v.Manage, v.Unsubscribe = l.Manage, l.Unsubscribe
+		m.Unsubscribe = l.Unsubscribe
+		m.Subject = cleanHeader(fmt.Sprintf("[%s] %s: %s", site, headline(p), p.Title))
+	}
+	v.Subject = m.Subject
+	var err error
+	m.Text, m.HTML, err = renderMail(v)
+	return m, err
+}
+
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return "herald.invalid"
+	}
+	return u.Hostname()
+}
+
+// webhookBody is the JSON a webhook subscriber receives, shaped after
+// Statuspage's webhook notifications: meta, page, then the incident or
+// scheduled maintenance with its latest update.
+type webhookBody struct {
+	Meta struct {
+		Unsubscribe   string `json:"unsubscribe,omitempty"`
+		Documentation string `json:"documentation"`
+		Event         string `json:"event"`
+		EventID       int64  `json:"event_id"`
+		GeneratedAt   string `json:"generated_at"`
+	} `json:"meta"`
+	Page struct {
+		Name string `json:"name"`
+		URL  string `json:"url"`
+	} `json:"page"`
+	Incident    *webhookObject `json:"incident,omitempty"`
+	Maintenance *webhookObject `json:"scheduled_maintenance,omitempty"`
+}
+
+type webhookObject struct {
+	ID             string          `json:"id"`
+	Name           string          `json:"name"`
+	Status         string          `json:"status"`
+	Impact         string          `json:"impact,omitempty"`
+	Shortlink      string          `json:"shortlink"`
+	UpdatedAt      string          `json:"updated_at"`
+	ScheduledFor   string          `json:"scheduled_for,omitempty"`
+	ScheduledUntil string          `json:"scheduled_until,omitempty"`
+	Components     []webhookComp   `json:"components"`
+	Updates        []webhookUpdate `json:"incident_updates"`
+}
+
+type webhookComp struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type webhookUpdate struct {
+	Body      string `json:"body"`
+	Status    string `json:"status"`
+	CreatedAt string `json:"created_at"`
+}
+
+func (n *Notifier) webhookPayload(cfg config.Config, ev *store.Event, p Payload, s *store.Subscriber) webhookBody {
+	var b webhookBody
+	base := strings.TrimRight(cfg.Page.URL, "/")
+	if !s.Operator {
+		b.Meta.Unsubscribe = n.linksFor(base, s, time.Time{}).Unsubscribe
+	}
+	b.Meta.Documentation = "Signed: X-Herald-Signature is v1=hex(HMAC-SHA256(secret, X-Herald-Timestamp + \".\" + body))"
+	b.Meta.Event, b.Meta.EventID = p.Kind, ev.ID
+	b.Meta.GeneratedAt = p.At.UTC().Format(time.RFC3339)
+	b.Page.Name, b.Page.URL = cfg.Page.Title, base
+	obj := &webhookObject{Name: p.Title, Status: p.Status, Impact: p.Impact, Shortlink: p.URL,
+		UpdatedAt: p.At.UTC().Format(time.RFC3339), Components: []webhookComp{}}
+	for i, id := range p.Components {
+		name := id
+		if i < len(p.Names) {
+			name = p.Names[i]
+		}
+		obj.Components = append(obj.Components, webhookComp{ID: id, Name: name})
+	}
+	obj.Updates = []webhookUpdate{{Body: p.Body, Status: p.Status, CreatedAt: obj.UpdatedAt}}
+	if p.Window != 0 {
+		obj.ID = strconv.FormatInt(p.Window, 10)
+		obj.ScheduledFor, obj.ScheduledUntil = p.From.UTC().Format(time.RFC3339), p.Until.UTC().Format(time.RFC3339)
+		b.Maintenance = obj
+	} else {
+		obj.ID = strconv.FormatInt(p.Incident, 10)
+		b.Incident = obj
+	}
+	return b
+}
+
+// chatText is the one paragraph Slack and Discord show.
+func chatText(p Payload) string {
+	var b strings.Builder
+	b.WriteString(headline(p))
+	b.WriteString(": ")
+	b.WriteString(p.Title)
+	if p.Status != "" {
+		b.WriteString(" (" + statusLabel(p.Status) + ")")
+	}
+	if len(p.Names) > 0 {
+		b.WriteString("\nAffected: " + strings.Join(p.Names, "; "))
+	}
+	if p.Body != "" {
+		body := p.Body
+		if len(body) > 1500 {
+			body = strings.ToValidUTF8(body[:1500], "") + "…"
+		}
+		b.WriteString("\n" + body)
+	}
+	return b.String()
+}

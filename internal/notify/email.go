@@ -1,0 +1,262 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/heraldhq/herald/internal/config"
+)
+
+
+// Message is one e-mail ready to send.
+type Message struct {
+	To      string
+	Subject string
+	Text    string
+	HTML    string
+	// Unsubscribe is the one-click URL (RFC 8058); empty for confirmation requests.
+	Unsubscribe string
+	// ID is a stable Message-ID for this (subscriber, event), so a rare
+	// resend after a crash can be recognised by the receiving side.
+	ID string
+}
+
+// Sender opens sessions that send e-mail; one session a worker, reused for
+// many messages.
+type Sender interface {
+	Session() Session
+}
+
+// Session sends messages over one connection until closed.
+type Session interface {
+	Send(ctx context.Context, m *Message) error
+	Close() error
+}
+
+// smtpSender sends through the configured relay with go-mail.
+type smtpSender struct {
+	cfg func() config.Config
+	log *slog.Logger
+}
+
+func (s *smtpSender) Session() Session { return &smtpSession{cfg: s.cfg} }
+
+type smtpSession struct {
+	cfg    func() config.Config
+	client *mail.Client
+	from   string
+}
+
+// ErrNoEmail is returned when e-mail is not configured.
+var ErrNoEmail = errors.New("e-mail is not configured (notify.email in the configuration)")
+
+func (s *smtpSession) dial(ctx context.Context) error {
+	e := s.cfg().Notify.Email
+	if e == nil {
+		return ErrNoEmail
+	}
+	host, portStr, err := net.SplitHostPort(e.SMTP)
+	if err != nil {
+		return permanent{fmt.Errorf("notify.email.smtp %q: %w", e.SMTP, err)}
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return permanent{fmt.Errorf("notify.email.smtp %q: bad port", e.SMTP)}
+	}
+	opts := []mail.Option{mail.WithPort(port), mail.WithTimeout(20 * time.Second), mail.WithoutNoop()}
+	switch e.TLS {
+	case "none":
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	case "tls":
+		opts = append(opts, mail.WithSSL())
+	default: // starttls
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	if e.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(e.Username),
+			mail.WithPassword(os.Getenv(e.PasswordEnv)))
+	}
+	c, err := mail.NewClient(host, opts...)
+	if err != nil {
+		return fmt.Errorf("smtp client: %w", err)
+	}
+	if err := c.DialWithContext(ctx); err != nil {
+		return fmt.Errorf("connect to %s: %w", e.SMTP, err)
+	}
+	s.client, s.from = c, e.From
+	return nil
+}
+
+func (s *smtpSession) Send(ctx context.Context, m *Message) error {
+	if s.client == nil {
+		if err := s.dial(ctx); err != nil {
+			return err
+		}
+	}
+	msg := mail.NewMsg()
+	if err := msg.From(s.from); err != nil {
+		return permanent{fmt.Errorf("from address: %w", err)}
+	}
+	if err := msg.To(m.To); err != nil {
+		return permanent{fmt.Errorf("to address: %w", err)}
+	}
+	msg.Subject(m.Subject)
+	msg.SetDate()
+	if m.ID != "" {
+		msg.SetMessageIDWithValue(m.ID)
+	} else {
+		msg.SetMessageID()
+	}
+	msg.SetUserAgent("Herald")
+	if m.Unsubscribe != "" {
+		if err := msg.SetListUnsubscribeOneClick(m.Unsubscribe); err != nil {
+			// A page served over plain http (a demo): the headers still help,
+			// though RFC 8058 asks for https.
+			msg.SetListUnsubscribe(m.Unsubscribe)
+			msg.SetListUnsubscribePost()
+		}
+	}
+	msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+	}
+	if err := s.client.Send(msg); err != nil {
+		var se *mail.SendError
+		if errors.As(err, &se) && !se.IsTemp() && se.Reason != mail.ErrConnCheck && se.Reason != mail.ErrSMTPMailFrom {
+			// Refused for good (a 5xx for this message): no point retrying,
+			// and the session is still usable.
+			_ = s.client.Reset()
+			return permanent{err}
+		}
+		s.Close()
+		return err
+	}
+	return nil
+}
+
+func (s *smtpSession) Close() error {
+	if s.client == nil {
+		return nil
+	}
+	err := s.client.Close()
+	s.client = nil
+	return err
+}
+
+// limiter spaces sends to a rate shared by every worker.
+type limiter struct {
+	mu   sync.Mutex
+	next time.Time
+}
+
+func (l *limiter) wait(ctx context.Context, perSecond float64) error {
+	if perSecond <= 0 {
+		return nil
+	}
+	gap := time.Duration(float64(time.Second) / perSecond)
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(gap)
+	l.mu.Unlock()
+	if d := time.Until(at); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Message texts. Plain text is the message; the HTML part says the same with
+// every value escaped by html/template.
+var (
+	textTmpl = texttemplate.Must(texttemplate.New("text").Parse(`{{.Lead}}
+
+{{.Title}}{{with .Status}}
+Status: {{.}}{{end}}{{with .When}}
+{{.}}{{end}}{{with .Affected}}
+Affected: {{.}}{{end}}
+{{with .Body}}
+{{.}}
+{{end}}{{with .URL}}
+Details: {{.}}
+{{end}}{{with .Action}}
+{{.}}
+{{end}}
+--
+{{.Footer}}{{with .Manage}}
+Change what you receive: {{.}}{{end}}{{with .Unsubscribe}}
+Unsubscribe: {{.}}{{end}}
+`))
+	htmlTmpl = template.Must(template.New("html").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24;max-width:40rem">
+<p>{{.Lead}}</p>
+<h1 style="font-size:1.25rem">{{.Title}}</h1>
+{{with .Status}}<p><strong>Status:</strong> {{.}}</p>{{end}}
+{{with .When}}<p>{{.}}</p>{{end}}
+{{with .Affected}}<p><strong>Affected:</strong> {{.}}</p>{{end}}
+{{with .Body}}<p style="white-space:pre-wrap">{{.}}</p>{{end}}
+{{with .URL}}<p><a href="{{.}}">Details on the status page</a></p>{{end}}
+{{with .ActionURL}}<p><a href="{{.}}">{{$.ActionLabel}}</a></p>{{end}}
+<hr>
+<p style="color:#57606a;font-size:.875rem">{{.Footer}}
+{{with .Manage}}<br><a href="{{.}}">Change what you receive</a>{{end}}
+{{with .Unsubscribe}} · <a href="{{.}}">Unsubscribe</a>{{end}}</p>
+</body></html>
+`))
+)
+
+// mailView is what the templates show.
+type mailView struct {
+	Subject, Lead, Title, Status, When, Affected, Body, URL string
+	Action, ActionURL, ActionLabel                         string
+	Footer, Manage, Unsubscribe                            string
+}
+
+func renderMail(v mailView) (text, html string, err error) {
+	var t, h bytes.Buffer
+	if err := textTmpl.Execute(&t, v); err != nil {
+		return "", "", err
+	}
+	if err := htmlTmpl.Execute(&h, v); err != nil {
+		return "", "", err
+	}
+	return t.String(), h.String(), nil
+}
+
+func cleanHeader(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
+// SMTP is the real sender, through the relay the configuration names.
+func SMTP(cfg func() config.Config) Sender { return &smtpSender{cfg: cfg} }

@@ -1,0 +1,196 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// Event kinds beyond the change log's actions.
+const (
+	KindConfirm  = "subscriber.confirm"
+	KindReminder = "maintenance.reminder"
+)
+
+// Payload is what a delivery says, fixed when the event is queued.
+type Payload struct {
+	Kind       string    `json:"kind"`
+	Title      string    `json:"title"`
+	Status     string    `json:"status,omitempty"`
+	Impact     string    `json:"impact,omitempty"`
+	Body       string    `json:"body,omitempty"` // Markdown of the latest update
+	Components []string  `json:"components,omitempty"`
+	Names      []string  `json:"names,omitempty"` // "flexo · Web sites", in page order
+	URL        string    `json:"url,omitempty"`   // the incident's or window's page
+	At         time.Time `json:"at"`
+	Incident   int64     `json:"incident,omitempty"`
+	Window     int64     `json:"maintenance,omitempty"`
+	From       time.Time `json:"scheduled_for,omitzero"`
+	Until      time.Time `json:"scheduled_until,omitzero"`
+	// Lead is how long before the window a reminder goes out.
+	Lead time.Duration `json:"lead,omitempty"`
+	// Components chosen for a confirmation request, and whether it is for everything.
+	All bool `json:"all,omitempty"`
+}
+
+// customerActions are the changes customers are told about; every other
+// change (edits, links, postmortems, tokens) is not news to them.
+var customerActions = map[string]bool{
+	"incident.create": true, "incident.update": true, "incident.resolve": true, "incident.publish": true,
+	"maintenance.create": true, "maintenance.start": true, "maintenance.complete": true,
+	"maintenance.update": true, "maintenance.cancel": true,
+}
+
+// hook runs inside the change's transaction and queues its event.
+func (n *Notifier) hook(ctx context.Context, q *store.Queries, c store.Change) error {
+	if !customerActions[c.Action] {
+		return nil
+	}
+	p, aud, ok, err := n.payloadFor(c)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = n.enqueue(ctx, q, "change:"+strconv.FormatInt(c.ID, 10), c.Subject, p, aud)
+	return err
+}
+
+// enqueue stores an event and fans it out, inside q's transaction.
+func (n *Notifier) enqueue(ctx context.Context, q *store.Queries, key, subject string, p Payload, aud store.Audience) (bool, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return false, fmt.Errorf("notification payload: %w", err)
+	}
+	now := n.opt.Clock.Now()
+	ev := &store.Event{Key: key, Kind: p.Kind, Subject: subject, Payload: string(body), CreatedAt: now}
+	fresh, err := q.InsertEvent(ctx, ev)
+	if err != nil || !fresh {
+		return false, err
+	}
+	_, err = q.FanOut(ctx, ev.ID, p.Components, aud, now)
+	return err == nil, err
+}
+
+// payloadFor reads a change's object and decides who hears of it: customers
+// and operators for public news, operators alone for drafts.
+func (n *Notifier) payloadFor(c store.Change) (Payload, store.Audience, bool, error) {
+	cfg := n.cfg()
+	base := strings.TrimRight(cfg.Page.URL, "/")
+	switch {
+	case strings.HasPrefix(c.Action, "incident."):
+		var after, before status.Incident
+		if c.After == "" {
+			return Payload{}, 0, false, nil
+		}
+		if err := json.Unmarshal([]byte(c.After), &after); err != nil {
+			return Payload{}, 0, false, fmt.Errorf("read incident change: %w", err)
+		}
+		if c.Before != "" {
+			if err := json.Unmarshal([]byte(c.Before), &before); err != nil {
+				return Payload{}, 0, false, fmt.Errorf("read incident change: %w", err)
+			}
+		}
+		kind := c.Action
+		if kind == "incident.publish" {
+			kind = "incident.create" // customers first hear of it now
+		}
+		p := Payload{Kind: kind, Title: after.Title, Status: string(after.Status), Impact: string(after.Impact),
+			At: c.At, Incident: after.ID, URL: fmt.Sprintf("%s/incidents/%d", base, after.ID)}
+		if len(after.Updates) > 0 {
+			p.Body = after.Updates[0].Body
+		}
+		set := map[string]bool{}
+		for _, ac := range append(append([]status.AffectedComponent{}, after.Components...), before.Components...) {
+			set[ac.ComponentID] = true
+		}
+		p.Components = sortedKeys(set)
+		p.Names = n.names(p.Components)
+		aud := store.Customers | store.Operators
+		if after.Draft {
+			aud = store.Operators
+		}
+		return p, aud, true, nil
+	case strings.HasPrefix(c.Action, "maintenance."):
+		var after, before status.Maintenance
+		if c.After == "" {
+			return Payload{}, 0, false, nil
+		}
+		if err := json.Unmarshal([]byte(c.After), &after); err != nil {
+			return Payload{}, 0, false, fmt.Errorf("read maintenance change: %w", err)
+		}
+		if c.Before != "" {
+			if err := json.Unmarshal([]byte(c.Before), &before); err != nil {
+				return Payload{}, 0, false, fmt.Errorf("read maintenance change: %w", err)
+			}
+		}
+		p := maintenancePayload(c.Action, &after, base, c.At)
+		set := map[string]bool{}
+		for _, id := range append(append([]string{}, after.Components...), before.Components...) {
+			set[id] = true
+		}
+		p.Components = sortedKeys(set)
+		p.Names = n.names(p.Components)
+		return p, store.Customers | store.Operators, true, nil
+	}
+	return Payload{}, 0, false, nil
+}
+
+func maintenancePayload(kind string, m *status.Maintenance, base string, at time.Time) Payload {
+	p := Payload{Kind: kind, Title: m.Title, Status: string(m.Status), At: at, Window: m.ID,
+		URL: fmt.Sprintf("%s/maintenance/%d", base, m.ID), From: m.ScheduledFor, Until: m.ScheduledUntil, Body: m.Body}
+	if len(m.Updates) > 0 && kind != "maintenance.create" {
+		p.Body = m.Updates[0].Body
+	}
+	return p
+}
+
+// names turns component ids into words for messages, in page order.
+func (n *Notifier) names(ids []string) []string {
+	cat := n.svc.Catalog()
+	groups := map[string]string{}
+	for _, g := range cat.Groups {
+		groups[g.ID] = g.Name
+	}
+	type named struct {
+		pos  [2]int
+		name string
+	}
+	gpos := map[string]int{}
+	for i, g := range cat.Groups {
+		gpos[g.ID] = i
+	}
+	var out []named
+	for _, id := range ids {
+		c, ok := cat.Component(id)
+		if !ok {
+			out = append(out, named{[2]int{1 << 30, 0}, id})
+			continue
+		}
+		g := groups[c.GroupID]
+		if g == "" {
+			g = c.GroupID
+		}
+		out = append(out, named{[2]int{gpos[c.GroupID], c.Position}, g + " · " + c.Name})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].pos[0] < out[j].pos[0] || (out[i].pos[0] == out[j].pos[0] && out[i].pos[1] < out[j].pos[1]) })
+	s := make([]string, len(out))
+	for i, o := range out {
+		s[i] = o.name
+	}
+	return s
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,292 @@
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// InvalidError is a request Herald cannot accept; its message is safe to show.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+func invalidf(format string, a ...any) error { return &InvalidError{fmt.Sprintf(format, a...)} }
+
+// confirmEvery throttles confirmation messages to one address.
+const confirmEvery = 5 * time.Minute
+
+// CheckEmail accepts a bare e-mail address of sensible length.
+func CheckEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", invalidf("an e-mail address is required")
+	}
+	if len(s) > 254 {
+		return "", invalidf("that e-mail address is too long")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") && !strings.HasSuffix(s, "@localhost") {
+		return "", invalidf("%q is not an e-mail address (write it like name@example.com)", s)
+	}
+	return s, nil
+}
+
+// Components resolves what a subscriber chose: component ids ("flexo/web")
+// and group ids ("flexo", meaning its components). None means everything.
+func (n *Notifier) Components(ids []string) (all bool, comps []string, err error) {
+	if len(ids) == 0 {
+		return true, nil, nil
+	}
+	if len(ids) > 200 {
+		return false, nil, invalidf("too many components chosen")
+	}
+	cat := n.svc.Catalog()
+	set := map[string]bool{}
+	var unknown []string
+	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		if c, ok := cat.Component(id); ok && c.RemovedAt.IsZero() {
+			set[id] = true
+			continue
+		}
+		found := false
+		for _, c := range cat.Active() {
+			if c.GroupID == id {
+				set[c.ID], found = true, true
+			}
+		}
+		if !found {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return false, nil, invalidf("unknown component %s", strings.Join(unknown, ", "))
+	}
+	return false, sortedKeys(set), nil
+}
+
+// SubscribeEmail starts (or renews) an e-mail subscription with double
+// opt-in: nothing changes until the confirmation link is used, so no one can
+// subscribe someone else, or change someone's choice, without their say.
+// It answers the same whether or not the address was known.
+func (n *Notifier) SubscribeEmail(ctx context.Context, address string, choose []string) error {
+	address, err := CheckEmail(address)
+	if err != nil {
+		return err
+	}
+	all, comps, err := n.Components(choose)
+	if err != nil {
+		return err
+	}
+	now := n.opt.Clock.Now()
+	err = n.st.Tx(ctx, func(q *store.Queries) error {
+		s, err := q.SubscriberByAddress(ctx, store.SubEmail, address)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			s = &store.Subscriber{Kind: store.SubEmail, Address: address, All: all, Components: comps, CreatedAt: now}
+			if err := q.InsertSubscriber(ctx, s); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case !s.ConfirmSentAt.IsZero() && now.Sub(s.ConfirmSentAt) < confirmEvery:
+			return nil // one was just sent; do not let the form flood an inbox
+		}
+		return n.queueConfirm(ctx, q, s, all, comps, now)
+	})
+	if err == nil {
+		n.Wake()
+	}
+	return err
+}
+
+func (n *Notifier) queueConfirm(ctx context.Context, q *store.Queries, s *store.Subscriber, all bool, comps []string, now time.Time) error {
+	p := Payload{Kind: KindConfirm, All: all, Components: comps, Names: n.names(comps), At: now}
+	var nonce [6]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return err
+	}
+	key := "confirm:" + strconv.FormatInt(s.ID, 10) + ":" + hex.EncodeToString(nonce[:])
+	subject := "subscriber:" + strconv.FormatInt(s.ID, 10)
+	body, err := jsonString(p)
+	if err != nil {
+		return err
+	}
+	ev := &store.Event{Key: key, Kind: KindConfirm, Subject: subject, Payload: body, CreatedAt: now}
+	if _, err := q.InsertEvent(ctx, ev); err != nil {
+		return err
+	}
+	if err := q.QueueDelivery(ctx, ev.ID, s.ID, now); err != nil {
+		return err
+	}
+	return q.MarkConfirmSent(ctx, s.ID, now)
+}
+
+// Confirmation is what a confirmation link stands for.
+type Confirmation struct {
+	SubscriberID int64
+	Address      string
+	All          bool
+	Names        []string
+	components   []string
+}
+
+// PendingConfirmation reads a confirmation token without acting on it (the
+// page with the button; link scanners follow GETs).
+func (n *Notifier) PendingConfirmation(ctx context.Context, token string) (*Confirmation, error) {
+	eventID, err := n.sign.verify(token, purposeConfirm, n.opt.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	ev, err := n.st.Event(ctx, eventID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrBadToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	sid, ok := strings.CutPrefix(ev.Subject, "subscriber:")
+	id, perr := strconv.ParseInt(sid, 10, 64)
+	if ev.Kind != KindConfirm || !ok || perr != nil {
+		return nil, ErrBadToken
+	}
+	var p Payload
+	if err := jsonUnmarshal(ev.Payload, &p); err != nil {
+		return nil, err
+	}
+	s, err := n.st.Subscriber(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrBadToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Confirmation{SubscriberID: id, Address: s.Address, All: p.All, Names: p.Names, components: p.Components}, nil
+}
+
+// Confirm acts on a confirmation token: the subscription takes effect with
+// the choice made when it was asked for. It returns the manage token.
+func (n *Notifier) Confirm(ctx context.Context, token string) (*Confirmation, string, error) {
+	c, err := n.PendingConfirmation(ctx, token)
+	if err != nil {
+		return nil, "", err
+	}
+	now := n.opt.Clock.Now()
+	err = n.st.Tx(ctx, func(q *store.Queries) error {
+		if err := q.UpdateSubscription(ctx, c.SubscriberID, c.All, c.components, now); err != nil {
+			return err
+		}
+		_, err := q.ConfirmSubscriber(ctx, c.SubscriberID, now)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return c, n.ManageToken(c.SubscriberID), nil
+}
+
+// Subscription reads the subscriber a manage token names.
+func (n *Notifier) Subscription(ctx context.Context, token string) (*store.Subscriber, error) {
+	id, err := n.sign.verify(token, purposeManage, n.opt.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	s, err := n.st.Subscriber(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrBadToken
+	}
+	return s, err
+}
+
+// ChangeSubscription sets what a subscriber (named by a manage token) receives.
+func (n *Notifier) ChangeSubscription(ctx context.Context, token string, choose []string) (*store.Subscriber, error) {
+	s, err := n.Subscription(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	all, comps, err := n.Components(choose)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.st.UpdateSubscription(ctx, s.ID, all, comps, n.opt.Clock.Now()); err != nil {
+		return nil, err
+	}
+	return n.st.Subscriber(ctx, s.ID)
+}
+
+// Unsubscribe ends the subscription a manage token names; queued messages
+// are cancelled. Doing it twice is fine.
+func (n *Notifier) Unsubscribe(ctx context.Context, token string) (*store.Subscriber, error) {
+	s, err := n.Subscription(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := n.st.Unsubscribe(ctx, s.ID, n.opt.Clock.Now()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// AddSubscriber is the admin API's way in. E-mail goes through the same
+// double opt-in as the public form. Webhook and chat subscribers are added by
+// an operator who owns them: they are active at once, their URL checked
+// against the address policy now and again at each delivery. A webhook
+// without a secret gets one, returned in the subscriber.
+func (n *Notifier) AddSubscriber(ctx context.Context, kind, address, secret string, choose []string) (*store.Subscriber, error) {
+	switch kind {
+	case store.SubEmail:
+		if err := n.SubscribeEmail(ctx, address, choose); err != nil {
+			return nil, err
+		}
+		return n.st.SubscriberByAddress(ctx, store.SubEmail, strings.TrimSpace(address))
+	case store.SubWebhook, store.SubSlack, store.SubDiscord:
+	default:
+		return nil, invalidf("kind %q is not one of email, webhook, slack, discord", kind)
+	}
+	if _, err := n.dial.CheckURL(ctx, address); err != nil {
+		return nil, invalidf("webhook URL refused: %v", err)
+	}
+	all, comps, err := n.Components(choose)
+	if err != nil {
+		return nil, err
+	}
+	if kind == store.SubWebhook && secret == "" {
+		var b [24]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		secret = hex.EncodeToString(b[:])
+	}
+	if len(secret) > 200 {
+		return nil, invalidf("secret is longer than 200 characters")
+	}
+	now := n.opt.Clock.Now()
+	s := &store.Subscriber{Kind: kind, Address: strings.TrimSpace(address), Secret: secret, All: all, Components: comps,
+		ConfirmedAt: now, CreatedAt: now}
+	if _, err := n.st.SubscriberByAddress(ctx, kind, s.Address); err == nil {
+		return nil, &ConflictError{Msg: "a " + kind + " subscriber with this URL exists"}
+	}
+	if err := n.st.Tx(ctx, func(q *store.Queries) error { return q.InsertSubscriber(ctx, s) }); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ConflictError says the request clashes with what exists.
+type ConflictError struct{ Msg string }
+
+func (e *ConflictError) Error() string { return e.Msg }
+
+// Store is the notifier's store, for the admin API's lists.
+func (n *Notifier) Store() *store.Store { return n.st }

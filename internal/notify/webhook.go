@@ -1,0 +1,130 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Signature headers on every webhook request.
+const (
+	HeaderTimestamp = "X-Herald-Timestamp"
+	HeaderSignature = "X-Herald-Signature"
+)
+
+// Sign computes the signature header value for a body sent at ts.
+func Sign(secret string, ts time.Time, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(strconv.FormatInt(ts.Unix(), 10)))
+	m.Write([]byte("."))
+	m.Write(body)
+	return "v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks a received webhook: the signature over timestamp and body,
+// and a timestamp within tolerance of now (against replay).
+func Verify(secret, timestamp, signature string, body []byte, now time.Time, tolerance time.Duration) error {
+	sec, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return fmt.Errorf("bad %s header", HeaderTimestamp)
+	}
+	ts := time.Unix(sec, 0)
+	if d := now.Sub(ts); d > tolerance || d < -tolerance {
+		return fmt.Errorf("timestamp %s is outside the %s tolerance: replayed or clock skew", ts.UTC().Format(time.RFC3339), tolerance)
+	}
+	if !hmac.Equal([]byte(signature), []byte(Sign(secret, ts, body))) {
+		return fmt.Errorf("signature does not match")
+	}
+	return nil
+}
+
+// post sends one JSON body to a subscriber's URL, checking the address again
+// as it connects (the dialer refuses blocked addresses).
+func (n *Notifier) post(ctx context.Context, rawURL, secret string, body []byte) error {
+	if _, err := n.dial.CheckURL(ctx, rawURL); err != nil {
+		return permanent{err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		return permanent{err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Herald-Webhook/1")
+	if secret != "" {
+		now := n.opt.Clock.Now()
+		req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set(HeaderSignature, Sign(secret, now, body))
+	}
+	resp, err := n.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
+		return fmt.Errorf("webhook answered %s", resp.Status)
+	default:
+		return permanent{fmt.Errorf("webhook answered %s", resp.Status)}
+	}
+}
+
+// chatBody is Slack's or Discord's incoming-webhook format.
+func chatBody(kind string, p Payload) ([]byte, error) {
+	text := chatText(p)
+	if p.URL != "" {
+		text += "\n" + p.URL
+	}
+	switch kind {
+	case "slack":
+		// Slack's mrkdwn treats &, < and > specially; escape them.
+		esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(text)
+		return json.Marshal(map[string]any{
+			"text":   esc,
+			"blocks": []any{map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": esc}}},
+		})
+	case "discord":
+		desc := chatText(Payload{Kind: p.Kind, Body: p.Body, Names: p.Names})
+		if len(desc) > 4000 {
+			desc = desc[:4000]
+		}
+		return json.Marshal(map[string]any{
+			"content":          "",
+			"allowed_mentions": map[string]any{"parse": []string{}},
+			"embeds": []any{map[string]any{"title": truncateRunes(headline(p)+": "+p.Title, 256),
+				"description": strings.ToValidUTF8(desc, ""), "url": p.URL, "color": chatColour(p)}},
+		})
+	}
+	return nil, fmt.Errorf("unknown chat kind %q", kind)
+}
+
+func chatColour(p Payload) int {
+	switch {
+	case p.Kind == "incident.resolve" || p.Kind == "maintenance.complete":
+		return 0x1a7f37
+	case strings.HasPrefix(p.Kind, "maintenance."):
+		return 0x0969da
+	case p.Impact == "critical":
+		return 0xcf222e
+	}
+	return 0xb54708
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}

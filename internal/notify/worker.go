@@ -1,0 +1,246 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// Run starts the workers and the reminder loop and blocks until ctx ends.
+// Deliveries a worker holds when it stops go back to the queue.
+func (n *Notifier) Run(ctx context.Context) {
+	if n.st.Dialect() == store.SQLite {
+		// One process owns a SQLite file: whatever was sending when it
+		// last stopped had no live worker, so requeue it now rather than
+		// after the lease.
+		if k, err := n.st.RequeueExpired(ctx, n.opt.Clock.Now().Add(24*365*time.Hour)); err != nil {
+			n.log.Error("notify: requeue interrupted deliveries", slog.Any("err", err))
+		} else if k > 0 {
+			n.log.Warn("notify: requeued deliveries interrupted by a stop; each may have been sent once already", slog.Int64("count", k))
+		}
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < n.opt.Workers; i++ {
+		wg.Go(func() { n.worker(ctx, i) })
+	}
+	wg.Go(func() { n.reaper(ctx) })
+	wg.Go(func() { n.reminders(ctx) })
+	wg.Wait()
+}
+
+// reaper returns the claims of workers that died (another instance, on
+// PostgreSQL) to the queue once their lease has run out.
+func (n *Notifier) reaper(ctx context.Context) {
+	t := time.NewTicker(max(n.opt.Lease/2, time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if k, err := n.st.RequeueExpired(ctx, n.opt.Clock.Now()); err != nil && ctx.Err() == nil {
+			n.log.Error("notify: requeue expired claims", slog.Any("err", err))
+		} else if k > 0 {
+			n.log.Warn("notify: requeued deliveries whose worker stopped", slog.Int64("count", k))
+			n.Wake()
+		}
+	}
+}
+
+func (n *Notifier) worker(ctx context.Context, id int) {
+	sess := n.send.Session()
+	defer sess.Close()
+	for ctx.Err() == nil {
+		did, err := n.ProcessBatch(ctx, sess)
+		if err != nil && ctx.Err() == nil {
+			n.log.Error("notify: worker", slog.Int("worker", id), slog.Any("err", err))
+		}
+		if did > 0 {
+			continue
+		}
+		sess.Close() // idle: do not hold the relay's connection
+		t := time.NewTimer(n.opt.Poll + time.Duration(rand.Int64N(int64(n.opt.Poll)/4+1)))
+		select {
+		case <-ctx.Done():
+		case <-n.wake:
+			n.Wake() // pass the nudge on to the next idle worker
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// ProcessBatch claims due deliveries and sends them one by one, recording
+// each result as soon as it is known: a worker killed mid-batch leaves at
+// most the one message in flight unrecorded. It returns how many it handled.
+func (n *Notifier) ProcessBatch(ctx context.Context, sess Session) (int, error) {
+	now := n.opt.Clock.Now()
+	var claims []store.Claim
+	err := n.st.Tx(ctx, func(q *store.Queries) error {
+		var err error
+		claims, err = q.ClaimDeliveries(ctx, now, now.Add(n.opt.Lease), n.opt.Batch)
+		return err
+	})
+	if err != nil || len(claims) == 0 {
+		return 0, err
+	}
+	ids := make([]int64, len(claims))
+	subIDs := make([]int64, len(claims))
+	for i, c := range claims {
+		ids[i], subIDs[i] = c.ID, c.SubscriberID
+	}
+	// Renew the lease while the batch is worked, so a slow relay does not
+	// let another instance take these rows.
+	leaseCtx, stopLease := context.WithCancel(context.Background())
+	defer stopLease()
+	go n.keepLease(leaseCtx, ids)
+
+	subs, err := n.st.SubscribersByID(ctx, subIDs)
+	if err != nil {
+		n.release(ids)
+		return 0, err
+	}
+	done := 0
+	for i, c := range claims {
+		if ctx.Err() != nil {
+			n.release(ids[i:])
+			return done, nil
+		}
+		n.deliver(ctx, sess, c, subs[c.SubscriberID])
+		done++
+	}
+	return done, nil
+}
+
+func (n *Notifier) keepLease(ctx context.Context, ids []int64) {
+	t := time.NewTicker(max(n.opt.Lease/3, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := n.st.ExtendLease(ctx, ids, n.opt.Clock.Now().Add(n.opt.Lease)); err != nil && ctx.Err() == nil {
+				n.log.Warn("notify: extend lease", slog.Any("err", err))
+			}
+		}
+	}
+}
+
+// release gives unattempted claims back, on a context that outlives shutdown.
+func (n *Notifier) release(ids []int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := n.st.Release(ctx, ids); err != nil {
+		n.log.Error("notify: release claims", slog.Any("err", err))
+	}
+}
+
+func (n *Notifier) event(ctx context.Context, id int64) (*eventCache, error) {
+	n.mu.Lock()
+	e, ok := n.events[id]
+	n.mu.Unlock()
+	if ok {
+		return e, nil
+	}
+	ev, err := n.st.Event(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e = &eventCache{ev: ev}
+	if err := json.Unmarshal([]byte(ev.Payload), &e.payload); err != nil {
+		return nil, fmt.Errorf("event %d payload: %w", id, err)
+	}
+	n.mu.Lock()
+	if len(n.events) > 1000 {
+		clear(n.events)
+	}
+	n.events[id] = e
+	n.mu.Unlock()
+	return e, nil
+}
+
+var errGone = errors.New("subscriber no longer subscribed")
+
+// deliver sends one claimed delivery and records the outcome.
+func (n *Notifier) deliver(ctx context.Context, sess Session, c store.Claim, s *store.Subscriber) {
+	err := n.attempt(ctx, sess, c, s)
+	if err != nil && ctx.Err() != nil {
+		n.release([]int64{c.ID}) // stopped before it could be tried
+		return
+	}
+	// Record with a context that survives shutdown: the message is out.
+	rec, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	now := n.opt.Clock.Now()
+	var rerr error
+	switch {
+	case err == nil:
+		rerr = n.st.MarkSent(rec, c.ID, now)
+		n.Sent.Add(1)
+	case errors.Is(err, errGone):
+		rerr = n.st.MarkCancelled(rec, c.ID, err.Error())
+	case isPermanent(err) || c.Attempts >= n.opt.MaxAttempts:
+		n.log.Warn("notify: delivery failed for good; see the dead-letter list", slog.Int64("delivery", c.ID),
+			slog.Int("attempts", c.Attempts), slog.Any("err", err))
+		rerr = n.st.MarkDead(rec, c.ID, err.Error())
+	default:
+		next := now.Add(n.backoff(c.Attempts))
+		n.log.Info("notify: delivery failed; will retry", slog.Int64("delivery", c.ID), slog.Int("attempts", c.Attempts),
+			slog.Time("next", next), slog.Any("err", err))
+		rerr = n.st.RetryLater(rec, c.ID, next, err.Error())
+	}
+	if rerr != nil {
+		n.log.Error("notify: record delivery result", slog.Int64("delivery", c.ID), slog.Any("err", rerr))
+	}
+}
+
+func (n *Notifier) attempt(ctx context.Context, sess Session, c store.Claim, s *store.Subscriber) error {
+	if s == nil {
+		return errGone
+	}
+	e, err := n.event(ctx, c.EventID)
+	if err != nil {
+		return err
+	}
+	if e.payload.Kind != KindConfirm && !s.Active() {
+		return errGone
+	}
+	cfg := n.cfg()
+	switch s.Kind {
+	case store.SubEmail:
+		m, err := n.composeMail(cfg, e.ev, e.payload, s, n.opt.Clock.Now())
+		if err != nil {
+			return permanent{err}
+		}
+		rate := 10.0
+		if cfg.Notify.Email != nil && cfg.Notify.Email.RatePerSecond > 0 {
+			rate = cfg.Notify.Email.RatePerSecond
+		}
+		if err := n.rate.wait(ctx, rate); err != nil {
+			return err
+		}
+		return sess.Send(ctx, m)
+	case store.SubWebhook:
+		body, err := json.Marshal(n.webhookPayload(cfg, e.ev, e.payload, s))
+		if err != nil {
+			return permanent{err}
+		}
+		return n.post(ctx, s.Address, s.Secret, body)
+	case store.SubSlack, store.SubDiscord:
+		body, err := chatBody(s.Kind, e.payload)
+		if err != nil {
+			return permanent{err}
+		}
+		return n.post(ctx, s.Address, "", body)
+	}
+	return permanent{fmt.Errorf("unknown subscriber kind %q", s.Kind)}
+}
