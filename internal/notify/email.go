@@ -20,7 +20,6 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 )
 
-
 // Message is one e-mail ready to send.
 type Message struct {
 	To      string
@@ -230,8 +229,8 @@ Unsubscribe: {{.}}{{end}}
 // mailView is what the templates show.
 type mailView struct {
 	Subject, Lead, Title, Status, When, Affected, Body, URL string
-	Action, ActionURL, ActionLabel                         string
-	Footer, Manage, Unsubscribe                            string
+	Action, ActionURL, ActionLabel                          string
+	Footer, Manage, Unsubscribe                             string
 }
 
 func renderMail(v mailView) (text, html string, err error) {

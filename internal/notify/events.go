@@ -178,7 +178,9 @@ func (n *Notifier) names(ids []string) []string {
 		}
 		out = append(out, named{[2]int{gpos[c.GroupID], c.Position}, g + " · " + c.Name})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].pos[0] < out[j].pos[0] || (out[i].pos[0] == out[j].pos[0] && out[i].pos[1] < out[j].pos[1]) })
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].pos[0] < out[j].pos[0] || (out[i].pos[0] == out[j].pos[0] && out[i].pos[1] < out[j].pos[1])
+	})
 	s := make([]string, len(out))
 	for i, o := range out {
 		s[i] = o.name
