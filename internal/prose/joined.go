@@ -1,0 +1,69 @@
+package prose
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// AlsoAffected drafts the update posted when more services go down while an
+// incident is open, grouped by server in the order given.
+//
+//	E-mail service on the flexo server is affected too. We're working on it.
+//	Also affected: Web site and E-mail service on the mom server, and Web site service on the elzar server. We're working on it.
+func AlsoAffected(outages []Outage) (string, error) {
+	if len(outages) == 0 {
+		return "", errors.New("prose: no outages to tell")
+	}
+	var order []string
+	byServer := map[string][]string{}
+	for _, o := range outages {
+		if err := o.check(false); err != nil {
+			return "", err
+		}
+		s := plain(o.Server)
+		if _, ok := byServer[s]; !ok {
+			order = append(order, s)
+		}
+		if noun := md(plain(o.Service)); !contains(byServer[s], noun) {
+			byServer[s] = append(byServer[s], noun)
+		}
+	}
+	const after = " We're working on it."
+	if len(order) == 1 && len(byServer[order[0]]) == 1 {
+		return byServer[order[0]][0] + " service on the " + md(order[0]) + " server is affected too." + after, nil
+	}
+	parts := make([]string, len(order))
+	for i, s := range order {
+		parts[i] = joinAnd(byServer[s]) + " service on the " + md(s) + " server"
+	}
+	return "Also affected: " + joinAnd(parts) + "." + after, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// joinAnd is "a", "a and b", "a, b and c".
+func joinAnd(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// FoldedIntoNetwork drafts the update that closes a server's incident once
+// the problem turns out to be network-wide, linking to the incident that
+// now tells the story.
+func FoldedIntoNetwork(title string, id int64) string {
+	return "This turned out to be part of a wider network problem affecting most of our servers. We'll post updates in [" +
+		md(plain(title)) + "](/incidents/" + strconv.FormatInt(id, 10) + ")."
+}
