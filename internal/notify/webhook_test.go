@@ -120,7 +120,7 @@ func TestWebhooksSignedAndChatFormats(t *testing.T) {
 				EventID       int64  `json:"event_id"`
 				GeneratedAt   string `json:"generated_at"`
 			} `json:"meta"`
-			Page struct{ Name, URL string } `json:"page"`
+			Page     struct{ Name, URL string } `json:"page"`
 			Incident struct {
 				ID, Name, Status, Impact, Shortlink string
 				UpdatedAt                           string `json:"updated_at"`
