@@ -362,6 +362,19 @@ func TestGolden(t *testing.T) {
 			},
 		},
 		{
+			name: "also-affected",
+			run: func(t *testing.T) draft {
+				var d draft
+				start, end := at(t, la, "2026-08-12 09:48:07"), time.Time{}
+				d.add("one more", must[string](t)(AlsoAffected([]Outage{{Server: "flexo", Service: "E-mail", Start: start, End: end}})))
+				d.add("several", must[string](t)(AlsoAffected([]Outage{
+					{Server: "mom", Service: "Web site", Start: start}, {Server: "mom", Service: "E-mail", Start: start},
+					{Server: "elzar", Service: "Web site", Start: start}, {Server: "mom", Service: "E-mail", Start: start}})))
+				d.add("folded into a network incident", FoldedIntoNetwork("Most servers unreachable or very slow", 42))
+				return d
+			},
+		},
+		{
 			name: "hostile-names",
 			run: func(t *testing.T) draft {
 				return outageDraft(t, Outage{Server: "[flexo](https://evil.example)", Service: "<b>Mail</b>",
