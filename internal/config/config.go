@@ -39,6 +39,9 @@ type Page struct {
 type Incidents struct {
 	// Auto is what a measured outage opens: "publish", "draft" or "off".
 	Auto string `yaml:"auto"`
+	// NetworkWindow is how close together outages on most servers must
+	// start to be told as one network incident; default 2m.
+	NetworkWindow Duration `yaml:"network_window"`
 }
 
 // Auto policies.

@@ -23,6 +23,7 @@ const (
 	defaultInterval       = 30 * time.Second
 	defaultTimeout        = 10 * time.Second
 	defaultDownAfter      = 2
+	defaultNetworkWindow  = 2 * time.Minute
 	defaultUpAfter        = 1
 	defaultCertExpiryDays = 14
 	defaultRecord         = "A"
@@ -38,6 +39,9 @@ const (
 func applyDefaults(c *Config, has func(path string) bool) {
 	if c.Incidents.Auto == "" && !has("incidents.auto") {
 		c.Incidents.Auto = AutoDraft
+	}
+	if c.Incidents.NetworkWindow == 0 && !has("incidents.network_window") {
+		c.Incidents.NetworkWindow = Duration(defaultNetworkWindow)
 	}
 	kinds := monitorKinds()
 	for gi := range c.Groups {
@@ -112,6 +116,9 @@ func validate(c *Config, file string, pos positions) Errors {
 	v.page(c)
 	if !slices.Contains([]string{AutoPublish, AutoDraft, AutoOff}, c.Incidents.Auto) {
 		v.addf("incidents.auto", "incidents.auto %q must be one of publish, draft, off", c.Incidents.Auto)
+	}
+	if c.Incidents.NetworkWindow <= 0 {
+		v.addf("incidents.network_window", "incidents.network_window must be positive (like 2m), not %s", c.Incidents.NetworkWindow.D())
 	}
 	v.groups(c.Groups)
 	if c.Notify.Email != nil {

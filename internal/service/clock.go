@@ -79,6 +79,14 @@ func (s *Service) step(ctx context.Context, m *status.Maintenance, st status.Ste
 			return err
 		}
 		moved = true
+		if st.To == status.Completed {
+			// The measured downtime, when monitors watched the window.
+			report, err := s.maintenanceReport(ctx, q, m, st.At)
+			if err != nil {
+				return err
+			}
+			body = orDefault(report, body)
+		}
 		u := status.MaintenanceUpdate{MaintenanceID: m.ID, Status: st.To, Body: body, CreatedAt: now, DisplayAt: st.At}
 		if err := q.InsertMaintenanceUpdate(ctx, &u); err != nil {
 			return err

@@ -232,15 +232,29 @@ func (s *Service) PostIncidentUpdate(ctx context.Context, actor string, id int64
 	}
 	return s.change(ctx, actor, "incident.update", id, func(q *store.Queries, in *status.Incident, now time.Time) error {
 		st := req.Status
+		note := st == "" && in.Status == status.Resolved
 		if st == "" {
 			st = in.Status
-		}
-		if err := status.CheckIncidentTransition(in.Status, st); err != nil {
-			return conflictf("%s", err)
 		}
 		at := now
 		if !req.At.IsZero() {
 			at = req.At.UTC()
+		}
+		if note {
+			// A later word on a resolved incident, as the posts add
+			// "Update: the problem happened a second time": it stays resolved.
+			if len(req.Components) > 0 {
+				return conflictf("incident %d is resolved: reopen it (status investigating) to change component statuses", id)
+			}
+			u := &status.IncidentUpdate{IncidentID: id, Status: st, Body: req.Body, CreatedAt: now, DisplayAt: at}
+			in.UpdatedAt = now
+			if err := q.SaveIncident(ctx, in); err != nil {
+				return err
+			}
+			return q.InsertIncidentUpdate(ctx, u)
+		}
+		if err := status.CheckIncidentTransition(in.Status, st); err != nil {
+			return conflictf("%s", err)
 		}
 		if in.Status == status.Resolved && st.Open() {
 			// Reopening: the incident is going on again.

@@ -254,6 +254,13 @@ func (s *Service) CompleteMaintenance(ctx context.Context, actor string, id int6
 		if err := status.CheckMaintenanceTransition(m.Status, status.Completed); err != nil {
 			return conflictf("%s", err)
 		}
+		if strings.TrimSpace(body) == "" {
+			report, err := s.maintenanceReport(ctx, q, m, now)
+			if err != nil {
+				return err
+			}
+			body = report
+		}
 		return finish(ctx, q, m, status.Completed, now, now, orDefault(body, textCompleted))
 	})
 }

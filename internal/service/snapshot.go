@@ -48,7 +48,28 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 			snap.Upcoming = append(snap.Upcoming, m)
 		}
 	}
-	in := status.Inputs{Incidents: open, Maintenances: snap.Active}
+	overrides, err := s.store.Overrides(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := status.Inputs{Incidents: open, Maintenances: snap.Active, Measured: map[string]status.ComponentStatus{},
+		Manual: map[string]status.ComponentStatus{}}
+	// What monitors measure counts, except on a component whose window is
+	// running: downtime there is the maintenance announced, not news.
+	inWindow := map[string]bool{}
+	for _, m := range snap.Active {
+		for _, c := range m.Components {
+			inWindow[c] = true
+		}
+	}
+	for id, st := range s.Measured() {
+		if !inWindow[id] {
+			in.Measured[id] = st
+		}
+	}
+	for _, o := range overrides {
+		in.Manual[o.ComponentID] = o.Status
+	}
 	derived := map[string]status.ComponentStatus{}
 	for _, c := range cat.Active() {
 		st := status.DeriveComponent(c.ID, in)

@@ -1,0 +1,318 @@
+package monitor
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/store/storetest"
+)
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// fleetYAML is the seed's fleet: four servers with Web and E-mail each.
+func fleetYAML(auto string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "page: {title: Example Hosting Status, url: https://status.example.net, zone: America/Los_Angeles}\nincidents: {auto: %s}\ngroups:\n", auto)
+	for i, g := range []string{"flexo", "mom", "elzar", "zapp"} {
+		fmt.Fprintf(&b, "  - id: %s\n    components:\n", g)
+		fmt.Fprintf(&b, "      - {id: web, name: Web sites, monitors: [{type: http, url: \"http://127.0.0.1:%d/\"}]}\n", 18081+i)
+		fmt.Fprintf(&b, "      - {id: email, name: E-mail, monitors: [{type: smtp, address: \"127.0.0.1:%d\"}]}\n", 12525+i)
+	}
+	return []byte(b.String())
+}
+
+type reactorRig struct {
+	t     *testing.T
+	st    *store.Store
+	svc   *service.Service
+	clock *fakeClock
+	r     *Reactor
+	cfg   config.Config
+}
+
+func newRig(t *testing.T, b storetest.Backend, auto string, now time.Time) *reactorRig {
+	t.Helper()
+	cfg, err := config.Parse("fleet.yaml", fleetYAML(auto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{t: now}
+	svc := service.New(b.Store, clock, nil)
+	var groups []store.Group
+	var comps []store.Component
+	for gi, g := range cfg.Groups {
+		groups = append(groups, store.Group{ID: g.ID, Name: g.Name, Position: gi})
+		for ci, c := range g.Components {
+			comps = append(comps, store.Component{ID: g.ID + "/" + c.ID, GroupID: g.ID, Name: c.Name, Position: ci})
+		}
+	}
+	if err := svc.SyncCatalog(t.Context(), groups, comps); err != nil {
+		t.Fatal(err)
+	}
+	var defs []store.MonitorDef
+	for _, sp := range Specs(cfg) {
+		defs = append(defs, store.MonitorDef{ID: sp.ID, ComponentID: sp.ComponentID, Kind: sp.Monitor.Type, Target: sp.Target()})
+	}
+	if err := b.Store.SyncMonitors(t.Context(), defs, now); err != nil {
+		t.Fatal(err)
+	}
+	return &reactorRig{t: t, st: b.Store, svc: svc, clock: clock, cfg: cfg,
+		r: NewReactor(svc, b.Store, func() config.Config { return cfg }, nil)}
+}
+
+func (g *reactorRig) outage(comp string, start, end time.Time) *store.Outage {
+	g.t.Helper()
+	o := &store.Outage{ComponentID: comp, MonitorID: comp + "/x", Severity: status.MonitorDown, StartedAt: start,
+		EndedAt: end, DetectedAt: start.Add(time.Minute)}
+	if err := g.st.InsertOutage(g.t.Context(), o); err != nil {
+		g.t.Fatal(err)
+	}
+	return o
+}
+
+func (g *reactorRig) end(o *store.Outage, at time.Time) {
+	g.t.Helper()
+	cur, err := g.st.Outages(g.t.Context(), store.OutageFilter{})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	for _, c := range cur {
+		if c.ID == o.ID {
+			c.EndedAt = at
+			if err := g.st.SaveOutage(g.t.Context(), &c); err != nil {
+				g.t.Fatal(err)
+			}
+			return
+		}
+	}
+	g.t.Fatalf("outage %d not found", o.ID)
+}
+
+func (g *reactorRig) pass(at time.Time) {
+	g.t.Helper()
+	g.clock.set(at)
+	if err := g.r.Pass(g.t.Context()); err != nil {
+		g.t.Fatalf("pass at %v: %v", at, err)
+	}
+}
+
+func (g *reactorRig) incidents() []status.Incident {
+	g.t.Helper()
+	list, err := g.svc.Incidents(g.t.Context(), store.IncidentFilter{})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return list
+}
+
+var pacific, _ = time.LoadLocation("America/Los_Angeles")
+
+func pt(month time.Month, day, h, m, s int) time.Time {
+	return time.Date(2026, month, day, h, m, s, 0, pacific).UTC()
+}
+
+// The seed's Apache story, measured: the incident opens at the outage's
+// start, resolves at its end, in the post's own words.
+func TestReactorServerOutage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		g := newRig(t, b, config.AutoPublish, pt(8, 12, 9, 49, 0))
+		o := g.outage("flexo/web", pt(8, 12, 9, 48, 0), time.Time{})
+		g.pass(pt(8, 12, 9, 49, 0))
+		list := g.incidents()
+		if len(list) != 1 {
+			t.Fatalf("incidents: %d", len(list))
+		}
+		in := list[0]
+		if !in.Auto || in.Draft || !in.StartedAt.Equal(pt(8, 12, 9, 48, 0)) || in.Title != "Web sites on flexo not responding" {
+			t.Errorf("opened: %+v", in)
+		}
+		if s, _ := in.ComponentStatusOf("flexo/web"); s != status.MajorOutage {
+			t.Errorf("flexo/web status %q", s)
+		}
+		g.pass(pt(8, 12, 9, 50, 0)) // nothing new: nothing happens
+		if n := len(g.incidents()); n != 1 {
+			t.Fatalf("a second pass opened more: %d", n)
+		}
+		g.end(o, pt(8, 12, 9, 52, 0))
+		g.pass(pt(8, 12, 9, 53, 0))
+		got, err := g.svc.Incident(t.Context(), in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != status.Resolved || !got.ResolvedAt.Equal(pt(8, 12, 9, 52, 0)) {
+			t.Fatalf("resolved: %s at %v", got.Status, got.ResolvedAt)
+		}
+		want := "Customers on the flexo server experienced a four-minute interruption in Web site service between 9:48 and 9:52 AM Pacific time this morning (August 12). E-mail was not affected, and customers on other servers were not affected."
+		if got.Updates[0].Body != want {
+			t.Errorf("resolution:\n got %q\nwant %q", got.Updates[0].Body, want)
+		}
+	})
+}
+
+func TestReactorPolicies(t *testing.T) {
+	b := storetest.SQLite(t)
+	t.Run("draft", func(t *testing.T) {
+		g := newRig(t, b, config.AutoDraft, pt(8, 12, 9, 49, 0))
+		g.outage("mom/email", pt(8, 12, 9, 48, 0), time.Time{})
+		g.pass(pt(8, 12, 9, 49, 0))
+		list := g.incidents()
+		if len(list) != 1 || !list[0].Draft || list[0].Title != "E-mail on mom not responding" {
+			t.Fatalf("draft policy: %+v", list)
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		b := storetest.SQLite(t)
+		g := newRig(t, b, config.AutoOff, pt(8, 12, 9, 49, 0))
+		g.outage("mom/email", pt(8, 12, 9, 48, 0), time.Time{})
+		g.pass(pt(8, 12, 9, 49, 0))
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("off policy opened %d", len(list))
+		}
+		outs, _ := g.st.Outages(t.Context(), store.OutageFilter{})
+		if len(outs) != 1 || outs[0].Decision != store.DecisionIgnored {
+			t.Errorf("outage decision: %+v", outs)
+		}
+	})
+}
+
+// Inside a window on its component an outage is maintenance downtime, and
+// the window's completion reports what was measured.
+func TestReactorMaintenance(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		g := newRig(t, b, config.AutoPublish, pt(4, 3, 22, 0, 0))
+		ctx := t.Context()
+		m, err := g.svc.ScheduleMaintenance(ctx, "test", service.NewMaintenance{Title: "Kernel update",
+			Body: "The servers will be restarted.", Components: []string{"flexo/web", "flexo/email", "mom/web"},
+			Start: pt(4, 3, 23, 0, 0), End: pt(4, 3, 23, 5, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.clock.set(pt(4, 3, 23, 0, 0))
+		if _, err := g.svc.AdvanceMaintenance(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// flexo's web and e-mail go down together for 3 min 10 s; mom's web for 2 min 5 s.
+		a := g.outage("flexo/web", pt(4, 3, 23, 0, 30), time.Time{})
+		g.outage("flexo/email", pt(4, 3, 23, 0, 40), pt(4, 3, 23, 3, 20))
+		g.outage("mom/web", pt(4, 3, 23, 1, 0), pt(4, 3, 23, 3, 5))
+		g.pass(pt(4, 3, 23, 2, 0))
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("outages inside maintenance opened %d incidents", len(list))
+		}
+		g.end(a, pt(4, 3, 23, 3, 40))
+		g.clock.set(pt(4, 3, 23, 5, 0))
+		if _, err := g.svc.AdvanceMaintenance(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := g.svc.Maintenance(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "The maintenance was completed with less than five minutes of downtime: flexo 3 min 10 s, mom 2 min 5 s."
+		if got.Status != status.Completed || got.Updates[0].Body != want {
+			t.Errorf("completion: %s %q\nwant %q", got.Status, got.Updates[0].Body, want)
+		}
+		outs, _ := g.st.Outages(ctx, store.OutageFilter{})
+		for _, o := range outs {
+			if o.Decision != store.DecisionMaintenance || o.MaintenanceID != m.ID {
+				t.Errorf("outage %d: decision %q maintenance %d", o.ID, o.Decision, o.MaintenanceID)
+			}
+		}
+	})
+}
+
+// Most servers down within the window: one incident, resolved with the
+// restoration timeline per server.
+func TestReactorNetworkEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		g := newRig(t, b, config.AutoPublish, pt(8, 1, 2, 17, 0))
+		flexo := g.outage("flexo/web", pt(8, 1, 2, 16, 0), time.Time{})
+		g.pass(pt(8, 1, 2, 17, 0)) // only flexo so far: a server incident
+		if list := g.incidents(); len(list) != 1 || list[0].Title != "Web sites on flexo not responding" {
+			t.Fatalf("first: %+v", list)
+		}
+		mom := g.outage("mom/web", pt(8, 1, 2, 16, 20), time.Time{})
+		momMail := g.outage("mom/email", pt(8, 1, 2, 16, 25), time.Time{})
+		elzar := g.outage("elzar/web", pt(8, 1, 2, 16, 40), time.Time{})
+		g.pass(pt(8, 1, 2, 18, 0))
+		list := g.incidents()
+		if len(list) != 1 {
+			t.Fatalf("network event: %d incidents, want one: %+v", len(list), list)
+		}
+		in := list[0]
+		if !strings.Contains(in.Title, "servers") || len(in.Components) != 4 {
+			t.Errorf("network incident: %q with %d components", in.Title, len(in.Components))
+		}
+		for _, o := range []*store.Outage{mom, momMail, elzar} {
+			g.end(o, pt(8, 1, 2, 59, 0))
+		}
+		g.pass(pt(8, 1, 3, 0, 0))
+		if got, _ := g.svc.Incident(t.Context(), in.ID); got.Status == status.Resolved {
+			t.Fatalf("resolved while flexo is still down")
+		}
+		g.end(flexo, pt(8, 1, 3, 29, 0))
+		g.pass(pt(8, 1, 3, 30, 0))
+		got, err := g.svc.Incident(t.Context(), in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != status.Resolved || !got.ResolvedAt.Equal(pt(8, 1, 3, 29, 0)) || !got.StartedAt.Equal(pt(8, 1, 2, 16, 0)) {
+			t.Fatalf("network incident: %s %v–%v", got.Status, got.StartedAt, got.ResolvedAt)
+		}
+		body := got.Updates[0].Body
+		for _, want := range []string{"Beginning at 2:16 AM Pacific time", "all servers except flexo at 2:59 AM", "flexo server at 3:29 AM", "zapp"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("resolution lacks %q:\n%s", want, body)
+			}
+		}
+	})
+}
+
+// A second outage within a week is linked to the first, which says so.
+func TestReactorRecurrence(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		g := newRig(t, b, config.AutoPublish, pt(3, 28, 21, 56, 0))
+		first := g.outage("flexo/web", pt(3, 28, 21, 54, 0), time.Time{})
+		g.pass(pt(3, 28, 21, 56, 0))
+		g.end(first, pt(3, 28, 22, 2, 0))
+		g.pass(pt(3, 28, 22, 3, 0))
+		second := g.outage("flexo/web", pt(3, 31, 6, 22, 0), time.Time{})
+		g.pass(pt(3, 31, 6, 23, 0))
+		g.end(second, pt(3, 31, 6, 31, 0))
+		g.pass(pt(3, 31, 6, 32, 0))
+		list := g.incidents()
+		if len(list) != 2 {
+			t.Fatalf("incidents: %d", len(list))
+		}
+		var one, two status.Incident
+		for _, in := range list {
+			if in.StartedAt.Equal(pt(3, 28, 21, 54, 0)) {
+				one = in
+			} else {
+				two = in
+			}
+		}
+		if len(one.Links) != 1 || one.Links[0] != two.ID {
+			t.Errorf("first incident links %v, want [%d]", one.Links, two.ID)
+		}
+		if want := "The problem happened a second time on March 31 from 6:22 to 6:31 AM."; one.Updates[0].Body != want {
+			t.Errorf("first incident's update %q, want %q", one.Updates[0].Body, want)
+		}
+		if two.Status != status.Resolved || !strings.Contains(two.Updates[0].Body, "second time") {
+			t.Errorf("second incident: %s %q", two.Status, two.Updates[0].Body)
+		}
+	})
+}
