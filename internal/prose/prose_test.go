@@ -362,6 +362,49 @@ func TestGolden(t *testing.T) {
 			},
 		},
 		{
+			name: "recurrence-across-midnight",
+			run: func(t *testing.T) draft {
+				return outageDraft(t, Outage{Server: "elzar", Service: "E-mail",
+					Start: at(t, la, "2026-08-11 23:50:12"), End: at(t, la, "2026-08-12 00:20:10"), Others: web,
+					Earlier: []Earlier{{Start: at(t, la, "2026-08-09 13:02:05"), End: at(t, la, "2026-08-09 13:02:45"), Title: "E-mail on elzar not responding"}}},
+					pacific("2026-08-12 00:25:00"))
+			},
+			seed: []string{"The problem happened a second time from 11:50 PM on August 11 to 12:20 AM on August 12."},
+		},
+		{
+			name: "network-large-fleet",
+			run: func(t *testing.T) draft {
+				names := []string{"flexo", "mom", "elzar", "zapp", "kif", "leela", "fry", "bender", "amy"}
+				times := []string{"03:29:10", "02:40:05", "02:59:10", "02:40:30", "02:41:00", "02:58:40", "02:40:50", "02:59:00", "02:41:20"}
+				e := NetworkEvent{Start: at(t, la, "2026-08-14 02:16:20"), Unaffected: []string{"hermes"}}
+				for i, n := range names {
+					e.Servers = append(e.Servers, Restoration{Server: n, Restored: at(t, la, "2026-08-14 "+times[i])})
+				}
+				return networkDraft(t, e, pacific("2026-08-14 03:35:00"))
+			},
+		},
+		{
+			name: "network-flexo-first",
+			run: func(t *testing.T) draft {
+				names := []string{"flexo", "mom", "elzar", "zapp", "kif"}
+				times := []string{"02:30:10", "02:59:05", "02:59:10", "02:58:40", "02:59:00"}
+				e := NetworkEvent{Start: at(t, la, "2026-08-13 02:16:20")}
+				for i, n := range names {
+					e.Servers = append(e.Servers, Restoration{Server: n, Restored: at(t, la, "2026-08-13 "+times[i])})
+				}
+				return networkDraft(t, e, pacific("2026-08-14 09:00:00"))
+			},
+		},
+		{
+			name: "network-together-some-spared",
+			run: func(t *testing.T) draft {
+				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 14:16:20"),
+					Servers:    fleet("2026-08-14 14:31:10", "2026-08-14 14:30:05", "2026-08-14 14:31:20"),
+					Unaffected: []string{"zapp"}},
+					pacific("2026-08-14 14:35:00"))
+			},
+		},
+		{
 			name: "also-affected",
 			run: func(t *testing.T) draft {
 				var d draft
