@@ -47,8 +47,10 @@ func commands() map[string]command {
 		"check-config": {"check a configuration file and list every problem with file:line", runCheckConfig},
 		"migrate":      {"bring the database schema up to date", runMigrate},
 		"token":        {"create, list and revoke API tokens (create|list|revoke)", runToken},
+		"user":         {"add, change and disable admin UI users (add|passwd|disable|enable|list)", runUser},
 		"incident":     {"open, update, resolve, list and show incidents through the API", runIncident},
 		"maintenance":  {"schedule, update, complete, cancel and list maintenance through the API", runMaintenance},
+		"customers":    {"import the customer list (domain,group CSV) for the look-up", runCustomers},
 		"version":      {"print Herald's version", runVersion},
 	}
 }

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+func runCustomers(ctx context.Context, env *Env, args []string) error {
+	return subcommand(ctx, env, "customers", args, map[string]command{
+		"import": {"import domain,group rows from a CSV file (idempotent; all or nothing)", runCustomersImport},
+	})
+}
+
+func runCustomersImport(ctx context.Context, env *Env, args []string) error {
+	var (
+		dsn     store.DSN
+		cfgPath string
+		quiet   bool
+	)
+	fs := newFlags(env, "customers import", "customers import FILE.csv [--config FILE] [--data DIR | --db URL]")
+	storeFlags(fs, &dsn)
+	fs.StringVar(&cfgPath, "config", "", "take the known groups from this configuration instead of the database")
+	fs.BoolVar(&quiet, "quiet", false, "no progress display")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("give one CSV file of domain,group rows")
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	groups := map[string]bool{}
+	if cfgPath != "" {
+		cfg, err := config.Load(cfgPath)
+		if err != nil {
+			return fmt.Errorf("configuration not valid:\n%w", err)
+		}
+		for _, g := range cfg.Groups {
+			groups[g.ID] = true
+		}
+	} else {
+		gs, err := st.Groups(ctx)
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			if g.RemovedAt.IsZero() {
+				groups[g.ID] = true
+			}
+		}
+	}
+	if len(groups) == 0 {
+		return errors.New("no groups are known: run herald serve once with the configuration, or pass --config FILE")
+	}
+
+	cr := &countingReader{r: f}
+	start := time.Now()
+	var last time.Time
+	progress := func(rows int) {
+		if quiet || time.Since(last) < 200*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		pct := 100.0
+		if info.Size() > 0 {
+			pct = 100 * float64(cr.n.Load()) / float64(info.Size())
+		}
+		fmt.Fprintf(env.Stderr, "\rimporting %s  %5.1f%%  %d rows  %.1fs ", bar(pct, 30), pct, rows, time.Since(start).Seconds())
+	}
+	res, err := customers.New(st).Import(ctx, cr, customers.ImportOptions{Groups: groups, Progress: progress})
+	if !quiet {
+		last = time.Time{}
+		progress(res.Rows)
+		fmt.Fprintln(env.Stderr)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "imported %d rows (%d domains) in %.1fs\n", res.Rows, res.Domains, time.Since(start).Seconds())
+	return nil
+}
+
+func bar(pct float64, width int) string {
+	full := int(pct / 100 * float64(width))
+	b := make([]byte, 0, width+2)
+	b = append(b, '[')
+	for i := range width {
+		if i < full {
+			b = append(b, '#')
+		} else {
+			b = append(b, '.')
+		}
+	}
+	return string(append(b, ']'))
+}
+
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
