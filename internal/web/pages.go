@@ -44,8 +44,8 @@ const (
 // pageTemplates holds one template set per page, each with the shared layout.
 var pageTemplates = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
-	for _, name := range []string{"index.html", "incident.html", "maintenance.html", "history.html", "notfound.html"} {
-		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name))
+	for _, name := range []string{"index.html", "incident.html", "maintenance.html", "history.html", "notfound.html", "component.html"} {
+		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/uptime.html", "templates/"+name))
 	}
 	return m
 }()
@@ -62,6 +62,8 @@ type pageInput struct {
 	Windows   []status.Maintenance // all
 	Groups    map[string]store.Group
 	Comps     map[string]store.Component
+	// Monitoring holds the outages, monitors and latency the uptime bars and component pages show.
+	Monitoring *monitoring
 }
 
 // view is what every page template receives.
@@ -148,6 +150,8 @@ func impactLabel(i status.Impact) string {
 
 type compView struct {
 	Name, Description, Label, Kind string
+	URL                            string    // its page, where it has one
+	Uptime                         *barsView // its 90 days, when monitored
 }
 
 type groupView struct {
@@ -207,6 +211,7 @@ type indexView struct {
 	Open             []incidentCard
 	Active, Upcoming []maintCard
 	Days             []dayView
+	Bars             bool // some component has uptime bars
 }
 
 type incidentView struct {
@@ -258,7 +263,7 @@ func buildPages(in pageInput) (map[string][]byte, error) {
 			b.published[in.Incidents[i].ID] = &in.Incidents[i]
 		}
 	}
-	steps := []func() error{b.index, b.incidents, b.maintenances, b.history, b.notFound}
+	steps := []func() error{b.index, b.incidents, b.maintenances, b.history, b.notFound, b.components}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -401,7 +406,8 @@ func (b *builder) index() error {
 		for _, c := range snap.Components {
 			if c.GroupID == g.ID {
 				gv.Components = append(gv.Components, compView{Name: c.Name, Description: c.Description,
-					Label: c.Status.Label(), Kind: componentKind(c.Status)})
+					Label: c.Status.Label(), Kind: componentKind(c.Status), URL: componentURL(c.ID), Uptime: b.bars(c.ID)})
+				v.Bars = v.Bars || gv.Components[len(gv.Components)-1].Uptime != nil
 				worst = status.Worst(worst, c.Status)
 			}
 		}

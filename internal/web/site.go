@@ -172,8 +172,12 @@ func (s *Site) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	mon, err := s.loadMonitoring(ctx, cfg, loc, now)
+	if err != nil {
+		return err
+	}
 	pages, err := buildPages(pageInput{Page: cfg.Page, Loc: loc, Now: now, Snapshot: snap,
-		Incidents: recent, Windows: allWindows, Groups: groups, Comps: comps})
+		Incidents: recent, Windows: allWindows, Groups: groups, Comps: comps, Monitoring: mon})
 	if err != nil {
 		return err
 	}
@@ -207,6 +211,7 @@ func (s *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /maintenance/{id}", s.serveAsset)
 	mux.HandleFunc("GET /history", s.serveAsset)
 	mux.HandleFunc("GET /history/{month}", s.serveAsset)
+	mux.HandleFunc("GET /components/{group}/{id}", s.serveAsset)
 	mux.HandleFunc("GET /static/{file}", s.serveAsset)
 	mux.HandleFunc("GET "+feed.AtomPath, s.serveAsset)
 	mux.HandleFunc("GET "+feed.RSSPath, s.serveAsset)

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/store"
+	wd "github.com/heraldhq/herald/internal/words"
+)
+
+// chartSeries is one monitor's response times.
+type chartSeries struct {
+	Name   string
+	Points []store.LatencyPoint // latencyBucket steps, oldest first
+}
+
+// chartView is a response-time chart drawn as inline SVG: mean response
+// time per step, one line per monitor, steps with failed checks marked.
+type chartView struct {
+	ID, Heading, Title, Desc string
+	W, H                     int
+	Left, Right, Top, Bottom int
+	YTicks, XTicks           []chartTick
+	Lines                    []chartLine
+	Failed                   []chartMark
+	Empty                    bool
+}
+
+type chartTick struct {
+	Pos   string // y for the value axis, x for the time axis
+	Label string
+}
+
+type chartLine struct {
+	Name, Path, Dash string
+}
+
+type chartMark struct{ X, Y string }
+
+const (
+	chartW, chartH                = 480, 220
+	chartLeft, chartRight         = 56, 470
+	chartTop, chartBottom         = 14, 184
+	failedMarkSize        float64 = 4
+)
+
+var chartDashes = []string{"", "6 3", "2 3"}
+
+// chart draws the series over [from, to) in steps of step (a multiple of latencyBucket).
+func (b *builder) chart(id, heading string, from, to time.Time, step time.Duration, series []chartSeries) chartView {
+	v := chartView{ID: id, Heading: heading, W: chartW, H: chartH, Left: chartLeft, Right: chartRight,
+		Top: chartTop, Bottom: chartBottom}
+	span := to.Sub(from)
+	v.Title = "Response time, " + strings.ToLower(heading[:1]) + heading[1:]
+	type point struct {
+		at         time.Time
+		mean       time.Duration
+		ok, failed int
+	}
+	var (
+		all     [][]point
+		maxMean time.Duration
+		means   []time.Duration
+		slowest point
+	)
+	for _, s := range series {
+		byStep := map[time.Time]*point{}
+		var sum = map[time.Time]time.Duration{}
+		for _, p := range s.Points {
+			if p.At.Before(from) || !p.At.Before(to) {
+				continue
+			}
+			at := p.At.Truncate(step)
+			q := byStep[at]
+			if q == nil {
+				q = &point{at: at}
+				byStep[at] = q
+			}
+			ok := p.Checks - p.Failed
+			q.ok += ok
+			q.failed += p.Failed
+			sum[at] += p.Mean * time.Duration(ok)
+		}
+		var pts []point
+		for at, q := range byStep {
+			if q.ok > 0 {
+				q.mean = sum[at] / time.Duration(q.ok)
+			}
+			pts = append(pts, *q)
+		}
+		sort.Slice(pts, func(i, j int) bool { return pts[i].at.Before(pts[j].at) })
+		for _, p := range pts {
+			if p.ok > 0 {
+				means = append(means, p.mean)
+				if p.mean > maxMean {
+					maxMean, slowest = p.mean, p
+				}
+			}
+		}
+		all = append(all, pts)
+	}
+	if len(means) == 0 {
+		v.Empty = true
+		v.Desc = "No response times were measured in the " + strings.ToLower(heading) + "."
+		return v
+	}
+	top, ticks := niceScale(maxMean)
+	x := func(t time.Time) float64 {
+		return chartLeft + float64(t.Sub(from))/float64(span)*(chartRight-chartLeft)
+	}
+	y := func(d time.Duration) float64 {
+		return chartBottom - float64(d)/float64(top)*(chartBottom-chartTop)
+	}
+	for _, t := range ticks {
+		v.YTicks = append(v.YTicks, chartTick{Pos: num(y(t)), Label: latencyText(t)})
+	}
+	v.XTicks = b.timeTicks(from, to, x)
+	failedSteps := 0
+	for i, pts := range all {
+		var path strings.Builder
+		var prev time.Time
+		for _, p := range pts {
+			cx := p.at.Add(step / 2)
+			if p.failed > 0 {
+				failedSteps++
+				v.Failed = append(v.Failed, chartMark{X: num(x(cx)), Y: num(chartTop)})
+			}
+			if p.ok == 0 {
+				prev = time.Time{}
+				continue
+			}
+			cmd := "L"
+			if prev.IsZero() || p.at.Sub(prev) > step {
+				cmd = "M"
+			}
+			fmt.Fprintf(&path, "%s%s %s ", cmd, num(x(cx)), num(y(p.mean)))
+			prev = p.at
+		}
+		v.Lines = append(v.Lines, chartLine{Name: series[i].Name, Path: strings.TrimSpace(path.String()),
+			Dash: chartDashes[i%len(chartDashes)]})
+	}
+	sort.Slice(means, func(i, j int) bool { return means[i] < means[j] })
+	names := make([]string, len(series))
+	for i, s := range series {
+		names[i] = s.Name
+	}
+	v.Desc = fmt.Sprintf("Mean response time of the %s over the %s, in %s steps: typically %s (median), fastest %s, slowest %s (%s).",
+		wd.List(names), strings.ToLower(heading), stepWords(step), latencyText(means[len(means)/2]), latencyText(means[0]),
+		latencyText(maxMean), wd.When(slowest.at, b.in.Now, b.in.Loc, b.w.zone))
+	if failedSteps > 0 {
+		v.Desc += fmt.Sprintf(" Checks failed in %s %s, marked with triangles along the top.", wd.NumberWord(failedSteps), wd.Plural(failedSteps, "step"))
+	}
+	return v
+}
+
+func stepWords(step time.Duration) string {
+	if step >= time.Hour {
+		return "one-hour"
+	}
+	return fmt.Sprintf("%d-minute", int(step/time.Minute))
+}
+
+// niceScale picks the value axis's top and ticks: 1, 2 or 5 times a power
+// of ten per tick, about four ticks.
+func niceScale(max time.Duration) (time.Duration, []time.Duration) {
+	if max < time.Millisecond {
+		max = time.Millisecond
+	}
+	step := time.Millisecond
+	for {
+		for _, m := range []time.Duration{1, 2, 5} {
+			if s := step * m; max <= s*4 {
+				n := (max + s - 1) / s
+				ticks := make([]time.Duration, 0, n+1)
+				for i := time.Duration(0); i <= n; i++ {
+					ticks = append(ticks, i*s)
+				}
+				return n * s, ticks
+			}
+		}
+		step *= 10
+	}
+}
+
+// timeTicks marks the time axis: every six hours over a day, every midnight over a week.
+func (b *builder) timeTicks(from, to time.Time, x func(time.Time) float64) []chartTick {
+	loc := b.in.Loc
+	var out []chartTick
+	long := to.Sub(from) > 36*time.Hour
+	for t := dayStart(from, loc); t.Before(to); {
+		if !t.Before(from) {
+			label := t.Format("3 PM")
+			if long {
+				label = t.Format("Mon 2")
+			} else if t.Hour() == 0 {
+				label = t.Format("Jan 2")
+			}
+			out = append(out, chartTick{Pos: num(x(t)), Label: label})
+		}
+		y, m, d := t.Date()
+		if long {
+			t = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+		} else {
+			t = time.Date(y, m, d, t.Hour()+6, 0, 0, 0, loc)
+		}
+	}
+	return out
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }

@@ -1,0 +1,507 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/uptime"
+	wd "github.com/heraldhq/herald/internal/words"
+)
+
+const (
+	// barDays is how many days the uptime bars show (fewer on a phone, by CSS).
+	barDays = 90
+	// latencyBucket is the response-time chart's step over 24 hours; the
+	// seven-day chart sums six of them into an hour.
+	latencyBucket = 10 * time.Minute
+	latencyWeek   = 7 * 24 * time.Hour
+)
+
+// monitoring is what the uptime bars and the component pages are built
+// from, read once per rebuild like everything else on the pages.
+type monitoring struct {
+	outages  map[string][]store.Outage // by component, newest first, over the bars' days
+	monitors []store.Monitor
+	latency  map[string][]store.LatencyPoint // by monitor, latencyBucket steps over a week
+	exclude  bool
+	cache    map[string]*componentUptime
+}
+
+// loadMonitoring reads the outages of the bars' days, the monitors and a
+// week of response times of each configured monitor.
+func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.Location, now time.Time) (*monitoring, error) {
+	m := &monitoring{outages: map[string][]store.Outage{}, latency: map[string][]store.LatencyPoint{},
+		exclude: cfg.Maintenance.ExcludeFromUptime, cache: map[string]*componentUptime{}}
+	outs, err := s.svc.Outages(ctx, store.OutageFilter{Since: barsStart(now, loc)})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range outs {
+		m.outages[o.ComponentID] = append(m.outages[o.ComponentID], o)
+	}
+	if m.monitors, err = s.svc.Monitors(ctx); err != nil {
+		return nil, err
+	}
+	since := now.Add(-latencyWeek).Truncate(time.Hour)
+	for _, mon := range m.monitors {
+		if !mon.RemovedAt.IsZero() {
+			continue
+		}
+		if m.latency[mon.ID], err = s.svc.Latency(ctx, mon.ID, since, latencyBucket); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// barsStart is the midnight beginning the first day of the bars.
+func barsStart(now time.Time, loc *time.Location) time.Time {
+	return dayStart(now, loc).AddDate(0, 0, -(barDays - 1))
+}
+
+func componentURL(id string) string { return "/components/" + id }
+
+// componentUptime is one component's figures for one rebuild.
+type componentUptime struct {
+	monitored bool
+	bars      uptime.Report // the bars' days
+	last24h   uptime.Totals
+	last7d    uptime.Totals
+	last30d   uptime.Totals
+}
+
+func (b *builder) uptimeOf(id string) *componentUptime {
+	m := b.in.Monitoring
+	if m == nil {
+		return &componentUptime{}
+	}
+	if u, ok := m.cache[id]; ok {
+		return u
+	}
+	u := &componentUptime{}
+	m.cache[id] = u
+	since, ok := service.MonitoredSince(id, m.monitors)
+	if !ok {
+		return u
+	}
+	u.monitored = true
+	now, loc := b.in.Now, b.in.Loc
+	outs := service.UptimeOutages(m.outages[id])
+	opt := uptime.Options{Now: now, Since: since, ExcludeMaintenance: m.exclude}
+	u.bars = uptime.Days(outs, barsStart(now, loc), now, loc, opt)
+	u.last24h = uptime.Window(outs, now.Add(-24*time.Hour), now, opt)
+	// 7 and 30 days are calendar days ending today, like the bars.
+	for _, d := range u.bars.Days[barDays-30:] {
+		addTotals(&u.last30d, d.Totals)
+	}
+	for _, d := range u.bars.Days[barDays-7:] {
+		addTotals(&u.last7d, d.Totals)
+	}
+	return u
+}
+
+func addTotals(t *uptime.Totals, o uptime.Totals) {
+	t.Measured += o.Measured
+	t.Down += o.Down
+	t.Degraded += o.Degraded
+	t.Maintenance += o.Maintenance
+	t.ExcludeMaintenance = o.ExcludeMaintenance
+}
+
+// barsView is a component's row of day bars, drawn as inline SVG.
+type barsView struct {
+	Percent string // over the bars' days; "" without data
+	Width   int    // the viewBox's
+	Bars    []barView
+	Summary string // the bars in words
+}
+
+type barView struct {
+	X, Y, H int
+	Kind    string // the CSS class
+	Old     string // "old60" for the days a phone leaves out, "old30" for those it keeps at 60
+	Title   string
+	URL     string
+}
+
+const (
+	barW, barGap, barsH = 8, 2, 40
+)
+
+// barHeight makes the worst days stand tallest, so the bars read without colour.
+var barHeight = map[uptime.State]int{uptime.NoData: 20, uptime.Up: 24, uptime.Degraded: 30,
+	uptime.Maintenance: 35, uptime.Down: 40}
+
+var barKind = map[uptime.State]string{uptime.NoData: "nodata", uptime.Up: "ok", uptime.Degraded: "minor",
+	uptime.Maintenance: "maint", uptime.Down: "critical"}
+
+// stateLabel names a day's worst state on the page.
+var stateLabel = map[uptime.State]string{uptime.NoData: "No data", uptime.Up: "No downtime",
+	uptime.Degraded: "Degraded", uptime.Maintenance: "Maintenance downtime", uptime.Down: "Down"}
+
+// bars draws a component's bars; nil for one no monitor watches.
+func (b *builder) bars(id string) *barsView {
+	u := b.uptimeOf(id)
+	if !u.monitored {
+		return nil
+	}
+	v := &barsView{Percent: u.bars.Total.PercentText(), Width: barDays*(barW+barGap) - barGap}
+	url := componentURL(id)
+	var bad []uptime.Day
+	for i, d := range u.bars.Days {
+		h := barHeight[d.State]
+		bv := barView{X: i * (barW + barGap), Y: barsH - h, H: h, Kind: barKind[d.State],
+			Title: b.dayTitle(d), URL: url + "#" + d.Date.Format("2006-01-02")}
+		switch {
+		case i < barDays-60:
+			bv.Old = "old60"
+		case i < barDays-30:
+			bv.Old = "old30"
+		}
+		v.Bars = append(v.Bars, bv)
+		if d.State == uptime.Down || d.State == uptime.Maintenance {
+			bad = append(bad, d)
+		}
+	}
+	v.Summary = b.barsSummary(u, bad)
+	return v
+}
+
+// barsSummary says in words what the bars show.
+func (b *builder) barsSummary(u *componentUptime, bad []uptime.Day) string {
+	if !u.bars.Total.HasData() {
+		return "No data yet."
+	}
+	if len(bad) == 0 {
+		return "No downtime in the last 90 days."
+	}
+	last := bad[len(bad)-1]
+	return fmt.Sprintf("Downtime on %s of the last 90 days, most recently %s.",
+		wd.NumberWord(len(bad)), wd.LongDate(last.Date, b.in.Now))
+}
+
+// dayLabel is "Tuesday, August 12", or "Today, December 1".
+func (b *builder) dayLabel(d time.Time) string {
+	label := wd.LongDate(d, b.in.Now)
+	if rel := wd.Day(d, b.in.Now, b.in.Loc); rel == "Today" || rel == "Yesterday" {
+		label = rel + ", " + d.Format("January 2")
+	}
+	return label
+}
+
+// dayTitle is a bar's words: "Tuesday, August 12: 99.72% — down four
+// minutes (9:48 to 9:52 AM)".
+func (b *builder) dayTitle(d uptime.Day) string {
+	label := b.dayLabel(d.Date)
+	if d.State == uptime.NoData {
+		return label + ": no data"
+	}
+	pct := d.PercentText()
+	if pct == "" {
+		pct = "no uptime figure"
+	}
+	if wd.SameDay(d.Date, b.in.Now.In(b.in.Loc)) {
+		pct += " so far"
+	}
+	parts := b.spanParts(d, false)
+	if len(parts) == 0 {
+		return label + ": " + pct + " — no downtime"
+	}
+	return label + ": " + pct + " — " + strings.Join(parts, "; ")
+}
+
+// spanParts says a day's spans by state, worst first: "down four minutes
+// (9:48 to 9:52 AM)". With zone, times carry the zone's name.
+func (b *builder) spanParts(d uptime.Day, zone bool) []string {
+	var parts []string
+	for _, st := range []uptime.State{uptime.Down, uptime.Maintenance, uptime.Degraded} {
+		var (
+			total time.Duration
+			times []string
+		)
+		for _, s := range d.Spans {
+			if s.State != st {
+				continue
+			}
+			total += s.Duration()
+			times = append(times, b.spanTimes(s, d.Date))
+		}
+		if len(times) == 0 {
+			continue
+		}
+		if len(times) > 3 {
+			times = append(times[:3], fmt.Sprintf("and %d more", len(times)-3))
+		}
+		list := strings.Join(times, ", ")
+		if zone {
+			list += " " + b.w.zone
+		}
+		word := map[uptime.State]string{uptime.Down: "down", uptime.Maintenance: "maintenance downtime", uptime.Degraded: "degraded"}[st]
+		parts = append(parts, word+" "+wd.Duration(total)+" ("+list+")")
+	}
+	return parts
+}
+
+// spanTimes is a span's times within its day: "9:48 to 9:52 AM", "9:48:10
+// to 9:48:40 AM" within a minute, "11:58 PM to midnight", "since 9:48 AM".
+func (b *builder) spanTimes(s uptime.Span, day time.Time) string {
+	loc := b.in.Loc
+	a, e := s.Start.In(loc), s.End.In(loc)
+	switch {
+	case s.Ongoing:
+		return "since " + a.Format("3:04 PM")
+	case !wd.SameDay(a, e):
+		return a.Format("3:04 PM") + " to midnight"
+	case a.Truncate(time.Minute).Equal(e.Truncate(time.Minute)):
+		return a.Format("3:04:05") + " to " + e.Format("3:04:05 PM")
+	}
+	return wd.Range(a, e, loc, b.in.Now)
+}
+
+// Figures for the component page.
+
+type figure struct{ Label, Value, Note string }
+
+type outageView struct {
+	Kind, Label string // severity badge
+	Times       string // "9:48 to 9:52 AM Pacific time"
+	Duration    string
+	Ongoing     bool
+	Monitor     string // named when the component has several
+	Incident    *link
+	Maintenance *link
+	Continued   bool // began on an earlier day
+}
+
+type outageDay struct {
+	ID, Label string
+	Outages   []outageView
+}
+
+type componentView struct {
+	Group, GroupURL string
+	Name            string
+	Description     string
+	Status          badge
+	Monitored       bool
+	Monitors        []monitorView
+	Figures         []figure
+	Bars            *barsView
+	ExcludeNote     bool
+	Days            []outageDay
+	Charts          []chartView
+}
+
+type monitorView struct {
+	Name        string // "HTTP check"
+	Kind, Label string // its state, as a badge
+	LastCheck   time.Time
+	Latency     string
+}
+
+// components renders /components/GROUP/ID for each configured component.
+func (b *builder) components() error {
+	for _, c := range b.in.Snapshot.Components {
+		v := componentView{Name: c.Name, Description: c.Description,
+			Status: badge{c.Status.Label(), componentKind(c.Status)}}
+		if g, ok := b.in.Groups[c.GroupID]; ok {
+			v.Group = g.Name
+		}
+		u := b.uptimeOf(c.ID)
+		v.Monitored = u.monitored
+		if u.monitored {
+			v.Bars = b.bars(c.ID)
+			v.Figures = []figure{
+				{"24 hours", pctOrDash(u.last24h), downNote(u.last24h)},
+				{"7 days", pctOrDash(u.last7d), downNote(u.last7d)},
+				{"30 days", pctOrDash(u.last30d), downNote(u.last30d)},
+				{"90 days", pctOrDash(u.bars.Total), downNote(u.bars.Total)},
+			}
+			v.ExcludeNote = b.in.Monitoring.exclude
+			v.Days = b.outageDays(c.ID, u)
+		}
+		v.Monitors, v.Charts = b.monitorViews(c.ID)
+		title := c.Name
+		if v.Group != "" {
+			title = v.Group + " · " + c.Name
+		}
+		if err := b.render(componentURL(c.ID), "component.html", title, "status", v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func pctOrDash(t uptime.Totals) string {
+	if p := t.PercentText(); p != "" {
+		return p
+	}
+	return "—"
+}
+
+// downNote is a figure's downtime in brief: "3 min 10 s down".
+func downNote(t uptime.Totals) string {
+	switch {
+	case !t.HasData():
+		return "no data"
+	case t.Down == 0 && t.Maintenance == 0:
+		return "no downtime"
+	}
+	var parts []string
+	if t.Down > 0 {
+		parts = append(parts, wd.Short(t.Down)+" down")
+	}
+	if t.Maintenance > 0 {
+		parts = append(parts, wd.Short(t.Maintenance)+" in maintenance")
+	}
+	return strings.Join(parts, ", ")
+}
+
+var monitorKinds = map[string]string{"http": "HTTP", "https": "HTTPS", "tcp": "TCP", "smtp": "SMTP", "imap": "IMAP",
+	"pop3": "POP3", "dns": "DNS", "icmp": "Ping", "tls": "TLS certificate", "heartbeat": "Heartbeat"}
+
+func monitorLabel(kind string) string {
+	if l, ok := monitorKinds[kind]; ok {
+		return l + " check"
+	}
+	return kind + " check"
+}
+
+var monitorStateLabel = map[status.MonitorState]string{status.MonitorUp: "Up", status.MonitorDegraded: "Degraded",
+	status.MonitorDown: "Down", status.MonitorUnknown: "Not checked yet"}
+
+var monitorStateKind = map[status.MonitorState]string{status.MonitorUp: "ok", status.MonitorDegraded: "minor",
+	status.MonitorDown: "critical", status.MonitorUnknown: "none"}
+
+// monitorViews lists a component's configured monitors and their charts.
+func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
+	m := b.in.Monitoring
+	if m == nil {
+		return nil, nil
+	}
+	var (
+		views  []monitorView
+		series []chartSeries
+	)
+	for _, mon := range m.monitors {
+		if mon.ComponentID != id || !mon.RemovedAt.IsZero() {
+			continue
+		}
+		v := monitorView{Kind: monitorStateKind[mon.Detector.State], Name: monitorLabel(mon.Kind),
+			Label: monitorStateLabel[mon.Detector.State], LastCheck: mon.LastCheckAt}
+		if v.Label == "" {
+			v.Label, v.Kind = string(mon.Detector.State), "none"
+		}
+		if !mon.LastCheckAt.IsZero() && mon.LastLevel != status.LevelDown {
+			v.Latency = latencyText(mon.LastLatency)
+		}
+		views = append(views, v)
+		series = append(series, chartSeries{Name: v.Name, Points: m.latency[mon.ID]})
+	}
+	if len(series) == 0 {
+		return views, nil
+	}
+	now := b.in.Now
+	day := b.chart("rt-24h-"+strings.ReplaceAll(id, "/", "-"), "Last 24 hours", now.Add(-24*time.Hour), now, latencyBucket, series)
+	week := b.chart("rt-7d-"+strings.ReplaceAll(id, "/", "-"), "Last 7 days", now.Add(-latencyWeek), now, time.Hour, series)
+	return views, []chartView{day, week}
+}
+
+// outageDays lists the component's outages by day, newest first: an outage
+// across midnight is listed on each of its days.
+func (b *builder) outageDays(id string, u *componentUptime) []outageDay {
+	m := b.in.Monitoring
+	perMonitor := 0
+	for _, mon := range m.monitors {
+		if mon.ComponentID == id {
+			perMonitor++
+		}
+	}
+	var days []outageDay
+	for i := len(u.bars.Days) - 1; i >= 0; i-- {
+		d := u.bars.Days[i]
+		next := d.Date.AddDate(0, 0, 1)
+		var list []outageView
+		for _, o := range m.outages[id] { // newest first
+			end := o.EndedAt
+			if end.IsZero() {
+				end = b.in.Now
+			}
+			if !o.StartedAt.Before(next) || !end.After(d.Date) {
+				continue
+			}
+			list = append(list, b.outageView(o, d.Date, perMonitor > 1))
+		}
+		if len(list) == 0 {
+			continue
+		}
+		days = append(days, outageDay{ID: d.Date.Format("2006-01-02"), Label: b.dayLabel(d.Date), Outages: list})
+	}
+	return days
+}
+
+func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) outageView {
+	v := outageView{Kind: "critical", Label: "Down", Continued: o.StartedAt.Before(day)}
+	if o.Severity != status.MonitorDown {
+		v.Kind, v.Label = "minor", "Degraded"
+	}
+	if o.MaintenanceID != 0 {
+		v.Kind = "maint"
+		v.Label = map[bool]string{true: "Maintenance downtime", false: "Degraded during maintenance"}[o.Severity == status.MonitorDown]
+		v.Maintenance = &link{URL: fmt.Sprintf("/maintenance/%d", o.MaintenanceID), Title: "the maintenance window"}
+		for i := range b.in.Windows {
+			if b.in.Windows[i].ID == o.MaintenanceID {
+				v.Maintenance.Title = b.in.Windows[i].Title
+			}
+		}
+	}
+	if in, ok := b.published[o.IncidentID]; ok && o.IncidentID != 0 {
+		v.Incident = &link{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title}
+	}
+	if nameMonitor {
+		for _, mon := range b.in.Monitoring.monitors {
+			if mon.ID == o.MonitorID {
+				v.Monitor = monitorLabel(mon.Kind)
+			}
+		}
+	}
+	loc := b.in.Loc
+	if o.EndedAt.IsZero() {
+		v.Ongoing = true
+		v.Times = "Since " + wd.Clock(o.StartedAt, loc) + " " + b.w.zone
+		if !wd.SameDay(o.StartedAt.In(loc), b.in.Now.In(loc)) {
+			v.Times = "Since " + wd.LongDate(o.StartedAt.In(loc), b.in.Now) + ", " + wd.TimeIn(o.StartedAt, loc, b.w.zone)
+		}
+		v.Duration = wd.Duration(b.in.Now.Sub(o.StartedAt)) + " so far"
+		return v
+	}
+	a, e := o.StartedAt.In(loc), o.EndedAt.In(loc)
+	if wd.SameDay(a, e) && a.Truncate(time.Minute).Equal(e.Truncate(time.Minute)) {
+		v.Times = a.Format("3:04:05") + " to " + e.Format("3:04:05 PM") + " " + b.w.zone
+	} else {
+		v.Times = wd.Range(a, e, loc, b.in.Now) + " " + b.w.zone
+	}
+	v.Duration = wd.Duration(e.Sub(a))
+	if d := e.Sub(a); d < 10*time.Minute {
+		v.Duration += " (" + wd.Short(d) + ")"
+	}
+	return v
+}
+
+func latencyText(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.0f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return "under 1 ms"
+}
