@@ -155,6 +155,11 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	cfgNow := func() config.Config { return *current.Load() }
 	site := web.NewSite(svc, cfgNow, log)
 	site.Register(mux)
+	mon := newMonitoring(st, svc, cfgNow, log)
+	if err := mon.check(cfg); err != nil {
+		return fmt.Errorf("configuration not valid:\n%w", err)
+	}
+	mon.register(mux)
 
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -191,7 +196,11 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	wg.Go(func() { site.Run(work) })
 	wg.Go(func() { svc.RunClock(work, nil) })
-	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, site.Invalidate) })
+	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
+		ln.Close()
+		return err
+	}
+	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, site.Invalidate) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -222,14 +231,14 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 
 // watchReload reloads the configuration on SIGHUP. A file that does not
 // validate is logged and ignored: the running configuration keeps serving.
-func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service, reloaded func()) {
+func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service, mon *monitoring, reloaded func()) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
 		}
-		if err := reload(ctx, o, current, svc); err != nil {
+		if err := reload(ctx, o, current, svc, mon); err != nil {
 			log.Error("configuration reload refused; still running the previous configuration", slog.Any("err", err))
 			continue
 		}
@@ -238,9 +247,12 @@ func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o 
 	}
 }
 
-func reload(ctx context.Context, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service) error {
+func reload(ctx context.Context, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service, mon *monitoring) error {
 	cfg, err := o.loadConfig()
 	if err != nil {
+		return err
+	}
+	if err := mon.check(cfg); err != nil {
 		return err
 	}
 	groups, comps := catalogOf(cfg)
@@ -248,6 +260,10 @@ func reload(ctx context.Context, o serveOptions, current *atomic.Pointer[config.
 		return fmt.Errorf("store the configured components: %w", err)
 	}
 	current.Store(&cfg)
+	// Monitors follow the catalog: a monitor's component must exist first.
+	if err := mon.apply(ctx, cfg); err != nil {
+		return fmt.Errorf("apply the monitors: %w", err)
+	}
 	return nil
 }
 

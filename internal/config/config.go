@@ -18,6 +18,8 @@ type Config struct {
 	Channels  []Channel `yaml:"channels"`
 	// Maintenance holds settings for maintenance windows.
 	Maintenance MaintenanceSettings `yaml:"maintenance"`
+	// Monitoring holds settings for check results.
+	Monitoring MonitoringSettings `yaml:"monitoring"`
 
 	// loc is Page.Zone as loaded by Parse, kept so that pages rendering
 	// thousands of times need not load the zone each time.
@@ -139,6 +141,14 @@ type MaintenanceSettings struct {
 	Reminders []Duration `yaml:"reminders"`
 	// ExcludeFromUptime, when true, leaves downtime inside maintenance out of uptime figures.
 	ExcludeFromUptime bool `yaml:"exclude_from_uptime"`
+}
+
+// MonitoringSettings configures how long check results are kept.
+type MonitoringSettings struct {
+	// RawResultsDays is how many days each check's result is kept; older
+	// ones are rolled up per hour and per day. Default 14. Outages are kept
+	// for ever whatever this says.
+	RawResultsDays int `yaml:"raw_results_days"`
 }
 
 // Duration is a time.Duration written in YAML as "30s", "5m", "1h30m".

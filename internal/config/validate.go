@@ -24,6 +24,7 @@ const (
 	defaultTimeout        = 10 * time.Second
 	defaultDownAfter      = 2
 	defaultNetworkWindow  = 2 * time.Minute
+	defaultRawResultsDays = 14
 	defaultUpAfter        = 1
 	defaultCertExpiryDays = 14
 	defaultRecord         = "A"
@@ -39,6 +40,9 @@ const (
 func applyDefaults(c *Config, has func(path string) bool) {
 	if c.Incidents.Auto == "" && !has("incidents.auto") {
 		c.Incidents.Auto = AutoDraft
+	}
+	if c.Monitoring.RawResultsDays == 0 && !has("monitoring.raw_results_days") {
+		c.Monitoring.RawResultsDays = defaultRawResultsDays
 	}
 	if c.Incidents.NetworkWindow == 0 && !has("incidents.network_window") {
 		c.Incidents.NetworkWindow = Duration(defaultNetworkWindow)
@@ -116,6 +120,9 @@ func validate(c *Config, file string, pos positions) Errors {
 	v.page(c)
 	if !slices.Contains([]string{AutoPublish, AutoDraft, AutoOff}, c.Incidents.Auto) {
 		v.addf("incidents.auto", "incidents.auto %q must be one of publish, draft, off", c.Incidents.Auto)
+	}
+	if c.Monitoring.RawResultsDays < 1 {
+		v.addf("monitoring.raw_results_days", "monitoring.raw_results_days must be at least 1, not %d", c.Monitoring.RawResultsDays)
 	}
 	if c.Incidents.NetworkWindow <= 0 {
 		v.addf("incidents.network_window", "incidents.network_window must be positive (like 2m), not %s", c.Incidents.NetworkWindow.D())

@@ -536,3 +536,46 @@ func (e *Engine) publish() {
 	}
 	e.states.Store(&next)
 }
+
+// Check builds every monitor's probe without running it, so a reload can
+// refuse a configuration whose monitors cannot run (a heartbeat token
+// missing from the environment, say) before anything changes.
+func Check(specs []Spec, env probe.Env) error {
+	var errs []error
+	for _, sp := range specs {
+		if _, err := probe.New(sp.Monitor, env); err != nil {
+			errs = append(errs, fmt.Errorf("monitor %s: %w", sp.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RollUp folds raw results older than keep into hourly and daily rollups.
+func (e *Engine) RollUp(ctx context.Context, keep time.Duration) (int64, error) {
+	var n int64
+	err := e.o.Store.Tx(ctx, func(q *store.Queries) error {
+		var err error
+		n, err = q.RollUp(ctx, e.o.Now().Add(-keep))
+		return err
+	})
+	return n, err
+}
+
+// RunRollups rolls results up every hour until ctx ends; keep reads the
+// configured retention each time, so a reload changes it.
+func (e *Engine) RunRollups(ctx context.Context, keep func() time.Duration) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := e.RollUp(ctx, keep()); err != nil && ctx.Err() == nil {
+			e.log.Error("roll up check results", slog.Any("err", err))
+		} else if n > 0 {
+			e.log.Info("check results rolled up", slog.Int64("results", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -495,12 +495,13 @@ func (r *Reactor) maybeResolve(ctx context.Context, w *world, id int64) error {
 		}
 	}
 	var body string
-	var earlier *status.Incident
+	var po prose.Outage
+	var first *status.Incident
 	var err error
 	if w.isNetwork(id) {
 		body, err = r.networkText(w, id)
 	} else {
-		body, earlier, err = r.serverText(ctx, w, id)
+		body, po, first, err = r.serverText(ctx, w, id)
 	}
 	if err != nil {
 		return err
@@ -519,28 +520,25 @@ func (r *Reactor) maybeResolve(ctx context.Context, w *world, id int64) error {
 	}
 	delete(w.incidents, id)
 	r.log.Info("incident resolved from measured outages", slog.Int64("incident", id), slog.Time("resolved_at", end))
-	if earlier == nil {
+	if first == nil {
 		return nil
 	}
-	// The problem happened again: say so on the first incident, and link both.
-	o := w.attached[id][0]
-	po := w.proseOutage(&o)
-	po.End = o.EndedAt
-	po.Earlier = []prose.Earlier{{Start: earlier.StartedAt, End: earlier.ResolvedAt, Title: earlier.Title}}
+	// The problem happened again: say so on the first incident of the
+	// chain, as the posts did, and link the two.
 	again, err := prose.Recurrence(po, w.page)
 	if err != nil || again == "" {
 		return err
 	}
-	if _, err := r.svc.LinkIncidents(ctx, actor, earlier.ID, id); err != nil {
+	if _, err := r.svc.LinkIncidents(ctx, actor, first.ID, id); err != nil {
 		return err
 	}
-	_, err = r.svc.PostIncidentUpdate(ctx, actor, earlier.ID, service.IncidentUpdate{Body: again})
+	_, err = r.svc.PostIncidentUpdate(ctx, actor, first.ID, service.IncidentUpdate{Body: again})
 	return err
 }
 
 // serverText drafts the resolution of one server's incident, and finds the
-// earlier incident of the same component within a week, if any.
-func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, *status.Incident, error) {
+// first incident of the same component's outages within a week, if any.
+func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, prose.Outage, *status.Incident, error) {
 	outs := w.attached[id]
 	sort.Slice(outs, func(i, j int) bool { return outs[i].StartedAt.Before(outs[j].StartedAt) })
 	first := outs[0]
@@ -568,7 +566,7 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, *
 	// Other servers down at the same time, outside maintenance.
 	around, err := r.st.Outages(ctx, store.OutageFilter{Since: po.Start, Until: po.End})
 	if err != nil {
-		return "", nil, err
+		return "", po, nil, err
 	}
 	for _, x := range around {
 		g := w.groupOf(x.ComponentID)
@@ -582,9 +580,9 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, *
 	// The same component's previous outage within a week, told in an incident.
 	prev, err := r.st.Outages(ctx, store.OutageFilter{ComponentID: first.ComponentID, Since: po.Start.Add(-prose.RecurrenceWindow), Until: po.Start})
 	if err != nil {
-		return "", nil, err
+		return "", po, nil, err
 	}
-	var earlier *status.Incident
+	var earliest *status.Incident
 	for _, p := range prev {
 		if p.IncidentID == 0 || p.IncidentID == id || p.EndedAt.IsZero() || p.EndedAt.After(po.Start) {
 			continue
@@ -594,12 +592,12 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, *
 			continue // deleted since
 		}
 		po.Earlier = append(po.Earlier, prose.Earlier{Start: w.start(&p), End: p.EndedAt, Title: in.Title})
-		if earlier == nil || in.StartedAt.After(earlier.StartedAt) {
-			earlier = in
+		if earliest == nil || in.StartedAt.Before(earliest.StartedAt) {
+			earliest = in
 		}
 	}
 	body, err := prose.Resolved(po, w.page)
-	return body, earlier, err
+	return body, po, earliest, err
 }
 
 // networkText drafts a network incident's resolution: when each server came back.

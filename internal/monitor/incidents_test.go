@@ -19,7 +19,7 @@ type fakeClock struct {
 	t  time.Time
 }
 
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *fakeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // fleetYAML is the seed's fleet: four servers with Web and E-mail each.
@@ -313,6 +313,18 @@ func TestReactorRecurrence(t *testing.T) {
 		}
 		if two.Status != status.Resolved || !strings.Contains(two.Updates[0].Body, "second time") {
 			t.Errorf("second incident: %s %q", two.Status, two.Updates[0].Body)
+		}
+		// A third time within the week of the first two: told on the first incident too.
+		third := g.outage("flexo/web", pt(4, 2, 13, 5, 0), time.Time{})
+		g.pass(pt(4, 2, 13, 6, 0))
+		g.end(third, pt(4, 2, 13, 7, 30))
+		g.pass(pt(4, 2, 13, 8, 0))
+		got, err := g.svc.Incident(t.Context(), one.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(got.Updates[0].Body, "The problem happened a third time on April 2") || len(got.Links) != 2 {
+			t.Errorf("first incident after the third time: links %v, newest %q", got.Links, got.Updates[0].Body)
 		}
 	})
 }

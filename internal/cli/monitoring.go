@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/monitor"
+	"github.com/heraldhq/herald/internal/probe"
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// monitoring is the monitors, the automatic incidents and /metrics, as serve wires them.
+type monitoring struct {
+	engine     *monitor.Engine
+	reactor    *monitor.Reactor
+	heartbeats *probe.Heartbeats
+	env        probe.Env
+	registry   *prometheus.Registry
+	svc        *service.Service
+	log        *slog.Logger
+}
+
+func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger) *monitoring {
+	m := &monitoring{heartbeats: probe.NewHeartbeats(), registry: prometheus.NewRegistry(), svc: svc, log: log}
+	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.env = probe.Env{Heartbeats: m.heartbeats}
+	m.reactor = monitor.NewReactor(svc, st, cfg, log)
+	m.engine = monitor.New(monitor.Options{Store: st, Env: m.env, Log: log, Metrics: monitor.NewMetrics(m.registry),
+		OnTransition: m.transitioned})
+	m.registry.MustRegister(m.engine.Collector())
+	return m
+}
+
+// transitioned runs after a state change is stored: the page shows it and
+// the reactor decides what to tell.
+func (m *monitoring) transitioned() {
+	m.svc.SetMeasured(m.engine.Measured())
+	m.reactor.Wake()
+}
+
+// check refuses a configuration whose monitors cannot run.
+func (m *monitoring) check(cfg config.Config) error {
+	return monitor.Check(monitor.Specs(cfg), m.env)
+}
+
+// apply runs the configuration's monitors; state is kept across calls.
+func (m *monitoring) apply(ctx context.Context, cfg config.Config) error {
+	if err := m.engine.Apply(ctx, monitor.Specs(cfg)); err != nil {
+		return err
+	}
+	m.svc.SetMeasured(m.engine.Measured())
+	m.reactor.Wake()
+	return nil
+}
+
+// start runs the engine, the reactor and the rollups until work ends, and
+// applies the first configuration.
+func (m *monitoring) start(ctx, work context.Context, wg *sync.WaitGroup, cfg func() config.Config) error {
+	wg.Go(func() { m.engine.Run(work) })
+	if err := m.apply(ctx, cfg()); err != nil {
+		return fmt.Errorf("start the monitors: %w", err)
+	}
+	wg.Go(func() { m.reactor.Run(work) })
+	wg.Go(func() {
+		m.engine.RunRollups(work, func() time.Duration {
+			return time.Duration(cfg().Monitoring.RawResultsDays) * 24 * time.Hour
+		})
+	})
+	n := len(monitor.Specs(cfg()))
+	m.log.Info("monitors running", slog.Int("monitors", n))
+	return nil
+}
+
+// register adds /metrics and the heartbeat endpoint.
+func (m *monitoring) register(mux *http.ServeMux) {
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}))
+	beat := func(w http.ResponseWriter, r *http.Request) {
+		// The token is the credential; nothing is read from the body.
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if !m.heartbeats.Beat(r.PathValue("token"), m.svc.Now()) {
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"error":{"status":404,"message":"no heartbeat monitor has this token"}}` + "\n"))
+			return
+		}
+		_, _ = w.Write([]byte(`{"ok":true}` + "\n"))
+	}
+	mux.HandleFunc("POST /api/v1/heartbeat/{token}", beat)
+	mux.HandleFunc("GET /api/v1/heartbeat/{token}", beat)
+}
