@@ -5,13 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/web"
 )
 
 func runCustomers(ctx context.Context, env *Env, args []string) error {
@@ -125,4 +133,33 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
+}
+
+// startNotify builds the notifier, the customer directory and their pages
+// and API routes, for serve.
+func startNotify(ctx context.Context, env *Env, st *store.Store, svc *service.Service, cfg func() config.Config,
+	log *slog.Logger, o serveOptions, admin *api.Admin, mux *http.ServeMux) (*notify.Notifier, func(), error) {
+	n, unhook, err := notify.New(ctx, st, svc, cfg, log, o.notify)
+	if err != nil {
+		return nil, nil, fmt.Errorf("notifications: %w", err)
+	}
+	if err := n.SyncChannels(ctx, cfg(), env.Getenv); err != nil {
+		unhook()
+		return nil, nil, fmt.Errorf("operator alert channels: %w", err)
+	}
+	dir := customers.New(st)
+	admin.RegisterNotify(mux, n, dir)
+	web.NewSubscriptions(svc, cfg, n, dir, log, nil).Register(mux)
+	return n, unhook, nil
+}
+
+func addPrefix(to *[]netip.Prefix, v string) error {
+	for _, part := range strings.Split(v, ",") {
+		p, err := netip.ParsePrefix(strings.TrimSpace(part))
+		if err != nil {
+			return fmt.Errorf("%q is not a CIDR range like 127.0.0.0/8", part)
+		}
+		*to = append(*to, p)
+	}
+	return nil
 }

@@ -196,3 +196,6 @@ func sortedKeys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Names says component ids in words, in page order ("flexo · Web sites").
+func (n *Notifier) Names(ids []string) []string { return n.names(ids) }

@@ -1,0 +1,333 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/service"
+)
+
+// maxForm bounds a subscription form's body.
+const maxForm = 16 << 10
+
+var subscribeTemplates = func() map[string]*template.Template {
+	m := map[string]*template.Template{}
+	for _, name := range []string{"subscribe.html", "lookup.html"} {
+		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name))
+	}
+	return m
+}()
+
+// Subscriptions serves the pages customers subscribe, confirm, manage and
+// unsubscribe with, the customer look-up, and the feeds per subscription.
+// They answer per request (they depend on who asks), unlike the rendered
+// public documents.
+type Subscriptions struct {
+	svc *service.Service
+	cfg func() config.Config
+	n   *notify.Notifier
+	dir *customers.Directory
+	log *slog.Logger
+
+	subscribeLimit *rateLimit
+	lookupLimit    *rateLimit
+}
+
+// NewSubscriptions makes the handlers; now may be nil (the real clock).
+func NewSubscriptions(svc *service.Service, cfg func() config.Config, n *notify.Notifier, dir *customers.Directory,
+	log *slog.Logger, now func() time.Time) *Subscriptions {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Subscriptions{svc: svc, cfg: cfg, n: n, dir: dir, log: log,
+		// A person subscribes a few times at most; a script trying
+		// addresses is slowed to one every half minute.
+		subscribeLimit: newRateLimit(5, 30*time.Second, now),
+		// Looking up a few domains is normal; walking through a list is not.
+		lookupLimit: newRateLimit(20, 3*time.Second, now)}
+}
+
+// Register adds the routes to mux.
+func (s *Subscriptions) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /subscribe", s.subscribeForm)
+	mux.HandleFunc("POST /subscribe", s.subscribe)
+	mux.HandleFunc("GET /subscribe/confirm", s.confirmForm)
+	mux.HandleFunc("POST /subscribe/confirm", s.confirm)
+	mux.HandleFunc("GET /manage", s.manageForm)
+	mux.HandleFunc("POST /manage", s.manage)
+	mux.HandleFunc("GET /unsubscribe", s.unsubscribeForm)
+	mux.HandleFunc("POST /unsubscribe", s.unsubscribe)
+	mux.HandleFunc("GET /lookup", s.lookup)
+	mux.HandleFunc("GET /feeds/{file}", s.groupFeed)
+	mux.HandleFunc("GET /feeds/{group}/{file}", s.componentFeed)
+}
+
+// choiceGroup is a group's components as checkboxes.
+type choiceGroup struct {
+	ID, Name string
+	Choices  []choice
+}
+
+type choice struct {
+	ID, Name string
+	Checked  bool
+}
+
+// subscribeView is every state of the subscription page.
+type subscribeView struct {
+	Page    string // form, sent, confirm, confirmed, manage, saved, unsubscribe, unsubscribed, invalid
+	Error   string
+	Email   string
+	Token   string
+	Groups  []choiceGroup
+	Summary string // what the subscription covers, in words
+	Manage  string // the manage link after confirming
+}
+
+func (s *Subscriptions) choices(checked []string) []choiceGroup {
+	cat := s.svc.Catalog()
+	var out []choiceGroup
+	for _, g := range cat.Groups {
+		if !g.RemovedAt.IsZero() {
+			continue
+		}
+		cg := choiceGroup{ID: g.ID, Name: g.Name}
+		for _, c := range cat.Active() {
+			if c.GroupID == g.ID {
+				cg.Choices = append(cg.Choices, choice{ID: c.ID, Name: c.Name,
+					Checked: slices.Contains(checked, c.ID) || slices.Contains(checked, g.ID)})
+			}
+		}
+		if len(cg.Choices) > 0 {
+			out = append(out, cg)
+		}
+	}
+	return out
+}
+
+func (s *Subscriptions) render(w http.ResponseWriter, code int, tmpl, title string, main any) {
+	cfg := s.cfg()
+	loc := cfg.Location()
+	v := view{Title: title, SiteTitle: cfg.Page.Title, Description: cfg.Page.Description, Zone: config.ZoneName(loc),
+		CSS: cssPath, Section: "subscribe", W: &words{loc: loc, zone: config.ZoneName(loc), now: s.svc.Now()}, Main: main}
+	if v.SiteTitle == "" {
+		v.SiteTitle = "Status"
+	}
+	v.Title += " · " + v.SiteTitle
+	var buf bytes.Buffer
+	if err := subscribeTemplates[tmpl].ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.Error("render page", slog.String("template", tmpl), slog.Any("err", err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	setPageHeaders(h)
+	h.Set("Content-Type", htmlType)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Subscriptions) page(w http.ResponseWriter, code int, v subscribeView) {
+	titles := map[string]string{"form": "Subscribe", "sent": "Check your inbox", "confirm": "Confirm your subscription",
+		"confirmed": "Subscribed", "manage": "Your subscription", "saved": "Subscription saved",
+		"unsubscribe": "Unsubscribe", "unsubscribed": "Unsubscribed", "invalid": "Link not valid"}
+	s.render(w, code, "subscribe.html", titles[v.Page], v)
+}
+
+// readForm parses a urlencoded (or, for RFC 8058 one-click, multipart) form
+// strictly: a size limit, and only the fields named.
+func readForm(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Values, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	switch mt {
+	case "application/x-www-form-urlencoded", "":
+		err = r.ParseForm()
+	case "multipart/form-data":
+		err = r.ParseMultipartForm(maxForm)
+	default:
+		return nil, errors.New("send the form as application/x-www-form-urlencoded")
+	}
+	if err != nil {
+		return nil, errors.New("the form could not be read")
+	}
+	for k := range r.PostForm {
+		if !slices.Contains(allowed, k) {
+			return nil, errors.New("unexpected form field " + strconvQuote(k))
+		}
+	}
+	return r.PostForm, nil
+}
+
+func strconvQuote(s string) string {
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return "\"" + s + "\""
+}
+
+func (s *Subscriptions) subscribeForm(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.page(w, http.StatusOK, subscribeView{Page: "form", Groups: s.choices(q["component"])})
+}
+
+func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
+	if s.subscribeLimit.limited(w, r) {
+		s.page(w, http.StatusTooManyRequests, subscribeView{Page: "form", Error: "Too many requests from your address. Please wait a minute and try again.",
+			Groups: s.choices(nil)})
+		return
+	}
+	form, err := readForm(w, r, "email", "component")
+	if err != nil {
+		s.page(w, http.StatusBadRequest, subscribeView{Page: "form", Error: err.Error(), Groups: s.choices(nil)})
+		return
+	}
+	email, comps := form.Get("email"), form["component"]
+	if err := s.n.SubscribeEmail(r.Context(), email, comps); err != nil {
+		var inv *notify.InvalidError
+		if errors.As(err, &inv) {
+			s.page(w, http.StatusUnprocessableEntity, subscribeView{Page: "form", Error: inv.Msg, Email: email, Groups: s.choices(comps)})
+			return
+		}
+		s.log.Error("subscribe", slog.Any("err", err))
+		s.page(w, http.StatusInternalServerError, subscribeView{Page: "form", Error: "Something went wrong on our side; please try again.",
+			Email: email, Groups: s.choices(comps)})
+		return
+	}
+	// The same answer whether or not the address was known.
+	s.page(w, http.StatusOK, subscribeView{Page: "sent", Email: email})
+}
+
+func (s *Subscriptions) badLink(w http.ResponseWriter, err error) {
+	msg := "This link is not valid. It may have been cut short by your mail program; try copying the whole link."
+	if errors.Is(err, notify.ErrBadToken) && err.Error() != notify.ErrBadToken.Error() {
+		msg = "This confirmation link has expired. Subscribe again to get a new one."
+	}
+	s.page(w, http.StatusNotFound, subscribeView{Page: "invalid", Error: msg})
+}
+
+func (s *Subscriptions) confirmForm(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	c, err := s.n.PendingConfirmation(r.Context(), tok)
+	if err != nil {
+		s.badLink(w, err)
+		return
+	}
+	s.page(w, http.StatusOK, subscribeView{Page: "confirm", Email: c.Address, Token: tok, Summary: summary(c.All, c.Names)})
+}
+
+func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
+	form, err := readForm(w, r, "token")
+	if err != nil {
+		s.page(w, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
+		return
+	}
+	c, manage, err := s.n.Confirm(r.Context(), form.Get("token"))
+	if err != nil {
+		s.badLink(w, err)
+		return
+	}
+	s.page(w, http.StatusOK, subscribeView{Page: "confirmed", Email: c.Address, Summary: summary(c.All, c.Names),
+		Manage: "/manage?token=" + url.QueryEscape(manage)})
+}
+
+func summary(all bool, names []string) string {
+	if all || len(names) == 0 {
+		return "every incident and maintenance notice"
+	}
+	out := "notices about "
+	for i, n := range names {
+		if i > 0 {
+			out += "; "
+		}
+		out += n
+	}
+	return out
+}
+
+func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	sub, err := s.n.Subscription(r.Context(), tok)
+	if err != nil || sub.Operator {
+		s.badLink(w, err)
+		return
+	}
+	checked := sub.Components
+	v := subscribeView{Page: "manage", Email: sub.Address, Token: tok, Groups: s.choices(checked)}
+	if !sub.UnsubscribedAt.IsZero() {
+		v.Error = "You are unsubscribed. Choose what you want and save to subscribe again."
+	}
+	s.page(w, http.StatusOK, v)
+}
+
+func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
+	form, err := readForm(w, r, "token", "component")
+	if err != nil {
+		s.page(w, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
+		return
+	}
+	tok := form.Get("token")
+	sub, err := s.n.ChangeSubscription(r.Context(), tok, form["component"])
+	if err != nil {
+		var inv *notify.InvalidError
+		if errors.As(err, &inv) {
+			s.page(w, http.StatusUnprocessableEntity, subscribeView{Page: "manage", Token: tok, Error: inv.Msg, Groups: s.choices(form["component"])})
+			return
+		}
+		s.badLink(w, err)
+		return
+	}
+	if !sub.UnsubscribedAt.IsZero() {
+		// Saving a choice after leaving comes back through a confirmation,
+		// as any new subscription does.
+		if err := s.n.SubscribeEmail(r.Context(), sub.Address, form["component"]); err != nil {
+			s.log.Error("resubscribe", slog.Any("err", err))
+		}
+		s.page(w, http.StatusOK, subscribeView{Page: "sent", Email: sub.Address})
+		return
+	}
+	s.page(w, http.StatusOK, subscribeView{Page: "saved", Email: sub.Address, Token: tok,
+		Summary: summary(sub.All, s.n.Names(sub.Components)), Manage: "/manage?token=" + url.QueryEscape(tok)})
+}
+
+func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	sub, err := s.n.Subscription(r.Context(), tok)
+	if err != nil {
+		s.badLink(w, err)
+		return
+	}
+	s.page(w, http.StatusOK, subscribeView{Page: "unsubscribe", Email: sub.Address, Token: tok})
+}
+
+// unsubscribe takes the page's button and RFC 8058 one-click POSTs alike:
+// the token is in the URL (List-Unsubscribe) or in the form (the button).
+func (s *Subscriptions) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	form, err := readForm(w, r, "token", "List-Unsubscribe")
+	if err != nil {
+		s.page(w, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
+		return
+	}
+	tok := form.Get("token")
+	if tok == "" {
+		tok = r.URL.Query().Get("token")
+	}
+	sub, err := s.n.Unsubscribe(r.Context(), tok)
+	if err != nil {
+		s.badLink(w, err)
+		return
+	}
+	s.page(w, http.StatusOK, subscribeView{Page: "unsubscribed", Email: sub.Address, Token: tok,
+		Manage: "/manage?token=" + url.QueryEscape(tok)})
+}

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/heraldhq/herald/internal/feed"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// groupFeed serves /feeds/GROUP.atom and /feeds/GROUP.ics: the history feed
+// and the maintenance calendar filtered to one server.
+func (s *Subscriptions) groupFeed(w http.ResponseWriter, r *http.Request) {
+	name, ext, ok := splitExt(r.PathValue("file"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	var ids []string
+	label := name
+	cat := s.svc.Catalog()
+	for _, g := range cat.Groups {
+		if g.ID == name && g.Name != "" {
+			label = g.Name
+		}
+	}
+	for _, c := range cat.Active() {
+		if c.GroupID == name {
+			ids = append(ids, c.ID)
+		}
+	}
+	s.serveFeed(w, r, ext, label, ids)
+}
+
+// componentFeed serves /feeds/GROUP/COMPONENT.atom and .ics.
+func (s *Subscriptions) componentFeed(w http.ResponseWriter, r *http.Request) {
+	name, ext, ok := splitExt(r.PathValue("file"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	id := r.PathValue("group") + "/" + name
+	c, found := s.svc.Catalog().Component(id)
+	if !found || !c.RemovedAt.IsZero() {
+		s.serveFeed(w, r, ext, "", nil)
+		return
+	}
+	s.serveFeed(w, r, ext, s.n.Names([]string{id})[0], []string{id})
+}
+
+func splitExt(file string) (name, ext string, ok bool) {
+	for _, e := range []string{".atom", ".ics"} {
+		if n, found := strings.CutSuffix(file, e); found && n != "" {
+			return n, e, true
+		}
+	}
+	return "", "", false
+}
+
+func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, label string, ids []string) {
+	if len(ids) == 0 {
+		http.Error(w, "no such server or service", http.StatusNotFound)
+		return
+	}
+	cfg := s.cfg()
+	page := cfg.Page
+	page.Title = strings.TrimSpace(page.Title + " · " + label)
+	loc := cfg.Location()
+	var (
+		body []byte
+		err  error
+		ct   string
+	)
+	windows, err := s.svc.Maintenances(r.Context(), store.MaintenanceFilter{})
+	if err != nil {
+		s.feedFail(w, err)
+		return
+	}
+	var mine []status.Maintenance
+	for _, m := range windows {
+		if slices.ContainsFunc(m.Components, func(c string) bool { return slices.Contains(ids, c) }) {
+			mine = append(mine, m)
+		}
+	}
+	if ext == ".ics" {
+		body, err = feed.ICS(page, mine, s.svc.Now())
+		ct = "text/calendar; charset=utf-8"
+	} else {
+		list, lerr := s.svc.Incidents(r.Context(), store.IncidentFilter{State: "published", Limit: 100})
+		if lerr != nil {
+			s.feedFail(w, lerr)
+			return
+		}
+		var items []feed.Item
+		for i := range list {
+			if touches(&list[i], ids) {
+				items = append(items, feed.IncidentItem(list[i], cfg.Page.URL, md, loc))
+			}
+		}
+		for _, m := range mine {
+			if len(items) >= 100 {
+				break
+			}
+			items = append(items, feed.MaintenanceItem(m, cfg.Page.URL, md, loc))
+		}
+		body, err = feed.Atom(page, items)
+		ct = "application/atom+xml; charset=utf-8"
+	}
+	if err != nil {
+		s.feedFail(w, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Cache-Control", "public, max-age=60")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(body)
+}
+
+func (s *Subscriptions) feedFail(w http.ResponseWriter, err error) {
+	s.log.Error("feed per subscription", "err", err)
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
