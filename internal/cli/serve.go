@@ -13,9 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/heraldhq/herald/internal/admin"
 	"github.com/heraldhq/herald/internal/api"
+	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/web"
@@ -36,8 +37,6 @@ type serveOptions struct {
 	started func(addr string)
 	// shutdownGrace bounds how long in-flight requests get on shutdown.
 	shutdownGrace time.Duration
-	// notify tunes the notifier (the webhook address allowlist).
-	notify notify.Options
 }
 
 func storeFlags(fs interface {
@@ -53,8 +52,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.configPath, "config", "", "configuration file (YAML); required")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	storeFlags(fs, &o.dsn)
-	fs.Func("webhook-allow", "let subscriber webhooks reach this CIDR though private or loopback (repeatable; e.g. 127.0.0.0/8 for tests)",
-		func(v string) error { return addPrefix(&o.notify.AllowAddrs, v) })
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -156,16 +153,16 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	adminAPI := api.NewAdmin(svc, log)
-	adminAPI.Register(mux)
+	api.NewAdmin(svc, log).Register(mux)
 	cfgNow := func() config.Config { return *current.Load() }
 	site := web.NewSite(svc, cfgNow, log)
 	site.Register(mux)
-	notifier, unhook, err := startNotify(ctx, env, st, svc, cfgNow, log, o, adminAPI, mux)
+	accounts := auth.New(st, service.SystemClock{}, log, auth.Options{})
+	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log})
 	if err != nil {
-		return err
+		return fmt.Errorf("admin pages: %w", err)
 	}
-	defer unhook()
+	adminUI.Register(mux)
 	mon := newMonitoring(st, svc, cfgNow, log)
 	if err := mon.check(cfg); err != nil {
 		return fmt.Errorf("configuration not valid:\n%w", err)
@@ -206,8 +203,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return fmt.Errorf("render the public documents: %w", err)
 	}
 	wg.Go(func() { site.Run(work) })
-	wg.Go(func() { notifier.Run(work) })
 	wg.Go(func() { svc.RunClock(work, nil) })
+	wg.Go(func() { accounts.Run(work) })
 	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
 		ln.Close()
 		return err
