@@ -17,6 +17,7 @@ import (
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/web"
@@ -37,6 +38,8 @@ type serveOptions struct {
 	started func(addr string)
 	// shutdownGrace bounds how long in-flight requests get on shutdown.
 	shutdownGrace time.Duration
+	// notify tunes the notifier (the webhook address allowlist).
+	notify notify.Options
 }
 
 func storeFlags(fs interface {
@@ -52,6 +55,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.configPath, "config", "", "configuration file (YAML); required")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	storeFlags(fs, &o.dsn)
+	fs.Func("webhook-allow", "let subscriber webhooks reach this CIDR though private or loopback (repeatable; e.g. 127.0.0.0/8 for tests)",
+		func(v string) error { return addPrefix(&o.notify.AllowAddrs, v) })
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -153,7 +158,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	api.NewAdmin(svc, log).Register(mux)
+	adminAPI := api.NewAdmin(svc, log)
+	adminAPI.Register(mux)
 	cfgNow := func() config.Config { return *current.Load() }
 	site := web.NewSite(svc, cfgNow, log)
 	site.Register(mux)
@@ -163,6 +169,11 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return fmt.Errorf("admin pages: %w", err)
 	}
 	adminUI.Register(mux)
+	notifier, unhook, err := startNotify(ctx, env, st, svc, cfgNow, log, o, adminAPI, mux)
+	if err != nil {
+		return err
+	}
+	defer unhook()
 	mon := newMonitoring(st, svc, cfgNow, log)
 	if err := mon.check(cfg); err != nil {
 		return fmt.Errorf("configuration not valid:\n%w", err)
@@ -203,6 +214,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return fmt.Errorf("render the public documents: %w", err)
 	}
 	wg.Go(func() { site.Run(work) })
+	wg.Go(func() { notifier.Run(work) })
 	wg.Go(func() { svc.RunClock(work, nil) })
 	wg.Go(func() { accounts.Run(work) })
 	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
