@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -28,6 +29,7 @@ const MaxBody = 1 << 20
 type Admin struct {
 	svc *service.Service
 	log *slog.Logger
+	cfg func() config.Config // set by WithConfig (monitoring.go)
 }
 
 // NewAdmin makes the admin API handlers.
@@ -46,6 +48,10 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	r("GET /api/v1/status", a.getStatus)
 	r("GET /api/v1/components", a.listComponents)
 	r("GET /api/v1/changes", a.listChanges)
+
+	r("GET /api/v1/outages", a.listOutages)
+	r("GET /api/v1/uptime", a.getUptime)
+	r("GET /api/v1/monitors", a.listMonitors)
 
 	r("GET /api/v1/incidents", a.listIncidents)
 	w("POST /api/v1/incidents", a.openIncident)
