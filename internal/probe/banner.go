@@ -30,8 +30,8 @@ func stuck(waiting string, err error) verdict { return verdict{waiting: waiting,
 // is sent after a successful conversation so the server can log a clean
 // goodbye; its answer is not awaited, since it says nothing about health.
 type talker struct {
-	talk  func(s *session) verdict
-	bye   string
+	talk func(s *session) verdict
+	bye  string
 }
 
 // lineProber runs a talker against one HOST:PORT.

@@ -43,7 +43,11 @@ type httpProber struct {
 func newHTTP(m config.Monitor, env Env) (Prober, error) {
 	u, err := url.Parse(m.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || (m.Type == "https" && u.Scheme != "https") {
-		return nil, fmt.Errorf("url %q must be an absolute %s URL", m.URL, strings.Replace(m.Type, "http", "http or https", 1))
+		want := "http or https"
+		if m.Type == "https" {
+			want = "https"
+		}
+		return nil, fmt.Errorf("url %q must be an absolute %s URL", m.URL, want)
 	}
 	p := &httpProber{
 		timeout:  m.Timeout.D(),

@@ -1,0 +1,122 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+)
+
+// TestEveryConnectionUsesEnvDial is how Herald proves it never dials an
+// address it must not: for every kind that connects, the injected dialer
+// sees the configured address, and nothing reaches the network past it.
+func TestEveryConnectionUsesEnvDial(t *testing.T) {
+	cases := []struct {
+		kind string
+		set  func(m *config.Monitor)
+		want string // network and address the dialer must be asked for
+	}{
+		{"http", func(m *config.Monitor) { m.URL = "http://127.0.0.1:8081/status" }, "tcp 127.0.0.1:8081"},
+		{"http", func(m *config.Monitor) { m.URL = "https://[::1]/" }, "tcp [::1]:443"},
+		{"https", func(m *config.Monitor) { m.URL = "https://localhost:8443/" }, "tcp localhost:8443"},
+		{"tcp", func(m *config.Monitor) { m.Address = "127.0.0.1:22" }, "tcp 127.0.0.1:22"},
+		{"smtp", func(m *config.Monitor) { m.Address = "127.0.0.1:2525" }, "tcp 127.0.0.1:2525"},
+		{"imap", func(m *config.Monitor) { m.Address = "127.0.0.1:1143" }, "tcp 127.0.0.1:1143"},
+		{"pop3", func(m *config.Monitor) { m.Address = "[::1]:1110" }, "tcp [::1]:1110"},
+		{"tls", func(m *config.Monitor) { m.Address = "127.0.0.1:993" }, "tcp 127.0.0.1:993"},
+		{"dns", func(m *config.Monitor) { m.Address, m.Query = "127.0.0.1:5353", "www.example.test" }, "udp 127.0.0.1:5353"},
+	}
+	refusal := errors.New("address not allowed by test")
+	for _, tc := range cases {
+		t.Run(tc.kind+" "+tc.want, func(t *testing.T) {
+			var mu sync.Mutex
+			var dialed []string
+			dial := func(_ context.Context, network, addr string) (net.Conn, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				dialed = append(dialed, network+" "+addr)
+				return nil, refusal
+			}
+			m := monitor(tc.kind)
+			tc.set(&m)
+			got := mustProbe(t, m, Env{Dial: dial})
+			check(t, got, Down, refusal.Error())
+			if len(dialed) != 1 || dialed[0] != tc.want {
+				t.Errorf("dialer asked for %q, want exactly [%q]", dialed, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	cases := []struct {
+		name string
+		m    func() config.Monitor
+		env  Env
+		want string
+	}{
+		{"unknown type", func() config.Monitor { return monitor("gopher") }, Env{}, `monitor type "gopher" is not one of dns, heartbeat, http, https, icmp, imap, pop3, smtp, tcp, tls`},
+		{"no timeout", func() config.Monitor { m := monitor("tcp"); m.Address = "127.0.0.1:1"; m.Timeout = 0; return m }, Env{}, "tcp monitor needs a timeout of more than 0"},
+		{"http without URL", func() config.Monitor { return monitor("http") }, Env{}, `url "" must be an absolute http or https URL`},
+		{"https with http URL", func() config.Monitor { m := monitor("https"); m.URL = "http://127.0.0.1/"; return m }, Env{}, `url "http://127.0.0.1/" must be an absolute https URL`},
+		{"bad status", func() config.Monitor {
+			m := monitor("http")
+			m.URL, m.ExpectStatus = "http://127.0.0.1/", []int{42}
+			return m
+		}, Env{}, "expect_status 42 is not an HTTP status"},
+		{"bad pattern", func() config.Monitor { m := monitor("http"); m.URL, m.BodyMatches = "http://127.0.0.1/", "("; return m }, Env{}, "body_matches is not a valid regular expression"},
+		{"address without port", func() config.Monitor { m := monitor("smtp"); m.Address = "127.0.0.1"; return m }, Env{}, `address "127.0.0.1" must be HOST:PORT`},
+		{"port out of range", func() config.Monitor { m := monitor("tls"); m.Address = "127.0.0.1:70000"; return m }, Env{}, "must have a port from 1 to 65535"},
+		{"icmp with port", func() config.Monitor { m := monitor("icmp"); m.Address = "127.0.0.1:7"; return m }, Env{}, "must be a host name or IP address, without a port"},
+		{"dns record", func() config.Monitor {
+			m := monitor("dns")
+			m.Address, m.Query, m.Record = "127.0.0.1:53", "example.test", "SRV"
+			return m
+		}, Env{}, `record "SRV" must be one of A, AAAA, CNAME, MX, TXT, NS`},
+		{"dns expect not an IPv4 address", func() config.Monitor {
+			m := monitor("dns")
+			m.Address, m.Query, m.Expect = "127.0.0.1:53", "example.test", []string{"::1"}
+			return m
+		}, Env{}, `expect "::1" is not an IPv4 address`},
+		{"dns without query", func() config.Monitor { m := monitor("dns"); m.Address = "127.0.0.1:53"; return m }, Env{}, `query "" is not a domain name`},
+		{"heartbeat without registry", func() config.Monitor { m := monitor("heartbeat"); m.Period = config.Duration(time.Minute); return m }, Env{}, "needs a Heartbeats registry in probe.Env"},
+		{"heartbeat without token_env", func() config.Monitor { m := monitor("heartbeat"); m.Period = config.Duration(time.Minute); return m }, Env{Heartbeats: NewHeartbeats()}, "token_env is required"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := New(tc.m(), tc.env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New = %v, %v; want an error containing %q", p, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestOutcomeString(t *testing.T) {
+	for o, want := range map[Outcome]string{Up: "up", Degraded: "degraded", Down: "down", Outcome(7): "outcome(7)"} {
+		if got := o.String(); got != want {
+			t.Errorf("Outcome(%d).String() = %q, want %q", int(o), got, want)
+		}
+	}
+}
+
+func TestSeconds(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		2300 * time.Millisecond: "2.3s",
+		2 * time.Second:         "2s",
+		10 * time.Second:        "10s",
+		850 * time.Millisecond:  "850ms",
+		200 * time.Millisecond:  "200ms",
+		420 * time.Microsecond:  "0.4ms",
+		3 * time.Millisecond:    "3ms",
+	} {
+		if got := seconds(d); got != want {
+			t.Errorf("seconds(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
