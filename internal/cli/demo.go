@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/heraldhq/herald/examples"
@@ -16,13 +18,34 @@ import (
 // demoNote is shown on the page so nobody mistakes the demo for a real fleet.
 const demoNote = "Demo data: the incidents and maintenance on this page are examples entered by herald demo, based on a hosting provider's real status posts."
 
+// demoSpeed is how much faster than the wall clock the demo's time runs:
+// a minute of the demo is a second on the wall, so the seed posts' stories,
+// with their four-minute interruptions and hour-long attacks, play out while
+// you watch, with times and durations that read as the posts do.
+const demoSpeed = 60
+
+// demoHosts are the seed's servers.
+var demoHosts = []string{"flexo", "mom", "elzar", "zapp"}
+
+// demoClock is a clock that starts now and runs speed times faster.
+type demoClock struct {
+	realStart time.Time
+	start     time.Time
+	speed     int
+}
+
+func (c *demoClock) Now() time.Time {
+	return c.start.Add(time.Since(c.realStart) * time.Duration(c.speed)).UTC()
+}
+
 func runDemo(ctx context.Context, env *Env, args []string) error {
 	var (
 		o    serveOptions
 		keep bool
 	)
-	fs := newFlags(env, "demo", "demo [--listen 127.0.0.1:8080] [--keep]")
+	fs := newFlags(env, "demo", "demo [--listen 127.0.0.1:8080] [--speed 60] [--keep]")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	fs.IntVar(&o.speed, "speed", demoSpeed, "how many times faster than the wall clock the demo's time runs (1: real time)")
 	fs.BoolVar(&keep, "keep", false, "keep the temporary data folder on exit")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -30,6 +53,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
+	}
+	if o.speed < 1 || o.speed > 3600 {
+		return usagef("--speed must be between 1 and 3600, not %d", o.speed)
 	}
 	dir, err := os.MkdirTemp("", "herald-demo-")
 	if err != nil {
@@ -40,40 +66,173 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
+	fleet, err := startFleet(demoHosts)
+	if err != nil {
+		return fmt.Errorf("start the simulated fleet: %w", err)
+	}
+	defer fleet.close()
+	clock := &demoClock{realStart: time.Now(), start: time.Now().UTC().Truncate(time.Minute), speed: o.speed}
+	o.clock = clock
 	o.dsn = store.DSN{DataDir: dir}
 	o.configPath = "examples/hosting.yaml (embedded)"
 	o.configData = examples.Hosting
-	o.adjust = func(c *config.Config) { c.Page.Description = demoNote }
+	o.adjust = func(c *config.Config) {
+		c.Page.Description = demoNote
+		c.Incidents.Auto = config.AutoPublish
+		fleet.point(c)
+	}
+	playCtx, stopPlay := context.WithCancel(ctx)
+	defer stopPlay()
+	var played sync.WaitGroup
+	defer played.Wait()
+	var live *service.Service
 	o.seed = func(ctx context.Context, st *store.Store, svc *service.Service, addr string) error {
-		if err := seedDemo(ctx, st, svc, time.Now().UTC()); err != nil {
+		live = svc
+		if err := seedDemo(ctx, st, svc, clock.Now()); err != nil {
 			return err
 		}
 		plain, _, err := svc.CreateToken(ctx, "demo", service.ScopeWrite)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, `
-Herald demo: the example fleet (flexo, mom, elzar, zapp) with example incidents
-and maintenance, on SQLite in %s.
+		fmt.Fprintf(env.Stdout, demoIntro, dir, addr, addr, addr, plain)
+		return nil
+	}
+	o.started = func(string) {
+		steps, err := demoScript(live, fleet)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "demo: %v\n", err)
+			return
+		}
+		played.Go(func() {
+			err := play(playCtx, clock.start, clock.Now, o.speed, steps, func(format string, a ...any) {
+				fmt.Fprintf(env.Stderr, format+"\n", a...)
+			})
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "demo: %v\n", err)
+				return
+			}
+			if playCtx.Err() == nil {
+				fmt.Fprintf(env.Stderr, "demo: the script has played; Herald keeps watching the simulated fleet. Ctrl-C stops it.\n")
+			}
+		})
+	}
+	return serve(ctx, env, o)
+}
+
+const demoIntro = `
+Herald demo: the example fleet (flexo, mom, elzar, zapp), each server's Web
+and E-mail service simulated on loopback and watched by Herald's monitors,
+with past incidents from the seed posts, on SQLite in %s.
 
   Status page:  http://%s/
   Admin API:    http://%s/api/v1/
+
+The demo's clock runs 60 times faster than yours: a minute of the page's time
+is a second of yours. Keep the page open and reload it; within a minute:
+
+  ~ 6 s   flexo's web server hangs (it accepts and never answers); e-mail stays
+          up. Herald marks flexo/web down and opens an incident; at ~10 s it
+          resolves it: "a four-minute interruption in Web site service ...
+          E-mail was not affected, and customers on other servers were not".
+  ~16 s   every server stops answering: ONE network incident, not four. mom,
+          elzar and zapp come back at ~22 s, flexo last at ~30 s; the
+          resolution gives the restoration timeline per server.
+  ~36 s   the kernel-update maintenance on flexo, mom and elzar (zapp was
+          added by an update) starts; the servers restart; at ~41 s it
+          completes with the measured downtime per server. No incident.
+  ~46 s   flexo's web server hangs again: the new incident is linked to the
+          first, which gets "The problem happened a second time ...".
 
 Try the CLI in another terminal:
 
   export HERALD_URL=http://%s HERALD_TOKEN=%s
   go run ./cmd/herald incident list
-  go run ./cmd/herald incident open --title "Web sites on zapp unreachable" --impact major \
-      --component zapp/web=major_outage --status investigating --body "We are looking into it."
 
-A maintenance window on zapp starts one minute from now and completes two minutes
-later by Herald's own clock; reload the page to watch it. Ctrl-C stops the demo.
+Ctrl-C stops the demo.
 
-`, dir, addr, addr, addr, plain)
-		return nil
+`
+
+// point aims the configuration's monitors at the simulated fleet.
+func (f *simFleet) point(c *config.Config) {
+	for gi := range c.Groups {
+		g := &c.Groups[gi]
+		for ci := range g.Components {
+			cp := &g.Components[ci]
+			for mi := range cp.Monitors {
+				m := &cp.Monitors[mi]
+				switch {
+				case m.Type == "http" && f.web[g.ID] != nil:
+					m.URL = "http://" + f.web[g.ID].addr + "/"
+				case m.Type == "smtp" && f.mail[g.ID] != nil:
+					m.Address = f.mail[g.ID].addr
+				}
+			}
+		}
 	}
-	return serve(ctx, env, o)
 }
+
+// kernelWindow is when the demo's live maintenance runs, after the demo starts.
+const (
+	kernelStart = 36 * time.Minute
+	kernelEnd   = 41 * time.Minute
+)
+
+// demoScript is what happens to the simulated fleet, at demo times after
+// start: the seed posts' stories, played on the live fleet and measured.
+func demoScript(svc *service.Service, f *simFleet) ([]demoStep, error) {
+	if svc == nil {
+		return nil, errors.New("the demo has no service to play against")
+	}
+	set := func(mode simMode, svcs ...*simService) func(context.Context) error {
+		return func(context.Context) error {
+			var errs []error
+			for _, s := range svcs {
+				errs = append(errs, s.set(mode))
+			}
+			return errors.Join(errs...)
+		}
+	}
+	all := []*simService{}
+	for _, h := range demoHosts {
+		all = append(all, f.web[h], f.mail[h])
+	}
+	var kernelID int64
+	windows, err := svc.Maintenances(context.Background(), store.MaintenanceFilter{State: "upcoming"})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range windows {
+		if m.Title == kernelTitle {
+			kernelID = m.ID
+		}
+	}
+	if kernelID == 0 {
+		return nil, errors.New("the kernel-update window was not scheduled")
+	}
+	return []demoStep{
+		{2 * time.Minute, "zapp added to the kernel-update maintenance", func(ctx context.Context) error {
+			_, err := svc.EditMaintenance(ctx, "demo", kernelID, service.MaintenanceEdit{Add: []string{"zapp/web", "zapp/email"},
+				Update: "We're also going to include the \"zapp\" server in this maintenance to replace a disk in the RAID array."})
+			return err
+		}},
+		{6 * time.Minute, "flexo's web server hangs (accepts, never answers)", set(simHang, f.web["flexo"])},
+		{10 * time.Minute, "flexo's web server answers again", set(simUp, f.web["flexo"])},
+		{16 * time.Minute, "the network is attacked: no server answers", set(simHang, all...)},
+		{22 * time.Minute, "mom, elzar and zapp answer again", set(simUp, f.web["mom"], f.mail["mom"], f.web["elzar"], f.mail["elzar"], f.web["zapp"], f.mail["zapp"])},
+		{30 * time.Minute, "flexo answers again", set(simUp, f.web["flexo"], f.mail["flexo"])},
+		{36*time.Minute + 30*time.Second, "flexo restarts for the kernel update", set(simRefuse, f.web["flexo"], f.mail["flexo"])},
+		{37 * time.Minute, "mom restarts", set(simRefuse, f.web["mom"], f.mail["mom"])},
+		{37*time.Minute + 20*time.Second, "elzar restarts", set(simRefuse, f.web["elzar"], f.mail["elzar"])},
+		{39 * time.Minute, "elzar is back", set(simUp, f.web["elzar"], f.mail["elzar"])},
+		{39*time.Minute + 5*time.Second, "mom is back", set(simUp, f.web["mom"], f.mail["mom"])},
+		{39*time.Minute + 40*time.Second, "flexo is back", set(simUp, f.web["flexo"], f.mail["flexo"])},
+		{46 * time.Minute, "flexo's web server hangs again", set(simHang, f.web["flexo"])},
+		{49 * time.Minute, "flexo's web server answers again", set(simUp, f.web["flexo"])},
+	}, nil
+}
+
+const kernelTitle = "Server restarts for a kernel update"
 
 // fixedClock is a clock stopped at one moment, for entering past events.
 type fixedClock struct{ t time.Time }
@@ -193,29 +352,25 @@ func seedDemo(ctx context.Context, st *store.Store, live *service.Service, now t
 		return err
 	}
 
-	// The kernel update, announced ahead and extended to zapp later.
-	night := at(-2, 23, 0)
-	kernel, err := live.ScheduleMaintenance(ctx, actor, service.NewMaintenance{
-		Title: "Server restarts for a kernel update", Start: night, End: night.Add(5 * time.Minute),
-		Components: []string{"flexo/web", "flexo/email", "mom/web", "mom/email", "elzar/web", "elzar/email"},
-		Body:       "At approximately 11:00 PM Pacific time the \"flexo\", \"mom\" and \"elzar\" servers will be restarted. As a result, Web site and e-mail service for some customers will be unavailable for approximately five minutes.\n\nNo e-mail will be lost, of course; incoming mail will just be slightly delayed. This maintenance is necessary to install an updated \"kernel\" on our servers.",
-	})
-	if err != nil {
-		return err
-	}
-	if _, err := live.EditMaintenance(ctx, actor, kernel.ID, service.MaintenanceEdit{Add: []string{"zapp/web", "zapp/email"},
-		Update: "We're also going to include the \"zapp\" server in this maintenance to replace a disk in the RAID array."}); err != nil {
-		return err
-	}
-	// A short window that starts and completes by the server's clock while you watch.
 	if catalogErr != nil {
 		return catalogErr
 	}
-	soon := now.Add(time.Minute).Truncate(time.Second)
+	// The kernel update, announced ahead; the demo's script adds zapp by an
+	// update, and it starts and completes by Herald's clock while you watch.
+	start := now.Truncate(time.Minute).Add(kernelStart)
+	if _, err := live.ScheduleMaintenance(ctx, actor, service.NewMaintenance{
+		Title: kernelTitle, Start: start, End: now.Truncate(time.Minute).Add(kernelEnd),
+		Components: []string{"flexo/web", "flexo/email", "mom/web", "mom/email", "elzar/web", "elzar/email"},
+		Body:       "At approximately " + start.In(pacific).Format("3:04 PM") + " Pacific time the \"flexo\", \"mom\" and \"elzar\" servers will be restarted. As a result, Web site and e-mail service for some customers will be unavailable for approximately five minutes.\n\nNo e-mail will be lost, of course; incoming mail will just be slightly delayed. This maintenance is necessary to install an updated \"kernel\" on our servers.",
+	}); err != nil {
+		return err
+	}
+	// And one further ahead, to show on the page as upcoming.
+	later := at(-3, 23, 0)
 	_, err = live.ScheduleMaintenance(ctx, actor, service.NewMaintenance{
-		Title: "Disk check on zapp", Start: soon, End: soon.Add(2 * time.Minute),
-		Components: []string{"zapp/web"},
-		Body:       "A short check of the disks on the zapp server. Web sites on zapp may be slow for up to two minutes.",
+		Title: "Network switch replacement", Start: later, End: later.Add(30 * time.Minute),
+		Components: all,
+		Body:       "We're replacing a network switch. Web site and e-mail service on all servers may be unreachable for up to a minute during the window. No e-mail will be lost.",
 	})
 	return err
 }

@@ -30,13 +30,13 @@ type monitoring struct {
 	log        *slog.Logger
 }
 
-func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger) *monitoring {
+func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger, speed int) *monitoring {
 	m := &monitoring{heartbeats: probe.NewHeartbeats(), registry: prometheus.NewRegistry(), svc: svc, log: log}
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.env = probe.Env{Heartbeats: m.heartbeats}
 	m.reactor = monitor.NewReactor(svc, st, cfg, log)
 	m.engine = monitor.New(monitor.Options{Store: st, Env: m.env, Log: log, Metrics: monitor.NewMetrics(m.registry),
-		OnTransition: m.transitioned})
+		Now: svc.Now, Speed: speed, OnTransition: m.transitioned})
 	m.registry.MustRegister(m.engine.Collector())
 	return m
 }

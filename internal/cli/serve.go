@@ -40,6 +40,10 @@ type serveOptions struct {
 	shutdownGrace time.Duration
 	// notify tunes the notifier (the webhook address allowlist).
 	notify notify.Options
+	// clock, when set, is the time Herald keeps (the demo's runs fast);
+	// speed says how many times faster than the wall clock it runs.
+	clock service.Clock
+	speed int
 }
 
 func storeFlags(fs interface {
@@ -137,7 +141,11 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		log.Info("database migrated", slog.Any("versions", applied), slog.String("dialect", string(st.Dialect())))
 	}
 
-	svc := service.New(st, service.SystemClock{}, log)
+	clock := o.clock
+	if clock == nil {
+		clock = service.SystemClock{}
+	}
+	svc := service.New(st, clock, log)
 	groups, comps := catalogOf(cfg)
 	if err := svc.SyncCatalog(ctx, groups, comps); err != nil {
 		return fmt.Errorf("store the configured components: %w", err)
@@ -163,22 +171,22 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	cfgNow := func() config.Config { return *current.Load() }
 	site := web.NewSite(svc, cfgNow, log)
 	site.Register(mux)
+	notifier, unhook, err := startNotify(ctx, env, st, svc, cfgNow, log, o, adminAPI, mux)
+	if err != nil {
+		return err
+	}
+	defer unhook()
+	mon := newMonitoring(st, svc, cfgNow, log, o.speed)
+	if err := mon.check(cfg); err != nil {
+		return fmt.Errorf("configuration not valid:\n%w", err)
+	}
+	mon.register(mux)
 	accounts := auth.New(st, service.SystemClock{}, log, auth.Options{})
 	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
 	}
 	adminUI.Register(mux)
-	notifier, unhook, err := startNotify(ctx, env, st, svc, cfgNow, log, o, adminAPI, mux)
-	if err != nil {
-		return err
-	}
-	defer unhook()
-	mon := newMonitoring(st, svc, cfgNow, log)
-	if err := mon.check(cfg); err != nil {
-		return fmt.Errorf("configuration not valid:\n%w", err)
-	}
-	mon.register(mux)
 
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -215,12 +223,12 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	wg.Go(func() { site.Run(work) })
 	wg.Go(func() { notifier.Run(work) })
-	wg.Go(func() { svc.RunClock(work, nil) })
-	wg.Go(func() { accounts.Run(work) })
+	wg.Go(func() { svc.RunClock(work, scaledTimer(o.speed)) })
 	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
 		ln.Close()
 		return err
 	}
+	wg.Go(func() { accounts.Run(work) })
 	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, site.Invalidate) })
 
 	serveErr := make(chan error, 1)
@@ -327,4 +335,16 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "applied %d migration(s); schema is at version %d\n", len(applied), current)
 	return nil
+}
+
+// scaledTimer makes the maintenance clock's timers for a clock that runs
+// speed times faster than the wall clock; nil (real timers) for speed 1.
+func scaledTimer(speed int) service.Timer {
+	if speed <= 1 {
+		return nil
+	}
+	return func(d time.Duration) (<-chan time.Time, func() bool) {
+		t := time.NewTimer(d / time.Duration(speed))
+		return t.C, t.Stop
+	}
 }

@@ -66,6 +66,10 @@ type Options struct {
 	Env probe.Env
 	// Now tells the time; nil is the real clock.
 	Now func() time.Time
+	// Speed is how many times faster than the wall clock Now runs (the demo
+	// plays an hour in a minute); intervals and timeouts are in Now's time.
+	// 0 means 1.
+	Speed int
 	// Concurrency caps checks in flight at once; 0 means 4096. A check that
 	// hangs holds its slot only until its timeout, so the cap is generous:
 	// a thousand hanging targets must not delay the others.
@@ -111,7 +115,9 @@ type monState struct {
 	spec    Spec
 	row     store.Monitor
 	outage  *store.Outage // the open one, if any
-	dirty   bool
+	// measured is set when the outage opened, worsened or ended since the last write.
+	measured bool
+	dirty    bool
 	removed bool
 }
 
@@ -135,6 +141,9 @@ func New(o Options) *Engine {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4096
+	}
+	if o.Speed <= 0 {
+		o.Speed = 1
 	}
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = time.Second
@@ -307,8 +316,9 @@ func (e *Engine) loop(ctx context.Context, sp Spec, p probe.Prober) {
 	if timeout <= 0 || timeout >= interval {
 		timeout = interval * 9 / 10
 	}
+	speed := time.Duration(e.o.Speed)
 	next := firstSlot(e.o.Now(), interval, phase(sp.ID, interval))
-	timer := time.NewTimer(time.Until(next))
+	timer := time.NewTimer(next.Sub(e.o.Now()) / speed)
 	defer timer.Stop()
 	for {
 		select {
@@ -322,7 +332,7 @@ func (e *Engine) loop(ctx context.Context, sp Spec, p probe.Prober) {
 			return
 		}
 		start := e.o.Now()
-		cctx, cancel := context.WithTimeout(ctx, timeout)
+		cctx, cancel := context.WithTimeout(ctx, timeout/speed)
 		res := p.Probe(cctx)
 		cancel()
 		<-e.sem
@@ -339,7 +349,7 @@ func (e *Engine) loop(ctx context.Context, sp Spec, p probe.Prober) {
 		for next = next.Add(interval); !next.After(now); next = next.Add(interval) {
 			e.o.Metrics.skipped()
 		}
-		timer.Reset(next.Sub(now))
+		timer.Reset(next.Sub(now) / speed)
 	}
 }
 
@@ -450,15 +460,15 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage) {
 		m.outage = &store.Outage{ComponentID: m.spec.ComponentID, MonitorID: c.id, Severity: tr.To,
 			StartedAt: tr.At, Cause: c.res.Message, DetectedAt: c.at}
 		e.o.Metrics.outageOpened(m.spec.ComponentID)
-		return r, m.outage
 	case tr.Closes() && m.outage != nil:
 		m.outage.EndedAt = tr.At
-		return r, m.outage
 	case m.outage != nil && tr.To == status.MonitorDown:
 		m.outage.Severity = status.MonitorDown // the worst seen
-		return r, m.outage
+	default:
+		return r, nil
 	}
-	return r, nil
+	m.measured = true
+	return r, m.outage
 }
 
 // flush writes the batch, the monitors' states and their outages in one transaction.
@@ -474,7 +484,7 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 			st.ID = m.spec.ID
 			states = append(states, st)
 		}
-		if m.outage != nil {
+		if m.outage != nil && (m.measured || m.removed) {
 			outs = append(outs, m.outage)
 		}
 	}
@@ -492,7 +502,8 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 				inserted = append(inserted, o)
 				continue
 			}
-			if err := q.SaveOutage(ctx, o); err != nil {
+			// Only what was measured: the reactor's decision on it stands.
+			if err := q.MeasureOutage(ctx, o); err != nil {
 				return err
 			}
 		}
@@ -507,7 +518,7 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 	}
 	e.o.Metrics.flushed(time.Since(start), len(batch))
 	for id, m := range e.mons {
-		m.dirty = false
+		m.dirty, m.measured = false, false
 		if m.outage != nil && !m.outage.EndedAt.IsZero() {
 			m.outage = nil
 		}

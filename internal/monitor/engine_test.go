@@ -79,6 +79,11 @@ func TestWriterMeasuresOutages(t *testing.T) {
 		if got := e.Measured()["flexo/web"]; got != status.MajorOutage {
 			t.Errorf("measured status while down = %q", got)
 		}
+		// The reactor decides on the outage; later checks do not undo it.
+		open[0].Decision = store.DecisionIgnored
+		if err := b.Store.SaveOutage(ctx, &open[0]); err != nil {
+			t.Fatal(err)
+		}
 		feed(3, probe.Down, "connection refused")
 		closed := feed(4, probe.Up, "200 OK")
 		if closed == nil || !closed.EndedAt.Equal(t0.Add(2*time.Minute)) {
@@ -90,6 +95,9 @@ func TestWriterMeasuresOutages(t *testing.T) {
 		}
 		if d := all[0].EndedAt.Sub(all[0].StartedAt); d != 90*time.Second {
 			t.Errorf("stored outage lasted %v, want 1m30s", d)
+		}
+		if all[0].Decision != store.DecisionIgnored {
+			t.Errorf("the writer overwrote the decision: %q", all[0].Decision)
 		}
 		checks, err := b.Store.Checks(ctx, store.CheckFilter{MonitorID: sp.ID, Since: t0})
 		if err != nil || len(checks) != 5 {

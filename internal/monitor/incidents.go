@@ -147,6 +147,16 @@ func (w *world) isNetwork(id int64) bool {
 	return len(w.groupsOf(id)) > 1
 }
 
+// spansServers reports whether outages touch more than one server.
+func spansServers(w *world, outs []store.Outage) bool {
+	for _, o := range outs {
+		if w.groupOf(o.ComponentID) != w.groupOf(outs[0].ComponentID) {
+			return true
+		}
+	}
+	return false
+}
+
 // Pass makes one round of decisions.
 func (r *Reactor) Pass(ctx context.Context) error {
 	w, err := r.look(ctx)
@@ -401,11 +411,19 @@ func (r *Reactor) announce(ctx context.Context, w *world) error {
 			comps[outs[i].ComponentID] = componentStatus(&outs[i])
 			told = append(told, w.proseOutage(&outs[i]))
 		}
-		body, err := prose.AlsoAffected(told)
-		if err != nil {
-			return err
+		var in *status.Incident
+		var err error
+		if w.isNetwork(id) {
+			// Its text already says most servers are down: name the
+			// components without an update per server found.
+			in, err = r.svc.SetIncidentComponents(ctx, actor, id, comps)
+		} else {
+			var body string
+			if body, err = prose.AlsoAffected(told); err != nil {
+				return err
+			}
+			in, err = r.svc.PostIncidentUpdate(ctx, actor, id, service.IncidentUpdate{Body: body, Components: comps})
 		}
-		in, err := r.svc.PostIncidentUpdate(ctx, actor, id, service.IncidentUpdate{Body: body, Components: comps})
 		if err != nil {
 			return err
 		}
@@ -590,6 +608,12 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, p
 		in, err := r.svc.Incident(ctx, p.IncidentID)
 		if err != nil {
 			continue // deleted since
+		}
+		// A network-wide event is not this server's problem happening again.
+		if mates, err := r.st.Outages(ctx, store.OutageFilter{IncidentID: p.IncidentID}); err != nil {
+			return "", po, nil, err
+		} else if spansServers(w, mates) {
+			continue
 		}
 		po.Earlier = append(po.Earlier, prose.Earlier{Start: w.start(&p), End: p.EndedAt, Title: in.Title})
 		if earliest == nil || in.StartedAt.Before(earliest.StartedAt) {

@@ -272,6 +272,14 @@ func TestReactorNetworkEvent(t *testing.T) {
 		if got.Status != status.Resolved || !got.ResolvedAt.Equal(pt(8, 1, 3, 29, 0)) || !got.StartedAt.Equal(pt(8, 1, 2, 16, 0)) {
 			t.Fatalf("network incident: %s %v–%v", got.Status, got.StartedAt, got.ResolvedAt)
 		}
+		for _, u := range got.Updates {
+			if strings.Contains(u.Body, "affected too") || strings.Contains(u.Body, "Also affected") {
+				t.Errorf("the network incident tells servers one by one: %q", u.Body)
+			}
+		}
+		if len(got.Updates) != 3 {
+			t.Errorf("network incident has %d updates, want 3 (flexo, the network, the resolution)", len(got.Updates))
+		}
 		body := got.Updates[0].Body
 		for _, want := range []string{"Beginning at 2:16 AM Pacific time", "all servers except flexo at 2:59 AM", "flexo server at 3:29 AM", "zapp"} {
 			if !strings.Contains(body, want) {

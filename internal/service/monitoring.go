@@ -163,3 +163,24 @@ func (s *Service) maintenanceReport(ctx context.Context, q *store.Queries, m *st
 	}
 	return prose.MaintenanceCompleted(report)
 }
+
+// SetIncidentComponents sets component statuses within an open incident
+// without posting an update: a network incident whose text already says
+// "all of our servers" names the components it reaches as monitors find them.
+// The change log records it like any other change.
+func (s *Service) SetIncidentComponents(ctx context.Context, actor string, id int64, comps map[string]status.ComponentStatus) (*status.Incident, error) {
+	if len(comps) == 0 {
+		return nil, invalidf("no components given")
+	}
+	if err := s.checkComponentStatuses(comps); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, "incident.components", id, func(q *store.Queries, in *status.Incident, now time.Time) error {
+		if in.Status == status.Resolved {
+			return conflictf("incident %d is resolved", id)
+		}
+		applyComponents(in, comps)
+		in.UpdatedAt = now
+		return q.SaveIncident(ctx, in)
+	})
+}

@@ -379,6 +379,19 @@ func (q *Queries) SaveOutage(ctx context.Context, o *Outage) error {
 	return nil
 }
 
+// MeasureOutage stores what the monitors measure of an outage, its severity
+// and end, leaving what Herald decided about it alone.
+func (q *Queries) MeasureOutage(ctx context.Context, o *Outage) error {
+	res, err := q.exec(ctx, `UPDATE outages SET severity = ?, ended_at = ? WHERE id = ?`, string(o.Severity), ms(o.EndedAt), o.ID)
+	if err != nil {
+		return fmt.Errorf("measure outage %d: %w", o.ID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("outage %d: %w", o.ID, ErrNotFound)
+	}
+	return nil
+}
+
 func nullID(id int64) any {
 	if id == 0 {
 		return nil
