@@ -112,13 +112,13 @@ type MonitorStatus struct {
 }
 
 type monState struct {
-	spec    Spec
-	row     store.Monitor
-	outage  *store.Outage // the open one, if any
+	spec   Spec
+	row    store.Monitor
+	outage *store.Outage // the open one, if any
 	// measured is set when the outage opened, worsened or ended since the last write.
 	measured bool
 	dirty    bool
-	removed bool
+	removed  bool
 }
 
 type check struct {

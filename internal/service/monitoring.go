@@ -96,7 +96,9 @@ func overrideOf(ctx context.Context, q *store.Queries, componentID string) (*sto
 }
 
 // Overrides lists the manual statuses in force.
-func (s *Service) Overrides(ctx context.Context) ([]store.Override, error) { return s.store.Overrides(ctx) }
+func (s *Service) Overrides(ctx context.Context) ([]store.Override, error) {
+	return s.store.Overrides(ctx)
+}
 
 // maintenanceReport drafts the completion of a window from the downtime
 // measured on its components while it ran: per server, overlapping outages
