@@ -55,7 +55,9 @@ type env struct {
 // pageURL is only written into links; nothing is fetched from it.
 const pageURL = "https://127.0.0.1:8443"
 
-func setup(t *testing.T, b storetest.Backend, opt notify.Options) *env {
+func setup(t *testing.T, b storetest.Backend, opt notify.Options) *env { return setupTB(t, b, opt) }
+
+func setupTB(t testing.TB, b storetest.Backend, opt notify.Options) *env {
 	t.Helper()
 	sink, err := smtpsink.Start(smtpsink.Options{Reject: []string{"gone@example.net"}})
 	if err != nil {
