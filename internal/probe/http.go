@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -87,7 +88,7 @@ func newHTTP(m config.Monitor, env Env) (Prober, error) {
 			// Never a proxy from the environment: the check must reach the
 			// address the operator wrote, through Env.Dial, and nothing else.
 			Proxy:       nil,
-			DialContext: env.Dial,
+			DialContext: boundedDial(env.Dial, p.timeout),
 			TLSClientConfig: &tls.Config{
 				RootCAs:    env.RootCAs,
 				Time:       env.Now,
@@ -97,6 +98,9 @@ func newHTTP(m config.Monitor, env Env) (Prober, error) {
 			// the site would make, so a dead listener is never hidden.
 			DisableKeepAlives:      true,
 			MaxResponseHeaderBytes: 64 << 10,
+			// A GET without a body fits in well under 1 KiB; the default
+			// 4 KiB write buffer would be allocated and dropped per check.
+			WriteBufferSize: 1 << 10,
 		},
 		// The check is about this URL: a redirect is its answer (and counts
 		// as up under the default 200-399), not an address to go on to.
@@ -170,4 +174,17 @@ func (p *httpProber) putBuf(b *bytes.Buffer) {
 	// bounded by maxBody, and the same monitor will need it again.
 	b.Reset()
 	p.bufs.Put(b)
+}
+
+// boundedDial gives each dial the check's timeout. http.Transport dials
+// with a context cut loose from the request's (so a late connection can
+// serve a later request), which for a host that drops packets would leave
+// a dial running for the kernel's minutes of SYN retries after the check
+// has given up, one more each interval.
+func boundedDial(dial func(context.Context, string, string) (net.Conn, error), timeout time.Duration) func(context.Context, string, string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return dial(ctx, network, address)
+	}
 }

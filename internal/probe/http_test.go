@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -194,6 +195,10 @@ func TestHTTPS(t *testing.T) {
 	}
 }
 
+// BenchmarkHTTPProbe is one honest HTTP check (new connection, request,
+// whole body) against a loopback httptest server in the same process, so
+// its figures include the server's side too. cpu-µs/op is the process's
+// user+system CPU per check, the figure the scale target is stated in.
 func BenchmarkHTTPProbe(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("<!doctype html><title>ok</title>Welcome"))
@@ -201,15 +206,45 @@ func BenchmarkHTTPProbe(b *testing.B) {
 	b.Cleanup(srv.Close)
 	m := monitor("http")
 	m.URL = srv.URL + "/"
+	m.BodyContains = "Welcome"
 	p, err := New(m, Env{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
+	before := cpuTime(b)
 	for b.Loop() {
 		if r := p.Probe(ctx); r.Outcome != Up {
 			b.Fatalf("got %s %q", r.Outcome, r.Message)
 		}
+	}
+	b.ReportMetric(float64((cpuTime(b)-before).Microseconds())/float64(b.N), "cpu-µs/op")
+}
+
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestHTTPDialEnds: a dial that never completes (a host dropping packets)
+// ends with the check, though http.Transport detaches dials from the
+// request: the dialer sees its context end within the timeout.
+func TestHTTPDialEnds(t *testing.T) {
+	ended := make(chan error, 1)
+	dial := func(ctx context.Context, _, _ string) (net.Conn, error) {
+		<-ctx.Done()
+		ended <- ctx.Err()
+		return nil, ctx.Err()
+	}
+	m := monitor("http")
+	m.URL = "http://127.0.0.1:9/"
+	m.Timeout = config.Duration(hangTimeout)
+	check(t, mustProbe(t, m, Env{Dial: dial}), Down, "no HTTP response within 200ms")
+	if err := <-ended; err != context.DeadlineExceeded {
+		t.Errorf("the dial ended with %v, want its own deadline", err)
 	}
 }
