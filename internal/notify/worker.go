@@ -82,6 +82,10 @@ func (n *Notifier) worker(ctx context.Context, id int) {
 // each result as soon as it is known: a worker killed mid-batch leaves at
 // most the one message in flight unrecorded. It returns how many it handled.
 func (n *Notifier) ProcessBatch(ctx context.Context, sess Session) (int, error) {
+	if sess == nil {
+		sess = n.send.Session()
+		defer sess.Close()
+	}
 	now := n.opt.Clock.Now()
 	var claims []store.Claim
 	err := n.st.Tx(ctx, func(q *store.Queries) error {

@@ -1,0 +1,195 @@
+package api_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/heraldhq/herald/internal/api"
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/store/storetest"
+)
+
+type notifyFixture struct {
+	srv          *httptest.Server
+	n            *notify.Notifier
+	svc          *service.Service
+	write, read  string
+	hookURL      string
+	hookRequests func() int
+}
+
+func newNotifyFixture(t *testing.T, b storetest.Backend) *notifyFixture {
+	t.Helper()
+	clock := &fakeClock{now: t0}
+	svc := service.New(b.Store, clock, nil)
+	if err := svc.SyncCatalog(t.Context(), []store.Group{{ID: "flexo", Name: "flexo"}},
+		[]store.Component{{ID: "flexo/web", GroupID: "flexo", Name: "Web sites"}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{Page: config.Page{Title: "Status", URL: "https://127.0.0.1:8443"}}
+	n, remove, err := notify.New(t.Context(), b.Store, svc, func() config.Config { return cfg }, nil,
+		notify.Options{Clock: clock, AllowAddrs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(remove)
+	mux := http.NewServeMux()
+	admin := api.NewAdmin(svc, nil)
+	admin.Register(mux)
+	admin.RegisterNotify(mux, n, customers.New(b.Store))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	write, _, err := svc.CreateToken(t.Context(), "w", service.ScopeWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, _, err := svc.CreateToken(t.Context(), "r", service.ScopeRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := 0
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.WriteHeader(http.StatusGone) // refused for good: straight to the dead letters
+	}))
+	t.Cleanup(hook.Close)
+	return &notifyFixture{srv: srv, n: n, svc: svc, write: write, read: read, hookURL: hook.URL, hookRequests: func() int { return hits }}
+}
+
+func (f *notifyFixture) call(t *testing.T, method, path, token, contentType, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, f.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("%s %s: not JSON: %s", method, path, b)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+func TestSubscribersAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newNotifyFixture(t, b)
+		const js = "application/json"
+		if code, _ := f.call(t, "GET", "/api/v1/subscribers", "", "", ""); code != 401 {
+			t.Errorf("without a token: %d", code)
+		}
+		if code, _ := f.call(t, "POST", "/api/v1/subscribers", f.read, js, `{"kind":"email","address":"a@example.net"}`); code != 403 {
+			t.Errorf("read token adding: %d", code)
+		}
+		code, out := f.call(t, "POST", "/api/v1/subscribers", f.write, js, `{"kind":"email","address":"ann@example.net","components":["flexo"]}`)
+		if code != 202 || out["subscriber"].(map[string]any)["state"] != "pending" {
+			t.Errorf("adding an e-mail subscriber = %d %v; want 202 pending (double opt-in)", code, out)
+		}
+		code, out = f.call(t, "POST", "/api/v1/subscribers", f.write, js, `{"kind":"webhook","address":"`+f.hookURL+`/h"}`)
+		sub, _ := out["subscriber"].(map[string]any)
+		if code != 201 || sub["state"] != "active" || len(sub["secret"].(string)) < 32 {
+			t.Fatalf("adding a webhook = %d %v", code, out)
+		}
+		for _, tc := range []struct{ body, want string }{
+			{`{"kind":"webhook","address":"http://169.254.169.254/"}`, "refused"},
+			{`{"kind":"pager","address":"x"}`, "not one of"},
+			{`{"kind":"email","address":"x","extra":1}`, "extra"},
+			{`{"kind":"email","address":"not an address"}`, "not an e-mail address"},
+			{`{"kind":"webhook","address":"` + f.hookURL + `/h","components":["nope/x"]}`, "unknown component"},
+		} {
+			code, out := f.call(t, "POST", "/api/v1/subscribers", f.write, js, tc.body)
+			msg, _ := out["error"].(map[string]any)["message"].(string)
+			if code < 400 || code >= 500 || !strings.Contains(msg, tc.want) {
+				t.Errorf("POST %s = %d %q, want a 4xx saying %q", tc.body, code, msg, tc.want)
+			}
+		}
+		code, out = f.call(t, "GET", "/api/v1/subscribers?kind=webhook", f.read, "", "")
+		if code != 200 || len(out["subscribers"].([]any)) != 1 {
+			t.Errorf("list webhooks = %d %v", code, out)
+		}
+		if _, ok := out["subscribers"].([]any)[0].(map[string]any)["secret"]; ok {
+			t.Error("the list shows a webhook's secret")
+		}
+
+		// A delivery the receiver refuses lands in the dead-letter list.
+		if _, err := f.svc.OpenIncident(t.Context(), "test", service.NewIncident{Title: "x", Status: status.Investigating, Body: "x",
+			Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.n.ProcessBatch(t.Context(), nil); err != nil {
+			t.Fatal(err)
+		}
+		code, out = f.call(t, "GET", "/api/v1/deliveries/dead?subscriber="+itoa(int(sub["id"].(float64))), f.read, "", "")
+		dead, _ := out["deliveries"].([]any)
+		if code != 200 || len(dead) != 1 || !strings.Contains(dead[0].(map[string]any)["last_error"].(string), "410") {
+			t.Fatalf("dead letters = %d %v", code, out)
+		}
+		id := int(dead[0].(map[string]any)["id"].(float64))
+		if code, _ := f.call(t, "POST", "/api/v1/deliveries/"+itoa(id)+"/retry", f.write, "", ""); code != 202 {
+			t.Errorf("retry = %d", code)
+		}
+		if code, _ := f.call(t, "POST", "/api/v1/deliveries/"+itoa(id)+"/retry", f.write, "", ""); code != 404 {
+			t.Errorf("retrying a delivery no longer dead = %d", code)
+		}
+		if code, _ := f.call(t, "GET", "/api/v1/deliveries?state=bogus", f.read, "", ""); code != 400 {
+			t.Errorf("bad state = %d", code)
+		}
+
+		// Customers: import by API, exact look-up, a count and never a list.
+		if code, _ := f.call(t, "POST", "/api/v1/customers/import", f.write, js, `{}`); code != 415 {
+			t.Errorf("import as JSON = %d, want 415", code)
+		}
+		code, out = f.call(t, "POST", "/api/v1/customers/import", f.write, "text/csv", "domain,group\nshop.example,flexo\n")
+		if code != 200 || out["rows"].(float64) != 1 {
+			t.Errorf("import = %d %v", code, out)
+		}
+		code, out = f.call(t, "POST", "/api/v1/customers/import", f.write, "text/csv", "a.example,flexo\nb.example,nosuch\n")
+		if code != 422 || !strings.Contains(out["error"].(map[string]any)["message"].(string), "line 2") {
+			t.Errorf("bad import = %d %v", code, out)
+		}
+		if code, out := f.call(t, "GET", "/api/v1/customers/www.shop.example", f.read, "", ""); code != 200 || out["customer"].(map[string]any)["group"] != "flexo" {
+			t.Errorf("look-up = %d %v", code, out)
+		}
+		if code, out := f.call(t, "GET", "/api/v1/customers", f.read, "", ""); code != 200 || out["count"].(float64) != 1 || len(out) != 1 {
+			t.Errorf("customers = %d %v; want a count only", code, out)
+		}
+		if code, _ := f.call(t, "DELETE", "/api/v1/customers/shop.example", f.write, "", ""); code != 204 {
+			t.Errorf("delete = %d", code)
+		}
+		if code, _ := f.call(t, "GET", "/api/v1/customers/shop.example", f.read, "", ""); code != 404 {
+			t.Errorf("after delete = %d", code)
+		}
+		subID := int(sub["id"].(float64))
+		if code, _ := f.call(t, "DELETE", "/api/v1/subscribers/"+itoa(subID), f.write, "", ""); code != 204 {
+			t.Errorf("delete subscriber = %d", code)
+		}
+		if code, _ := f.call(t, "GET", "/api/v1/subscribers/"+itoa(subID), f.read, "", ""); code != 404 {
+			t.Errorf("deleted subscriber = %d", code)
+		}
+	})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
