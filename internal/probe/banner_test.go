@@ -70,11 +70,11 @@ func TestSMTP(t *testing.T) {
 			c.say("220 mail.example.test ESMTP\r\n")
 			c.read()
 		}, nil, Down, "connection closed before the reply to EHLO"},
-		{"accepts and never writes", func(c *lineConn) { c.hang() }, short, Down, "no SMTP banner within 200ms"},
+		{"accepts and never writes", func(c *lineConn) { c.hang() }, short, Down, "no SMTP banner within 500ms"},
 		{"banner, then silence after EHLO", func(c *lineConn) {
 			c.say("220 mail.example.test ESMTP\r\n")
 			c.hang()
-		}, short, Down, "no reply to EHLO within 200ms"},
+		}, short, Down, "no reply to EHLO within 500ms"},
 		{"endless line", func(c *lineConn) { c.say("220 " + strings.Repeat("x", 5000) + "\r\n") }, nil, Down, "the server sent a line longer than 4096 bytes"},
 		{"slow banner is degraded", func(c *lineConn) {
 			clock.Advance(2500 * time.Millisecond)
@@ -103,7 +103,7 @@ func TestIMAP(t *testing.T) {
 		{"busy", func(c *lineConn) { c.say("* BYE Too many connections\r\n") }, nil, Down, `banner "* BYE Too many connections", want "* OK"`},
 		{"garbage", func(c *lineConn) { c.say("\x00\x01junk\r\n") }, nil, Down, `banner "\x00\x01junk", want "* OK"`},
 		{"closes at once", func(c *lineConn) {}, nil, Down, "connection closed before the IMAP banner"},
-		{"accepts and never writes", func(c *lineConn) { c.hang() }, short, Down, "no IMAP banner within 200ms"},
+		{"accepts and never writes", func(c *lineConn) { c.hang() }, short, Down, "no IMAP banner within 500ms"},
 		{"refused", nil, nil, Down, "connection refused"},
 	})
 	select {
@@ -123,7 +123,7 @@ func TestPOP3(t *testing.T) {
 		{"error banner", func(c *lineConn) { c.say("-ERR [SYS/TEMP] try later\r\n") }, nil, Down, `banner "-ERR [SYS/TEMP] try later", want "+OK"`},
 		{"SMTP on the POP3 port", func(c *lineConn) { c.say("220 mail ESMTP\r\n") }, nil, Down, `banner "220 mail ESMTP", want "+OK"`},
 		{"closes at once", func(c *lineConn) {}, nil, Down, "connection closed before the POP3 banner"},
-		{"accepts and never writes", func(c *lineConn) { c.hang() }, short, Down, "no POP3 banner within 200ms"},
+		{"accepts and never writes", func(c *lineConn) { c.hang() }, short, Down, "no POP3 banner within 500ms"},
 		{"slow banner is degraded", func(c *lineConn) {
 			clock.Advance(1500 * time.Millisecond)
 			c.say("+OK ready\r\n")
@@ -151,7 +151,7 @@ func TestTCP(t *testing.T) {
 		// smtp, imap and pop3 kinds are for.
 		{"silent service still accepts", silentServer(t), nil, short, Up, "connected"},
 		{"refused", refusedAddr(t), nil, nil, Down, "connection refused"},
-		{"connection never completes", silentServer(t), blockingDial, short, Down, "no connection within 200ms"},
+		{"connection never completes", silentServer(t), blockingDial, short, Down, "no connection within 500ms"},
 		{"slow connect is degraded", silentServer(t), slowDial, func(m *config.Monitor) { m.DegradedOver = config.Duration(time.Second) }, Degraded, "slow: 4s, over 1s"},
 	}
 	for _, tc := range cases {

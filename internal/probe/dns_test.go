@@ -142,7 +142,7 @@ func TestDNS(t *testing.T) {
 		{"server failure", server, "broken.example.test", "A", nil, nil, Down, "DNS server answered SERVFAIL for broken.example.test"},
 		{"truncated over UDP, read over TCP", server, "big.example.test", "A", []string{"127.0.0.4"}, nil, Up, "A 127.0.0.4"},
 		{"slow answer is degraded", server, "slow.example.test", "A", nil, func(m *config.Monitor) { m.DegradedOver = config.Duration(time.Second) }, Degraded, "slow: 3s, over 1s"},
-		{"server never answers", silentDNS(t), "www.example.test", "A", nil, short, Down, "no DNS answer within 200ms"},
+		{"server never answers", silentDNS(t), "www.example.test", "A", nil, short, Down, "no DNS answer within 500ms"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -62,8 +62,8 @@ func TestHTTP(t *testing.T) {
 		{"slow is degraded", srv.URL + "/slow", func(m *config.Monitor) { m.DegradedOver = config.Duration(2 * time.Second) }, Degraded, "slow: 2.3s, over 2s"},
 		{"slow but within the limit", srv.URL + "/slow", func(m *config.Monitor) { m.DegradedOver = config.Duration(3 * time.Second) }, Up, "status 200"},
 		{"slow and wrong is down", srv.URL + "/down", func(m *config.Monitor) { m.DegradedOver = config.Duration(time.Nanosecond) }, Down, "status 503, want 200-399"},
-		{"accepts and never answers", "http://" + silentServer(t) + "/", func(m *config.Monitor) { m.Timeout = config.Duration(hangTimeout) }, Down, "no HTTP response within 200ms"},
-		{"body never completes", srv.URL + "/stall", func(m *config.Monitor) { m.Timeout = config.Duration(hangTimeout) }, Down, "no complete HTTP response within 200ms"},
+		{"accepts and never answers", "http://" + silentServer(t) + "/", func(m *config.Monitor) { m.Timeout = config.Duration(hangTimeout) }, Down, "no HTTP response within 500ms"},
+		{"body never completes", srv.URL + "/stall", func(m *config.Monitor) { m.Timeout = config.Duration(hangTimeout) }, Down, "no complete HTTP response within 500ms"},
 		{"refused", "http://" + refusedAddr(t) + "/", nil, Down, "connection refused"},
 		{"not HTTP", "http://" + lineServer(t, func(c *lineConn) { c.read(); c.say("220 mail ready\r\n") }) + "/", nil, Down, `malformed HTTP status code "mail"`},
 	}
@@ -171,7 +171,7 @@ func TestHTTPS(t *testing.T) {
 		{"expired", expired + "/", nil, true, Down, "certificate expired 2 days ago (Nov 29)", epoch.Add(-2*24*time.Hour - time.Hour)},
 		{"unknown authority", good + "/", nil, false, Down, "certificate signed by an unknown authority", fresh},
 		{"wrong host", otherHost + "/", nil, true, Down, "certificate is not valid for 127.0.0.1", fresh},
-		{"accepts and never answers", "https://" + silentServer(t) + "/", func(m *config.Monitor) { m.Timeout = config.Duration(hangTimeout) }, true, Down, "no HTTP response within 200ms", time.Time{}},
+		{"accepts and never answers", "https://" + silentServer(t) + "/", func(m *config.Monitor) { m.Timeout = config.Duration(hangTimeout) }, true, Down, "no HTTP response within 500ms", time.Time{}},
 		{"plain text on the TLS port", "https://" + lineServer(t, func(c *lineConn) { c.say("220 mail ready\r\n") }) + "/", nil, true, Down, "the server did not answer in TLS", time.Time{}},
 		{"refused", "https://" + refusedAddr(t) + "/", nil, true, Down, "connection refused", time.Time{}},
 	}
@@ -243,7 +243,7 @@ func TestHTTPDialEnds(t *testing.T) {
 	m := monitor("http")
 	m.URL = "http://127.0.0.1:9/"
 	m.Timeout = config.Duration(hangTimeout)
-	check(t, mustProbe(t, m, Env{Dial: dial}), Down, "no HTTP response within 200ms")
+	check(t, mustProbe(t, m, Env{Dial: dial}), Down, "no HTTP response within 500ms")
 	if err := <-ended; err != context.DeadlineExceeded {
 		t.Errorf("the dial ended with %v, want its own deadline", err)
 	}

@@ -111,5 +111,18 @@ func TestICMPNoReply(t *testing.T) {
 		<-ctx.Done()
 		return false, 0, nil
 	}
-	check(t, p.Probe(context.Background()), Down, "no echo reply within 200ms")
+	check(t, p.Probe(context.Background()), Down, "no echo reply within 500ms")
+}
+
+// TestICMPSlowIsDegraded: degraded_over applies to the echo's round trip.
+func TestICMPSlowIsDegraded(t *testing.T) {
+	m := monitor("icmp")
+	m.Address = "127.0.0.1"
+	m.DegradedOver = config.Duration(250 * time.Microsecond)
+	p, err := New(m, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.(slowIsDegraded).Prober.(*icmpProber).ping = (&fakePing{}).ping // answers in 0.3ms
+	check(t, p.Probe(context.Background()), Degraded, "slow: 0.3ms, over 0.25ms")
 }

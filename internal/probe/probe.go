@@ -13,8 +13,10 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"math"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -162,7 +164,7 @@ func (s slowIsDegraded) Probe(ctx context.Context) Result {
 }
 
 // seconds writes a latency the way an operator reads it: "2.3s", "850ms",
-// "0.4ms"; whole units when they are whole ("2s", "10s").
+// "0.42ms"; whole units when they are whole ("2s", "10s").
 func seconds(d time.Duration) string {
 	switch {
 	case d >= time.Second:
@@ -170,7 +172,8 @@ func seconds(d time.Duration) string {
 	case d >= 10*time.Millisecond:
 		return fmt.Sprintf("%dms", d.Round(time.Millisecond).Milliseconds())
 	default:
-		return trimZero(fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond))) + "ms"
+		ms := math.Round(float64(d)/float64(time.Millisecond)*100) / 100
+		return strconv.FormatFloat(ms, 'f', -1, 64) + "ms"
 	}
 }
 

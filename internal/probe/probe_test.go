@@ -112,7 +112,8 @@ func TestSeconds(t *testing.T) {
 		10 * time.Second:        "10s",
 		850 * time.Millisecond:  "850ms",
 		200 * time.Millisecond:  "200ms",
-		420 * time.Microsecond:  "0.4ms",
+		420 * time.Microsecond:  "0.42ms",
+		300 * time.Microsecond:  "0.3ms",
 		3 * time.Millisecond:    "3ms",
 	} {
 		if got := seconds(d); got != want {

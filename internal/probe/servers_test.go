@@ -57,7 +57,7 @@ func monitor(kind string) config.Monitor {
 
 // hangTimeout is the timeout for cases whose server never answers: the
 // check must end by itself, so the test waits this long and no longer.
-const hangTimeout = 200 * time.Millisecond
+const hangTimeout = 500 * time.Millisecond
 
 func mustProbe(t *testing.T, m config.Monitor, env Env) Result {
 	t.Helper()

@@ -46,7 +46,7 @@ func TestTLS(t *testing.T) {
 		{"unknown authority", tlsServer(t, ca.leaf(t, "127.0.0.1", fresh), clock, 0), nil, false, Down, "certificate signed by an unknown authority", fresh},
 		{"wrong host", tlsServer(t, ca.leaf(t, "127.0.0.2", fresh), clock, 0), nil, true, Down, "certificate is not valid for 127.0.0.1", fresh},
 		{"slow handshake is degraded", tlsServer(t, ca.leaf(t, "127.0.0.1", fresh), clock, 1200*time.Millisecond), func(m *config.Monitor) { m.DegradedOver = config.Duration(time.Second) }, true, Degraded, "slow: 1.2s, over 1s", fresh},
-		{"accepts and never answers", silentServer(t), short, true, Down, "no TLS handshake within 200ms", time.Time{}},
+		{"accepts and never answers", silentServer(t), short, true, Down, "no TLS handshake within 500ms", time.Time{}},
 		{"plain text server", lineServer(t, func(c *lineConn) { c.say("220 mail.example.test ESMTP\r\n") }), nil, true, Down, "the server did not answer in TLS", time.Time{}},
 		{"refused", refusedAddr(t), nil, true, Down, "connection refused", time.Time{}},
 	}
