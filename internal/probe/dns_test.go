@@ -94,8 +94,9 @@ func udpAndTCP(t *testing.T) (net.PacketConn, net.Listener) {
 	return nil, nil
 }
 
-// silentDNS reads queries and never answers.
-func silentDNS(t *testing.T) string {
+// silentDNS reads queries and never answers; each query read is signalled
+// on heard, when it is not nil.
+func silentDNS(t *testing.T, heard chan<- struct{}) string {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -107,6 +108,9 @@ func silentDNS(t *testing.T) string {
 		for {
 			if _, _, err := pc.ReadFrom(buf); err != nil {
 				return
+			}
+			if heard != nil {
+				heard <- struct{}{}
 			}
 		}
 	}()
@@ -142,7 +146,7 @@ func TestDNS(t *testing.T) {
 		{"server failure", server, "broken.example.test", "A", nil, nil, Down, "DNS server answered SERVFAIL for broken.example.test"},
 		{"truncated over UDP, read over TCP", server, "big.example.test", "A", []string{"127.0.0.4"}, nil, Up, "A 127.0.0.4"},
 		{"slow answer is degraded", server, "slow.example.test", "A", nil, func(m *config.Monitor) { m.DegradedOver = config.Duration(time.Second) }, Degraded, "slow: 3s, over 1s"},
-		{"server never answers", silentDNS(t), "www.example.test", "A", nil, short, Down, "no DNS answer within 500ms"},
+		{"server never answers", silentDNS(t, nil), "www.example.test", "A", nil, short, Down, "no DNS answer within 500ms"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,4 +176,23 @@ func TestDNSTCPFallbackDials(t *testing.T) {
 	if len(dialed) != 2 || dialed[0] != want[0] || dialed[1] != want[1] {
 		t.Errorf("dialed %q, want %q", dialed, want)
 	}
+}
+
+// TestDNSCancelled: a cancelled caller ends a query waiting on a silent
+// server at once.
+func TestDNSCancelled(t *testing.T) {
+	heard := make(chan struct{}, 1)
+	m := monitor("dns")
+	m.Address, m.Query, m.Record = silentDNS(t, heard), "www.example.test", "A"
+	m.Timeout = config.Duration(time.Hour)
+	p, err := New(m, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan Result)
+	go func() { done <- p.Probe(ctx) }()
+	<-heard
+	cancel()
+	check(t, <-done, Down, "check cancelled")
 }

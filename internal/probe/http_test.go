@@ -111,23 +111,6 @@ func TestHTTPNewConnectionEachCheck(t *testing.T) {
 	check(t, p.Probe(context.Background()), Down, "connection refused")
 }
 
-// TestHTTPCancelled: a caller's cancelled context (a shutdown) ends a check
-// at once and says so, rather than blaming the server.
-func TestHTTPCancelled(t *testing.T) {
-	m := monitor("http")
-	m.URL = "http://" + silentServer(t) + "/"
-	m.Timeout = config.Duration(time.Hour) // only the cancellation can end it
-	p, err := New(m, Env{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan Result)
-	go func() { done <- p.Probe(ctx) }()
-	cancel()
-	check(t, <-done, Down, "check cancelled")
-}
-
 func TestHTTPS(t *testing.T) {
 	clock := newClock()
 	ca := newCA(t)

@@ -121,3 +121,42 @@ func TestSeconds(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelled: a caller's cancelled context (a shutdown) ends a check
+// that is waiting on a silent server at once, whatever the timeout, and
+// says so rather than blaming the server.
+func TestCancelled(t *testing.T) {
+	cases := []struct {
+		kind string
+		set  func(m *config.Monitor, addr string)
+	}{
+		{"http", func(m *config.Monitor, addr string) { m.URL = "http://" + addr + "/" }},
+		{"https", func(m *config.Monitor, addr string) { m.URL = "https://" + addr + "/" }},
+		{"smtp", func(m *config.Monitor, addr string) { m.Address = addr }},
+		{"imap", func(m *config.Monitor, addr string) { m.Address = addr }},
+		{"pop3", func(m *config.Monitor, addr string) { m.Address = addr }},
+		{"tls", func(m *config.Monitor, addr string) { m.Address = addr }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.kind, func(t *testing.T) {
+			accepted := make(chan struct{}, 1)
+			addr := lineServer(t, func(c *lineConn) {
+				accepted <- struct{}{}
+				c.hang()
+			})
+			m := monitor(tc.kind)
+			tc.set(&m, addr)
+			m.Timeout = config.Duration(time.Hour) // only the cancellation can end it
+			p, err := New(m, Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan Result)
+			go func() { done <- p.Probe(ctx) }()
+			<-accepted // the check is now waiting on the server
+			cancel()
+			check(t, <-done, Down, "check cancelled")
+		})
+	}
+}
