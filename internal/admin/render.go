@@ -100,7 +100,7 @@ func (a *Admin) parsePages() (map[string]*template.Template, error) {
 		"upper1":     upper1,
 		"join":       strings.Join,
 		"duration":   words.Duration,
-		"ms":         func(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) },
+		"ms":         latency,
 	}
 	layout, err := templateFS.ReadFile("templates/layout.html")
 	if err != nil {
@@ -162,6 +162,16 @@ func (a *Admin) timeFuncs(cfg config.Config) template.FuncMap {
 				return "just now"
 			}
 			return words.Duration(d.Truncate(time.Minute)) + " ago"
+		},
+		// span is a window as briefly as it reads clearly: "Today, 11:00 to 11:05 PM".
+		"span": func(a, b time.Time) string {
+			if b.IsZero() {
+				return words.Day(a, now, loc) + ", " + words.Clock(a, loc)
+			}
+			if words.SameDay(a.In(loc), b.In(loc)) {
+				return words.Day(a, now, loc) + ", " + words.Range(a, b, loc, now)
+			}
+			return words.Day(a, now, loc) + ", " + words.Clock(a, loc) + " to " + words.Day(b, now, loc) + ", " + words.Clock(b, loc)
 		},
 		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"local": func(t time.Time) string { return t.In(loc).Format("2006-01-02T15:04") },
@@ -293,6 +303,14 @@ func stateLabel(s string) string {
 		return "Unknown"
 	}
 	return upper1(s)
+}
+
+// latency reads like a person would say it: "12 ms", "4.1 s".
+func latency(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }
 
 func upper1(s string) string {
