@@ -42,7 +42,7 @@ type chartMark struct{ X, Y string }
 
 const (
 	chartW, chartH                = 480, 220
-	chartLeft, chartRight         = 56, 470
+	chartLeft, chartRight         = 70, 470
 	chartTop, chartBottom         = 14, 184
 	failedMarkSize        float64 = 4
 )
@@ -115,7 +115,11 @@ func (b *builder) chart(id, heading string, from, to time.Time, step time.Durati
 		return chartBottom - float64(d)/float64(top)*(chartBottom-chartTop)
 	}
 	for _, t := range ticks {
-		v.YTicks = append(v.YTicks, chartTick{Pos: num(y(t)), Label: latencyText(t)})
+		label := "0"
+		if t > 0 {
+			label = latencyText(t)
+		}
+		v.YTicks = append(v.YTicks, chartTick{Pos: num(y(t)), Label: label})
 	}
 	v.XTicks = b.timeTicks(from, to, x)
 	failedSteps := 0

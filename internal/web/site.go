@@ -114,13 +114,21 @@ func (s *Site) Invalidate() {
 	}
 }
 
-// Run rebuilds the documents after each change until ctx ends.
+// refreshEvery rebuilds the pages even without a change, so today's uptime
+// bar, lasting outages and the response-time charts move on with the clock.
+const refreshEvery = time.Minute
+
+// Run rebuilds the documents after each change, and every refreshEvery,
+// until ctx ends.
 func (s *Site) Run(ctx context.Context) {
+	tick := time.NewTicker(refreshEvery)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.dirty:
+		case <-tick.C:
 		}
 		if err := s.Rebuild(ctx); err != nil && ctx.Err() == nil {
 			// The previous documents keep being served; the next change retries.
