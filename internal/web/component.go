@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
@@ -48,16 +49,43 @@ func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.
 	if m.monitors, err = s.svc.Monitors(ctx); err != nil {
 		return nil, err
 	}
+	if m.latency, err = s.latency.load(ctx, s.svc, m.monitors, now); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// latencyCache keeps the response times read for the charts for a minute:
+// a burst of changes during an incident rebuilds the pages many times, but
+// reads a week of checks per monitor at most once a minute.
+type latencyCache struct {
+	mu     sync.Mutex
+	at     time.Time
+	points map[string][]store.LatencyPoint
+}
+
+const latencyFresh = time.Minute
+
+func (c *latencyCache) load(ctx context.Context, svc *service.Service, monitors []store.Monitor, now time.Time) (map[string][]store.LatencyPoint, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.points != nil && !now.Before(c.at) && now.Sub(c.at) < latencyFresh {
+		return c.points, nil
+	}
+	points := map[string][]store.LatencyPoint{}
 	since := now.Add(-latencyWeek).Truncate(time.Hour)
-	for _, mon := range m.monitors {
+	for _, mon := range monitors {
 		if !mon.RemovedAt.IsZero() {
 			continue
 		}
-		if m.latency[mon.ID], err = s.svc.Latency(ctx, mon.ID, since, latencyBucket); err != nil {
+		p, err := svc.Latency(ctx, mon.ID, since, latencyBucket)
+		if err != nil {
 			return nil, err
 		}
+		points[mon.ID] = p
 	}
-	return m, nil
+	c.at, c.points = now, points
+	return points, nil
 }
 
 // barsStart is the midnight beginning the first day of the bars.

@@ -87,6 +87,8 @@ type Site struct {
 	assets atomic.Pointer[map[string]*asset]
 	css    *asset
 	dirty  chan struct{}
+
+	latency latencyCache // component.go
 }
 
 // NewSite makes a site; call Rebuild once before serving and Run to keep it fresh.
