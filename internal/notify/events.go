@@ -199,3 +199,12 @@ func sortedKeys(m map[string]bool) []string {
 
 // Names says component ids in words, in page order ("flexo · Web sites").
 func (n *Notifier) Names(ids []string) []string { return n.names(ids) }
+
+// AlertOperators queues a notice for the operator alert channels alone (a
+// monitor event that opened no incident, say), inside q's transaction. key
+// makes it unique: the same key is queued once.
+func (n *Notifier) AlertOperators(ctx context.Context, q *store.Queries, key, title, body string, comps []string) error {
+	p := Payload{Kind: "monitor.alert", Title: title, Body: body, Components: comps, Names: n.names(comps), At: n.opt.Clock.Now()}
+	_, err := n.enqueue(ctx, q, "alert:"+key, "alert:"+key, p, store.Operators)
+	return err
+}

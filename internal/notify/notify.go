@@ -101,6 +101,9 @@ type Notifier struct {
 
 	mu     sync.Mutex
 	events map[int64]*eventCache
+
+	markerOnce sync.Once
+	marker     *store.SentMarker
 }
 
 type eventCache struct {

@@ -452,3 +452,47 @@ func decoder(p *multipart.Part) io.Reader {
 	}
 	return p
 }
+
+func TestOperatorChannels(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := setup(t, b, notify.Options{})
+		ctx := t.Context()
+		cfg := config.Config{Channels: []config.Channel{{Name: "ops", Type: "email", To: []string{"ops@example.net"}}}}
+		if err := e.n.SyncChannels(ctx, cfg, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.InsertConfirmedEmails(ctx, []string{"ann@example.net"}, nil, t0); err != nil {
+			t.Fatal(err)
+		}
+		// A draft (an incident a monitor opened for review) reaches operators only.
+		if _, err := e.svc.OpenIncident(ctx, "monitor", service.NewIncident{Title: "flexo/web down", Status: status.Investigating,
+			Body: "Two checks failed.", Draft: true, Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.Tx(ctx, func(q *store.Queries) error {
+			return e.n.AlertOperators(ctx, q, "outage:1", "flexo/web stopped answering", "Connection refused.", []string{"flexo/web"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.Tx(ctx, func(q *store.Queries) error {
+			return e.n.AlertOperators(ctx, q, "outage:1", "again", "", nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		e.drain(t)
+		if n := len(e.mailTo("ann@example.net")); n != 0 {
+			t.Errorf("the customer got %d operator notices", n)
+		}
+		if n := len(e.mailTo("ops@example.net")); n != 2 {
+			t.Errorf("the operator channel got %d messages, want 2 (the draft, the alert once)", n)
+		}
+		// Removing the channel from the configuration removes the row.
+		if err := e.n.SyncChannels(ctx, config.Config{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		yes := true
+		if ops, err := e.st.Subscribers(ctx, store.SubscriberFilter{Operator: &yes}); err != nil || len(ops) != 0 {
+			t.Errorf("operator rows after removal: %v, %v", ops, err)
+		}
+	})
+}

@@ -33,6 +33,9 @@ func (n *Notifier) Run(ctx context.Context) {
 	wg.Go(func() { n.reaper(ctx) })
 	wg.Go(func() { n.reminders(ctx) })
 	wg.Wait()
+	if n.marker != nil {
+		_ = n.marker.Close()
+	}
 }
 
 // reaper returns the claims of workers that died (another instance, on
@@ -64,6 +67,10 @@ func (n *Notifier) worker(ctx context.Context, id int) {
 			n.log.Error("notify: worker", slog.Int("worker", id), slog.Any("err", err))
 		}
 		if did > 0 {
+			// More may be due: let an idle worker help. Nudges travel only
+			// while work is found, so idle workers do not wake each other
+			// in a loop.
+			n.Wake()
 			continue
 		}
 		sess.Close() // idle: do not hold the relay's connection
@@ -71,7 +78,6 @@ func (n *Notifier) worker(ctx context.Context, id int) {
 		select {
 		case <-ctx.Done():
 		case <-n.wake:
-			n.Wake() // pass the nudge on to the next idle worker
 		case <-t.C:
 		}
 		t.Stop()
@@ -188,7 +194,7 @@ func (n *Notifier) deliver(ctx context.Context, sess Session, c store.Claim, s *
 	var rerr error
 	switch {
 	case err == nil:
-		rerr = n.st.MarkSent(rec, c.ID, now)
+		rerr = n.markSent(rec, c.ID, now)
 		n.Sent.Add(1)
 	case errors.Is(err, errGone):
 		rerr = n.st.MarkCancelled(rec, c.ID, err.Error())
@@ -247,4 +253,21 @@ func (n *Notifier) attempt(ctx context.Context, sess Session, c store.Claim, s *
 		return n.post(ctx, s.Address, "", body)
 	}
 	return permanent{fmt.Errorf("unknown subscriber kind %q", s.Kind)}
+}
+
+// markSent records a send through the prepared statement, preparing it on
+// first use (and falling back to a plain statement if that fails).
+func (n *Notifier) markSent(ctx context.Context, id int64, now time.Time) error {
+	n.markerOnce.Do(func() {
+		m, err := n.st.PrepareSentMarker(ctx)
+		if err != nil {
+			n.log.Warn("notify: prepare statement", slog.Any("err", err))
+			return
+		}
+		n.marker = m
+	})
+	if n.marker != nil {
+		return n.marker.MarkSent(ctx, id, now)
+	}
+	return n.st.MarkSent(ctx, id, now)
 }

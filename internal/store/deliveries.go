@@ -387,3 +387,28 @@ func truncate(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s[:n], "")
 }
+
+// SentMarker records sends through a prepared statement: a worker marks
+// every message it sends, one by one, and re-parsing the same UPDATE each
+// time was a sixth of the fan-out's CPU.
+type SentMarker struct{ stmt *sql.Stmt }
+
+// PrepareSentMarker prepares MarkSent's statement on the pool.
+func (s *Store) PrepareSentMarker(ctx context.Context) (*SentMarker, error) {
+	stmt, err := s.db.PrepareContext(ctx, s.rebind(`UPDATE deliveries SET state = ?, sent_at = ?, lease_until = NULL, last_error = '' WHERE id = ?`))
+	if err != nil {
+		return nil, fmt.Errorf("prepare mark sent: %w", err)
+	}
+	return &SentMarker{stmt: stmt}, nil
+}
+
+// MarkSent records that a delivery went out.
+func (m *SentMarker) MarkSent(ctx context.Context, id int64, now time.Time) error {
+	if _, err := m.stmt.ExecContext(ctx, DeliverySent, now.UnixMilli(), id); err != nil {
+		return fmt.Errorf("mark delivery sent: %w", err)
+	}
+	return nil
+}
+
+// Close releases the statement.
+func (m *SentMarker) Close() error { return m.stmt.Close() }
