@@ -82,9 +82,11 @@ func TestRules(t *testing.T) {
 			`x.yaml:10: monitor g/c/http: url "http:///x" must be an absolute http or https URL`},
 		{"dns without query", "          - {type: dns, address: 127.0.0.1:53}",
 			"x.yaml:10: monitor g/c/dns: query (the name to resolve) is required for dns monitors"},
-		{"heartbeat without period", "          - {type: heartbeat}",
+		{"heartbeat without period", "          - {type: heartbeat, token_env: HB}",
 			"x.yaml:10: monitor g/c/heartbeat: period of at least 1s is required for heartbeat monitors"},
-		{"heartbeat with url", "          - {type: heartbeat, period: 5m, url: 'http://127.0.0.1/'}",
+		{"heartbeat without token_env", "          - {type: heartbeat, period: 5m}",
+			"x.yaml:10: monitor g/c/heartbeat: token_env (the environment variable holding the heartbeat token) is required for heartbeat monitors"},
+		{"heartbeat with url", "          - {type: heartbeat, period: 5m, token_env: HB, url: 'http://127.0.0.1/'}",
 			"x.yaml:10: monitor g/c/heartbeat: url does not apply to heartbeat monitors"},
 		{"empty url still not allowed", "          - {type: tcp, address: 127.0.0.1:1, url: ''}",
 			"x.yaml:10: monitor g/c/tcp: url does not apply to tcp monitors"},
@@ -136,6 +138,7 @@ groups:
             query: example.net
           - type: heartbeat
             period: 1h
+            token_env: HERALD_BACKUP_TOKEN
 notify:
   email:
     smtp: 127.0.0.1:2525

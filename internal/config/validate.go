@@ -384,6 +384,9 @@ func checkHeartbeatMonitor(v *validator, at, label string, m Monitor) {
 	if m.Period.D() < time.Second {
 		v.addf(at+".period", "monitor %s: period of at least 1s is required for heartbeat monitors", label)
 	}
+	if strings.TrimSpace(m.TokenEnv) == "" {
+		v.addf(at+".token_env", "monitor %s: token_env (the environment variable holding the heartbeat token) is required for heartbeat monitors", label)
+	}
 }
 
 func (v *validator) email(e *Email) {

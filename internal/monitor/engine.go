@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"os"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -226,11 +227,21 @@ func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
 	for _, sp := range specs {
 		want[sp.ID] = sp
 	}
+	inUse := map[string]bool{}
+	for _, sp := range specs {
+		if sp.Monitor.Type == "heartbeat" {
+			inUse[os.Getenv(sp.Monitor.TokenEnv)] = true
+		}
+	}
 	for id, r := range e.runners {
 		if sp, ok := want[id]; !ok || !reflect.DeepEqual(sp, r.spec) {
 			r.cancel()
 			<-r.done
 			delete(e.runners, id)
+			// A heartbeat URL no monitor reads any more stops answering.
+			if tok := os.Getenv(r.spec.Monitor.TokenEnv); r.spec.Monitor.Type == "heartbeat" && !inUse[tok] && e.o.Env.Heartbeats != nil {
+				e.o.Env.Heartbeats.Forget(tok)
+			}
 		}
 	}
 	for _, sp := range specs {
@@ -552,6 +563,9 @@ func (e *Engine) publish() {
 // refuse a configuration whose monitors cannot run (a heartbeat token
 // missing from the environment, say) before anything changes.
 func Check(specs []Spec, env probe.Env) error {
+	// A refused configuration must leave no trace: its heartbeat tokens go
+	// to a registry of their own.
+	env.Heartbeats = probe.NewHeartbeats()
 	var errs []error
 	for _, sp := range specs {
 		if _, err := probe.New(sp.Monitor, env); err != nil {

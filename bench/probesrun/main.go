@@ -1,0 +1,575 @@
+// Command probesrun is the engine of bench/probes: it runs `herald serve`
+// with many HTTP monitors against a loopback target in another process and
+// measures what it costs Herald, then makes some targets hang and measures
+// how soon Herald marks each of them down.
+//
+//	go run ./bench/probesrun --herald ./herald --monitors 10000 --interval 30s --measure 3m --hang 1000
+//
+// Subcommands: `run` (the default, the whole benchmark) and `target` (the
+// loopback web server, started by run as a child process so that its CPU is
+// not counted as Herald's).
+//
+// What is measured, over the measure window after a warm-up of one interval:
+//   - checks/s, from Herald's own herald_probe_checks_total;
+//   - CPU seconds per 1,000 checks and cores used, from /proc/PID/stat of the
+//     herald process (user + system);
+//   - peak RSS, from /proc/PID/status VmHWM;
+//   - the p99 lag between a check's planned and actual start, from Herald's
+//     herald_probe_start_lag_seconds histogram (interpolated in its bucket,
+//     and reported with the bucket bounds so nothing is hidden).
+//
+// Then HANG targets start accepting connections and never answering. For
+// each, the moment Herald marked it down is the detection time stored with
+// its outage (when the crossing check began) plus that check's length (the
+// timeout); the bound is interval × down_after + timeout + 1 s after the
+// target began to hang.
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "target" {
+		if err := target(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "probesrun target:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "run" {
+		args = args[1:]
+	}
+	if err := run(args); err != nil {
+		fmt.Fprintln(os.Stderr, "probesrun:", err)
+		os.Exit(1)
+	}
+}
+
+// --- the target -------------------------------------------------------------
+
+// target serves every path with a small page, except paths made to hang by
+// POST /control/hang?n=N (paths /m/0 .. /m/N-1), whose connections it holds
+// open and never answers. It prints its address on stdout.
+func target(args []string) error {
+	fs := flag.NewFlagSet("target", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:0", "address (loopback only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		return fmt.Errorf("refusing to serve on %s: loopback only", ip)
+	}
+	var hangBelow atomic.Int64
+	body := []byte("<!doctype html><title>ok</title><p>A customer's site.</p>\n")
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/control/hang" {
+			n, err := strconv.Atoi(r.URL.Query().Get("n"))
+			if err != nil || n < 0 {
+				http.Error(w, "n must be a count", http.StatusBadRequest)
+				return
+			}
+			hangBelow.Store(int64(n))
+			fmt.Fprintf(w, "hanging /m/0 .. /m/%d\n", n-1)
+			return
+		}
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/m/"); ok {
+			if i, err := strconv.Atoi(rest); err == nil && int64(i) < hangBelow.Load() {
+				// Take the connection and never answer, as a hung Apache does.
+				// The connection is read until the prober gives up and closes it.
+				c, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					_, _ = io.Copy(io.Discard, c)
+					c.Close()
+				}
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write(body)
+	})
+	fmt.Println(ln.Addr().String())
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
+	go func() { <-stop; _ = srv.Close() }()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// --- the run ----------------------------------------------------------------
+
+type options struct {
+	herald    string
+	monitors  int
+	interval  time.Duration
+	timeout   time.Duration
+	downAfter int
+	measure   time.Duration
+	hang      int
+	keep      bool
+}
+
+func run(args []string) error {
+	var o options
+	fs := flag.NewFlagSet("probesrun", flag.ContinueOnError)
+	fs.StringVar(&o.herald, "herald", "", "the herald binary to run (required)")
+	fs.IntVar(&o.monitors, "monitors", 10000, "HTTP monitors")
+	fs.DurationVar(&o.interval, "interval", 30*time.Second, "each monitor's interval")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "each monitor's timeout")
+	fs.IntVar(&o.downAfter, "down-after", 2, "consecutive failures before down")
+	fs.DurationVar(&o.measure, "measure", 3*time.Minute, "how long to measure the steady state, after a warm-up of one interval")
+	fs.IntVar(&o.hang, "hang", 1000, "targets made to hang after the measurement (0: skip that phase)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case o.herald == "":
+		return errors.New("--herald BINARY is required")
+	case o.monitors < 1 || o.monitors > 100000:
+		return errors.New("--monitors must be between 1 and 100000")
+	case o.hang > o.monitors:
+		return errors.New("--hang cannot exceed --monitors")
+	case o.timeout >= o.interval:
+		return errors.New("--timeout must be less than --interval")
+	}
+	tmp, err := os.MkdirTemp("", "herald-bench-probes-")
+	if err != nil {
+		return err
+	}
+	if !o.keep {
+		defer os.RemoveAll(tmp)
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	tgt := exec.CommandContext(ctx, self, "target")
+	tgt.Stderr = os.Stderr
+	out, err := tgt.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := tgt.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = tgt.Process.Signal(syscall.SIGTERM); _ = tgt.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("target did not start: %w", err)
+	}
+	targetAddr := strings.TrimSpace(line)
+	logf("target listening on %s (pid %d)", targetAddr, tgt.Process.Pid)
+
+	cfgPath := filepath.Join(tmp, "bench.yaml")
+	if err := os.WriteFile(cfgPath, []byte(benchConfig(o, targetAddr)), 0o644); err != nil {
+		return err
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	dataDir := filepath.Join(tmp, "data")
+	h := exec.CommandContext(ctx, o.herald, "serve", "--config", cfgPath, "--data", dataDir, "--listen", "127.0.0.1:"+strconv.Itoa(port))
+	hlog, err := os.Create(filepath.Join(tmp, "herald.log"))
+	if err != nil {
+		return err
+	}
+	defer hlog.Close()
+	h.Stdout, h.Stderr = hlog, hlog
+	if err := h.Start(); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	go func() { _ = h.Wait(); close(exited) }()
+	defer func() { _ = h.Process.Signal(syscall.SIGTERM); <-exited }()
+	pid := h.Process.Pid
+	if err := waitHTTP(ctx, base+"/healthz", 60*time.Second, exited); err != nil {
+		tail(filepath.Join(tmp, "herald.log"))
+		return err
+	}
+	logf("herald serving on %s (pid %d) with %d monitors every %s; warming up for %s", base, pid, o.monitors, o.interval, o.interval)
+	if err := sleep(ctx, o.interval); err != nil {
+		return err
+	}
+
+	m0, err := scrape(base)
+	if err != nil {
+		return err
+	}
+	cpu0, err := cpuSeconds(pid)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	logf("measuring for %s", o.measure)
+	if err := sleepReporting(ctx, o.measure, base); err != nil {
+		return err
+	}
+	m1, err := scrape(base)
+	if err != nil {
+		return err
+	}
+	cpu1, err := cpuSeconds(pid)
+	if err != nil {
+		return err
+	}
+	wall := time.Since(t0).Seconds()
+	hwm, err := peakRSS(pid)
+	if err != nil {
+		return err
+	}
+	checks := m1.checks - m0.checks
+	lag := m1.lag.minus(m0.lag)
+	p99, lo, hi := lag.quantile(0.99)
+	cores := (cpu1 - cpu0) / wall
+	fmt.Printf("\nHerald probing %d HTTP monitors every %s against a loopback target (%d cores, another process)\n", o.monitors, o.interval, numCPU())
+	fmt.Printf("checks/s=%.1f (expected %.1f)  cpu_ms_per_check=%.3f  cpu_s_per_1000_checks=%.3f  cores=%.3f  peak_rss_mb=%.1f\n",
+		checks/wall, float64(o.monitors)/o.interval.Seconds(), 1000*(cpu1-cpu0)/checks, 1000*(cpu1-cpu0)/checks, cores, float64(hwm)/1024)
+	fmt.Printf("start lag: p99=%.1fms (in bucket %s..%s)  checks measured=%.0f  failures=%.0f\n",
+		p99*1000, fmtBound(lo), fmtBound(hi), checks, m1.failed-m0.failed)
+	ok := p99 < 0.25 && hwm < 200*1024 && cores < 0.2
+	fmt.Printf("targets: p99 lag < 250 ms: %v; RSS < 200 MB: %v; under 0.2 core: %v\n", p99 < 0.25, hwm < 200*1024, cores < 0.2)
+
+	if o.hang > 0 {
+		hangOK, err := hangPhase(ctx, o, targetAddr, dataDir)
+		if err != nil {
+			return err
+		}
+		ok = ok && hangOK
+	}
+	if ok {
+		fmt.Println("verdict: PASS")
+	} else {
+		fmt.Println("verdict: BELOW TARGET")
+	}
+	return nil
+}
+
+func hangPhase(ctx context.Context, o options, targetAddr, dataDir string) (bool, error) {
+	resp, err := http.Post("http://"+targetAddr+"/control/hang?n="+strconv.Itoa(o.hang), "text/plain", nil)
+	if err != nil {
+		return false, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	hungAt := time.Now()
+	bound := time.Duration(o.downAfter)*o.interval + o.timeout + time.Second
+	logf("%d targets hang from now; each must be marked down within %s", o.hang, bound)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, "herald.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	deadline := hungAt.Add(bound + 5*time.Second)
+	var downs map[string]time.Time
+	for {
+		if downs, err = markedDown(ctx, db, hungAt, o.timeout); err != nil {
+			return false, err
+		}
+		if len(downs) >= o.hang || time.Now().After(deadline) {
+			break
+		}
+		if err := sleep(ctx, time.Second); err != nil {
+			return false, err
+		}
+	}
+	var worst time.Duration
+	var lat []float64
+	for _, at := range downs {
+		d := at.Sub(hungAt)
+		lat = append(lat, d.Seconds())
+		worst = max(worst, d)
+	}
+	sort.Float64s(lat)
+	med := 0.0
+	if len(lat) > 0 {
+		med = lat[len(lat)/2]
+	}
+	fmt.Printf("hanging targets: %d of %d marked down; median %.1fs, slowest %.1fs after they began to hang; bound %s\n",
+		len(downs), o.hang, med, worst.Seconds(), bound)
+	pass := len(downs) == o.hang && worst <= bound
+	fmt.Printf("target: every hanging target down within the bound: %v\n", pass)
+	return pass, nil
+}
+
+// markedDown reads, for the monitors of hanging targets, when Herald marked
+// them down: the crossing check's start plus its length (the timeout).
+func markedDown(ctx context.Context, db *sql.DB, since time.Time, timeout time.Duration) (map[string]time.Time, error) {
+	rows, err := db.QueryContext(ctx, `SELECT monitor_id, MIN(detected_at) FROM outages
+		WHERE severity = 'down' AND detected_at >= ? GROUP BY monitor_id`, since.Add(-time.Second).UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var id string
+		var ms int64
+		if err := rows.Scan(&id, &ms); err != nil {
+			return nil, err
+		}
+		out[id] = time.UnixMilli(ms).Add(timeout)
+	}
+	return out, rows.Err()
+}
+
+// benchConfig spreads the monitors over 100 servers with two services each,
+// as a fleet would, each monitor on its own path of the one target.
+func benchConfig(o options, addr string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "page: {title: Bench, url: http://127.0.0.1/, zone: UTC}\nincidents: {auto: off}\ngroups:\n")
+	const groups, comps = 100, 2
+	perComp := int(math.Ceil(float64(o.monitors) / (groups * comps)))
+	n := 0
+	for g := 0; g < groups && n < o.monitors; g++ {
+		fmt.Fprintf(&b, "  - id: s%d\n    components:\n", g)
+		for c := 0; c < comps && n < o.monitors; c++ {
+			fmt.Fprintf(&b, "      - id: c%d\n        name: Service %d\n        monitors:\n", c, c)
+			for k := 0; k < perComp && n < o.monitors; k++ {
+				fmt.Fprintf(&b, "          - {type: http, name: m%d, url: \"http://%s/m/%d\", interval: %s, timeout: %s, down_after: %d, up_after: 1}\n",
+					n, addr, n, o.interval, o.timeout, o.downAfter)
+				n++
+			}
+		}
+	}
+	return b.String()
+}
+
+// --- measurements -------------------------------------------------------------
+
+type histogram struct {
+	bounds []float64 // upper bounds, +Inf last
+	counts []float64 // cumulative
+}
+
+func (h histogram) minus(o histogram) histogram {
+	out := histogram{bounds: h.bounds, counts: make([]float64, len(h.counts))}
+	for i := range h.counts {
+		out.counts[i] = h.counts[i]
+		if i < len(o.counts) {
+			out.counts[i] -= o.counts[i]
+		}
+	}
+	return out
+}
+
+// quantile interpolates linearly within the bucket holding q, and returns the bucket's bounds.
+func (h histogram) quantile(q float64) (v, lo, hi float64) {
+	if len(h.counts) == 0 || h.counts[len(h.counts)-1] == 0 {
+		return 0, 0, 0
+	}
+	total := h.counts[len(h.counts)-1]
+	rank := q * total
+	prevCount, prevBound := 0.0, 0.0
+	for i, c := range h.counts {
+		if c >= rank {
+			b := h.bounds[i]
+			if math.IsInf(b, 1) {
+				return prevBound, prevBound, b
+			}
+			frac := (rank - prevCount) / math.Max(c-prevCount, 1)
+			return prevBound + frac*(b-prevBound), prevBound, b
+		}
+		prevCount, prevBound = c, h.bounds[i]
+	}
+	return prevBound, prevBound, math.Inf(1)
+}
+
+func fmtBound(b float64) string {
+	if math.IsInf(b, 1) {
+		return "+Inf"
+	}
+	return strconv.FormatFloat(b*1000, 'f', -1, 64) + "ms"
+}
+
+type metrics struct {
+	checks, failed float64
+	lag            histogram
+}
+
+// scrape reads Herald's /metrics text: the checks counter and the lag histogram.
+func scrape(base string) (metrics, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return metrics{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return metrics{}, fmt.Errorf("/metrics: %s", resp.Status)
+	}
+	var m metrics
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		name, rest, ok := strings.Cut(line, " ")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		val, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(name, "herald_probe_checks_total{"):
+			m.checks += val
+			if strings.Contains(name, `result="down"`) {
+				m.failed += val
+			}
+		case strings.HasPrefix(name, "herald_probe_start_lag_seconds_bucket{"):
+			le := name[strings.Index(name, `le="`)+4:]
+			le = le[:strings.Index(le, `"`)]
+			b, err := strconv.ParseFloat(le, 64)
+			if err != nil {
+				continue
+			}
+			m.lag.bounds = append(m.lag.bounds, b)
+			m.lag.counts = append(m.lag.counts, val)
+		}
+	}
+	return m, sc.Err()
+}
+
+// cpuSeconds is a process's user + system CPU time, from /proc/PID/stat.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name (which may hold spaces) start after ')'.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return (utime + stime) / 100, nil // USER_HZ is 100 on Linux
+}
+
+// peakRSS is VmHWM in KiB.
+func peakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
+
+func numCPU() int {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(b), "\nprocessor") + 1
+}
+
+// --- helpers ------------------------------------------------------------------
+
+func logf(format string, a ...any) { fmt.Fprintf(os.Stderr, "bench/probes: "+format+"\n", a...) }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// sleepReporting waits d, printing progress every 30 s.
+func sleepReporting(ctx context.Context, d time.Duration, base string) error {
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		step := min(30*time.Second, time.Until(end))
+		if err := sleep(ctx, step); err != nil {
+			return err
+		}
+		if m, err := scrape(base); err == nil {
+			logf("%s left; %.0f checks so far", time.Until(end).Round(time.Second), m.checks)
+		}
+	}
+	return nil
+}
+
+func waitHTTP(ctx context.Context, url string, within time.Duration, exited <-chan struct{}) error {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return errors.New("herald exited during start-up")
+		default:
+		}
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if err := sleep(ctx, 200*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%s did not answer within %s", url, within)
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func tail(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, l := range lines[max(0, len(lines)-20):] {
+		fmt.Fprintln(os.Stderr, "  herald: "+l)
+	}
+}
