@@ -21,6 +21,10 @@ import (
 type uptimeFixture struct {
 	srv             *httptest.Server
 	incident, maint int64
+	st              *store.Store
+	clock           *fixedClock
+	site            *web.Site
+	at              func(string) time.Time
 }
 
 // newUptimeFixture seeds, through the store, monitors and outages on
@@ -63,7 +67,7 @@ func newUptimeFixture(t *testing.T, exclude bool) *uptimeFixture {
 	}, at("2026-06-01 12:00:00")); err != nil {
 		t.Fatal(err)
 	}
-	f := &uptimeFixture{}
+	f := &uptimeFixture{st: st, clock: clock, at: at}
 
 	clock.t = at("2026-08-12 09:50:00")
 	in, err := svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Web sites on flexo interrupted", Body: "Looking.",
@@ -141,12 +145,12 @@ func newUptimeFixture(t *testing.T, exclude bool) *uptimeFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
-	if err := site.Rebuild(ctx); err != nil {
+	f.site = web.NewSite(svc, func() config.Config { return cfg }, nil)
+	if err := f.site.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	site.Register(mux)
+	f.site.Register(mux)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -294,4 +298,51 @@ func TestUptimeExcludingMaintenance(t *testing.T) {
 	wantAll(t, "/", page, `<span class="pct">99.98%`)
 	wantAll(t, "component page", text(f.page(t, "/components/flexo/web")),
 		"24 hours 99.30% 10 min down, 3 min 10 s in maintenance", "left out of these figures")
+}
+
+func TestOutageAcrossMidnight(t *testing.T) {
+	f := newUptimeFixture(t, false)
+	o := store.Outage{ComponentID: "flexo/web", MonitorID: "flexo/web/http", Severity: status.MonitorDown, Cause: "refused",
+		StartedAt: f.at("2026-08-10 23:58:00"), EndedAt: f.at("2026-08-11 00:03:00"), DetectedAt: f.at("2026-08-10 23:59:00")}
+	if err := f.st.InsertOutage(t.Context(), &o); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.site.Rebuild(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	bars := barsOf(t, f.page(t, "/"), "/components/flexo/web")
+	if got, w := bars[85].title, "Monday, August 10: 99.86% — down two minutes (11:58 PM to midnight)"; got != w {
+		t.Errorf("the outage's first day: %q, want %q", got, w)
+	}
+	if got, w := bars[86].title, "Tuesday, August 11: 99.79% — down three minutes (12:00 to 12:03 AM)"; got != w {
+		t.Errorf("the outage's second day: %q, want %q", got, w)
+	}
+	txt := text(f.page(t, "/components/flexo/web"))
+	span := "Down Monday, August 10, 11:58 PM to Tuesday, August 11, 12:03 AM Pacific time five minutes (5 min)"
+	wantAll(t, "component page", txt, "Tuesday, August 11 "+span+" (began the day before or earlier)", "Monday, August 10 "+span)
+}
+
+func TestChartsReadResponseTimesOnceAMinute(t *testing.T) {
+	f := newUptimeFixture(t, false)
+	ctx := t.Context()
+	// A slow answer arrives after the outage; within the same minute the
+	// charts keep what they read, a minute later they show it.
+	slow := []store.CheckResult{{MonitorID: "flexo/web/http", At: f.at("2026-08-14 10:29:40"), Latency: 5 * time.Second}}
+	if err := f.st.SaveChecks(ctx, slow, nil, f.at("2026-08-14 10:29:40")); err != nil {
+		t.Fatal(err)
+	}
+	const before, after = "slowest 203 ms", "slowest 5.0 s"
+	if err := f.site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if txt := text(f.page(t, "/components/flexo/web")); !strings.Contains(txt, before) || strings.Contains(txt, after) {
+		t.Errorf("within the minute the chart changed: %v %v", strings.Contains(txt, before), strings.Contains(txt, after))
+	}
+	f.clock.mu.Lock()
+	f.clock.t = f.clock.t.Add(time.Minute)
+	f.clock.mu.Unlock()
+	if err := f.site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantAll(t, "component page a minute later", text(f.page(t, "/components/flexo/web")), after)
 }
