@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The demo, played whole at twice its usual speed: the stories it promises
+// in its introduction are on the page, in measured words, at the end.
+func TestDemoPlaysTheSeedStories(t *testing.T) {
+	t.Parallel()
+	out, errs := &syncBuffer{}, &syncBuffer{}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs, Getenv: os.Getenv}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runDemo(ctx, env, []string{"--listen", "127.0.0.1:0", "--speed", "120"}) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("demo: %v", err)
+		}
+	}()
+	addrRe := regexp.MustCompile(`Status page:  (http://[0-9.:]+)/`)
+	var base string
+	deadline := time.Now().Add(60 * time.Second)
+	for base == "" {
+		if m := addrRe.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("demo ended before serving: %v\n%s", err, errs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo printed no address:\n%s\n%s", out, errs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	deadline = time.Now().Add(3 * time.Minute)
+	for !strings.Contains(errs.String(), "the script has played") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the script did not finish; its log:\n%s", errs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	type update struct{ Body string }
+	type doc struct {
+		Incidents []struct {
+			ID, Name, Status string
+			Updates          []update `json:"incident_updates"`
+		}
+		Maintenances []struct {
+			Name, Status string
+			Updates      []update `json:"incident_updates"`
+		} `json:"scheduled_maintenances"`
+	}
+	var inc, mnt doc
+	read := func() {
+		for path, v := range map[string]*doc{"/api/v2/incidents.json": &inc, "/api/v2/scheduled-maintenances.json": &mnt} {
+			_, body := get(t, base+path)
+			if err := json.Unmarshal([]byte(body), v); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+		}
+	}
+	allResolved := func() bool {
+		read()
+		for _, i := range inc.Incidents {
+			if i.Name != "Incoming mail delayed on mom" && i.Status != "resolved" {
+				return false
+			}
+		}
+		return true
+	}
+	eventually(t, "every incident the monitors opened resolved", allResolved)
+
+	texts := func(name string) []string {
+		var out []string
+		for _, i := range inc.Incidents {
+			if i.Name == name {
+				for _, u := range i.Updates {
+					out = append(out, u.Body)
+				}
+			}
+		}
+		return out
+	}
+	has := func(list []string, sub string) bool {
+		for _, s := range list {
+			if strings.Contains(s, sub) {
+				return true
+			}
+		}
+		return false
+	}
+	flexo := texts("Web sites on flexo not responding")
+	for _, want := range []string{"interruption in Web site service between", "E-mail was not affected, and customers on other servers were not affected.",
+		"The problem happened a second time on", "This was the second time within a week"} {
+		if !has(flexo, want) {
+			t.Errorf("flexo's incidents lack %q:\n%s", want, strings.Join(flexo, "\n"))
+		}
+	}
+	network := 0
+	for _, i := range inc.Incidents {
+		if i.Name == "All servers unreachable or very slow" {
+			network++
+		}
+	}
+	if net := texts("All servers unreachable or very slow"); network != 1 || !has(net, "We restored service to all servers except flexo at") ||
+		!has(net, "We restored service to the flexo server at") {
+		t.Errorf("%d network incidents; texts:\n%s", network, strings.Join(net, "\n"))
+	}
+	found := false
+	for _, m := range mnt.Maintenances {
+		if m.Name == kernelTitle {
+			found = true
+			if m.Status != "completed" || !strings.HasPrefix(m.Updates[0].Body, "The maintenance was completed with") ||
+				!strings.Contains(m.Updates[0].Body, "zapp") || !strings.Contains(m.Updates[0].Body, "flexo") {
+				t.Errorf("kernel maintenance: %s %+v", m.Status, m.Updates)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no kernel maintenance in %+v", mnt.Maintenances)
+	}
+}
