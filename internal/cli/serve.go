@@ -182,7 +182,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	mon.register(mux)
 	accounts := auth.New(st, service.SystemClock{}, log, auth.Options{})
-	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log})
+	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log,
+		Monitoring: admin.EngineMonitoring{Engine: mon.engine, Store: st}, Subscribers: admin.StoreSubscribers{Store: st}})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
 	}

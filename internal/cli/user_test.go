@@ -161,5 +161,20 @@ func TestUserAddThenSignIn(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "Signed in as <strong>oncall</strong>") {
 		t.Fatalf("dashboard: %d\n%s", res.StatusCode, body)
 	}
+	// serve hands the admin the running monitors and the stored subscribers.
+	for _, page := range []struct{ path, want, not string }{
+		{"/admin/monitors", "<h2 id=\"h-mon\">Monitors", "Monitoring is not configured"},
+		{"/admin/subscribers", "Per server and service", "Subscriptions are not configured"},
+	} {
+		res, err := c.Get(s.url + page.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), page.want) || strings.Contains(string(body), page.not) {
+			t.Errorf("%s: %d\n%s", page.path, res.StatusCode, body)
+		}
+	}
 	_ = os.Remove
 }
