@@ -299,14 +299,17 @@ func stateLabel(s string) string {
 		return "Down"
 	case "degraded":
 		return "Degraded"
-	case "":
-		return "Unknown"
+	case "", "unknown":
+		return "Not decided yet"
 	}
 	return upper1(s)
 }
 
 // latency reads like a person would say it: "12 ms", "4.1 s".
 func latency(d time.Duration) string {
+	if d < time.Millisecond {
+		return "under 1 ms"
+	}
 	if d < time.Second {
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	}
