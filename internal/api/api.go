@@ -52,6 +52,9 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	r("GET /api/v1/outages", a.listOutages)
 	r("GET /api/v1/uptime", a.getUptime)
 	r("GET /api/v1/monitors", a.listMonitors)
+	r("GET /api/v1/overrides", a.listOverrides)
+	w("PUT /api/v1/components/{group}/{component}/override", a.setOverride)
+	w("DELETE /api/v1/components/{group}/{component}/override", a.clearOverride)
 
 	r("GET /api/v1/incidents", a.listIncidents)
 	w("POST /api/v1/incidents", a.openIncident)
