@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"html/template"
@@ -49,12 +50,14 @@ type Session interface {
 type smtpSender struct {
 	cfg func() config.Config
 	log *slog.Logger
+	tls *tls.Config
 }
 
-func (s *smtpSender) Session() Session { return &smtpSession{cfg: s.cfg} }
+func (s *smtpSender) Session() Session { return &smtpSession{cfg: s.cfg, tls: s.tls} }
 
 type smtpSession struct {
 	cfg    func() config.Config
+	tls    *tls.Config
 	client *mail.Client
 	from   string
 }
@@ -83,6 +86,9 @@ func (s *smtpSession) dial(ctx context.Context) error {
 		opts = append(opts, mail.WithSSL())
 	default: // starttls
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	if s.tls != nil {
+		opts = append(opts, mail.WithTLSConfig(s.tls))
 	}
 	if e.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(e.Username),

@@ -6,6 +6,7 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -50,6 +51,9 @@ type Options struct {
 	Dialer   Dialer
 	// Sender replaces SMTP, for tests that record instead of sending.
 	Sender Sender
+	// SMTPTLS, when set, is the TLS configuration for the relay (a private
+	// CA, a test's certificate); the system's roots otherwise.
+	SMTPTLS *tls.Config
 	Clock  Clock
 	// Reminders before a maintenance window; default 24h and 1h (the configuration's, when set).
 	Reminders []time.Duration
@@ -142,7 +146,7 @@ func New(ctx context.Context, st *store.Store, svc *service.Service, cfg func() 
 	}
 	n.send = opt.Sender
 	if n.send == nil {
-		n.send = &smtpSender{cfg: cfg, log: log}
+		n.send = &smtpSender{cfg: cfg, log: log, tls: opt.SMTPTLS}
 	}
 	remove := svc.OnRecord(n.hook)
 	svc.OnChange(n.Wake)

@@ -5,6 +5,7 @@ package smtpsink
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -60,6 +62,12 @@ type Options struct {
 	OnMessage func(Message)
 	// Reject lists recipients answered with 550.
 	Reject []string
+	// TLS, when set, offers STARTTLS with it (or, with ImplicitTLS, speaks
+	// TLS from the first byte); then AUTH is only accepted over TLS.
+	TLS         *tls.Config
+	ImplicitTLS bool
+	// Username and Password, when set, are required (AUTH PLAIN).
+	Username, Password string
 }
 
 // Start listens on loopback and serves until Close.
@@ -78,14 +86,26 @@ func Start(o Options) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.TLS != nil && o.ImplicitTLS {
+		ln = tls.NewListener(ln, o.TLS)
+	}
 	s := &Sink{ln: ln, Addr: ln.Addr().String(), keep: !o.Discard, onMessage: o.OnMessage, reject: map[string]bool{},
 		wait: make(chan struct{}, 1)}
 	for _, r := range o.Reject {
 		s.reject[r] = true
 	}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{sink: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		x := &session{sink: s}
+		if o.Username != "" {
+			return &authSession{session: x, user: o.Username, pass: o.Password}, nil
+		}
+		return x, nil
+	}))
 	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
+	srv.AllowInsecureAuth = o.TLS == nil
+	if o.TLS != nil && !o.ImplicitTLS {
+		srv.TLSConfig = o.TLS
+	}
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
 	srv.MaxMessageBytes = 4 << 20
@@ -159,4 +179,33 @@ func (x *session) Data(r io.Reader) error {
 	default:
 	}
 	return nil
+}
+
+// authSession requires AUTH PLAIN before MAIL.
+type authSession struct {
+	*session
+	user, pass string
+	ok         bool
+}
+
+func (a *authSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (a *authSession) Auth(mech string) (sasl.Server, error) {
+	if mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != a.user || pass != a.pass {
+			return smtp.ErrAuthFailed
+		}
+		a.ok = true
+		return nil
+	}), nil
+}
+
+func (a *authSession) Mail(from string, opts *smtp.MailOptions) error {
+	if !a.ok {
+		return smtp.ErrAuthRequired
+	}
+	return a.session.Mail(from, opts)
 }
