@@ -6,8 +6,8 @@ package notify
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -54,7 +54,7 @@ type Options struct {
 	// SMTPTLS, when set, is the TLS configuration for the relay (a private
 	// CA, a test's certificate); the system's roots otherwise.
 	SMTPTLS *tls.Config
-	Clock  Clock
+	Clock   Clock
 	// Reminders before a maintenance window; default 24h and 1h (the configuration's, when set).
 	Reminders []time.Duration
 }
