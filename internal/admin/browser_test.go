@@ -371,7 +371,6 @@ func TestBrowserOperator(t *testing.T) {
 		b.want(ctx, "main", "Resolved", "What we changed")
 	})
 
-
 	// A second draft for the forgery to aim at.
 	in, err := f.svc.OpenIncident(ctx0, "herald", service.NewIncident{Title: "E-mail on zapp not answering", Body: "Drafted.",
 		Components: map[string]status.ComponentStatus{"zapp/email": status.MajorOutage}, Draft: true, Auto: true})

@@ -30,9 +30,9 @@ type fakeClock struct {
 	t  time.Time
 }
 
-func (c *fakeClock) Now() time.Time       { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration)  { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func (c *fakeClock) Set(t time.Time)      { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func (c *fakeClock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 var la = func() *time.Location {
 	l, err := time.LoadLocation("America/Los_Angeles")
@@ -84,7 +84,10 @@ channels:
 // testLog sends the admin's error log to the test's log.
 type testLog struct{ t testing.TB }
 
-func (w testLog) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testLog) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 type fixture struct {
 	srv      *httptest.Server
@@ -168,7 +171,7 @@ func (f *fixture) seed(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	in, err := f.svc.OpenIncident(ctx, "herald", service.NewIncident{Title: "Web sites on flexo are not responding",
-		Body: "Customers on the flexo server cannot reach their Web sites since 3:02 AM Pacific time. E-mail is not affected.",
+		Body:       "Customers on the flexo server cannot reach their Web sites since 3:02 AM Pacific time. E-mail is not affected.",
 		Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}, StartedAt: at("2026-11-25 03:02"),
 		Draft: true, Auto: true})
 	if err != nil {
@@ -176,7 +179,7 @@ func (f *fixture) seed(t testing.TB) {
 	}
 	f.draft = in.ID
 	in, err = f.svc.OpenIncident(ctx, "user:erin", service.NewIncident{Title: "Slow incoming mail on mom",
-		Body: "Incoming mail on mom is **delayed** by up to ten minutes. No mail is lost.",
+		Body:       "Incoming mail on mom is **delayed** by up to ten minutes. No mail is lost.",
 		Components: map[string]status.ComponentStatus{"mom/email": status.DegradedPerformance}, StartedAt: at("2026-11-25 02:40")})
 	if err != nil {
 		t.Fatal(err)

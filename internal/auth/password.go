@@ -19,7 +19,7 @@ type Params struct {
 }
 
 // DefaultParams follow OWASP's argon2id minimum (19 MiB, two passes, one
-// thread): about 30 ms a hash on this machine kind, and small enough that a
+// thread): about 50 ms a hash on this machine kind (measured), and small enough that a
 // burst of sign-ins cannot exhaust a small server's memory.
 var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1}
 
