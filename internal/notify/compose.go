@@ -96,6 +96,10 @@ func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s 
 		v.URL = ""
 		v.Footer = "This link works for " + words.Duration(confirmTTL) + "."
 		m.Subject = cleanHeader(site + ": confirm your subscription")
+	} else if s.Operator {
+		// An alert channel from the configuration: changed there, not by a link.
+		v.Footer = "Operator alert from " + site + " (a channel in Herald's configuration)."
+		m.Subject = cleanHeader(fmt.Sprintf("[%s alert] %s: %s", site, headline(p), p.Title))
 	} else {
 		v.Footer = "You receive this because you subscribed to " + site + "."
 		v.Manage, v.Unsubscribe = l.Manage, l.Unsubscribe

@@ -483,8 +483,12 @@ func TestOperatorChannels(t *testing.T) {
 		if n := len(e.mailTo("ann@example.net")); n != 0 {
 			t.Errorf("the customer got %d operator notices", n)
 		}
-		if n := len(e.mailTo("ops@example.net")); n != 2 {
-			t.Errorf("the operator channel got %d messages, want 2 (the draft, the alert once)", n)
+		ops := e.mailTo("ops@example.net")
+		if len(ops) != 2 {
+			t.Fatalf("the operator channel got %d messages, want 2 (the draft, the alert once)", len(ops))
+		}
+		if h, _ := ops[0].Header(); h.Get("List-Unsubscribe") != "" {
+			t.Error("an operator alert offers to unsubscribe; channels change in the configuration")
 		}
 		// Removing the channel from the configuration removes the row.
 		if err := e.n.SyncChannels(ctx, config.Config{}, nil); err != nil {
