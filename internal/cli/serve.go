@@ -166,9 +166,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	adminAPI := api.NewAdmin(svc, log)
-	adminAPI.Register(mux)
 	cfgNow := func() config.Config { return *current.Load() }
+	adminAPI := api.NewAdmin(svc, log).WithConfig(cfgNow)
+	adminAPI.Register(mux)
 	site := web.NewSite(svc, cfgNow, log)
 	site.Register(mux)
 	notifier, unhook, err := startNotify(ctx, env, st, svc, cfgNow, log, o, adminAPI, mux)
