@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -25,12 +26,20 @@ import (
 const maxBody = 1 << 20
 
 // httpProber checks one URL. Everything that does not change between checks
-// (client, transport, request, compiled pattern, expectation text) is built
-// once here, because at thousands of monitors the per-check cost is what
-// decides how many one machine can run.
+// (the request's bytes, the TLS configuration, the compiled pattern, the
+// expectation text) is built once here, because at thousands of monitors the
+// per-check cost is what decides how many one machine can run.
+//
+// It speaks HTTP/1.1 itself over a connection it opens for the check, writing
+// one request with "Connection: close" and reading the answer with
+// net/http's own response parser: an http.Transport would start a dial
+// goroutine and a reader and a writer goroutine per connection, which for
+// connections used once is most of a check's cost.
 type httpProber struct {
-	client   *http.Client
-	req      *http.Request // a template; each check gives it its context
+	dial     func(context.Context, string, string) (net.Conn, error)
+	addr     string      // host:port to dial
+	tls      *tls.Config // nil for plain http
+	request  []byte
 	timeout  time.Duration
 	expect   []int  // nil = 200-399
 	want     string // the expectation as the operator reads it: "200-399"
@@ -39,7 +48,11 @@ type httpProber struct {
 	certDays int
 	now      func() time.Time
 	bufs     *sync.Pool // *bytes.Buffer, only used when the body is matched
+	readers  sync.Pool  // *bufio.Reader
 }
+
+// maxHeader bounds a response's status line and headers.
+const maxHeader = 64 << 10
 
 func newHTTP(m config.Monitor, env Env) (Prober, error) {
 	u, err := url.Parse(m.URL)
@@ -50,7 +63,11 @@ func newHTTP(m config.Monitor, env Env) (Prober, error) {
 		}
 		return nil, fmt.Errorf("url %q must be an absolute %s URL", m.URL, want)
 	}
+	if u.User != nil {
+		return nil, fmt.Errorf("url %q: credentials in the URL are not supported", m.URL)
+	}
 	p := &httpProber{
+		dial:     env.Dial,
 		timeout:  m.Timeout.D(),
 		expect:   slices.Clone(m.ExpectStatus),
 		want:     "200-399",
@@ -78,50 +95,71 @@ func newHTTP(m config.Monitor, env Env) (Prober, error) {
 	if p.contains != nil || p.matches != nil {
 		p.bufs = &sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	}
-	p.req, err = http.NewRequest(http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("url %q: %w", m.URL, err)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
-	p.req.Header.Set("User-Agent", "Herald-Monitor/1 (status page checker)")
-	p.client = &http.Client{
-		Transport: &http.Transport{
-			// Never a proxy from the environment: the check must reach the
-			// address the operator wrote, through Env.Dial, and nothing else.
-			Proxy:       nil,
-			DialContext: boundedDial(env.Dial, p.timeout),
-			TLSClientConfig: &tls.Config{
-				RootCAs:    env.RootCAs,
-				Time:       env.Now,
-				MinVersion: tls.VersionTLS12,
-			},
-			// A new connection per check, as a customer's browser opening
-			// the site would make, so a dead listener is never hidden.
-			DisableKeepAlives:      true,
-			MaxResponseHeaderBytes: 64 << 10,
-			// A GET without a body fits in well under 1 KiB; the default
-			// 4 KiB write buffer would be allocated and dropped per check.
-			WriteBufferSize: 1 << 10,
-		},
-		// The check is about this URL: a redirect is its answer (and counts
-		// as up under the default 200-399), not an address to go on to.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	p.addr = net.JoinHostPort(u.Hostname(), port)
+	if u.Scheme == "https" {
+		p.tls = &tls.Config{ServerName: u.Hostname(), RootCAs: env.RootCAs, Time: env.Now, MinVersion: tls.VersionTLS12,
+			NextProtos: []string{"http/1.1"}}
 	}
+	// The check is about this URL: a redirect is its answer (and counts as
+	// up under the default 200-399), not an address to go on to.
+	p.request = []byte("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host +
+		"\r\nUser-Agent: Herald-Monitor/1 (status page checker)\r\nAccept: */*\r\nConnection: close\r\n\r\n")
+	p.readers.New = func() any { return bufio.NewReaderSize(nil, 4<<10) }
 	return p, nil
 }
+
+// longAgo is a deadline in the past, which ends a blocked read or write at once.
+var longAgo = time.Unix(1, 0)
 
 func (p *httpProber) Probe(parent context.Context) Result {
 	ctx, cancel := context.WithTimeout(parent, p.timeout)
 	defer cancel()
 	start := p.now()
-	resp, err := p.client.Do(p.req.WithContext(ctx))
+	down := func(err error) Result {
+		return Result{Outcome: Down, Latency: p.now().Sub(start), Message: failed(parent, ctx, err, "HTTP response", p.timeout)}
+	}
+	// A new connection per check, as a customer's browser opening the site
+	// would make, so a dead listener is never hidden.
+	conn, err := p.dial(ctx, "tcp", p.addr)
 	if err != nil {
-		r := Result{Outcome: Down, Latency: p.now().Sub(start)}
-		if msg, notAfter, ok := certProblem(err, p.now()); ok && parent.Err() == nil {
-			r.Message, r.CertNotAfter = msg, notAfter
-			return r
+		return down(err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	// The deadline covers the timeout; this covers a caller cancelling.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(longAgo) })
+	defer stop()
+
+	var c net.Conn = conn
+	var notAfter time.Time
+	if p.tls != nil {
+		tc := tls.Client(conn, p.tls)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			if msg, na, ok := certProblem(err, p.now()); ok && parent.Err() == nil {
+				return Result{Outcome: Down, Latency: p.now().Sub(start), Message: msg, CertNotAfter: na}
+			}
+			return down(err)
 		}
-		r.Message = failed(parent, ctx, err, "HTTP response", p.timeout)
-		return r
+		if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 {
+			notAfter = certs[0].NotAfter
+		}
+		c = tc
+	}
+	if _, err := c.Write(p.request); err != nil {
+		return down(err)
+	}
+	br := p.readers.Get().(*bufio.Reader)
+	br.Reset(&io.LimitedReader{R: c, N: maxHeader + maxBody})
+	defer func() { br.Reset(nil); p.readers.Put(br) }()
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return down(err)
 	}
 	defer resp.Body.Close()
 	var body *bytes.Buffer
@@ -134,10 +172,7 @@ func (p *httpProber) Probe(parent context.Context) Result {
 		// headers and then stalls is not serving the site.
 		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 	}
-	r := Result{Outcome: Up, Latency: p.now().Sub(start)}
-	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
-		r.CertNotAfter = resp.TLS.PeerCertificates[0].NotAfter
-	}
+	r := Result{Outcome: Up, Latency: p.now().Sub(start), CertNotAfter: notAfter}
 	if err != nil && !errors.Is(err, io.EOF) {
 		r.Outcome, r.Message = Down, failed(parent, ctx, err, "complete HTTP response", p.timeout)
 		return r
@@ -174,17 +209,4 @@ func (p *httpProber) putBuf(b *bytes.Buffer) {
 	// bounded by maxBody, and the same monitor will need it again.
 	b.Reset()
 	p.bufs.Put(b)
-}
-
-// boundedDial gives each dial the check's timeout. http.Transport dials
-// with a context cut loose from the request's (so a late connection can
-// serve a later request), which for a host that drops packets would leave
-// a dial running for the kernel's minutes of SYN retries after the check
-// has given up, one more each interval.
-func boundedDial(dial func(context.Context, string, string) (net.Conn, error), timeout time.Duration) func(context.Context, string, string) (net.Conn, error) {
-	return func(ctx context.Context, network, address string) (net.Conn, error) {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		return dial(ctx, network, address)
-	}
 }
