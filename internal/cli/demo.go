@@ -16,7 +16,14 @@ import (
 )
 
 // demoNote is shown on the page so nobody mistakes the demo for a real fleet.
-const demoNote = "Demo data: the incidents and maintenance on this page are examples entered by herald demo, based on a hosting provider's real status posts."
+func demoNote(speed int) string {
+	clock := fmt.Sprintf("on a clock running %d times fast", speed)
+	if speed == 1 {
+		clock = "in real time"
+	}
+	return "Demo: a simulated fleet on this machine, watched live by Herald " + clock +
+		". Past incidents are examples based on a hosting provider's real status posts."
+}
 
 // demoSpeed is how much faster than the wall clock the demo's time runs:
 // a minute of the demo is a second on the wall, so the seed posts' stories,
@@ -77,7 +84,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	o.configPath = "examples/hosting.yaml (embedded)"
 	o.configData = examples.Hosting
 	o.adjust = func(c *config.Config) {
-		c.Page.Description = demoNote
+		c.Page.Description = demoNote(o.speed)
 		c.Incidents.Auto = config.AutoPublish
 		fleet.point(c)
 	}
