@@ -163,3 +163,11 @@ func addPrefix(to *[]netip.Prefix, v string) error {
 	}
 	return nil
 }
+
+// syncChannels brings the operator alert channels in line with a reloaded
+// configuration; a failure is logged and the previous channels stay.
+func syncChannels(ctx context.Context, env *Env, n *notify.Notifier, cfg config.Config, log *slog.Logger) {
+	if err := n.SyncChannels(ctx, cfg, env.Getenv); err != nil {
+		log.Error("operator alert channels not updated", slog.Any("err", err))
+	}
+}

@@ -230,7 +230,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return err
 	}
 	wg.Go(func() { accounts.Run(work) })
-	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, site.Invalidate) })
+	reloaded := func() { site.Invalidate(); syncChannels(work, env, notifier, cfgNow(), log) }
+	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, reloaded) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
