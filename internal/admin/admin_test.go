@@ -377,7 +377,18 @@ func TestIncidentFlow(t *testing.T) {
 			t.Fatalf("created: %+v %v", in, err)
 		}
 		r = c.get(loc)
-		wantBody(t, "editor", r, "Draft saved.", "This incident is a draft", "Mail bounces on mom", "<em>mom</em>")
+		wantBody(t, "editor", r, "Draft saved.", "This incident is a draft", "Mail bounces on mom", "<em>mom</em>", "Edit this text")
+
+		// A word of the drafted text corrected before publishing.
+		u := in.Updates[0].ID
+		r = c.post(path("/admin/incidents/%d/updates/%d", id, u), url.Values{"body": {" "}})
+		wantCode(t, "empty text", r, http.StatusUnprocessableEntity)
+		wantBody(t, "empty text", r, "body is required")
+		wantCode(t, "edit text", c.post(path("/admin/incidents/%d/updates/%d", id, u), url.Values{"body": {"Mail to *mom* bounces; we are on it."}}), http.StatusSeeOther)
+		wantCode(t, "edit a missing update", c.post(path("/admin/incidents/%d/updates/%d", id, u+99), url.Values{"body": {"x"}}), http.StatusNotFound)
+		if got, err := f.svc.Incident(ctx, id); err != nil || got.Updates[0].Body != "Mail to *mom* bounces; we are on it." {
+			t.Errorf("edited text: %+v %v", got, err)
+		}
 
 		// Starter texts fill the update form without JavaScript.
 		r = c.get(path("/admin/incidents/%d?template=identified", id))
@@ -420,7 +431,7 @@ func TestIncidentFlow(t *testing.T) {
 			}
 			actions = append([]string{ch.Action}, actions...)
 		}
-		if got := strings.Join(actions, " "); got != "incident.create incident.publish incident.update incident.edit incident.resolve incident.postmortem" {
+		if got := strings.Join(actions, " "); got != "incident.create incident.update.edit incident.publish incident.update incident.edit incident.resolve incident.postmortem" {
 			t.Errorf("change log: %s", got)
 		}
 		r = c.get(path("/admin/incidents/%d", id))

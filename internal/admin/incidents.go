@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/heraldhq/herald/internal/service"
@@ -326,6 +327,27 @@ func (a *Admin) incidentUpdate(w http.ResponseWriter, r *http.Request, s *sessio
 		return a.incidentAgain(w, r, s, id, "update", in, err)
 	}
 	return done(w, r, "/admin/incidents/"+itoa(id), "updated")
+}
+
+// incidentUpdateEdit corrects the text of a posted update, as the on-call
+// engineer does to a word of the draft Herald wrote before publishing it.
+func (a *Admin) incidentUpdateEdit(w http.ResponseWriter, r *http.Request, s *session) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	uid, err := strconv.ParseInt(r.PathValue("update"), 10, 64)
+	if err != nil || uid <= 0 {
+		return &formError{http.StatusNotFound, "There is no such update."}
+	}
+	f, err := form(r, []string{"body"})
+	if err != nil {
+		return err
+	}
+	if _, err := a.Service.EditIncidentUpdate(r.Context(), s.Actor, id, uid, f.Get("body")); err != nil {
+		return a.incidentAgain(w, r, s, id, "u"+strconv.FormatInt(uid, 10), incidentForm{Body: f.Get("body")}, err)
+	}
+	return done(w, r, "/admin/incidents/"+itoa(id)+"#u"+strconv.FormatInt(uid, 10), "edited")
 }
 
 func (a *Admin) incidentResolve(w http.ResponseWriter, r *http.Request, s *session) error {

@@ -20,6 +20,7 @@ func (a *Admin) routes() {
 	m.Handle("POST /admin/incidents/{id}/publish", a.page(editor, a.incidentPublish))
 	m.Handle("POST /admin/incidents/{id}/edit", a.page(editor, a.incidentEdit))
 	m.Handle("POST /admin/incidents/{id}/update", a.page(editor, a.incidentUpdate))
+	m.Handle("POST /admin/incidents/{id}/updates/{update}", a.page(editor, a.incidentUpdateEdit))
 	m.Handle("POST /admin/incidents/{id}/resolve", a.page(editor, a.incidentResolve))
 	m.Handle("POST /admin/incidents/{id}/postmortem", a.page(editor, a.incidentPostmortem))
 

@@ -62,6 +62,7 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	w("PATCH /api/v1/incidents/{id}", a.editIncident)
 	w("DELETE /api/v1/incidents/{id}", a.deleteIncident)
 	w("POST /api/v1/incidents/{id}/updates", a.postIncidentUpdate)
+	w("PATCH /api/v1/incidents/{id}/updates/{update}", a.editIncidentUpdate)
 	w("POST /api/v1/incidents/{id}/resolve", a.resolveIncident)
 	w("POST /api/v1/incidents/{id}/publish", a.publishIncident)
 	w("PUT /api/v1/incidents/{id}/postmortem", a.setPostmortem)

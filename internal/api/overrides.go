@@ -61,3 +61,28 @@ func (a *Admin) clearOverride(w http.ResponseWriter, r *http.Request, actor stri
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+type updateEditReq struct {
+	Body string `json:"body"`
+}
+
+// editIncidentUpdate corrects the text of one update (PATCH /api/v1/incidents/{id}/updates/{update}).
+func (a *Admin) editIncidentUpdate(w http.ResponseWriter, r *http.Request, actor string) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	uid, err := pathID(r, "update")
+	if err != nil {
+		return err
+	}
+	var req updateEditReq
+	if err := decode(w, r, &req, false); err != nil {
+		return err
+	}
+	in, err := a.svc.EditIncidentUpdate(r.Context(), actor, id, uid, req.Body)
+	if err != nil {
+		return err
+	}
+	return a.writeIncident(w, http.StatusOK, in)
+}

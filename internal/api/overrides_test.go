@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -50,6 +52,39 @@ func TestOverrides(t *testing.T) {
 		}
 		if a := f.callAs(t, f.read, http.MethodGet, "/api/v1/components", nil); strings.Contains(string(a.body), `"partial_outage"`) {
 			t.Errorf("components after clearing: %s", a)
+		}
+	})
+}
+
+func TestEditIncidentUpdateAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		a := f.call(t, http.MethodPost, "/api/v1/incidents", `{"title":"Web sites on flexo not responding","body":"We're investigatin.","draft":true,"components":{"flexo/web":"major_outage"}}`)
+		if a.code != http.StatusCreated {
+			t.Fatalf("open: %s", a)
+		}
+		var in struct {
+			ID      int64
+			Updates []struct {
+				ID   int64
+				Body string
+			}
+		}
+		if err := json.Unmarshal(a.body, &in); err != nil || len(in.Updates) != 1 {
+			t.Fatalf("open: %s %v", a, err)
+		}
+		p := fmt.Sprintf("/api/v1/incidents/%d/updates/%d", in.ID, in.Updates[0].ID)
+		if a := f.callAs(t, f.read, http.MethodPatch, p, `{"body":"x"}`); a.code != http.StatusForbidden {
+			t.Errorf("read token: %s", a)
+		}
+		if a := f.call(t, http.MethodPatch, p, `{"body":""}`); a.code != http.StatusUnprocessableEntity {
+			t.Errorf("empty body: %s", a)
+		}
+		if a := f.call(t, http.MethodPatch, fmt.Sprintf("/api/v1/incidents/%d/updates/%d", in.ID, in.Updates[0].ID+50), `{"body":"x"}`); a.code != http.StatusNotFound {
+			t.Errorf("missing update: %s", a)
+		}
+		if a := f.call(t, http.MethodPatch, p, `{"body":"We're investigating."}`); a.code != http.StatusOK || !strings.Contains(string(a.body), `We're investigating.`) {
+			t.Errorf("edit: %s", a)
 		}
 	})
 }

@@ -272,6 +272,29 @@ func (s *Service) PostIncidentUpdate(ctx context.Context, actor string, id int64
 	})
 }
 
+// EditIncidentUpdate corrects the text of an update already posted, as an
+// operator reviewing a draft Herald wrote edits a word before publishing.
+// Its time and status stay; the change log keeps the text before and after.
+func (s *Service) EditIncidentUpdate(ctx context.Context, actor string, id, updateID int64, body string) (*status.Incident, error) {
+	if err := checkText("body", body, maxBody, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, "incident.update.edit", id, func(q *store.Queries, in *status.Incident, now time.Time) error {
+		found := false
+		for _, u := range in.Updates {
+			found = found || u.ID == updateID
+		}
+		if !found {
+			return &NotFoundError{fmt.Sprintf("incident %d has no update %d", id, updateID)}
+		}
+		if err := q.SetIncidentUpdateBody(ctx, id, updateID, body); err != nil {
+			return err
+		}
+		in.UpdatedAt = now
+		return q.SaveIncident(ctx, in)
+	})
+}
+
 // applyComponents sets component statuses within an incident and returns what moved.
 func applyComponents(in *status.Incident, set map[string]status.ComponentStatus) []status.ComponentChange {
 	var changes []status.ComponentChange

@@ -71,6 +71,18 @@ func (q *Queries) replaceIncidentComponents(ctx context.Context, in *status.Inci
 	return nil
 }
 
+// SetIncidentUpdateBody replaces the text of one of an incident's updates.
+func (q *Queries) SetIncidentUpdateBody(ctx context.Context, incidentID, updateID int64, body string) error {
+	res, err := q.exec(ctx, `UPDATE incident_updates SET body = ? WHERE id = ? AND incident_id = ?`, body, updateID, incidentID)
+	if err != nil {
+		return fmt.Errorf("edit incident update %d: %w", updateID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("update %d of incident %d: %w", updateID, incidentID, ErrNotFound)
+	}
+	return nil
+}
+
 // InsertIncidentUpdate stores an update with its component changes and sets its ID.
 func (q *Queries) InsertIncidentUpdate(ctx context.Context, u *status.IncidentUpdate) error {
 	id, err := q.insertID(ctx, `INSERT INTO incident_updates (incident_id, status, body, created_at, display_at)
