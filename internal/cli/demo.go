@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/examples"
+	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
@@ -102,7 +105,16 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, demoIntro, dir, addr, addr, addr, plain)
+		// An admin account to sign in to /admin with, its password made now.
+		var pw [12]byte
+		if _, err := rand.Read(pw[:]); err != nil {
+			return err
+		}
+		password := base64.RawURLEncoding.EncodeToString(pw[:])
+		if _, err := auth.New(st, nil, nil, auth.Options{}).AddUser(ctx, "demo", "demo", auth.Admin, password); err != nil {
+			return fmt.Errorf("demo account: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, demoIntro, dir, addr, addr, password, addr, addr, plain)
 		return nil
 	}
 	o.started = func(string) {
@@ -133,6 +145,7 @@ and E-mail service simulated on loopback and watched by Herald's monitors,
 with past incidents from the seed posts, on SQLite in %s.
 
   Status page:  http://%s/
+  Admin:        http://%s/admin/   (user demo, password %s)
   Admin API:    http://%s/api/v1/
 
 The demo's clock runs 60 times faster than yours: a minute of the page's time

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -42,6 +44,18 @@ func TestDemoPlaysTheSeedStories(t *testing.T) {
 			t.Fatalf("the demo printed no address:\n%s\n%s", out, errs)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The admin account it printed signs in.
+	pwRe := regexp.MustCompile(`\(user demo, password ([A-Za-z0-9_-]+)\)`)
+	m := pwRe.FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no demo account printed:\n%s", out)
+	}
+	if code := demoLogin(t, base, "demo", m[1]); code != http.StatusSeeOther {
+		t.Errorf("signing in as the printed demo account: %d, want 303", code)
+	}
+	if code := demoLogin(t, base, "demo", "wrong-"+m[1]); code == http.StatusSeeOther {
+		t.Errorf("a wrong password signed in")
 	}
 	deadline = time.Now().Add(3 * time.Minute)
 	for !strings.Contains(errs.String(), "the script has played") {
@@ -130,4 +144,23 @@ func TestDemoPlaysTheSeedStories(t *testing.T) {
 	if !found {
 		t.Errorf("no kernel maintenance in %+v", mnt.Maintenances)
 	}
+}
+
+// demoLogin posts the sign-in form as a browser on the same origin would.
+func demoLogin(t *testing.T, base, user, password string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/admin/login", strings.NewReader(url.Values{"username": {user}, "password": {password}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
