@@ -57,14 +57,23 @@ func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.
 
 // latencyCache keeps the response times read for the charts for a minute:
 // a burst of changes during an incident rebuilds the pages many times, but
-// reads a week of checks per monitor at most once a minute.
+// reads a week of checks per charted monitor at most every latencyFresh.
 type latencyCache struct {
 	mu     sync.Mutex
 	at     time.Time
 	points map[string][]store.LatencyPoint
 }
 
-const latencyFresh = time.Minute
+// latencyFresh is how long response times read for the charts are kept:
+// their buckets are 15 minutes and an hour wide, so reading a week of checks
+// more often than this would redraw the same lines.
+const latencyFresh = 10 * time.Minute
+
+// chartedPerComponent bounds the monitors one component's chart draws (and
+// whose checks are read for it): a line per monitor stops being readable
+// past a few, and a fleet that watches one service with fifty monitors must
+// not read fifty weeks of checks per rebuild.
+const chartedPerComponent = 4
 
 func (c *latencyCache) load(ctx context.Context, svc *service.Service, monitors []store.Monitor, now time.Time) (map[string][]store.LatencyPoint, error) {
 	c.mu.Lock()
@@ -74,10 +83,12 @@ func (c *latencyCache) load(ctx context.Context, svc *service.Service, monitors 
 	}
 	points := map[string][]store.LatencyPoint{}
 	since := now.Add(-latencyWeek).Truncate(time.Hour)
+	charted := map[string]int{}
 	for _, mon := range monitors {
-		if !mon.RemovedAt.IsZero() {
+		if !mon.RemovedAt.IsZero() || charted[mon.ComponentID] >= chartedPerComponent {
 			continue
 		}
+		charted[mon.ComponentID]++
 		p, err := svc.Latency(ctx, mon.ID, since, latencyBucket)
 		if err != nil {
 			return nil, err
@@ -430,7 +441,9 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 			v.Latency = latencyText(mon.LastLatency)
 		}
 		views = append(views, v)
-		series = append(series, chartSeries{Name: v.Name, Points: m.latency[mon.ID]})
+		if pts, charted := m.latency[mon.ID]; charted {
+			series = append(series, chartSeries{Name: v.Name, Points: pts})
+		}
 	}
 	if len(series) == 0 {
 		return views, nil
