@@ -136,6 +136,7 @@ type options struct {
 	measure   time.Duration
 	hang      int
 	keep      bool
+	pprof     string
 }
 
 func run(args []string) error {
@@ -149,6 +150,7 @@ func run(args []string) error {
 	fs.DurationVar(&o.measure, "measure", 3*time.Minute, "how long to measure the steady state, after a warm-up of one interval")
 	fs.IntVar(&o.hang, "hang", 1000, "targets made to hang after the measurement (0: skip that phase)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder")
+	fs.StringVar(&o.pprof, "pprof", "", "have herald serve Go's profiles on this loopback address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -203,7 +205,11 @@ func run(args []string) error {
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	dataDir := filepath.Join(tmp, "data")
-	h := exec.CommandContext(ctx, o.herald, "serve", "--config", cfgPath, "--data", dataDir, "--listen", "127.0.0.1:"+strconv.Itoa(port))
+	hargs := []string{"serve", "--config", cfgPath, "--data", dataDir, "--listen", "127.0.0.1:" + strconv.Itoa(port)}
+	if o.pprof != "" {
+		hargs = append(hargs, "--pprof", o.pprof)
+	}
+	h := exec.CommandContext(ctx, o.herald, hargs...)
 	hlog, err := os.Create(filepath.Join(tmp, "herald.log"))
 	if err != nil {
 		return err
@@ -259,6 +265,8 @@ func run(args []string) error {
 	fmt.Printf("\nHerald probing %d HTTP monitors every %s against a loopback target (%d cores, another process)\n", o.monitors, o.interval, numCPU())
 	fmt.Printf("checks/s=%.1f (expected %.1f)  cpu_ms_per_check=%.3f  cpu_s_per_1000_checks=%.3f  cores=%.3f  peak_rss_mb=%.1f\n",
 		checks/wall, float64(o.monitors)/o.interval.Seconds(), 1000*(cpu1-cpu0)/checks, 1000*(cpu1-cpu0)/checks, cores, float64(hwm)/1024)
+	fmt.Printf("memory at the end: go heap in use %.1f MB, goroutine stacks %.1f MB, all Go runtime memory %.1f MB, %0.f goroutines\n",
+		m1.heapInuse/1e6, m1.stackInuse/1e6, m1.goSys/1e6, m1.goroutines)
 	fmt.Printf("start lag: p99=%.1fms (in bucket %s..%s)  checks measured=%.0f  failures=%.0f\n",
 		p99*1000, fmtBound(lo), fmtBound(hi), checks, m1.failed-m0.failed)
 	ok := p99 < 0.25 && hwm < 200*1024 && cores < 0.2
@@ -419,6 +427,8 @@ func fmtBound(b float64) string {
 type metrics struct {
 	checks, failed float64
 	lag            histogram
+	// Go's own view of the process, to tell what the RSS is made of.
+	heapInuse, stackInuse, goSys, goroutines float64
 }
 
 // scrape reads Herald's /metrics text: the checks counter and the lag histogram.
@@ -450,6 +460,14 @@ func scrape(base string) (metrics, error) {
 			if strings.Contains(name, `result="down"`) {
 				m.failed += val
 			}
+		case name == "go_memstats_heap_inuse_bytes":
+			m.heapInuse = val
+		case name == "go_memstats_stack_inuse_bytes":
+			m.stackInuse = val
+		case name == "go_memstats_sys_bytes":
+			m.goSys = val
+		case name == "go_goroutines":
+			m.goroutines = val
 		case strings.HasPrefix(name, "herald_probe_start_lag_seconds_bucket{"):
 			le := name[strings.Index(name, `le="`)+4:]
 			le = le[:strings.Index(le, `"`)]

@@ -32,6 +32,8 @@ type serveOptions struct {
 	adjust func(*config.Config)
 	dsn    store.DSN
 	listen string
+	// pprof, when set, is a loopback address for Go's profiles.
+	pprof string
 	// seed runs once after start-up, before the server answers (the demo's data).
 	seed func(ctx context.Context, st *store.Store, svc *service.Service, addr string) error
 	// started is called with the listening address once requests are answered.
@@ -58,6 +60,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "serve", "serve --config FILE [--data DIR | --db postgres://...] [--listen 127.0.0.1:8080]")
 	fs.StringVar(&o.configPath, "config", "", "configuration file (YAML); required")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&o.pprof, "pprof", "", "also serve Go's profiles on this loopback address (e.g. 127.0.0.1:6060)")
 	storeFlags(fs, &o.dsn)
 	fs.Func("webhook-allow", "let subscriber webhooks reach this CIDR though private or loopback (repeatable; e.g. 127.0.0.0/8 for tests)",
 		func(v string) error { return addPrefix(&o.notify.AllowAddrs, v) })
@@ -111,6 +114,13 @@ func catalogOf(cfg config.Config) ([]store.Group, []store.Component) {
 // tears them down in reverse order in one place.
 func serve(ctx context.Context, env *Env, o serveOptions) error {
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if o.pprof != "" {
+		stopPprof, err := servePprof(o.pprof, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	// SIGHUP is caught from the start: left to its default until the watcher
 	// runs, one sent during start-up (or just after /healthz first answers)
 	// would kill the server instead of reloading it.

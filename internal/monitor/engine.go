@@ -6,6 +6,7 @@
 package monitor
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -91,19 +92,22 @@ type Engine struct {
 	results chan check
 	cmds    chan func()
 
-	mu      sync.Mutex // guards runners
+	mu      sync.Mutex // guards runners and heap
 	runners map[string]*runner
-	wg      sync.WaitGroup
+	heap    schedule
+	wakeup  chan struct{}  // the schedule changed
+	wg      sync.WaitGroup // the scheduler and the checks in flight
 
 	// mons is owned by the writer goroutine; states is its published copy.
-	mons   map[string]*monState
-	states atomic.Pointer[map[string]MonitorStatus]
-	ready  chan struct{}
+	mons        map[string]*monState
+	states      atomic.Pointer[map[string]MonitorStatus]
+	publishedAt time.Time // owned by the writer
+	ready       chan struct{}
 }
 
 // MonitorStatus is a monitor's current state, as pages and the admin read it.
 type MonitorStatus struct {
-	Spec        Spec
+	Spec        *Spec // shared, never changed: do not modify
 	State       status.MonitorState
 	Since       time.Time
 	LastCheckAt time.Time
@@ -113,7 +117,7 @@ type MonitorStatus struct {
 }
 
 type monState struct {
-	spec   Spec
+	spec   *Spec
 	row    store.Monitor
 	outage *store.Outage // the open one, if any
 	// measured is set when the outage opened, worsened or ended since the last write.
@@ -130,9 +134,32 @@ type check struct {
 }
 
 type runner struct {
-	spec   Spec
-	cancel context.CancelFunc
-	done   chan struct{}
+	spec              Spec
+	prober            probe.Prober
+	ctx               context.Context
+	cancel            context.CancelFunc
+	interval, timeout time.Duration
+	next              time.Time   // the next planned check, in the engine's clock
+	busy              atomic.Bool // a check is in flight
+	index             int         // in the schedule's heap
+}
+
+// schedule is a heap of runners by their next planned check: one goroutine
+// and one timer run every monitor's slots, and a check has a goroutine only
+// while it runs, so ten thousand monitors cost no ten thousand stacks.
+type schedule []*runner
+
+func (h schedule) Len() int           { return len(h) }
+func (h schedule) Less(i, j int) bool { return h[i].next.Before(h[j].next) }
+func (h schedule) Swap(i, j int)      { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
+func (h *schedule) Push(x any)        { r := x.(*runner); r.index = len(*h); *h = append(*h, r) }
+func (h *schedule) Pop() any {
+	old := *h
+	r := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	r.index = -1
+	return r
 }
 
 // New makes an engine; call Run, then Apply with the configured monitors.
@@ -153,7 +180,7 @@ func New(o Options) *Engine {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{o: o, log: o.Log, sem: make(chan struct{}, o.Concurrency),
-		results: make(chan check, 4096), cmds: make(chan func()), runners: map[string]*runner{},
+		results: make(chan check, 4096), cmds: make(chan func()), runners: map[string]*runner{}, wakeup: make(chan struct{}, 1),
 		mons: map[string]*monState{}, ready: make(chan struct{})}
 	empty := map[string]MonitorStatus{}
 	e.states.Store(&empty)
@@ -235,8 +262,9 @@ func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
 	}
 	for id, r := range e.runners {
 		if sp, ok := want[id]; !ok || !reflect.DeepEqual(sp, r.spec) {
+			// A check in flight ends with its context; its result is dropped.
 			r.cancel()
-			<-r.done
+			heap.Remove(&e.heap, r.index)
 			delete(e.runners, id)
 			// A heartbeat URL no monitor reads any more stops answering.
 			if tok := os.Getenv(r.spec.Monitor.TokenEnv); r.spec.Monitor.Type == "heartbeat" && !inUse[tok] && e.o.Env.Heartbeats != nil {
@@ -248,15 +276,23 @@ func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
 		if _, ok := e.runners[sp.ID]; ok {
 			continue
 		}
+		interval := sp.Monitor.Interval.D()
+		if interval <= 0 {
+			interval = 30 * time.Second
+		}
+		timeout := sp.Monitor.Timeout.D()
+		if timeout <= 0 || timeout >= interval {
+			timeout = interval * 9 / 10
+		}
 		rctx, cancel := context.WithCancel(context.Background())
-		r := &runner{spec: sp, cancel: cancel, done: make(chan struct{})}
+		r := &runner{spec: sp, prober: probers[sp.ID], ctx: rctx, cancel: cancel, interval: interval, timeout: timeout,
+			next: firstSlot(now, interval, phase(sp.ID, interval))}
 		e.runners[sp.ID] = r
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
-			defer close(r.done)
-			e.loop(rctx, sp, probers[sp.ID])
-		}()
+		heap.Push(&e.heap, r)
+	}
+	select {
+	case e.wakeup <- struct{}{}:
+	default:
 	}
 	return nil
 }
@@ -276,10 +312,10 @@ func (e *Engine) adopt(specs []Spec, rows []store.Monitor, open []store.Outage, 
 	for _, sp := range specs {
 		keep[sp.ID] = true
 		if m, ok := e.mons[sp.ID]; ok {
-			m.spec = sp
+			m.spec = &sp
 			continue
 		}
-		e.mons[sp.ID] = &monState{spec: sp, row: byID[sp.ID], outage: openBy[sp.ID]}
+		e.mons[sp.ID] = &monState{spec: &sp, row: byID[sp.ID], outage: openBy[sp.ID]}
 	}
 	for id, m := range e.mons {
 		if keep[id] {
@@ -292,7 +328,7 @@ func (e *Engine) adopt(specs []Spec, rows []store.Monitor, open []store.Outage, 
 		}
 		m.removed, m.dirty = true, true
 	}
-	e.publish()
+	e.publish(true)
 }
 
 // phase spreads monitors over their interval by a hash of their id, so a
@@ -317,51 +353,67 @@ func firstSlot(now time.Time, interval, ph time.Duration) time.Time {
 	return slot
 }
 
-// loop checks one monitor at its planned times until ctx ends.
-func (e *Engine) loop(ctx context.Context, sp Spec, p probe.Prober) {
-	interval := sp.Monitor.Interval.D()
-	if interval <= 0 {
-		interval = 30 * time.Second
-	}
-	timeout := sp.Monitor.Timeout.D()
-	if timeout <= 0 || timeout >= interval {
-		timeout = interval * 9 / 10
-	}
+// scheduler starts each monitor's checks at their planned times until ctx ends.
+func (e *Engine) scheduler(ctx context.Context) {
 	speed := time.Duration(e.o.Speed)
-	next := firstSlot(e.o.Now(), interval, phase(sp.ID, interval))
-	timer := time.NewTimer(next.Sub(e.o.Now()) / speed)
+	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		e.mu.Lock()
+		now := e.o.Now()
+		for len(e.heap) > 0 && !e.heap[0].next.After(now) {
+			r := e.heap[0]
+			e.start(r, r.next)
+			// The next slot after now: a late scheduler skips, never bunches.
+			for r.next = r.next.Add(r.interval); !r.next.After(now); r.next = r.next.Add(r.interval) {
+				e.o.Metrics.skipped()
+			}
+			heap.Fix(&e.heap, 0)
+		}
+		wait := time.Hour
+		if len(e.heap) > 0 {
+			wait = e.heap[0].next.Sub(now) / speed
+		}
+		e.mu.Unlock()
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
+		case <-e.wakeup:
 		case <-timer.C:
 		}
+	}
+}
+
+// start runs one check of r, planned for planned, in a goroutine of its own.
+// A monitor whose previous check is still running skips this slot: a check
+// never queues behind a slow one. Called with e.mu held.
+func (e *Engine) start(r *runner, planned time.Time) {
+	if !r.busy.CompareAndSwap(false, true) {
+		e.o.Metrics.skipped()
+		return
+	}
+	speed := time.Duration(e.o.Speed)
+	e.wg.Go(func() {
+		defer r.busy.Store(false)
 		select {
 		case e.sem <- struct{}{}:
-		case <-ctx.Done():
+		case <-r.ctx.Done():
 			return
 		}
-		start := e.o.Now()
-		cctx, cancel := context.WithTimeout(ctx, timeout/speed)
-		res := p.Probe(cctx)
+		at := e.o.Now()
+		cctx, cancel := context.WithTimeout(r.ctx, r.timeout/speed)
+		res := r.prober.Probe(cctx)
 		cancel()
 		<-e.sem
-		if ctx.Err() != nil {
+		if r.ctx.Err() != nil {
 			return // stopped mid-check: the result is not trusted
 		}
 		select {
-		case e.results <- check{id: sp.ID, planned: next, at: start, res: res}:
-		case <-ctx.Done():
-			return
+		case e.results <- check{id: r.spec.ID, planned: planned, at: at, res: res}:
+		case <-r.ctx.Done():
 		}
-		// The next slot after now: a check never queues behind a slow one.
-		now := e.o.Now()
-		for next = next.Add(interval); !next.After(now); next = next.Add(interval) {
-			e.o.Metrics.skipped()
-		}
-		timer.Reset(next.Sub(now) / speed)
-	}
+	})
 }
 
 // Run is the writer: it applies results to the monitors' states and writes
@@ -369,6 +421,7 @@ func (e *Engine) loop(ctx context.Context, sp Spec, p probe.Prober) {
 // what it holds.
 func (e *Engine) Run(ctx context.Context) {
 	defer close(e.ready)
+	e.wg.Go(func() { e.scheduler(ctx) })
 	tick := time.NewTicker(e.o.FlushEvery)
 	defer tick.Stop()
 	var batch []store.CheckResult
@@ -434,8 +487,10 @@ func (e *Engine) stopAll() {
 		r.cancel()
 		delete(e.runners, id)
 	}
+	e.heap = nil
 	e.mu.Unlock()
-	// Runners blocked sending a result give up on their cancelled context.
+	// Checks blocked sending a result give up on their cancelled context;
+	// the scheduler stops on the writer's.
 	e.wg.Wait()
 }
 
@@ -528,7 +583,9 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 		return err
 	}
 	e.o.Metrics.flushed(time.Since(start), len(batch))
+	changed := len(inserted) > 0
 	for id, m := range e.mons {
+		changed = changed || m.measured || m.removed
 		m.dirty, m.measured = false, false
 		if m.outage != nil && !m.outage.EndedAt.IsZero() {
 			m.outage = nil
@@ -537,12 +594,22 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 			delete(e.mons, id)
 		}
 	}
-	e.publish()
+	e.publish(changed)
 	return nil
 }
 
-// publish makes the writer's states readable by others.
-func (e *Engine) publish() {
+// publishEvery is how stale the last-check fields readers see may get;
+// state changes are published at once.
+const publishEvery = 5 * time.Second
+
+// publish makes the writer's states readable by others: at once when a
+// state changed, else at most every publishEvery, since copying thousands of
+// monitors every second is garbage for nothing.
+func (e *Engine) publish(changed bool) {
+	if !changed && time.Since(e.publishedAt) < publishEvery {
+		return
+	}
+	e.publishedAt = time.Now()
 	next := make(map[string]MonitorStatus, len(e.mons))
 	for id, m := range e.mons {
 		if m.removed {

@@ -48,8 +48,12 @@ type httpProber struct {
 	certDays int
 	now      func() time.Time
 	bufs     *sync.Pool // *bytes.Buffer, only used when the body is matched
-	readers  sync.Pool  // *bufio.Reader
 }
+
+// readers are the response readers of every HTTP check. One pool for all
+// monitors: a pool per monitor would keep a reader per monitor alive between
+// checks, 40 MB at ten thousand monitors, to save an allocation each.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
 
 // maxHeader bounds a response's status line and headers.
 const maxHeader = 64 << 10
@@ -108,7 +112,6 @@ func newHTTP(m config.Monitor, env Env) (Prober, error) {
 	// up under the default 200-399), not an address to go on to.
 	p.request = []byte("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host +
 		"\r\nUser-Agent: Herald-Monitor/1 (status page checker)\r\nAccept: */*\r\nConnection: close\r\n\r\n")
-	p.readers.New = func() any { return bufio.NewReaderSize(nil, 4<<10) }
 	return p, nil
 }
 
@@ -154,9 +157,9 @@ func (p *httpProber) Probe(parent context.Context) Result {
 	if _, err := c.Write(p.request); err != nil {
 		return down(err)
 	}
-	br := p.readers.Get().(*bufio.Reader)
+	br := readers.Get().(*bufio.Reader)
 	br.Reset(&io.LimitedReader{R: c, N: maxHeader + maxBody})
-	defer func() { br.Reset(nil); p.readers.Put(br) }()
+	defer func() { br.Reset(nil); readers.Put(br) }()
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		return down(err)
