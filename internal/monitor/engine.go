@@ -114,10 +114,14 @@ type MonitorStatus struct {
 	LastLevel   status.Level
 	LastMessage string
 	LastLatency time.Duration
+	// Checks counts the checks run since Herald started, by level (up,
+	// degraded, down), for /metrics.
+	Checks [3]uint64
 }
 
 type monState struct {
 	spec   *Spec
+	checks [3]uint64 // checks run since start, by level: up, degraded, down
 	row    store.Monitor
 	outage *store.Outage // the open one, if any
 	// measured is set when the outage opened, worsened or ended since the last write.
@@ -508,11 +512,12 @@ func (e *Engine) anyDirty() bool {
 func (e *Engine) observe(c check) (store.CheckResult, *store.Outage) {
 	level := status.Level(c.res.Outcome)
 	r := store.CheckResult{MonitorID: c.id, At: c.at, Latency: c.res.Latency, Level: level, Message: c.res.Message}
-	e.o.Metrics.observe(c, level)
 	m, ok := e.mons[c.id]
 	if !ok || m.removed {
 		return r, nil
 	}
+	e.o.Metrics.observe(c, m.spec.Monitor.Type)
+	m.checks[min(level, status.LevelDown)]++
 	m.dirty = true
 	m.row.LastCheckAt, m.row.LastLevel, m.row.LastMessage, m.row.LastLatency = c.at, level, c.res.Message, c.res.Latency
 	tr, changed := m.row.Detector.Observe(level, c.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter)
@@ -621,7 +626,7 @@ func (e *Engine) publish(changed bool) {
 			state = status.MonitorUnknown
 		}
 		next[id] = MonitorStatus{Spec: m.spec, State: state, Since: d.Since, LastCheckAt: m.row.LastCheckAt,
-			LastLevel: m.row.LastLevel, LastMessage: m.row.LastMessage, LastLatency: m.row.LastLatency}
+			LastLevel: m.row.LastLevel, LastMessage: m.row.LastMessage, LastLatency: m.row.LastLatency, Checks: m.checks}
 	}
 	e.states.Store(&next)
 }

@@ -11,7 +11,6 @@ import (
 // Metrics are the monitoring figures /metrics exposes. A nil *Metrics
 // records nothing, so tests and tools need not build one.
 type Metrics struct {
-	checks    *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
 	lag       prometheus.Histogram
 	skips     prometheus.Counter
@@ -24,13 +23,12 @@ type Metrics struct {
 // reads each monitor's state from the engine at scrape time.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "herald_probe_checks_total", Help: "Checks run, by monitor and result (up, degraded, down).",
-		}, []string{"monitor", "result"}),
+		// By type, not by monitor: a histogram per monitor is thousands of
+		// series; each monitor's last duration is a gauge read at scrape time.
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "herald_probe_duration_seconds", Help: "How long checks took, by monitor.",
+			Name: "herald_probe_duration_seconds", Help: "How long checks took, by monitor type.",
 			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
-		}, []string{"monitor"}),
+		}, []string{"type"}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "herald_probe_start_lag_seconds", Help: "How late checks started after their planned time.",
 			Buckets: []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5},
@@ -50,16 +48,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{1, 10, 100, 500, 1000, 2000, 5000},
 		}),
 	}
-	reg.MustRegister(m.checks, m.latency, m.lag, m.skips, m.outages, m.batch, m.batchSize)
+	reg.MustRegister(m.latency, m.lag, m.skips, m.outages, m.batch, m.batchSize)
 	return m
 }
 
-func (m *Metrics) observe(c check, l status.Level) {
+func (m *Metrics) observe(c check, kind string) {
 	if m == nil {
 		return
 	}
-	m.checks.WithLabelValues(c.id, l.String()).Inc()
-	m.latency.WithLabelValues(c.id).Observe(c.res.Latency.Seconds())
+	m.latency.WithLabelValues(kind).Observe(c.res.Latency.Seconds())
 	m.lag.Observe(max(c.at.Sub(c.planned), 0).Seconds())
 }
 
@@ -84,8 +81,8 @@ func (m *Metrics) flushed(took time.Duration, n int) {
 
 // stateCollector reports each monitor's state and each component's open outage at scrape time.
 type stateCollector struct {
-	e                  *Engine
-	state, since, open *prometheus.Desc
+	e                                *Engine
+	state, since, open, checks, last *prometheus.Desc
 }
 
 // Collector exposes the engine's monitor states: herald_monitor_state (0 up,
@@ -99,6 +96,10 @@ func (e *Engine) Collector() prometheus.Collector {
 			[]string{"monitor"}, nil),
 		open: prometheus.NewDesc("herald_component_down", "1 while the component's monitors measure an outage.",
 			[]string{"component"}, nil),
+		checks: prometheus.NewDesc("herald_probe_checks_total", "Checks run since Herald started, by monitor and result (up, degraded, down); read every few seconds from the engine.",
+			[]string{"monitor", "result"}, nil),
+		last: prometheus.NewDesc("herald_monitor_last_duration_seconds", "How long the monitor's last check took.",
+			[]string{"monitor"}, nil),
 	}
 }
 
@@ -106,6 +107,8 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.state
 	ch <- c.since
 	ch <- c.open
+	ch <- c.checks
+	ch <- c.last
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -123,6 +126,12 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, v, id, m.Spec.ComponentID, m.Spec.Monitor.Type)
 		if !m.Since.IsZero() {
 			ch <- prometheus.MustNewConstMetric(c.since, prometheus.GaugeValue, float64(m.Since.UnixMilli())/1000, id)
+		}
+		for level, n := range m.Checks {
+			ch <- prometheus.MustNewConstMetric(c.checks, prometheus.CounterValue, float64(n), id, status.Level(level).String())
+		}
+		if !m.LastCheckAt.IsZero() {
+			ch <- prometheus.MustNewConstMetric(c.last, prometheus.GaugeValue, m.LastLatency.Seconds(), id)
 		}
 		if _, ok := down[m.Spec.ComponentID]; !ok {
 			down[m.Spec.ComponentID] = 0

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,12 +36,22 @@ type asset struct {
 	plainLen, gzLen []string
 }
 
+// gzips are the compressors of every rebuild: a best-compression writer
+// holds about a megabyte of tables, too much to make anew for each of the
+// hundreds of documents a rebuild compresses.
+var gzips = sync.Pool{New: func() any {
+	zw, err := gzip.NewWriterLevel(nil, gzip.BestCompression)
+	if err != nil {
+		panic(err) // only for a bad level
+	}
+	return zw
+}}
+
 func newAsset(path string, body []byte, contentType string) (*asset, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
+	zw := gzips.Get().(*gzip.Writer)
+	defer gzips.Put(zw)
+	zw.Reset(&buf)
 	if _, err := zw.Write(body); err != nil {
 		return nil, err
 	}
