@@ -120,10 +120,11 @@ type MonitorStatus struct {
 }
 
 type monState struct {
-	spec   *Spec
-	checks [3]uint64 // checks run since start, by level: up, degraded, down
-	row    store.Monitor
-	outage *store.Outage // the open one, if any
+	spec      *Spec
+	writtenAt time.Time // the check time its row was last written with
+	checks    [3]uint64 // checks run since start, by level: up, degraded, down
+	row       store.Monitor
+	outage    *store.Outage // the open one, if any
 	// measured is set when the outage opened, worsened or ended since the last write.
 	measured bool
 	dirty    bool
@@ -518,9 +519,14 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage) {
 	}
 	e.o.Metrics.observe(c, m.spec.Monitor.Type)
 	m.checks[min(level, status.LevelDown)]++
-	m.dirty = true
 	m.row.LastCheckAt, m.row.LastLevel, m.row.LastMessage, m.row.LastLatency = c.at, level, c.res.Message, c.res.Latency
 	tr, changed := m.row.Detector.Observe(level, c.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter)
+	// A monitor that is up and stays up changes nothing worth a write but
+	// its last check: its row is written at most every steadyWrite then
+	// (its result is stored every time). Anything else is written at once.
+	if changed || level != status.LevelUp || m.row.Detector.State != status.MonitorUp || c.at.Sub(m.writtenAt) >= steadyWrite {
+		m.dirty = true
+	}
 	if !changed {
 		return r, nil
 	}
@@ -554,6 +560,7 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 			st := m.row
 			st.ID = m.spec.ID
 			states = append(states, st)
+			m.writtenAt = m.row.LastCheckAt
 		}
 		if m.outage != nil && (m.measured || m.removed) {
 			outs = append(outs, m.outage)
@@ -602,6 +609,9 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 	e.publish(changed)
 	return nil
 }
+
+// steadyWrite is how often the row of a monitor that stays up is written.
+const steadyWrite = time.Minute
 
 // publishEvery is how stale the last-check fields readers see may get;
 // state changes are published at once.

@@ -21,6 +21,7 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/statuspage"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -100,6 +101,10 @@ type Site struct {
 	dirty  chan struct{}
 
 	latency latencyCache // component.go
+	// lively is set by a rebuild that saw something going on (an open
+	// incident, a running window, a component not operational), which
+	// makes the pages' "so far" durations and today's bar move each minute.
+	lively atomic.Bool
 }
 
 // NewSite makes a site; call Rebuild once before serving and Run to keep it fresh.
@@ -127,26 +132,44 @@ func (s *Site) Invalidate() {
 	}
 }
 
-// refreshEvery rebuilds the pages even without a change, so today's uptime
-// bar, lasting outages and the response-time charts move on with the clock.
-const refreshEvery = time.Minute
+// Without a change, the pages are rebuilt every refreshEvery while something
+// is going on (durations "so far" and today's bar move on with the clock),
+// every quietRefresh when all is well, and just after midnight in the page's
+// zone, when "Today" becomes "Yesterday".
+const (
+	refreshEvery = time.Minute
+	quietRefresh = 10 * time.Minute
+)
 
-// Run rebuilds the documents after each change, and every refreshEvery,
+// nextRefresh is how long Run waits for a change before rebuilding anyway.
+func (s *Site) nextRefresh(now time.Time) time.Duration {
+	wait := quietRefresh
+	if s.lively.Load() {
+		wait = refreshEvery
+	}
+	loc := s.cfg().Location()
+	y, m, d := now.In(loc).Date()
+	midnight := time.Date(y, m, d+1, 0, 0, 0, 0, loc).Add(time.Second)
+	return min(wait, midnight.Sub(now))
+}
+
+// Run rebuilds the documents after each change, and as nextRefresh says,
 // until ctx ends.
 func (s *Site) Run(ctx context.Context) {
-	tick := time.NewTicker(refreshEvery)
-	defer tick.Stop()
+	timer := time.NewTimer(s.nextRefresh(s.svc.Now()))
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.dirty:
-		case <-tick.C:
+		case <-timer.C:
 		}
 		if err := s.Rebuild(ctx); err != nil && ctx.Err() == nil {
 			// The previous documents keep being served; the next change retries.
 			s.log.Error("rebuild public documents", slog.Any("err", err))
 		}
+		timer.Reset(s.nextRefresh(s.svc.Now()))
 	}
 }
 
@@ -156,6 +179,11 @@ func (s *Site) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	lively := len(snap.Open) > 0 || len(snap.Active) > 0
+	for _, c := range snap.Components {
+		lively = lively || c.Status != status.Operational
+	}
+	s.lively.Store(lively)
 	incidents, err := s.svc.Incidents(ctx, store.IncidentFilter{State: "published", Limit: 50})
 	if err != nil {
 		return err
