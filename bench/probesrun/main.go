@@ -86,9 +86,14 @@ func target(args []string) error {
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		return fmt.Errorf("refusing to serve on %s: loopback only", ip)
 	}
-	var hangBelow atomic.Int64
+	var hangBelow, served atomic.Int64
 	body := []byte("<!doctype html><title>ok</title><p>A customer's site.</p>\n")
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/control/count" {
+			fmt.Fprintf(w, "%d\n", served.Load())
+			return
+		}
+		served.Add(1)
 		if r.Method == http.MethodPost && r.URL.Path == "/control/hang" {
 			n, err := strconv.Atoi(r.URL.Query().Get("n"))
 			if err != nil || n < 0 {
@@ -236,6 +241,10 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	served0, err := served(targetAddr)
+	if err != nil {
+		return err
+	}
 	cpu0, err := cpuSeconds(pid)
 	if err != nil {
 		return err
@@ -249,6 +258,10 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	served1, err := served(targetAddr)
+	if err != nil {
+		return err
+	}
 	cpu1, err := cpuSeconds(pid)
 	if err != nil {
 		return err
@@ -258,7 +271,9 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	checks := m1.checks - m0.checks
+	// Checks are counted by the target (requests it answered), not by
+	// Herald's counters, which are read every few seconds.
+	checks := served1 - served0
 	lag := m1.lag.minus(m0.lag)
 	p99, lo, hi := lag.quantile(0.99)
 	cores := (cpu1 - cpu0) / wall
@@ -480,6 +495,20 @@ func scrape(base string) (metrics, error) {
 		}
 	}
 	return m, sc.Err()
+}
+
+// served asks the target how many requests it has answered.
+func served(addr string) (float64, error) {
+	resp, err := http.Get("http://" + addr + "/control/count")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseFloat(strings.TrimSpace(string(b)), 64)
 }
 
 // cpuSeconds is a process's user + system CPU time, from /proc/PID/stat.
