@@ -52,16 +52,25 @@ type atomEntry struct {
 	Content   atomText      `xml:"content"`
 }
 
-// Atom renders an Atom 1.0 feed (RFC 4287) of items.
-func Atom(p Page, items []Item) ([]byte, error) {
+// Atom renders an Atom 1.0 feed (RFC 4287) of items: the page's own, at AtomPath.
+func Atom(p Page, items []Item) ([]byte, error) { return AtomAt(p, items, "") }
+
+// AtomAt renders an Atom feed served at self (a path such as
+// /feeds/flexo.atom), which is also its id, so a reader tells it from the
+// page's own feed; "" is the page's own feed.
+func AtomAt(p Page, items []Item, self string) ([]byte, error) {
 	items = visible(items)
 	base := strings.TrimRight(p.URL, "/")
+	id, selfURL := base+"/", base+AtomPath
+	if self != "" {
+		id, selfURL = base+self, base+self
+	}
 	f := atomFeed{
-		ID:    base + "/",
+		ID:    id,
 		Title: atomText{Type: "text", Body: pageTitle(p)},
 		Links: []atomLink{
 			{Rel: "alternate", Type: "text/html", Href: base + "/"},
-			{Rel: "self", Type: "application/atom+xml", Href: base + AtomPath},
+			{Rel: "self", Type: "application/atom+xml", Href: selfURL},
 		},
 		Updated:   atomTime(newest(items)),
 		Author:    atomPerson{Name: pageTitle(p), URI: base + "/"},

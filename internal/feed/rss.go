@@ -45,8 +45,15 @@ type rssItem struct {
 
 // RSS renders an RSS 2.0 feed of items. An item's description is its HTML
 // content (escaped, as RSS readers expect).
-func RSS(p Page, items []Item) ([]byte, error) {
+func RSS(p Page, items []Item) ([]byte, error) { return RSSAt(p, items, "") }
+
+// RSSAt renders an RSS feed served at self (a path such as /feeds/flexo.rss);
+// "" is the page's own feed at RSSPath.
+func RSSAt(p Page, items []Item, self string) ([]byte, error) {
 	items = visible(items)
+	if self == "" {
+		self = RSSPath
+	}
 	base := strings.TrimRight(p.URL, "/")
 	desc := p.Description
 	if desc == "" {
@@ -59,7 +66,7 @@ func RSS(p Page, items []Item) ([]byte, error) {
 			Title:         pageTitle(p),
 			Link:          base + "/",
 			Description:   desc,
-			Self:          rssAtomLink{Href: base + RSSPath, Rel: "self", Type: "application/rss+xml"},
+			Self:          rssAtomLink{Href: base + self, Rel: "self", Type: "application/rss+xml"},
 			LastBuildDate: rssTime(newest(items)),
 			Generator:     "Herald",
 		},

@@ -28,6 +28,7 @@ type lookupView struct {
 	Comps    []compView
 	Recent   []lookupIncident
 	Atom     string
+	RSS      string
 	ICS      string
 	Subcribe string
 	Choices  []choice
@@ -207,10 +208,10 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 		}
 	}
 	gid := url.PathEscape(c.GroupID)
-	v.Atom, v.ICS = "/feeds/"+gid+".atom", "/feeds/"+gid+".ics"
+	v.Atom, v.RSS, v.ICS = "/feeds/"+gid+".atom", "/feeds/"+gid+".rss", "/feeds/"+gid+".ics"
 	v.Subcribe = "/subscribe?component=" + url.QueryEscape(c.GroupID)
 	out.Subscribe = base + v.Subcribe
-	out.Feeds = map[string]string{"atom": base + v.Atom, "ics": base + v.ICS}
+	out.Feeds = map[string]string{"atom": base + v.Atom, "rss": base + v.RSS, "ics": base + v.ICS}
 	return v, out, nil
 }
 

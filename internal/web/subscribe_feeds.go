@@ -10,7 +10,7 @@ import (
 	"github.com/heraldhq/herald/internal/store"
 )
 
-// groupFeed serves /feeds/GROUP.atom and /feeds/GROUP.ics: the history feed
+// groupFeed serves /feeds/GROUP.atom, .rss and .ics: the history feeds
 // and the maintenance calendar filtered to one server.
 func (s *Subscriptions) groupFeed(w http.ResponseWriter, r *http.Request) {
 	name, ext, ok := splitExt(r.PathValue("file"))
@@ -34,7 +34,7 @@ func (s *Subscriptions) groupFeed(w http.ResponseWriter, r *http.Request) {
 	s.serveFeed(w, r, ext, label, ids)
 }
 
-// componentFeed serves /feeds/GROUP/COMPONENT.atom and .ics.
+// componentFeed serves /feeds/GROUP/COMPONENT.atom, .rss and .ics.
 func (s *Subscriptions) componentFeed(w http.ResponseWriter, r *http.Request) {
 	name, ext, ok := splitExt(r.PathValue("file"))
 	if !ok {
@@ -51,7 +51,7 @@ func (s *Subscriptions) componentFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func splitExt(file string) (name, ext string, ok bool) {
-	for _, e := range []string{".atom", ".ics"} {
+	for _, e := range []string{".atom", ".rss", ".ics"} {
 		if n, found := strings.CutSuffix(file, e); found && n != "" {
 			return n, e, true
 		}
@@ -105,8 +105,13 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 			}
 			items = append(items, feed.MaintenanceItem(m, cfg.Page.URL, md, loc))
 		}
-		body, err = feed.Atom(page, items)
-		ct = "application/atom+xml; charset=utf-8"
+		if ext == ".rss" {
+			body, err = feed.RSSAt(page, items, r.URL.Path)
+			ct = "application/rss+xml; charset=utf-8"
+		} else {
+			body, err = feed.AtomAt(page, items, r.URL.Path)
+			ct = "application/atom+xml; charset=utf-8"
+		}
 	}
 	if err != nil {
 		s.feedFail(w, err)

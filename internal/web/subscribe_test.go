@@ -331,6 +331,15 @@ func TestLookup(t *testing.T) {
 		if !strings.Contains(joined, "Flexo <web> down") || !strings.Contains(joined, "Flexo restart") || strings.Contains(joined, "Mom") {
 			t.Errorf("flexo.atom entries: %q", titles)
 		}
+		// Its own id and self link, apart from the page's feed.
+		if !strings.HasSuffix(f.FeedLink, "/feeds/flexo.atom") {
+			t.Errorf("flexo.atom names itself %q", f.FeedLink)
+		}
+		code, _, body = e.do(t, "GET", "/feeds/flexo.rss", nil)
+		rf, err := gofeed.NewParser().ParseString(body)
+		if code != 200 || err != nil || rf.FeedType != "rss" || len(rf.Items) != len(f.Items) || !strings.HasSuffix(rf.FeedLink, "/feeds/flexo.rss") {
+			t.Fatalf("flexo.rss = %d, %v, %+v", code, err, rf)
+		}
 		code, _, body = e.do(t, "GET", "/feeds/mom/web.ics", nil)
 		cal, err := ical.NewDecoder(bytes.NewReader([]byte(body))).Decode()
 		if code != 200 || err != nil {
