@@ -6,13 +6,16 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"mime"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/heraldhq/herald/examples"
 	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/notify/smtpsink"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -81,6 +84,21 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("start the simulated fleet: %w", err)
 	}
 	defer fleet.close()
+	// A mail relay on loopback: what Herald sends its subscribers is shown here.
+	sink, err := smtpsink.Start(smtpsink.Options{Discard: true, OnMessage: func(m smtpsink.Message) {
+		subject := ""
+		if h, err := m.Header(); err == nil {
+			subject = h.Get("Subject")
+			if dec, err := new(mime.WordDecoder).DecodeHeader(subject); err == nil {
+				subject = dec
+			}
+		}
+		fmt.Fprintf(env.Stderr, "demo: e-mail to %s: %s\n", strings.Join(m.To, ", "), subject)
+	}})
+	if err != nil {
+		return fmt.Errorf("start the demo's mail relay: %w", err)
+	}
+	defer sink.Close()
 	clock := &demoClock{realStart: time.Now(), start: time.Now().UTC().Truncate(time.Minute), speed: o.speed}
 	o.clock = clock
 	o.dsn = store.DSN{DataDir: dir}
@@ -89,6 +107,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	o.adjust = func(c *config.Config) {
 		c.Page.Description = demoNote(o.speed)
 		c.Incidents.Auto = config.AutoPublish
+		c.Notify.Email = &config.Email{SMTP: sink.Addr, From: "Example Hosting Status <status@example.net>", TLS: "none", RatePerSecond: 50}
 		fleet.point(c)
 	}
 	playCtx, stopPlay := context.WithCancel(ctx)
@@ -104,6 +123,16 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		plain, _, err := svc.CreateToken(ctx, "demo", service.ScopeWrite)
 		if err != nil {
 			return err
+		}
+		// Two customers who confirmed their subscriptions: one to flexo, one to mom.
+		for _, sub := range []store.Subscriber{
+			{Kind: "email", Address: "owner@flexo-customer.example", Components: []string{"flexo/web", "flexo/email"}},
+			{Kind: "email", Address: "owner@mom-customer.example", Components: []string{"mom/web", "mom/email"}},
+		} {
+			sub.ConfirmedAt, sub.CreatedAt = clock.Now(), clock.Now()
+			if err := st.Tx(ctx, func(q *store.Queries) error { return q.InsertSubscriber(ctx, &sub) }); err != nil {
+				return fmt.Errorf("demo subscriber: %w", err)
+			}
 		}
 		// An admin account to sign in to /admin with, its password made now.
 		var pw [12]byte
@@ -163,6 +192,10 @@ is a second of yours. Keep the page open and reload it; within a minute:
           completes with the measured downtime per server. No incident.
   ~46 s   flexo's web server hangs again: the new incident is linked to the
           first, which gets "The problem happened a second time ...".
+
+Two customers subscribed by e-mail, one to flexo and one to mom; each message
+Herald sends them lands in a mail relay on loopback and is shown here as
+"demo: e-mail to ...": flexo's customer hears of flexo's troubles, mom's of mom's.
 
 Try the CLI in another terminal:
 

@@ -94,6 +94,13 @@ func TestDemoPlaysTheSeedStories(t *testing.T) {
 		return true
 	}
 	eventually(t, "every incident the monitors opened resolved", allResolved)
+	// The subscribers heard of their own server's troubles, and only of those.
+	eventually(t, "flexo's customer told of flexo's resolution", func() bool {
+		return strings.Contains(errs.String(), "e-mail to owner@flexo-customer.example: [Example Hosting Status] Resolved: Web sites on flexo not responding")
+	})
+	if strings.Contains(errs.String(), "e-mail to owner@mom-customer.example: [Example Hosting Status] New incident: Web sites on flexo") {
+		t.Errorf("mom's customer was told of flexo's own incident")
+	}
 
 	texts := func(name string) []string {
 		var out []string
