@@ -90,9 +90,9 @@ type layoutData struct {
 
 func (a *Admin) parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"compKind":   compKind,
-		"indKind":    indKind,
-		"impactKind": impactKind,
+		"compKind":   status.ComponentStatus.Kind,
+		"indKind":    status.Indicator.Kind,
+		"impactKind": status.Impact.Kind,
 		"incKind":    incKind,
 		"maintKind":  maintKind,
 		"stateKind":  stateKind,
@@ -221,39 +221,6 @@ func (a *Admin) render(w http.ResponseWriter, r *http.Request, s *session, code 
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// Visual kinds, each shown with an icon and a word, never colour alone.
-func compKind(s status.ComponentStatus) string {
-	switch s {
-	case status.UnderMaintenance:
-		return "maint"
-	case status.DegradedPerformance:
-		return "minor"
-	case status.PartialOutage:
-		return "major"
-	case status.MajorOutage:
-		return "critical"
-	}
-	return "ok"
-}
-
-func indKind(i status.Indicator) string {
-	switch i {
-	case status.IndicatorNone:
-		return "ok"
-	case status.IndicatorMaintenance:
-		return "maint"
-	}
-	return string(i)
-}
-
-func impactKind(i status.Impact) string {
-	switch i {
-	case status.ImpactMinor, status.ImpactMajor, status.ImpactCritical:
-		return string(i)
-	}
-	return "none"
 }
 
 func incKind(s status.IncidentStatus) string {

@@ -458,3 +458,23 @@ func TestLabels(t *testing.T) {
 		})
 	}
 }
+
+func TestKinds(t *testing.T) {
+	for s, want := range map[ComponentStatus]string{Operational: "ok", DegradedPerformance: "minor", PartialOutage: "major",
+		MajorOutage: "critical", UnderMaintenance: "maint"} {
+		if got := s.Kind(); got != want {
+			t.Errorf("%s.Kind() = %q, want %q", s, got, want)
+		}
+	}
+	for i, want := range map[Indicator]string{IndicatorNone: "ok", IndicatorMinor: "minor", IndicatorMajor: "major",
+		IndicatorCritical: "critical", IndicatorMaintenance: "maint"} {
+		if got := i.Kind(); got != want {
+			t.Errorf("%s.Kind() = %q, want %q", i, got, want)
+		}
+	}
+	for i, want := range map[Impact]string{ImpactNone: "none", ImpactMinor: "minor", ImpactMajor: "major", ImpactCritical: "critical"} {
+		if got := i.Kind(); got != want {
+			t.Errorf("%s.Kind() = %q, want %q", i, got, want)
+		}
+	}
+}

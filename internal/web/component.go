@@ -348,7 +348,7 @@ type monitorView struct {
 func (b *builder) components() error {
 	for _, c := range b.in.Snapshot.Components {
 		v := componentView{Name: c.Name, Description: c.Description,
-			Status: badge{c.Status.Label(), componentKind(c.Status)}}
+			Status: badge{c.Status.Label(), c.Status.Kind()}}
 		if g, ok := b.in.Groups[c.GroupID]; ok {
 			v.Group = g.Name
 		}

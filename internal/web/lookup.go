@@ -179,11 +179,11 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 		}
 		ids = append(ids, cs.ID)
 		worst = status.Worst(worst, cs.Status)
-		v.Comps = append(v.Comps, compView{Name: cs.Name, Label: cs.Status.Label(), Kind: componentKind(cs.Status)})
+		v.Comps = append(v.Comps, compView{Name: cs.Name, Label: cs.Status.Label(), Kind: cs.Status.Kind()})
 		v.Choices = append(v.Choices, choice{ID: cs.ID, Name: cs.Name, Checked: true})
 		out.Components = append(out.Components, lookupCompJSON{ID: cs.ID, Name: cs.Name, Status: string(cs.Status)})
 	}
-	v.Overall = badge{worst.Label(), componentKind(worst)}
+	v.Overall = badge{worst.Label(), worst.Kind()}
 	out.Group = &lookupGroupJSON{ID: c.GroupID, Name: name, Status: string(worst)}
 	if worst == status.Operational {
 		out.Message = fmt.Sprintf("%s is on %s, and %s is working normally.", domain, name, name)

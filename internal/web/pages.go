@@ -103,39 +103,6 @@ func (w *words) Window(a, b time.Time) string {
 	return wd.Range(a, b, w.loc, w.now) + " " + w.zone
 }
 
-// kind is the visual class of a status, paired on the page with an icon and a word.
-func componentKind(s status.ComponentStatus) string {
-	switch s {
-	case status.UnderMaintenance:
-		return "maint"
-	case status.DegradedPerformance:
-		return "minor"
-	case status.PartialOutage:
-		return "major"
-	case status.MajorOutage:
-		return "critical"
-	}
-	return "ok"
-}
-
-func indicatorKind(i status.Indicator) string {
-	switch i {
-	case status.IndicatorMaintenance:
-		return "maint"
-	case status.IndicatorMinor, status.IndicatorMajor, status.IndicatorCritical:
-		return string(i)
-	}
-	return "ok"
-}
-
-func impactKind(i status.Impact) string {
-	switch i {
-	case status.ImpactMinor, status.ImpactMajor, status.ImpactCritical:
-		return string(i)
-	}
-	return "none"
-}
-
 func impactLabel(i status.Impact) string {
 	switch i {
 	case status.ImpactMinor:
@@ -340,7 +307,7 @@ func (b *builder) affected(ids []string) []string {
 
 func (b *builder) card(in *status.Incident) incidentCard {
 	c := incidentCard{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
-		Impact: badge{impactLabel(in.Impact), impactKind(in.Impact)},
+		Impact: badge{impactLabel(in.Impact), in.Impact.Kind()},
 		Status: badge{in.Status.Label(), statusKind(in.Status)}, Started: in.StartedAt}
 	if in.Status == status.Resolved && !in.ResolvedAt.IsZero() {
 		c.Summary = b.w.Window(in.StartedAt, in.ResolvedAt) + " · " + wd.Duration(in.Duration(b.in.Now))
@@ -399,19 +366,19 @@ func (b *builder) maintCard(m *status.Maintenance) maintCard {
 
 func (b *builder) index() error {
 	snap := b.in.Snapshot
-	v := indexView{Overall: badge{snap.Overall.Description, indicatorKind(snap.Overall.Indicator)}}
+	v := indexView{Overall: badge{snap.Overall.Description, snap.Overall.Indicator.Kind()}}
 	for _, g := range snap.Groups {
 		gv := groupView{Name: g.Name, Description: g.Description}
 		worst := status.Operational
 		for _, c := range snap.Components {
 			if c.GroupID == g.ID {
 				gv.Components = append(gv.Components, compView{Name: c.Name, Description: c.Description,
-					Label: c.Status.Label(), Kind: componentKind(c.Status), URL: componentURL(c.ID), Uptime: b.bars(c.ID)})
+					Label: c.Status.Label(), Kind: c.Status.Kind(), URL: componentURL(c.ID), Uptime: b.bars(c.ID)})
 				v.Bars = v.Bars || gv.Components[len(gv.Components)-1].Uptime != nil
 				worst = status.Worst(worst, c.Status)
 			}
 		}
-		gv.Kind, gv.Label = componentKind(worst), worst.Label()
+		gv.Kind, gv.Label = worst.Kind(), worst.Label()
 		if len(gv.Components) > 0 {
 			v.Groups = append(v.Groups, gv)
 		}
@@ -498,7 +465,7 @@ func (b *builder) incidents() error {
 		}
 		for _, ac := range in.Components {
 			st := worst[ac.ComponentID]
-			v.Components = append(v.Components, compView{Name: b.compName(ac.ComponentID), Label: st.Label(), Kind: componentKind(st)})
+			v.Components = append(v.Components, compView{Name: b.compName(ac.ComponentID), Label: st.Label(), Kind: st.Kind()})
 		}
 		for _, u := range in.Updates {
 			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: statusKind(u.Status), At: u.DisplayAt, Body: md.HTML(u.Body)})
