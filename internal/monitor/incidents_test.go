@@ -280,6 +280,18 @@ func TestReactorNetworkEvent(t *testing.T) {
 		if len(got.Updates) != 3 {
 			t.Errorf("network incident has %d updates, want 3 (flexo, the network, the resolution)", len(got.Updates))
 		}
+		// Components that joined without an update are in the timeline's changes all the same.
+		worst := map[string]status.ComponentStatus{}
+		for _, u := range got.Updates {
+			for _, ch := range u.Changes {
+				worst[ch.ComponentID] = status.Worst(worst[ch.ComponentID], ch.New)
+			}
+		}
+		for _, c := range []string{"flexo/web", "mom/web", "mom/email", "elzar/web"} {
+			if worst[c] != status.MajorOutage {
+				t.Errorf("the timeline gives %s at worst %q, want major_outage", c, worst[c])
+			}
+		}
 		body := got.Updates[0].Body
 		for _, want := range []string{"Beginning at 2:16 AM Pacific time", "all servers except flexo at 2:59 AM", "flexo server at 3:29 AM", "zapp"} {
 			if !strings.Contains(body, want) {

@@ -169,7 +169,9 @@ func (s *Service) maintenanceReport(ctx context.Context, q *store.Queries, m *st
 // SetIncidentComponents sets component statuses within an open incident
 // without posting an update: a network incident whose text already says
 // "all of our servers" names the components it reaches as monitors find them.
-// The change log records it like any other change.
+// The changes are recorded on the incident's latest update, so its timeline
+// and the worst status each component had stay true; the change log records
+// it like any other change.
 func (s *Service) SetIncidentComponents(ctx context.Context, actor string, id int64, comps map[string]status.ComponentStatus) (*status.Incident, error) {
 	if len(comps) == 0 {
 		return nil, invalidf("no components given")
@@ -181,8 +183,14 @@ func (s *Service) SetIncidentComponents(ctx context.Context, actor string, id in
 		if in.Status == status.Resolved {
 			return conflictf("incident %d is resolved", id)
 		}
-		applyComponents(in, comps)
+		changes := applyComponents(in, comps)
 		in.UpdatedAt = now
-		return q.SaveIncident(ctx, in)
+		if err := q.SaveIncident(ctx, in); err != nil {
+			return err
+		}
+		if len(in.Updates) == 0 || len(changes) == 0 {
+			return nil
+		}
+		return q.AddIncidentUpdateChanges(ctx, in.Updates[0].ID, changes)
 	})
 }

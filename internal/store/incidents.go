@@ -83,6 +83,20 @@ func (q *Queries) SetIncidentUpdateBody(ctx context.Context, incidentID, updateI
 	return nil
 }
 
+// AddIncidentUpdateChanges records component changes on an update already
+// stored (a component that joined the incident after it was posted); a
+// component it already names takes the newer status.
+func (q *Queries) AddIncidentUpdateChanges(ctx context.Context, updateID int64, changes []status.ComponentChange) error {
+	for _, c := range changes {
+		if _, err := q.exec(ctx, `INSERT INTO incident_update_changes (update_id, component_id, old_status, new_status)
+			VALUES (?, ?, ?, ?) ON CONFLICT (update_id, component_id) DO UPDATE SET new_status = excluded.new_status`,
+			updateID, c.ComponentID, string(c.Old), string(c.New)); err != nil {
+			return fmt.Errorf("add component change %s: %w", c.ComponentID, err)
+		}
+	}
+	return nil
+}
+
 // InsertIncidentUpdate stores an update with its component changes and sets its ID.
 func (q *Queries) InsertIncidentUpdate(ctx context.Context, u *status.IncidentUpdate) error {
 	id, err := q.insertID(ctx, `INSERT INTO incident_updates (incident_id, status, body, created_at, display_at)
