@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// The demo, played whole at twice its usual speed: the stories it promises
+// The demo, played whole at its usual speed: the stories it promises
 // in its introduction are on the page, in measured words, at the end.
 func TestDemoPlaysTheSeedStories(t *testing.T) {
 	t.Parallel()
@@ -20,7 +20,7 @@ func TestDemoPlaysTheSeedStories(t *testing.T) {
 	env := &Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs, Getenv: os.Getenv}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runDemo(ctx, env, []string{"--listen", "127.0.0.1:0", "--speed", "120"}) }()
+	go func() { done <- runDemo(ctx, env, []string{"--listen", "127.0.0.1:0"}) }()
 	defer func() {
 		stop()
 		if err := <-done; err != nil {

@@ -226,27 +226,30 @@ func (r *Reactor) look(ctx context.Context) (*world, error) {
 	return w, nil
 }
 
-// windowAt finds a maintenance window on the component that covers t.
+// windowAt finds a maintenance window on the component that covers t: one
+// running or completed then, or one scheduled to be running then that the
+// maintenance clock has not moved along yet (it may be a moment late).
 func (w *world) windowAt(componentID string, t time.Time) *status.Maintenance {
 	for i := range w.windows {
 		m := &w.windows[i]
-		if m.Status != status.InProgress && m.Status != status.Completed {
-			continue
-		}
 		if !slices.Contains(m.Components, componentID) {
 			continue
 		}
-		start := m.StartedAt
-		if start.IsZero() {
-			start = m.ScheduledFor
+		switch m.Status {
+		case status.Scheduled:
+			if !t.Before(m.ScheduledFor) && t.Before(m.ScheduledUntil) {
+				return m
+			}
+		case status.InProgress, status.Completed:
+			start := m.StartedAt
+			if start.IsZero() {
+				start = m.ScheduledFor
+			}
+			if t.Before(start) || (m.Status == status.Completed && !t.Before(m.CompletedAt)) {
+				continue
+			}
+			return m
 		}
-		if t.Before(start) {
-			continue
-		}
-		if m.Status == status.Completed && !t.Before(m.CompletedAt) {
-			continue
-		}
-		return m
 	}
 	return nil
 }

@@ -200,12 +200,18 @@ func TestReactorMaintenance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g.clock.set(pt(4, 3, 23, 0, 0))
+		// The maintenance clock is a moment late: the first outage is seen
+		// while the window still reads scheduled, and is maintenance all the same.
+		a := g.outage("flexo/web", pt(4, 3, 23, 0, 30), time.Time{})
+		g.pass(pt(4, 3, 23, 1, 0))
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("an outage in a window the clock had not started yet opened %d incidents", len(list))
+		}
+		g.clock.set(pt(4, 3, 23, 1, 0))
 		if _, err := g.svc.AdvanceMaintenance(ctx); err != nil {
 			t.Fatal(err)
 		}
 		// flexo's web and e-mail go down together for 3 min 10 s; mom's web for 2 min 5 s.
-		a := g.outage("flexo/web", pt(4, 3, 23, 0, 30), time.Time{})
 		g.outage("flexo/email", pt(4, 3, 23, 0, 40), pt(4, 3, 23, 3, 20))
 		g.outage("mom/web", pt(4, 3, 23, 1, 0), pt(4, 3, 23, 3, 5))
 		g.pass(pt(4, 3, 23, 2, 0))
