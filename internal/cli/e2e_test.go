@@ -718,6 +718,30 @@ func TestE2EReload(t *testing.T) {
 		}
 	}
 	s.waitLog(t, "configuration reloaded", 5*time.Second)
+
+	// The monitors followed the reload: bender's runs, zapp's are removed.
+	code, body := api(t, http.MethodGet, s.url+"/api/v1/monitors", token, "")
+	var mons struct {
+		Monitors []struct {
+			ID      string `json:"id"`
+			Removed bool   `json:"removed"`
+		} `json:"monitors"`
+	}
+	if err := json.Unmarshal(body, &mons); code != http.StatusOK || err != nil {
+		t.Fatalf("/api/v1/monitors: %d %v %s", code, err, body)
+	}
+	got := map[string]bool{}
+	for _, m := range mons.Monitors {
+		got[m.ID] = m.Removed
+	}
+	if removed, ok := got["bender/web/http"]; !ok || removed {
+		t.Errorf("bender's monitor after the reload: listed %v, removed %v", ok, removed)
+	}
+	for _, id := range []string{"zapp/web/http", "zapp/email/smtp"} {
+		if removed, ok := got[id]; !ok || !removed {
+			t.Errorf("%s after the reload: listed %v, removed %v", id, ok, removed)
+		}
+	}
 }
 
 // TestE2EGracefulShutdown stops the server with SIGTERM and restarts it on the same data.
