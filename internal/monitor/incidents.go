@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
@@ -119,17 +120,8 @@ func (w *world) service(componentID string) string {
 	if !ok {
 		return componentID
 	}
-	_, local, _ := cutLast(componentID)
+	local := componentID[strings.LastIndexByte(componentID, '/')+1:]
 	return prose.ServiceNoun(local, c.Name)
-}
-
-func cutLast(id string) (string, string, bool) {
-	for i := len(id) - 1; i >= 0; i-- {
-		if id[i] == '/' {
-			return id[:i], id[i+1:], true
-		}
-	}
-	return "", id, false
 }
 
 // groupsOf lists the servers an incident's outages touch.
@@ -159,19 +151,26 @@ func spansServers(w *world, outs []store.Outage) bool {
 
 // Pass makes one round of decisions.
 func (r *Reactor) Pass(ctx context.Context) error {
-	w, err := r.look(ctx)
-	if err != nil {
-		return err
-	}
 	undecided, err := r.st.Outages(ctx, store.OutageFilter{Undecided: true})
 	if err != nil {
 		return err
 	}
-	overruns, err := r.overruns(ctx, w)
+	open, err := r.st.Outages(ctx, store.OutageFilter{Open: true})
 	if err != nil {
 		return err
 	}
-	undecided = append(undecided, overruns...)
+	w, err := r.look(ctx)
+	if err != nil {
+		return err
+	}
+	inWindow := slices.ContainsFunc(open, func(o store.Outage) bool { return o.Decision == store.DecisionMaintenance })
+	if len(undecided) == 0 && len(w.incidents) == 0 && !inWindow {
+		return nil // nothing to decide or resolve: the usual pass, kept cheap
+	}
+	if w.windows, err = r.svc.Maintenances(ctx, store.MaintenanceFilter{}); err != nil {
+		return err
+	}
+	undecided = append(undecided, w.overruns(open)...)
 	sort.Slice(undecided, func(i, j int) bool { return undecided[i].StartedAt.Before(undecided[j].StartedAt) })
 	for i := range undecided {
 		if err := r.decide(ctx, w, &undecided[i]); err != nil {
@@ -195,10 +194,6 @@ func (r *Reactor) look(ctx context.Context) (*world, error) {
 	now := r.svc.Now()
 	w := &world{now: now, cfg: cfg, cat: r.svc.Catalog(), page: prose.Page{Loc: loc, Zone: config.ZoneName(loc), Now: now},
 		incidents: map[int64]*status.Incident{}, attached: map[int64][]store.Outage{}, joined: map[int64][]store.Outage{}}
-	var err error
-	if w.windows, err = r.svc.Maintenances(ctx, store.MaintenanceFilter{}); err != nil {
-		return nil, err
-	}
 	for _, state := range []string{"open", "draft"} {
 		list, err := r.svc.Incidents(ctx, store.IncidentFilter{State: state})
 		if err != nil {
@@ -256,11 +251,7 @@ func (w *world) windowAt(componentID string, t time.Time) *status.Maintenance {
 
 // overruns are outages counted as maintenance whose window has completed
 // while they last: from the window's end they are news.
-func (r *Reactor) overruns(ctx context.Context, w *world) ([]store.Outage, error) {
-	open, err := r.st.Outages(ctx, store.OutageFilter{Open: true})
-	if err != nil {
-		return nil, err
-	}
+func (w *world) overruns(open []store.Outage) []store.Outage {
 	var out []store.Outage
 	for _, o := range open {
 		if o.Decision != store.DecisionMaintenance {
@@ -273,7 +264,7 @@ func (r *Reactor) overruns(ctx context.Context, w *world) ([]store.Outage, error
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // start is when an outage became news: its measured start, or the end of the
