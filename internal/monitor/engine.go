@@ -101,8 +101,8 @@ type Engine struct {
 	// mons is owned by the writer goroutine; states is its published copy.
 	mons        map[string]*monState
 	states      atomic.Pointer[map[string]MonitorStatus]
-	publishedAt time.Time // owned by the writer
-	ready       chan struct{}
+	publishedAt time.Time     // owned by the writer
+	stopped     chan struct{} // closed when Run returns
 }
 
 // MonitorStatus is a monitor's current state, as pages and the admin read it.
@@ -186,7 +186,7 @@ func New(o Options) *Engine {
 	}
 	e := &Engine{o: o, log: o.Log, sem: make(chan struct{}, o.Concurrency),
 		results: make(chan check, 4096), cmds: make(chan func()), runners: map[string]*runner{}, wakeup: make(chan struct{}, 1),
-		mons: map[string]*monState{}, ready: make(chan struct{})}
+		mons: map[string]*monState{}, stopped: make(chan struct{})}
 	empty := map[string]MonitorStatus{}
 	e.states.Store(&empty)
 	return e
@@ -246,7 +246,7 @@ func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
 	}
 	select {
 	case e.cmds <- apply:
-	case <-e.ready:
+	case <-e.stopped:
 		return ErrStopped
 	case <-ctx.Done():
 		return ctx.Err()
@@ -432,12 +432,12 @@ func (e *Engine) start(r *runner, planned time.Time) {
 // them in batches, until ctx ends; then it stops every monitor and writes
 // what it holds.
 func (e *Engine) Run(ctx context.Context) {
-	defer close(e.ready)
+	defer close(e.stopped)
 	e.wg.Go(func() { e.scheduler(ctx) })
 	tick := time.NewTicker(e.o.FlushEvery)
 	defer tick.Stop()
 	var batch []store.CheckResult
-	var events []store.Outage // outages opened or closed since the last flush
+	transitioned := false // an outage opened, worsened or ended since the last write
 	flush := func(fctx context.Context) {
 		if len(batch) == 0 && !e.anyDirty() {
 			return
@@ -450,12 +450,10 @@ func (e *Engine) Run(ctx context.Context) {
 			return
 		}
 		batch = batch[:0]
-		if len(events) > 0 {
-			events = events[:0]
-			if e.o.OnTransition != nil {
-				e.o.OnTransition()
-			}
+		if transitioned && e.o.OnTransition != nil {
+			e.o.OnTransition()
 		}
+		transitioned = false
 	}
 	for {
 		select {
@@ -463,7 +461,7 @@ func (e *Engine) Run(ctx context.Context) {
 			r, changed := e.observe(c)
 			batch = append(batch, r)
 			if changed != nil {
-				events = append(events, *changed)
+				transitioned = true
 				flush(ctx)
 			} else if len(batch) >= 2000 {
 				flush(ctx)
@@ -475,15 +473,14 @@ func (e *Engine) Run(ctx context.Context) {
 		case <-ctx.Done():
 			e.stopAll()
 			// Results already sent are drained and written with a detached context.
-			for {
+			for drained := false; !drained; {
 				select {
 				case c := <-e.results:
 					r, _ := e.observe(c)
 					batch = append(batch, r)
-					continue
 				default:
+					drained = true
 				}
-				break
 			}
 			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			flush(fctx)
