@@ -7,10 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/heraldhq/herald/internal/browsertest"
 
 	"github.com/heraldhq/herald/internal/admin"
 	"github.com/heraldhq/herald/internal/service"
@@ -31,50 +31,19 @@ import (
 // HERALD_SAVE_SCREENSHOTS=1 it writes every screen at 1280 and 390 pixels to
 // docs/screenshots/admin-<screen>-<width>.png.
 
-var browserPaths = []string{"/usr/lib/chromium/chromium", "chromium", "chromium-browser"}
-
 const browserStep = 30 * time.Second
-
-func findBrowser(t *testing.T) string {
-	t.Helper()
-	for _, p := range browserPaths {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	msg := fmt.Sprintf("no Chromium found (looked for %s); install Debian's chromium package to run the browser test", strings.Join(browserPaths, ", "))
-	if os.Getenv("HERALD_REQUIRE_BROWSER") == "1" {
-		t.Fatal(msg + " (HERALD_REQUIRE_BROWSER=1)")
-	}
-	t.Skip(msg)
-	return ""
-}
-
-type problems struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (p *problems) add(s string) { p.mu.Lock(); p.list = append(p.list, s); p.mu.Unlock() }
-func (p *problems) take() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l := p.list
-	p.list = nil
-	return l
-}
 
 // browser is one headless Chromium with helpers bound to a test.
 type browser struct {
 	t        *testing.T
 	ctx      context.Context
-	problems *problems
+	problems *browsertest.Problems
 	// expect403 lets the console's report of a refused request pass.
 	expect403 bool
 }
 
 func startBrowser(t *testing.T) *browser {
-	execPath := findBrowser(t)
+	execPath := browsertest.Chromium(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -97,14 +66,14 @@ func startBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatalf("starting %s: %v", execPath, err)
 	}
-	b := &browser{t: t, ctx: bctx, problems: &problems{}}
+	b := &browser{t: t, ctx: bctx, problems: &browsertest.Problems{}}
 	if err := chromedp.Listen(bctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
-			b.problems.add("exception: " + (&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
+			b.problems.Add("exception: " + (&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
 		case *runtime.EventConsoleAPICalled:
 			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				b.problems.add(fmt.Sprintf("console.error: %v", ev.Args))
+				b.problems.Add(fmt.Sprintf("console.error: %v", ev.Args))
 			}
 		case *cdplog.EventEntryAdded:
 			if ev.Entry == nil || ev.Entry.Level != cdplog.EntryLevelError || strings.HasSuffix(ev.Entry.URL, "/favicon.ico") {
@@ -113,7 +82,7 @@ func startBrowser(t *testing.T) *browser {
 			if b.expect403 && strings.Contains(ev.Entry.Text, "403") {
 				return
 			}
-			b.problems.add(fmt.Sprintf("log %s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			b.problems.Add(fmt.Sprintf("log %s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
 		}
 	}); err != nil {
 		t.Fatal(err)
@@ -128,7 +97,7 @@ func (b *browser) step(name string, fn func(ctx context.Context)) {
 	defer cancel()
 	fn(ctx)
 	_ = chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond)) // let late console events arrive
-	for _, p := range b.problems.take() {
+	for _, p := range b.problems.Take() {
 		b.t.Errorf("%s: %s", name, p)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/heraldhq/herald/internal/browsertest"
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/service"
@@ -32,10 +33,6 @@ import (
 // makes the lack a failure. HERALD_SAVE_SCREENSHOTS=1 also writes the
 // screenshots to docs/screenshots/browser-<page>-<width>.png.
 
-// browserPaths are where Debian puts Chromium; the first is the binary
-// itself, which avoids the wrapper script's warning.
-var browserPaths = []string{"/usr/lib/chromium/chromium", "chromium", "chromium-browser"}
-
 // browserStep bounds the work on one page: navigation, queries and screenshots.
 const browserStep = 30 * time.Second
 
@@ -45,21 +42,6 @@ type browserClock struct {
 }
 
 func (c *browserClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func findBrowser(t *testing.T) string {
-	t.Helper()
-	for _, p := range browserPaths {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	msg := fmt.Sprintf("no Chromium found (looked for %s); install Debian's chromium package to run the browser test", strings.Join(browserPaths, ", "))
-	if os.Getenv("HERALD_REQUIRE_BROWSER") == "1" {
-		t.Fatal(msg + " (HERALD_REQUIRE_BROWSER=1)")
-	}
-	t.Skip(msg)
-	return ""
-}
 
 type browserFixture struct {
 	srv                 *httptest.Server
@@ -155,26 +137,8 @@ groups:
 	return f
 }
 
-// browserProblems collects what the page reports to the console: uncaught
-// exceptions, console.error calls and error log entries (CSP violations,
-// failed loads).
-type browserProblems struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (p *browserProblems) add(s string) { p.mu.Lock(); p.list = append(p.list, s); p.mu.Unlock() }
-
-func (p *browserProblems) take() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l := p.list
-	p.list = nil
-	return l
-}
-
 func TestBrowserPages(t *testing.T) {
-	execPath := findBrowser(t)
+	execPath := browsertest.Chromium(t)
 	f := newBrowserFixture(t)
 
 	opts := []chromedp.ExecAllocatorOption{
@@ -215,18 +179,18 @@ func TestBrowserPages(t *testing.T) {
 	}
 	t.Logf("browser started in %s", time.Since(start).Round(time.Millisecond))
 
-	problems := &browserProblems{}
+	problems := &browsertest.Problems{}
 	if err := chromedp.Listen(bctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
-			problems.add("exception: " + (&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
+			problems.Add("exception: " + (&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
 		case *runtime.EventConsoleAPICalled:
 			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
 				var args []string
 				for _, a := range ev.Args {
 					args = append(args, string(a.Value)+a.Description)
 				}
-				problems.add(fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
+				problems.Add(fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
 			}
 		case *cdplog.EventEntryAdded:
 			if ev.Entry != nil && ev.Entry.Level == cdplog.EntryLevelError {
@@ -235,7 +199,7 @@ func TestBrowserPages(t *testing.T) {
 				if strings.HasSuffix(ev.Entry.URL, "/favicon.ico") {
 					return
 				}
-				problems.add(fmt.Sprintf("log %s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+				problems.Add(fmt.Sprintf("log %s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
 			}
 		}
 	}); err != nil {
@@ -253,7 +217,7 @@ func TestBrowserPages(t *testing.T) {
 		}
 		// Give late console events a moment to arrive before the check.
 		_ = chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond))
-		for _, p := range problems.take() {
+		for _, p := range problems.Take() {
 			t.Errorf("%s: %s", name, p)
 		}
 		t.Logf("%s: %s", name, time.Since(began).Round(time.Millisecond))

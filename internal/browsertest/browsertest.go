@@ -1,0 +1,55 @@
+// Package browsertest holds what Herald's browser tests share: finding
+// Debian's Chromium (skipping without it, unless HERALD_REQUIRE_BROWSER=1
+// makes the lack a failure, as CI does) and collecting what a page reports
+// to its console.
+package browsertest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// paths are where Debian puts Chromium; the first is the binary itself,
+// which avoids the wrapper script's warning.
+var paths = []string{"/usr/lib/chromium/chromium", "chromium", "chromium-browser"}
+
+// Chromium returns the browser's path, or skips the test (fails it with
+// HERALD_REQUIRE_BROWSER=1) when there is none.
+func Chromium(t testing.TB) string {
+	t.Helper()
+	for _, p := range paths {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	msg := fmt.Sprintf("no Chromium found (looked for %s); install Debian's chromium package to run the browser test", strings.Join(paths, ", "))
+	if os.Getenv("HERALD_REQUIRE_BROWSER") == "1" {
+		t.Fatal(msg + " (HERALD_REQUIRE_BROWSER=1)")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// Problems collects what pages report to the console (uncaught exceptions,
+// console.error calls, error log entries such as CSP violations), from the
+// browser's event goroutine, for the test to take.
+type Problems struct {
+	mu   sync.Mutex
+	list []string
+}
+
+// Add records one problem.
+func (p *Problems) Add(s string) { p.mu.Lock(); p.list = append(p.list, s); p.mu.Unlock() }
+
+// Take returns the problems recorded since the last Take.
+func (p *Problems) Take() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := p.list
+	p.list = nil
+	return l
+}
