@@ -213,9 +213,9 @@ func (r *Reactor) look(ctx context.Context) (*world, error) {
 		}
 		w.attached[id] = outs
 	}
-	for _, sp := range Specs(cfg) {
-		if !slices.Contains(w.groupsWithMonitors, sp.GroupID) {
-			w.groupsWithMonitors = append(w.groupsWithMonitors, sp.GroupID)
+	for _, g := range cfg.Groups {
+		if slices.ContainsFunc(g.Components, func(c config.Component) bool { return len(c.Monitors) > 0 }) {
+			w.groupsWithMonitors = append(w.groupsWithMonitors, g.ID)
 		}
 	}
 	return w, nil
