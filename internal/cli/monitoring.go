@@ -35,6 +35,7 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.env = probe.Env{Heartbeats: m.heartbeats}
 	m.reactor = monitor.NewReactor(svc, st, cfg, log)
+	m.reactor.SetSpeed(speed)
 	m.engine = monitor.New(monitor.Options{Store: st, Env: m.env, Log: log, Metrics: monitor.NewMetrics(m.registry),
 		Now: svc.Now, Speed: speed, OnTransition: m.transitioned})
 	m.registry.MustRegister(m.engine.Collector())

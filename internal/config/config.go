@@ -44,6 +44,35 @@ type Incidents struct {
 	// NetworkWindow is how close together outages on most servers must
 	// start to be told as one network incident; default 2m.
 	NetworkWindow Duration `yaml:"network_window"`
+	// Hold is how long a lone server's outage waits, after it is detected,
+	// before its incident is published or anyone is told, so that servers
+	// failing together are told as one network incident from its first
+	// word. Absent: the longest monitor interval plus its timeout (HoldFor).
+	Hold Duration `yaml:"hold"`
+}
+
+// HoldFor is the hold the automatic incidents use: incidents.hold when set,
+// else the longest interval plus timeout of any monitor. Monitors are spread
+// over their interval, so when every server fails at once each is detected
+// within one interval of the first, and a hanging one a timeout later still;
+// after that, whoever failed together is known.
+func (c Config) HoldFor() time.Duration {
+	if c.Incidents.Hold > 0 {
+		return c.Incidents.Hold.D()
+	}
+	hold := defaultInterval + defaultTimeout
+	found := false
+	for _, g := range c.Groups {
+		for _, cp := range g.Components {
+			for _, m := range cp.Monitors {
+				d := m.Interval.D() + m.Timeout.D()
+				if !found || d > hold {
+					hold, found = d, true
+				}
+			}
+		}
+	}
+	return hold
 }
 
 // Auto policies.

@@ -127,6 +127,9 @@ func validate(c *Config, file string, pos positions) Errors {
 	if c.Incidents.NetworkWindow <= 0 {
 		v.addf("incidents.network_window", "incidents.network_window must be positive (like 2m), not %s", c.Incidents.NetworkWindow.D())
 	}
+	if c.Incidents.Hold < 0 || c.Incidents.Hold.D() > time.Hour {
+		v.addf("incidents.hold", "incidents.hold must be between 0s (the default: the longest monitor interval plus its timeout) and 1h, not %s", c.Incidents.Hold.D())
+	}
 	v.groups(c.Groups)
 	if c.Notify.Email != nil {
 		v.email(c.Notify.Email)

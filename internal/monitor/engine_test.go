@@ -80,8 +80,9 @@ func TestWriterMeasuresOutages(t *testing.T) {
 			t.Errorf("measured status while down = %q", got)
 		}
 		// The reactor decides on the outage; later checks do not undo it.
-		open[0].Decision = store.DecisionIgnored
-		if err := b.Store.SaveOutage(ctx, &open[0]); err != nil {
+		decided := open[0]
+		decided.Decision = store.DecisionIgnored
+		if err := b.Store.DecideOutage(ctx, &decided, open[0]); err != nil {
 			t.Fatal(err)
 		}
 		feed(3, probe.Down, "connection refused")

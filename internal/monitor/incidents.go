@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
@@ -20,30 +21,61 @@ import (
 // actor is who the change log names for what monitors open and resolve.
 const actor = "herald (monitors)"
 
-// Reactor turns measured outages into incidents. It is level-triggered: each
-// pass reads the outages Herald has not decided on yet and the automatic
-// incidents still open, and does what they call for, recording each decision
-// on the outage. A crash between an outage and its incident therefore costs
-// nothing: the next pass picks the outage up.
+// Reactor is the decision pipeline's owner: it turns measured outages into
+// incidents, restorations and resolutions, and through the service's change
+// hooks into the notices queued for subscribers.
+//
+// Who writes what. The engine's writer is the only party that writes what
+// was measured about an outage (its start, severity and end); the reactor is
+// the only party that writes what was decided about it (maintenance, ignored,
+// or the incident it belongs to), and it does so by compare-and-set on the
+// decision it read (store.DecideOutage), never by saving a copy of the row.
+// So a recovery measured while a pass was deciding cannot be overwritten, and
+// two deciders (or one working from a stale read) cannot both decide: the
+// loser's transaction rolls back. With several instances on one database,
+// one of them holds the reactor at a time; the compare-and-set keeps even an
+// overlap of two holders from doubling a decision.
+//
+// One pass, one transaction. A pass reads the undecided outages and the open
+// automatic incidents inside a transaction and makes every decision it calls
+// for in that same transaction: an incident opened together with the
+// outages attached to it and the notices queued for it, a restoration posted
+// together with its components turned operational. A crash or a failed read
+// or write anywhere ends the pass with nothing written, and the next pass
+// (one second later, or at the next measurement) decides again from the
+// records. A failed read never leads to a decision.
 //
 // The rules:
 //   - an outage that starts inside a maintenance window on its component is
 //     maintenance downtime and raises no incident (unless it outlasts the
 //     window, and then only from the window's end);
 //   - with incidents.auto off, outages are recorded and nothing is opened;
-//   - an outage joins an open automatic incident of its server, or the open
-//     network incident;
-//   - when most servers go down within incidents.network_window of each
-//     other, one network incident tells the story instead of one per server;
+//   - an outage joins the open network incident, or an open automatic
+//     incident of its server;
+//   - otherwise it is held for incidents.hold after its detection (by
+//     default the longest monitor interval plus its timeout: the time within
+//     which every server failing together is detected); if meanwhile most
+//     servers have gone down within incidents.network_window of each other,
+//     one network incident tells the story from its first update, naming
+//     every server down; else, at the end of the hold, the server's own
+//     incident opens. Nobody is told anything about an outage while it is
+//     held, so no incident is ever told and then folded into another;
+//   - when a server in a network incident comes back, its components return
+//     to operational and an update says so ("We restored service to all
+//     servers except flexo at 2:59 AM");
 //   - an incident whose outages have all ended is resolved with the measured
 //     times, saying what was not affected, and linked to an earlier incident
 //     of the same component within a week.
 type Reactor struct {
-	svc  *service.Service
-	st   *store.Store
-	cfg  func() config.Config
-	log  *slog.Logger
-	wake chan struct{}
+	svc   *service.Service
+	st    *store.Store
+	cfg   func() config.Config
+	log   *slog.Logger
+	wake  chan struct{}
+	speed atomic.Int64
+	// due is the clock time (Unix ns) at which a held outage's hold ends,
+	// or 0: Run makes a pass then.
+	due atomic.Int64
 }
 
 // NewReactor makes a reactor; call Run.
@@ -51,7 +83,18 @@ func NewReactor(svc *service.Service, st *store.Store, cfg func() config.Config,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Reactor{svc: svc, st: st, cfg: cfg, log: log, wake: make(chan struct{}, 1)}
+	r := &Reactor{svc: svc, st: st, cfg: cfg, log: log, wake: make(chan struct{}, 1)}
+	r.speed.Store(1)
+	return r
+}
+
+// SetSpeed says how many times faster than the wall clock the service's clock
+// runs (the demo's), so holds end on time.
+func (r *Reactor) SetSpeed(speed int) {
+	if speed < 1 {
+		speed = 1
+	}
+	r.speed.Store(int64(speed))
 }
 
 // Wake asks for a pass soon; many calls coalesce.
@@ -63,21 +106,38 @@ func (r *Reactor) Wake() {
 }
 
 // reactEvery bounds the time between passes, so windows that end and
-// network windows that close are noticed without an outage event.
-const reactEvery = 5 * time.Second
+// network windows that close are noticed without an outage event; a pass
+// that failed is retried after retryEvery.
+const (
+	reactEvery = 5 * time.Second
+	retryEvery = time.Second
+)
 
-// Run makes passes when woken and every few seconds until ctx ends.
+// Run makes passes when woken, when a hold ends and every few seconds until ctx ends.
 func (r *Reactor) Run(ctx context.Context) {
-	t := time.NewTicker(reactEvery)
+	t := time.NewTimer(reactEvery)
 	defer t.Stop()
 	for {
+		wait := reactEvery
 		if err := r.Pass(ctx); err != nil && ctx.Err() == nil {
-			r.log.Error("automatic incidents", slog.Any("err", err))
+			r.log.Error("automatic incidents: pass failed, nothing decided; retrying", slog.Any("err", err))
+			wait = retryEvery
 		}
+		if due := r.due.Load(); due != 0 {
+			d := time.Duration(due-r.svc.Now().UnixNano()) / time.Duration(r.speed.Load())
+			wait = max(min(wait, d+time.Millisecond), 0)
+		}
+		t.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.wake:
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
 		case <-t.C:
 		}
 	}
@@ -85,8 +145,10 @@ func (r *Reactor) Run(ctx context.Context) {
 
 // world is what one pass knows.
 type world struct {
+	q       *store.Queries
 	now     time.Time
 	cfg     config.Config
+	hold    time.Duration
 	page    prose.Page
 	cat     *service.Catalog
 	windows []status.Maintenance
@@ -95,8 +157,12 @@ type world struct {
 	attached  map[int64][]store.Outage
 	// joined are outages that joined an incident in this pass on a component new to it.
 	joined map[int64][]store.Outage
+	// decided are the outages decided in this pass.
+	decided map[int64]bool
 	// groupsWithMonitors lists monitored servers in page order.
 	groupsWithMonitors []string
+	// due is the earliest end of a hold still running.
+	due time.Time
 }
 
 func (w *world) groupOf(componentID string) string {
@@ -124,11 +190,11 @@ func (w *world) service(componentID string) string {
 	return prose.ServiceNoun(local, c.Name)
 }
 
-// groupsOf lists the servers an incident's outages touch.
+// groupsOf lists the servers an incident's outages touch, in page order.
 func (w *world) groupsOf(id int64) []string {
 	var out []string
-	for _, o := range w.attached[id] {
-		if g := w.groupOf(o.ComponentID); !slices.Contains(out, g) {
+	for _, g := range w.groupsWithMonitors {
+		if slices.ContainsFunc(w.attached[id], func(o store.Outage) bool { return w.groupOf(o.ComponentID) == g }) {
 			out = append(out, g)
 		}
 	}
@@ -149,53 +215,82 @@ func spansServers(w *world, outs []store.Outage) bool {
 	return false
 }
 
-// Pass makes one round of decisions.
+// Pass makes one round of decisions, all in one transaction.
 func (r *Reactor) Pass(ctx context.Context) error {
-	undecided, err := r.st.Outages(ctx, store.OutageFilter{Undecided: true})
+	return r.st.TxContext(ctx, func(ctx context.Context, q *store.Queries) error {
+		return r.pass(ctx, q)
+	})
+}
+
+func (r *Reactor) pass(ctx context.Context, q *store.Queries) error {
+	undecided, err := q.Outages(ctx, store.OutageFilter{Undecided: true})
 	if err != nil {
 		return err
 	}
-	open, err := r.st.Outages(ctx, store.OutageFilter{Open: true})
+	open, err := q.Outages(ctx, store.OutageFilter{Open: true})
 	if err != nil {
 		return err
 	}
-	w, err := r.look(ctx)
+	w, err := r.look(ctx, q)
 	if err != nil {
 		return err
 	}
 	inWindow := slices.ContainsFunc(open, func(o store.Outage) bool { return o.Decision == store.DecisionMaintenance })
 	if len(undecided) == 0 && len(w.incidents) == 0 && !inWindow {
+		r.due.Store(0)
 		return nil // nothing to decide or resolve: the usual pass, kept cheap
 	}
-	if w.windows, err = r.svc.Maintenances(ctx, store.MaintenanceFilter{}); err != nil {
+	if w.windows, err = q.Maintenances(ctx, store.MaintenanceFilter{}); err != nil {
 		return err
 	}
 	undecided = append(undecided, w.overruns(open)...)
-	sort.Slice(undecided, func(i, j int) bool { return undecided[i].StartedAt.Before(undecided[j].StartedAt) })
+	sort.SliceStable(undecided, func(i, j int) bool { return w.start(&undecided[i]).Before(w.start(&undecided[j])) })
 	for i := range undecided {
-		if err := r.decide(ctx, w, &undecided[i]); err != nil {
+		if w.decided[undecided[i].ID] {
+			continue
+		}
+		if err := r.decide(ctx, w, undecided, i); err != nil {
 			return fmt.Errorf("outage %d: %w", undecided[i].ID, err)
 		}
 	}
 	if err := r.announce(ctx, w); err != nil {
 		return err
 	}
-	for id := range w.incidents {
+	for _, id := range sortedKeys(w.incidents) {
+		if err := r.restore(ctx, w, id); err != nil {
+			return fmt.Errorf("restorations of incident %d: %w", id, err)
+		}
 		if err := r.maybeResolve(ctx, w, id); err != nil {
 			return fmt.Errorf("resolve incident %d: %w", id, err)
 		}
 	}
+	if w.due.IsZero() {
+		r.due.Store(0)
+	} else {
+		r.due.Store(w.due.UnixNano())
+	}
 	return nil
 }
 
-func (r *Reactor) look(ctx context.Context) (*world, error) {
+func sortedKeys[V any](m map[int64]V) []int64 {
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (r *Reactor) look(ctx context.Context, q *store.Queries) (*world, error) {
 	cfg := r.cfg()
 	loc := cfg.Location()
 	now := r.svc.Now()
-	w := &world{now: now, cfg: cfg, cat: r.svc.Catalog(), page: prose.Page{Loc: loc, Zone: config.ZoneName(loc), Now: now},
-		incidents: map[int64]*status.Incident{}, attached: map[int64][]store.Outage{}, joined: map[int64][]store.Outage{}}
+	w := &world{q: q, now: now, cfg: cfg, hold: cfg.HoldFor(), cat: r.svc.Catalog(),
+		page:      prose.Page{Loc: loc, Zone: config.ZoneName(loc), Now: now},
+		incidents: map[int64]*status.Incident{}, attached: map[int64][]store.Outage{}, joined: map[int64][]store.Outage{},
+		decided: map[int64]bool{}}
 	for _, state := range []string{"open", "draft"} {
-		list, err := r.svc.Incidents(ctx, store.IncidentFilter{State: state})
+		list, err := q.Incidents(ctx, store.IncidentFilter{State: state})
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +302,7 @@ func (r *Reactor) look(ctx context.Context) (*world, error) {
 		}
 	}
 	for id := range w.incidents {
-		outs, err := r.st.Outages(ctx, store.OutageFilter{IncidentID: id})
+		outs, err := q.Outages(ctx, store.OutageFilter{IncidentID: id})
 		if err != nil {
 			return nil, err
 		}
@@ -250,7 +345,8 @@ func (w *world) windowAt(componentID string, t time.Time) *status.Maintenance {
 }
 
 // overruns are outages counted as maintenance whose window has completed
-// while they last: from the window's end they are news.
+// while they last: from the window's end they are news. They are returned
+// as undecided, with the decision stored still in was (see decideAs).
 func (w *world) overruns(open []store.Outage) []store.Outage {
 	var out []store.Outage
 	for _, o := range open {
@@ -280,56 +376,97 @@ func (w *world) start(o *store.Outage) time.Time {
 	return o.StartedAt
 }
 
-func (r *Reactor) decide(ctx context.Context, w *world, o *store.Outage) error {
+// detected is when Herald knew an outage was news: its detection, or the end
+// of the maintenance window it outlasted.
+func (w *world) detected(o *store.Outage) time.Time {
+	if s := w.start(o); s.After(o.DetectedAt) {
+		return s
+	}
+	return o.DetectedAt
+}
+
+// decideAs stores a decision on o, by compare-and-set on what was stored:
+// an outage coming back from a completed window was stored as maintenance.
+func (w *world) decideAs(ctx context.Context, o *store.Outage) error {
+	was := *o
+	was.Decision, was.IncidentID = store.DecisionNone, 0
+	if o.MaintenanceID != 0 && o.Decision != store.DecisionMaintenance {
+		// An overrun: stored as maintenance of its window until now.
+		was.Decision = store.DecisionMaintenance
+	}
+	if o.Decision == store.DecisionMaintenance {
+		was.MaintenanceID = 0
+	}
+	w.decided[o.ID] = true
+	return w.q.DecideOutage(ctx, o, was)
+}
+
+// decide decides undecided[i], or holds it.
+func (r *Reactor) decide(ctx context.Context, w *world, undecided []store.Outage, i int) error {
+	o := &undecided[i]
 	if o.MaintenanceID == 0 {
 		if m := w.windowAt(o.ComponentID, o.StartedAt); m != nil {
 			o.Decision, o.MaintenanceID = store.DecisionMaintenance, m.ID
 			r.log.Info("outage inside maintenance: no incident", slog.Int64("outage", o.ID), slog.String("component", o.ComponentID),
 				slog.Int64("maintenance", m.ID))
-			return r.st.SaveOutage(ctx, o)
+			return w.decideAs(ctx, o)
 		}
 	}
 	if w.cfg.Incidents.Auto == config.AutoOff {
 		o.Decision = store.DecisionIgnored
-		return r.st.SaveOutage(ctx, o)
+		return w.decideAs(ctx, o)
 	}
 	group := w.groupOf(o.ComponentID)
 	// Join the open network incident, or the open incident of the same server.
-	for id := range w.incidents {
+	for _, id := range sortedKeys(w.incidents) {
 		if w.isNetwork(id) {
 			return r.join(ctx, w, id, o)
 		}
 	}
-	for id := range w.incidents {
+	for _, id := range sortedKeys(w.incidents) {
 		if slices.Contains(w.groupsOf(id), group) {
 			return r.join(ctx, w, id, o)
 		}
 	}
-	if troubled := r.troubled(ctx, w, o); troubled != nil {
-		return r.openNetwork(ctx, w, o, troubled)
+	troubled, err := r.troubled(ctx, w, o)
+	if err != nil {
+		return err
+	}
+	if troubled != nil {
+		return r.openNetwork(ctx, w, undecided, i, troubled)
+	}
+	if until := w.detected(o).Add(w.hold); w.now.Before(until) {
+		// Held: nobody hears of it until we know whether it is alone.
+		if w.due.IsZero() || until.Before(w.due) {
+			w.due = until
+		}
+		return nil
 	}
 	return r.openServer(ctx, w, o)
 }
 
+// counts reports whether an outage counts towards a network event.
+func counts(o *store.Outage) bool {
+	return o.Severity == status.MonitorDown && o.Decision != store.DecisionMaintenance && o.Decision != store.DecisionIgnored
+}
+
 // troubled returns the servers in trouble together with o's, when they are
 // most of the monitored servers; nil otherwise.
-func (r *Reactor) troubled(ctx context.Context, w *world, o *store.Outage) []string {
+func (r *Reactor) troubled(ctx context.Context, w *world, o *store.Outage) ([]string, error) {
 	n := len(w.groupsWithMonitors)
 	window := w.cfg.Incidents.NetworkWindow.D()
-	if n < 2 || window <= 0 {
-		return nil
+	if n < 2 || window <= 0 || !counts(o) {
+		return nil, nil
 	}
-	near, err := r.st.Outages(ctx, store.OutageFilter{Since: o.StartedAt.Add(-window), Until: o.StartedAt.Add(window)})
+	start := w.start(o)
+	near, err := w.q.Outages(ctx, store.OutageFilter{Since: start.Add(-window), Until: start.Add(window)})
 	if err != nil {
-		r.log.Warn("network check", slog.Any("err", err))
-		return nil
+		return nil, fmt.Errorf("outages near outage %d: %w", o.ID, err)
 	}
 	var groups []string
-	for _, x := range near {
-		if x.Decision == store.DecisionMaintenance || x.Decision == store.DecisionIgnored || x.Severity != status.MonitorDown {
-			continue
-		}
-		if x.StartedAt.Before(o.StartedAt.Add(-window)) {
+	for i := range near {
+		x := &near[i]
+		if !counts(x) || x.StartedAt.Before(start.Add(-window)) || w.windowAt(x.ComponentID, x.StartedAt) != nil {
 			continue
 		}
 		if g := w.groupOf(x.ComponentID); g != "" && !slices.Contains(groups, g) {
@@ -337,9 +474,9 @@ func (r *Reactor) troubled(ctx context.Context, w *world, o *store.Outage) []str
 		}
 	}
 	if len(groups) >= 2 && len(groups)*2 > n {
-		return groups
+		return groups, nil
 	}
-	return nil
+	return nil, nil
 }
 
 func componentStatus(o *store.Outage) status.ComponentStatus {
@@ -372,7 +509,7 @@ func (r *Reactor) openServer(ctx context.Context, w *world, o *store.Outage) err
 
 func (r *Reactor) attach(ctx context.Context, w *world, in *status.Incident, o *store.Outage) error {
 	o.Decision, o.IncidentID = store.DecisionIncident, in.ID
-	if err := r.st.SaveOutage(ctx, o); err != nil {
+	if err := w.decideAs(ctx, o); err != nil {
 		return err
 	}
 	w.incidents[in.ID] = in
@@ -380,19 +517,21 @@ func (r *Reactor) attach(ctx context.Context, w *world, in *status.Incident, o *
 	return nil
 }
 
-// join adds an outage to an open incident. Components new to the incident
-// are named there in one update at the end of the pass (see announce), so a
-// network event going down server by server is not told component by component.
+// join adds an outage to an open incident. Components new to the incident,
+// or back in trouble after their restoration was told, are named there in one
+// change at the end of the pass (see announce), so a network event going down
+// server by server is not told component by component.
 func (r *Reactor) join(ctx context.Context, w *world, id int64, o *store.Outage) error {
-	if _, listed := w.incidents[id].ComponentStatusOf(o.ComponentID); !listed {
+	if st, listed := w.incidents[id].ComponentStatusOf(o.ComponentID); !listed || st == status.Operational {
 		w.joined[id] = append(w.joined[id], *o)
 	}
 	return r.attach(ctx, w, w.incidents[id], o)
 }
 
-// announce posts, per incident, the components that joined it in this pass.
+// announce names, per incident, the components that joined it in this pass.
 func (r *Reactor) announce(ctx context.Context, w *world) error {
-	for id, outs := range w.joined {
+	for _, id := range sortedKeys(w.joined) {
+		outs := w.joined[id]
 		if _, open := w.incidents[id]; !open {
 			continue
 		}
@@ -409,7 +548,7 @@ func (r *Reactor) announce(ctx context.Context, w *world) error {
 		var err error
 		if w.isNetwork(id) {
 			// Its text already says most servers are down: name the
-			// components without an update per server found.
+			// components; subscribers of the new ones hear of it now.
 			in, err = r.svc.SetIncidentComponents(ctx, actor, id, comps)
 		} else {
 			var body string
@@ -427,68 +566,174 @@ func (r *Reactor) announce(ctx context.Context, w *world) error {
 	return nil
 }
 
-// openNetwork tells a network-wide event as one incident: a server incident
-// already open in the window becomes it, others are folded into it.
-func (r *Reactor) openNetwork(ctx context.Context, w *world, o *store.Outage, troubled []string) error {
+// openNetwork tells a network-wide event as one incident whose first update
+// names every server down: the held outages of the troubled servers are
+// attached to it at once. An incident of one of those servers already
+// published (its hold ended before most servers were down) becomes the
+// network incident; no published incident is folded into another.
+func (r *Reactor) openNetwork(ctx context.Context, w *world, undecided []store.Outage, i int, troubled []string) error {
+	o := &undecided[i]
 	window := w.cfg.Incidents.NetworkWindow.D()
-	var existing []int64
-	for id, in := range w.incidents {
-		if in.StartedAt.After(o.StartedAt.Add(-window)) {
-			existing = append(existing, id)
+	start := w.start(o)
+	// The outages told from the first word: those undecided of the servers
+	// in trouble, within the window, outside maintenance.
+	var members []*store.Outage
+	for j := range undecided {
+		x := &undecided[j]
+		if w.decided[x.ID] || !slices.Contains(troubled, w.groupOf(x.ComponentID)) {
+			continue
+		}
+		if xs := w.start(x); xs.Before(start.Add(-window)) || xs.After(start.Add(window)) {
+			continue
+		}
+		if x.MaintenanceID == 0 && w.windowAt(x.ComponentID, x.StartedAt) != nil {
+			continue // decided as maintenance in its turn
+		}
+		members = append(members, x)
+	}
+	var existing int64
+	for _, id := range sortedKeys(w.incidents) {
+		in := w.incidents[id]
+		if !in.StartedAt.Before(start.Add(-window)) && slices.ContainsFunc(w.groupsOf(id), func(g string) bool { return slices.Contains(troubled, g) }) {
+			existing = id
+			break
 		}
 	}
-	sort.Slice(existing, func(i, j int) bool { return existing[i] < existing[j] })
-	ev := prose.NetworkEvent{Start: o.StartedAt}
-	for _, g := range troubled {
-		ev.Servers = append(ev.Servers, prose.Restoration{Server: w.groupName(g)})
+	ev := prose.NetworkEvent{Start: start}
+	for _, g := range w.groupsWithMonitors {
+		if slices.Contains(troubled, g) {
+			ev.Servers = append(ev.Servers, prose.Restoration{Server: w.groupName(g)})
+		} else {
+			ev.Unaffected = append(ev.Unaffected, w.groupName(g))
+		}
 	}
-	for _, id := range existing {
-		if s := w.incidents[id].StartedAt; s.Before(ev.Start) {
+	for _, x := range members {
+		if s := w.start(x); s.Before(ev.Start) {
 			ev.Start = s
 		}
+	}
+	if existing != 0 && w.incidents[existing].StartedAt.Before(ev.Start) {
+		ev.Start = w.incidents[existing].StartedAt
 	}
 	text, err := prose.NetworkInvestigating(ev)
 	if err != nil {
 		return err
 	}
-	comps := map[string]status.ComponentStatus{o.ComponentID: componentStatus(o)}
+	comps := map[string]status.ComponentStatus{}
+	for _, x := range members {
+		comps[x.ComponentID] = status.Worst(comps[x.ComponentID], componentStatus(x))
+	}
 	var in *status.Incident
-	if len(existing) == 0 {
+	if existing == 0 {
 		in, err = r.svc.OpenIncident(ctx, actor, service.NewIncident{Title: text.Title, Status: status.Investigating,
 			Body: text.Body, Components: comps, StartedAt: ev.Start, Draft: w.cfg.Incidents.Auto == config.AutoDraft, Auto: true})
 		if err != nil {
 			return err
 		}
 		r.log.Info("network incident opened", slog.Int64("incident", in.ID), slog.Any("servers", troubled))
-		return r.attach(ctx, w, in, o)
+	} else {
+		title := text.Title
+		started := ev.Start
+		if _, err = r.svc.EditIncident(ctx, actor, existing, service.IncidentEdit{Title: &title, StartedAt: &started}); err != nil {
+			return err
+		}
+		if in, err = r.svc.PostIncidentUpdate(ctx, actor, existing, service.IncidentUpdate{Body: text.Body, Components: comps}); err != nil {
+			return err
+		}
+		r.log.Info("server incident widened to a network incident", slog.Int64("incident", existing), slog.Any("servers", troubled))
 	}
-	// The first server incident becomes the network incident.
-	first := existing[0]
-	title := text.Title
-	if in, err = r.svc.EditIncident(ctx, actor, first, service.IncidentEdit{Title: &title}); err != nil {
+	for _, x := range members {
+		if err := r.attach(ctx, w, in, x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restore tells, in an open network incident, the servers that came back
+// since the last word: their components return to operational and an update
+// gives the restoration so far. A server down again after its restoration
+// was told is named in trouble again (see join). The last server's return
+// is told by the resolution instead.
+func (r *Reactor) restore(ctx context.Context, w *world, id int64) error {
+	in, ok := w.incidents[id]
+	if !ok || !w.isNetwork(id) {
+		return nil
+	}
+	ev, back, err := w.networkEvent(id)
+	if err != nil || ev.Start.IsZero() {
 		return err
 	}
-	if in, err = r.svc.PostIncidentUpdate(ctx, actor, first, service.IncidentUpdate{Body: text.Body, Components: comps}); err != nil {
-		return err
+	down := 0
+	for _, s := range ev.Servers {
+		if s.Restored.IsZero() {
+			down++
+		}
 	}
-	w.incidents[first] = in
-	r.log.Info("server incident widened to a network incident", slog.Int64("incident", first), slog.Any("servers", troubled))
-	for _, id := range existing[1:] {
-		for _, x := range w.attached[id] {
-			if err := r.join(ctx, w, first, &x); err != nil {
-				return err
+	if down == 0 {
+		return nil // maybeResolve tells it all
+	}
+	comps := map[string]status.ComponentStatus{}
+	for _, g := range back {
+		for _, o := range w.attached[id] {
+			if w.groupOf(o.ComponentID) != g {
+				continue
+			}
+			if st, _ := in.ComponentStatusOf(o.ComponentID); st != status.Operational {
+				comps[o.ComponentID] = status.Operational
 			}
 		}
-		delete(w.attached, id)
-		if _, err := r.svc.LinkIncidents(ctx, actor, id, first); err != nil {
-			return err
-		}
-		if _, err := r.svc.ResolveIncident(ctx, actor, id, service.Resolution{Body: prose.FoldedIntoNetwork(title, first)}); err != nil {
-			return err
-		}
-		delete(w.incidents, id)
 	}
-	return r.attach(ctx, w, in, o)
+	if len(comps) == 0 {
+		return nil // nothing new since the last word
+	}
+	w.page.Now = w.now
+	body, err := prose.NetworkResolved(ev, w.page)
+	if err != nil {
+		return err
+	}
+	if in, err = r.svc.PostIncidentUpdate(ctx, actor, id, service.IncidentUpdate{Body: body, Components: comps}); err != nil {
+		return err
+	}
+	w.incidents[id] = in
+	r.log.Info("restoration told", slog.Int64("incident", id), slog.Int("components", len(comps)))
+	return nil
+}
+
+// networkEvent is a network incident's story so far: when it began, and per
+// server in page order when it came back (zero while any of its outages in
+// the incident lasts); back lists the servers whose outages have all ended.
+func (w *world) networkEvent(id int64) (prose.NetworkEvent, []string, error) {
+	outs := w.attached[id]
+	ev := prose.NetworkEvent{}
+	restored := map[string]time.Time{}
+	lasting := map[string]bool{}
+	for i := range outs {
+		o := &outs[i]
+		if s := w.start(o); ev.Start.IsZero() || s.Before(ev.Start) {
+			ev.Start = s
+		}
+		g := w.groupOf(o.ComponentID)
+		if o.EndedAt.IsZero() {
+			lasting[g] = true
+		} else if o.EndedAt.After(restored[g]) {
+			restored[g] = o.EndedAt
+		}
+	}
+	var back []string
+	for _, g := range w.groupsWithMonitors {
+		t, affected := restored[g]
+		switch {
+		case lasting[g]:
+			ev.Servers = append(ev.Servers, prose.Restoration{Server: w.groupName(g)})
+		case affected:
+			ev.Servers = append(ev.Servers, prose.Restoration{Server: w.groupName(g), Restored: t})
+			back = append(back, g)
+		default:
+			ev.Unaffected = append(ev.Unaffected, w.groupName(g))
+		}
+	}
+	return ev, back, nil
 }
 
 // maybeResolve resolves an automatic incident once every outage in it has ended.
@@ -511,7 +756,10 @@ func (r *Reactor) maybeResolve(ctx context.Context, w *world, id int64) error {
 	var first *status.Incident
 	var err error
 	if w.isNetwork(id) {
-		body, err = r.networkText(w, id)
+		var ev prose.NetworkEvent
+		if ev, _, err = w.networkEvent(id); err == nil {
+			body, err = prose.NetworkResolved(ev, w.page)
+		}
 	} else {
 		body, po, first, err = r.serverText(ctx, w, id)
 	}
@@ -576,7 +824,7 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, p
 		}
 	}
 	// Other servers down at the same time, outside maintenance.
-	around, err := r.st.Outages(ctx, store.OutageFilter{Since: po.Start, Until: po.End})
+	around, err := w.q.Outages(ctx, store.OutageFilter{Since: po.Start, Until: po.End})
 	if err != nil {
 		return "", po, nil, err
 	}
@@ -590,7 +838,7 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, p
 		}
 	}
 	// The same component's previous outage within a week, told in an incident.
-	prev, err := r.st.Outages(ctx, store.OutageFilter{ComponentID: first.ComponentID, Since: po.Start.Add(-prose.RecurrenceWindow), Until: po.Start})
+	prev, err := w.q.Outages(ctx, store.OutageFilter{ComponentID: first.ComponentID, Since: po.Start.Add(-prose.RecurrenceWindow), Until: po.Start})
 	if err != nil {
 		return "", po, nil, err
 	}
@@ -599,12 +847,15 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, p
 		if p.IncidentID == 0 || p.IncidentID == id || p.EndedAt.IsZero() || p.EndedAt.After(po.Start) {
 			continue
 		}
-		in, err := r.svc.Incident(ctx, p.IncidentID)
-		if err != nil {
+		in, err := w.q.Incident(ctx, p.IncidentID)
+		if errors.Is(err, store.ErrNotFound) {
 			continue // deleted since
 		}
+		if err != nil {
+			return "", po, nil, err
+		}
 		// A network-wide event is not this server's problem happening again.
-		if mates, err := r.st.Outages(ctx, store.OutageFilter{IncidentID: p.IncidentID}); err != nil {
+		if mates, err := w.q.Outages(ctx, store.OutageFilter{IncidentID: p.IncidentID}); err != nil {
 			return "", po, nil, err
 		} else if spansServers(w, mates) {
 			continue
@@ -616,28 +867,4 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, p
 	}
 	body, err := prose.Resolved(po, w.page)
 	return body, po, earliest, err
-}
-
-// networkText drafts a network incident's resolution: when each server came back.
-func (r *Reactor) networkText(w *world, id int64) (string, error) {
-	outs := w.attached[id]
-	ev := prose.NetworkEvent{}
-	restored := map[string]time.Time{}
-	for _, o := range outs {
-		if s := w.start(&o); ev.Start.IsZero() || s.Before(ev.Start) {
-			ev.Start = s
-		}
-		g := w.groupOf(o.ComponentID)
-		if o.EndedAt.After(restored[g]) {
-			restored[g] = o.EndedAt
-		}
-	}
-	for _, g := range w.groupsWithMonitors {
-		if t, ok := restored[g]; ok {
-			ev.Servers = append(ev.Servers, prose.Restoration{Server: w.groupName(g), Restored: t})
-		} else {
-			ev.Unaffected = append(ev.Unaffected, w.groupName(g))
-		}
-	}
-	return prose.NetworkResolved(ev, w.page)
 }

@@ -1,6 +1,8 @@
 package monitor
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -92,7 +94,7 @@ func (g *reactorRig) end(o *store.Outage, at time.Time) {
 	for _, c := range cur {
 		if c.ID == o.ID {
 			c.EndedAt = at
-			if err := g.st.SaveOutage(g.t.Context(), &c); err != nil {
+			if err := g.st.MeasureOutage(g.t.Context(), &c); err != nil {
 				g.t.Fatal(err)
 			}
 			return
@@ -130,7 +132,17 @@ func TestReactorServerOutage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		g := newRig(t, b, config.AutoPublish, pt(8, 12, 9, 49, 0))
 		o := g.outage("flexo/web", pt(8, 12, 9, 48, 0), time.Time{})
+		// Detected at 9:49: held for one interval plus the timeout (40 s),
+		// in case the other servers are failing too.
 		g.pass(pt(8, 12, 9, 49, 0))
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("a held outage opened %d incidents at once", len(list))
+		}
+		g.pass(pt(8, 12, 9, 49, 39))
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("a held outage opened %d incidents before its hold ended", len(list))
+		}
+		g.pass(pt(8, 12, 9, 49, 40))
 		list := g.incidents()
 		if len(list) != 1 {
 			t.Fatalf("incidents: %d", len(list))
@@ -167,7 +179,7 @@ func TestReactorPolicies(t *testing.T) {
 	t.Run("draft", func(t *testing.T) {
 		g := newRig(t, b, config.AutoDraft, pt(8, 12, 9, 49, 0))
 		g.outage("mom/email", pt(8, 12, 9, 48, 0), time.Time{})
-		g.pass(pt(8, 12, 9, 49, 0))
+		g.pass(pt(8, 12, 9, 50, 0))
 		list := g.incidents()
 		if len(list) != 1 || !list[0].Draft || list[0].Title != "E-mail on mom not responding" {
 			t.Fatalf("draft policy: %+v", list)
@@ -240,38 +252,64 @@ func TestReactorMaintenance(t *testing.T) {
 	})
 }
 
-// Most servers down within the window: one incident, resolved with the
-// restoration timeline per server.
+// Most servers down within the hold: one incident from its first update,
+// naming every server down; restorations told as they happen; resolved with
+// the restoration timeline per server.
 func TestReactorNetworkEvent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		g := newRig(t, b, config.AutoPublish, pt(8, 1, 2, 17, 0))
 		flexo := g.outage("flexo/web", pt(8, 1, 2, 16, 0), time.Time{})
-		g.pass(pt(8, 1, 2, 17, 0)) // only flexo so far: a server incident
-		if list := g.incidents(); len(list) != 1 || list[0].Title != "Web sites on flexo not responding" {
-			t.Fatalf("first: %+v", list)
+		g.pass(pt(8, 1, 2, 17, 0)) // only flexo so far: held, nobody told
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("flexo alone, within its hold: %+v", list)
 		}
 		mom := g.outage("mom/web", pt(8, 1, 2, 16, 20), time.Time{})
 		momMail := g.outage("mom/email", pt(8, 1, 2, 16, 25), time.Time{})
+		g.pass(pt(8, 1, 2, 17, 20)) // two of four: not most; both held
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("two servers within their holds: %+v", list)
+		}
 		elzar := g.outage("elzar/web", pt(8, 1, 2, 16, 40), time.Time{})
-		g.pass(pt(8, 1, 2, 18, 0))
+		g.pass(pt(8, 1, 2, 17, 30))
 		list := g.incidents()
 		if len(list) != 1 {
 			t.Fatalf("network event: %d incidents, want one: %+v", len(list), list)
 		}
 		in := list[0]
-		if !strings.Contains(in.Title, "servers") || len(in.Components) != 4 {
-			t.Errorf("network incident: %q with %d components", in.Title, len(in.Components))
+		if !strings.Contains(in.Title, "servers") || len(in.Components) != 4 || len(in.Updates) != 1 || !in.StartedAt.Equal(pt(8, 1, 2, 16, 0)) {
+			t.Errorf("network incident: %q from %v with %d components and %d updates, want every server down in its first update",
+				in.Title, in.StartedAt, len(in.Components), len(in.Updates))
 		}
 		for _, o := range []*store.Outage{mom, momMail, elzar} {
 			g.end(o, pt(8, 1, 2, 59, 0))
 		}
 		g.pass(pt(8, 1, 3, 0, 0))
-		if got, _ := g.svc.Incident(t.Context(), in.ID); got.Status == status.Resolved {
+		got, err := g.svc.Incident(t.Context(), in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == status.Resolved {
 			t.Fatalf("resolved while flexo is still down")
+		}
+		// Restoration as it happens: mom and elzar are operational again, and an update says so.
+		for _, c := range []string{"mom/web", "mom/email", "elzar/web"} {
+			if s, _ := got.ComponentStatusOf(c); s != status.Operational {
+				t.Errorf("%s after its server came back: %q in the incident, want operational", c, s)
+			}
+		}
+		if s, _ := got.ComponentStatusOf("flexo/web"); s != status.MajorOutage {
+			t.Errorf("flexo/web while still down: %q", s)
+		}
+		if len(got.Updates) != 2 || !strings.Contains(got.Updates[0].Body, "all servers except flexo at 2:59 AM") {
+			t.Errorf("restoration update: %d updates, newest %q", len(got.Updates), got.Updates[0].Body)
+		}
+		g.pass(pt(8, 1, 3, 1, 0)) // nothing new: no second restoration update
+		if again, _ := g.svc.Incident(t.Context(), in.ID); len(again.Updates) != 2 {
+			t.Errorf("a pass with nothing new posted: %d updates", len(again.Updates))
 		}
 		g.end(flexo, pt(8, 1, 3, 29, 0))
 		g.pass(pt(8, 1, 3, 30, 0))
-		got, err := g.svc.Incident(t.Context(), in.ID)
+		got, err = g.svc.Incident(t.Context(), in.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,9 +322,8 @@ func TestReactorNetworkEvent(t *testing.T) {
 			}
 		}
 		if len(got.Updates) != 3 {
-			t.Errorf("network incident has %d updates, want 3 (flexo, the network, the resolution)", len(got.Updates))
+			t.Errorf("network incident has %d updates, want 3 (the network, the restoration, the resolution)", len(got.Updates))
 		}
-		// Components that joined without an update are in the timeline's changes all the same.
 		worst := map[string]status.ComponentStatus{}
 		for _, u := range got.Updates {
 			for _, ch := range u.Changes {
@@ -307,6 +344,31 @@ func TestReactorNetworkEvent(t *testing.T) {
 	})
 }
 
+// A server whose hold ended alone has its incident; when most servers then
+// fail within the network window, that incident becomes the network
+// incident: nobody is told of an incident that is then folded away.
+func TestReactorNetworkEventAfterAHold(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		g := newRig(t, b, config.AutoPublish, pt(8, 1, 2, 17, 0))
+		g.outage("flexo/web", pt(8, 1, 2, 16, 0), time.Time{})
+		g.pass(pt(8, 1, 2, 18, 0))
+		list := g.incidents()
+		if len(list) != 1 || list[0].Title != "Web sites on flexo not responding" {
+			t.Fatalf("flexo alone after its hold: %+v", list)
+		}
+		g.outage("mom/web", pt(8, 1, 2, 17, 20), time.Time{})
+		g.outage("elzar/web", pt(8, 1, 2, 17, 40), time.Time{})
+		g.pass(pt(8, 1, 2, 18, 45))
+		after := g.incidents()
+		if len(after) != 1 || after[0].ID != list[0].ID || !strings.Contains(after[0].Title, "servers") || len(after[0].Components) != 3 {
+			t.Fatalf("widened: %+v", after)
+		}
+		if after[0].Status == status.Resolved {
+			t.Errorf("the widened incident was resolved")
+		}
+	})
+}
+
 // A second outage within a week is linked to the first, which says so.
 func TestReactorRecurrence(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -316,7 +378,7 @@ func TestReactorRecurrence(t *testing.T) {
 		g.end(first, pt(3, 28, 22, 2, 0))
 		g.pass(pt(3, 28, 22, 3, 0))
 		second := g.outage("flexo/web", pt(3, 31, 6, 22, 0), time.Time{})
-		g.pass(pt(3, 31, 6, 23, 0))
+		g.pass(pt(3, 31, 6, 24, 0))
 		g.end(second, pt(3, 31, 6, 31, 0))
 		g.pass(pt(3, 31, 6, 32, 0))
 		list := g.incidents()
@@ -342,7 +404,7 @@ func TestReactorRecurrence(t *testing.T) {
 		}
 		// A third time within the week of the first two: told on the first incident too.
 		third := g.outage("flexo/web", pt(4, 2, 13, 5, 0), time.Time{})
-		g.pass(pt(4, 2, 13, 6, 0))
+		g.pass(pt(4, 2, 13, 6, 40))
 		g.end(third, pt(4, 2, 13, 7, 30))
 		g.pass(pt(4, 2, 13, 8, 0))
 		got, err := g.svc.Incident(t.Context(), one.ID)
@@ -351,6 +413,50 @@ func TestReactorRecurrence(t *testing.T) {
 		}
 		if !strings.HasPrefix(got.Updates[0].Body, "The problem happened a third time on April 2") || len(got.Links) != 2 {
 			t.Errorf("first incident after the third time: links %v, newest %q", got.Links, got.Updates[0].Body)
+		}
+	})
+}
+
+// A failed write in the middle of a decision ends the pass with nothing of
+// it written: widening flexo's incident into the network incident edits its
+// title and then posts an update; when the update fails, the title is not
+// left changed and the outages are not left attached, and the next pass
+// decides again, once.
+func TestReactorFailedWriteDecidesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		g := newRig(t, b, config.AutoPublish, pt(8, 1, 2, 17, 0))
+		g.outage("flexo/web", pt(8, 1, 2, 16, 0), time.Time{})
+		g.pass(pt(8, 1, 2, 18, 0))
+		g.outage("mom/web", pt(8, 1, 2, 17, 20), time.Time{})
+		g.outage("elzar/web", pt(8, 1, 2, 17, 40), time.Time{})
+		fail := true
+		remove := g.svc.OnRecord(func(_ context.Context, _ *store.Queries, c store.Change) error {
+			if fail && c.Action == "incident.update" {
+				return errors.New("disk full")
+			}
+			return nil
+		})
+		defer remove()
+		g.clock.set(pt(8, 1, 2, 18, 45))
+		if err := g.r.Pass(t.Context()); err == nil {
+			t.Fatal("a pass whose write failed reported success")
+		}
+		list := g.incidents()
+		if len(list) != 1 || list[0].Title != "Web sites on flexo not responding" || len(list[0].Updates) != 1 {
+			t.Fatalf("a failed pass left its changes: %+v", list)
+		}
+		if undecided, _ := g.st.Outages(t.Context(), store.OutageFilter{Undecided: true}); len(undecided) != 2 {
+			t.Fatalf("a failed pass left %d outages undecided, want 2", len(undecided))
+		}
+		fail = false
+		g.pass(pt(8, 1, 2, 18, 46))
+		g.pass(pt(8, 1, 2, 18, 47))
+		list = g.incidents()
+		if len(list) != 1 || len(list[0].Components) != 3 || len(list[0].Updates) != 2 || !strings.Contains(list[0].Title, "servers") {
+			t.Fatalf("after the retry: %+v, want flexo's incident widened once", list)
+		}
+		if undecided, _ := g.st.Outages(t.Context(), store.OutageFilter{Undecided: true}); len(undecided) != 0 {
+			t.Errorf("%d outages still undecided", len(undecided))
 		}
 	})
 }

@@ -38,6 +38,10 @@ type Payload struct {
 	Lead time.Duration `json:"lead,omitempty"`
 	// Components chosen for a confirmation request, and whether it is for everything.
 	All bool `json:"all,omitempty"`
+
+	// before are an incident's components before the change, added those
+	// it named for the first time; they decide who hears of it, and are not sent.
+	before, added []string
 }
 
 // customerActions are the changes customers are told about; every other
@@ -48,33 +52,71 @@ var customerActions = map[string]bool{
 	"maintenance.update": true, "maintenance.cancel": true,
 }
 
-// hook runs inside the change's transaction and queues its event.
+// hook runs inside the change's transaction and queues its event. When a
+// published incident grows to components it did not name (a server joining
+// a network incident), the subscribers of the new components alone, who
+// have heard nothing of it, are told of it as a new incident; everyone else
+// gets the change as usual. So each subscriber hears of an incident once as
+// new, whenever it starts to concern them.
 func (n *Notifier) hook(ctx context.Context, q *store.Queries, c store.Change) error {
-	if !customerActions[c.Action] {
+	if !customerActions[c.Action] && c.Action != "incident.components" {
 		return nil
 	}
 	p, aud, ok, err := n.payloadFor(c)
 	if err != nil || !ok {
 		return err
 	}
-	_, err = n.enqueue(ctx, q, "change:"+strconv.FormatInt(c.ID, 10), c.Subject, p, aud)
+	key := "change:" + strconv.FormatInt(c.ID, 10)
+	reach := p.Components
+	if len(p.added) > 0 && p.Kind != "incident.create" && p.Kind != "incident.resolve" {
+		joined := p
+		joined.Kind = "incident.create"
+		if _, err := n.enqueueNew(ctx, q, key+":joined", c.Subject, joined, aud, p.added, p.before); err != nil {
+			return err
+		}
+		reach = p.before
+	}
+	if !customerActions[c.Action] {
+		return nil
+	}
+	_, err = n.enqueueTo(ctx, q, key, c.Subject, p, aud, reach)
 	return err
 }
 
-// enqueue stores an event and fans it out, inside q's transaction.
+// enqueue stores an event and fans it out to its components' subscribers, inside q's transaction.
 func (n *Notifier) enqueue(ctx context.Context, q *store.Queries, key, subject string, p Payload, aud store.Audience) (bool, error) {
-	body, err := json.Marshal(p)
-	if err != nil {
-		return false, fmt.Errorf("notification payload: %w", err)
-	}
-	now := n.opt.Clock.Now()
-	ev := &store.Event{Key: key, Kind: p.Kind, Subject: subject, Payload: string(body), CreatedAt: now}
-	fresh, err := q.InsertEvent(ctx, ev)
+	return n.enqueueTo(ctx, q, key, subject, p, aud, p.Components)
+}
+
+// enqueueTo stores an event and fans it out to the subscribers of reach.
+func (n *Notifier) enqueueTo(ctx context.Context, q *store.Queries, key, subject string, p Payload, aud store.Audience, reach []string) (bool, error) {
+	ev, fresh, err := n.insertEvent(ctx, q, key, subject, p)
 	if err != nil || !fresh {
 		return false, err
 	}
-	_, err = q.FanOut(ctx, ev.ID, p.Components, aud, now)
+	_, err = q.FanOut(ctx, ev.ID, reach, aud, ev.CreatedAt)
 	return err == nil, err
+}
+
+// enqueueNew stores an event for the subscribers of comps who are not
+// subscribers of told (nor of everything).
+func (n *Notifier) enqueueNew(ctx context.Context, q *store.Queries, key, subject string, p Payload, aud store.Audience, comps, told []string) (bool, error) {
+	ev, fresh, err := n.insertEvent(ctx, q, key, subject, p)
+	if err != nil || !fresh {
+		return false, err
+	}
+	_, err = q.FanOutNew(ctx, ev.ID, comps, told, aud, ev.CreatedAt)
+	return err == nil, err
+}
+
+func (n *Notifier) insertEvent(ctx context.Context, q *store.Queries, key, subject string, p Payload) (*store.Event, bool, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, false, fmt.Errorf("notification payload: %w", err)
+	}
+	ev := &store.Event{Key: key, Kind: p.Kind, Subject: subject, Payload: string(body), CreatedAt: n.opt.Clock.Now()}
+	fresh, err := q.InsertEvent(ctx, ev)
+	return ev, fresh, err
 }
 
 // payloadFor reads a change's object and decides who hears of it: customers
@@ -105,11 +147,19 @@ func (n *Notifier) payloadFor(c store.Change) (Payload, store.Audience, bool, er
 		if len(after.Updates) > 0 {
 			p.Body = after.Updates[0].Body
 		}
-		set := map[string]bool{}
-		for _, ac := range append(append([]status.AffectedComponent{}, after.Components...), before.Components...) {
+		set, had := map[string]bool{}, map[string]bool{}
+		for _, ac := range before.Components {
+			set[ac.ComponentID], had[ac.ComponentID] = true, true
+		}
+		for _, ac := range after.Components {
+			if !had[ac.ComponentID] && c.Before != "" && !before.Draft {
+				p.added = append(p.added, ac.ComponentID)
+			}
 			set[ac.ComponentID] = true
 		}
 		p.Components = sortedKeys(set)
+		p.before = sortedKeys(had)
+		sort.Strings(p.added)
 		p.Names = n.names(p.Components)
 		aud := store.Customers | store.Operators
 		if after.Draft {

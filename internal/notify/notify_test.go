@@ -500,3 +500,63 @@ func TestOperatorChannels(t *testing.T) {
 		}
 	})
 }
+
+// A subscriber hears of an incident once as new, whenever it starts to
+// concern them: at its opening, or when its components grow to theirs (a
+// server joining a network incident); never twice, and the others get the
+// change as an update.
+func TestIncidentGrowsToNewSubscribers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := setup(t, b, notify.Options{})
+		ctx := t.Context()
+		subs := map[string]*store.Subscriber{
+			"ann@example.net": {Kind: "email", Address: "ann@example.net", Components: []string{"flexo/web", "flexo/email"}},
+			"bob@example.net": {Kind: "email", Address: "bob@example.net", Components: []string{"mom/web"}},
+			"cat@example.net": {Kind: "email", Address: "cat@example.net", Components: []string{"flexo/web", "mom/web"}},
+			"dan@example.net": {Kind: "email", Address: "dan@example.net", All: true},
+		}
+		for _, s := range subs {
+			s.ConfirmedAt, s.CreatedAt, s.UpdatedAt = t0, t0, t0
+			if err := b.Store.InsertSubscriber(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		in, err := e.svc.OpenIncident(ctx, "test", service.NewIncident{Title: "All servers unreachable", Status: status.Investigating,
+			Body: "All of our servers are unreachable.", Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SetIncidentComponents(ctx, "test", in.ID, map[string]status.ComponentStatus{"mom/web": status.MajorOutage}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.PostIncidentUpdate(ctx, "test", in.ID, service.IncidentUpdate{Body: "We restored service to mom.",
+			Components: map[string]status.ComponentStatus{"mom/web": status.Operational}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ResolveIncident(ctx, "test", in.ID, service.Resolution{Body: "All is well."}); err != nil {
+			t.Fatal(err)
+		}
+		e.drain(t)
+		want := map[string][]string{
+			"ann@example.net": {"New incident", "Incident update", "Resolved"},
+			"bob@example.net": {"New incident", "Incident update", "Resolved"},
+			"cat@example.net": {"New incident", "Incident update", "Resolved"},
+			"dan@example.net": {"New incident", "Incident update", "Resolved"},
+		}
+		for addr, heads := range want {
+			var got []string
+			for _, m := range e.mailTo(addr) {
+				h, _ := m.Header()
+				subject := h.Get("Subject")
+				for _, head := range []string{"New incident", "Incident update", "Resolved"} {
+					if strings.Contains(subject, head) {
+						got = append(got, head)
+					}
+				}
+			}
+			if strings.Join(got, ", ") != strings.Join(heads, ", ") {
+				t.Errorf("%s got %q, want %q", addr, got, heads)
+			}
+		}
+	})
+}

@@ -164,7 +164,7 @@ func (s *Service) OpenIncident(ctx context.Context, actor string, req NewInciden
 		return nil, err
 	}
 	s.log.Info("incident opened", slog.Int64("id", in.ID), slog.String("actor", actor), slog.String("title", in.Title), slog.Bool("draft", in.Draft))
-	s.changed()
+	s.changedAfter(ctx)
 	return in, nil
 }
 
@@ -207,7 +207,7 @@ func (s *Service) change(ctx context.Context, actor, action string, id int64, fn
 		return nil, err
 	}
 	s.log.Info("incident changed", slog.Int64("id", id), slog.String("action", action), slog.String("actor", actor))
-	s.changed()
+	s.changedAfter(ctx)
 	return after, nil
 }
 
@@ -451,7 +451,7 @@ func (s *Service) DeleteIncident(ctx context.Context, actor string, id int64) er
 		return err
 	}
 	s.log.Info("incident deleted", slog.Int64("id", id), slog.String("actor", actor))
-	s.changed()
+	s.changedAfter(ctx)
 	return nil
 }
 

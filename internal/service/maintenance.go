@@ -85,7 +85,7 @@ func (s *Service) ScheduleMaintenance(ctx context.Context, actor string, req New
 	s.log.Info("maintenance scheduled", slog.Int64("id", m.ID), slog.String("actor", actor),
 		slog.Time("start", m.ScheduledFor), slog.Time("end", m.ScheduledUntil))
 	s.wakeClock()
-	s.changed()
+	s.changedAfter(ctx)
 	return m, nil
 }
 
@@ -125,7 +125,7 @@ func (s *Service) changeMaintenance(ctx context.Context, actor, action string, i
 	}
 	s.log.Info("maintenance changed", slog.Int64("id", id), slog.String("action", action), slog.String("actor", actor))
 	s.wakeClock()
-	s.changed()
+	s.changedAfter(ctx)
 	return after, nil
 }
 

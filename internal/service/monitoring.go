@@ -55,7 +55,7 @@ func (s *Service) SetOverride(ctx context.Context, actor, componentID string, st
 	if err != nil {
 		return nil, err
 	}
-	s.changed()
+	s.changedAfter(ctx)
 	return &o, nil
 }
 
@@ -78,7 +78,7 @@ func (s *Service) ClearOverride(ctx context.Context, actor, componentID string) 
 	if !found {
 		return &NotFoundError{fmt.Sprintf("component %s has no manual status", componentID)}
 	}
-	s.changed()
+	s.changedAfter(ctx)
 	return nil
 }
 

@@ -71,6 +71,10 @@ func (s *Service) OnChange(fn func()) {
 	s.listeners = append(s.listeners, fn)
 }
 
+// changedAfter tells the listeners once the change ctx's transaction carries
+// has committed (at once outside one): a reader they wake must see it.
+func (s *Service) changedAfter(ctx context.Context) { s.store.AfterCommit(ctx, s.changed) }
+
 func (s *Service) changed() {
 	s.mu.Lock()
 	fns := append([]func(){}, s.listeners...)

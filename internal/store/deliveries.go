@@ -118,6 +118,49 @@ func (q *Queries) FanOut(ctx context.Context, eventID int64, comps []string, aud
 	return n, nil
 }
 
+// FanOutNew queues one delivery of event to every active subscriber in the
+// audience whose subscription covers any of comps but none of told, and not
+// everything: those who have not heard of an incident until its components
+// grew to theirs. It returns how many deliveries were added.
+func (q *Queries) FanOutNew(ctx context.Context, eventID int64, comps, told []string, aud Audience, now time.Time) (int64, error) {
+	if len(comps) == 0 {
+		return 0, nil
+	}
+	var who []string
+	args := []any{eventID, DeliveryQueued, now.UnixMilli(), now.UnixMilli()}
+	if aud&Customers != 0 {
+		who = append(who, "s.operator = ?")
+		args = append(args, false)
+	}
+	if aud&Operators != 0 {
+		who = append(who, "s.operator = ?")
+		args = append(args, true)
+	}
+	if len(who) == 0 {
+		return 0, nil
+	}
+	cover := `s.all_components = ? AND EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = s.id AND sc.component_id IN (` + placeholders(len(comps)) + `))`
+	args = append(args, false)
+	for _, c := range comps {
+		args = append(args, c)
+	}
+	if len(told) > 0 {
+		cover += ` AND NOT EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = s.id AND sc.component_id IN (` + placeholders(len(told)) + `))`
+		for _, c := range told {
+			args = append(args, c)
+		}
+	}
+	res, err := q.exec(ctx, `INSERT INTO deliveries (event_id, subscriber_id, state, attempts, next_at, created_at)
+		SELECT ?, s.id, ?, 0, ?, ? FROM subscribers s
+		WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND (`+strings.Join(who, " OR ")+`) AND `+cover+`
+		ON CONFLICT (subscriber_id, event_id) DO NOTHING`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("fan out event %d to new components: %w", eventID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // QueueDelivery queues one delivery of an event to one subscriber, whatever
 // its state (a confirmation request goes to a subscriber not yet confirmed).
 func (q *Queries) QueueDelivery(ctx context.Context, eventID, subscriberID int64, now time.Time) error {

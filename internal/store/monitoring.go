@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"context"
 	"database/sql"
 	"fmt"
@@ -379,16 +380,28 @@ func (q *Queries) InsertOutage(ctx context.Context, o *Outage) error {
 	return nil
 }
 
-// SaveOutage stores an outage's severity, end, maintenance, incident and decision.
-func (q *Queries) SaveOutage(ctx context.Context, o *Outage) error {
-	res, err := q.exec(ctx, `UPDATE outages SET severity = ?, ended_at = ?, maintenance_id = ?, incident_id = ?, decision = ?
-		WHERE id = ?`,
-		string(o.Severity), ms(o.EndedAt), nullID(o.MaintenanceID), nullID(o.IncidentID), o.Decision, o.ID)
+// ErrStale is returned when a record changed since it was read: a decision
+// taken on the old copy must be taken again on the new one.
+var ErrStale = errors.New("changed since it was read")
+
+// DecideOutage stores what Herald decided about an outage (its decision,
+// incident and maintenance window) and nothing it measured. It is a
+// compare-and-set: it applies only while the stored decision and incident are
+// still was's, so two deciders, or one working from a stale copy, cannot both
+// decide; the loser gets ErrStale and its transaction rolls back.
+func (q *Queries) DecideOutage(ctx context.Context, o *Outage, was Outage) error {
+	res, err := q.exec(ctx, `UPDATE outages SET maintenance_id = ?, incident_id = ?, decision = ?
+		WHERE id = ? AND decision = ? AND COALESCE(incident_id, 0) = ? AND COALESCE(maintenance_id, 0) = ?`,
+		nullID(o.MaintenanceID), nullID(o.IncidentID), o.Decision, o.ID, was.Decision, was.IncidentID, was.MaintenanceID)
 	if err != nil {
-		return fmt.Errorf("save outage %d: %w", o.ID, err)
+		return fmt.Errorf("decide outage %d: %w", o.ID, err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("outage %d: %w", o.ID, ErrNotFound)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("decide outage %d: %w", o.ID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("outage %d: %w", o.ID, ErrStale)
 	}
 	return nil
 }

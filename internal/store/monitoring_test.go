@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -151,7 +152,7 @@ func TestOutagesAndOverrides(t *testing.T) {
 			}
 		}
 		a.Severity, a.EndedAt = status.MonitorDown, t0.Add(4*time.Minute)
-		if err := s.SaveOutage(ctx, &a); err != nil {
+		if err := s.MeasureOutage(ctx, &a); err != nil {
 			t.Fatal(err)
 		}
 		all, err := s.Outages(ctx, store.OutageFilter{})
@@ -173,8 +174,8 @@ func TestOutagesAndOverrides(t *testing.T) {
 		if err != nil || len(late) != 1 || late[0].ID != c.ID {
 			t.Errorf("outages lasting past +5m: %+v %v", late, err)
 		}
-		if err := s.SaveOutage(ctx, &store.Outage{ID: 999, Severity: status.MonitorDown}); err == nil {
-			t.Errorf("saving a missing outage: no error")
+		if err := s.MeasureOutage(ctx, &store.Outage{ID: 999, Severity: status.MonitorDown}); err == nil {
+			t.Errorf("measuring a missing outage: no error")
 		}
 
 		o := store.Override{ComponentID: "web/front", Status: status.MajorOutage, Note: "moving racks", SetBy: "user:amy", SetAt: t0}
@@ -194,6 +195,50 @@ func TestOutagesAndOverrides(t *testing.T) {
 		}
 		if ok, err := s.ClearOverride(ctx, "web/front"); ok || err != nil {
 			t.Errorf("clear again: %v %v", ok, err)
+		}
+	})
+}
+
+// TestDecideOutageWritesOnlyTheDecision is the phantom incident's cause
+// closed: a decision taken on an old copy of an outage must not undo the
+// recovery the monitors measured since, and a decision taken on a stale
+// copy must not apply at all.
+func TestDecideOutageWritesOnlyTheDecision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s, ctx := b.Store, t.Context()
+		seedCatalog(t, s)
+		t0 := msUTC(base)
+		o := store.Outage{ComponentID: "web/front", MonitorID: "web/front/http", Severity: status.MonitorDown, StartedAt: t0, DetectedAt: t0}
+		if err := s.InsertOutage(ctx, &o); err != nil {
+			t.Fatal(err)
+		}
+		stale := o // the decider's copy, read while the outage was open
+		measured := o
+		measured.EndedAt = t0.Add(46 * time.Millisecond)
+		if err := s.MeasureOutage(ctx, &measured); err != nil {
+			t.Fatal(err)
+		}
+		decided := stale
+		decided.Decision, decided.MaintenanceID = store.DecisionMaintenance, 0
+		if err := s.DecideOutage(ctx, &decided, stale); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Outages(ctx, store.OutageFilter{})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("outages: %+v %v", got, err)
+		}
+		if !got[0].EndedAt.Equal(measured.EndedAt) || got[0].Decision != store.DecisionMaintenance {
+			t.Errorf("after a decision on an old copy: ended %v decision %q; want the measured end %v and the decision",
+				got[0].EndedAt, got[0].Decision, measured.EndedAt)
+		}
+		// A second decider still holding the undecided copy loses.
+		again := stale
+		again.Decision = store.DecisionIgnored
+		if err := s.DecideOutage(ctx, &again, stale); !errors.Is(err, store.ErrStale) {
+			t.Errorf("deciding from a stale copy: %v, want ErrStale", err)
+		}
+		if got, _ := s.Outages(ctx, store.OutageFilter{}); got[0].Decision != store.DecisionMaintenance {
+			t.Errorf("stale decision applied: %q", got[0].Decision)
 		}
 	})
 }

@@ -184,20 +184,67 @@ func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
 	return applied, nil
 }
 
-// Tx runs fn in a transaction, committing when it returns nil.
+// Tx runs fn in a transaction, committing when it returns nil. Inside a
+// transaction begun by TxContext on this store, fn joins that transaction
+// instead: what it writes commits or rolls back with the rest.
 func (s *Store) Tx(ctx context.Context, fn func(*Queries) error) error {
+	return s.TxContext(ctx, func(_ context.Context, q *Queries) error { return fn(q) })
+}
+
+// txKey marks a context carrying a transaction.
+type txKey struct{}
+
+// txState is a transaction in progress and what waits for its commit.
+type txState struct {
+	store       *Store
+	q           *Queries
+	afterCommit []func()
+}
+
+// TxContext runs fn in a transaction and hands it a context that carries the
+// transaction, so that every Tx on this store called with that context (a
+// service method that opens an incident, say) joins it: a decision made of
+// several changes commits as one or not at all. Functions given to
+// AfterCommit with that context run once the whole transaction has committed.
+func (s *Store) TxContext(ctx context.Context, fn func(ctx context.Context, q *Queries) error) error {
+	if ts, ok := ctx.Value(txKey{}).(*txState); ok && ts.store == s {
+		return fn(ctx, ts.q)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Queries{q: tx, tx: tx, dialect: s.dialect}); err != nil {
+	ts := &txState{store: s, q: &Queries{q: tx, tx: tx, dialect: s.dialect}}
+	if err := fn(context.WithValue(ctx, txKey{}, ts), ts.q); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	for _, f := range ts.afterCommit {
+		f()
+	}
 	return nil
+}
+
+// AfterCommit runs f once the transaction ctx carries has committed, or at
+// once when ctx carries none. A rolled-back transaction drops f.
+func (s *Store) AfterCommit(ctx context.Context, f func()) {
+	if ts, ok := ctx.Value(txKey{}).(*txState); ok && ts.store == s {
+		ts.afterCommit = append(ts.afterCommit, f)
+		return
+	}
+	f()
+}
+
+// Reader is what reads the records: the transaction ctx carries on this
+// store, so a decision sees its own writes, or else the pool.
+func (s *Store) Reader(ctx context.Context) *Queries {
+	if ts, ok := ctx.Value(txKey{}).(*txState); ok && ts.store == s {
+		return ts.q
+	}
+	return s.Queries
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
