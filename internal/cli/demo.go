@@ -107,6 +107,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	o.adjust = func(c *config.Config) {
 		c.Page.Description = demoNote(o.speed)
 		c.Incidents.Auto = config.AutoPublish
+		// At 60 times the wall clock, a machine busy for half a second
+		// delays a check by half a minute of the demo's time: a longer
+		// hold keeps servers failing together told together all the same.
+		if o.speed > 1 {
+			c.Incidents.Hold = config.Duration(max(c.HoldFor(), time.Duration(o.speed)*2*time.Second))
+		}
 		c.Notify.Email = &config.Email{SMTP: sink.Addr, From: "Example Hosting Status <status@example.net>", TLS: "none", RatePerSecond: 50}
 		fleet.point(c)
 	}

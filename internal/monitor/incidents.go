@@ -432,17 +432,25 @@ func (r *Reactor) decide(ctx context.Context, w *world, undecided []store.Outage
 	if err != nil {
 		return err
 	}
-	if troubled != nil {
+	until := w.detected(o).Add(w.hold)
+	if troubled != nil && (len(troubled) == len(w.groupsWithMonitors) || !w.now.Before(until)) {
+		// Most servers are down: once all are, or the hold is over, the
+		// network incident opens naming every server down by then.
 		return r.openNetwork(ctx, w, undecided, i, troubled)
 	}
-	if until := w.detected(o).Add(w.hold); w.now.Before(until) {
+	if w.now.Before(until) {
 		// Held: nobody hears of it until we know whether it is alone.
-		if w.due.IsZero() || until.Before(w.due) {
-			w.due = until
-		}
+		w.wakeAt(until)
 		return nil
 	}
 	return r.openServer(ctx, w, o)
+}
+
+// wakeAt asks for a pass at t.
+func (w *world) wakeAt(t time.Time) {
+	if w.due.IsZero() || t.Before(w.due) {
+		w.due = t
+	}
 }
 
 // counts reports whether an outage counts towards a network event.
@@ -549,7 +557,15 @@ func (r *Reactor) announce(ctx context.Context, w *world) error {
 		if w.isNetwork(id) {
 			// Its text already says most servers are down: name the
 			// components; subscribers of the new ones hear of it now.
-			in, err = r.svc.SetIncidentComponents(ctx, actor, id, comps)
+			if in, err = r.svc.SetIncidentComponents(ctx, actor, id, comps); err != nil {
+				return err
+			}
+			// Most servers became all of them: the title says so.
+			if ev, _, _ := w.networkEvent(id); len(ev.Unaffected) == 0 {
+				if text, terr := prose.NetworkInvestigating(ev); terr == nil && text.Title != in.Title {
+					in, err = r.svc.EditIncident(ctx, actor, id, service.IncidentEdit{Title: &text.Title})
+				}
+			}
 		} else {
 			var body string
 			if body, err = prose.AlsoAffected(told); err != nil {
@@ -673,7 +689,11 @@ func (r *Reactor) restore(ctx context.Context, w *world, id int64) error {
 	if down == 0 {
 		return nil // maybeResolve tells it all
 	}
+	// Servers back since the last word are told once the first of them has
+	// been back for the hold, so servers coming back together are told
+	// together, as the seed did ("all servers except flexo at 2:59 AM").
 	comps := map[string]status.ComponentStatus{}
+	var first time.Time
 	for _, g := range back {
 		for _, o := range w.attached[id] {
 			if w.groupOf(o.ComponentID) != g {
@@ -681,13 +701,19 @@ func (r *Reactor) restore(ctx context.Context, w *world, id int64) error {
 			}
 			if st, _ := in.ComponentStatusOf(o.ComponentID); st != status.Operational {
 				comps[o.ComponentID] = status.Operational
+				if first.IsZero() || o.EndedAt.Before(first) {
+					first = o.EndedAt
+				}
 			}
 		}
 	}
 	if len(comps) == 0 {
 		return nil // nothing new since the last word
 	}
-	w.page.Now = w.now
+	if until := first.Add(w.hold); w.now.Before(until) {
+		w.wakeAt(until)
+		return nil
+	}
 	body, err := prose.NetworkResolved(ev, w.page)
 	if err != nil {
 		return err

@@ -270,7 +270,11 @@ func TestReactorNetworkEvent(t *testing.T) {
 			t.Fatalf("two servers within their holds: %+v", list)
 		}
 		elzar := g.outage("elzar/web", pt(8, 1, 2, 16, 40), time.Time{})
-		g.pass(pt(8, 1, 2, 17, 30))
+		g.pass(pt(8, 1, 2, 17, 30)) // most servers: still gathering until flexo's hold ends
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("opened before the first hold ended: %+v", list)
+		}
+		g.pass(pt(8, 1, 2, 17, 40))
 		list := g.incidents()
 		if len(list) != 1 {
 			t.Fatalf("network event: %d incidents, want one: %+v", len(list), list)
@@ -358,7 +362,7 @@ func TestReactorNetworkEventAfterAHold(t *testing.T) {
 		}
 		g.outage("mom/web", pt(8, 1, 2, 17, 20), time.Time{})
 		g.outage("elzar/web", pt(8, 1, 2, 17, 40), time.Time{})
-		g.pass(pt(8, 1, 2, 18, 45))
+		g.pass(pt(8, 1, 2, 19, 0))
 		after := g.incidents()
 		if len(after) != 1 || after[0].ID != list[0].ID || !strings.Contains(after[0].Title, "servers") || len(after[0].Components) != 3 {
 			t.Fatalf("widened: %+v", after)
@@ -437,7 +441,7 @@ func TestReactorFailedWriteDecidesNothing(t *testing.T) {
 			return nil
 		})
 		defer remove()
-		g.clock.set(pt(8, 1, 2, 18, 45))
+		g.clock.set(pt(8, 1, 2, 19, 0))
 		if err := g.r.Pass(t.Context()); err == nil {
 			t.Fatal("a pass whose write failed reported success")
 		}
@@ -449,8 +453,8 @@ func TestReactorFailedWriteDecidesNothing(t *testing.T) {
 			t.Fatalf("a failed pass left %d outages undecided, want 2", len(undecided))
 		}
 		fail = false
-		g.pass(pt(8, 1, 2, 18, 46))
-		g.pass(pt(8, 1, 2, 18, 47))
+		g.pass(pt(8, 1, 2, 19, 1))
+		g.pass(pt(8, 1, 2, 19, 2))
 		list = g.incidents()
 		if len(list) != 1 || len(list[0].Components) != 3 || len(list[0].Updates) != 2 || !strings.Contains(list[0].Title, "servers") {
 			t.Fatalf("after the retry: %+v, want flexo's incident widened once", list)
