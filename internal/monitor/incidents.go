@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -256,7 +257,7 @@ func (r *Reactor) pass(ctx context.Context, q *store.Queries) error {
 	if err := r.announce(ctx, w); err != nil {
 		return err
 	}
-	for _, id := range sortedKeys(w.incidents) {
+	for _, id := range slices.Sorted(maps.Keys(w.incidents)) {
 		if err := r.restore(ctx, w, id); err != nil {
 			return fmt.Errorf("restorations of incident %d: %w", id, err)
 		}
@@ -270,15 +271,6 @@ func (r *Reactor) pass(ctx context.Context, q *store.Queries) error {
 		r.due.Store(w.due.UnixNano())
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[int64]V) []int64 {
-	ids := make([]int64, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 func (r *Reactor) look(ctx context.Context, q *store.Queries) (*world, error) {
@@ -418,12 +410,12 @@ func (r *Reactor) decide(ctx context.Context, w *world, undecided []store.Outage
 	}
 	group := w.groupOf(o.ComponentID)
 	// Join the open network incident, or the open incident of the same server.
-	for _, id := range sortedKeys(w.incidents) {
+	for _, id := range slices.Sorted(maps.Keys(w.incidents)) {
 		if w.isNetwork(id) {
 			return r.join(ctx, w, id, o)
 		}
 	}
-	for _, id := range sortedKeys(w.incidents) {
+	for _, id := range slices.Sorted(maps.Keys(w.incidents)) {
 		if slices.Contains(w.groupsOf(id), group) {
 			return r.join(ctx, w, id, o)
 		}
@@ -538,7 +530,7 @@ func (r *Reactor) join(ctx context.Context, w *world, id int64, o *store.Outage)
 
 // announce names, per incident, the components that joined it in this pass.
 func (r *Reactor) announce(ctx context.Context, w *world) error {
-	for _, id := range sortedKeys(w.joined) {
+	for _, id := range slices.Sorted(maps.Keys(w.joined)) {
 		outs := w.joined[id]
 		if _, open := w.incidents[id]; !open {
 			continue
@@ -608,7 +600,7 @@ func (r *Reactor) openNetwork(ctx context.Context, w *world, undecided []store.O
 		members = append(members, x)
 	}
 	var existing int64
-	for _, id := range sortedKeys(w.incidents) {
+	for _, id := range slices.Sorted(maps.Keys(w.incidents)) {
 		in := w.incidents[id]
 		if !in.StartedAt.Before(start.Add(-window)) && slices.ContainsFunc(w.groupsOf(id), func(g string) bool { return slices.Contains(troubled, g) }) {
 			existing = id

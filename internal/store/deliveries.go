@@ -80,14 +80,9 @@ func (q *Queries) Event(ctx context.Context, id int64) (*Event, error) {
 	return &e, nil
 }
 
-// FanOut queues one delivery of event to every active subscriber in the
-// audience whose subscription covers any of comps (or everything). It is a
-// single INSERT ... SELECT, so a hundred thousand subscribers cost one
-// statement inside the caller's transaction; the (subscriber, event) key
-// skips any already queued. It returns how many deliveries were added.
-func (q *Queries) FanOut(ctx context.Context, eventID int64, comps []string, aud Audience, now time.Time) (int64, error) {
+// audience is the condition on subscribers s for aud, its arguments appended to args.
+func audience(aud Audience, args []any) (string, []any) {
 	var who []string
-	args := []any{eventID, DeliveryQueued, now.UnixMilli(), now.UnixMilli()}
 	if aud&Customers != 0 {
 		who = append(who, "s.operator = ?")
 		args = append(args, false)
@@ -96,7 +91,17 @@ func (q *Queries) FanOut(ctx context.Context, eventID int64, comps []string, aud
 		who = append(who, "s.operator = ?")
 		args = append(args, true)
 	}
-	if len(who) == 0 {
+	return strings.Join(who, " OR "), args
+}
+
+// FanOut queues one delivery of event to every active subscriber in the
+// audience whose subscription covers any of comps (or everything). It is a
+// single INSERT ... SELECT, so a hundred thousand subscribers cost one
+// statement inside the caller's transaction; the (subscriber, event) key
+// skips any already queued. It returns how many deliveries were added.
+func (q *Queries) FanOut(ctx context.Context, eventID int64, comps []string, aud Audience, now time.Time) (int64, error) {
+	who, args := audience(aud, []any{eventID, DeliveryQueued, now.UnixMilli(), now.UnixMilli()})
+	if who == "" {
 		return 0, nil
 	}
 	cover := `s.all_components = ?`
@@ -109,7 +114,7 @@ func (q *Queries) FanOut(ctx context.Context, eventID int64, comps []string, aud
 	}
 	res, err := q.exec(ctx, `INSERT INTO deliveries (event_id, subscriber_id, state, attempts, next_at, created_at)
 		SELECT ?, s.id, ?, 0, ?, ? FROM subscribers s
-		WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND (`+strings.Join(who, " OR ")+`) AND (`+cover+`)
+		WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND (`+who+`) AND (`+cover+`)
 		ON CONFLICT (subscriber_id, event_id) DO NOTHING`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("fan out event %d: %w", eventID, err)
@@ -126,17 +131,8 @@ func (q *Queries) FanOutNew(ctx context.Context, eventID int64, comps, told []st
 	if len(comps) == 0 {
 		return 0, nil
 	}
-	var who []string
-	args := []any{eventID, DeliveryQueued, now.UnixMilli(), now.UnixMilli()}
-	if aud&Customers != 0 {
-		who = append(who, "s.operator = ?")
-		args = append(args, false)
-	}
-	if aud&Operators != 0 {
-		who = append(who, "s.operator = ?")
-		args = append(args, true)
-	}
-	if len(who) == 0 {
+	who, args := audience(aud, []any{eventID, DeliveryQueued, now.UnixMilli(), now.UnixMilli()})
+	if who == "" {
 		return 0, nil
 	}
 	cover := `s.all_components = ? AND EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = s.id AND sc.component_id IN (` + placeholders(len(comps)) + `))`
@@ -152,7 +148,7 @@ func (q *Queries) FanOutNew(ctx context.Context, eventID int64, comps, told []st
 	}
 	res, err := q.exec(ctx, `INSERT INTO deliveries (event_id, subscriber_id, state, attempts, next_at, created_at)
 		SELECT ?, s.id, ?, 0, ?, ? FROM subscribers s
-		WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND (`+strings.Join(who, " OR ")+`) AND `+cover+`
+		WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND (`+who+`) AND `+cover+`
 		ON CONFLICT (subscriber_id, event_id) DO NOTHING`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("fan out event %d to new components: %w", eventID, err)
