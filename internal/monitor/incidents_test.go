@@ -464,3 +464,64 @@ func TestReactorFailedWriteDecidesNothing(t *testing.T) {
 		}
 	})
 }
+
+// Two deciders at once (two instances on one database, or an overlap while
+// a lease changes hands) never decide the same outage twice: the loser's
+// compare-and-set fails and its whole pass, incident included, rolls back.
+func TestReactorTwoDecidersOneDecision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		for round := range 10 {
+			g := newRig(t, b, config.AutoPublish, pt(8, 1, 2, 17, 0))
+			// A second instance: its own store handle and service on the same database.
+			other, err := store.Open(t.Context(), store.DSN{URL: b.URL, DataDir: b.DataDir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc2 := service.New(other, g.clock, nil)
+			if err := svc2.ReloadCatalog(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			r2 := NewReactor(svc2, other, func() config.Config { return g.cfg }, nil)
+			day := time.Duration(round) * 24 * time.Hour
+			for _, c := range []string{"flexo/web", "mom/web", "elzar/web", "zapp/email"} {
+				g.outage(c, pt(8, 1, 2, 16, 0).Add(day), time.Time{})
+			}
+			g.outage("zapp/web", pt(8, 1, 2, 16, 0).Add(day), pt(8, 1, 2, 16, 30).Add(day))
+			g.clock.set(pt(8, 1, 2, 18, 0).Add(day))
+			errs := make(chan error, 2)
+			for _, r := range []*Reactor{g.r, r2} {
+				go func() { errs <- r.Pass(t.Context()) }()
+			}
+			stale := 0
+			for range 2 {
+				if err := <-errs; errors.Is(err, store.ErrStale) {
+					stale++
+				} else if err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			t.Logf("round %d: %d of 2 passes lost the race", round, stale)
+			g.pass(pt(8, 1, 2, 18, 1).Add(day)) // whoever lost decides nothing new
+			var open []status.Incident
+			for _, in := range g.incidents() {
+				if in.StartedAt.Equal(pt(8, 1, 2, 16, 0).Add(day)) {
+					open = append(open, in)
+				}
+			}
+			if len(open) != 1 || len(open[0].Components) != 5 {
+				t.Fatalf("round %d (%d passes lost the race): %d incidents for one network event: %+v", round, stale, len(open), open)
+			}
+			undecided, _ := g.st.Outages(t.Context(), store.OutageFilter{Undecided: true})
+			if len(undecided) != 0 {
+				t.Fatalf("round %d: %d outages undecided", round, len(undecided))
+			}
+			other.Close()
+			// End this round's outages so the next starts with nothing open.
+			outs, _ := g.st.Outages(t.Context(), store.OutageFilter{Open: true})
+			for i := range outs {
+				g.end(&outs[i], pt(8, 1, 2, 20, 0).Add(day))
+			}
+			g.pass(pt(8, 1, 2, 21, 0).Add(day))
+		}
+	})
+}
