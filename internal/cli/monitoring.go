@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/monitor"
 	"github.com/heraldhq/herald/internal/probe"
 	"github.com/heraldhq/herald/internal/service"
@@ -36,6 +37,8 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 	m.env = probe.Env{Heartbeats: m.heartbeats}
 	m.reactor = monitor.NewReactor(svc, st, cfg, log)
 	m.reactor.SetSpeed(speed)
+	// One instance decides, whatever number share the database.
+	m.reactor.SetLease(lease.New(st, "decisions", 0))
 	m.engine = monitor.New(monitor.Options{Store: st, Env: m.env, Log: log, Metrics: monitor.NewMetrics(m.registry),
 		Now: svc.Now, Speed: speed, OnTransition: m.transitioned})
 	m.registry.MustRegister(m.engine.Collector())

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/prose"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
@@ -77,7 +78,13 @@ type Reactor struct {
 	// due is the clock time (Unix ns) at which a held outage's hold ends,
 	// or 0: Run makes a pass then.
 	due atomic.Int64
+	// lease, when set, is held by the one instance that decides.
+	lease *lease.Keeper
 }
+
+// SetLease makes the reactor decide only while this instance holds k (set
+// before Run): with several instances on one database, one decides.
+func (r *Reactor) SetLease(k *lease.Keeper) { r.lease = k }
 
 // NewReactor makes a reactor; call Run.
 func NewReactor(svc *service.Service, st *store.Store, cfg func() config.Config, log *slog.Logger) *Reactor {
@@ -114,13 +121,28 @@ const (
 	retryEvery = time.Second
 )
 
-// Run makes passes when woken, when a hold ends and every few seconds until ctx ends.
+// Run makes passes when woken, when a hold ends and every few seconds until
+// ctx ends; with a lease, only while it holds it, and it releases it on the way out.
 func (r *Reactor) Run(ctx context.Context) {
 	t := time.NewTimer(reactEvery)
 	defer t.Stop()
+	if r.lease != nil {
+		defer func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			if err := r.lease.Release(rctx); err != nil {
+				r.log.Warn("release the decisions lease", slog.Any("err", err))
+			}
+		}()
+	}
 	for {
 		wait := reactEvery
-		if err := r.Pass(ctx); err != nil && ctx.Err() == nil {
+		if held, err := r.holds(ctx); err != nil || !held {
+			if err != nil && ctx.Err() == nil {
+				r.log.Error("automatic incidents: cannot read the decisions lease; retrying", slog.Any("err", err))
+			}
+			wait = retryEvery
+		} else if err := r.Pass(ctx); err != nil && ctx.Err() == nil {
 			r.log.Error("automatic incidents: pass failed, nothing decided; retrying", slog.Any("err", err))
 			wait = retryEvery
 		}
@@ -216,9 +238,22 @@ func spansServers(w *world, outs []store.Outage) bool {
 	return false
 }
 
-// Pass makes one round of decisions, all in one transaction.
+func (r *Reactor) holds(ctx context.Context) (bool, error) {
+	if r.lease == nil {
+		return true, nil
+	}
+	return r.lease.Hold(ctx)
+}
+
+// Pass makes one round of decisions, all in one transaction (which, with a
+// lease, first checks that this instance still holds it).
 func (r *Reactor) Pass(ctx context.Context) error {
 	return r.st.TxContext(ctx, func(ctx context.Context, q *store.Queries) error {
+		if r.lease != nil {
+			if err := r.lease.Check(ctx, q); err != nil {
+				return err
+			}
+		}
 		return r.pass(ctx, q)
 	})
 }

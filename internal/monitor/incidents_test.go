@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -522,6 +523,34 @@ func TestReactorTwoDecidersOneDecision(t *testing.T) {
 				g.end(&outs[i], pt(8, 1, 2, 20, 0).Add(day))
 			}
 			g.pass(pt(8, 1, 2, 21, 0).Add(day))
+		}
+	})
+}
+
+// With a lease, only its holder decides: another instance's pass writes nothing.
+func TestReactorDecidesUnderItsLease(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		g := newRig(t, b, config.AutoPublish, pt(8, 1, 2, 17, 0))
+		g.r.SetLease(lease.New(b.Store, "decisions", time.Minute))
+		other := NewReactor(g.svc, b.Store, func() config.Config { return g.cfg }, nil)
+		other.SetLease(lease.New(b.Store, "decisions", time.Minute))
+		if held, err := g.r.holds(t.Context()); err != nil || !held {
+			t.Fatalf("first instance: held %v, %v", held, err)
+		}
+		if held, err := other.holds(t.Context()); err != nil || held {
+			t.Fatalf("second instance holds the lease too: %v, %v", held, err)
+		}
+		g.outage("flexo/web", pt(8, 1, 2, 16, 0), time.Time{})
+		g.clock.set(pt(8, 1, 2, 18, 0))
+		if err := other.Pass(t.Context()); !errors.Is(err, store.ErrLeaseLost) {
+			t.Errorf("a pass without the lease: %v, want ErrLeaseLost", err)
+		}
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("an instance without the lease decided: %+v", list)
+		}
+		g.pass(pt(8, 1, 2, 18, 0))
+		if list := g.incidents(); len(list) != 1 {
+			t.Fatalf("the holder's pass: %d incidents", len(list))
 		}
 	})
 }
