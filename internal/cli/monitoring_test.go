@@ -61,7 +61,7 @@ func TestServeMonitorsToIncidents(t *testing.T) {
 	const token = "hb-test-token-0123456789"
 	t.Setenv("HERALD_TEST_HEARTBEAT", token)
 	cfg := fmt.Sprintf(`page: {title: Test Hosting, url: https://status.example.net, zone: America/Los_Angeles}
-incidents: {auto: publish}
+incidents: {auto: publish, hold: 2s}   # the heartbeat's default interval would make the hold 40 s
 groups:
   - id: flexo
     components:
