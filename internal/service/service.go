@@ -45,6 +45,9 @@ type Service struct {
 
 	mu        sync.Mutex
 	listeners []func()
+
+	// hooks run inside every recorded change's transaction (OnRecord).
+	hooks hookList
 }
 
 // New makes a service over an open, migrated store.
@@ -199,8 +202,9 @@ func (s *Service) checkComponents(ids []string) error {
 	return nil
 }
 
-// record appends to the change log inside the caller's transaction.
-func record(ctx context.Context, q *store.Queries, at time.Time, actor, action, subject string, before, after any) error {
+// record appends to the change log inside the caller's transaction and runs
+// the service's hooks there.
+func (s *Service) record(ctx context.Context, q *store.Queries, at time.Time, actor, action, subject string, before, after any) error {
 	c := &store.Change{At: at, Actor: actor, Action: action, Subject: subject}
 	var err error
 	if c.Before, err = marshal(before); err != nil {
@@ -212,7 +216,7 @@ func record(ctx context.Context, q *store.Queries, at time.Time, actor, action, 
 	if err := q.InsertChange(ctx, c); err != nil {
 		return err
 	}
-	return runHooks(ctx, q, c)
+	return s.runHooks(ctx, q, c)
 }
 
 func marshal(v any) (string, error) {
