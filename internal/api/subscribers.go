@@ -30,8 +30,8 @@ type Notify struct {
 // behind the same token checks as the rest of /api/v1/.
 func (a *Admin) RegisterNotify(mux *http.ServeMux, n *notify.Notifier, dir *customers.Directory) {
 	h := &Notify{a: a, n: n, dir: dir}
-	r := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeRead, h.wrap(fn))) }
-	w := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeWrite, h.wrap(fn))) }
+	r := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeRead, fn)) }
+	w := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeWrite, fn)) }
 	r("GET /api/v1/subscribers", h.listSubscribers)
 	w("POST /api/v1/subscribers", h.addSubscriber)
 	r("GET /api/v1/subscribers/{id}", h.getSubscriber)
@@ -43,34 +43,6 @@ func (a *Admin) RegisterNotify(mux *http.ServeMux, n *notify.Notifier, dir *cust
 	w("POST /api/v1/customers/import", h.importCustomers)
 	r("GET /api/v1/customers/{domain}", h.getCustomer)
 	w("DELETE /api/v1/customers/{domain}", h.deleteCustomer)
-}
-
-// wrap turns the notifier's and directory's client-safe errors into API errors.
-func (h *Notify) wrap(fn handler) handler {
-	return func(w http.ResponseWriter, r *http.Request, actor string) error {
-		err := fn(w, r, actor)
-		var (
-			inv  *notify.InvalidError
-			conf *notify.ConflictError
-			cinv *customers.InvalidError
-			imp  *customers.ImportError
-		)
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &inv):
-			return &apiError{http.StatusUnprocessableEntity, inv.Msg}
-		case errors.As(err, &conf):
-			return &apiError{http.StatusConflict, conf.Msg}
-		case errors.As(err, &cinv):
-			return &apiError{http.StatusUnprocessableEntity, cinv.Msg}
-		case errors.As(err, &imp):
-			return &apiError{http.StatusUnprocessableEntity, imp.Error()}
-		case errors.Is(err, store.ErrNotFound):
-			return &apiError{http.StatusNotFound, "not found"}
-		}
-		return err
-	}
 }
 
 type subscriberJSON struct {

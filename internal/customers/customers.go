@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/net/idna"
 
+	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 )
 
@@ -85,7 +87,7 @@ func New(st *store.Store) *Directory { return &Directory{st: st} }
 func (d *Directory) Lookup(ctx context.Context, input string) (*store.Customer, error) {
 	dom, err := Normalize(input)
 	if err != nil {
-		return nil, &InvalidError{err.Error()}
+		return nil, &service.InvalidError{Msg: err.Error()}
 	}
 	c, err := d.st.FirstCustomer(ctx, candidates(dom))
 	if errors.Is(err, store.ErrNotFound) {
@@ -93,11 +95,6 @@ func (d *Directory) Lookup(ctx context.Context, input string) (*store.Customer, 
 	}
 	return c, err
 }
-
-// InvalidError carries a message safe to show.
-type InvalidError struct{ Msg string }
-
-func (e *InvalidError) Error() string { return e.Msg }
 
 // LineError is a bad line of an import.
 type LineError struct {
@@ -112,6 +109,10 @@ type ImportError struct {
 	Lines []LineError
 	More  int // bad lines beyond those listed
 }
+
+// ClientStatus makes a refused import a client mistake (service.Safe):
+// 422, told with its lines.
+func (e *ImportError) ClientStatus() int { return http.StatusUnprocessableEntity }
 
 func (e *ImportError) Error() string {
 	var b strings.Builder

@@ -5,22 +5,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/mail"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 )
 
-// InvalidError is a request Herald cannot accept; its message is safe to show.
-type InvalidError struct{ Msg string }
-
-func (e *InvalidError) Error() string { return e.Msg }
-
-func invalidf(format string, a ...any) error { return &InvalidError{fmt.Sprintf(format, a...)} }
+// invalidf refuses a request with a message safe to show (service.Safe).
+func invalidf(format string, a ...any) error { return service.Invalidf(format, a...) }
 
 // confirmEvery throttles confirmation messages to one address.
 const confirmEvery = 5 * time.Minute
@@ -275,18 +271,13 @@ func (n *Notifier) AddSubscriber(ctx context.Context, kind, address, secret stri
 	s := &store.Subscriber{Kind: kind, Address: strings.TrimSpace(address), Secret: secret, All: all, Components: comps,
 		ConfirmedAt: now, CreatedAt: now}
 	if _, err := n.st.SubscriberByAddress(ctx, kind, s.Address); err == nil {
-		return nil, &ConflictError{Msg: "a " + kind + " subscriber with this URL exists"}
+		return nil, service.Conflictf("a %s subscriber with this URL exists", kind)
 	}
 	if err := n.st.Tx(ctx, func(q *store.Queries) error { return q.InsertSubscriber(ctx, s) }); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
-
-// ConflictError says the request clashes with what exists.
-type ConflictError struct{ Msg string }
-
-func (e *ConflictError) Error() string { return e.Msg }
 
 // Store is the notifier's store, for the admin API's lists.
 func (n *Notifier) Store() *store.Store { return n.st }

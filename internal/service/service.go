@@ -8,7 +8,6 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -85,35 +84,6 @@ func (s *Service) changed() {
 	for _, fn := range fns {
 		fn()
 	}
-}
-
-// Errors carry a message that is safe to show a client. Anything else is an
-// internal failure whose details go to the log only.
-
-// InvalidError says a request is well-formed but not acceptable.
-type InvalidError struct{ Msg string }
-
-func (e *InvalidError) Error() string { return e.Msg }
-
-// ConflictError says a request clashes with the current state.
-type ConflictError struct{ Msg string }
-
-func (e *ConflictError) Error() string { return e.Msg }
-
-// NotFoundError says the thing asked for does not exist.
-type NotFoundError struct{ Msg string }
-
-func (e *NotFoundError) Error() string { return e.Msg }
-
-func invalidf(format string, a ...any) error  { return &InvalidError{fmt.Sprintf(format, a...)} }
-func conflictf(format string, a ...any) error { return &ConflictError{fmt.Sprintf(format, a...)} }
-
-// notFound turns the store's ErrNotFound into a client-safe error.
-func notFound(err error, what string, id int64) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return &NotFoundError{fmt.Sprintf("%s %d not found", what, id)}
-	}
-	return err
 }
 
 // Catalog is the set of groups and components, as configured and as stored.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -107,10 +108,10 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.dir.Lookup(r.Context(), typed)
-	var inv *customers.InvalidError
+	code, msg, safe := service.Safe(err)
 	switch {
-	case errors.As(err, &inv):
-		s.lookupFail(w, r, http.StatusUnprocessableEntity, lookupView{Query: typed, Asked: true, Error: inv.Msg})
+	case err != nil && safe:
+		s.lookupFail(w, r, code, lookupView{Query: typed, Asked: true, Error: msg})
 		return
 	case errors.Is(err, customers.ErrUnknown):
 		d, _ := customers.Normalize(typed)

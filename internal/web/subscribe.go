@@ -195,9 +195,8 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	email, comps := form.Get("email"), form["component"]
 	if err := s.n.SubscribeEmail(r.Context(), email, comps); err != nil {
-		var inv *notify.InvalidError
-		if errors.As(err, &inv) {
-			s.page(w, http.StatusUnprocessableEntity, subscribeView{Page: "form", Error: inv.Msg, Email: email, Groups: s.choices(comps)})
+		if code, msg, ok := service.Safe(err); ok {
+			s.page(w, code, subscribeView{Page: "form", Error: msg, Email: email, Groups: s.choices(comps)})
 			return
 		}
 		s.log.Error("subscribe", slog.Any("err", err))
@@ -280,9 +279,8 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 	tok := form.Get("token")
 	sub, err := s.n.ChangeSubscription(r.Context(), tok, form["component"])
 	if err != nil {
-		var inv *notify.InvalidError
-		if errors.As(err, &inv) {
-			s.page(w, http.StatusUnprocessableEntity, subscribeView{Page: "manage", Token: tok, Error: inv.Msg, Groups: s.choices(form["component"])})
+		if code, msg, ok := service.Safe(err); ok {
+			s.page(w, code, subscribeView{Page: "manage", Token: tok, Error: msg, Groups: s.choices(form["component"])})
 			return
 		}
 		s.badLink(w, err)
