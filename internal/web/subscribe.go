@@ -194,7 +194,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, comps := form.Get("email"), form["component"]
-	if err := s.n.SubscribeEmail(r.Context(), email, comps); err != nil {
+	if err := s.n.SubscribeEmail(r.Context(), notify.ActorForm, email, comps); err != nil {
 		if code, msg, ok := service.Safe(err); ok {
 			s.page(w, code, subscribeView{Page: "form", Error: msg, Email: email, Groups: s.choices(comps)})
 			return
@@ -289,7 +289,7 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 	if !sub.UnsubscribedAt.IsZero() {
 		// Saving a choice after leaving comes back through a confirmation,
 		// as any new subscription does.
-		if err := s.n.SubscribeEmail(r.Context(), sub.Address, form["component"]); err != nil {
+		if err := s.n.SubscribeEmail(r.Context(), notify.ActorManageLink, sub.Address, form["component"]); err != nil {
 			s.log.Error("resubscribe", slog.Any("err", err))
 		}
 		s.page(w, http.StatusOK, subscribeView{Page: "sent", Email: sub.Address})
