@@ -105,10 +105,7 @@ func (s *Service) Overrides(ctx context.Context) ([]store.Override, error) {
 // of one server counted once. It is empty when no monitor watches the
 // window's components, since then nothing was measured and nothing is claimed.
 func (s *Service) maintenanceReport(ctx context.Context, q *store.Queries, m *status.Maintenance, end time.Time) (string, error) {
-	start := m.StartedAt
-	if start.IsZero() {
-		start = m.ScheduledFor
-	}
+	start, _, _ := m.Span()
 	if !end.After(start) {
 		return "", nil
 	}
