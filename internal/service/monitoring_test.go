@@ -99,3 +99,21 @@ func TestWindowCoversByItsTimesNotTheClocksLastStep(t *testing.T) {
 		checkStatuses(t, e, comps{"flexo/web": status.MajorOutage})
 	})
 }
+
+// A group's status is its worst component's, maintenance above operational
+// and below any trouble; every screen asks the snapshot for it.
+func TestGroupStatus(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := setup(t, b)
+		e.schedule(t, t0.Add(time.Minute), t0.Add(time.Hour), "flexo/email", "mom/email")
+		e.clock.Set(t0.Add(2 * time.Minute))
+		e.svc.SetMeasured(comps{"flexo/web": status.PartialOutage, "zapp/web": status.DegradedPerformance})
+		_, snap := e.statuses(t)
+		for group, want := range map[string]status.ComponentStatus{"flexo": status.PartialOutage, "mom": status.UnderMaintenance,
+			"elzar": status.Operational, "zapp": status.DegradedPerformance, "nosuch": status.Operational} {
+			if got := snap.GroupStatus(group); got != want {
+				t.Errorf("GroupStatus(%s) = %s, want %s", group, got, want)
+			}
+		}
+	})
+}

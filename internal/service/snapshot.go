@@ -79,6 +79,17 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 	return snap, nil
 }
 
+// GroupStatus is a group's status (status.DeriveGroup) from its components here.
+func (s *Snapshot) GroupStatus(groupID string) status.ComponentStatus {
+	var members []status.ComponentStatus
+	for _, c := range s.Components {
+		if c.GroupID == groupID {
+			members = append(members, c.Status)
+		}
+	}
+	return status.DeriveGroup(members...)
+}
+
 func coveredAt(windows []status.Maintenance, componentID string, t time.Time) bool {
 	for i := range windows {
 		if windows[i].Covers(componentID, t) {

@@ -51,6 +51,13 @@ func DeriveComponent(id string, in Inputs) ComponentStatus {
 	return Operational
 }
 
+// DeriveGroup is the status of a group of components (a server): the worst
+// of its components' statuses, so one component in trouble is the group's
+// trouble and maintenance shows above operational but below any trouble; a
+// group with no components is operational. The page, the admin dashboard,
+// the Statuspage API and the domain look-up all show this.
+func DeriveGroup(components ...ComponentStatus) ComponentStatus { return Worst(components...) }
+
 // DeriveAll derives the status of every component id given.
 func DeriveAll(ids []string, in Inputs) map[string]ComponentStatus {
 	out := make(map[string]ComponentStatus, len(ids))

@@ -172,14 +172,13 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 	}
 	v := lookupView{Domain: domain, Asked: true, Found: true, Group: name}
 	out := lookupJSON{Domain: domain, Found: true}
-	worst := status.Operational
+	worst := snap.GroupStatus(c.GroupID)
 	var ids []string
 	for _, cs := range snap.Components {
 		if cs.GroupID != c.GroupID {
 			continue
 		}
 		ids = append(ids, cs.ID)
-		worst = status.Worst(worst, cs.Status)
 		v.Comps = append(v.Comps, compView{Name: cs.Name, Label: cs.Status.Label(), Kind: cs.Status.Kind()})
 		v.Choices = append(v.Choices, choice{ID: cs.ID, Name: cs.Name, Checked: true})
 		out.Components = append(out.Components, lookupCompJSON{ID: cs.ID, Name: cs.Name, Status: string(cs.Status)})

@@ -369,16 +369,15 @@ func (b *builder) index() error {
 	v := indexView{Overall: badge{snap.Overall.Description, snap.Overall.Indicator.Kind()}}
 	for _, g := range snap.Groups {
 		gv := groupView{Name: g.Name, Description: g.Description}
-		worst := status.Operational
 		for _, c := range snap.Components {
 			if c.GroupID == g.ID {
 				gv.Components = append(gv.Components, compView{Name: c.Name, Description: c.Description,
 					Label: c.Status.Label(), Kind: c.Status.Kind(), URL: componentURL(c.ID), Uptime: b.bars(c.ID)})
 				v.Bars = v.Bars || gv.Components[len(gv.Components)-1].Uptime != nil
-				worst = status.Worst(worst, c.Status)
 			}
 		}
-		gv.Kind, gv.Label = worst.Kind(), worst.Label()
+		st := snap.GroupStatus(g.ID)
+		gv.Kind, gv.Label = st.Kind(), st.Label()
 		if len(gv.Components) > 0 {
 			v.Groups = append(v.Groups, gv)
 		}
