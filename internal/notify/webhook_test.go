@@ -164,6 +164,10 @@ func TestWebhooksSignedAndChatFormats(t *testing.T) {
 			!strings.HasPrefix(discord.Embeds[0].URL, pageURL+"/incidents/") {
 			t.Errorf("discord body: %s", paths["/discord"].body)
 		}
+		// Painted as the page paints a major impact (suggested from a partial outage).
+		if want := status.KindColour(status.ImpactMajor.Kind()).RGB(); len(discord.Embeds) == 1 && discord.Embeds[0].Color != want {
+			t.Errorf("discord colour %#x, want the page's major colour %#x", discord.Embeds[0].Color, want)
+		}
 	})
 }
 

@@ -539,4 +539,56 @@ func TestKinds(t *testing.T) {
 			t.Errorf("%s.Kind() = %q, want %q", i, got, want)
 		}
 	}
+	for s, want := range map[IncidentStatus]string{Investigating: "major", Identified: "major", Monitoring: "minor", Resolved: "ok"} {
+		if got := s.Kind(); got != want {
+			t.Errorf("%s.Kind() = %q, want %q", s, got, want)
+		}
+	}
+	for s, want := range map[MaintenanceStatus]string{Scheduled: "maint", InProgress: "maint", Completed: "ok", Cancelled: "none"} {
+		if got := s.Kind(); got != want {
+			t.Errorf("%s.Kind() = %q, want %q", s, got, want)
+		}
+	}
+	for s, want := range map[MonitorState]string{MonitorUp: "ok", MonitorDegraded: "minor", MonitorDown: "critical", MonitorUnknown: "none"} {
+		if got := s.Kind(); got != want {
+			t.Errorf("%s.Kind() = %q, want %q", s, got, want)
+		}
+	}
+	for _, tt := range []struct {
+		sev   MonitorState
+		maint bool
+		want  string
+	}{{MonitorDown, false, "critical"}, {MonitorDegraded, false, "minor"}, {MonitorDown, true, "maint"}, {MonitorDegraded, true, "maint"}} {
+		if got := OutageKind(tt.sev, tt.maint); got != tt.want {
+			t.Errorf("OutageKind(%s, %v) = %q, want %q", tt.sev, tt.maint, got, tt.want)
+		}
+	}
+}
+
+// Every kind has its own colour, on light and dark, and the stylesheets'
+// palette names each.
+func TestKindColours(t *testing.T) {
+	seen := map[string]string{}
+	css := PaletteCSS()
+	for _, k := range Kinds {
+		c := KindColour(k)
+		for _, hex := range []string{c.Light, c.Dark} {
+			if other, dup := seen[hex]; dup {
+				t.Errorf("%s and %s share the colour %s", k, other, hex)
+			}
+			seen[hex] = k
+			if !strings.Contains(css, "--"+k+": "+hex+";") {
+				t.Errorf("the palette lacks --%s: %s", k, hex)
+			}
+		}
+		if !strings.Contains(css, ".k-"+k+" { --k: var(--"+k+"); }") {
+			t.Errorf("the palette lacks the class k-%s", k)
+		}
+	}
+	if got := KindColour(KindCritical).RGB(); got != 0xcf222e {
+		t.Errorf("critical RGB = %#x, want 0xcf222e", got)
+	}
+	if KindColour("nosuch") != KindColour(KindNone) {
+		t.Error("an unknown kind is not painted as none")
+	}
 }

@@ -201,7 +201,7 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 		}
 		link := fmt.Sprintf("/incidents/%d", in.ID)
 		v.Recent = append(v.Recent, lookupIncident{URL: link, Title: in.Title, Open: in.Open(),
-			Status: badge{in.Status.Label(), statusKind(in.Status)}})
+			Status: badge{in.Status.Label(), in.Status.Kind()}})
 		out.Incidents = append(out.Incidents, lookupIncJSON{ID: in.ID, Title: in.Title, Status: string(in.Status), URL: base + link})
 		if len(v.Recent) == 5 {
 			break
