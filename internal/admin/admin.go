@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -193,24 +194,21 @@ func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxA
 // serviceError turns an error from the service or auth into a page: the
 // message of a client mistake is shown, an internal one is only logged.
 func (a *Admin) serviceError(w http.ResponseWriter, r *http.Request, s *session, err error) {
-	var (
-		inv *service.InvalidError
-		con *service.ConflictError
-		nf  *service.NotFoundError
-		fe  *formError
-	)
-	switch {
-	case errors.As(err, &fe):
-		a.fail(w, r, s, fe.status, fe.msg)
-	case errors.As(err, &inv):
-		a.fail(w, r, s, http.StatusUnprocessableEntity, inv.Msg)
-	case errors.As(err, &con):
-		a.fail(w, r, s, http.StatusConflict, con.Msg)
-	case errors.As(err, &nf):
-		a.fail(w, r, s, http.StatusNotFound, nf.Msg)
-	default:
-		a.internal(w, r, s, err)
+	if code, msg, ok := service.Safe(err); ok {
+		a.fail(w, r, s, code, msg)
+		return
 	}
+	a.internal(w, r, s, err)
+}
+
+// mistake is the message of a client error (service.Safe) whose status is
+// one of those a screen shows beside its form; others go to the error page.
+func mistake(err error, shownBeside ...int) (string, bool) {
+	code, msg, ok := service.Safe(err)
+	if !ok || !slices.Contains(shownBeside, code) {
+		return "", false
+	}
+	return msg, true
 }
 
 func (a *Admin) internal(w http.ResponseWriter, r *http.Request, s *session, err error) {
@@ -256,6 +254,9 @@ type formError struct {
 }
 
 func (e *formError) Error() string { return e.msg }
+
+// ClientStatus makes a form mistake a client error (service.Safe).
+func (e *formError) ClientStatus() int { return e.status }
 
 func badForm(format string, args ...any) error {
 	return &formError{http.StatusBadRequest, fmt.Sprintf(format, args...)}

@@ -44,7 +44,7 @@ func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request, s *session) er
 	byGroup := map[string]int{}
 	for _, g := range snap.Groups {
 		byGroup[g.ID] = len(d.Groups)
-		d.Groups = append(d.Groups, groupView{Group: g, Worst: status.Operational})
+		d.Groups = append(d.Groups, groupView{Group: g, Worst: snap.GroupStatus(g.ID)})
 	}
 	for _, c := range snap.Components {
 		i, ok := byGroup[c.GroupID]
@@ -53,7 +53,6 @@ func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request, s *session) er
 		}
 		g := &d.Groups[i]
 		g.Components = append(g.Components, c)
-		g.Worst = status.Worst(g.Worst, c.Status)
 		if c.Status != status.Operational {
 			d.Down++
 		}

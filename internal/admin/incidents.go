@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -150,9 +149,8 @@ func (a *Admin) incidentCreate(w http.ResponseWriter, r *http.Request, s *sessio
 	comps, raw, err := componentStatuses(f)
 	in.Components = raw
 	again := func(err error) error {
-		var inv *service.InvalidError
-		if errors.As(err, &inv) {
-			a.render(w, r, s, http.StatusUnprocessableEntity, "incident_new", "New incident", "incidents", a.newData(in, inv.Msg))
+		if msg, ok := mistake(err, http.StatusUnprocessableEntity); ok {
+			a.render(w, r, s, http.StatusUnprocessableEntity, "incident_new", "New incident", "incidents", a.newData(in, msg))
 			return nil
 		}
 		return err
@@ -231,15 +229,8 @@ func (a *Admin) incidentEditor(w http.ResponseWriter, r *http.Request, s *sessio
 // incidentAgain shows the editor again with the operator's text kept and the
 // error beside the form it belongs to; other errors go to the error page.
 func (a *Admin) incidentAgain(w http.ResponseWriter, r *http.Request, s *session, id int64, section string, f incidentForm, err error) error {
-	var inv *service.InvalidError
-	var con *service.ConflictError
-	msg := ""
-	switch {
-	case errors.As(err, &inv):
-		msg = inv.Msg
-	case errors.As(err, &con):
-		msg = con.Msg
-	default:
+	msg, ok := mistake(err, http.StatusUnprocessableEntity, http.StatusConflict)
+	if !ok {
 		return err
 	}
 	in, lerr := a.Service.Incident(r.Context(), id)

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -78,15 +77,15 @@ func (a *Admin) maintenanceCreate(w http.ResponseWriter, r *http.Request, s *ses
 		in.Components[c] = true
 	}
 	again := func(err error) error {
-		var inv *service.InvalidError
-		if !errors.As(err, &inv) {
+		msg, ok := mistake(err, http.StatusUnprocessableEntity)
+		if !ok {
 			return err
 		}
 		d, lerr := a.maintListData(r)
 		if lerr != nil {
 			return lerr
 		}
-		d.Form, d.Error = in, inv.Msg
+		d.Form, d.Error = in, msg
 		a.render(w, r, s, http.StatusUnprocessableEntity, "maintenance", "Maintenance", "maintenance", d)
 		return nil
 	}
@@ -155,15 +154,8 @@ func (a *Admin) maintenanceDetail(w http.ResponseWriter, r *http.Request, s *ses
 }
 
 func (a *Admin) maintAgain(w http.ResponseWriter, r *http.Request, s *session, id int64, section string, f maintForm, err error) error {
-	var inv *service.InvalidError
-	var con *service.ConflictError
-	msg := ""
-	switch {
-	case errors.As(err, &inv):
-		msg = inv.Msg
-	case errors.As(err, &con):
-		msg = con.Msg
-	default:
+	msg, ok := mistake(err, http.StatusUnprocessableEntity, http.StatusConflict)
+	if !ok {
 		return err
 	}
 	d, lerr := a.maintDetail(r, id)

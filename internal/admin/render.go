@@ -47,6 +47,10 @@ func loadStatics() (*statics, error) {
 		if err != nil {
 			return nil, err
 		}
+		if path.Ext(e.Name()) == ".css" {
+			// The status colours have one home, internal/status.
+			body = append([]byte(status.PaletteCSS()), body...)
+		}
 		sum := sha256.Sum256(body)
 		ext := path.Ext(e.Name())
 		hashed := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:6]) + ext
@@ -93,10 +97,11 @@ func (a *Admin) parsePages() (map[string]*template.Template, error) {
 		"compKind":   status.ComponentStatus.Kind,
 		"indKind":    status.Indicator.Kind,
 		"impactKind": status.Impact.Kind,
-		"incKind":    incKind,
-		"maintKind":  maintKind,
-		"stateKind":  stateKind,
-		"stateLabel": stateLabel,
+		"incKind":    status.IncidentStatus.Kind,
+		"maintKind":  status.MaintenanceStatus.Kind,
+		"stateKind":  func(s string) string { return status.MonitorState(s).Kind() },
+		"stateLabel": func(s string) string { return status.MonitorState(s).Label() },
+		"outageKind": outageKind,
 		"upper1":     upper1,
 		"join":       strings.Join,
 		"duration":   words.Duration,
@@ -223,53 +228,13 @@ func (a *Admin) render(w http.ResponseWriter, r *http.Request, s *session, code 
 	_, _ = w.Write(buf.Bytes())
 }
 
-func incKind(s status.IncidentStatus) string {
-	switch s {
-	case status.Resolved:
-		return "ok"
-	case status.Monitoring:
-		return "maint"
-	case status.Identified:
-		return "minor"
+// outageKind is an outage's kind (status.OutageKind) from the screen's view of it.
+func outageKind(down, inMaintenance bool) string {
+	sev := status.MonitorDegraded
+	if down {
+		sev = status.MonitorDown
 	}
-	return "major"
-}
-
-func maintKind(s status.MaintenanceStatus) string {
-	switch s {
-	case status.InProgress:
-		return "maint"
-	case status.Completed:
-		return "ok"
-	}
-	return "none"
-}
-
-// stateKind and stateLabel read a monitor's state.
-func stateKind(s string) string {
-	switch s {
-	case "up":
-		return "ok"
-	case "down":
-		return "critical"
-	case "degraded":
-		return "minor"
-	}
-	return "none"
-}
-
-func stateLabel(s string) string {
-	switch s {
-	case "up":
-		return "Up"
-	case "down":
-		return "Down"
-	case "degraded":
-		return "Degraded"
-	case "", "unknown":
-		return "Not decided yet"
-	}
-	return upper1(s)
+	return status.OutageKind(sev, inMaintenance)
 }
 
 // latency reads like a person would say it: "12 ms", "4.1 s".

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -39,19 +38,11 @@ func (a *Admin) users(w http.ResponseWriter, r *http.Request, s *session) error 
 
 // userAgain shows the users screen with a client mistake beside its form.
 func (a *Admin) userAgain(w http.ResponseWriter, r *http.Request, s *session, d usersData, err error) error {
-	var inv *service.InvalidError
-	var con *service.ConflictError
-	var nf *service.NotFoundError
-	switch {
-	case errors.As(err, &inv):
-		d.Error = inv.Msg
-	case errors.As(err, &con):
-		d.Error = con.Msg
-	case errors.As(err, &nf):
-		d.Error = nf.Msg
-	default:
+	msg, ok := mistake(err, http.StatusUnprocessableEntity, http.StatusConflict, http.StatusNotFound)
+	if !ok {
 		return err
 	}
+	d.Error = msg
 	return a.usersPage(w, r, s, http.StatusUnprocessableEntity, d)
 }
 

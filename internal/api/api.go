@@ -142,35 +142,24 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.msg }
 
+// ClientStatus makes it a service.ClientError, told as it is.
+func (e *apiError) ClientStatus() int { return e.status }
+
 func badRequest(format string, a ...any) error {
 	return &apiError{http.StatusBadRequest, fmt.Sprintf(format, a...)}
 }
 
 // fail writes an error response. Only errors that carry a client-safe
-// message are shown; anything else is logged and answered with a plain 500.
+// message are shown (service.Safe decides); anything else is logged and
+// answered with a plain 500.
 func (a *Admin) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		ae       *apiError
-		invalid  *service.InvalidError
-		conflict *service.ConflictError
-		missing  *service.NotFoundError
-		code     int
-		msg      string
-	)
-	switch {
-	case errors.As(err, &ae):
-		code, msg = ae.status, ae.msg
-	case errors.As(err, &invalid):
-		code, msg = http.StatusUnprocessableEntity, invalid.Msg
-	case errors.As(err, &conflict):
-		code, msg = http.StatusConflict, conflict.Msg
-	case errors.As(err, &missing):
-		code, msg = http.StatusNotFound, missing.Msg
-	case errors.Is(err, context.Canceled):
+	if errors.Is(err, context.Canceled) {
 		return // the client went away
-	default:
+	}
+	code, msg, ok := service.Safe(err)
+	if !ok {
 		a.log.Error("admin API", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
-		code, msg = http.StatusInternalServerError, "internal error; the server log has the details"
+		msg = "internal error; the server log has the details"
 	}
 	writeJSON(w, code, map[string]any{"error": map[string]any{"status": code, "message": msg}})
 }

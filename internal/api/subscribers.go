@@ -30,8 +30,8 @@ type Notify struct {
 // behind the same token checks as the rest of /api/v1/.
 func (a *Admin) RegisterNotify(mux *http.ServeMux, n *notify.Notifier, dir *customers.Directory) {
 	h := &Notify{a: a, n: n, dir: dir}
-	r := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeRead, h.wrap(fn))) }
-	w := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeWrite, h.wrap(fn))) }
+	r := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeRead, fn)) }
+	w := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeWrite, fn)) }
 	r("GET /api/v1/subscribers", h.listSubscribers)
 	w("POST /api/v1/subscribers", h.addSubscriber)
 	r("GET /api/v1/subscribers/{id}", h.getSubscriber)
@@ -43,34 +43,6 @@ func (a *Admin) RegisterNotify(mux *http.ServeMux, n *notify.Notifier, dir *cust
 	w("POST /api/v1/customers/import", h.importCustomers)
 	r("GET /api/v1/customers/{domain}", h.getCustomer)
 	w("DELETE /api/v1/customers/{domain}", h.deleteCustomer)
-}
-
-// wrap turns the notifier's and directory's client-safe errors into API errors.
-func (h *Notify) wrap(fn handler) handler {
-	return func(w http.ResponseWriter, r *http.Request, actor string) error {
-		err := fn(w, r, actor)
-		var (
-			inv  *notify.InvalidError
-			conf *notify.ConflictError
-			cinv *customers.InvalidError
-			imp  *customers.ImportError
-		)
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &inv):
-			return &apiError{http.StatusUnprocessableEntity, inv.Msg}
-		case errors.As(err, &conf):
-			return &apiError{http.StatusConflict, conf.Msg}
-		case errors.As(err, &cinv):
-			return &apiError{http.StatusUnprocessableEntity, cinv.Msg}
-		case errors.As(err, &imp):
-			return &apiError{http.StatusUnprocessableEntity, imp.Error()}
-		case errors.Is(err, store.ErrNotFound):
-			return &apiError{http.StatusNotFound, "not found"}
-		}
-		return err
-	}
 }
 
 type subscriberJSON struct {
@@ -168,7 +140,7 @@ type subscriberReq struct {
 	Secret     string   `json:"secret"`
 }
 
-func (h *Notify) addSubscriber(w http.ResponseWriter, r *http.Request, _ string) error {
+func (h *Notify) addSubscriber(w http.ResponseWriter, r *http.Request, actor string) error {
 	var req subscriberReq
 	if err := decode(w, r, &req, false); err != nil {
 		return err
@@ -176,7 +148,7 @@ func (h *Notify) addSubscriber(w http.ResponseWriter, r *http.Request, _ string)
 	if req.Kind == "" {
 		return badRequest("kind is required (%s)", strings.Join(subscriberKinds, ", "))
 	}
-	s, err := h.n.AddSubscriber(r.Context(), req.Kind, req.Address, req.Secret, req.Components)
+	s, err := h.n.AddSubscriber(r.Context(), actor, req.Kind, req.Address, req.Secret, req.Components)
 	if err != nil {
 		return err
 	}
@@ -205,20 +177,12 @@ func (h *Notify) getSubscriber(w http.ResponseWriter, r *http.Request, _ string)
 	return nil
 }
 
-func (h *Notify) deleteSubscriber(w http.ResponseWriter, r *http.Request, _ string) error {
+func (h *Notify) deleteSubscriber(w http.ResponseWriter, r *http.Request, actor string) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	st := h.n.Store()
-	s, err := st.Subscriber(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if s.Operator {
-		return &apiError{http.StatusConflict, "this is an operator alert channel from the configuration; remove it there"}
-	}
-	if err := st.Tx(r.Context(), func(q *store.Queries) error { return q.DeleteSubscriber(r.Context(), id) }); err != nil {
+	if err := h.n.DeleteSubscriber(r.Context(), actor, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -301,18 +265,14 @@ func (h *Notify) listDead(w http.ResponseWriter, r *http.Request, _ string) erro
 	return h.deliveries(w, r, store.DeliveryDead)
 }
 
-func (h *Notify) retryDelivery(w http.ResponseWriter, r *http.Request, _ string) error {
+func (h *Notify) retryDelivery(w http.ResponseWriter, r *http.Request, actor string) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := h.n.Store().RetryDead(r.Context(), id, time.Now().UTC()); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return &apiError{http.StatusNotFound, "no dead delivery with this id (only dead letters can be retried)"}
-		}
+	if err := h.n.RetryDelivery(r.Context(), actor, id); err != nil {
 		return err
 	}
-	h.n.Wake()
 	writeJSON(w, http.StatusAccepted, map[string]any{"retried": id})
 	return nil
 }
@@ -327,7 +287,7 @@ func (h *Notify) countCustomers(w http.ResponseWriter, r *http.Request, _ string
 	return nil
 }
 
-func (h *Notify) importCustomers(w http.ResponseWriter, r *http.Request, _ string) error {
+func (h *Notify) importCustomers(w http.ResponseWriter, r *http.Request, actor string) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "text/csv" {
 		return &apiError{http.StatusUnsupportedMediaType, "send the customer list as text/csv: domain,group rows"}
@@ -339,7 +299,7 @@ func (h *Notify) importCustomers(w http.ResponseWriter, r *http.Request, _ strin
 		}
 	}
 	body := http.MaxBytesReader(w, r.Body, MaxImportBody)
-	res, err := h.dir.Import(r.Context(), body, customers.ImportOptions{Groups: groups})
+	res, err := h.dir.Import(r.Context(), actor, body, customers.ImportOptions{Groups: groups})
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -369,15 +329,11 @@ func (h *Notify) getCustomer(w http.ResponseWriter, r *http.Request, _ string) e
 	return nil
 }
 
-func (h *Notify) deleteCustomer(w http.ResponseWriter, r *http.Request, _ string) error {
-	d, err := customers.Normalize(r.PathValue("domain"))
-	if err != nil {
+func (h *Notify) deleteCustomer(w http.ResponseWriter, r *http.Request, actor string) error {
+	if _, err := customers.Normalize(r.PathValue("domain")); err != nil {
 		return badRequest("%s", err.Error())
 	}
-	if err := h.n.Store().DeleteCustomer(r.Context(), d); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return &apiError{http.StatusNotFound, "no customer with this domain"}
-		}
+	if err := h.dir.Delete(r.Context(), actor, r.PathValue("domain")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -47,7 +47,7 @@ func newNotifyFixture(t *testing.T, b storetest.Backend) *notifyFixture {
 	mux := http.NewServeMux()
 	admin := api.NewAdmin(svc, nil)
 	admin.Register(mux)
-	admin.RegisterNotify(mux, n, customers.New(b.Store))
+	admin.RegisterNotify(mux, n, customers.New(b.Store, svc))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	write, _, err := svc.CreateToken(t.Context(), "w", service.ScopeWrite)
@@ -188,6 +188,36 @@ func TestSubscribersAPI(t *testing.T) {
 		}
 		if code, _ := f.call(t, "GET", "/api/v1/subscribers/"+itoa(subID), f.read, "", ""); code != 404 {
 			t.Errorf("deleted subscriber = %d", code)
+		}
+
+		// Every change made above is in the change log, by the token that
+		// made it; what the log keeps of a subscriber has no address, since
+		// the log outlives the subscriber.
+		for _, want := range []struct{ subject, action string }{
+			{"subscriber:" + itoa(subID), "subscriber.add"},
+			{"delivery:" + itoa(id), "delivery.retry"},
+			{"customers", "customers.import"},
+			{"customer:shop.example", "customer.delete"},
+			{"subscriber:" + itoa(subID), "subscriber.delete"},
+		} {
+			changes, err := f.svc.Changes(t.Context(), want.subject, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found *store.Change
+			for i := range changes {
+				if changes[i].Action == want.action {
+					found = &changes[i]
+				}
+			}
+			switch {
+			case found == nil:
+				t.Errorf("no %s of %s in the change log (%d entries for it)", want.action, want.subject, len(changes))
+			case !strings.HasPrefix(found.Actor, "token:") || !strings.HasSuffix(found.Actor, "(w)"):
+				t.Errorf("%s of %s recorded as made by %q, want the write token", want.action, want.subject, found.Actor)
+			case strings.Contains(found.Before+found.After, f.hookURL):
+				t.Errorf("%s of %s keeps the subscriber's address: %s %s", want.action, want.subject, found.Before, found.After)
+			}
 		}
 	})
 }

@@ -97,7 +97,8 @@ func runCustomersImport(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stderr, "\rimporting %s  %5.1f%%  %d rows  %.1fs ", bar(pct, 30), pct, rows, time.Since(start).Seconds())
 	}
-	res, err := customers.New(st).Import(ctx, cr, customers.ImportOptions{Groups: groups, Progress: progress})
+	svc := service.New(st, service.SystemClock{}, nil)
+	res, err := customers.New(st, svc).Import(ctx, "cli", cr, customers.ImportOptions{Groups: groups, Progress: progress})
 	if !quiet {
 		last = time.Time{}
 		progress(res.Rows)
@@ -147,7 +148,7 @@ func startNotify(ctx context.Context, env *Env, st *store.Store, svc *service.Se
 		unhook()
 		return nil, nil, fmt.Errorf("operator alert channels: %w", err)
 	}
-	dir := customers.New(st)
+	dir := customers.New(st, svc)
 	admin.RegisterNotify(mux, n, dir)
 	web.NewSubscriptions(svc, cfg, n, dir, log, nil).Register(mux)
 	return n, unhook, nil

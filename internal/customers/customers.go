@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/net/idna"
 
+	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 )
 
@@ -73,19 +75,21 @@ func candidates(d string) []string {
 	return out
 }
 
-// Directory looks customers up and imports them.
+// Directory looks customers up and imports them. Its changes go through the
+// service, so each lands in the change log with who made it.
 type Directory struct {
-	st *store.Store
+	st  *store.Store
+	svc *service.Service
 }
 
-// New makes a directory over a store.
-func New(st *store.Store) *Directory { return &Directory{st: st} }
+// New makes a directory over a store, changed through svc.
+func New(st *store.Store, svc *service.Service) *Directory { return &Directory{st: st, svc: svc} }
 
 // Lookup finds the customer a typed domain belongs to; ErrUnknown if none.
 func (d *Directory) Lookup(ctx context.Context, input string) (*store.Customer, error) {
 	dom, err := Normalize(input)
 	if err != nil {
-		return nil, &InvalidError{err.Error()}
+		return nil, &service.InvalidError{Msg: err.Error()}
 	}
 	c, err := d.st.FirstCustomer(ctx, candidates(dom))
 	if errors.Is(err, store.ErrNotFound) {
@@ -93,11 +97,6 @@ func (d *Directory) Lookup(ctx context.Context, input string) (*store.Customer, 
 	}
 	return c, err
 }
-
-// InvalidError carries a message safe to show.
-type InvalidError struct{ Msg string }
-
-func (e *InvalidError) Error() string { return e.Msg }
 
 // LineError is a bad line of an import.
 type LineError struct {
@@ -112,6 +111,10 @@ type ImportError struct {
 	Lines []LineError
 	More  int // bad lines beyond those listed
 }
+
+// ClientStatus makes a refused import a client mistake (service.Safe):
+// 422, told with its lines.
+func (e *ImportError) ClientStatus() int { return http.StatusUnprocessableEntity }
 
 func (e *ImportError) Error() string {
 	var b strings.Builder
@@ -148,8 +151,10 @@ const (
 // Import reads CSV rows "domain,group" (a header row "domain,group" is
 // skipped) and stores them in one transaction: all of it or, when any line
 // is bad, none of it. Running it again with the same file changes nothing;
-// a domain's group is replaced by the file's.
-func (d *Directory) Import(ctx context.Context, r io.Reader, o ImportOptions) (Result, error) {
+// a domain's group is replaced by the file's. The change log records the
+// import, by actor, with its counts: never the list, which is not shown to
+// anyone.
+func (d *Directory) Import(ctx context.Context, actor string, r io.Reader, o ImportOptions) (Result, error) {
 	var res Result
 	if o.Now.IsZero() {
 		o.Now = time.Now().UTC()
@@ -160,7 +165,8 @@ func (d *Directory) Import(ctx context.Context, r io.Reader, o ImportOptions) (R
 	cr.TrimLeadingSpace = true
 	bad := &ImportError{}
 	seen := make(map[string]struct{}, 1<<16)
-	err := d.st.Tx(ctx, func(q *store.Queries) error {
+	err := d.svc.Apply(ctx, actor, "customers.import", func(q *store.Queries) (service.Changed, error) {
+		ch := service.Changed{Subject: "customers"}
 		batch := make([]store.Customer, 0, batchRows)
 		flush := func() error {
 			if len(batch) == 0 || len(bad.Lines) > 0 {
@@ -179,9 +185,9 @@ func (d *Directory) Import(ctx context.Context, r io.Reader, o ImportOptions) (R
 			if err != nil {
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
-					return &ImportError{Lines: append(bad.Lines, LineError{pe.Line, pe.Err.Error()})}
+					return ch, &ImportError{Lines: append(bad.Lines, LineError{pe.Line, pe.Err.Error()})}
 				}
-				return err
+				return ch, err
 			}
 			if line == 1 && len(rec) >= 2 && strings.EqualFold(strings.TrimSpace(rec[0]), "domain") {
 				continue
@@ -203,7 +209,7 @@ func (d *Directory) Import(ctx context.Context, r io.Reader, o ImportOptions) (R
 			batch = append(batch, c)
 			if len(batch) == batchRows {
 				if err := flush(); err != nil {
-					return err
+					return ch, err
 				}
 				if o.Progress != nil {
 					o.Progress(res.Rows)
@@ -211,18 +217,41 @@ func (d *Directory) Import(ctx context.Context, r io.Reader, o ImportOptions) (R
 			}
 		}
 		if err := flush(); err != nil {
-			return err
+			return ch, err
 		}
 		if len(bad.Lines) > 0 {
-			return bad
+			return ch, bad
 		}
-		return nil
+		ch.After = importLog{Rows: res.Rows, Domains: len(seen)}
+		return ch, nil
 	})
 	if o.Progress != nil {
 		o.Progress(res.Rows)
 	}
 	res.Domains = len(seen)
 	return res, err
+}
+
+// importLog is what the change log keeps of an import: its counts.
+type importLog struct {
+	Rows    int `json:"rows"`
+	Domains int `json:"domains"`
+}
+
+// Delete removes one customer by domain (as typed; normalized here).
+func (d *Directory) Delete(ctx context.Context, actor, input string) error {
+	dom, err := Normalize(input)
+	if err != nil {
+		return &service.InvalidError{Msg: err.Error()}
+	}
+	return d.svc.Apply(ctx, actor, "customer.delete", func(q *store.Queries) (service.Changed, error) {
+		c := service.Changed{Subject: "customer:" + dom}
+		err := q.DeleteCustomer(ctx, dom)
+		if errors.Is(err, store.ErrNotFound) {
+			return c, &service.NotFoundError{Msg: "no customer with this domain"}
+		}
+		return c, err
+	})
 }
 
 func parseRow(rec []string, groups map[string]bool) (store.Customer, string) {

@@ -3,11 +3,13 @@ package customers_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
 
@@ -39,7 +41,8 @@ func TestNormalize(t *testing.T) {
 func TestImportAndLookup(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := t.Context()
-		d := customers.New(b.Store)
+		svc := service.New(b.Store, nil, nil)
+		d := customers.New(b.Store, svc)
 		groups := map[string]bool{"flexo": true, "mom": true}
 		var csv strings.Builder
 		csv.WriteString("domain,group\n")
@@ -48,7 +51,7 @@ func TestImportAndLookup(t *testing.T) {
 		}
 		csv.WriteString("www.Shop.Example,mom\n")
 		var progress []int
-		res, err := d.Import(ctx, strings.NewReader(csv.String()), customers.ImportOptions{Groups: groups,
+		res, err := d.Import(ctx, "cli", strings.NewReader(csv.String()), customers.ImportOptions{Groups: groups,
 			Progress: func(n int) { progress = append(progress, n) }, Now: time.Unix(1e9, 0)})
 		if err != nil {
 			t.Fatal(err)
@@ -60,7 +63,7 @@ func TestImportAndLookup(t *testing.T) {
 			t.Errorf("progress calls = %v", progress)
 		}
 		// Idempotent: the same file again changes nothing.
-		if _, err := d.Import(ctx, strings.NewReader(csv.String()), customers.ImportOptions{Groups: groups}); err != nil {
+		if _, err := d.Import(ctx, "token:3 (panel sync)", strings.NewReader(csv.String()), customers.ImportOptions{Groups: groups}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := b.Store.CountCustomers(ctx); err != nil || n != 12001 {
@@ -83,7 +86,7 @@ func TestImportAndLookup(t *testing.T) {
 
 		// A file with bad lines stores nothing and names each line.
 		badCSV := "site1.example,mom\nnot a domain,flexo\nok.example,zapp\nthree,fields,here\n"
-		_, err = d.Import(ctx, strings.NewReader(badCSV), customers.ImportOptions{Groups: groups})
+		_, err = d.Import(ctx, "cli", strings.NewReader(badCSV), customers.ImportOptions{Groups: groups})
 		var ie *customers.ImportError
 		if !errors.As(err, &ie) || len(ie.Lines) != 3 || ie.Lines[0].Line != 2 || ie.Lines[1].Line != 3 || ie.Lines[2].Line != 4 ||
 			!strings.Contains(ie.Lines[1].Msg, `unknown group "zapp"`) {
@@ -91,6 +94,36 @@ func TestImportAndLookup(t *testing.T) {
 		}
 		if c, err := d.Lookup(ctx, "site1.example"); err != nil || c.GroupID != "flexo" {
 			t.Errorf("a refused import changed site1.example: %+v, %v", c, err)
+		}
+
+		// Each import that stored something is in the change log, by who
+		// ran it, with its counts and never the list; the refused one is not.
+		changes, err := svc.Changes(ctx, "customers", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range changes {
+			got = append(got, c.Actor+" "+c.Action+" "+c.After)
+		}
+		want := []string{`token:3 (panel sync) customers.import {"rows":12001,"domains":12001}`, `cli customers.import {"rows":12001,"domains":12001}`}
+		if !slices.Equal(got, want) {
+			t.Errorf("change log = %q, want %q", got, want)
+		}
+
+		// Deleting one customer is recorded too.
+		if err := d.Delete(ctx, "token:3 (panel sync)", "WWW.shop.example"); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Delete(ctx, "cli", "shop.example"); err == nil {
+			t.Error("deleting a customer twice succeeded")
+		}
+		changes, err = svc.Changes(ctx, "customer:shop.example", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(changes) != 1 || changes[0].Actor != "token:3 (panel sync)" || changes[0].Action != "customer.delete" {
+			t.Errorf("change log for the deleted customer = %+v", changes)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/words"
 )
@@ -58,12 +59,12 @@ func headline(p Payload) string {
 
 func leadWords(d time.Duration) string { return words.Duration(d) }
 
+// statusLabel words an incident's or a window's status as the pages do.
 func statusLabel(s string) string {
-	if s == "" {
-		return ""
+	if st := status.IncidentStatus(s); st.Valid() {
+		return st.Label()
 	}
-	s = strings.ReplaceAll(s, "_", " ")
-	return strings.ToUpper(s[:1]) + s[1:]
+	return status.MaintenanceStatus(s).Label()
 }
 
 // composeMail builds the e-mail for one subscriber and event.

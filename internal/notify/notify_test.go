@@ -180,18 +180,18 @@ func TestEmailSubscribeConfirmNotifyOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := setup(t, b, notify.Options{})
 		ctx := t.Context()
-		if err := e.n.SubscribeEmail(ctx, "ann@example.net", []string{"flexo"}); err != nil {
+		if err := e.n.SubscribeEmail(ctx, notify.ActorForm, "ann@example.net", []string{"flexo"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.n.SubscribeEmail(ctx, "bob@example.net", []string{"mom/web"}); err != nil {
+		if err := e.n.SubscribeEmail(ctx, notify.ActorForm, "bob@example.net", []string{"mom/web"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, bad := range []string{"", "not an address", "Ann <ann@example.net>", strings.Repeat("a", 250) + "@example.net"} {
-			if err := e.n.SubscribeEmail(ctx, bad, nil); err == nil {
+			if err := e.n.SubscribeEmail(ctx, notify.ActorForm, bad, nil); err == nil {
 				t.Errorf("SubscribeEmail(%q) accepted", bad)
 			}
 		}
-		if err := e.n.SubscribeEmail(ctx, "carol@example.net", []string{"nosuch/thing"}); err == nil || !strings.Contains(err.Error(), "unknown component") {
+		if err := e.n.SubscribeEmail(ctx, notify.ActorForm, "carol@example.net", []string{"nosuch/thing"}); err == nil || !strings.Contains(err.Error(), "unknown component") {
 			t.Errorf("unknown component: err = %v", err)
 		}
 		// An incident before anyone confirmed reaches no one.
@@ -219,7 +219,7 @@ func TestEmailSubscribeConfirmNotifyOnce(t *testing.T) {
 			t.Errorf("confirmation text does not name the choice or the button:\n%s", text)
 		}
 		// Asking again within minutes sends nothing more.
-		if err := e.n.SubscribeEmail(ctx, "ann@example.net", []string{"flexo"}); err != nil {
+		if err := e.n.SubscribeEmail(ctx, notify.ActorForm, "ann@example.net", []string{"flexo"}); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.drain(t); got != 0 {

@@ -5,22 +5,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/mail"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 )
 
-// InvalidError is a request Herald cannot accept; its message is safe to show.
-type InvalidError struct{ Msg string }
-
-func (e *InvalidError) Error() string { return e.Msg }
-
-func invalidf(format string, a ...any) error { return &InvalidError{fmt.Sprintf(format, a...)} }
+// invalidf refuses a request with a message safe to show (service.Safe).
+func invalidf(format string, a ...any) error { return service.Invalidf(format, a...) }
 
 // confirmEvery throttles confirmation messages to one address.
 const confirmEvery = 5 * time.Minute
@@ -79,8 +75,9 @@ func (n *Notifier) Components(ids []string) (all bool, comps []string, err error
 // SubscribeEmail starts (or renews) an e-mail subscription with double
 // opt-in: nothing changes until the confirmation link is used, so no one can
 // subscribe someone else, or change someone's choice, without their say.
-// It answers the same whether or not the address was known.
-func (n *Notifier) SubscribeEmail(ctx context.Context, address string, choose []string) error {
+// It answers the same whether or not the address was known. actor says who
+// asked, for the change log (ActorForm from the public form).
+func (n *Notifier) SubscribeEmail(ctx context.Context, actor, address string, choose []string) error {
 	address, err := CheckEmail(address)
 	if err != nil {
 		return err
@@ -90,20 +87,29 @@ func (n *Notifier) SubscribeEmail(ctx context.Context, address string, choose []
 		return err
 	}
 	now := n.opt.Clock.Now()
-	err = n.st.Tx(ctx, func(q *store.Queries) error {
+	err = n.svc.Apply(ctx, actor, "subscriber.request", func(q *store.Queries) (service.Changed, error) {
+		var c service.Changed
 		s, err := q.SubscriberByAddress(ctx, store.SubEmail, address)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			s = &store.Subscriber{Kind: store.SubEmail, Address: address, All: all, Components: comps, CreatedAt: now}
 			if err := q.InsertSubscriber(ctx, s); err != nil {
-				return err
+				return c, err
 			}
 		case err != nil:
-			return err
+			return c, err
 		case !s.ConfirmSentAt.IsZero() && now.Sub(s.ConfirmSentAt) < confirmEvery:
-			return nil // one was just sent; do not let the form flood an inbox
+			return c, service.ErrNoChange // one was just sent; do not let the form flood an inbox
+		default:
+			c.Before = logView(s)
 		}
-		return n.queueConfirm(ctx, q, s, all, comps, now)
+		if err := n.queueConfirm(ctx, q, s, all, comps, now); err != nil {
+			return c, err
+		}
+		after := logView(s)
+		after.Asked = &choice{Everything: all, Components: comps}
+		c.Subject, c.After = subscriberSubject(s.ID), after
+		return c, nil
 	})
 	if err == nil {
 		n.Wake()
@@ -183,12 +189,14 @@ func (n *Notifier) Confirm(ctx context.Context, token string) (*Confirmation, st
 		return nil, "", err
 	}
 	now := n.opt.Clock.Now()
-	err = n.st.Tx(ctx, func(q *store.Queries) error {
-		if err := q.UpdateSubscription(ctx, c.SubscriberID, c.All, c.components, now); err != nil {
+	err = n.svc.Apply(ctx, ActorConfirmLink, "subscriber.confirm", func(q *store.Queries) (service.Changed, error) {
+		return changeSubscriber(ctx, q, c.SubscriberID, func() error {
+			if err := q.UpdateSubscription(ctx, c.SubscriberID, c.All, c.components, now); err != nil {
+				return err
+			}
+			_, err := q.ConfirmSubscriber(ctx, c.SubscriberID, now)
 			return err
-		}
-		_, err := q.ConfirmSubscriber(ctx, c.SubscriberID, now)
-		return err
+		})
 	})
 	if err != nil {
 		return nil, "", err
@@ -219,7 +227,12 @@ func (n *Notifier) ChangeSubscription(ctx context.Context, token string, choose 
 	if err != nil {
 		return nil, err
 	}
-	if err := n.st.UpdateSubscription(ctx, s.ID, all, comps, n.opt.Clock.Now()); err != nil {
+	err = n.svc.Apply(ctx, ActorManageLink, "subscriber.choose", func(q *store.Queries) (service.Changed, error) {
+		return changeSubscriber(ctx, q, s.ID, func() error {
+			return q.UpdateSubscription(ctx, s.ID, all, comps, n.opt.Clock.Now())
+		})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return n.st.Subscriber(ctx, s.ID)
@@ -232,7 +245,16 @@ func (n *Notifier) Unsubscribe(ctx context.Context, token string) (*store.Subscr
 	if err != nil {
 		return nil, err
 	}
-	if _, err := n.st.Unsubscribe(ctx, s.ID, n.opt.Clock.Now()); err != nil {
+	err = n.svc.Apply(ctx, ActorUnsubscribeLink, "subscriber.unsubscribe", func(q *store.Queries) (service.Changed, error) {
+		return changeSubscriber(ctx, q, s.ID, func() error {
+			left, err := q.Unsubscribe(ctx, s.ID, n.opt.Clock.Now())
+			if err == nil && !left {
+				return service.ErrNoChange // doing it twice is fine
+			}
+			return err
+		})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -242,11 +264,12 @@ func (n *Notifier) Unsubscribe(ctx context.Context, token string) (*store.Subscr
 // double opt-in as the public form. Webhook and chat subscribers are added by
 // an operator who owns them: they are active at once, their URL checked
 // against the address policy now and again at each delivery. A webhook
-// without a secret gets one, returned in the subscriber.
-func (n *Notifier) AddSubscriber(ctx context.Context, kind, address, secret string, choose []string) (*store.Subscriber, error) {
+// without a secret gets one, returned in the subscriber. actor is who asks,
+// for the change log.
+func (n *Notifier) AddSubscriber(ctx context.Context, actor, kind, address, secret string, choose []string) (*store.Subscriber, error) {
 	switch kind {
 	case store.SubEmail:
-		if err := n.SubscribeEmail(ctx, address, choose); err != nil {
+		if err := n.SubscribeEmail(ctx, actor, address, choose); err != nil {
 			return nil, err
 		}
 		return n.st.SubscriberByAddress(ctx, store.SubEmail, strings.TrimSpace(address))
@@ -275,18 +298,19 @@ func (n *Notifier) AddSubscriber(ctx context.Context, kind, address, secret stri
 	s := &store.Subscriber{Kind: kind, Address: strings.TrimSpace(address), Secret: secret, All: all, Components: comps,
 		ConfirmedAt: now, CreatedAt: now}
 	if _, err := n.st.SubscriberByAddress(ctx, kind, s.Address); err == nil {
-		return nil, &ConflictError{Msg: "a " + kind + " subscriber with this URL exists"}
+		return nil, service.Conflictf("a %s subscriber with this URL exists", kind)
 	}
-	if err := n.st.Tx(ctx, func(q *store.Queries) error { return q.InsertSubscriber(ctx, s) }); err != nil {
+	err = n.svc.Apply(ctx, actor, "subscriber.add", func(q *store.Queries) (service.Changed, error) {
+		if err := q.InsertSubscriber(ctx, s); err != nil {
+			return service.Changed{}, err
+		}
+		return service.Changed{Subject: subscriberSubject(s.ID), After: logView(s)}, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return s, nil
 }
-
-// ConflictError says the request clashes with what exists.
-type ConflictError struct{ Msg string }
-
-func (e *ConflictError) Error() string { return e.Msg }
 
 // Store is the notifier's store, for the admin API's lists.
 func (n *Notifier) Store() *store.Store { return n.st }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/status"
 )
 
 // Signature headers on every webhook request.
@@ -109,16 +111,17 @@ func chatBody(kind string, p Payload) ([]byte, error) {
 	return nil, fmt.Errorf("unknown chat kind %q", kind)
 }
 
+// chatColour paints an embed as the page paints the news: the status's
+// colour for a window or a resolved incident, the impact's for the rest.
 func chatColour(p Payload) int {
+	kind := status.Impact(p.Impact).Kind()
 	switch {
-	case p.Kind == "incident.resolve" || p.Kind == "maintenance.complete":
-		return 0x1a7f37
 	case strings.HasPrefix(p.Kind, "maintenance."):
-		return 0x0969da
-	case p.Impact == "critical":
-		return 0xcf222e
+		kind = status.MaintenanceStatus(p.Status).Kind()
+	case p.Status == string(status.Resolved):
+		kind = status.Resolved.Kind()
 	}
-	return 0xb54708
+	return status.KindColour(kind).RGB()
 }
 
 func truncateRunes(s string, n int) string {

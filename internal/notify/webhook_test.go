@@ -64,7 +64,7 @@ func TestWebhooksSignedAndChatFormats(t *testing.T) {
 		srv, got := hookServer(t)
 		e := setup(t, b, notify.Options{AllowAddrs: loopback})
 		ctx := t.Context()
-		hook, err := e.n.AddSubscriber(ctx, store.SubWebhook, srv.URL+"/hook", "", []string{"flexo/web"})
+		hook, err := e.n.AddSubscriber(ctx, "user:alice", store.SubWebhook, srv.URL+"/hook", "", []string{"flexo/web"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,14 +72,14 @@ func TestWebhooksSignedAndChatFormats(t *testing.T) {
 			t.Errorf("generated secret %q is too short", hook.Secret)
 		}
 		for _, kind := range []string{store.SubSlack, store.SubDiscord} {
-			if _, err := e.n.AddSubscriber(ctx, kind, srv.URL+"/"+kind, "", nil); err != nil {
+			if _, err := e.n.AddSubscriber(ctx, "user:alice", kind, srv.URL+"/"+kind, "", nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := e.n.AddSubscriber(ctx, store.SubWebhook, srv.URL+"/other", "", []string{"mom/web"}); err != nil {
+		if _, err := e.n.AddSubscriber(ctx, "user:alice", store.SubWebhook, srv.URL+"/other", "", []string{"mom/web"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.n.AddSubscriber(ctx, store.SubWebhook, srv.URL+"/hook", "", nil); err == nil {
+		if _, err := e.n.AddSubscriber(ctx, "user:alice", store.SubWebhook, srv.URL+"/hook", "", nil); err == nil {
 			t.Error("the same webhook URL was added twice")
 		}
 		if _, err := e.svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Mail <delayed>", Status: status.Investigating,
@@ -164,6 +164,10 @@ func TestWebhooksSignedAndChatFormats(t *testing.T) {
 			!strings.HasPrefix(discord.Embeds[0].URL, pageURL+"/incidents/") {
 			t.Errorf("discord body: %s", paths["/discord"].body)
 		}
+		// Painted as the page paints a major impact (suggested from a partial outage).
+		if want := status.KindColour(status.ImpactMajor.Kind()).RGB(); len(discord.Embeds) == 1 && discord.Embeds[0].Color != want {
+			t.Errorf("discord colour %#x, want the page's major colour %#x", discord.Embeds[0].Color, want)
+		}
 	})
 }
 
@@ -226,7 +230,7 @@ func TestWebhookAddressesRefused(t *testing.T) {
 		ctx := t.Context()
 		for _, u := range []string{srv.URL + "/x", "http://[::1]:" + port + "/", "http://private.test/", "http://metadata.test/latest/meta-data/",
 			"ftp://127.0.0.1/", "http://user:pw@127.0.0.1:" + port + "/", "not a url"} {
-			if _, err := strict.n.AddSubscriber(ctx, store.SubWebhook, u, "", nil); err == nil {
+			if _, err := strict.n.AddSubscriber(ctx, "user:alice", store.SubWebhook, u, "", nil); err == nil {
 				t.Errorf("webhook %s accepted", u)
 			}
 		}
@@ -235,10 +239,10 @@ func TestWebhookAddressesRefused(t *testing.T) {
 		// private address at delivery time (DNS rebinding) is refused when it
 		// is dialled, and nothing is dialled at all.
 		loose := setup(t, b, notify.Options{Resolver: res, Dialer: dialer, AllowAddrs: loopback})
-		if _, err := loose.n.AddSubscriber(ctx, store.SubWebhook, "http://mixed.test:"+port+"/", "", nil); err == nil {
+		if _, err := loose.n.AddSubscriber(ctx, "user:alice", store.SubWebhook, "http://mixed.test:"+port+"/", "", nil); err == nil {
 			t.Error("a name with one private address among loopback ones was accepted")
 		}
-		if _, err := loose.n.AddSubscriber(ctx, store.SubWebhook, "http://flip.test:"+port+"/hook", "", nil); err != nil {
+		if _, err := loose.n.AddSubscriber(ctx, "user:alice", store.SubWebhook, "http://flip.test:"+port+"/hook", "", nil); err != nil {
 			t.Fatal(err)
 		}
 		res.set("flip.test", "10.9.8.7")

@@ -92,7 +92,7 @@ func (s *Service) step(ctx context.Context, m *status.Maintenance, st status.Ste
 			return err
 		}
 		m.Updates = append([]status.MaintenanceUpdate{u}, m.Updates...)
-		return record(ctx, q, now, clockActor, action, subject("maintenance", m.ID), before, m)
+		return s.record(ctx, q, now, clockActor, action, subject("maintenance", m.ID), before, m)
 	})
 	if err != nil {
 		*m = *before

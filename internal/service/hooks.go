@@ -3,7 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/heraldhq/herald/internal/store"
@@ -15,53 +15,52 @@ import (
 // deliveries) commits with the change or not at all.
 type Hook func(ctx context.Context, q *store.Queries, c store.Change) error
 
-// hookList holds the registered hooks. It is package-level only because
-// record, which every change goes through, is a function without a receiver;
-// hooks are still added and removed through a Service.
+// hookList holds one service's hooks, in registration order. Each Service
+// has its own, so two services in one process (tests, or several instances)
+// never run each other's.
 type hookList struct {
 	mu    sync.RWMutex
 	next  int
+	ids   []int // registration order
 	hooks map[int]Hook
 }
-
-var changeHooks = hookList{hooks: map[int]Hook{}}
 
 // OnRecord registers h to run inside every change's transaction and returns
 // a function that removes it. Hooks must be quick: they hold the transaction.
 func (s *Service) OnRecord(h Hook) (remove func()) {
-	changeHooks.mu.Lock()
-	defer changeHooks.mu.Unlock()
-	id := changeHooks.next
-	changeHooks.next++
-	changeHooks.hooks[id] = h
+	l := &s.hooks
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.hooks == nil {
+		l.hooks = map[int]Hook{}
+	}
+	id := l.next
+	l.next++
+	l.ids = append(l.ids, id)
+	l.hooks[id] = h
 	return func() {
-		changeHooks.mu.Lock()
-		defer changeHooks.mu.Unlock()
-		delete(changeHooks.hooks, id)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if _, ok := l.hooks[id]; ok {
+			delete(l.hooks, id)
+			l.ids = slices.DeleteFunc(l.ids, func(v int) bool { return v == id })
+		}
 	}
 }
 
-// runHooks calls every hook in registration order.
-func runHooks(ctx context.Context, q *store.Queries, c *store.Change) error {
-	changeHooks.mu.RLock()
-	ids := make([]int, 0, len(changeHooks.hooks))
-	for id := range changeHooks.hooks {
-		ids = append(ids, id)
+// runHooks calls every hook of the service in registration order.
+func (s *Service) runHooks(ctx context.Context, q *store.Queries, c *store.Change) error {
+	l := &s.hooks
+	l.mu.RLock()
+	hooks := make([]Hook, 0, len(l.ids))
+	for _, id := range l.ids {
+		hooks = append(hooks, l.hooks[id])
 	}
-	hooks := make([]Hook, 0, len(ids))
-	for _, id := range sortInts(ids) {
-		hooks = append(hooks, changeHooks.hooks[id])
-	}
-	changeHooks.mu.RUnlock()
+	l.mu.RUnlock()
 	for _, h := range hooks {
 		if err := h(ctx, q, *c); err != nil {
 			return fmt.Errorf("%s: %w", c.Action, err)
 		}
 	}
 	return nil
-}
-
-func sortInts(v []int) []int {
-	sort.Ints(v)
-	return v
 }

@@ -158,7 +158,7 @@ func (s *Service) OpenIncident(ctx context.Context, actor string, req NewInciden
 			return err
 		}
 		in.Updates = []status.IncidentUpdate{*update}
-		return record(ctx, q, now, actor, "incident.create", subject("incident", in.ID), nil, in)
+		return s.record(ctx, q, now, actor, "incident.create", subject("incident", in.ID), nil, in)
 	})
 	if err != nil {
 		return nil, err
@@ -201,7 +201,7 @@ func (s *Service) change(ctx context.Context, actor, action string, id int64, fn
 		if after, err = q.Incident(ctx, id); err != nil {
 			return err
 		}
-		return record(ctx, q, now, actor, action, subject("incident", id), before, after)
+		return s.record(ctx, q, now, actor, action, subject("incident", id), before, after)
 	})
 	if err != nil {
 		return nil, err
@@ -445,7 +445,7 @@ func (s *Service) DeleteIncident(ctx context.Context, actor string, id int64) er
 		if err := q.DeleteIncident(ctx, id); err != nil {
 			return err
 		}
-		return record(ctx, q, now, actor, "incident.delete", subject("incident", id), before, nil)
+		return s.record(ctx, q, now, actor, "incident.delete", subject("incident", id), before, nil)
 	})
 	if err != nil {
 		return err

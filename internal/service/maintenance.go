@@ -77,7 +77,7 @@ func (s *Service) ScheduleMaintenance(ctx context.Context, actor string, req New
 			return err
 		}
 		m.Updates = []status.MaintenanceUpdate{*u}
-		return record(ctx, q, now, actor, "maintenance.create", subject("maintenance", m.ID), nil, m)
+		return s.record(ctx, q, now, actor, "maintenance.create", subject("maintenance", m.ID), nil, m)
 	})
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func (s *Service) changeMaintenance(ctx context.Context, actor, action string, i
 		if after, err = q.Maintenance(ctx, id); err != nil {
 			return err
 		}
-		return record(ctx, q, now, actor, action, subject("maintenance", id), before, after)
+		return s.record(ctx, q, now, actor, action, subject("maintenance", id), before, after)
 	})
 	if err != nil {
 		return nil, err

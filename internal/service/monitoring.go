@@ -50,7 +50,7 @@ func (s *Service) SetOverride(ctx context.Context, actor, componentID string, st
 		if err := q.SetOverride(ctx, o); err != nil {
 			return err
 		}
-		return record(ctx, q, o.SetAt, actor, "component.override", "component:"+componentID, before, o)
+		return s.record(ctx, q, o.SetAt, actor, "component.override", "component:"+componentID, before, o)
 	})
 	if err != nil {
 		return nil, err
@@ -70,7 +70,7 @@ func (s *Service) ClearOverride(ctx context.Context, actor, componentID string) 
 		if found, err = q.ClearOverride(ctx, componentID); err != nil || !found {
 			return err
 		}
-		return record(ctx, q, s.Now(), actor, "component.override.clear", "component:"+componentID, before, nil)
+		return s.record(ctx, q, s.Now(), actor, "component.override.clear", "component:"+componentID, before, nil)
 	})
 	if err != nil {
 		return err
@@ -105,10 +105,7 @@ func (s *Service) Overrides(ctx context.Context) ([]store.Override, error) {
 // of one server counted once. It is empty when no monitor watches the
 // window's components, since then nothing was measured and nothing is claimed.
 func (s *Service) maintenanceReport(ctx context.Context, q *store.Queries, m *status.Maintenance, end time.Time) (string, error) {
-	start := m.StartedAt
-	if start.IsZero() {
-		start = m.ScheduledFor
-	}
+	start, _, _ := m.Span()
 	if !end.After(start) {
 		return "", nil
 	}

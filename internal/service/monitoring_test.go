@@ -73,3 +73,47 @@ func TestNoteOnResolvedIncident(t *testing.T) {
 		wantErr[*service.ConflictError](t, err, "reopen it")
 	})
 }
+
+// A window covers its components from its start to its end as scheduled,
+// whether or not the maintenance clock has moved it along yet: the page shows
+// what the outage decisions count (status.Maintenance.Covers), not what the
+// clock last wrote, so the two never disagree for the seconds in between.
+func TestWindowCoversByItsTimesNotTheClocksLastStep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := setup(t, b)
+		start, end := t0.Add(10*time.Minute), t0.Add(20*time.Minute)
+		e.schedule(t, start, end, "flexo/web")
+		e.svc.SetMeasured(comps{"flexo/web": status.MajorOutage})
+
+		e.clock.Set(start.Add(-time.Millisecond))
+		checkStatuses(t, e, comps{"flexo/web": status.MajorOutage})
+
+		e.clock.Set(start.Add(3 * time.Second)) // the clock has not run yet
+		checkStatuses(t, e, comps{"flexo/web": status.UnderMaintenance})
+		e.advance(t, e.svc)
+		checkStatuses(t, e, comps{"flexo/web": status.UnderMaintenance})
+
+		e.clock.Set(end.Add(3 * time.Second)) // still in_progress in the record
+		checkStatuses(t, e, comps{"flexo/web": status.MajorOutage})
+		e.advance(t, e.svc)
+		checkStatuses(t, e, comps{"flexo/web": status.MajorOutage})
+	})
+}
+
+// A group's status is its worst component's, maintenance above operational
+// and below any trouble; every screen asks the snapshot for it.
+func TestGroupStatus(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := setup(t, b)
+		e.schedule(t, t0.Add(time.Minute), t0.Add(time.Hour), "flexo/email", "mom/email")
+		e.clock.Set(t0.Add(2 * time.Minute))
+		e.svc.SetMeasured(comps{"flexo/web": status.PartialOutage, "zapp/web": status.DegradedPerformance})
+		_, snap := e.statuses(t)
+		for group, want := range map[string]status.ComponentStatus{"flexo": status.PartialOutage, "mom": status.UnderMaintenance,
+			"elzar": status.Operational, "zapp": status.DegradedPerformance, "nosuch": status.Operational} {
+			if got := snap.GroupStatus(group); got != want {
+				t.Errorf("GroupStatus(%s) = %s, want %s", group, got, want)
+			}
+		}
+	})
+}

@@ -8,7 +8,6 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -45,6 +44,9 @@ type Service struct {
 
 	mu        sync.Mutex
 	listeners []func()
+
+	// hooks run inside every recorded change's transaction (OnRecord).
+	hooks hookList
 }
 
 // New makes a service over an open, migrated store.
@@ -82,35 +84,6 @@ func (s *Service) changed() {
 	for _, fn := range fns {
 		fn()
 	}
-}
-
-// Errors carry a message that is safe to show a client. Anything else is an
-// internal failure whose details go to the log only.
-
-// InvalidError says a request is well-formed but not acceptable.
-type InvalidError struct{ Msg string }
-
-func (e *InvalidError) Error() string { return e.Msg }
-
-// ConflictError says a request clashes with the current state.
-type ConflictError struct{ Msg string }
-
-func (e *ConflictError) Error() string { return e.Msg }
-
-// NotFoundError says the thing asked for does not exist.
-type NotFoundError struct{ Msg string }
-
-func (e *NotFoundError) Error() string { return e.Msg }
-
-func invalidf(format string, a ...any) error  { return &InvalidError{fmt.Sprintf(format, a...)} }
-func conflictf(format string, a ...any) error { return &ConflictError{fmt.Sprintf(format, a...)} }
-
-// notFound turns the store's ErrNotFound into a client-safe error.
-func notFound(err error, what string, id int64) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return &NotFoundError{fmt.Sprintf("%s %d not found", what, id)}
-	}
-	return err
 }
 
 // Catalog is the set of groups and components, as configured and as stored.
@@ -199,8 +172,9 @@ func (s *Service) checkComponents(ids []string) error {
 	return nil
 }
 
-// record appends to the change log inside the caller's transaction.
-func record(ctx context.Context, q *store.Queries, at time.Time, actor, action, subject string, before, after any) error {
+// record appends to the change log inside the caller's transaction and runs
+// the service's hooks there.
+func (s *Service) record(ctx context.Context, q *store.Queries, at time.Time, actor, action, subject string, before, after any) error {
 	c := &store.Change{At: at, Actor: actor, Action: action, Subject: subject}
 	var err error
 	if c.Before, err = marshal(before); err != nil {
@@ -212,7 +186,7 @@ func record(ctx context.Context, q *store.Queries, at time.Time, actor, action, 
 	if err := q.InsertChange(ctx, c); err != nil {
 		return err
 	}
-	return runHooks(ctx, q, c)
+	return s.runHooks(ctx, q, c)
 }
 
 func marshal(v any) (string, error) {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -52,18 +53,16 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := status.Inputs{Incidents: open, Maintenances: snap.Active, Measured: map[string]status.ComponentStatus{},
+	// Active and Upcoming list windows as the clock last moved them; what a
+	// component shows follows the windows' times (Maintenance.Covers), as
+	// the outage decisions do.
+	now := s.Now()
+	in := status.Inputs{Incidents: open, Maintenances: pending, At: now, Measured: map[string]status.ComponentStatus{},
 		Manual: map[string]status.ComponentStatus{}}
-	// What monitors measure counts, except on a component whose window is
-	// running: downtime there is the maintenance announced, not news.
-	inWindow := map[string]bool{}
-	for _, m := range snap.Active {
-		for _, c := range m.Components {
-			inWindow[c] = true
-		}
-	}
+	// What monitors measure counts, except on a component a window covers:
+	// downtime there is the maintenance announced, not news.
 	for id, st := range s.Measured() {
-		if !inWindow[id] {
+		if !coveredAt(pending, id, now) {
 			in.Measured[id] = st
 		}
 	}
@@ -78,4 +77,24 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 	}
 	snap.Overall = status.DeriveOverall(derived, open)
 	return snap, nil
+}
+
+// GroupStatus is a group's status (status.DeriveGroup) from its components here.
+func (s *Snapshot) GroupStatus(groupID string) status.ComponentStatus {
+	var members []status.ComponentStatus
+	for _, c := range s.Components {
+		if c.GroupID == groupID {
+			members = append(members, c.Status)
+		}
+	}
+	return status.DeriveGroup(members...)
+}
+
+func coveredAt(windows []status.Maintenance, componentID string, t time.Time) bool {
+	for i := range windows {
+		if windows[i].Covers(componentID, t) {
+			return true
+		}
+	}
+	return false
 }

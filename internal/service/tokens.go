@@ -49,7 +49,7 @@ func (s *Service) CreateToken(ctx context.Context, name, scope string) (string, 
 		if err := q.InsertToken(ctx, t); err != nil {
 			return err
 		}
-		return record(ctx, q, t.CreatedAt, "cli", "token.create", subject("token", t.ID), nil,
+		return s.record(ctx, q, t.CreatedAt, "cli", "token.create", subject("token", t.ID), nil,
 			map[string]any{"id": t.ID, "name": name, "scope": scope})
 	})
 	if err != nil {
@@ -89,6 +89,6 @@ func (s *Service) RevokeToken(ctx context.Context, actor string, id int64) error
 		if err := q.RevokeToken(ctx, id, now); err != nil {
 			return notFound(err, "token", id)
 		}
-		return record(ctx, q, now, actor, "token.revoke", subject("token", id), nil, nil)
+		return s.record(ctx, q, now, actor, "token.revoke", subject("token", id), nil, nil)
 	})
 }

@@ -1,12 +1,16 @@
 package status
 
+import "time"
+
 // Inputs are everything a component's shown status is derived from. No
 // status is stored: each is computed from these, so it can never go stale.
 type Inputs struct {
 	// Incidents that are published and open. Drafts and resolved incidents are ignored even if passed.
 	Incidents []Incident
-	// Maintenances in any status; only those in progress count.
+	// Maintenances in any status; those that cover a component At count.
 	Maintenances []Maintenance
+	// At is the moment derived for (now, for a page).
+	At time.Time
 	// Measured holds the status monitors measured, per component id.
 	Measured map[string]ComponentStatus
 	// Manual holds statuses an operator set by hand; they win until cleared.
@@ -17,7 +21,7 @@ type Inputs struct {
 //   - an operator's manual status wins;
 //   - otherwise the worst of the open incidents' statuses for it and what its
 //     monitors measured, where any trouble beats maintenance;
-//   - otherwise under_maintenance while a window on it runs;
+//   - otherwise under_maintenance while a window covers it (Maintenance.Covers);
 //   - otherwise operational.
 func DeriveComponent(id string, in Inputs) ComponentStatus {
 	if s, ok := in.Manual[id]; ok && s.Valid() {
@@ -40,18 +44,19 @@ func DeriveComponent(id string, in Inputs) ComponentStatus {
 		return worst
 	}
 	for i := range in.Maintenances {
-		m := &in.Maintenances[i]
-		if !m.Active() {
-			continue
-		}
-		for _, c := range m.Components {
-			if c == id {
-				return UnderMaintenance
-			}
+		if in.Maintenances[i].Covers(id, in.At) {
+			return UnderMaintenance
 		}
 	}
 	return Operational
 }
+
+// DeriveGroup is the status of a group of components (a server): the worst
+// of its components' statuses, so one component in trouble is the group's
+// trouble and maintenance shows above operational but below any trouble; a
+// group with no components is operational. The page, the admin dashboard,
+// the Statuspage API and the domain look-up all show this.
+func DeriveGroup(components ...ComponentStatus) ComponentStatus { return Worst(components...) }
 
 // DeriveAll derives the status of every component id given.
 func DeriveAll(ids []string, in Inputs) map[string]ComponentStatus {

@@ -2,6 +2,7 @@ package status
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -98,8 +99,43 @@ type MaintenanceUpdate struct {
 	DisplayAt     time.Time
 }
 
-// Active reports whether the window is running.
-func (m *Maintenance) Active() bool { return m.Status == InProgress }
+// Covers reports whether the window covers componentID at t: the component
+// is in it and the window runs at t (see Span). It is the one rule for
+// "inside a maintenance window": status derivation, the page's snapshot and
+// the automatic-incident pass all ask it, so the page and the incident logic
+// never disagree about a moment.
+//
+// A window covers by its times, not by the clock's last step: from
+// ScheduledFor it covers even in the seconds before the maintenance clock
+// moves it to in_progress, and from ScheduledUntil it no longer does though
+// the clock has yet to complete it, because the clock stamps both steps with
+// those scheduled times. The record the clock writes is then what was shown.
+func (m *Maintenance) Covers(componentID string, t time.Time) bool {
+	if !slices.Contains(m.Components, componentID) {
+		return false
+	}
+	start, end, ok := m.Span()
+	return ok && !t.Before(start) && t.Before(end)
+}
+
+// Span is when the window runs, ran or is to run, as [start, end): from
+// StartedAt (ScheduledFor until the clock stamps it) to CompletedAt once it
+// has completed or was cancelled, or else to ScheduledUntil, where the clock
+// will complete it. ok is false for a window cancelled before it started:
+// it never ran.
+func (m *Maintenance) Span() (start, end time.Time, ok bool) {
+	start, end = m.StartedAt, m.ScheduledUntil
+	if start.IsZero() {
+		if m.Status == Cancelled {
+			return time.Time{}, time.Time{}, false
+		}
+		start = m.ScheduledFor
+	}
+	if m.Status.Final() && !m.CompletedAt.IsZero() {
+		end = m.CompletedAt
+	}
+	return start, end, true
+}
 
 // Step is one automatic transition the clock owes a window.
 type Step struct {

@@ -191,6 +191,51 @@ func TestDueSteps(t *testing.T) {
 	}
 }
 
+// Covers is the one rule for "inside a window": by the window's times, from
+// its start until its end, whatever the clock last wrote.
+func TestMaintenanceCovers(t *testing.T) {
+	const web = "flexo/web"
+	start, end := t0, t0.Add(time.Hour)
+	early := start.Add(-10 * time.Minute) // an operator started it early
+	done := start.Add(20 * time.Minute)   // completed or cancelled then
+	m := func(st MaintenanceStatus, started, completed time.Time) Maintenance {
+		return Maintenance{Status: st, ScheduledFor: start, ScheduledUntil: end, StartedAt: started, CompletedAt: completed,
+			Components: []string{web, "mom/web"}}
+	}
+	tests := []struct {
+		name string
+		m    Maintenance
+		at   time.Time
+		want bool
+	}{
+		{"scheduled, before its start", m(Scheduled, time.Time{}, time.Time{}), start.Add(-time.Millisecond), false},
+		{"scheduled, at its start, the clock not yet run", m(Scheduled, time.Time{}, time.Time{}), start, true},
+		{"scheduled, inside its times", m(Scheduled, time.Time{}, time.Time{}), start.Add(30 * time.Minute), true},
+		{"scheduled, at its end", m(Scheduled, time.Time{}, time.Time{}), end, false},
+		{"running, from its start", m(InProgress, start, time.Time{}), start, true},
+		{"running, started early", m(InProgress, early, time.Time{}), early, true},
+		{"running, before it started", m(InProgress, start, time.Time{}), start.Add(-time.Millisecond), false},
+		{"running, a moment before its planned end", m(InProgress, start, time.Time{}), end.Add(-time.Millisecond), true},
+		{"running, past its planned end, the clock not yet run", m(InProgress, start, time.Time{}), end, false},
+		{"completed early, before completion", m(Completed, start, done), done.Add(-time.Millisecond), true},
+		{"completed early, at completion", m(Completed, start, done), done, false},
+		{"completed, not stamped started", m(Completed, time.Time{}, end), start, true},
+		{"cancelled while running, before it was", m(Cancelled, start, done), start.Add(time.Minute), true},
+		{"cancelled while running, after", m(Cancelled, start, done), done, false},
+		{"cancelled before it started", m(Cancelled, time.Time{}, early), start.Add(time.Minute), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.m.Covers(web, tt.at); got != tt.want {
+				t.Errorf("Covers(%s) = %v, want %v", tt.at.Format("15:04:05.000"), got, tt.want)
+			}
+			if tt.m.Covers("flexo/email", tt.at) {
+				t.Error("covers a component not in the window")
+			}
+		})
+	}
+}
+
 func TestNextTransition(t *testing.T) {
 	tests := []struct {
 		st   MaintenanceStatus
@@ -248,7 +293,19 @@ func affects(id string, st ComponentStatus) AffectedComponent {
 
 func TestDeriveComponent(t *testing.T) {
 	const web = "flexo/web"
-	running := Maintenance{Status: InProgress, Components: []string{web}}
+	start, end := time.Date(2026, 4, 3, 23, 0, 0, 0, time.UTC), time.Date(2026, 4, 3, 23, 30, 0, 0, time.UTC)
+	at := start.Add(5 * time.Minute) // the moment derived for, unless a case says
+	win := func(st MaintenanceStatus, comps ...string) Maintenance {
+		m := Maintenance{Status: st, ScheduledFor: start, ScheduledUntil: end, Components: comps}
+		if st != Scheduled {
+			m.StartedAt = start
+		}
+		if st.Final() {
+			m.CompletedAt = start.Add(2 * time.Minute)
+		}
+		return m
+	}
+	running := win(InProgress, web)
 	tests := []struct {
 		name string
 		in   Inputs
@@ -270,10 +327,12 @@ func TestDeriveComponent(t *testing.T) {
 			Measured:  map[string]ComponentStatus{web: MajorOutage},
 		}, MajorOutage},
 		{"active maintenance", Inputs{Maintenances: []Maintenance{running}}, UnderMaintenance},
-		{"scheduled maintenance does not count", Inputs{Maintenances: []Maintenance{{Status: Scheduled, Components: []string{web}}}}, Operational},
-		{"completed maintenance does not count", Inputs{Maintenances: []Maintenance{{Status: Completed, Components: []string{web}}}}, Operational},
-		{"cancelled maintenance does not count", Inputs{Maintenances: []Maintenance{{Status: Cancelled, Components: []string{web}}}}, Operational},
-		{"maintenance on another component", Inputs{Maintenances: []Maintenance{{Status: InProgress, Components: []string{"mom/web"}}}}, Operational},
+		{"maintenance not yet begun", Inputs{Maintenances: []Maintenance{win(Scheduled, web)}, At: start.Add(-time.Second)}, Operational},
+		{"scheduled maintenance due, the clock not yet run", Inputs{Maintenances: []Maintenance{win(Scheduled, web)}}, UnderMaintenance},
+		{"running maintenance past its planned end", Inputs{Maintenances: []Maintenance{running}, At: end}, Operational},
+		{"completed maintenance does not count", Inputs{Maintenances: []Maintenance{win(Completed, web)}}, Operational},
+		{"cancelled maintenance does not count", Inputs{Maintenances: []Maintenance{win(Cancelled, web)}}, Operational},
+		{"maintenance on another component", Inputs{Maintenances: []Maintenance{win(InProgress, "mom/web")}}, Operational},
 		{"incident outage beats maintenance", Inputs{
 			Incidents:    []Incident{incident(Investigating, false, affects(web, MajorOutage))},
 			Maintenances: []Maintenance{running},
@@ -300,13 +359,16 @@ func TestDeriveComponent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.in.At.IsZero() {
+				tt.in.At = at
+			}
 			if got := DeriveComponent(web, tt.in); got != tt.want {
 				t.Errorf("DeriveComponent = %s, want %s", got, tt.want)
 			}
 		})
 	}
 	t.Run("DeriveAll", func(t *testing.T) {
-		in := Inputs{Incidents: []Incident{incident(Investigating, false, affects(web, MajorOutage))}, Maintenances: []Maintenance{{Status: InProgress, Components: []string{"mom/web"}}}}
+		in := Inputs{Incidents: []Incident{incident(Investigating, false, affects(web, MajorOutage))}, Maintenances: []Maintenance{win(InProgress, "mom/web")}, At: at}
 		got := DeriveAll([]string{web, "mom/web", "zapp/web"}, in)
 		want := map[string]ComponentStatus{web: MajorOutage, "mom/web": UnderMaintenance, "zapp/web": Operational}
 		if !reflect.DeepEqual(got, want) {
@@ -476,5 +538,57 @@ func TestKinds(t *testing.T) {
 		if got := i.Kind(); got != want {
 			t.Errorf("%s.Kind() = %q, want %q", i, got, want)
 		}
+	}
+	for s, want := range map[IncidentStatus]string{Investigating: "major", Identified: "major", Monitoring: "minor", Resolved: "ok"} {
+		if got := s.Kind(); got != want {
+			t.Errorf("%s.Kind() = %q, want %q", s, got, want)
+		}
+	}
+	for s, want := range map[MaintenanceStatus]string{Scheduled: "maint", InProgress: "maint", Completed: "ok", Cancelled: "none"} {
+		if got := s.Kind(); got != want {
+			t.Errorf("%s.Kind() = %q, want %q", s, got, want)
+		}
+	}
+	for s, want := range map[MonitorState]string{MonitorUp: "ok", MonitorDegraded: "minor", MonitorDown: "critical", MonitorUnknown: "none"} {
+		if got := s.Kind(); got != want {
+			t.Errorf("%s.Kind() = %q, want %q", s, got, want)
+		}
+	}
+	for _, tt := range []struct {
+		sev   MonitorState
+		maint bool
+		want  string
+	}{{MonitorDown, false, "critical"}, {MonitorDegraded, false, "minor"}, {MonitorDown, true, "maint"}, {MonitorDegraded, true, "maint"}} {
+		if got := OutageKind(tt.sev, tt.maint); got != tt.want {
+			t.Errorf("OutageKind(%s, %v) = %q, want %q", tt.sev, tt.maint, got, tt.want)
+		}
+	}
+}
+
+// Every kind has its own colour, on light and dark, and the stylesheets'
+// palette names each.
+func TestKindColours(t *testing.T) {
+	seen := map[string]string{}
+	css := PaletteCSS()
+	for _, k := range Kinds {
+		c := KindColour(k)
+		for _, hex := range []string{c.Light, c.Dark} {
+			if other, dup := seen[hex]; dup {
+				t.Errorf("%s and %s share the colour %s", k, other, hex)
+			}
+			seen[hex] = k
+			if !strings.Contains(css, "--"+k+": "+hex+";") {
+				t.Errorf("the palette lacks --%s: %s", k, hex)
+			}
+		}
+		if !strings.Contains(css, ".k-"+k+" { --k: var(--"+k+"); }") {
+			t.Errorf("the palette lacks the class k-%s", k)
+		}
+	}
+	if got := KindColour(KindCritical).RGB(); got != 0xcf222e {
+		t.Errorf("critical RGB = %#x, want 0xcf222e", got)
+	}
+	if KindColour("nosuch") != KindColour(KindNone) {
+		t.Error("an unknown kind is not painted as none")
 	}
 }

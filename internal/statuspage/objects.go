@@ -204,13 +204,11 @@ func (b *builder) buildComponents() {
 	}
 	for _, g := range snap.Groups {
 		ids := make([]string, 0, len(children[g.ID]))
-		worst := status.Operational
 		for _, c := range children[g.ID] {
 			ids = append(ids, c.ID)
-			worst = status.Worst(worst, c.Status)
 		}
 		add(componentJSON{ID: g.ID, PageID: b.pageID, Name: or(g.Name, g.ID), Description: optional(g.Description),
-			Status: string(worst), Showcase: true, StartDate: b.date(g.CreatedAt), Group: true,
+			Status: string(snap.GroupStatus(g.ID)), Showcase: true, StartDate: b.date(g.CreatedAt), Group: true,
 			CreatedAt: b.at(g.CreatedAt), UpdatedAt: b.at(or(g.UpdatedAt, g.CreatedAt)), Components: &ids})
 		for _, c := range children[g.ID] {
 			add(b.component(c.Component, c.Status, g.ID))

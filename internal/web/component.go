@@ -412,12 +412,6 @@ func monitorLabel(kind string) string {
 	return kind + " check"
 }
 
-var monitorStateLabel = map[status.MonitorState]string{status.MonitorUp: "Up", status.MonitorDegraded: "Degraded",
-	status.MonitorDown: "Down", status.MonitorUnknown: "Not checked yet"}
-
-var monitorStateKind = map[status.MonitorState]string{status.MonitorUp: "ok", status.MonitorDegraded: "minor",
-	status.MonitorDown: "critical", status.MonitorUnknown: "none"}
-
 // monitorViews lists a component's configured monitors and their charts.
 func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 	m := b.in.Monitoring
@@ -432,11 +426,8 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 		if mon.ComponentID != id || !mon.RemovedAt.IsZero() {
 			continue
 		}
-		v := monitorView{Kind: monitorStateKind[mon.Detector.State], Name: monitorLabel(mon.Kind),
-			Label: monitorStateLabel[mon.Detector.State], LastCheck: mon.LastCheckAt}
-		if v.Label == "" {
-			v.Label, v.Kind = string(mon.Detector.State), "none"
-		}
+		st := mon.Detector.State
+		v := monitorView{Kind: st.Kind(), Name: monitorLabel(mon.Kind), Label: st.Label(), LastCheck: mon.LastCheckAt}
 		if !mon.LastCheckAt.IsZero() && mon.LastLevel != status.LevelDown {
 			v.Latency = latencyText(mon.LastLatency)
 		}
@@ -488,12 +479,11 @@ func (b *builder) outageDays(id string, u *componentUptime) []outageDay {
 }
 
 func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) outageView {
-	v := outageView{Kind: "critical", Label: "Down", Continued: o.StartedAt.Before(day)}
+	v := outageView{Kind: status.OutageKind(o.Severity, o.MaintenanceID != 0), Label: "Down", Continued: o.StartedAt.Before(day)}
 	if o.Severity != status.MonitorDown {
-		v.Kind, v.Label = "minor", "Degraded"
+		v.Label = "Degraded"
 	}
 	if o.MaintenanceID != 0 {
-		v.Kind = "maint"
 		v.Label = map[bool]string{true: "Maintenance downtime", false: "Degraded during maintenance"}[o.Severity == status.MonitorDown]
 		v.Maintenance = &link{URL: fmt.Sprintf("/maintenance/%d", o.MaintenanceID), Title: "the maintenance window"}
 		for i := range b.in.Windows {

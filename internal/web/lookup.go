@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -107,10 +108,10 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.dir.Lookup(r.Context(), typed)
-	var inv *customers.InvalidError
+	code, msg, safe := service.Safe(err)
 	switch {
-	case errors.As(err, &inv):
-		s.lookupFail(w, r, http.StatusUnprocessableEntity, lookupView{Query: typed, Asked: true, Error: inv.Msg})
+	case err != nil && safe:
+		s.lookupFail(w, r, code, lookupView{Query: typed, Asked: true, Error: msg})
 		return
 	case errors.Is(err, customers.ErrUnknown):
 		d, _ := customers.Normalize(typed)
@@ -171,14 +172,13 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 	}
 	v := lookupView{Domain: domain, Asked: true, Found: true, Group: name}
 	out := lookupJSON{Domain: domain, Found: true}
-	worst := status.Operational
+	worst := snap.GroupStatus(c.GroupID)
 	var ids []string
 	for _, cs := range snap.Components {
 		if cs.GroupID != c.GroupID {
 			continue
 		}
 		ids = append(ids, cs.ID)
-		worst = status.Worst(worst, cs.Status)
 		v.Comps = append(v.Comps, compView{Name: cs.Name, Label: cs.Status.Label(), Kind: cs.Status.Kind()})
 		v.Choices = append(v.Choices, choice{ID: cs.ID, Name: cs.Name, Checked: true})
 		out.Components = append(out.Components, lookupCompJSON{ID: cs.ID, Name: cs.Name, Status: string(cs.Status)})
@@ -201,7 +201,7 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 		}
 		link := fmt.Sprintf("/incidents/%d", in.ID)
 		v.Recent = append(v.Recent, lookupIncident{URL: link, Title: in.Title, Open: in.Open(),
-			Status: badge{in.Status.Label(), statusKind(in.Status)}})
+			Status: badge{in.Status.Label(), in.Status.Kind()}})
 		out.Incidents = append(out.Incidents, lookupIncJSON{ID: in.ID, Title: in.Title, Status: string(in.Status), URL: base + link})
 		if len(v.Recent) == 5 {
 			break

@@ -23,7 +23,10 @@ import (
 var templateFS embed.FS
 
 //go:embed static/herald.css
-var stylesheet []byte
+var sheet []byte
+
+// stylesheet is the status colours (one home: internal/status) and the sheet.
+var stylesheet = append([]byte(status.PaletteCSS()), sheet...)
 
 // cssPath is the stylesheet's address; it changes with its content, so it
 // can be cached for good.
@@ -308,7 +311,7 @@ func (b *builder) affected(ids []string) []string {
 func (b *builder) card(in *status.Incident) incidentCard {
 	c := incidentCard{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
 		Impact: badge{impactLabel(in.Impact), in.Impact.Kind()},
-		Status: badge{in.Status.Label(), statusKind(in.Status)}, Started: in.StartedAt}
+		Status: badge{in.Status.Label(), in.Status.Kind()}, Started: in.StartedAt}
 	if in.Status == status.Resolved && !in.ResolvedAt.IsZero() {
 		c.Summary = b.w.Window(in.StartedAt, in.ResolvedAt) + " · " + wd.Duration(in.Duration(b.in.Now))
 	} else {
@@ -321,7 +324,7 @@ func (b *builder) card(in *status.Incident) incidentCard {
 	c.Affected = b.affected(ids)
 	if len(in.Updates) > 0 {
 		u := in.Updates[0]
-		c.Latest = &updateView{Label: u.Status.Label(), Kind: statusKind(u.Status), At: u.DisplayAt, Body: md.HTML(u.Body)}
+		c.Latest = &updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: md.HTML(u.Body)}
 		c.Excerpt, _ = markdown.Excerpt(u.Body, excerptRunes)
 	}
 	if in.Postmortem != "" {
@@ -331,33 +334,13 @@ func (b *builder) card(in *status.Incident) incidentCard {
 	return c
 }
 
-func statusKind(s status.IncidentStatus) string {
-	if s == status.Resolved {
-		return "ok"
-	}
-	if s == status.Monitoring {
-		return "minor"
-	}
-	return "major"
-}
-
-func maintKind(s status.MaintenanceStatus) string {
-	switch s {
-	case status.Completed:
-		return "ok"
-	case status.Cancelled:
-		return "none"
-	}
-	return "maint"
-}
-
 func (b *builder) maintCard(m *status.Maintenance) maintCard {
 	start, end := m.ScheduledFor, m.ScheduledUntil
 	if m.Status == status.Completed && !m.StartedAt.IsZero() && !m.CompletedAt.IsZero() {
 		start, end = m.StartedAt, m.CompletedAt
 	}
 	c := maintCard{URL: fmt.Sprintf("/maintenance/%d", m.ID), Title: m.Title,
-		Status: badge{m.Status.Label(), maintKind(m.Status)}, Window: b.w.Window(start, end),
+		Status: badge{m.Status.Label(), m.Status.Kind()}, Window: b.w.Window(start, end),
 		Body: md.HTML(m.Body), Start: start}
 	c.Excerpt, _ = markdown.Excerpt(m.Body, excerptRunes)
 	c.Affected = b.affected(m.Components)
@@ -369,16 +352,15 @@ func (b *builder) index() error {
 	v := indexView{Overall: badge{snap.Overall.Description, snap.Overall.Indicator.Kind()}}
 	for _, g := range snap.Groups {
 		gv := groupView{Name: g.Name, Description: g.Description}
-		worst := status.Operational
 		for _, c := range snap.Components {
 			if c.GroupID == g.ID {
 				gv.Components = append(gv.Components, compView{Name: c.Name, Description: c.Description,
 					Label: c.Status.Label(), Kind: c.Status.Kind(), URL: componentURL(c.ID), Uptime: b.bars(c.ID)})
 				v.Bars = v.Bars || gv.Components[len(gv.Components)-1].Uptime != nil
-				worst = status.Worst(worst, c.Status)
 			}
 		}
-		gv.Kind, gv.Label = worst.Kind(), worst.Label()
+		st := snap.GroupStatus(g.ID)
+		gv.Kind, gv.Label = st.Kind(), st.Label()
 		if len(gv.Components) > 0 {
 			v.Groups = append(v.Groups, gv)
 		}
@@ -468,7 +450,7 @@ func (b *builder) incidents() error {
 			v.Components = append(v.Components, compView{Name: b.compName(ac.ComponentID), Label: st.Label(), Kind: st.Kind()})
 		}
 		for _, u := range in.Updates {
-			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: statusKind(u.Status), At: u.DisplayAt, Body: md.HTML(u.Body)})
+			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: md.HTML(u.Body)})
 		}
 		sort.SliceStable(v.Updates, func(i, j int) bool { return v.Updates[i].At.After(v.Updates[j].At) })
 		if in.Postmortem != "" {
@@ -491,7 +473,7 @@ func (b *builder) maintenances() error {
 		m := &b.in.Windows[i]
 		v := maintView{maintCard: b.maintCard(m)}
 		for _, u := range m.Updates {
-			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: maintKind(u.Status), At: u.DisplayAt, Body: md.HTML(u.Body)})
+			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: md.HTML(u.Body)})
 		}
 		sort.SliceStable(v.Updates, func(i, j int) bool { return v.Updates[i].At.After(v.Updates[j].At) })
 		if err := b.render(v.URL, "maintenance.html", m.Title, "history", v); err != nil {

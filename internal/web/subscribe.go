@@ -194,10 +194,9 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, comps := form.Get("email"), form["component"]
-	if err := s.n.SubscribeEmail(r.Context(), email, comps); err != nil {
-		var inv *notify.InvalidError
-		if errors.As(err, &inv) {
-			s.page(w, http.StatusUnprocessableEntity, subscribeView{Page: "form", Error: inv.Msg, Email: email, Groups: s.choices(comps)})
+	if err := s.n.SubscribeEmail(r.Context(), notify.ActorForm, email, comps); err != nil {
+		if code, msg, ok := service.Safe(err); ok {
+			s.page(w, code, subscribeView{Page: "form", Error: msg, Email: email, Groups: s.choices(comps)})
 			return
 		}
 		s.log.Error("subscribe", slog.Any("err", err))
@@ -280,9 +279,8 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 	tok := form.Get("token")
 	sub, err := s.n.ChangeSubscription(r.Context(), tok, form["component"])
 	if err != nil {
-		var inv *notify.InvalidError
-		if errors.As(err, &inv) {
-			s.page(w, http.StatusUnprocessableEntity, subscribeView{Page: "manage", Token: tok, Error: inv.Msg, Groups: s.choices(form["component"])})
+		if code, msg, ok := service.Safe(err); ok {
+			s.page(w, code, subscribeView{Page: "manage", Token: tok, Error: msg, Groups: s.choices(form["component"])})
 			return
 		}
 		s.badLink(w, err)
@@ -291,7 +289,7 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 	if !sub.UnsubscribedAt.IsZero() {
 		// Saving a choice after leaving comes back through a confirmation,
 		// as any new subscription does.
-		if err := s.n.SubscribeEmail(r.Context(), sub.Address, form["component"]); err != nil {
+		if err := s.n.SubscribeEmail(r.Context(), notify.ActorManageLink, sub.Address, form["component"]); err != nil {
 			s.log.Error("resubscribe", slog.Any("err", err))
 		}
 		s.page(w, http.StatusOK, subscribeView{Page: "sent", Email: sub.Address})

@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -80,7 +82,7 @@ func newSubEnv(t *testing.T, b storetest.Backend) *subEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(remove)
-	NewSubscriptions(svc, cfgFn, n, customers.New(b.Store), nil, clock.Now).Register(mux)
+	NewSubscriptions(svc, cfgFn, n, customers.New(b.Store, svc), nil, clock.Now).Register(mux)
 	e := &subEnv{srv: srv, svc: svc, n: n, st: b.Store, sink: sink, sess: notify.SMTP(cfgFn).Session(), clock: clock}
 	t.Cleanup(func() { e.sess.Close() })
 	return e
@@ -197,8 +199,30 @@ func TestSubscribePages(t *testing.T) {
 		if code != 200 {
 			t.Errorf("one-click unsubscribe = %d", code)
 		}
-		if s, err := e.st.SubscriberByAddress(t.Context(), store.SubEmail, "ann@example.net"); err != nil || s.UnsubscribedAt.IsZero() {
-			t.Errorf("after one-click, subscriber = %+v, %v", s, err)
+		s, err = e.st.SubscriberByAddress(t.Context(), store.SubEmail, "ann@example.net")
+		if err != nil || s.UnsubscribedAt.IsZero() {
+			t.Fatalf("after one-click, subscriber = %+v, %v", s, err)
+		}
+		// A second click changes nothing and records nothing.
+		if code, _, _ := e.do(t, "POST", strings.TrimPrefix(unsub, e.srv.URL), url.Values{"List-Unsubscribe": {"One-Click"}}); code != 200 {
+			t.Errorf("second one-click unsubscribe = %d", code)
+		}
+		// The subscriber's own steps are in the change log, each by the link
+		// or form used; none keeps the address.
+		changes, err := e.svc.Changes(t.Context(), "subscriber:"+strconv.FormatInt(s.ID, 10), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var steps []string
+		for _, c := range changes {
+			steps = append(steps, c.Actor+": "+c.Action)
+			if strings.Contains(c.Before+c.After, "ann@example.net") {
+				t.Errorf("%s keeps the address: %s %s", c.Action, c.Before, c.After)
+			}
+		}
+		if want := []string{"customer (unsubscribe link): subscriber.unsubscribe", "customer (confirmation link): subscriber.confirm",
+			"visitor (subscribe form): subscriber.request"}; !slices.Equal(steps, want) {
+			t.Errorf("change log = %q, want %q", steps, want)
 		}
 		manage := "/manage?token=" + strings.SplitN(unsub, "token=", 2)[1]
 		if code, _, body := e.do(t, "GET", manage, nil); code != 200 || !strings.Contains(body, "You are unsubscribed") {
@@ -233,7 +257,7 @@ func TestLookup(t *testing.T) {
 		e := newSubEnv(t, b)
 		ctx := t.Context()
 		csv := "domain,group\nshop.example,flexo\nwww.blog.example,mom\n"
-		if _, err := customers.New(b.Store).Import(ctx, strings.NewReader(csv), customers.ImportOptions{Groups: map[string]bool{"flexo": true, "mom": true}}); err != nil {
+		if _, err := customers.New(b.Store, e.svc).Import(ctx, "cli", strings.NewReader(csv), customers.ImportOptions{Groups: map[string]bool{"flexo": true, "mom": true}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Flexo <web> down", Status: status.Investigating, Body: "x",
