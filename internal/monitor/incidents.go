@@ -343,48 +343,42 @@ func (r *Reactor) look(ctx context.Context, q *store.Queries) (*world, error) {
 	return w, nil
 }
 
-// windowAt finds a maintenance window on the component that covers t: one
-// running or completed then, or one scheduled to be running then that the
-// maintenance clock has not moved along yet (it may be a moment late).
+// windowAt finds a maintenance window on the component that covers t, by
+// the one rule of what a window covers (status.Maintenance.Covers), which
+// the page's status derivation follows too.
 func (w *world) windowAt(componentID string, t time.Time) *status.Maintenance {
 	for i := range w.windows {
-		m := &w.windows[i]
-		if !slices.Contains(m.Components, componentID) {
-			continue
-		}
-		switch m.Status {
-		case status.Scheduled:
-			if !t.Before(m.ScheduledFor) && t.Before(m.ScheduledUntil) {
-				return m
-			}
-		case status.InProgress, status.Completed:
-			start := m.StartedAt
-			if start.IsZero() {
-				start = m.ScheduledFor
-			}
-			if t.Before(start) || (m.Status == status.Completed && !t.Before(m.CompletedAt)) {
-				continue
-			}
-			return m
+		if w.windows[i].Covers(componentID, t) {
+			return &w.windows[i]
 		}
 	}
 	return nil
 }
 
-// overruns are outages counted as maintenance whose window has completed
-// while they last: from the window's end they are news. They are returned
-// as undecided, with the decision stored still in was (see decideAs).
+// windowEnd is when the window o was counted in ends, or ended (its Span);
+// ok is false when that window is gone or was cancelled before it ran.
+func (w *world) windowEnd(o *store.Outage) (time.Time, bool) {
+	for i := range w.windows {
+		if m := &w.windows[i]; m.ID == o.MaintenanceID {
+			_, end, ok := m.Span()
+			return end, ok
+		}
+	}
+	return time.Time{}, false
+}
+
+// overruns are outages counted as maintenance whose window is over while
+// they last: from the window's end they are news. They are returned as
+// undecided, with the decision stored still in was (see decideAs).
 func (w *world) overruns(open []store.Outage) []store.Outage {
 	var out []store.Outage
 	for _, o := range open {
 		if o.Decision != store.DecisionMaintenance {
 			continue
 		}
-		for _, m := range w.windows {
-			if m.ID == o.MaintenanceID && (m.Status == status.Completed || m.Status == status.Cancelled) {
-				o.Decision = store.DecisionNone
-				out = append(out, o)
-			}
+		if end, ok := w.windowEnd(&o); !ok || !w.now.Before(end) {
+			o.Decision = store.DecisionNone
+			out = append(out, o)
 		}
 	}
 	return out
@@ -394,10 +388,8 @@ func (w *world) overruns(open []store.Outage) []store.Outage {
 // maintenance window it outlasted.
 func (w *world) start(o *store.Outage) time.Time {
 	if o.MaintenanceID != 0 {
-		for _, m := range w.windows {
-			if m.ID == o.MaintenanceID && !m.CompletedAt.IsZero() && m.CompletedAt.After(o.StartedAt) {
-				return m.CompletedAt
-			}
+		if end, ok := w.windowEnd(o); ok && end.After(o.StartedAt) && !w.now.Before(end) {
+			return end
 		}
 	}
 	return o.StartedAt
