@@ -1,8 +1,11 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -31,6 +34,13 @@ type notifyFixture struct {
 
 func newNotifyFixture(t *testing.T, b storetest.Backend) *notifyFixture {
 	t.Helper()
+	return newNotifyFixtureWith(t, b, notify.Options{AllowAddrs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+}
+
+// newNotifyFixtureWith builds the fixture with these notifier options (the
+// clock and the attempt limit are the fixture's).
+func newNotifyFixtureWith(t *testing.T, b storetest.Backend, opt notify.Options) *notifyFixture {
+	t.Helper()
 	clock := &fakeClock{now: t0}
 	svc := service.New(b.Store, clock, nil)
 	if err := svc.SyncCatalog(t.Context(), []store.Group{{ID: "flexo", Name: "flexo"}},
@@ -38,8 +48,8 @@ func newNotifyFixture(t *testing.T, b storetest.Backend) *notifyFixture {
 		t.Fatal(err)
 	}
 	cfg := config.Config{Page: config.Page{Title: "Status", URL: "https://127.0.0.1:8443"}}
-	n, remove, err := notify.New(t.Context(), b.Store, svc, func() config.Config { return cfg }, nil,
-		notify.Options{Clock: clock, AllowAddrs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, MaxAttempts: 1})
+	opt.Clock, opt.MaxAttempts = clock, 1
+	n, remove, err := notify.New(t.Context(), b.Store, svc, func() config.Config { return cfg }, nil, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,3 +233,67 @@ func TestSubscribersAPI(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// nameTable resolves from a table, so that no test asks a real DNS server.
+type nameTable map[string][]netip.Addr
+
+func (m nameTable) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := m[host]; ok {
+		return a, nil
+	}
+	return nil, errors.New("no such host")
+}
+
+// refuseDial fails every dial: creating a subscriber must never connect.
+type refuseDial struct{ asked *[]string }
+
+func (d refuseDial) DialContext(_ context.Context, _, address string) (net.Conn, error) {
+	*d.asked = append(*d.asked, address)
+	return nil, errors.New("test: no dialling")
+}
+
+// TestWebhookInternalAddresses: an internal address is refused with 422
+// whatever its spelling, and an address with a zone even when its range is
+// allowed (the interface named in the zone would be reached).
+func TestWebhookInternalAddresses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		var dialled []string
+		names := nameTable{
+			"internal.example.com": {netip.MustParseAddr("10.0.0.5")},
+			"meta.example.com":     {netip.MustParseAddr("fd00:ec2::254")},
+		}
+		strict := newNotifyFixtureWith(t, b, notify.Options{Resolver: names, Dialer: refuseDial{&dialled}})
+		for _, u := range []string{
+			"http://127.0.0.1/", "http://2130706433/", "http://0x7f.1/", "http://0x7f000001/", "http://0177.0.0.1/",
+			"http://127.1/", "http://0/", "http://127.0.0.1./", "http://localhost/", "http://localhost.:8080/",
+			"http://api.localhost/", "http://[::1]/", "http://[::1%25lo]:8080/", "http://[fe80::1%25lo]/",
+			"http://[fd00:ec2::254%25eth0]/", "http://[fd00:ec2::254]/", "http://[::ffff:127.0.0.1]/",
+			"http://[::127.0.0.1]/", "http://[2002:7f00:1::]/", "http://[64:ff9b::7f00:1]/", "http://[fec0::1]/",
+			"http://169.254.169.254/", "http://[::ffff:a9fe:a9fe]/", "http://internal.example.com/", "http://meta.example.com/",
+		} {
+			code, out := strict.call(t, "POST", "/api/v1/subscribers", strict.write, "application/json",
+				`{"kind":"webhook","address":"`+u+`"}`)
+			if code != http.StatusUnprocessableEntity {
+				t.Errorf("webhook %s = %d %v, want 422", u, code, out)
+			}
+		}
+
+		loose := newNotifyFixtureWith(t, b, notify.Options{Resolver: names, Dialer: refuseDial{&dialled},
+			AllowAddrs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("fe80::/10")}})
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(loose.hookURL, "http://"))
+		for _, u := range []string{"http://[::1%25lo]:" + port + "/", "http://[fe80::1%25lo]:" + port + "/"} {
+			code, out := loose.call(t, "POST", "/api/v1/subscribers", loose.write, "application/json", `{"kind":"webhook","address":"`+u+`"}`)
+			if code != http.StatusUnprocessableEntity {
+				t.Errorf("zoned webhook %s with its range allowed = %d %v, want 422", u, code, out)
+			}
+		}
+		code, out := loose.call(t, "POST", "/api/v1/subscribers", loose.write, "application/json",
+			`{"kind":"webhook","address":"http://[::1]:`+port+`/"}`)
+		if code != http.StatusCreated {
+			t.Errorf("allowed ::1 = %d %v, want 201", code, out)
+		}
+		if len(dialled) > 0 {
+			t.Errorf("creating subscribers dialled %v", dialled)
+		}
+	})
+}
