@@ -110,6 +110,29 @@ func TestHTML(t *testing.T) {
 		{"raw inline HTML shown as typed", "press <kbd>Ctrl</kbd>", []string{"press &lt;kbd&gt;Ctrl&lt;/kbd&gt;"}, []string{"<kbd>"}},
 		{"raw HTML block shown as typed", "<div>\nhi\n</div>", []string{"<p>&lt;div&gt;<br>\nhi<br>\n&lt;/div&gt;</p>"}, nil},
 		{"task list stays text", "- [x] done", []string{"<li>[x] done</li>"}, []string{"<input"}},
+		{"single tilde strikes", "~a~", []string{"<del>a</del>"}, nil},
+		{"three tildes strike nothing", "x ~~~a~~~", []string{"<p>x ~~~a~~~</p>"}, []string{"<del>"}},
+		{"reference link", "[docs]\n\n[docs]: https://example.com/d \"Docs\"", []string{`<a href="https://example.com/d" title="Docs"`}, nil},
+		{"reference folds case", "[Docs][]\n\n[DOCS]: https://example.com/d", []string{`href="https://example.com/d"`}, nil},
+		{"definition alone shows nothing", "[x]: https://example.com", nil, []string{"<"}},
+		{"link destination with parentheses", "[a](https://example.com/a_(b))", []string{`href="https://example.com/a_(b)"`}, nil},
+		{"link destination nested too deep", "[a](https://example.com/" + strings.Repeat("(", 33) + strings.Repeat(")", 33) + ")", []string{"<p>[a]("}, []string{">a</a>"}},
+		{"link destination nested to the limit", "[a](https://example.com/" + strings.Repeat("(", 32) + strings.Repeat(")", 32) + ")", []string{"<a href"}, nil},
+		{"no link in a link", "[a [b](https://b.example) c](https://a.example)", []string{`<p>[a <a href="https://b.example" rel="nofollow noopener" target="_blank">b</a> c](`}, []string{`target="_blank">a `}},
+		{"linkify drops a trailing period", "see www.example.com.", []string{`>www.example.com</a>.`}, nil},
+		{"linkify balances parentheses", "(see https://example.com/a_(b))", []string{`href="https://example.com/a_(b)"`, `</a>)`}, nil},
+		{"linkify e-mail with dots", "write to ops.team+x@example.com today", []string{`href="mailto:ops.team+x@example.com"`}, nil},
+		{"no linkify after an escape", `www\.example\.com`, []string{"<p>www.example.com</p>"}, []string{"<a"}},
+		{"no linkify in code", "`www.example.com`", []string{"<code>www.example.com</code>"}, []string{"<a"}},
+		{"table rows keep their cells", "| a | b | c |\n|---|---|---|\n| 1 |", []string{"<tr>\n<td>1</td>\n</tr>"}, nil},
+		{"table drops extra cells", "| a |\n|---|\n| 1 | 2 |", []string{"<td>1</td>"}, []string{"2"}},
+		{"table after a paragraph", "intro\n| a |\n|---|", []string{"<p>intro</p>", "<th>a</th>"}, nil},
+		{"setext heading", "Title\n===", []string{"<h1>Title</h1>"}, nil},
+		{"indented code", "    x < y", []string{"<pre><code>x &lt; y\n</code></pre>"}, nil},
+		{"loose list", "- a\n\n- b", []string{"<li>\n<p>a</p>\n</li>"}, nil},
+		{"nested list", "- a\n  - b", []string{"<li>a\n<ul>\n<li>b</li>\n</ul>\n</li>"}, nil},
+		{"hard break", "a  \nb\\\nc", []string{"a<br>\nb<br>\nc"}, nil},
+		{"NUL replaced", "a\x00b", []string{"a\uFFFDb"}, nil},
 		{"empty", "", nil, []string{"<"}},
 	}
 	r := New()
@@ -127,6 +150,44 @@ func TestHTML(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNestingLimit: quotes and lists nest maxDepth deep; markers beyond
+// stay text.
+func TestNestingLimit(t *testing.T) {
+	r := New()
+	out := string(r.HTML(strings.Repeat("> ", maxDepth+4) + "deep"))
+	if n := strings.Count(out, "<blockquote>"); n != maxDepth {
+		t.Errorf("%d quotes, want %d:\n%s", n, maxDepth, out)
+	}
+	if !strings.Contains(out, "<p>&gt; &gt; &gt; &gt; deep</p>") {
+		t.Errorf("the markers beyond the limit are not text:\n%s", out)
+	}
+	out = string(r.HTML(strings.Repeat("- ", maxDepth+2) + "deep"))
+	if n := strings.Count(out, "<li>"); n != maxDepth {
+		t.Errorf("%d list items, want %d:\n%s", n, maxDepth, out)
+	}
+}
+
+// TestRender: one parse gives the HTML and the text that HTML and Text give.
+func TestRender(t *testing.T) {
+	r := New()
+	for _, src := range []string{"# T\n\n*a* [b](https://example.com)", "- x\n- y", ""} {
+		d := r.Render(src)
+		if d.HTML != r.HTML(src) || d.Text != r.Text(src) {
+			t.Errorf("Render(%q) = %+v; HTML %q, Text %q", src, d, r.HTML(src), r.Text(src))
+		}
+		if pkg := Render(src); pkg != d {
+			t.Errorf("Render(%q) = %+v, the package's = %+v", src, d, pkg)
+		}
+	}
+}
+
+func TestCut(t *testing.T) {
+	text := New().Text("First paragraph here.\n\nSecond paragraph is long enough.")
+	if got, more := Cut(text, 30); got != "First paragraph here." || !more {
+		t.Errorf("Cut = %q, %v", got, more)
 	}
 }
 

@@ -6,11 +6,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/yuin/goldmark/ast"
-	east "github.com/yuin/goldmark/extension/ast"
-	"github.com/yuin/goldmark/text"
-	"github.com/yuin/goldmark/util"
 )
 
 // Text renders src as plain text for feed summaries and plain e-mail parts.
@@ -20,19 +15,20 @@ import (
 // after its text when the two differ ("the docs (https://…)"). Raw HTML
 // stays as typed, as in the HTML form. The result is not escaped for any
 // markup language: it is text.
-func (r *Renderer) Text(src string) string {
-	source := []byte(src)
-	doc := r.md.Parser().Parse(text.NewReader(source))
-	t := textWriter{src: source}
-	return tidy(t.blocks(doc))
-}
+func (r *Renderer) Text(src string) string { return r.Render(src).Text }
 
 // Excerpt is the beginning of src (Markdown) as plain text, at most maxRunes
-// long, and whether anything was left out. It cuts after a paragraph when
-// that keeps at least half of maxRunes, and otherwise after a word, ending
-// with "…" (counted in maxRunes). A maxRunes of zero or less means no limit.
+// long, and whether anything was left out: Cut of src's Text.
 func Excerpt(src string, maxRunes int) (text string, truncated bool) {
-	full := defaultRenderer().Text(src)
+	return Cut(defaultRenderer().Text(src), maxRunes)
+}
+
+// Cut is the beginning of text (the plain text of a document, as Text makes
+// it), at most maxRunes long, and whether anything was left out. It cuts
+// after a paragraph when that keeps at least half of maxRunes, and otherwise
+// after a word, ending with "…" (counted in maxRunes). A maxRunes of zero or
+// less means no limit.
+func Cut(full string, maxRunes int) (text string, truncated bool) {
 	if maxRunes <= 0 || utf8.RuneCountInString(full) <= maxRunes {
 		return full, false
 	}
@@ -60,127 +56,114 @@ func Excerpt(src string, maxRunes int) (text string, truncated bool) {
 	return out + "…", true
 }
 
-// textWriter turns a goldmark syntax tree into text.
+// textWriter turns a parsed document into text.
 type textWriter struct {
-	src []byte
+	w  *work
+	sh *shared
 }
 
-// blocks renders the block children of n, a blank line apart.
-func (t textWriter) blocks(n ast.Node) string {
+// blocks renders blocks a blank line apart.
+func (t textWriter) blocks(bs []*block) string {
 	var parts []string
-	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+	for _, c := range bs {
+		t.w.add(1)
 		if s := t.block(c); strings.TrimSpace(s) != "" {
 			parts = append(parts, s)
 		}
 	}
-	return strings.Join(parts, "\n\n")
+	s := strings.Join(parts, "\n\n")
+	t.w.add(len(s))
+	return s
 }
 
-func (t textWriter) block(n ast.Node) string {
-	switch n := n.(type) {
-	case *ast.Paragraph, *ast.TextBlock, *ast.Heading:
-		return strings.TrimSpace(t.inline(n))
-	case *ast.Blockquote:
-		return prefixLines(t.blocks(n), "> ", ">")
-	case *ast.List:
-		return t.list(n)
-	case *ast.FencedCodeBlock, *ast.CodeBlock:
-		return prefixLines(strings.TrimRight(t.lines(n), "\n"), "    ", "")
-	case *ast.HTMLBlock:
-		s := t.lines(n)
-		if n.HasClosure() {
-			s += string(n.ClosureLine.Value(t.src))
-		}
-		return strings.TrimRight(s, "\r\n")
-	case *ast.ThematicBreak:
+func (t textWriter) block(b *block) string {
+	switch b.kind {
+	case kParagraph, kHeading:
+		return strings.TrimSpace(t.inline(b.inl))
+	case kQuote:
+		return prefixLines(t.blocks(b.children), "> ", ">", t.w)
+	case kList:
+		return t.list(b)
+	case kCode:
+		return prefixLines(strings.TrimRight(strings.Join(b.lines, "\n"), "\n"), "    ", "", t.w)
+	case kHTML:
+		return strings.TrimRight(strings.Join(b.lines, "\n"), "\r\n")
+	case kRule:
 		return "----"
-	case *east.Table:
-		return t.table(n)
+	case kTable:
+		return t.table(b)
 	}
-	return t.blocks(n)
+	return t.blocks(b.children)
 }
 
-func (t textWriter) list(l *ast.List) string {
+func (t textWriter) list(l *block) string {
 	var items []string
-	num := l.Start
-	for c := l.FirstChild(); c != nil; c = c.NextSibling() {
+	num := l.startNum
+	for _, it := range l.children {
 		marker := "- "
-		if l.IsOrdered() {
+		if l.ordered {
 			marker = strconv.Itoa(num) + ". "
 			num++
 		}
-		body := t.blocks(c)
-		if l.IsTight {
+		body := t.blocks(it.children)
+		if l.tight {
 			body = strings.ReplaceAll(body, "\n\n", "\n")
 		}
-		items = append(items, marker+indentRest(body, strings.Repeat(" ", len(marker))))
+		items = append(items, marker+indentRest(body, strings.Repeat(" ", len(marker)), t.w))
 	}
 	sep := "\n\n"
-	if l.IsTight {
+	if l.tight {
 		sep = "\n"
 	}
 	return strings.Join(items, sep)
 }
 
-func (t textWriter) table(tbl *east.Table) string {
+func (t textWriter) table(tbl *block) string {
 	var rows []string
-	for row := tbl.FirstChild(); row != nil; row = row.NextSibling() {
+	for _, row := range tbl.rows {
 		var cells []string
-		for cell := row.FirstChild(); cell != nil; cell = cell.NextSibling() {
-			cells = append(cells, strings.TrimSpace(t.inline(cell)))
+		for _, c := range row {
+			cells = append(cells, strings.TrimSpace(t.inline(c)))
 		}
 		rows = append(rows, strings.Join(cells, " | "))
 	}
 	return strings.Join(rows, "\n")
 }
 
-// lines is the raw text of a block whose lines are kept as they are.
-func (t textWriter) lines(n ast.Node) string {
-	var b strings.Builder
-	for i := range n.Lines().Len() {
-		seg := n.Lines().At(i)
-		b.Write(seg.Value(t.src))
-	}
-	return strings.ReplaceAll(b.String(), "\r\n", "\n")
-}
-
-func (t textWriter) inline(n ast.Node) string {
-	var b strings.Builder
-	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-		switch c := c.(type) {
-		case *ast.Text:
-			b.WriteString(resolve(c.Value(t.src), !c.IsRaw()))
-			if c.SoftLineBreak() || c.HardLineBreak() {
-				b.WriteByte('\n')
-			}
-		case *ast.String:
-			b.WriteString(resolve(c.Value, !c.IsRaw() && !c.IsCode()))
-		case *ast.CodeSpan:
-			for g := c.FirstChild(); g != nil; g = g.NextSibling() {
-				if s, ok := g.(*ast.Text); ok {
-					b.Write(s.Value(t.src))
-				}
-			}
-		case *ast.Link:
-			b.WriteString(withAddress(t.inline(c), resolve(c.Destination, true)))
-		case *ast.Image:
-			if insideLink(c) {
-				b.WriteString(t.inline(c)) // the link gives the address
+// inline renders tokens as text; a link's address follows its text (see
+// withAddress), except inside another link, whose address says it.
+func (t textWriter) inline(ts []tok) string {
+	// One builder for the paragraph and one more for each link being read,
+	// whose text is needed whole to decide how its address is shown.
+	out := []*strings.Builder{{}}
+	var dests []string
+	for i := range ts {
+		t.w.add(1)
+		k := &ts[i]
+		b := out[len(out)-1]
+		switch k.kind {
+		case tText, tCode, tRawHTML, tAutolink:
+			b.WriteString(k.text)
+		case tSoft, tHard:
+			b.WriteByte('\n')
+		case tDelim:
+			b.WriteString(k.text[:k.n])
+		case tOpen:
+			out = append(out, &strings.Builder{})
+			dests = append(dests, t.sh.link(k).dest)
+		case tClose:
+			label, dest := b.String(), dests[len(dests)-1]
+			out, dests = out[:len(out)-1], dests[:len(dests)-1]
+			if len(dests) > 0 {
+				out[len(out)-1].WriteString(label)
 			} else {
-				b.WriteString(withAddress(t.inline(c), resolve(c.Destination, true)))
+				out[len(out)-1].WriteString(withAddress(label, dest))
 			}
-		case *ast.AutoLink:
-			b.WriteString(resolve(c.Label(t.src), false))
-		case *ast.RawHTML:
-			for i := range c.Segments.Len() {
-				seg := c.Segments.At(i)
-				b.Write(seg.Value(t.src))
-			}
-		default:
-			b.WriteString(t.inline(c))
 		}
 	}
-	return b.String()
+	s := out[0].String()
+	t.w.add(len(s))
+	return s
 }
 
 // withAddress is a link's text followed by its address, when the address is
@@ -209,19 +192,9 @@ func withAddress(label, dest string) string {
 	return label + " (" + shown + ")"
 }
 
-// resolve turns Markdown text into what it means: backslash escapes and
-// character references resolved.
-func resolve(b []byte, escapes bool) string {
-	b = util.ResolveNumericReferences(b)
-	b = util.ResolveEntityNames(b)
-	if escapes {
-		b = util.UnescapePunctuations(b)
-	}
-	return string(b)
-}
-
 // prefixLines puts prefix before each line, and bare before empty ones.
-func prefixLines(s, prefix, bare string) string {
+func prefixLines(s, prefix, bare string, w *work) string {
+	w.add(len(s))
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		if l == "" {
@@ -234,7 +207,8 @@ func prefixLines(s, prefix, bare string) string {
 }
 
 // indentRest indents every line but the first.
-func indentRest(s, indent string) string {
+func indentRest(s, indent string, w *work) string {
+	w.add(len(s))
 	lines := strings.Split(s, "\n")
 	for i := 1; i < len(lines); i++ {
 		if lines[i] != "" {
@@ -245,7 +219,8 @@ func indentRest(s, indent string) string {
 }
 
 // tidy trims trailing spaces on each line, and empty lines around the text.
-func tidy(s string) string {
+func tidy(s string, w *work) string {
+	w.add(len(s))
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
