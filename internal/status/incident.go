@@ -85,6 +85,7 @@ type Incident struct {
 	UpdatedAt    time.Time
 
 	Postmortem            string // Markdown
+	PostmortemRendered    Rendered
 	PostmortemPublishedAt time.Time
 
 	// Components are the affected components and their status during the incident.
@@ -107,6 +108,7 @@ type IncidentUpdate struct {
 	IncidentID int64
 	Status     IncidentStatus
 	Body       string // Markdown
+	Rendered   Rendered
 	CreatedAt  time.Time
 	// DisplayAt is the time the update is shown at; it differs from CreatedAt
 	// when an operator backdates a start or an end.

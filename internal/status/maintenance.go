@@ -73,6 +73,8 @@ type Maintenance struct {
 	ID    int64
 	Title string
 	Body  string // Markdown, the announcement
+	// Rendered is Body as shown.
+	Rendered Rendered
 	// Status is stored; DueStatus says what the clock makes of it.
 	Status MaintenanceStatus
 
@@ -95,6 +97,7 @@ type MaintenanceUpdate struct {
 	MaintenanceID int64
 	Status        MaintenanceStatus
 	Body          string // Markdown
+	Rendered      Rendered
 	CreatedAt     time.Time
 	DisplayAt     time.Time
 }

@@ -23,16 +23,18 @@ type IncidentFilter struct {
 }
 
 const incidentColumns = `id, title, impact, status, draft, auto, started_at, identified_at, monitoring_at,
-	resolved_at, published_at, created_at, updated_at, postmortem, postmortem_published_at`
+	resolved_at, published_at, created_at, updated_at, postmortem, postmortem_published_at, postmortem_html, postmortem_text`
 
 // InsertIncident stores a new incident with its components (not its updates) and sets its ID.
 func (q *Queries) InsertIncident(ctx context.Context, in *status.Incident) error {
+	in.PostmortemRendered = render(in.Postmortem)
 	id, err := q.insertID(ctx, `INSERT INTO incidents (title, impact, status, draft, auto, started_at, identified_at,
-			monitoring_at, resolved_at, published_at, created_at, updated_at, postmortem, postmortem_published_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			monitoring_at, resolved_at, published_at, created_at, updated_at, postmortem, postmortem_published_at,
+			postmortem_html, postmortem_text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.Title, string(in.Impact), string(in.Status), in.Draft, in.Auto, in.StartedAt.UnixMilli(), ms(in.IdentifiedAt),
 		ms(in.MonitoringAt), ms(in.ResolvedAt), ms(in.PublishedAt), in.CreatedAt.UnixMilli(), in.UpdatedAt.UnixMilli(),
-		in.Postmortem, ms(in.PostmortemPublishedAt))
+		in.Postmortem, ms(in.PostmortemPublishedAt), string(in.PostmortemRendered.HTML), in.PostmortemRendered.Text)
 	if err != nil {
 		return fmt.Errorf("insert incident: %w", err)
 	}
@@ -40,20 +42,28 @@ func (q *Queries) InsertIncident(ctx context.Context, in *status.Incident) error
 	return q.replaceIncidentComponents(ctx, in)
 }
 
-// SaveIncident stores an incident's fields and components (not its updates or links).
+// SaveIncident stores an incident's fields and components (not its updates
+// or links). The postmortem is rendered again only when its text changed.
 func (q *Queries) SaveIncident(ctx context.Context, in *status.Incident) error {
 	res, err := q.exec(ctx, `UPDATE incidents SET title = ?, impact = ?, status = ?, draft = ?, auto = ?, started_at = ?,
 			identified_at = ?, monitoring_at = ?, resolved_at = ?, published_at = ?, updated_at = ?,
-			postmortem = ?, postmortem_published_at = ?
+			postmortem = ?, postmortem_published_at = ?,
+			postmortem_html = CASE WHEN postmortem = ? THEN postmortem_html END,
+			postmortem_text = CASE WHEN postmortem = ? THEN postmortem_text END
 		WHERE id = ?`,
 		in.Title, string(in.Impact), string(in.Status), in.Draft, in.Auto, in.StartedAt.UnixMilli(),
 		ms(in.IdentifiedAt), ms(in.MonitoringAt), ms(in.ResolvedAt), ms(in.PublishedAt), in.UpdatedAt.UnixMilli(),
-		in.Postmortem, ms(in.PostmortemPublishedAt), in.ID)
+		in.Postmortem, ms(in.PostmortemPublishedAt), in.Postmortem, in.Postmortem, in.ID)
 	if err != nil {
 		return fmt.Errorf("save incident %d: %w", in.ID, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return fmt.Errorf("incident %d: %w", in.ID, ErrNotFound)
+	}
+	if r, ok, err := q.renderPending(ctx, postmortemColumns, in.ID); err != nil {
+		return err
+	} else if ok {
+		in.PostmortemRendered = r
 	}
 	return q.replaceIncidentComponents(ctx, in)
 }
@@ -73,7 +83,9 @@ func (q *Queries) replaceIncidentComponents(ctx context.Context, in *status.Inci
 
 // SetIncidentUpdateBody replaces the text of one of an incident's updates.
 func (q *Queries) SetIncidentUpdateBody(ctx context.Context, incidentID, updateID int64, body string) error {
-	res, err := q.exec(ctx, `UPDATE incident_updates SET body = ? WHERE id = ? AND incident_id = ?`, body, updateID, incidentID)
+	r := render(body)
+	res, err := q.exec(ctx, `UPDATE incident_updates SET body = ?, body_html = ?, body_text = ? WHERE id = ? AND incident_id = ?`,
+		body, string(r.HTML), r.Text, updateID, incidentID)
 	if err != nil {
 		return fmt.Errorf("edit incident update %d: %w", updateID, err)
 	}
@@ -99,8 +111,10 @@ func (q *Queries) AddIncidentUpdateChanges(ctx context.Context, updateID int64, 
 
 // InsertIncidentUpdate stores an update with its component changes and sets its ID.
 func (q *Queries) InsertIncidentUpdate(ctx context.Context, u *status.IncidentUpdate) error {
-	id, err := q.insertID(ctx, `INSERT INTO incident_updates (incident_id, status, body, created_at, display_at)
-		VALUES (?, ?, ?, ?, ?)`, u.IncidentID, string(u.Status), u.Body, u.CreatedAt.UnixMilli(), u.DisplayAt.UnixMilli())
+	u.Rendered = render(u.Body)
+	id, err := q.insertID(ctx, `INSERT INTO incident_updates (incident_id, status, body, body_html, body_text, created_at, display_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, u.IncidentID, string(u.Status), u.Body, string(u.Rendered.HTML), u.Rendered.Text,
+		u.CreatedAt.UnixMilli(), u.DisplayAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("insert incident update: %w", err)
 	}
@@ -236,12 +250,14 @@ func scanIncident(rows *sql.Rows) (status.Incident, error) {
 		impact, st                                               string
 		started, created, updated                                int64
 		identified, monitoring, resolved, published, pmPublished sql.NullInt64
+		pmHTML, pmText                                           sql.NullString
 	)
 	err := rows.Scan(&in.ID, &in.Title, &impact, &st, &in.Draft, &in.Auto, &started, &identified, &monitoring,
-		&resolved, &published, &created, &updated, &in.Postmortem, &pmPublished)
+		&resolved, &published, &created, &updated, &in.Postmortem, &pmPublished, &pmHTML, &pmText)
 	if err != nil {
 		return in, fmt.Errorf("scan incident: %w", err)
 	}
+	in.PostmortemRendered = stored(in.Postmortem, pmHTML, pmText)
 	in.Impact, in.Status = status.Impact(impact), status.IncidentStatus(st)
 	in.StartedAt = time.UnixMilli(started).UTC()
 	in.CreatedAt, in.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
@@ -283,7 +299,7 @@ func (q *Queries) fillIncidents(ctx context.Context, index map[int64]*status.Inc
 
 	updates := map[int64]*status.IncidentUpdate{}
 	var order []int64
-	rows, err = q.query(ctx, `SELECT id, incident_id, status, body, created_at, display_at FROM incident_updates
+	rows, err = q.query(ctx, `SELECT id, incident_id, status, body, body_html, body_text, created_at, display_at FROM incident_updates
 		WHERE incident_id IN (`+in+`) ORDER BY display_at DESC, id DESC`, args...)
 	if err != nil {
 		return fmt.Errorf("load incident updates: %w", err)
@@ -294,10 +310,12 @@ func (q *Queries) fillIncidents(ctx context.Context, index map[int64]*status.Inc
 			u                  status.IncidentUpdate
 			st                 string
 			created, displayAt int64
+			html, text         sql.NullString
 		)
-		if err := rows.Scan(&u.ID, &u.IncidentID, &st, &u.Body, &created, &displayAt); err != nil {
+		if err := rows.Scan(&u.ID, &u.IncidentID, &st, &u.Body, &html, &text, &created, &displayAt); err != nil {
 			return err
 		}
+		u.Rendered = stored(u.Body, html, text)
 		u.Status = status.IncidentStatus(st)
 		u.CreatedAt, u.DisplayAt = time.UnixMilli(created).UTC(), time.UnixMilli(displayAt).UTC()
 		all = append(all, u)

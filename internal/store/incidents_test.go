@@ -72,7 +72,9 @@ func stored(in *status.Incident) *status.Incident {
 	for i := range out.Updates {
 		out.Updates[i].CreatedAt = msUTC(out.Updates[i].CreatedAt)
 		out.Updates[i].DisplayAt = msUTC(out.Updates[i].DisplayAt)
+		out.Updates[i].Rendered = rendered(out.Updates[i].Body)
 	}
+	out.PostmortemRendered = rendered(out.Postmortem)
 	return out
 }
 

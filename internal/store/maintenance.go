@@ -19,15 +19,17 @@ type MaintenanceFilter struct {
 }
 
 const maintenanceColumns = `id, title, body, status, scheduled_for, scheduled_until, started_at, completed_at,
-	created_at, updated_at, sequence`
+	created_at, updated_at, sequence, body_html, body_text`
 
 // InsertMaintenance stores a new window with its components and sets its ID.
 func (q *Queries) InsertMaintenance(ctx context.Context, m *status.Maintenance) error {
+	m.Rendered = render(m.Body)
 	id, err := q.insertID(ctx, `INSERT INTO maintenances (title, body, status, scheduled_for, scheduled_until,
-			started_at, completed_at, created_at, updated_at, sequence)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, completed_at, created_at, updated_at, sequence, body_html, body_text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.Title, m.Body, string(m.Status), m.ScheduledFor.UnixMilli(), m.ScheduledUntil.UnixMilli(),
-		ms(m.StartedAt), ms(m.CompletedAt), m.CreatedAt.UnixMilli(), m.UpdatedAt.UnixMilli(), m.Sequence)
+		ms(m.StartedAt), ms(m.CompletedAt), m.CreatedAt.UnixMilli(), m.UpdatedAt.UnixMilli(), m.Sequence,
+		string(m.Rendered.HTML), m.Rendered.Text)
 	if err != nil {
 		return fmt.Errorf("insert maintenance: %w", err)
 	}
@@ -35,18 +37,26 @@ func (q *Queries) InsertMaintenance(ctx context.Context, m *status.Maintenance) 
 	return q.replaceMaintenanceComponents(ctx, m)
 }
 
-// SaveMaintenance stores a window's fields and components (not its updates).
+// SaveMaintenance stores a window's fields and components (not its
+// updates). The announcement is rendered again only when its text changed.
 func (q *Queries) SaveMaintenance(ctx context.Context, m *status.Maintenance) error {
 	res, err := q.exec(ctx, `UPDATE maintenances SET title = ?, body = ?, status = ?, scheduled_for = ?,
-			scheduled_until = ?, started_at = ?, completed_at = ?, updated_at = ?, sequence = ?
+			scheduled_until = ?, started_at = ?, completed_at = ?, updated_at = ?, sequence = ?,
+			body_html = CASE WHEN body = ? THEN body_html END,
+			body_text = CASE WHEN body = ? THEN body_text END
 		WHERE id = ?`,
 		m.Title, m.Body, string(m.Status), m.ScheduledFor.UnixMilli(), m.ScheduledUntil.UnixMilli(),
-		ms(m.StartedAt), ms(m.CompletedAt), m.UpdatedAt.UnixMilli(), m.Sequence, m.ID)
+		ms(m.StartedAt), ms(m.CompletedAt), m.UpdatedAt.UnixMilli(), m.Sequence, m.Body, m.Body, m.ID)
 	if err != nil {
 		return fmt.Errorf("save maintenance %d: %w", m.ID, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return fmt.Errorf("maintenance %d: %w", m.ID, ErrNotFound)
+	}
+	if r, ok, err := q.renderPending(ctx, maintenanceBodyColumns, m.ID); err != nil {
+		return err
+	} else if ok {
+		m.Rendered = r
 	}
 	return q.replaceMaintenanceComponents(ctx, m)
 }
@@ -66,8 +76,10 @@ func (q *Queries) replaceMaintenanceComponents(ctx context.Context, m *status.Ma
 
 // InsertMaintenanceUpdate stores an update and sets its ID.
 func (q *Queries) InsertMaintenanceUpdate(ctx context.Context, u *status.MaintenanceUpdate) error {
-	id, err := q.insertID(ctx, `INSERT INTO maintenance_updates (maintenance_id, status, body, created_at, display_at)
-		VALUES (?, ?, ?, ?, ?)`, u.MaintenanceID, string(u.Status), u.Body, u.CreatedAt.UnixMilli(), u.DisplayAt.UnixMilli())
+	u.Rendered = render(u.Body)
+	id, err := q.insertID(ctx, `INSERT INTO maintenance_updates (maintenance_id, status, body, body_html, body_text, created_at, display_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, u.MaintenanceID, string(u.Status), u.Body, string(u.Rendered.HTML), u.Rendered.Text,
+		u.CreatedAt.UnixMilli(), u.DisplayAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("insert maintenance update: %w", err)
 	}
@@ -138,11 +150,13 @@ func (q *Queries) loadMaintenances(ctx context.Context, query string, args ...an
 			st                             string
 			start, until, created, updated int64
 			started, completed             sql.NullInt64
+			html, text                     sql.NullString
 		)
 		if err := rows.Scan(&m.ID, &m.Title, &m.Body, &st, &start, &until, &started, &completed,
-			&created, &updated, &m.Sequence); err != nil {
+			&created, &updated, &m.Sequence, &html, &text); err != nil {
 			return err
 		}
+		m.Rendered = stored(m.Body, html, text)
 		m.Status = status.MaintenanceStatus(st)
 		m.ScheduledFor, m.ScheduledUntil = time.UnixMilli(start).UTC(), time.UnixMilli(until).UTC()
 		m.StartedAt, m.CompletedAt = fromMS(started), fromMS(completed)
@@ -196,7 +210,7 @@ func (q *Queries) fillMaintenances(ctx context.Context, index map[int64]*status.
 	if err != nil {
 		return fmt.Errorf("load maintenance components: %w", err)
 	}
-	rows, err = q.query(ctx, `SELECT id, maintenance_id, status, body, created_at, display_at FROM maintenance_updates
+	rows, err = q.query(ctx, `SELECT id, maintenance_id, status, body, body_html, body_text, created_at, display_at FROM maintenance_updates
 		WHERE maintenance_id IN (`+in+`) ORDER BY display_at DESC, id DESC`, args...)
 	if err != nil {
 		return fmt.Errorf("load maintenance updates: %w", err)
@@ -206,10 +220,12 @@ func (q *Queries) fillMaintenances(ctx context.Context, index map[int64]*status.
 			u                  status.MaintenanceUpdate
 			st                 string
 			created, displayAt int64
+			html, text         sql.NullString
 		)
-		if err := rows.Scan(&u.ID, &u.MaintenanceID, &st, &u.Body, &created, &displayAt); err != nil {
+		if err := rows.Scan(&u.ID, &u.MaintenanceID, &st, &u.Body, &html, &text, &created, &displayAt); err != nil {
 			return err
 		}
+		u.Rendered = stored(u.Body, html, text)
 		u.Status = status.MaintenanceStatus(st)
 		u.CreatedAt, u.DisplayAt = time.UnixMilli(created).UTC(), time.UnixMilli(displayAt).UTC()
 		index[u.MaintenanceID].Updates = append(index[u.MaintenanceID].Updates, u)

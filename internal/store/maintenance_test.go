@@ -60,7 +60,9 @@ func storedMaintenance(m *status.Maintenance) *status.Maintenance {
 	for i := range out.Updates {
 		out.Updates[i].CreatedAt = msUTC(out.Updates[i].CreatedAt)
 		out.Updates[i].DisplayAt = msUTC(out.Updates[i].DisplayAt)
+		out.Updates[i].Rendered = rendered(out.Updates[i].Body)
 	}
+	out.Rendered = rendered(out.Body)
 	return out
 }
 

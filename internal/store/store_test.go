@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/markdown"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
@@ -24,6 +25,12 @@ var errRollback = errors.New("roll back")
 
 // msUTC is how a stored time comes back: UTC, to the millisecond, and the
 // zero time as the zero time.
+// rendered is a text's rendering as the store keeps it.
+func rendered(src string) status.Rendered {
+	d := markdown.Render(src)
+	return status.Rendered{HTML: d.HTML, Text: d.Text}
+}
+
 func msUTC(t time.Time) time.Time {
 	if t.IsZero() {
 		return time.Time{}
