@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/admin"
+	"github.com/heraldhq/herald/internal/markdown"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -479,6 +480,10 @@ func TestUserTextEscaped(t *testing.T) {
 	}
 	r = c.post("/admin/preview", url.Values{"postmortem": {"# Heading"}})
 	wantBody(t, "preview page", r, "<h1>Preview</h1>", "Heading")
+	// A text too long to save is shown as typed, with the reason.
+	long := "# Not a heading\n" + strings.Repeat("[a](", markdown.MaxBytes/4)
+	r = c.post("/admin/preview?fragment=1", url.Values{"body": {long}})
+	wantBody(t, "long preview", r, "at most 65536 can be saved", "<p># Not a heading<br>")
 	// Search text comes back escaped.
 	f2 := newFixture(t, storetest.SQLite(t), func(d *admin.Deps) { d.Subscribers = &fakeSubscribers{} })
 	r = f2.as(t, "alice").get("/admin/subscribers?q=" + url.QueryEscape(evil))

@@ -1,14 +1,19 @@
 package admin
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
+
+	"github.com/heraldhq/herald/internal/markdown"
 )
 
 type previewData struct {
 	HTML   template.HTML
 	Source string
 	Empty  bool
+	// TooLong says the text could not be saved; it is shown as typed.
+	TooLong string
 }
 
 // preview renders Markdown exactly as the public page will. The script asks
@@ -25,7 +30,12 @@ func (a *Admin) preview(w http.ResponseWriter, r *http.Request, s *session) erro
 			src = f.Get(k)
 		}
 	}
+	// Rendering takes time in proportion to the text, and the form is
+	// bounded (maxForm); a text the service would refuse is shown as typed.
 	d := previewData{HTML: a.md.HTML(src), Source: src, Empty: src == ""}
+	if len(src) > markdown.MaxBytes {
+		d.TooLong = fmt.Sprintf("This text is %d bytes long; at most %d can be saved. It is shown as typed.", len(src), markdown.MaxBytes)
+	}
 	if r.URL.Query().Get("fragment") == "1" {
 		// Executing the parsed set would stop it being cloned for pages.
 		t, err := a.pages["preview"].Clone()

@@ -180,7 +180,6 @@ func (a *Admin) timeFuncs(cfg config.Config) template.FuncMap {
 		},
 		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"local": func(t time.Time) string { return t.In(loc).Format("2006-01-02T15:04") },
-		"md":    func(s string) template.HTML { return a.md.HTML(s) },
 		// Replaced per request with the signed-in user's rights.
 		"canEdit": func() bool { return false },
 		"isAdmin": func() bool { return false },

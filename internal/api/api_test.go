@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/api"
+	"github.com/heraldhq/herald/internal/markdown"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -592,6 +593,9 @@ func TestStrictDecoding(t *testing.T) {
 			{"empty body on postmortem", "PUT", ipath + "/postmortem", "", ``, 400, nil},
 			{"empty body on maintenance edit", "PATCH", mpath, "", ``, 400, nil},
 			{"too large", "POST", "/api/v1/incidents", "application/json", huge, 413, nil},
+			// Markdown longer than the renderer's limit is refused when written, saying so.
+			{"postmortem too long", "PUT", ipath + "/postmortem", "application/json",
+				`{"body": "` + strings.Repeat("[a](", markdown.MaxBytes/4+1) + `"}`, 422, []string{"too long", "65536"}},
 			{"too large whitespace", "PATCH", mpath, "application/json", `{"title": "t"}` + strings.Repeat(" ", api.MaxBody), 413, nil},
 			{"text/plain", "POST", "/api/v1/incidents", "text/plain", `{"title": "t"}`, 415, []string{"application/json"}},
 			{"form", "PATCH", mpath, "application/x-www-form-urlencoded", `title=t`, 415, nil},

@@ -11,9 +11,10 @@
 //   - content (HTML, escaped by encoding/xml as type="html" requires) is the
 //     timeline, newest first: each update under its status word and its
 //     time in the page's zone ("Resolved · Mar 14, 2026, 3:04 PM Pacific
-//     time"), its body rendered by the sanitizing Markdown renderer. An
-//     incident's published postmortem comes first; a window's content opens
-//     with its schedule and ends with its announcement;
+//     time"), its body as rendered when it was written (status.Rendered: the
+//     feeds render no Markdown). An incident's published postmortem comes
+//     first; a window's content opens with its schedule and ends with its
+//     announcement;
 //   - summary is plain text: the status word and the latest update;
 //   - updated is when the latest update was written (or the postmortem
 //     published); for a window also its last edit, since a changed schedule
@@ -37,7 +38,6 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/markdown"
 	"github.com/heraldhq/herald/internal/status"
 )
 
@@ -75,8 +75,8 @@ type Item struct {
 
 // IncidentItem makes the entry for an incident. Times in the content are
 // shown in loc (UTC when nil).
-func IncidentItem(in status.Incident, pageURL string, r *markdown.Renderer, loc *time.Location) Item {
-	r, loc = orDefaults(r, loc)
+func IncidentItem(in status.Incident, pageURL string, loc *time.Location) Item {
+	loc = orUTC(loc)
 	link := eventURL(pageURL, "incidents", in.ID)
 	it := Item{
 		ID: link, Kind: KindIncident, Title: in.Title, Link: link,
@@ -87,7 +87,7 @@ func IncidentItem(in status.Incident, pageURL string, r *markdown.Renderer, loc 
 	var b strings.Builder
 	if !in.PostmortemPublishedAt.IsZero() && strings.TrimSpace(in.Postmortem) != "" {
 		entryHead(&b, "Postmortem", in.PostmortemPublishedAt, loc)
-		b.WriteString(string(r.HTML(in.Postmortem)))
+		b.WriteString(string(in.PostmortemRendered.HTML))
 		it.Updated = in.PostmortemPublishedAt
 	}
 	updates := slices.Clone(in.Updates)
@@ -96,14 +96,14 @@ func IncidentItem(in status.Incident, pageURL string, r *markdown.Renderer, loc 
 	})
 	for _, u := range updates {
 		entryHead(&b, u.Status.Label(), shownAt(u.DisplayAt, u.CreatedAt), loc)
-		b.WriteString(string(r.HTML(u.Body)))
+		b.WriteString(string(u.Rendered.HTML))
 		it.Updated = latest(it.Updated, u.CreatedAt, u.DisplayAt)
 	}
 	it.Content = template.HTML(b.String()) //nolint:gosec // escaped and sanitized above
 
 	st := in.Status.Label()
 	if len(updates) > 0 {
-		it.Summary = summary(st, r.Text(updates[0].Body))
+		it.Summary = summary(st, updates[0].Rendered.Text)
 	} else {
 		it.Summary = st
 	}
@@ -115,8 +115,8 @@ func IncidentItem(in status.Incident, pageURL string, r *markdown.Renderer, loc 
 
 // MaintenanceItem makes the entry for a maintenance window. Times in the
 // content are shown in loc (UTC when nil).
-func MaintenanceItem(m status.Maintenance, pageURL string, r *markdown.Renderer, loc *time.Location) Item {
-	r, loc = orDefaults(r, loc)
+func MaintenanceItem(m status.Maintenance, pageURL string, loc *time.Location) Item {
+	loc = orUTC(loc)
 	link := eventURL(pageURL, "maintenance", m.ID)
 	it := Item{
 		ID: link, Kind: KindMaintenance, Title: m.Title, Link: link,
@@ -133,18 +133,18 @@ func MaintenanceItem(m status.Maintenance, pageURL string, r *markdown.Renderer,
 	})
 	for _, u := range updates {
 		entryHead(&b, u.Status.Label(), shownAt(u.DisplayAt, u.CreatedAt), loc)
-		b.WriteString(string(r.HTML(u.Body)))
+		b.WriteString(string(u.Rendered.HTML))
 		it.Updated = latest(it.Updated, u.CreatedAt, u.DisplayAt)
 	}
 	if strings.TrimSpace(m.Body) != "" {
 		entryHead(&b, "Announced", it.Published, loc)
-		b.WriteString(string(r.HTML(m.Body)))
+		b.WriteString(string(m.Rendered.HTML))
 	}
 	it.Content = template.HTML(b.String()) //nolint:gosec // escaped and sanitized above
 
-	latestText := r.Text(m.Body)
+	latestText := m.Rendered.Text
 	if len(updates) > 0 && strings.TrimSpace(updates[0].Body) != "" {
-		latestText = r.Text(updates[0].Body)
+		latestText = updates[0].Rendered.Text
 	}
 	it.Summary = summary(m.Status.Label()+" · "+window, latestText)
 	if it.Updated.IsZero() {
@@ -241,12 +241,9 @@ func latest(ts ...time.Time) time.Time {
 	return l
 }
 
-func orDefaults(r *markdown.Renderer, loc *time.Location) (*markdown.Renderer, *time.Location) {
-	if r == nil {
-		r = markdown.New()
-	}
+func orUTC(loc *time.Location) *time.Location {
 	if loc == nil {
-		loc = time.UTC
+		return time.UTC
 	}
-	return r, loc
+	return loc
 }

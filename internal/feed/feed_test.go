@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,10 +36,37 @@ func mustLoad(name string) *time.Location {
 	return loc
 }
 
+// render is a text's rendering, made as the store makes it when the text
+// is written.
+func render(src string) status.Rendered {
+	d := markdown.Render(src)
+	return status.Rendered{HTML: d.HTML, Text: d.Text}
+}
+
+// rendered gives an incident's texts their renderings.
+func rendered(in status.Incident) status.Incident {
+	in.PostmortemRendered = render(in.Postmortem)
+	in.Updates = slices.Clone(in.Updates)
+	for i := range in.Updates {
+		in.Updates[i].Rendered = render(in.Updates[i].Body)
+	}
+	return in
+}
+
+// renderedWindow gives a window's texts their renderings.
+func renderedWindow(m status.Maintenance) status.Maintenance {
+	m.Rendered = render(m.Body)
+	m.Updates = slices.Clone(m.Updates)
+	for i := range m.Updates {
+		m.Updates[i].Rendered = render(m.Updates[i].Body)
+	}
+	return m
+}
+
 // fixtures: a resolved incident with a postmortem, an open one, a draft, and
 // maintenance windows.
 func incidents() []status.Incident {
-	return []status.Incident{
+	list := []status.Incident{
 		{
 			ID: 7, Title: "Elevated API errors", Status: status.Resolved, Impact: status.ImpactMajor,
 			StartedAt: t0, PublishedAt: t0.Add(2 * time.Minute), CreatedAt: t0.Add(time.Minute),
@@ -65,10 +93,14 @@ func incidents() []status.Incident {
 			Updates: []status.IncidentUpdate{{Status: status.Investigating, Body: "draft body", CreatedAt: t0.Add(100 * time.Hour)}},
 		},
 	}
+	for i := range list {
+		list[i] = rendered(list[i])
+	}
+	return list
 }
 
 func windows() []status.Maintenance {
-	return []status.Maintenance{
+	list := []status.Maintenance{
 		{
 			ID: 4, Title: "Database upgrade", Status: status.Scheduled,
 			Body:         "We upgrade PostgreSQL; expect errors, briefly.\nSecond line \\ with a backslash.",
@@ -84,22 +116,25 @@ func windows() []status.Maintenance {
 			CreatedAt: t0.Add(-96 * time.Hour), UpdatedAt: t0.Add(-50 * time.Hour), Sequence: 1,
 		},
 	}
+	for i := range list {
+		list[i] = renderedWindow(list[i])
+	}
+	return list
 }
 
-func items(r *markdown.Renderer) []Item {
+func items() []Item {
 	var out []Item
 	for _, in := range incidents() {
-		out = append(out, IncidentItem(in, page.URL, r, pacific))
+		out = append(out, IncidentItem(in, page.URL, pacific))
 	}
 	for _, m := range windows() {
-		out = append(out, MaintenanceItem(m, page.URL, r, pacific))
+		out = append(out, MaintenanceItem(m, page.URL, pacific))
 	}
 	return out
 }
 
 func TestIncidentItem(t *testing.T) {
-	r := markdown.New()
-	it := IncidentItem(incidents()[0], "https://status.example.com", r, pacific)
+	it := IncidentItem(incidents()[0], "https://status.example.com", pacific)
 	if it.ID != "https://status.example.com/incidents/7" || it.Link != it.ID {
 		t.Errorf("id %q, link %q", it.ID, it.Link)
 	}
@@ -133,7 +168,7 @@ func TestIncidentItem(t *testing.T) {
 
 	// A backdated update is placed by its display time but dates the entry
 	// by when it was written.
-	it = IncidentItem(incidents()[1], page.URL, r, pacific)
+	it = IncidentItem(incidents()[1], page.URL, pacific)
 	if want := t0.Add(26 * time.Hour); !it.Updated.Equal(want) {
 		t.Errorf("updated %v, want %v", it.Updated, want)
 	}
@@ -143,7 +178,7 @@ func TestIncidentItem(t *testing.T) {
 }
 
 func TestMaintenanceItem(t *testing.T) {
-	it := MaintenanceItem(windows()[0], page.URL, markdown.New(), pacific)
+	it := MaintenanceItem(windows()[0], page.URL, pacific)
 	if it.ID != "https://status.example.com/maintenance/4" {
 		t.Errorf("id %q", it.ID)
 	}
@@ -175,7 +210,7 @@ func TestWindow(t *testing.T) {
 }
 
 func TestAtom(t *testing.T) {
-	b, err := Atom(page, items(markdown.New()))
+	b, err := Atom(page, items())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +284,7 @@ func TestAtom(t *testing.T) {
 }
 
 func TestRSS(t *testing.T) {
-	b, err := RSS(page, items(markdown.New()))
+	b, err := RSS(page, items())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +341,7 @@ func TestEmptyFeeds(t *testing.T) {
 // TestOnlyDrafts: a draft reaches no feed even when it is all there is.
 func TestOnlyDrafts(t *testing.T) {
 	in := incidents()[2]
-	it := IncidentItem(in, page.URL, nil, nil)
+	it := IncidentItem(in, page.URL, nil)
 	for name, build := range map[string]func(Page, []Item) ([]byte, error){"atom": Atom, "rss": RSS} {
 		b, err := build(page, []Item{it})
 		if err != nil {
@@ -328,7 +363,6 @@ func TestFeedXSS(t *testing.T) {
 	}
 	// XML cannot hold these; encoding/xml must replace them, not fail.
 	vectors = append(vectors, "nul \x00 and bell \x07 and \xff bad UTF-8 ]]> <![CDATA[ x")
-	r := markdown.New()
 	var its []Item
 	for i, v := range vectors {
 		in := status.Incident{
@@ -340,7 +374,7 @@ func TestFeedXSS(t *testing.T) {
 			ScheduledFor: t0, ScheduledUntil: t0.Add(time.Hour), UpdatedAt: t0,
 			Updates: []status.MaintenanceUpdate{{Status: status.Scheduled, Body: v, CreatedAt: t0}},
 		}
-		its = append(its, IncidentItem(in, page.URL, r, pacific), MaintenanceItem(m, page.URL, r, pacific))
+		its = append(its, IncidentItem(rendered(in), page.URL, pacific), MaintenanceItem(renderedWindow(m), page.URL, pacific))
 	}
 	for name, build := range map[string]func(Page, []Item) ([]byte, error){"atom": Atom, "rss": RSS} {
 		t.Run(name, func(t *testing.T) {
@@ -414,11 +448,10 @@ func FuzzFeeds(f *testing.F) {
 	for _, v := range vectors {
 		f.Add(v, v)
 	}
-	r := markdown.New()
 	f.Fuzz(func(t *testing.T, title, body string) {
 		in := status.Incident{ID: 1, Title: title, Status: status.Identified, PublishedAt: t0,
 			Updates: []status.IncidentUpdate{{Status: status.Identified, Body: body, CreatedAt: t0}}}
-		its := []Item{IncidentItem(in, page.URL, r, pacific)}
+		its := []Item{IncidentItem(rendered(in), page.URL, pacific)}
 		for _, build := range []func(Page, []Item) ([]byte, error){Atom, RSS} {
 			b, err := build(page, its)
 			if err != nil {

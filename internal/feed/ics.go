@@ -8,17 +8,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/heraldhq/herald/internal/markdown"
 	"github.com/heraldhq/herald/internal/status"
 )
-
-// textRenderer turns Markdown into the calendar's plain text. A Renderer
-// does not change after New, so one serves every call.
-var textRenderer = sync.OnceValue(markdown.New)
 
 // ICS renders maintenance windows as an iCalendar object (RFC 5545) for
 // calendar subscriptions: one VEVENT per window, its times in UTC.
@@ -63,7 +57,6 @@ func ICS(p Page, windows []status.Maintenance, now time.Time) ([]byte, error) {
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	r := textRenderer()
 	for _, m := range ws {
 		if m.ScheduledFor.IsZero() || !m.ScheduledUntil.After(m.ScheduledFor) {
 			return nil, fmt.Errorf("maintenance %d: the window %s to %s is not a time span",
@@ -84,7 +77,7 @@ func ICS(p Page, windows []status.Maintenance, now time.Time) ([]byte, error) {
 		w.prop("STATUS", icsStatus(m.Status))
 		w.prop("TRANSP", "TRANSPARENT")
 		w.text("SUMMARY", m.Title)
-		w.text("DESCRIPTION", description(m, r, loc, link))
+		w.text("DESCRIPTION", description(m, loc, link))
 		w.prop("URL;VALUE=URI", link)
 		w.prop("END", "VEVENT")
 	}
@@ -111,9 +104,9 @@ func (w *icsWriter) utcZone() {
 }
 
 // description is the announcement, then the latest update, then the link.
-func description(m status.Maintenance, r *markdown.Renderer, loc *time.Location, link string) string {
+func description(m status.Maintenance, loc *time.Location, link string) string {
 	var parts []string
-	if t := r.Text(m.Body); t != "" {
+	if t := m.Rendered.Text; t != "" {
 		parts = append(parts, t)
 	}
 	if len(m.Updates) > 0 {
@@ -121,7 +114,7 @@ func description(m status.Maintenance, r *markdown.Renderer, loc *time.Location,
 			return shownAt(a.DisplayAt, a.CreatedAt).Compare(shownAt(b.DisplayAt, b.CreatedAt))
 		})
 		head := u.Status.Label() + " (" + when(shownAt(u.DisplayAt, u.CreatedAt), loc) + ")"
-		parts = append(parts, summary(head, r.Text(u.Body)))
+		parts = append(parts, summary(head, u.Rendered.Text))
 	}
 	parts = append(parts, "Details: "+link)
 	return strings.Join(parts, "\n\n")

@@ -19,7 +19,7 @@ const longTitle = "Wartung im Rechenzentrum Zürich – Datenbank, Netzwerk; Üb
 
 func icsWindows() []status.Maintenance {
 	ws := windows()
-	ws = append(ws, status.Maintenance{
+	ws = append(ws, renderedWindow(status.Maintenance{
 		ID: 6, Title: longTitle, Status: status.InProgress,
 		Body:         "Steps, in order; all of them:\n\n1. drain\n2. upgrade\n\nPath C:\\data\\db, done.",
 		ScheduledFor: t0.Add(-time.Hour), ScheduledUntil: t0.Add(time.Hour),
@@ -28,7 +28,7 @@ func icsWindows() []status.Maintenance {
 			{Status: status.Scheduled, Body: "older", CreatedAt: t0.Add(-4 * time.Hour)},
 			{Status: status.InProgress, Body: "Work has *begun*.", CreatedAt: t0.Add(-time.Hour)},
 		},
-	})
+	}))
 	return ws
 }
 

@@ -9,14 +9,16 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/heraldhq/herald/internal/markdown"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 )
 
-// Limits on text fields, generous for prose and small enough to keep pages sane.
+// Limits on text fields, generous for prose and small enough to keep pages
+// sane. A body is Markdown: the renderer's limit is the one that holds.
 const (
 	maxTitle = 200
-	maxBody  = 64 << 10
+	maxBody  = markdown.MaxBytes
 	// maxClockSkew tolerates a client whose clock runs a little ahead.
 	maxClockSkew = time.Minute
 )

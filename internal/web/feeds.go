@@ -16,10 +16,10 @@ func addFeeds(assets map[string]*asset, cfg config.Config, loc *time.Location,
 	incidents []status.Incident, windows, allWindows []status.Maintenance, now time.Time) error {
 	items := make([]feed.Item, 0, len(incidents)+len(windows))
 	for _, in := range incidents {
-		items = append(items, feed.IncidentItem(in, cfg.Page.URL, md, loc))
+		items = append(items, feed.IncidentItem(in, cfg.Page.URL, loc))
 	}
 	for _, m := range windows {
-		items = append(items, feed.MaintenanceItem(m, cfg.Page.URL, md, loc))
+		items = append(items, feed.MaintenanceItem(m, cfg.Page.URL, loc))
 	}
 	atom, err := feed.Atom(cfg.Page, items)
 	if err != nil {

@@ -53,8 +53,6 @@ var pageTemplates = func() map[string]*template.Template {
 	return m
 }()
 
-var md = markdown.New()
-
 // pageInput is everything the pages are built from, read once per rebuild.
 type pageInput struct {
 	Page      config.Page
@@ -88,11 +86,10 @@ type words struct {
 	now  time.Time
 }
 
-func (w *words) When(t time.Time) string         { return wd.When(t, w.now, w.loc, w.zone) }
-func (w *words) Time(t time.Time) string         { return wd.TimeIn(t, w.loc, w.zone) }
-func (w *words) Day(t time.Time) string          { return wd.Day(t, w.now, w.loc) }
-func (w *words) ISO(t time.Time) string          { return t.UTC().Format(time.RFC3339) }
-func (w *words) Markdown(s string) template.HTML { return md.HTML(s) }
+func (w *words) When(t time.Time) string { return wd.When(t, w.now, w.loc, w.zone) }
+func (w *words) Time(t time.Time) string { return wd.TimeIn(t, w.loc, w.zone) }
+func (w *words) Day(t time.Time) string  { return wd.Day(t, w.now, w.loc) }
+func (w *words) ISO(t time.Time) string  { return t.UTC().Format(time.RFC3339) }
 
 // Window is a span with its day and zone: "Today, 9:48 to 9:52 AM Pacific
 // time", or both days when it crosses midnight.
@@ -324,12 +321,12 @@ func (b *builder) card(in *status.Incident) incidentCard {
 	c.Affected = b.affected(ids)
 	if len(in.Updates) > 0 {
 		u := in.Updates[0]
-		c.Latest = &updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: md.HTML(u.Body)}
-		c.Excerpt, _ = markdown.Excerpt(u.Body, excerptRunes)
+		c.Latest = &updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML}
+		c.Excerpt, _ = markdown.Cut(u.Rendered.Text, excerptRunes)
 	}
 	if in.Postmortem != "" {
 		c.Postmortem = true
-		c.Excerpt, c.More = markdown.Excerpt(in.Postmortem, excerptRunes)
+		c.Excerpt, c.More = markdown.Cut(in.PostmortemRendered.Text, excerptRunes)
 	}
 	return c
 }
@@ -341,8 +338,8 @@ func (b *builder) maintCard(m *status.Maintenance) maintCard {
 	}
 	c := maintCard{URL: fmt.Sprintf("/maintenance/%d", m.ID), Title: m.Title,
 		Status: badge{m.Status.Label(), m.Status.Kind()}, Window: b.w.Window(start, end),
-		Body: md.HTML(m.Body), Start: start}
-	c.Excerpt, _ = markdown.Excerpt(m.Body, excerptRunes)
+		Body: m.Rendered.HTML, Start: start}
+	c.Excerpt, _ = markdown.Cut(m.Rendered.Text, excerptRunes)
 	c.Affected = b.affected(m.Components)
 	return c
 }
@@ -450,11 +447,11 @@ func (b *builder) incidents() error {
 			v.Components = append(v.Components, compView{Name: b.compName(ac.ComponentID), Label: st.Label(), Kind: st.Kind()})
 		}
 		for _, u := range in.Updates {
-			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: md.HTML(u.Body)})
+			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML})
 		}
 		sort.SliceStable(v.Updates, func(i, j int) bool { return v.Updates[i].At.After(v.Updates[j].At) })
 		if in.Postmortem != "" {
-			v.Postmortem, v.PostmortemAt = md.HTML(in.Postmortem), in.PostmortemPublishedAt
+			v.Postmortem, v.PostmortemAt = in.PostmortemRendered.HTML, in.PostmortemPublishedAt
 		}
 		for _, id := range in.Links {
 			if other, ok := b.published[id]; ok {
@@ -473,7 +470,7 @@ func (b *builder) maintenances() error {
 		m := &b.in.Windows[i]
 		v := maintView{maintCard: b.maintCard(m)}
 		for _, u := range m.Updates {
-			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: md.HTML(u.Body)})
+			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML})
 		}
 		sort.SliceStable(v.Updates, func(i, j int) bool { return v.Updates[i].At.After(v.Updates[j].At) })
 		if err := b.render(v.URL, "maintenance.html", m.Title, "history", v); err != nil {

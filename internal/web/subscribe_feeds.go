@@ -96,14 +96,14 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 		var items []feed.Item
 		for i := range list {
 			if touches(&list[i], ids) {
-				items = append(items, feed.IncidentItem(list[i], cfg.Page.URL, md, loc))
+				items = append(items, feed.IncidentItem(list[i], cfg.Page.URL, loc))
 			}
 		}
 		for _, m := range mine {
 			if len(items) >= 100 {
 				break
 			}
-			items = append(items, feed.MaintenanceItem(m, cfg.Page.URL, md, loc))
+			items = append(items, feed.MaintenanceItem(m, cfg.Page.URL, loc))
 		}
 		if ext == ".rss" {
 			body, err = feed.RSSAt(page, items, r.URL.Path)
