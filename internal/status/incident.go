@@ -85,7 +85,6 @@ type Incident struct {
 	UpdatedAt    time.Time
 
 	Postmortem            string // Markdown
-	PostmortemRendered    Rendered
 	PostmortemPublishedAt time.Time
 
 	// Components are the affected components and their status during the incident.
@@ -94,6 +93,10 @@ type Incident struct {
 	Updates []IncidentUpdate
 	// Links are the ids of related incidents, in both directions.
 	Links []int64
+
+	// PostmortemRendered is the postmortem as shown, made when it was
+	// written.
+	PostmortemRendered Rendered `json:"-"`
 }
 
 // AffectedComponent is a component's status within one incident.
@@ -108,12 +111,14 @@ type IncidentUpdate struct {
 	IncidentID int64
 	Status     IncidentStatus
 	Body       string // Markdown
-	Rendered   Rendered
 	CreatedAt  time.Time
 	// DisplayAt is the time the update is shown at; it differs from CreatedAt
 	// when an operator backdates a start or an end.
 	DisplayAt time.Time
 	Changes   []ComponentChange
+
+	// Rendered is Body as shown, made when it was written.
+	Rendered Rendered `json:"-"`
 }
 
 // ComponentChange records a component's status moving within an update.

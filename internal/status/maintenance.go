@@ -73,8 +73,6 @@ type Maintenance struct {
 	ID    int64
 	Title string
 	Body  string // Markdown, the announcement
-	// Rendered is Body as shown.
-	Rendered Rendered
 	// Status is stored; DueStatus says what the clock makes of it.
 	Status MaintenanceStatus
 
@@ -89,6 +87,9 @@ type Maintenance struct {
 
 	Components []string // component ids
 	Updates    []MaintenanceUpdate
+
+	// Rendered is Body as shown, made when it was written.
+	Rendered Rendered `json:"-"`
 }
 
 // MaintenanceUpdate is one timestamped entry in a window's timeline.
@@ -97,9 +98,11 @@ type MaintenanceUpdate struct {
 	MaintenanceID int64
 	Status        MaintenanceStatus
 	Body          string // Markdown
-	Rendered      Rendered
 	CreatedAt     time.Time
 	DisplayAt     time.Time
+
+	// Rendered is Body as shown, made when it was written.
+	Rendered Rendered `json:"-"`
 }
 
 // Covers reports whether the window covers componentID at t: the component
