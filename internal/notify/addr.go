@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -210,7 +211,7 @@ func (s *safeDialer) resolve(ctx context.Context, host string) ([]netip.Addr, er
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{ip}, s.policy.Check(ip)
 	}
-	name, err := idna.Lookup.ToASCII(host)
+	name, err := asciiHost(host)
 	if err != nil || name == "" || name == "." {
 		return nil, fmt.Errorf("%w: %q is not a valid host name", ErrForbiddenAddress, host)
 	}
@@ -246,6 +247,18 @@ func (s *safeDialer) resolve(ctx context.Context, host string) ([]netip.Addr, er
 		}
 	}
 	return ips, nil
+}
+
+// asciiHost is a host name as it is looked up: lower case, and a name with
+// other than ASCII in it mapped by IDNA as HTTP clients do (so "１２７.０.０.１"
+// is 127.0.0.1). An ASCII name is kept as it is, underscores and all.
+func asciiHost(host string) (string, error) {
+	for i := 0; i < len(host); i++ {
+		if host[i] >= utf8.RuneSelf {
+			return idna.Lookup.ToASCII(host)
+		}
+	}
+	return strings.ToLower(host), nil
 }
 
 // endsInNumber is the WHATWG URL test for a host that must be read as an

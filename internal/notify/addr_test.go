@@ -58,6 +58,8 @@ func testResolver() *tableResolver {
 	// Public addresses are data here: nothing is ever dialled.
 	r.set("hooks.example.com", "93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c")
 	r.set("hooks.example.com.", "93.184.215.14")
+	r.set("my_hooks.example.com", "93.184.215.14")
+	r.set("xn--bcher-kva.example", "93.184.215.14")
 	r.set("private.example.com", "10.0.0.5")
 	r.set("metadata.example.com", "169.254.169.254")
 	r.set("mixed.example.com", "93.184.215.14", "192.168.1.10")
@@ -173,6 +175,8 @@ func TestCheckURLAccepts(t *testing.T) {
 		"https://hooks.example.com:8443/x?y=1",
 		"http://hooks.example.com./x",
 		"http://HOOKS.example.com/x",
+		"http://my_hooks.example.com/x", // not a host name by the RFCs, but one DNS answers for
+		"http://bücher.example/x",
 		"http://93.184.215.14/",
 		"https://[2606:4700::1111]:8443/p",
 		"http://[2002:5db8:d70e::1]/",      // 6to4 of a public address
