@@ -69,9 +69,6 @@ type block struct {
 	cells [][]string
 }
 
-// isContainer says whether a block of kind k holds other blocks.
-func (k kind) isContainer() bool { return k <= kItem }
-
 // acceptsLines says whether lines are added to a block of kind k as text.
 func (k kind) acceptsLines() bool { return k == kParagraph || k == kCode || k == kHTML }
 
