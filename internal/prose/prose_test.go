@@ -160,7 +160,7 @@ func TestGolden(t *testing.T) {
 					{"flexo", 3*time.Minute + 10*time.Second}, {"mom", 2*time.Minute + 5*time.Second},
 					{"elzar", time.Minute + 40*time.Second}, {"zapp", 0}}})
 			},
-			seed: []string{"The maintenance was completed with less than five minutes of downtime: flexo 3 min 10 s, mom 2 min 5 s, elzar 1 min 40 s, zapp no downtime."},
+			seed: []string{"The maintenance was completed with less than five minutes of downtime: flexo 3 minutes 10 seconds, mom 2 minutes 5 seconds, elzar 1 minute 40 seconds, zapp no downtime."},
 		},
 		{
 			name: "seed-tonight",

@@ -268,7 +268,9 @@ func (b *builder) spanParts(d uptime.Day, zone bool) []string {
 			if s.State != st {
 				continue
 			}
-			total += s.Duration()
+			// Each span counts as long as its times read, so that one
+			// span's words add up with its times.
+			total += wd.Span{Start: s.Start, End: s.End}.Length()
 			times = append(times, b.spanTimes(s, d.Date))
 		}
 		if len(times) == 0 {
@@ -288,17 +290,15 @@ func (b *builder) spanParts(d uptime.Day, zone bool) []string {
 }
 
 // spanTimes is a span's times within its day: "9:48 to 9:52 AM", "9:48:10
-// to 9:48:40 AM" within a minute, "11:58 PM to midnight", "since 9:48 AM".
+// to 9:48:40 AM" under a minute, "11:58 PM to midnight", "since 9:48 AM".
 func (b *builder) spanTimes(s uptime.Span, day time.Time) string {
 	loc := b.in.Loc
 	a, e := s.Start.In(loc), s.End.In(loc)
 	switch {
 	case s.Ongoing:
-		return "since " + a.Format("3:04 PM")
+		return "since " + wd.Clock(a, loc)
 	case !wd.SameDay(a, e):
-		return a.Format("3:04 PM") + " to midnight"
-	case a.Truncate(time.Minute).Equal(e.Truncate(time.Minute)):
-		return a.Format("3:04:05") + " to " + e.Format("3:04:05 PM")
+		return wd.Span{Start: a, End: e}.Clock(a, loc) + " to midnight"
 	}
 	return wd.Range(a, e, loc, b.in.Now)
 }
@@ -384,7 +384,7 @@ func pctOrDash(t uptime.Totals) string {
 	return "—"
 }
 
-// downNote is a figure's downtime in brief: "3 min 10 s down".
+// downNote is a figure's downtime in words: "3 minutes 10 seconds down".
 func downNote(t uptime.Totals) string {
 	switch {
 	case !t.HasData():
@@ -394,10 +394,10 @@ func downNote(t uptime.Totals) string {
 	}
 	var parts []string
 	if t.Down > 0 {
-		parts = append(parts, wd.Short(t.Down)+" down")
+		parts = append(parts, wd.Measured(t.Down)+" down")
 	}
 	if t.Maintenance > 0 {
-		parts = append(parts, wd.Short(t.Maintenance)+" in maintenance")
+		parts = append(parts, wd.Measured(t.Maintenance)+" in maintenance")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -429,7 +429,7 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 		st := mon.Detector.State
 		v := monitorView{Kind: st.Kind(), Name: monitorLabel(mon.Kind), Label: st.Label(), LastCheck: mon.LastCheckAt}
 		if !mon.LastCheckAt.IsZero() && mon.LastLevel != status.LevelDown {
-			v.Latency = latencyText(mon.LastLatency)
+			v.Latency = wd.Latency(mon.LastLatency)
 		}
 		views = append(views, v)
 		if pts, charted := m.latency[mon.ID]; charted {
@@ -509,30 +509,11 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 		if !wd.SameDay(o.StartedAt.In(loc), b.in.Now.In(loc)) {
 			v.Times = "Since " + wd.LongDate(o.StartedAt.In(loc), b.in.Now) + ", " + wd.TimeIn(o.StartedAt, loc, b.w.zone)
 		}
-		v.Duration = wd.Duration(b.in.Now.Sub(o.StartedAt)) + " so far"
+		v.Duration = wd.Span{Start: o.StartedAt, End: b.in.Now}.Duration() + " so far"
 		return v
 	}
-	a, e := o.StartedAt.In(loc), o.EndedAt.In(loc)
-	if wd.SameDay(a, e) && a.Truncate(time.Minute).Equal(e.Truncate(time.Minute)) {
-		v.Times = a.Format("3:04:05") + " to " + e.Format("3:04:05 PM") + " " + b.w.zone
-	} else {
-		v.Times = wd.Range(a, e, loc, b.in.Now) + " " + b.w.zone
-	}
-	v.Duration = wd.Duration(e.Sub(a))
-	if d := e.Sub(a); d < 10*time.Minute {
-		v.Duration += " (" + wd.Short(d) + ")"
-	}
+	span := wd.Span{Start: o.StartedAt, End: o.EndedAt}
+	v.Times = span.Range(loc, b.in.Now) + " " + b.w.zone
+	v.Duration = span.Duration()
 	return v
-}
-
-func latencyText(d time.Duration) string {
-	switch {
-	case d >= 10*time.Second:
-		return fmt.Sprintf("%.0f s", d.Seconds())
-	case d >= time.Second:
-		return fmt.Sprintf("%.1f s", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	}
-	return "under 1 ms"
 }

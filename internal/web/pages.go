@@ -95,16 +95,8 @@ func (w *words) ISO(t time.Time) string          { return t.UTC().Format(time.RF
 func (w *words) Markdown(s string) template.HTML { return md.HTML(s) }
 
 // Window is a span with its day and zone: "Today, 9:48 to 9:52 AM Pacific
-// time", or both days when it crosses midnight.
-func (w *words) Window(a, b time.Time) string {
-	if b.IsZero() {
-		return "Since " + w.When(a)
-	}
-	if wd.SameDay(a.In(w.loc), b.In(w.loc)) {
-		return w.Day(a) + ", " + wd.Range(a, b, w.loc, w.now) + " " + w.zone
-	}
-	return wd.Range(a, b, w.loc, w.now) + " " + w.zone
-}
+// time", or both days when it crosses midnight (see words.Window).
+func (w *words) Window(a, b time.Time) string { return wd.Window(a, b, w.now, w.loc, w.zone) }
 
 func impactLabel(i status.Impact) string {
 	switch i {
@@ -186,7 +178,6 @@ type indexView struct {
 
 type incidentView struct {
 	incidentCard
-	Duration     string
 	Resolved     bool
 	Components   []compView
 	Updates      []updateView
@@ -312,11 +303,13 @@ func (b *builder) card(in *status.Incident) incidentCard {
 	c := incidentCard{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
 		Impact: badge{impactLabel(in.Impact), in.Impact.Kind()},
 		Status: badge{in.Status.Label(), in.Status.Kind()}, Started: in.StartedAt}
-	if in.Status == status.Resolved && !in.ResolvedAt.IsZero() {
-		c.Summary = b.w.Window(in.StartedAt, in.ResolvedAt) + " · " + wd.Duration(in.Duration(b.in.Now))
-	} else {
-		c.Summary = "Since " + b.w.When(in.StartedAt) + " · " + wd.Duration(in.Duration(b.in.Now)) + " so far"
+	// The same line as the command line's, from the same function: the
+	// times as shown and the length they add up to.
+	end := time.Time{}
+	if in.Status == status.Resolved {
+		end = in.ResolvedAt
 	}
+	c.Summary = wd.Interval(in.StartedAt, end, b.in.Now, b.in.Loc, b.w.zone)
 	ids := make([]string, len(in.Components))
 	for i, ac := range in.Components {
 		ids[i] = ac.ComponentID
@@ -430,8 +423,7 @@ func (b *builder) incidents() error {
 		if in.Draft {
 			continue
 		}
-		v := incidentView{incidentCard: b.card(in), Duration: wd.Duration(in.Duration(b.in.Now)),
-			Resolved: in.Status == status.Resolved}
+		v := incidentView{incidentCard: b.card(in), Resolved: in.Status == status.Resolved}
 		// A resolved incident's components are back to operational; the page
 		// shows the worst each reached during it.
 		worst := map[string]status.ComponentStatus{}
