@@ -57,8 +57,17 @@ func TestNamesCannotInjectMarkdown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		restored, err := NetworkRestored(NetworkEvent{Start: o.Start, Servers: []Restoration{{name, o.End}, {"mom", time.Time{}}},
+			Unaffected: []string{name}}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stillDown, err := NetworkRestored(NetworkEvent{Start: o.Start, Servers: []Restoration{{"mom", o.End}, {name, time.Time{}}}}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		want := plain(name)
-		for _, b := range []string{open.Body, body, maint, net} {
+		for _, b := range []string{open.Body, body, maint, net, restored, stillDown} {
 			got := renderedText(t, r, b)
 			if !strings.Contains(got, want) {
 				t.Errorf("name %q does not read as typed in\n%s\nrendered text:\n%s", name, b, got)
@@ -146,6 +155,10 @@ func TestBadInput(t *testing.T) {
 			_, err := NetworkResolved(NetworkEvent{Start: start, Servers: []Restoration{{"flexo", start.Add(-time.Minute)}}}, page)
 			return err
 		}, `prose: server "flexo" was restored before the network event began`},
+		{"restoration before any", func() error {
+			_, err := NetworkRestored(NetworkEvent{Start: start, Servers: []Restoration{{"flexo", time.Time{}}}}, page)
+			return err
+		}, "prose: no server in the network event has been restored yet"},
 		{"maintenance without servers", func() error { _, err := MaintenanceCompleted(Maintenance{Planned: time.Minute}); return err }, "prose: the maintenance names no servers"},
 		{"negative downtime", func() error {
 			_, err := MaintenanceCompleted(Maintenance{Servers: []ServerDowntime{{"mom", -time.Second}}})

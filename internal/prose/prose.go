@@ -32,10 +32,6 @@ type Page struct {
 	Now  time.Time      // when the text is published
 }
 
-// local is a measured time as the text shows it: in the page's zone,
-// rounded to the nearest minute.
-func (p Page) local(t time.Time) time.Time { return t.Round(time.Minute).In(p.Loc) }
-
 func (p Page) check() error {
 	switch {
 	case p.Loc == nil:
