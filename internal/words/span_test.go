@@ -57,13 +57,14 @@ func TestSpansGolden(t *testing.T) {
 		if !ok {
 			adj = "(none)"
 		}
-		fmt.Fprintf(&b, "%s\n  measured  %s to %s (%s)\n  range     %s\n  window    %s\n  interval  %s\n  length    %s, %s, %s\n\n",
+		fmt.Fprintf(&b, "%s\n  measured  %s to %s (%s)\n  range     %s\n  window    %s\n  interval  %s\n  dated     %s\n  length    %s, %s, %s\n\n",
 			tc.name, tc.start, tc.end, s.End.Sub(s.Start), s.Range(la, now), Window(s.Start, s.End, now, la, "Pacific time"),
-			Interval(s.Start, s.End, now, la, "Pacific time"), s.Length(), s.Duration(), adj)
+			Interval(s.Start, s.End, now, la, "Pacific time"), DatedInterval(s.Start, s.End, now, la, "Pacific time"),
+			s.Length(), s.Duration(), adj)
 	}
 	ongoing := at("2026-08-12 17:54:30.000")
-	fmt.Fprintf(&b, "still going\n  measured  2026-08-12 17:54:30.000, now 2026-08-12 18:00:00.000\n  interval  %s\n",
-		Interval(ongoing, time.Time{}, now, la, "Pacific time"))
+	fmt.Fprintf(&b, "still going\n  measured  2026-08-12 17:54:30.000, now 2026-08-12 18:00:00.000\n  interval  %s\n  dated     %s\n",
+		Interval(ongoing, time.Time{}, now, la, "Pacific time"), DatedInterval(ongoing, time.Time{}, now, la, "Pacific time"))
 
 	path := filepath.Join("testdata", "spans.golden")
 	if *update {

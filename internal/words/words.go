@@ -302,24 +302,40 @@ func Range(a, b time.Time, loc *time.Location, now time.Time) string {
 // "Today, 9:48 to 9:52 AM Pacific time", both days when it crosses
 // midnight, "Since Today, 9:48 AM Pacific time" when end is zero.
 func Window(start, end, now time.Time, loc *time.Location, zone string) string {
+	return window(start, end, now, loc, zone, func(t time.Time) string { return Day(t, now, loc) })
+}
+
+func window(start, end, now time.Time, loc *time.Location, zone string, day func(time.Time) string) string {
 	if end.IsZero() {
-		return "Since " + When(start, now, loc, zone)
+		return "Since " + day(start) + ", " + TimeIn(start, loc, zone)
 	}
 	if SameDay(start.In(loc), end.In(loc)) {
-		return Day(start, now, loc) + ", " + Range(start, end, loc, now) + " " + zone
+		return day(start) + ", " + Range(start, end, loc, now) + " " + zone
 	}
 	return Range(start, end, loc, now) + " " + zone
 }
 
 // Interval is an incident's one line, the same on its page, in the list of
-// incidents and on the command line: "Today, 9:48 to 9:52 AM Pacific time
-// · four minutes", or "Since Today, 9:48 AM Pacific time · six minutes so
-// far" when end is zero.
+// incidents, in the admin and on the command line: "Today, 9:48 to 9:52 AM
+// Pacific time · four minutes", or "Since Today, 9:48 AM Pacific time · six
+// minutes so far" when end is zero.
 func Interval(start, end, now time.Time, loc *time.Location, zone string) string {
+	return interval(Window(start, end, now, loc, zone), start, end, now)
+}
+
+// DatedInterval is Interval with the date in full instead of "Today", for
+// what is read later than it is written (an e-mail): "Wednesday, August 12,
+// 9:48 to 9:52 AM Pacific time · four minutes".
+func DatedInterval(start, end, now time.Time, loc *time.Location, zone string) string {
+	dated := window(start, end, now, loc, zone, func(t time.Time) string { return LongDate(t.In(loc), now) })
+	return interval(dated, start, end, now)
+}
+
+func interval(window string, start, end, now time.Time) string {
 	if end.IsZero() {
-		return Window(start, end, now, loc, zone) + " · " + Span{start, now}.Duration() + " so far"
+		return window + " · " + Span{start, now}.Duration() + " so far"
 	}
-	return Window(start, end, now, loc, zone) + " · " + Span{start, end}.Duration()
+	return window + " · " + Span{start, end}.Duration()
 }
 
 // SameDay reports whether a and b fall on the same calendar day, each read
