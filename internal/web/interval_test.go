@@ -4,20 +4,16 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/prose"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
-	"github.com/heraldhq/herald/internal/web"
 )
 
 // TestHeaderAndTextAgree replays issue 10's sixth finding: an outage from
@@ -60,23 +56,7 @@ func TestHeaderAndTextAgree(t *testing.T) {
 	if _, err := svc.ResolveIncident(ctx, "test", in.ID, service.Resolution{Body: body, ResolvedAt: end}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse("test.yaml", []byte(`
-page: {title: Status, url: "https://status.example.net", zone: America/Los_Angeles}
-groups:
-  - id: flexo
-    components: [{id: web, name: Web sites}]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
-	if err := site.Rebuild(ctx); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	site.Register(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	srv := serveSite(t, svc)
 
 	// What the text says: "a four-minute interruption … between 12:25 and 12:29 PM".
 	said := regexp.MustCompile(`experienced an? (\w+)-minute interruption .* between (\d+:\d+) and (\d+:\d+ [AP]M)`).FindStringSubmatch(body)

@@ -183,10 +183,28 @@ type incidentView struct {
 	Updates      []updateView
 	Postmortem   template.HTML
 	PostmortemAt time.Time
-	Links        []link
+	Links        []relatedLink
 }
 
 type link struct{ URL, Title string }
+
+// relatedLink is an incident linked to the one shown. A recurrence has the
+// same title as the first incident, so the link also says which one it is:
+// earlier or later, and when it ran.
+type relatedLink struct {
+	link
+	Relation string // "earlier" or "later"
+	When     string // its one line, as its own page shows it
+}
+
+func (b *builder) related(in, other *status.Incident) relatedLink {
+	r := relatedLink{link: link{URL: fmt.Sprintf("/incidents/%d", other.ID), Title: other.Title}, Relation: "later",
+		When: b.interval(other)}
+	if other.StartedAt.Before(in.StartedAt) || other.StartedAt.Equal(in.StartedAt) && other.ID < in.ID {
+		r.Relation = "earlier"
+	}
+	return r
+}
 
 type maintView struct {
 	maintCard
@@ -299,17 +317,22 @@ func (b *builder) affected(ids []string) []string {
 	return out
 }
 
-func (b *builder) card(in *status.Incident) incidentCard {
-	c := incidentCard{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
-		Impact: badge{impactLabel(in.Impact), in.Impact.Kind()},
-		Status: badge{in.Status.Label(), in.Status.Kind()}, Started: in.StartedAt}
-	// The same line as the command line's, from the same function: the
-	// times as shown and the length they add up to.
+// interval is when an incident ran, in one line: the same as the command
+// line's, from the same function, the times as shown and the length they
+// add up to.
+func (b *builder) interval(in *status.Incident) string {
 	end := time.Time{}
 	if in.Status == status.Resolved {
 		end = in.ResolvedAt
 	}
-	c.Summary = wd.Interval(in.StartedAt, end, b.in.Now, b.in.Loc, b.w.zone)
+	return wd.Interval(in.StartedAt, end, b.in.Now, b.in.Loc, b.w.zone)
+}
+
+func (b *builder) card(in *status.Incident) incidentCard {
+	c := incidentCard{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
+		Impact: badge{impactLabel(in.Impact), in.Impact.Kind()},
+		Status: badge{in.Status.Label(), in.Status.Kind()}, Started: in.StartedAt}
+	c.Summary = b.interval(in)
 	ids := make([]string, len(in.Components))
 	for i, ac := range in.Components {
 		ids[i] = ac.ComponentID
@@ -450,7 +473,7 @@ func (b *builder) incidents() error {
 		}
 		for _, id := range in.Links {
 			if other, ok := b.published[id]; ok {
-				v.Links = append(v.Links, link{URL: fmt.Sprintf("/incidents/%d", id), Title: other.Title})
+				v.Links = append(v.Links, b.related(in, other))
 			}
 		}
 		if err := b.render(v.URL, "incident.html", in.Title, "history", v); err != nil {
