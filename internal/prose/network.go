@@ -34,6 +34,9 @@ type NetworkEvent struct {
 type Restoration struct {
 	Server   string
 	Restored time.Time // zero while the server is still down
+	// Told says an earlier update already told this restoration:
+	// NetworkRestored leaves it out. NetworkResolved tells every one.
+	Told bool
 }
 
 func (e NetworkEvent) check() error {
@@ -147,19 +150,18 @@ func NetworkResolved(e NetworkEvent, p Page) (string, error) {
 }
 
 // NetworkRestored drafts the update posted when servers come back while a
-// network event goes on: the servers restored last (at the latest
-// restoration time in e, to the second) and those still down.
+// network event goes on: the restorations not yet told (Told false), in
+// order, and the servers still down.
 //
 //	We restored service to all servers except flexo at 2:59 AM.
 //	We restored service to the mom and elzar servers at 2:59 AM; flexo and zapp are still unreachable.
+//	We restored service to the mom server at 2:09:12 AM, the elzar server at 2:09:20 AM and the zapp server at 2:09:22 AM; flexo is still unreachable.
 //	We restored service to the elzar server at 3:02 AM; only flexo is still unreachable.
 //
-// To post each restoration as it happens, call it with the event as it
-// stood at that moment (the restorations up to then); when several servers
-// came back in one pass at different seconds, call it once for each. It is
-// an error to call it before any server is restored. When none is still
-// down, the update says all servers are back; NetworkResolved is the
-// resolution.
+// Times are shown as NetworkResolved shows them (to the second where two
+// told times share a minute), so the update and the resolution agree. It is
+// an error to call it with nothing left to tell. When no server is still
+// down it says all are back; NetworkResolved is the resolution.
 func NetworkRestored(e NetworkEvent, p Page) (string, error) {
 	if err := e.check(); err != nil {
 		return "", err
@@ -168,29 +170,45 @@ func NetworkRestored(e NetworkEvent, p Page) (string, error) {
 		return "", err
 	}
 	groups, down := restorationGroups(e.Servers)
-	if len(groups) == 0 {
-		return "", errors.New("prose: no server in the network event has been restored yet")
+	var fresh []Restoration
+	earlier := false
+	for _, r := range e.Servers {
+		switch {
+		case r.Restored.IsZero():
+		case r.Told:
+			earlier = true
+		default:
+			fresh = append(fresh, r)
+		}
+	}
+	news, _ := restorationGroups(fresh)
+	if len(news) == 0 {
+		return "", errors.New("prose: no restoration in the network event is left to tell")
 	}
 	tell := newTeller(e.Start, groups, p)
-	latest := groups[len(groups)-1]
-	at := tell.clock(latest.at)
-	if now := p.Now.In(p.Loc); !words.SameDay(latest.at.In(p.Loc), now) {
-		// Posted on a later day than the restoration: name its day.
-		at += " on " + words.LongDate(latest.at.In(p.Loc), now)
+	now := p.Now.In(p.Loc)
+	clauses := make([]string, len(news))
+	for i, g := range news {
+		at := tell.clock(g.at)
+		if !words.SameDay(g.at.In(p.Loc), now) {
+			// Posted on a later day than the restoration: name its day.
+			at += " on " + words.LongDate(g.at.In(p.Loc), now)
+		}
+		clauses[i] = servers(g.servers) + " at " + at
 	}
-	earlier := len(groups) > 1
+	told := words.List(clauses)
 	switch {
 	case len(down) == 0:
-		return "We restored service to " + servers(latest.servers) + " at " + at + ". All of our servers are reachable again.", nil
-	case !earlier && len(latest.servers) >= 2 && len(latest.servers) > len(down):
+		return "We restored service to " + told + ". All of our servers are reachable again.", nil
+	case !earlier && len(news) == 1 && len(news[0].servers) >= 2 && len(news[0].servers) > len(down):
 		// The seed's own words: most came back at once, a few did not.
-		return "We restored service to all servers except " + mdList(down) + " at " + at + ".", nil
+		return "We restored service to all servers except " + mdList(down) + " at " + strings.TrimPrefix(told, servers(news[0].servers)+" at ") + ".", nil
 	}
 	still := mdList(down) + " " + isAre(len(down) > 1) + " still unreachable."
 	if earlier && len(down) == 1 {
 		still = "only " + still
 	}
-	return "We restored service to " + servers(latest.servers) + " at " + at + "; " + still, nil
+	return "We restored service to " + told + "; " + still, nil
 }
 
 // isAre is "are" for a plural subject, else "is".

@@ -93,8 +93,11 @@ func networkDraft(t *testing.T, e NetworkEvent, p Page) draft {
 		then := e
 		then.Servers = nil
 		for _, r := range e.Servers {
-			if r.Restored.After(at) {
+			switch {
+			case r.Restored.After(at):
 				r.Restored = time.Time{}
+			case r.Restored.Before(at):
+				r.Told = true // an earlier update told it
 			}
 			then.Servers = append(then.Servers, r)
 		}
@@ -382,16 +385,24 @@ func TestGolden(t *testing.T) {
 			run: func(t *testing.T) draft {
 				var d draft
 				start := at(t, la, "2026-08-14 02:16:20")
-				post := func(label string, restored ...string) {
+				// post tells the restorations after told, those before it
+				// having been told by an earlier update.
+				post := func(label, told string, restored ...string) {
 					e := NetworkEvent{Start: start, Servers: fleet(restored...)}
+					for i := range e.Servers {
+						if told != "" && !e.Servers[i].Restored.IsZero() && !e.Servers[i].Restored.After(at(t, la, told)) {
+							e.Servers[i].Told = true
+						}
+					}
 					d.add(label, must[string](t)(NetworkRestored(e, pacific("2026-08-14 03:00:00"))))
 				}
-				post("most at once", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")
-				post("two of four", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "")
-				post("one more after others", "", "2026-08-14 02:51:00", "2026-08-14 02:59:20", "2026-08-14 02:51:00")
-				post("two left after others", "", "2026-08-14 02:51:00", "2026-08-14 02:59:20", "")
-				post("in the minute of another", "", "2026-08-14 02:59:05", "2026-08-14 02:59:20", "")
-				post("the last one", "2026-08-14 02:59:58", "2026-08-14 02:51:00", "2026-08-14 02:51:00", "2026-08-14 02:51:00")
+				post("most at once", "", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")
+				post("two of four", "", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "")
+				post("one pass, three seconds", "", "", "2026-08-14 02:59:12", "2026-08-14 02:59:20", "2026-08-14 02:59:22")
+				post("one more after others", "2026-08-14 02:51:00", "", "2026-08-14 02:51:00", "2026-08-14 02:59:20", "2026-08-14 02:51:00")
+				post("two left after others", "2026-08-14 02:51:00", "", "2026-08-14 02:51:00", "2026-08-14 02:59:20", "")
+				post("in the minute of another", "2026-08-14 02:59:05", "", "2026-08-14 02:59:05", "2026-08-14 02:59:20", "")
+				post("the last one", "2026-08-14 02:51:00", "2026-08-14 02:59:58", "2026-08-14 02:51:00", "2026-08-14 02:51:00", "2026-08-14 02:51:00")
 				e := NetworkEvent{Start: start, Servers: fleet("", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "")}
 				d.add("posted the next day", must[string](t)(NetworkRestored(e, pacific("2026-08-15 09:00:00"))))
 				return d
@@ -399,6 +410,7 @@ func TestGolden(t *testing.T) {
 			seed: []string{
 				"We restored service to all servers except flexo at 2:59 AM.",
 				"We restored service to the mom and elzar servers at 2:59 AM; flexo and zapp are still unreachable.",
+				"We restored service to the mom server at 2:59:12 AM, the elzar server at 2:59:20 AM and the zapp server at 2:59:22 AM; flexo is still unreachable.",
 			},
 		},
 		{
