@@ -40,6 +40,11 @@ func TestScreensRender(t *testing.T) {
 			"Open incidents", "Slow incoming mail on mom", "Degraded performance", "Servers and services", "flexo", "zapp",
 			"Kernel update on flexo and mom", "Disk replacement on zapp",
 			`<meta http-equiv="refresh" content="30">`, "Signed in as <strong>alice</strong>")
+		// An incident's times and length read as on its public page.
+		wantBody(t, "resolved incident", c.get(path("/admin/incidents/%d", f.resolved)),
+			"Yesterday, 9:48 to 9:52 AM Pacific time · four minutes")
+		wantBody(t, "open incident", c.get(path("/admin/incidents/%d", f.open)),
+			"Since Today, 2:40 AM Pacific time · 30 minutes so far")
 		// "Today" lists tonight's window, "Upcoming" the one two days on.
 		today := r.body[strings.Index(r.body, "<h3>Today</h3>"):strings.Index(r.body, "<h3>Upcoming</h3>")]
 		if !strings.Contains(today, "Kernel update") || strings.Contains(today, "Disk replacement") {
@@ -633,7 +638,7 @@ func TestMonitorsAndSubscribersLightUp(t *testing.T) {
 	c = f.as(t, "alice")
 	r := c.get("/admin/monitors")
 	wantBody(t, "monitors", r, "1 down", "1 degraded", "1 up", "timeout after 10s (no response)", "http://127.0.0.1:8081/",
-		"12 ms", "ongoing", "four minutes", "During maintenance", `href="/admin/incidents/3"`)
+		"12 ms", "<strong>ongoing</strong>, eight minutes so far", "four minutes", "During maintenance", `href="/admin/incidents/3"`)
 	if strings.Contains(r.body, "not configured") {
 		t.Error("monitors still say not configured")
 	}

@@ -3,12 +3,13 @@ package admin
 import (
 	"net/http"
 	"sort"
-	"time"
+
+	"github.com/heraldhq/herald/internal/words"
 )
 
 type outageRow struct {
 	OutageView
-	Length  time.Duration
+	Length  string // in words, as the public pages say it
 	Ongoing bool
 }
 
@@ -52,7 +53,7 @@ func (a *Admin) monitors(w http.ResponseWriter, r *http.Request, s *session) err
 			if row.Ongoing {
 				end = now
 			}
-			row.Length = end.Sub(o.Start).Truncate(time.Second)
+			row.Length = words.Span{Start: o.Start, End: end}.Duration()
 			d.Outages = append(d.Outages, row)
 		}
 		sort.SliceStable(d.Outages, func(i, j int) bool { return d.Outages[i].Start.After(d.Outages[j].Start) })

@@ -104,8 +104,7 @@ func (a *Admin) parsePages() (map[string]*template.Template, error) {
 		"outageKind": outageKind,
 		"upper1":     upper1,
 		"join":       strings.Join,
-		"duration":   words.Duration,
-		"ms":         latency,
+		"ms":         words.Latency,
 	}
 	layout, err := templateFS.ReadFile("templates/layout.html")
 	if err != nil {
@@ -173,13 +172,18 @@ func (a *Admin) timeFuncs(cfg config.Config) template.FuncMap {
 			if b.IsZero() {
 				return words.Day(a, now, loc) + ", " + words.Clock(a, loc)
 			}
+			s := words.Span{Start: a, End: b}
 			if words.SameDay(a.In(loc), b.In(loc)) {
-				return words.Day(a, now, loc) + ", " + words.Range(a, b, loc, now)
+				return words.Day(a, now, loc) + ", " + s.Range(loc, now)
 			}
-			return words.Day(a, now, loc) + ", " + words.Clock(a, loc) + " to " + words.Day(b, now, loc) + ", " + words.Clock(b, loc)
+			return words.Day(a, now, loc) + ", " + s.Clock(a, loc) + " to " + words.Day(b, now, loc) + ", " + s.Clock(b, loc)
 		},
-		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"local": func(t time.Time) string { return t.In(loc).Format("2006-01-02T15:04") },
+		// interval is an incident's line as its public page and the
+		// command line show it: "Today, 9:48 to 9:52 AM Pacific time ·
+		// four minutes".
+		"interval": func(a, b time.Time) string { return words.Interval(a, b, now, loc, zone) },
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"local":    func(t time.Time) string { return t.In(loc).Format("2006-01-02T15:04") },
 		// Replaced per request with the signed-in user's rights.
 		"canEdit": func() bool { return false },
 		"isAdmin": func() bool { return false },
@@ -237,16 +241,6 @@ func outageKind(down, inMaintenance bool) string {
 }
 
 // latency reads like a person would say it: "12 ms", "4.1 s".
-func latency(d time.Duration) string {
-	if d < time.Millisecond {
-		return "under 1 ms"
-	}
-	if d < time.Second {
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	}
-	return fmt.Sprintf("%.1f s", d.Seconds())
-}
-
 func upper1(s string) string {
 	if s == "" {
 		return s

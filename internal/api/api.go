@@ -37,6 +37,10 @@ func NewAdmin(svc *service.Service, log *slog.Logger) *Admin {
 	return &Admin{svc: svc, log: log}
 }
 
+// ZoneHeader names the page's time zone (an IANA name, "America/Los_Angeles")
+// on every authenticated answer; the API's times themselves are UTC.
+const ZoneHeader = "Herald-Time-Zone"
+
 // handler is an API handler that returns an error instead of writing one.
 type handler func(w http.ResponseWriter, r *http.Request, actor string) error
 
@@ -128,6 +132,9 @@ func (a *Admin) auth(scope string, h handler) http.Handler {
 		if tok.Name != "" {
 			actor += " (" + tok.Name + ")"
 		}
+		// The page's zone, so that a client (the command line) shows times
+		// as the pages do, in that zone and by its name.
+		w.Header().Set(ZoneHeader, a.config().Location().String())
 		if err := h(w, r, actor); err != nil {
 			a.fail(w, r, err)
 		}

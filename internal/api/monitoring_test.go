@@ -351,3 +351,22 @@ func TestMonitorsAPI(t *testing.T) {
 		wantError(t, f.send(t, "GET", "/api/v1/monitors?component=x/y", f.read, "", nil), http.StatusBadRequest, "unknown component")
 	})
 }
+
+// TestAnswersNameTheZone: every authenticated answer names the page's zone,
+// so that the command line can show times as the pages do; UTC without a
+// configuration; none before authentication.
+func TestAnswersNameTheZone(t *testing.T) {
+	f, _ := newMonitoringFixture(t, storetest.SQLite(t), false)
+	for _, path := range []string{"/api/v1/status", "/api/v1/outages", "/api/v1/incidents/999999"} {
+		if got := f.send(t, "GET", path, f.read, "", nil).header.Get(api.ZoneHeader); got != "America/Los_Angeles" {
+			t.Errorf("GET %s: %s %q, want America/Los_Angeles", path, api.ZoneHeader, got)
+		}
+	}
+	if got := f.send(t, "GET", "/api/v1/status", "", "", nil).header.Get(api.ZoneHeader); got != "" {
+		t.Errorf("an unauthenticated answer names the zone: %q", got)
+	}
+	bare := newFixture(t, storetest.SQLite(t))
+	if got := bare.send(t, "GET", "/api/v1/status", bare.read, "", nil).header.Get(api.ZoneHeader); got != "UTC" {
+		t.Errorf("without a configuration: %s %q, want UTC", api.ZoneHeader, got)
+	}
+}

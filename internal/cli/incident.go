@@ -122,7 +122,7 @@ func runIncidentResolve(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return f.print(raw, func(w io.Writer) {
-		fmt.Fprintf(w, "Resolved incident %d after %s: %s\n", inc.ID, incidentDuration(inc, time.Now()), inc.Title)
+		fmt.Fprintf(w, "Resolved incident %d after %s: %s\n", inc.ID, timesOf(c, time.Now()).length(inc.StartedAt, inc.ResolvedAt), inc.Title)
 	})
 }
 
@@ -266,7 +266,7 @@ func runIncidentList(ctx context.Context, env *Env, args []string) error {
 	if f.json {
 		return writeRaw(env.Stdout, raw)
 	}
-	return writeIncidentTable(env.Stdout, incs, time.Now())
+	return writeIncidentTable(env.Stdout, incs, timesOf(c, time.Now()))
 }
 
 func runIncidentShow(ctx context.Context, env *Env, args []string) error {
@@ -286,12 +286,13 @@ func runIncidentShow(ctx context.Context, env *Env, args []string) error {
 	if f.json {
 		return writeRaw(env.Stdout, raw)
 	}
-	return writeIncident(env.Stdout, inc, time.Now())
+	return writeIncident(env.Stdout, inc, timesOf(c, time.Now()))
 }
 
-// writeIncidentTable prints incidents as the list command shows them; now
-// is a parameter so that tests can pin the "ongoing" durations.
-func writeIncidentTable(w io.Writer, incs []client.Incident, now time.Time) error {
+// writeIncidentTable prints incidents as the list command shows them; the
+// times are a parameter so that tests can pin the zone and the lengths "so
+// far".
+func writeIncidentTable(w io.Writer, incs []client.Incident, pt pageTimes) error {
 	if len(incs) == 0 {
 		_, err := fmt.Fprintln(w, "No incidents.")
 		return err
@@ -304,12 +305,12 @@ func writeIncidentTable(w io.Writer, incs []client.Incident, now time.Time) erro
 			st += " (draft)"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", inc.ID, st, inc.Impact,
-			localMinute(inc.StartedAt), incidentDuration(inc, now), singleLine(inc.Title))
+			pt.minute(inc.StartedAt), pt.length(inc.StartedAt, inc.ResolvedAt), singleLine(inc.Title))
 	}
 	return tw.Flush()
 }
 
-func writeIncident(w io.Writer, inc client.Incident, now time.Time) error {
+func writeIncident(w io.Writer, inc client.Incident, pt pageTimes) error {
 	fmt.Fprintf(w, "Incident %d: %s\n", inc.ID, inc.Title)
 	st := inc.Status
 	if inc.Draft {
@@ -321,16 +322,17 @@ func writeIncident(w io.Writer, inc client.Incident, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Status:\t%s\n", st)
 	fmt.Fprintf(tw, "Impact:\t%s\n", inc.Impact)
-	fmt.Fprintf(tw, "Started:\t%s\n", localMinute(inc.StartedAt))
+	// When it ran, in the words of its page; then each moment to the second.
+	fmt.Fprintf(tw, "When:\t%s\n", pt.interval(inc.StartedAt, inc.ResolvedAt))
+	fmt.Fprintf(tw, "Started:\t%s\n", pt.stamp(inc.StartedAt))
 	for _, t := range []struct {
 		label string
 		at    *time.Time
 	}{{"Identified:", inc.IdentifiedAt}, {"Monitoring:", inc.MonitoringAt}, {"Resolved:", inc.ResolvedAt}, {"Published:", inc.PublishedAt}} {
 		if t.at != nil {
-			fmt.Fprintf(tw, "%s\t%s\n", t.label, localMinute(*t.at))
+			fmt.Fprintf(tw, "%s\t%s\n", t.label, pt.stamp(*t.at))
 		}
 	}
-	fmt.Fprintf(tw, "Duration:\t%s\n", incidentDuration(inc, now))
 	if len(inc.Links) > 0 {
 		fmt.Fprintf(tw, "Links:\t%s\n", joinIDs(inc.Links))
 	}
@@ -338,7 +340,7 @@ func writeIncident(w io.Writer, inc client.Incident, now time.Time) error {
 		return err
 	}
 	writeIncidentComponents(w, inc.Components)
-	writeTimeline(w, inc.Updates)
+	writeTimeline(w, inc.Updates, pt)
 	if strings.TrimSpace(inc.Postmortem) != "" {
 		fmt.Fprintln(w, "\nPostmortem:")
 		fmt.Fprint(w, indentText(inc.Postmortem, "  "))
@@ -358,7 +360,7 @@ func writeIncidentComponents(w io.Writer, comps []client.ComponentRef) {
 	tw.Flush()
 }
 
-func writeTimeline(w io.Writer, updates []client.IncidentUpdate) {
+func writeTimeline(w io.Writer, updates []client.IncidentUpdate, pt pageTimes) {
 	if len(updates) == 0 {
 		return
 	}
@@ -368,7 +370,7 @@ func writeTimeline(w io.Writer, updates []client.IncidentUpdate) {
 	sort.SliceStable(ups, func(i, j int) bool { return ups[i].DisplayAt.After(ups[j].DisplayAt) })
 	fmt.Fprintln(w, "\nTimeline (newest first):")
 	for _, u := range ups {
-		fmt.Fprintf(w, "  %s  %s\n", localMinute(u.DisplayAt), u.Status)
+		fmt.Fprintf(w, "  %s  %s\n", pt.stamp(u.DisplayAt), u.Status)
 		if strings.TrimSpace(u.Body) != "" {
 			fmt.Fprint(w, indentText(u.Body, "    "))
 		}
@@ -376,14 +378,6 @@ func writeTimeline(w io.Writer, updates []client.IncidentUpdate) {
 			fmt.Fprintf(w, "    %s: %s -> %s\n", ch.Component, ch.Old, ch.New)
 		}
 	}
-}
-
-// incidentDuration is how long an incident lasted, or has lasted so far.
-func incidentDuration(inc client.Incident, now time.Time) string {
-	if inc.ResolvedAt != nil {
-		return shortDuration(inc.ResolvedAt.Sub(inc.StartedAt))
-	}
-	return "ongoing " + shortDuration(now.Sub(inc.StartedAt))
 }
 
 // The helpers below are shared with maintenance.go.
@@ -573,29 +567,6 @@ func readMarkdown(env *Env, path string) (string, error) {
 		return "", err // already names the file
 	}
 	return string(b), nil
-}
-
-func localMinute(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
-
-// shortDuration writes a duration the way people say it: 45s, 4m, 1h 12m, 2d 3h.
-func shortDuration(d time.Duration) string {
-	d = max(d, 0)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return joinTimeUnits(int(d.Hours()), "h", int(d.Minutes())%60, "m")
-	}
-	return joinTimeUnits(int(d.Hours())/24, "d", int(d.Hours())%24, "h")
-}
-
-func joinTimeUnits(big int, bigUnit string, small int, smallUnit string) string {
-	if small == 0 {
-		return fmt.Sprintf("%d%s", big, bigUnit)
-	}
-	return fmt.Sprintf("%d%s %d%s", big, bigUnit, small, smallUnit)
 }
 
 func joinIDs(ids []int64) string {

@@ -55,7 +55,7 @@ func runMaintenanceSchedule(ctx context.Context, env *Env, args []string) error 
 		return err
 	}
 	return f.print(raw, func(w io.Writer) {
-		fmt.Fprintf(w, "Scheduled maintenance %d, %s: %s\n", m.ID, windowSpan(m), m.Title)
+		fmt.Fprintf(w, "Scheduled maintenance %d, %s: %s\n", m.ID, timesOf(c, time.Now()).window(m), m.Title)
 		// Scripts take the id from the last line.
 		fmt.Fprintln(w, m.ID)
 	})
@@ -102,7 +102,7 @@ func runMaintenanceUpdate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return f.print(raw, func(w io.Writer) {
-		fmt.Fprintf(w, "Updated maintenance %d, %s, %s: %s\n", m.ID, m.Status, windowSpan(m), m.Title)
+		fmt.Fprintf(w, "Updated maintenance %d, %s, %s: %s\n", m.ID, m.Status, timesOf(c, time.Now()).window(m), m.Title)
 	})
 }
 
@@ -176,7 +176,7 @@ func runMaintenanceList(ctx context.Context, env *Env, args []string) error {
 	if f.json {
 		return writeRaw(env.Stdout, raw)
 	}
-	return writeMaintenanceTable(env.Stdout, ms)
+	return writeMaintenanceTable(env.Stdout, ms, timesOf(c, time.Now()))
 }
 
 func runMaintenanceShow(ctx context.Context, env *Env, args []string) error {
@@ -196,10 +196,10 @@ func runMaintenanceShow(ctx context.Context, env *Env, args []string) error {
 	if f.json {
 		return writeRaw(env.Stdout, raw)
 	}
-	return writeMaintenance(env.Stdout, m)
+	return writeMaintenance(env.Stdout, m, timesOf(c, time.Now()))
 }
 
-func writeMaintenanceTable(w io.Writer, ms []client.Maintenance) error {
+func writeMaintenanceTable(w io.Writer, ms []client.Maintenance, pt pageTimes) error {
 	if len(ms) == 0 {
 		_, err := fmt.Fprintln(w, "No maintenance.")
 		return err
@@ -207,22 +207,22 @@ func writeMaintenanceTable(w io.Writer, ms []client.Maintenance) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tSTART\tEND\tCOMPONENTS\tTITLE")
 	for _, m := range ms {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Status, localMinute(m.ScheduledFor),
-			localMinute(m.ScheduledUntil), componentIDs(m.Components), singleLine(m.Title))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Status, pt.minute(m.ScheduledFor),
+			pt.minute(m.ScheduledUntil), componentIDs(m.Components), singleLine(m.Title))
 	}
 	return tw.Flush()
 }
 
-func writeMaintenance(w io.Writer, m client.Maintenance) error {
+func writeMaintenance(w io.Writer, m client.Maintenance, pt pageTimes) error {
 	fmt.Fprintf(w, "Maintenance %d: %s\n", m.ID, m.Title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Status:\t%s\n", m.Status)
-	fmt.Fprintf(tw, "Window:\t%s\n", windowSpan(m))
+	fmt.Fprintf(tw, "Window:\t%s\n", pt.window(m))
 	if m.StartedAt != nil {
-		fmt.Fprintf(tw, "Started:\t%s\n", localMinute(*m.StartedAt))
+		fmt.Fprintf(tw, "Started:\t%s\n", pt.stamp(*m.StartedAt))
 	}
 	if m.CompletedAt != nil {
-		fmt.Fprintf(tw, "Ended:\t%s\n", localMinute(*m.CompletedAt))
+		fmt.Fprintf(tw, "Ended:\t%s\n", pt.stamp(*m.CompletedAt))
 	}
 	fmt.Fprintf(tw, "Components:\t%s\n", componentIDs(m.Components))
 	if err := tw.Flush(); err != nil {
@@ -236,7 +236,7 @@ func writeMaintenance(w io.Writer, m client.Maintenance) error {
 		fmt.Fprintln(w, "\nUpdates (newest first):")
 	}
 	for _, u := range m.Updates {
-		fmt.Fprintf(w, "  %s  %s\n", localMinute(u.DisplayAt), u.Status)
+		fmt.Fprintf(w, "  %s  %s\n", pt.stamp(u.DisplayAt), u.Status)
 		if strings.TrimSpace(u.Body) != "" {
 			fmt.Fprint(w, indentText(u.Body, "    "))
 		}
@@ -244,14 +244,10 @@ func writeMaintenance(w io.Writer, m client.Maintenance) error {
 	return nil
 }
 
-// windowSpan is a maintenance window's span in local time, with its length.
-func windowSpan(m client.Maintenance) string {
-	from, until := m.ScheduledFor.Local(), m.ScheduledUntil.Local()
-	end := localMinute(until)
-	if from.Format(time.DateOnly) == until.Format(time.DateOnly) {
-		end = until.Format("15:04")
-	}
-	return fmt.Sprintf("%s to %s (%s)", localMinute(from), end, shortDuration(until.Sub(from)))
+// window is a maintenance window as the pages show it, with its length:
+// "Tomorrow, 11:00 to 11:05 PM Pacific time · five minutes".
+func (p pageTimes) window(m client.Maintenance) string {
+	return p.interval(m.ScheduledFor, &m.ScheduledUntil)
 }
 
 func componentIDs(comps []client.ComponentRef) string {

@@ -54,6 +54,7 @@ type apiRoute struct {
 	body                string // expected JSON body, compared by value; "" means none
 	status              int    // 0 means 200
 	answer              string
+	noZone              bool // answer as a server that does not name the page's zone
 }
 
 // fakeHerald serves the routes given, each expected exactly once, and
@@ -103,6 +104,9 @@ func serveAPIRoute(t *testing.T, w http.ResponseWriter, r *http.Request, rt apiR
 	}
 	if rt.status == 0 {
 		rt.status = 200
+	}
+	if !rt.noZone {
+		w.Header().Set("Herald-Time-Zone", "America/Los_Angeles")
 	}
 	w.WriteHeader(rt.status)
 	io.WriteString(w, rt.answer)
@@ -182,13 +186,23 @@ func (tc remoteCase) run(t *testing.T) {
 	}
 }
 
-// local is how the commands print an RFC 3339 time: in this machine's zone.
-func localTS(s string) string {
+// pacificTS is how the commands print an RFC 3339 time to the minute: in
+// the page's zone, which the fake server names, with its abbreviation.
+func pacificTS(s string) string { return inPacific(s, "2006-01-02 15:04 MST") }
+
+// pacificStamp is a time to the second, as the timelines print it.
+func pacificStamp(s string) string { return inPacific(s, "2006-01-02 15:04:05 MST") }
+
+func inPacific(s, layout string) string {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		panic(err)
 	}
-	return t.Local().Format("2006-01-02 15:04")
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		panic(err)
+	}
+	return t.In(la).Format(layout)
 }
 
 func TestIncidentCommands(t *testing.T) {
@@ -240,7 +254,7 @@ func TestIncidentCommands(t *testing.T) {
 			args: []string{"incident", "resolve", "9", "--body", "Fixed.", "--resolved-at", "2026-08-10T11:12:00Z", "--postmortem-file", pmFile},
 			routes: []apiRoute{{method: "POST", path: "/api/v1/incidents/9/resolve", answer: incident9,
 				body: `{"body": "Fixed.", "resolved_at": "2026-08-10T11:12:00Z", "postmortem": "# What happened\n"}`}},
-			stdout: []string{"Resolved incident 9 after 1h 12m: Mail delayed"},
+			stdout: []string{"Resolved incident 9 after 1 hour 12 minutes: Mail delayed"},
 		},
 		{
 			name:   "resolve with a postmortem from stdin",
@@ -296,9 +310,9 @@ func TestIncidentCommands(t *testing.T) {
 				answer: `{"incidents": [` + incident13 + `,` + incident12 + `,` + incident9 + `]}`}},
 			lines: []string{
 				"ID STATUS IMPACT STARTED DURATION TITLE",
-				"9 resolved minor " + localTS("2026-08-10T10:00:00Z") + " 1h 12m Mail delayed",
+				"9 resolved minor 2026-08-10 03:00 PDT 1 hour 12 minutes Mail delayed",
 			},
-			stdout: []string{"13  investigating (draft)  none", "ongoing "},
+			stdout: []string{"13  investigating (draft)  none", " so far "},
 		},
 		{
 			name:   "list --json prints the answer",
@@ -319,8 +333,8 @@ func TestIncidentCommands(t *testing.T) {
 			lines: []string{
 				"Incident 12: Web sites on flexo unreachable",
 				"Status: identified", "Impact: major",
-				"Started: " + localTS("2026-08-12T16:48:00Z"),
-				"Identified: " + localTS("2026-08-12T16:50:02Z"),
+				"Started: 2026-08-12 09:48:00 PDT",
+				"Identified: 2026-08-12 09:50:02 PDT",
 				"Links: 9",
 				"flexo/web Web sites partial_outage",
 				"flexo/web: major_outage -> partial_outage",
@@ -328,7 +342,16 @@ func TestIncidentCommands(t *testing.T) {
 			},
 			// Newest first, whatever order the answer had.
 			stdout: []string{"identified\n    Apache did not answer a graceful reload.\n    flexo/web: major_outage -> partial_outage\n  " +
-				localTS("2026-08-12T16:49:10Z") + "  investigating\n    We are looking into it.\n"},
+				pacificStamp("2026-08-12T16:49:10Z") + "  investigating\n    We are looking into it.\n",
+				// When it ran, as its page says it (the day's words depend on today).
+				"\nWhen:        Since ", "9:48 AM Pacific time · ", " so far\n"},
+		},
+		{
+			name:   "show from a server that does not name its zone",
+			args:   []string{"incident", "show", "9"},
+			routes: []apiRoute{{method: "GET", path: "/api/v1/incidents/9", answer: incident9, noZone: true}},
+			lines:  []string{"Started: 2026-08-10 10:00:00 UTC", "Resolved: 2026-08-10 11:12:00 UTC"},
+			stdout: []string{"10:00 to 11:12 AM UTC · 1 hour 12 minutes"},
 		},
 		{
 			name:   "url and token flags replace the environment",
@@ -352,7 +375,7 @@ func TestMaintenanceCommands(t *testing.T) {
 			routes: []apiRoute{{method: "POST", path: "/api/v1/maintenance", status: 201, answer: maintenance4,
 				body: `{"title": "Kernel update", "body": "The servers will be restarted.", "components": ["flexo/web", "mom/web"],
 				"start": "2026-04-03T23:00:00-07:00", "duration": "5m"}`}},
-			stdout:   []string{"Scheduled maintenance 4, " + localTS("2026-04-04T06:00:00Z") + " to "},
+			stdout:   []string{"Scheduled maintenance 4, ", "11:00 to 11:05 PM Pacific time · five minutes: Kernel update"},
 			lastLine: "4",
 		},
 		{
@@ -400,7 +423,7 @@ func TestMaintenanceCommands(t *testing.T) {
 			routes: []apiRoute{{method: "GET", path: "/api/v1/maintenance", query: "state=upcoming", answer: `{"maintenance": [` + maintenance4 + `]}`}},
 			lines: []string{
 				"ID STATUS START END COMPONENTS TITLE",
-				"4 scheduled " + localTS("2026-04-04T06:00:00Z") + " " + localTS("2026-04-04T06:05:00Z") + " flexo/web,mom/web Kernel update on flexo, mom and elzar",
+				"4 scheduled 2026-04-03 23:00 PDT 2026-04-03 23:05 PDT flexo/web,mom/web Kernel update on flexo, mom and elzar",
 			},
 		},
 		{
@@ -411,7 +434,7 @@ func TestMaintenanceCommands(t *testing.T) {
 				"Maintenance 4: Kernel update on flexo, mom and elzar",
 				"Status: scheduled", "Components: flexo/web,mom/web",
 				"The servers will be restarted.",
-				localTS("2026-04-01T17:00:00Z") + " scheduled",
+				"2026-04-01 10:00:00 PDT scheduled",
 				"Expect a minute of downtime.",
 			},
 		},
@@ -487,8 +510,12 @@ func TestIncidentTable(t *testing.T) {
 		{ID: 113, Title: "Open  draft\nwith a newline", Impact: "major", Status: "investigating", Draft: true, StartedAt: start},
 		{ID: 7, Title: "Short", Impact: "minor", Status: "resolved", StartedAt: start, ResolvedAt: &ended},
 	}
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b bytes.Buffer
-	if err := writeIncidentTable(&b, incs, start.Add(5*time.Minute+30*time.Second)); err != nil {
+	if err := writeIncidentTable(&b, incs, pageTimes{loc: la, name: "Pacific time", now: start.Add(5*time.Minute + 30*time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
@@ -501,35 +528,13 @@ func TestIncidentTable(t *testing.T) {
 			t.Errorf("row %d title column %q, want %q (misaligned?)\n%s", i+1, got, want, b.String())
 		}
 	}
-	for i, want := range []string{"ongoing 5m", "4m"} {
+	// Started in the page's zone, labelled; lengths as the pages word them.
+	for i, want := range []string{"2026-08-12 09:48 PDT  five minutes so far", "2026-08-12 09:48 PDT  four minutes"} {
 		if !strings.Contains(lines[i+1], want) {
-			t.Errorf("row %d lacks duration %q: %s", i+1, want, lines[i+1])
+			t.Errorf("row %d lacks %q: %s", i+1, want, lines[i+1])
 		}
 	}
 	if !strings.Contains(lines[1], "investigating (draft)") {
 		t.Errorf("draft not marked: %s", lines[1])
-	}
-}
-
-func TestShortDuration(t *testing.T) {
-	cases := []struct {
-		name string
-		d    time.Duration
-		want string
-	}{
-		{"negative", -time.Minute, "0s"},
-		{"seconds", 45 * time.Second, "45s"},
-		{"minutes", 4*time.Minute + 59*time.Second, "4m"},
-		{"whole hour", time.Hour, "1h"},
-		{"hours and minutes", 72 * time.Minute, "1h 12m"},
-		{"days and hours", 51 * time.Hour, "2d 3h"},
-		{"whole days", 48 * time.Hour, "2d"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := shortDuration(tc.d); got != tc.want {
-				t.Errorf("shortDuration(%v) = %q, want %q", tc.d, got, tc.want)
-			}
-		})
 	}
 }

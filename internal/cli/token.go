@@ -75,14 +75,14 @@ func runTokenList(ctx context.Context, env *Env, args []string) error {
 		for _, t := range tokens {
 			state := "active"
 			if !t.RevokedAt.IsZero() {
-				state = "revoked " + t.RevokedAt.Local().Format("2006-01-02 15:04")
+				state = "revoked " + machineTime(t.RevokedAt)
 			}
 			last := "never"
 			if !t.LastUsedAt.IsZero() {
-				last = t.LastUsedAt.Local().Format("2006-01-02 15:04")
+				last = machineTime(t.LastUsedAt)
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.Name), t.Scope,
-				t.CreatedAt.Local().Format("2006-01-02 15:04"), last, state)
+				machineTime(t.CreatedAt), last, state)
 		}
 		return tw.Flush()
 	})

@@ -210,13 +210,13 @@ func runUserList(ctx context.Context, env *Env, args []string) error {
 		for _, u := range users {
 			state := "active"
 			if !u.DisabledAt.IsZero() {
-				state = "disabled " + u.DisabledAt.Local().Format("2006-01-02 15:04")
+				state = "disabled " + machineTime(u.DisabledAt)
 			}
 			last := "never"
 			if !u.LastLoginAt.IsZero() {
-				last = u.LastLoginAt.Local().Format("2006-01-02 15:04")
+				last = machineTime(u.LastLoginAt)
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Role, u.CreatedAt.Local().Format("2006-01-02 15:04"), last, state)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Role, machineTime(u.CreatedAt), last, state)
 		}
 		return tw.Flush()
 	})

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,11 +28,26 @@ const (
 	apiPrefix = "/api/v1"
 )
 
+// zoneHeader names the page's zone on Herald's answers (api.ZoneHeader).
+const zoneHeader = "Herald-Time-Zone"
+
 // Client calls one Herald server's admin API with one token.
 type Client struct {
 	base  string // scheme://host[/prefix], no trailing slash
 	token string
 	http  *http.Client
+
+	mu   sync.Mutex
+	zone string // the page's zone, from the last answer that named it
+}
+
+// Zone is the page's time zone (an IANA name) as the server's last answer
+// named it, "" before any answer or from a server that does not name it.
+// Times in answers are UTC; the command line shows them in this zone.
+func (c *Client) Zone() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.zone
 }
 
 // New returns a client for the Herald server at baseURL (an absolute http or
@@ -90,6 +106,11 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		return nil, c.connError(ctx, err)
 	}
 	defer resp.Body.Close()
+	if z := resp.Header.Get(zoneHeader); z != "" {
+		c.mu.Lock()
+		c.zone = z
+		c.mu.Unlock()
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading the answer to %s %s%s: %w", method, apiPrefix, path, err)

@@ -8,14 +8,18 @@
 //
 //   - id is the URL of the event's page (PAGEURL/incidents/ID or
 //     PAGEURL/maintenance/ID): stable, unique, and in RSS a permalink guid;
-//   - content (HTML, escaped by encoding/xml as type="html" requires) is the
+//   - content (HTML, escaped by encoding/xml as type="html" requires) opens
+//     with when the event ran ("Mar 14, 2026, 1:00 PM – 2:30 PM Pacific time
+//     · 1 hour 30 minutes", times and length by the rules of package words,
+//     as on the event's page; a window's with its status too), then the
 //     timeline, newest first: each update under its status word and its
 //     time in the page's zone ("Resolved · Mar 14, 2026, 3:04 PM Pacific
 //     time"), its body as rendered when it was written (status.Rendered: the
 //     feeds render no Markdown). An incident's published postmortem comes
 //     first; a window's content opens with its schedule and ends with its
 //     announcement;
-//   - summary is plain text: the status word and the latest update;
+//   - summary is plain text: the status word, when the event ran, and the
+//     latest update;
 //   - updated is when the latest update was written (or the postmortem
 //     published); for a window also its last edit, since a changed schedule
 //     lives in the window, not in an update. published is when the incident
@@ -39,6 +43,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/words"
 )
 
 // Paths at which the web package serves the feeds, relative to the page URL.
@@ -84,7 +89,13 @@ func IncidentItem(in status.Incident, pageURL string, loc *time.Location) Item {
 		draft:     in.Draft,
 	}
 
+	st := in.Status.Label()
+	span := "since " + when(in.StartedAt, loc)
+	if in.Status == status.Resolved && !in.ResolvedAt.IsZero() {
+		span = Window(in.StartedAt, in.ResolvedAt, loc) + " · " + words.Span{Start: in.StartedAt, End: in.ResolvedAt}.Duration()
+	}
 	var b strings.Builder
+	b.WriteString("<p>" + html.EscapeString(capitalize(span)) + "</p>\n")
 	if !in.PostmortemPublishedAt.IsZero() && strings.TrimSpace(in.Postmortem) != "" {
 		entryHead(&b, "Postmortem", in.PostmortemPublishedAt, loc)
 		b.WriteString(string(in.PostmortemRendered.HTML))
@@ -101,11 +112,10 @@ func IncidentItem(in status.Incident, pageURL string, loc *time.Location) Item {
 	}
 	it.Content = template.HTML(b.String()) //nolint:gosec // escaped and sanitized above
 
-	st := in.Status.Label()
 	if len(updates) > 0 {
-		it.Summary = summary(st, updates[0].Rendered.Text)
+		it.Summary = summary(st+" · "+span, updates[0].Rendered.Text)
 	} else {
-		it.Summary = st
+		it.Summary = st + " · " + span
 	}
 	if it.Updated.IsZero() {
 		it.Updated = firstSet(it.Published, in.UpdatedAt)
@@ -153,19 +163,21 @@ func MaintenanceItem(m status.Maintenance, pageURL string, loc *time.Location) I
 	return it
 }
 
-// Window says when a maintenance window runs, in loc:
-// "Mar 14, 2026, 1:00 AM – 3:00 AM Pacific time", or with both dates when
-// it spans midnight.
+// Window says when an incident or a maintenance window ran, in loc, with
+// the year a feed entry read out of context needs: "Mar 14, 2026, 1:00 AM –
+// 3:00 AM Pacific time", both dates when it spans midnight, and the times to
+// the second when it lasted under a minute (words.Span's rules).
 func Window(from, until time.Time, loc *time.Location) string {
 	if loc == nil {
 		loc = time.UTC
 	}
+	span := words.Span{Start: from, End: until}
 	f, u := from.In(loc), until.In(loc)
-	end := u.Format("Jan 2, 2006, 3:04 PM")
-	if f.Format(time.DateOnly) == u.Format(time.DateOnly) {
-		end = u.Format("3:04 PM")
+	end := u.Format("Jan 2, 2006, ") + span.Clock(u, loc)
+	if words.SameDay(f, u) {
+		end = span.Clock(u, loc)
 	}
-	return f.Format("Jan 2, 2006, 3:04 PM") + " – " + end + " " + config.ZoneName(loc)
+	return f.Format("Jan 2, 2006, ") + span.Clock(f, loc) + " – " + end + " " + config.ZoneName(loc)
 }
 
 // visible drops drafts and orders the rest newest first, leaving the
@@ -206,6 +218,13 @@ func entryHead(b *strings.Builder, label string, at time.Time, loc *time.Locatio
 // when is a time as the page shows it, with the year a feed needs.
 func when(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("Jan 2, 2006, 3:04 PM") + " " + config.ZoneName(loc)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func summary(head, text string) string {

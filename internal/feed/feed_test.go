@@ -162,7 +162,10 @@ func TestIncidentItem(t *testing.T) {
 		}
 		at += i + len(s)
 	}
-	if it.Summary != "Resolved: All fixed; we rolled back." {
+	if !strings.HasPrefix(content, "<p>Mar 14, 2026, 1:00 PM – 2:30 PM Pacific time · 1 hour 30 minutes</p>") {
+		t.Errorf("content does not open with when the incident ran, as its page says it:\n%s", content)
+	}
+	if it.Summary != "Resolved · Mar 14, 2026, 1:00 PM – 2:30 PM Pacific time · 1 hour 30 minutes: All fixed; we rolled back." {
 		t.Errorf("summary %q", it.Summary)
 	}
 
@@ -206,6 +209,10 @@ func TestWindow(t *testing.T) {
 	}
 	if got, want := Window(t0, t0.Add(time.Hour), nil), "Mar 14, 2026, 8:00 PM – 9:00 PM UTC"; got != want {
 		t.Errorf("Window in UTC = %q, want %q", got, want)
+	}
+	// Under a minute, to the second, as on the pages.
+	if got, want := Window(t0.Add(10*time.Second), t0.Add(56*time.Second), pacific), "Mar 14, 2026, 1:00:10 PM – 1:00:56 PM Pacific time"; got != want {
+		t.Errorf("Window under a minute = %q, want %q", got, want)
 	}
 }
 
@@ -259,7 +266,7 @@ func TestAtom(t *testing.T) {
 		!strings.Contains(e.Content, "errors &amp; timeouts") {
 		t.Errorf("content:\n%s", e.Content)
 	}
-	if e.Description != "Resolved: All fixed; we rolled back." {
+	if e.Description != "Resolved · Mar 14, 2026, 1:00 PM – 2:30 PM Pacific time · 1 hour 30 minutes: All fixed; we rolled back." {
 		t.Errorf("summary %q", e.Description)
 	}
 	if len(e.Categories) != 1 || e.Categories[0] != KindIncident {
@@ -275,7 +282,7 @@ func TestAtom(t *testing.T) {
 	if c := af.Entries[0].Content; c == nil || c.Type != "html" {
 		t.Errorf("content %+v, want type html", c)
 	}
-	if !bytes.Contains(b, []byte(`<summary type="html">Resolved: All fixed; we rolled back.</summary>`)) {
+	if !bytes.Contains(b, []byte(`<summary type="html">Resolved · Mar 14, 2026, 1:00 PM – 2:30 PM Pacific time · 1 hour 30 minutes: All fixed; we rolled back.</summary>`)) {
 		t.Error("no summary of type html")
 	}
 	if len(af.Authors) != 1 || af.Authors[0].Name != "Acme Status" {

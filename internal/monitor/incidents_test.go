@@ -240,7 +240,7 @@ func TestReactorMaintenance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "The maintenance was completed with less than five minutes of downtime: flexo 3 min 10 s, mom 2 min 5 s."
+		want := "The maintenance was completed with less than five minutes of downtime: flexo 3 minutes 10 seconds, mom 2 minutes 5 seconds."
 		if got.Status != status.Completed || got.Updates[0].Body != want {
 			t.Errorf("completion: %s %q\nwant %q", got.Status, got.Updates[0].Body, want)
 		}

@@ -80,6 +80,11 @@ func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s 
 	l.Confirm = base + "/subscribe/confirm?token=" + url.QueryEscape(n.sign.sign(purposeConfirm, ev.ID, ev.CreatedAt.Add(confirmTTL)))
 	v := mailView{Lead: headline(p), Title: p.Title, Status: statusLabel(p.Status), Body: p.Body, URL: p.URL,
 		Affected: strings.Join(p.Names, "; ")}
+	if !p.Started.IsZero() {
+		// When the incident ran, as its page says it, with the date in
+		// full: an e-mail is read later than it is sent.
+		v.When = words.DatedInterval(p.Started, p.Resolved, now, loc, zone)
+	}
 	if !p.From.IsZero() {
 		v.When = fmt.Sprintf("Scheduled %s to %s (%s)", p.From.In(loc).Format("Monday, January 2, 3:04 PM"),
 			p.Until.In(loc).Format("3:04 PM"), zone)

@@ -34,6 +34,10 @@ type Payload struct {
 	Window     int64     `json:"maintenance,omitempty"`
 	From       time.Time `json:"scheduled_for,omitzero"`
 	Until      time.Time `json:"scheduled_until,omitzero"`
+	// Started and Resolved are an incident's times (Resolved zero while it
+	// is open), for the line that says when it ran, as its page says it.
+	Started  time.Time `json:"started_at,omitzero"`
+	Resolved time.Time `json:"resolved_at,omitzero"`
 	// Lead is how long before the window a reminder goes out.
 	Lead time.Duration `json:"lead,omitempty"`
 	// Components chosen for a confirmation request, and whether it is for everything.
@@ -143,7 +147,10 @@ func (n *Notifier) payloadFor(c store.Change) (Payload, store.Audience, bool, er
 			kind = "incident.create" // customers first hear of it now
 		}
 		p := Payload{Kind: kind, Title: after.Title, Status: string(after.Status), Impact: string(after.Impact),
-			At: c.At, Incident: after.ID, URL: fmt.Sprintf("%s/incidents/%d", base, after.ID)}
+			At: c.At, Incident: after.ID, URL: fmt.Sprintf("%s/incidents/%d", base, after.ID), Started: after.StartedAt}
+		if after.Status == status.Resolved {
+			p.Resolved = after.ResolvedAt
+		}
 		if len(after.Updates) > 0 {
 			p.Body = after.Updates[0].Body
 		}

@@ -247,7 +247,8 @@ func TestEmailSubscribeConfirmNotifyOnce(t *testing.T) {
 
 		// Now an incident on flexo: ann hears of each step once, bob never.
 		in, err = e.svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Web sites down on <flexo>", Status: status.Investigating,
-			Body: "We are looking into it.", Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}})
+			Body: "We are looking into it.", Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage},
+			StartedAt: e.clock.Now().Add(-4 * time.Minute)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -290,6 +291,13 @@ func TestEmailSubscribeConfirmNotifyOnce(t *testing.T) {
 		text, _ = parts(t, ann[1])
 		if !strings.Contains(text, "Apache hung.") || !strings.Contains(text, "Identified") {
 			t.Errorf("update text:\n%s", text)
+		}
+		// When it ran, as its page says it, with the date in full.
+		if text, _ = parts(t, ann[0]); !regexp.MustCompile(`Since Wednesday, April 1, \d+:\d\d [AP]M Pacific time · four minutes so far\r?\n`).MatchString(text) {
+			t.Errorf("the first notice does not say since when:\n%s", text)
+		}
+		if text, _ = parts(t, ann[2]); !regexp.MustCompile(`\nWednesday, April 1, \d+:\d\d to \d+:\d\d [AP]M Pacific time · four minutes\r?\n`).MatchString(text) {
+			t.Errorf("the resolution does not say when the incident ran:\n%s", text)
 		}
 
 		// One-click unsubscribe stops the next notice.

@@ -52,13 +52,22 @@ func TestNamesCannotInjectMarkdown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net, err := NetworkResolved(NetworkEvent{Start: o.Start, Servers: []Restoration{{name, o.End}, {"mom", o.Start.Add(time.Minute)}},
+		net, err := NetworkResolved(NetworkEvent{Start: o.Start, Servers: []Restoration{{Server: name, Restored: o.End}, {Server: "mom", Restored: o.Start.Add(time.Minute)}},
 			Unaffected: []string{name}}, p)
 		if err != nil {
 			t.Fatal(err)
 		}
+		restored, err := NetworkRestored(NetworkEvent{Start: o.Start, Servers: []Restoration{{Server: name, Restored: o.End}, {Server: "mom"}},
+			Unaffected: []string{name}}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stillDown, err := NetworkRestored(NetworkEvent{Start: o.Start, Servers: []Restoration{{Server: "mom", Restored: o.End}, {Server: name}}}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		want := plain(name)
-		for _, b := range []string{open.Body, body, maint, net} {
+		for _, b := range []string{open.Body, body, maint, net, restored, stillDown} {
 			got := renderedText(t, r, b)
 			if !strings.Contains(got, want) {
 				t.Errorf("name %q does not read as typed in\n%s\nrendered text:\n%s", name, b, got)
@@ -139,13 +148,21 @@ func TestBadInput(t *testing.T) {
 		{"no now", func() error { _, err := Resolved(good, Page{Loc: la, Zone: "Pacific time"}); return err }, "prose: the time of publication is missing"},
 		{"network without servers", func() error { _, err := NetworkInvestigating(NetworkEvent{Start: start}); return err }, "prose: the network event affected no servers"},
 		{"network without start", func() error {
-			_, err := NetworkResolved(NetworkEvent{Servers: []Restoration{{"flexo", end}}}, page)
+			_, err := NetworkResolved(NetworkEvent{Servers: []Restoration{{Server: "flexo", Restored: end}}}, page)
 			return err
 		}, "prose: the network event has no start"},
 		{"restored before start", func() error {
-			_, err := NetworkResolved(NetworkEvent{Start: start, Servers: []Restoration{{"flexo", start.Add(-time.Minute)}}}, page)
+			_, err := NetworkResolved(NetworkEvent{Start: start, Servers: []Restoration{{Server: "flexo", Restored: start.Add(-time.Minute)}}}, page)
 			return err
 		}, `prose: server "flexo" was restored before the network event began`},
+		{"restoration before any", func() error {
+			_, err := NetworkRestored(NetworkEvent{Start: start, Servers: []Restoration{{Server: "flexo"}}}, page)
+			return err
+		}, "prose: no restoration in the network event is left to tell"},
+		{"restoration already told", func() error {
+			_, err := NetworkRestored(NetworkEvent{Start: start, Servers: []Restoration{{Server: "flexo"}, {Server: "mom", Restored: end, Told: true}}}, page)
+			return err
+		}, "prose: no restoration in the network event is left to tell"},
 		{"maintenance without servers", func() error { _, err := MaintenanceCompleted(Maintenance{Planned: time.Minute}); return err }, "prose: the maintenance names no servers"},
 		{"negative downtime", func() error {
 			_, err := MaintenanceCompleted(Maintenance{Servers: []ServerDowntime{{"mom", -time.Second}}})

@@ -73,7 +73,9 @@ func Downtime(window Span, outages []Span) time.Duration {
 // the measured downtime per server, compared honestly with what was
 // announced.
 //
-//	The maintenance was completed with less than five minutes of downtime: flexo 3 min 10 s, mom 2 min 5 s, elzar 1 min 40 s, zapp no downtime.
+//	The maintenance was completed with less than five minutes of downtime: flexo 3 minutes 10 seconds, mom 2 minutes 5 seconds, elzar 1 minute 40 seconds, zapp no downtime.
+//
+// Figures are worded to the second (words.Measured), never abbreviated.
 func MaintenanceCompleted(m Maintenance) (string, error) {
 	if len(m.Servers) == 0 {
 		return "", errors.New("prose: the maintenance names no servers")
@@ -96,17 +98,14 @@ func MaintenanceCompleted(m Maintenance) (string, error) {
 			d = time.Second
 		}
 		longest = max(longest, d)
-		figure := words.Short(s.Downtime)
+		figure := words.Measured(s.Downtime)
 		if s.Downtime == 0 {
 			figure = "no downtime"
 		}
 		figures[i] = md(s.Server) + " " + figure
 	}
 	list := strings.Join(figures, ", ")
-	planned := words.Duration(m.Planned)
-	if m.Planned < time.Minute {
-		planned = words.Short(m.Planned)
-	}
+	planned := words.Measured(m.Planned)
 	switch {
 	case longest == 0:
 		return "The maintenance was completed with no downtime.", nil

@@ -105,50 +105,46 @@ func Resolved(o Outage, p Page) (string, error) {
 	return sentences(what(o, p), notAffected(o), recurrence(o, p)), nil
 }
 
-// what is the first sentence: who, what, how long, when.
+// what is the first sentence: who, what, how long, when. The length is the
+// span's as words.Span shows it, so it adds up with the times beside it and
+// agrees with the incident's page, feed entry, e-mail and the command line.
 func what(o Outage, p Page) string {
-	// The duration is the difference of the times shown, so the sentence
-	// adds up; only "less than a minute" goes by the measured length.
-	d := o.End.Sub(o.Start)
-	if d >= time.Minute {
-		d = p.local(o.End).Sub(p.local(o.Start))
-	}
+	span := words.Span{Start: o.Start, End: o.End}
 	var s strings.Builder
 	s.WriteString("Customers on the " + md(o.Server) + " server experienced ")
 	noun := md(o.Service)
-	switch adj, single := words.Adjective(d); {
+	switch adj, single := span.Adjective(); {
 	case o.Degraded:
-		s.WriteString(words.Duration(d) + " of slow or intermittent " + noun + " service ")
-	case d < time.Minute:
-		s.WriteString("an interruption of less than a minute in " + noun + " service ")
+		s.WriteString(span.Duration() + " of slow or intermittent " + noun + " service ")
 	case single:
 		s.WriteString(article(adj) + " interruption in " + noun + " service ")
 	default:
-		s.WriteString("an interruption of " + words.Duration(d) + " in " + noun + " service ")
+		s.WriteString("an interruption of " + span.Duration() + " in " + noun + " service ")
 	}
-	s.WriteString(when(o.Start, o.End, p) + ".")
+	s.WriteString(when(span, p) + ".")
 	return s.String()
 }
 
 // when is the span in the page's zone: "between 9:48 and 9:52 AM Pacific
-// time this morning (August 12)", "at 9:48 AM Pacific time on Tuesday,
-// August 11" for a span under a minute, both dates when it crosses midnight.
-func when(start, end time.Time, p Page) string {
-	a, b, now := p.local(start), p.local(end), p.Now.In(p.Loc)
+// time this morning (August 12)", to the second for a span under a minute,
+// "at 9:48:10 AM Pacific time on Tuesday, August 11" for one under a
+// second, both dates when it crosses midnight.
+func when(span words.Span, p Page) string {
+	a, b, now := span.Start.In(p.Loc), span.End.In(p.Loc), p.Now.In(p.Loc)
 	zone := plain(p.Zone)
-	brief := end.Sub(start) < time.Minute
+	instant := span.Length() == 0
 	switch {
-	case !words.SameDay(a, b) && !brief:
-		return "between " + a.Format("3:04 PM") + " " + zone + " on " + words.LongDate(a, now) +
-			", and " + b.Format("3:04 PM") + " on " + words.LongDate(b, now)
-	case brief && words.SameDay(a, now):
-		return "at " + a.Format("3:04 PM") + " " + zone + " " + sameDayPhrase(a, a)
-	case brief:
-		return "at " + a.Format("3:04 PM") + " " + zone + " on " + words.LongDate(a, now)
+	case !words.SameDay(a, b) && !instant:
+		return "between " + span.Clock(a, p.Loc) + " " + zone + " on " + words.LongDate(a, now) +
+			", and " + span.Clock(b, p.Loc) + " on " + words.LongDate(b, now)
+	case instant && words.SameDay(a, now):
+		return "at " + span.Clock(a, p.Loc) + " " + zone + " " + sameDayPhrase(a, a)
+	case instant:
+		return "at " + span.Clock(a, p.Loc) + " " + zone + " on " + words.LongDate(a, now)
 	case words.SameDay(a, now):
-		return "between " + meridiemPair(a, b, " and ") + " " + zone + " " + sameDayPhrase(a, b)
+		return "between " + span.Times(p.Loc, " and ") + " " + zone + " " + sameDayPhrase(a, b)
 	}
-	return "between " + meridiemPair(a, b, " and ") + " " + zone + " on " + words.LongDate(a, now)
+	return "between " + span.Times(p.Loc, " and ") + " " + zone + " on " + words.LongDate(a, now)
 }
 
 // notAffected says what else was and was not affected: the server's other
@@ -242,27 +238,31 @@ func recurrence(o Outage, p Page) string {
 	now := p.Now.In(p.Loc)
 	times := make([]string, len(prev))
 	for i, e := range prev {
-		a, b := p.local(e.Start), p.local(e.End)
-		var s string
-		switch {
-		case e.End.Sub(e.Start) < time.Minute:
-			s = "on " + words.LongDate(a, now) + ", at " + a.Format("3:04 PM")
-		case words.SameDay(a, b):
-			s = "on " + words.LongDate(a, now) + ", from " + meridiemPair(a, b, " to ")
-		default:
-			s = "from " + a.Format("3:04 PM") + " on " + words.LongDate(a, now) +
-				", to " + b.Format("3:04 PM") + " on " + words.LongDate(b, now)
-		}
+		times[i] = earlierTimes(words.Span{Start: e.Start, End: e.End}, p.Loc, now)
 		if plain(e.Title) != "" {
-			s += " (" + quoted(e.Title) + ")"
+			times[i] += " (" + quoted(e.Title) + ")"
 		}
-		times[i] = s
 	}
 	first := "the problem first happened "
 	if len(prev) > 1 {
 		first = "the problem also happened "
 	}
 	return "This was the " + words.Ordinal(len(prev)+1) + " time within a week: " + first + words.List(times) + "."
+}
+
+// earlierTimes is when an earlier occurrence happened, within a sentence:
+// "on Saturday, March 28, from 9:54 to 10:02 PM", "on Saturday, March 28,
+// at 9:54:10 PM" for one under a second.
+func earlierTimes(span words.Span, loc *time.Location, now time.Time) string {
+	a, b := span.Start.In(loc), span.End.In(loc)
+	switch {
+	case span.Length() == 0:
+		return "on " + words.LongDate(a, now) + ", at " + span.Clock(a, loc)
+	case words.SameDay(a, b):
+		return "on " + words.LongDate(a, now) + ", from " + span.Times(loc, " to ")
+	}
+	return "from " + span.Clock(a, loc) + " on " + words.LongDate(a, now) +
+		", to " + span.Clock(b, loc) + " on " + words.LongDate(b, now)
 }
 
 // Recurrence drafts the update to post on the first incident of a problem
@@ -280,14 +280,15 @@ func Recurrence(o Outage, p Page) (string, error) {
 	if len(prev) == 0 {
 		return "", nil
 	}
-	a, b, now := p.local(o.Start), p.local(o.End), p.Now.In(p.Loc)
+	span := words.Span{Start: o.Start, End: o.End}
+	a, b, now := o.Start.In(p.Loc), o.End.In(p.Loc), p.Now.In(p.Loc)
 	nth := "The problem happened " + article(words.Ordinal(len(prev)+1)) + " time"
 	switch {
-	case o.End.Sub(o.Start) < time.Minute:
-		return nth + ", briefly, on " + shortDate(a, now) + " at " + a.Format("3:04 PM") + ".", nil
+	case span.Length() == 0:
+		return nth + ", briefly, on " + shortDate(a, now) + " at " + span.Clock(a, p.Loc) + ".", nil
 	case words.SameDay(a, b):
-		return nth + " on " + shortDate(a, now) + " from " + meridiemPair(a, b, " to ") + ".", nil
+		return nth + " on " + shortDate(a, now) + " from " + span.Times(p.Loc, " to ") + ".", nil
 	}
-	return nth + " from " + a.Format("3:04 PM") + " on " + shortDate(a, now) +
-		" to " + b.Format("3:04 PM") + " on " + shortDate(b, now) + ".", nil
+	return nth + " from " + span.Clock(a, p.Loc) + " on " + shortDate(a, now) +
+		" to " + span.Clock(b, p.Loc) + " on " + shortDate(b, now) + ".", nil
 }

@@ -2,7 +2,10 @@
 // incident titles and updates, network events, maintenance results — in the
 // voice of a hosting provider's status posts: small numbers in words, times
 // in the page's zone with its name, and plain statements of what was not
-// affected.
+// affected. Times and lengths follow the rules of package words (a Span):
+// to the minute as a clock shows them, to the second under a minute, and
+// the length always the difference of the times shown, so a drafted text
+// agrees with the page header, the feeds, the e-mails and the command line.
 //
 // Everything here is a pure function of plain values, so drafts can be
 // golden-tested and an operator can edit them before they are published.
@@ -28,10 +31,6 @@ type Page struct {
 	Zone string         // its name, "Pacific time" (config.ZoneName makes it)
 	Now  time.Time      // when the text is published
 }
-
-// local is a measured time as the text shows it: in the page's zone,
-// rounded to the nearest minute.
-func (p Page) local(t time.Time) time.Time { return t.Round(time.Minute).In(p.Loc) }
 
 func (p Page) check() error {
 	switch {
@@ -155,15 +154,6 @@ func shortDate(t, now time.Time) string {
 		return t.Format("January 2, 2006")
 	}
 	return t.Format("January 2")
-}
-
-// meridiemPair is two times of one day, folding a shared AM or PM: "9:48
-// and 9:52 AM", "11:58 AM and 12:03 PM". join is " and " or " to ".
-func meridiemPair(a, b time.Time, join string) string {
-	if a.Format("PM") == b.Format("PM") {
-		return a.Format("3:04") + join + b.Format("3:04 PM")
-	}
-	return a.Format("3:04 PM") + join + b.Format("3:04 PM")
 }
 
 // article puts "a" or "an" before a phrase that starts with a number

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,12 +70,40 @@ func outageDraft(t *testing.T, o Outage, p Page) draft {
 	return d
 }
 
+// networkDraft is every text a network event gives: the incident it opens,
+// an update for each restoration as it happened (posted 20 seconds later,
+// with the event as it stood then), and its resolution.
 func networkDraft(t *testing.T, e NetworkEvent, p Page) draft {
 	t.Helper()
 	var d draft
 	open := must[Text](t)(NetworkInvestigating(e))
 	d.add("title", open.Title)
 	d.add("investigating", open.Body)
+	var instants []time.Time
+	for _, r := range e.Servers {
+		if !r.Restored.IsZero() && !slices.ContainsFunc(instants, r.Restored.Equal) {
+			instants = append(instants, r.Restored)
+		}
+	}
+	slices.SortFunc(instants, time.Time.Compare)
+	for i, at := range instants {
+		if i == len(instants)-1 && !slices.ContainsFunc(e.Servers, func(r Restoration) bool { return r.Restored.IsZero() }) {
+			break // the last restoration is told by the resolution
+		}
+		then := e
+		then.Servers = nil
+		for _, r := range e.Servers {
+			switch {
+			case r.Restored.After(at):
+				r.Restored = time.Time{}
+			case r.Restored.Before(at):
+				r.Told = true // an earlier update told it
+			}
+			then.Servers = append(then.Servers, r)
+		}
+		d.add("restored, posted at "+at.Add(20*time.Second).In(p.Loc).Format("3:04:05 PM"),
+			must[string](t)(NetworkRestored(then, Page{Loc: p.Loc, Zone: p.Zone, Now: at.Add(20 * time.Second)})))
+	}
 	d.add("resolved", must[string](t)(NetworkResolved(e, p)))
 	return d
 }
@@ -129,8 +158,12 @@ func TestGolden(t *testing.T) {
 		{
 			name: "seed-network-attack",
 			run: func(t *testing.T) draft {
+				// The providers' block brought mom, elzar and zapp back at
+				// once, and their checks saw it in the same second. (At
+				// different seconds they are told in order: see
+				// network-restored-in-order.)
 				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 02:16:20"),
-					Servers: fleet("2026-08-14 03:29:10", "2026-08-14 02:58:05", "2026-08-14 02:59:20", "2026-08-14 02:58:40")},
+					Servers: fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")},
 					pacific("2026-08-14 03:35:00"))
 			},
 			seed: []string{
@@ -143,7 +176,7 @@ func TestGolden(t *testing.T) {
 			name: "seed-network-most-servers",
 			run: func(t *testing.T) draft {
 				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 02:16:20"),
-					Servers:    fleet("2026-08-14 03:29:10", "2026-08-14 02:58:05", "2026-08-14 02:59:20"),
+					Servers:    fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20"),
 					Unaffected: []string{"zapp"}},
 					pacific("2026-08-14 03:35:00"))
 			},
@@ -160,7 +193,7 @@ func TestGolden(t *testing.T) {
 					{"flexo", 3*time.Minute + 10*time.Second}, {"mom", 2*time.Minute + 5*time.Second},
 					{"elzar", time.Minute + 40*time.Second}, {"zapp", 0}}})
 			},
-			seed: []string{"The maintenance was completed with less than five minutes of downtime: flexo 3 min 10 s, mom 2 min 5 s, elzar 1 min 40 s, zapp no downtime."},
+			seed: []string{"The maintenance was completed with less than five minutes of downtime: flexo 3 minutes 10 seconds, mom 2 minutes 5 seconds, elzar 1 minute 40 seconds, zapp no downtime."},
 		},
 		{
 			name: "seed-tonight",
@@ -313,6 +346,71 @@ func TestGolden(t *testing.T) {
 				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 02:16:20"),
 					Servers: fleet("2026-08-14 02:59:10", "2026-08-14 02:58:05", "2026-08-14 02:59:20", "2026-08-14 02:58:40")},
 					pacific("2026-08-14 03:05:00"))
+			},
+		},
+		{
+			// Measured at different seconds, restorations are told in the
+			// order they happened, not rounded into one.
+			name: "network-restored-in-order",
+			run: func(t *testing.T) draft {
+				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 02:16:20"),
+					Servers: fleet("2026-08-14 03:29:10", "2026-08-14 02:58:05", "2026-08-14 02:59:20", "2026-08-14 02:58:40")},
+					pacific("2026-08-14 03:35:00"))
+			},
+		},
+		{
+			// Issue 10: "all except flexo at …, flexo at …" six seconds
+			// apart was told as "all servers at 11:31 PM".
+			name: "network-six-seconds-apart",
+			run: func(t *testing.T) draft {
+				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 23:24:40"),
+					Servers: fleet("2026-08-14 23:31:10", "2026-08-14 23:31:04", "2026-08-14 23:31:04", "2026-08-14 23:31:04")},
+					pacific("2026-08-14 23:35:00"))
+			},
+			seed: []string{"We restored service to all servers except flexo at 11:31:04 PM. We restored service to the flexo server at 11:31:10 PM."},
+		},
+		{
+			// A restoration in the minute the event began is told to the
+			// second, and so is the start.
+			name: "network-restored-in-the-first-minute",
+			run: func(t *testing.T) draft {
+				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 14:16:20"),
+					Servers: fleet("2026-08-14 14:21:00", "2026-08-14 14:16:50", "2026-08-14 14:20:30", "")},
+					pacific("2026-08-14 14:22:00"))
+			},
+		},
+		{
+			// Restoration updates on their own, in the seed's words.
+			name: "network-restored-updates",
+			run: func(t *testing.T) draft {
+				var d draft
+				start := at(t, la, "2026-08-14 02:16:20")
+				// post tells the restorations after told, those before it
+				// having been told by an earlier update.
+				post := func(label, told string, restored ...string) {
+					e := NetworkEvent{Start: start, Servers: fleet(restored...)}
+					for i := range e.Servers {
+						if told != "" && !e.Servers[i].Restored.IsZero() && !e.Servers[i].Restored.After(at(t, la, told)) {
+							e.Servers[i].Told = true
+						}
+					}
+					d.add(label, must[string](t)(NetworkRestored(e, pacific("2026-08-14 03:00:00"))))
+				}
+				post("most at once", "", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")
+				post("two of four", "", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "")
+				post("one pass, three seconds", "", "", "2026-08-14 02:59:12", "2026-08-14 02:59:20", "2026-08-14 02:59:22")
+				post("one more after others", "2026-08-14 02:51:00", "", "2026-08-14 02:51:00", "2026-08-14 02:59:20", "2026-08-14 02:51:00")
+				post("two left after others", "2026-08-14 02:51:00", "", "2026-08-14 02:51:00", "2026-08-14 02:59:20", "")
+				post("in the minute of another", "2026-08-14 02:59:05", "", "2026-08-14 02:59:05", "2026-08-14 02:59:20", "")
+				post("the last one", "2026-08-14 02:51:00", "2026-08-14 02:59:58", "2026-08-14 02:51:00", "2026-08-14 02:51:00", "2026-08-14 02:51:00")
+				e := NetworkEvent{Start: start, Servers: fleet("", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "")}
+				d.add("posted the next day", must[string](t)(NetworkRestored(e, pacific("2026-08-15 09:00:00"))))
+				return d
+			},
+			seed: []string{
+				"We restored service to all servers except flexo at 2:59 AM.",
+				"We restored service to the mom and elzar servers at 2:59 AM; flexo and zapp are still unreachable.",
+				"We restored service to the mom server at 2:59:12 AM, the elzar server at 2:59:20 AM and the zapp server at 2:59:22 AM; flexo is still unreachable.",
 			},
 		},
 		{

@@ -130,18 +130,6 @@ type ComponentChange struct {
 // Open reports whether the incident is public and not yet resolved.
 func (in *Incident) Open() bool { return !in.Draft && in.Status.Open() }
 
-// Duration is how long the incident lasted, or has lasted until now.
-func (in *Incident) Duration(now time.Time) time.Duration {
-	end := in.ResolvedAt
-	if end.IsZero() {
-		end = now
-	}
-	if end.Before(in.StartedAt) {
-		return 0
-	}
-	return end.Sub(in.StartedAt)
-}
-
 // ComponentStatusOf returns the incident's status for a component, and whether it is affected.
 func (in *Incident) ComponentStatusOf(id string) (ComponentStatus, bool) {
 	for _, c := range in.Components {

@@ -425,29 +425,6 @@ func TestDeriveOverall(t *testing.T) {
 	}
 }
 
-func TestIncidentDuration(t *testing.T) {
-	tests := []struct {
-		name     string
-		started  time.Time
-		resolved time.Time
-		now      time.Time
-		want     time.Duration
-	}{
-		{"open, counted to now", t0, time.Time{}, t0.Add(90 * time.Minute), 90 * time.Minute},
-		{"resolved, now ignored", t0, t0.Add(time.Hour), t0.Add(48 * time.Hour), time.Hour},
-		{"resolved at its start", t0, t0, t0.Add(time.Hour), 0},
-		{"now before a backdated start is never negative", t0, time.Time{}, t0.Add(-time.Minute), 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := Incident{StartedAt: tt.started, ResolvedAt: tt.resolved}
-			if got := in.Duration(tt.now); got != tt.want {
-				t.Errorf("Duration = %s, want %s", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestIncidentClone(t *testing.T) {
 	orig := &Incident{
 		ID: 7, Title: "Web sites down", Status: Identified, StartedAt: t0,

@@ -423,3 +423,57 @@ func TestBrowserPages(t *testing.T) {
 	})
 	t.Logf("screenshots in %s (total %s)", shots, time.Since(start).Round(time.Millisecond))
 }
+
+// TestBrowserBarsWordsAtEachWidth: at 1280 px the bars show 90 days and the
+// words beside and under them say 90 days; at 390 px they show 30, and the
+// words say 30. What a screen reader gets follows what is shown.
+func TestBrowserBarsWordsAtEachWidth(t *testing.T) {
+	execPath := browsertest.Chromium(t)
+	srv := newMeasuredSite(t)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	watchdog := time.AfterFunc(browserStep, cancelBrowser)
+	err := chromedp.Do(bctx)
+	if !watchdog.Stop() || err != nil {
+		t.Fatalf("starting %s: %v", execPath, err)
+	}
+	for _, tc := range []struct {
+		width      int64
+		bars       int
+		want, lack string
+	}{
+		{1280, 90, "99.99% uptime in the last 90 days. Downtime on one day, Thursday, June 25.", "30 days"},
+		{390, 30, "100% uptime in the last 30 days: no downtime.", "90 days"},
+	} {
+		ctx, cancel := context.WithTimeout(bctx, browserStep)
+		var opts []chromedp.EmulateViewportOption
+		if tc.width < 600 {
+			opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+		}
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(tc.width, 800, opts...), chromedp.Navigate(srv.URL+"/")); err != nil {
+			cancel()
+			t.Fatalf("at %d px: %v", tc.width, err)
+		}
+		// innerText leaves out what CSS hides; the sr text is in it too.
+		row, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a[href="/components/flexo/web"]').closest("li").innerText`))
+		if err != nil {
+			cancel()
+			t.Fatalf("at %d px: %v", tc.width, err)
+		}
+		shown, err := chromedp.Run(ctx, chromedp.Evaluate[int](
+			`[...document.querySelector('a[href="/components/flexo/web"]').closest("li").querySelectorAll("svg.bars rect")].filter(r => r.getBoundingClientRect().width > 0).length`))
+		cancel()
+		if err != nil {
+			t.Fatalf("at %d px: %v", tc.width, err)
+		}
+		row = strings.Join(strings.Fields(row), " ")
+		if shown != tc.bars || !strings.Contains(row, tc.want) || strings.Contains(row, tc.lack) {
+			t.Errorf("at %d px: %d bars shown (want %d); the row reads %q, want %q and no %q", tc.width, shown, tc.bars, row, tc.want, tc.lack)
+		}
+	}
+}

@@ -117,7 +117,7 @@ func (b *builder) chart(id, heading string, from, to time.Time, step time.Durati
 	for _, t := range ticks {
 		label := "0"
 		if t > 0 {
-			label = latencyText(t)
+			label = wd.Latency(t)
 		}
 		v.YTicks = append(v.YTicks, chartTick{Pos: num(y(t)), Label: label})
 	}
@@ -152,8 +152,8 @@ func (b *builder) chart(id, heading string, from, to time.Time, step time.Durati
 		names[i] = s.Name
 	}
 	v.Desc = fmt.Sprintf("Mean response time of the %s over the %s, in %s steps: typically %s (median), fastest %s, slowest %s (%s).",
-		wd.List(names), strings.ToLower(heading), stepWords(step), latencyText(means[len(means)/2]), latencyText(means[0]),
-		latencyText(maxMean), wd.When(slowest.at, b.in.Now, b.in.Loc, b.w.zone))
+		wd.List(names), strings.ToLower(heading), stepWords(step), wd.Latency(means[len(means)/2]), wd.Latency(means[0]),
+		wd.Latency(maxMean), wd.When(slowest.at, b.in.Now, b.in.Loc, b.w.zone))
 	if failedSteps > 0 {
 		v.Desc += fmt.Sprintf(" Checks failed in %s %s, marked with triangles along the top.", wd.NumberWord(failedSteps), wd.Plural(failedSteps, "step"))
 	}

@@ -109,6 +109,7 @@ func componentURL(id string) string { return "/components/" + id }
 // componentUptime is one component's figures for one rebuild.
 type componentUptime struct {
 	monitored bool
+	since     time.Time     // when monitoring began: its first monitor
 	bars      uptime.Report // the bars' days
 	last24h   uptime.Totals
 	last7d    uptime.Totals
@@ -129,7 +130,7 @@ func (b *builder) uptimeOf(id string) *componentUptime {
 	if !ok {
 		return u
 	}
-	u.monitored = true
+	u.monitored, u.since = true, since
 	now, loc := b.in.Now, b.in.Loc
 	outs := service.UptimeOutages(m.outages[id])
 	opt := uptime.Options{Now: now, Since: since, ExcludeMaintenance: m.exclude}
@@ -153,12 +154,24 @@ func addTotals(t *uptime.Totals, o uptime.Totals) {
 	t.ExcludeMaintenance = o.ExcludeMaintenance
 }
 
-// barsView is a component's row of day bars, drawn as inline SVG.
+// barsView is a component's row of day bars, drawn as inline SVG, and what
+// they say in words. A phone shows the last 30 bars only (by CSS), so the
+// words for those come apart when they differ.
 type barsView struct {
-	Percent string // over the bars' days; "" without data
-	Width   int    // the viewBox's
-	Bars    []barView
-	Summary string // the bars in words
+	Width  int // the viewBox's
+	Bars   []barView
+	Wide   barsWords  // for the 90 bars
+	Narrow *barsWords // for the 30 a phone shows; nil when the words are the same
+}
+
+// barsWords are the uptime figure beside a component's name and the
+// sentence under its bars, over the days the bars show, or since
+// monitoring began when that is later: a figure is never shown beside days
+// it was not measured over.
+type barsWords struct {
+	Percent string // "99.98%"; "" without data
+	Over    string // for a screen reader after the figure: "uptime in the last 90 days"
+	Summary string
 }
 
 type barView struct {
@@ -171,6 +184,8 @@ type barView struct {
 
 const (
 	barW, barGap, barsH = 8, 2, 40
+	// phoneDays is how many of the bars a narrow screen shows (see the CSS).
+	phoneDays = 30
 )
 
 // barHeight makes the worst days stand tallest, so the bars read without colour.
@@ -190,9 +205,8 @@ func (b *builder) bars(id string) *barsView {
 	if !u.monitored {
 		return nil
 	}
-	v := &barsView{Percent: u.bars.Total.PercentText(), Width: barDays*(barW+barGap) - barGap}
+	v := &barsView{Width: barDays*(barW+barGap) - barGap}
 	url := componentURL(id)
-	var bad []uptime.Day
 	for i, d := range u.bars.Days {
 		h := barHeight[d.State]
 		bv := barView{X: i * (barW + barGap), Y: barsH - h, H: h, Kind: barKind[d.State],
@@ -200,29 +214,55 @@ func (b *builder) bars(id string) *barsView {
 		switch {
 		case i < barDays-60:
 			bv.Old = "old60"
-		case i < barDays-30:
+		case i < barDays-phoneDays:
 			bv.Old = "old30"
 		}
 		v.Bars = append(v.Bars, bv)
+	}
+	v.Wide = b.barsWords(u, u.bars.Days)
+	if narrow := b.barsWords(u, u.bars.Days[barDays-phoneDays:]); narrow != v.Wide {
+		v.Narrow = &narrow
+	}
+	return v
+}
+
+// over says what span a figure over days is measured over: "in the last 90
+// days", or "since monitoring began (Today, 9:48 AM Pacific time)" when it
+// began after the first of them.
+func (b *builder) over(u *componentUptime, first time.Time, days int) string {
+	if u.since.After(first) {
+		return "since monitoring began (" + b.w.When(u.since) + ")"
+	}
+	return fmt.Sprintf("in the last %d days", days)
+}
+
+// barsWords says in words what the given days of the bars show.
+func (b *builder) barsWords(u *componentUptime, days []uptime.Day) barsWords {
+	var total uptime.Totals
+	var bad []uptime.Day
+	for _, d := range days {
+		addTotals(&total, d.Totals)
 		if d.State == uptime.Down || d.State == uptime.Maintenance {
 			bad = append(bad, d)
 		}
 	}
-	v.Summary = b.barsSummary(u, bad)
-	return v
-}
-
-// barsSummary says in words what the bars show.
-func (b *builder) barsSummary(u *componentUptime, bad []uptime.Day) string {
-	if !u.bars.Total.HasData() {
-		return "No data yet."
+	over := b.over(u, days[0].Date, len(days))
+	w := barsWords{Percent: total.PercentText(), Over: "uptime " + over}
+	if u.since.After(days[0].Date) {
+		w.Over = "uptime since monitoring began"
 	}
-	if len(bad) == 0 {
-		return "No downtime in the last 90 days."
+	switch {
+	case !total.HasData():
+		w.Summary = "No data yet."
+	case len(bad) == 0:
+		w.Summary = w.Percent + " uptime " + over + ": no downtime."
+	case len(bad) == 1:
+		w.Summary = fmt.Sprintf("%s uptime %s. Downtime on one day, %s.", w.Percent, over, wd.LongDate(bad[0].Date, b.in.Now))
+	default:
+		w.Summary = fmt.Sprintf("%s uptime %s. Downtime on %s days, most recently %s.", w.Percent, over,
+			wd.NumberWord(len(bad)), wd.LongDate(bad[len(bad)-1].Date, b.in.Now))
 	}
-	last := bad[len(bad)-1]
-	return fmt.Sprintf("Downtime on %s of the last 90 days, most recently %s.",
-		wd.NumberWord(len(bad)), wd.LongDate(last.Date, b.in.Now))
+	return w
 }
 
 // dayLabel is "Tuesday, August 12", or "Today, December 1".
@@ -268,7 +308,9 @@ func (b *builder) spanParts(d uptime.Day, zone bool) []string {
 			if s.State != st {
 				continue
 			}
-			total += s.Duration()
+			// Each span counts as long as its times read, so that one
+			// span's words add up with its times.
+			total += wd.Span{Start: s.Start, End: s.End}.Length()
 			times = append(times, b.spanTimes(s, d.Date))
 		}
 		if len(times) == 0 {
@@ -288,24 +330,49 @@ func (b *builder) spanParts(d uptime.Day, zone bool) []string {
 }
 
 // spanTimes is a span's times within its day: "9:48 to 9:52 AM", "9:48:10
-// to 9:48:40 AM" within a minute, "11:58 PM to midnight", "since 9:48 AM".
+// to 9:48:40 AM" under a minute, "11:58 PM to midnight", "since 9:48 AM".
 func (b *builder) spanTimes(s uptime.Span, day time.Time) string {
 	loc := b.in.Loc
 	a, e := s.Start.In(loc), s.End.In(loc)
 	switch {
 	case s.Ongoing:
-		return "since " + a.Format("3:04 PM")
+		return "since " + wd.Clock(a, loc)
 	case !wd.SameDay(a, e):
-		return a.Format("3:04 PM") + " to midnight"
-	case a.Truncate(time.Minute).Equal(e.Truncate(time.Minute)):
-		return a.Format("3:04:05") + " to " + e.Format("3:04:05 PM")
+		return wd.Span{Start: a, End: e}.Clock(a, loc) + " to midnight"
 	}
 	return wd.Range(a, e, loc, b.in.Now)
 }
 
 // Figures for the component page.
 
-type figure struct{ Label, Value, Note string }
+type figure struct{ Label, Value, When, Note string }
+
+// figures are the uptime figures of the periods the monitored history
+// covers, then one figure since monitoring began if it began within the
+// longest: a figure over a few hours is never shown as a month's.
+func (b *builder) figures(u *componentUptime) []figure {
+	periods := []struct {
+		label string
+		from  time.Time
+		t     uptime.Totals
+	}{
+		{"24 hours", b.in.Now.Add(-24 * time.Hour), u.last24h},
+		// 7, 30 and 90 are calendar days ending today, like the bars.
+		{"7 days", u.bars.Days[barDays-7].Date, u.last7d},
+		{"30 days", u.bars.Days[barDays-30].Date, u.last30d},
+		{"90 days", u.bars.Days[0].Date, u.bars.Total},
+	}
+	var out []figure
+	for _, p := range periods {
+		if u.since.After(p.from) {
+			// Measured only since then, so the figure is the same for this
+			// period and every longer one: shown once, for what it is.
+			return append(out, figure{Label: "Since monitoring began", Value: pctOrDash(p.t), When: b.w.When(u.since), Note: downNote(p.t)})
+		}
+		out = append(out, figure{Label: p.label, Value: pctOrDash(p.t), Note: downNote(p.t)})
+	}
+	return out
+}
 
 type outageView struct {
 	Kind, Label string // severity badge
@@ -331,6 +398,7 @@ type componentView struct {
 	Monitored       bool
 	Monitors        []monitorView
 	Figures         []figure
+	OutagesOver     string // "in the last 90 days", or since monitoring began
 	Bars            *barsView
 	ExcludeNote     bool
 	Days            []outageDay
@@ -356,12 +424,8 @@ func (b *builder) components() error {
 		v.Monitored = u.monitored
 		if u.monitored {
 			v.Bars = b.bars(c.ID)
-			v.Figures = []figure{
-				{"24 hours", pctOrDash(u.last24h), downNote(u.last24h)},
-				{"7 days", pctOrDash(u.last7d), downNote(u.last7d)},
-				{"30 days", pctOrDash(u.last30d), downNote(u.last30d)},
-				{"90 days", pctOrDash(u.bars.Total), downNote(u.bars.Total)},
-			}
+			v.Figures = b.figures(u)
+			v.OutagesOver = b.over(u, u.bars.Days[0].Date, barDays)
 			v.ExcludeNote = b.in.Monitoring.exclude
 			v.Days = b.outageDays(c.ID, u)
 		}
@@ -384,7 +448,7 @@ func pctOrDash(t uptime.Totals) string {
 	return "—"
 }
 
-// downNote is a figure's downtime in brief: "3 min 10 s down".
+// downNote is a figure's downtime in words: "3 minutes 10 seconds down".
 func downNote(t uptime.Totals) string {
 	switch {
 	case !t.HasData():
@@ -394,10 +458,10 @@ func downNote(t uptime.Totals) string {
 	}
 	var parts []string
 	if t.Down > 0 {
-		parts = append(parts, wd.Short(t.Down)+" down")
+		parts = append(parts, wd.Measured(t.Down)+" down")
 	}
 	if t.Maintenance > 0 {
-		parts = append(parts, wd.Short(t.Maintenance)+" in maintenance")
+		parts = append(parts, wd.Measured(t.Maintenance)+" in maintenance")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -429,7 +493,7 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 		st := mon.Detector.State
 		v := monitorView{Kind: st.Kind(), Name: monitorLabel(mon.Kind), Label: st.Label(), LastCheck: mon.LastCheckAt}
 		if !mon.LastCheckAt.IsZero() && mon.LastLevel != status.LevelDown {
-			v.Latency = latencyText(mon.LastLatency)
+			v.Latency = wd.Latency(mon.LastLatency)
 		}
 		views = append(views, v)
 		if pts, charted := m.latency[mon.ID]; charted {
@@ -509,30 +573,11 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 		if !wd.SameDay(o.StartedAt.In(loc), b.in.Now.In(loc)) {
 			v.Times = "Since " + wd.LongDate(o.StartedAt.In(loc), b.in.Now) + ", " + wd.TimeIn(o.StartedAt, loc, b.w.zone)
 		}
-		v.Duration = wd.Duration(b.in.Now.Sub(o.StartedAt)) + " so far"
+		v.Duration = wd.Span{Start: o.StartedAt, End: b.in.Now}.Duration() + " so far"
 		return v
 	}
-	a, e := o.StartedAt.In(loc), o.EndedAt.In(loc)
-	if wd.SameDay(a, e) && a.Truncate(time.Minute).Equal(e.Truncate(time.Minute)) {
-		v.Times = a.Format("3:04:05") + " to " + e.Format("3:04:05 PM") + " " + b.w.zone
-	} else {
-		v.Times = wd.Range(a, e, loc, b.in.Now) + " " + b.w.zone
-	}
-	v.Duration = wd.Duration(e.Sub(a))
-	if d := e.Sub(a); d < 10*time.Minute {
-		v.Duration += " (" + wd.Short(d) + ")"
-	}
+	span := wd.Span{Start: o.StartedAt, End: o.EndedAt}
+	v.Times = span.Range(loc, b.in.Now) + " " + b.w.zone
+	v.Duration = span.Duration()
 	return v
-}
-
-func latencyText(d time.Duration) string {
-	switch {
-	case d >= 10*time.Second:
-		return fmt.Sprintf("%.0f s", d.Seconds())
-	case d >= time.Second:
-		return fmt.Sprintf("%.1f s", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	}
-	return "under 1 ms"
 }

@@ -92,16 +92,8 @@ func (w *words) Day(t time.Time) string  { return wd.Day(t, w.now, w.loc) }
 func (w *words) ISO(t time.Time) string  { return t.UTC().Format(time.RFC3339) }
 
 // Window is a span with its day and zone: "Today, 9:48 to 9:52 AM Pacific
-// time", or both days when it crosses midnight.
-func (w *words) Window(a, b time.Time) string {
-	if b.IsZero() {
-		return "Since " + w.When(a)
-	}
-	if wd.SameDay(a.In(w.loc), b.In(w.loc)) {
-		return w.Day(a) + ", " + wd.Range(a, b, w.loc, w.now) + " " + w.zone
-	}
-	return wd.Range(a, b, w.loc, w.now) + " " + w.zone
-}
+// time", or both days when it crosses midnight (see words.Window).
+func (w *words) Window(a, b time.Time) string { return wd.Window(a, b, w.now, w.loc, w.zone) }
 
 func impactLabel(i status.Impact) string {
 	switch i {
@@ -183,16 +175,33 @@ type indexView struct {
 
 type incidentView struct {
 	incidentCard
-	Duration     string
 	Resolved     bool
 	Components   []compView
 	Updates      []updateView
 	Postmortem   template.HTML
 	PostmortemAt time.Time
-	Links        []link
+	Links        []relatedLink
 }
 
 type link struct{ URL, Title string }
+
+// relatedLink is an incident linked to the one shown. A recurrence has the
+// same title as the first incident, so the link also says which one it is:
+// earlier or later, and when it ran.
+type relatedLink struct {
+	link
+	Relation string // "earlier" or "later"
+	When     string // its one line, as its own page shows it
+}
+
+func (b *builder) related(in, other *status.Incident) relatedLink {
+	r := relatedLink{link: link{URL: fmt.Sprintf("/incidents/%d", other.ID), Title: other.Title}, Relation: "later",
+		When: b.interval(other)}
+	if other.StartedAt.Before(in.StartedAt) || other.StartedAt.Equal(in.StartedAt) && other.ID < in.ID {
+		r.Relation = "earlier"
+	}
+	return r
+}
 
 type maintView struct {
 	maintCard
@@ -305,15 +314,22 @@ func (b *builder) affected(ids []string) []string {
 	return out
 }
 
+// interval is when an incident ran, in one line: the same as the command
+// line's, from the same function, the times as shown and the length they
+// add up to.
+func (b *builder) interval(in *status.Incident) string {
+	end := time.Time{}
+	if in.Status == status.Resolved {
+		end = in.ResolvedAt
+	}
+	return wd.Interval(in.StartedAt, end, b.in.Now, b.in.Loc, b.w.zone)
+}
+
 func (b *builder) card(in *status.Incident) incidentCard {
 	c := incidentCard{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
 		Impact: badge{impactLabel(in.Impact), in.Impact.Kind()},
 		Status: badge{in.Status.Label(), in.Status.Kind()}, Started: in.StartedAt}
-	if in.Status == status.Resolved && !in.ResolvedAt.IsZero() {
-		c.Summary = b.w.Window(in.StartedAt, in.ResolvedAt) + " · " + wd.Duration(in.Duration(b.in.Now))
-	} else {
-		c.Summary = "Since " + b.w.When(in.StartedAt) + " · " + wd.Duration(in.Duration(b.in.Now)) + " so far"
-	}
+	c.Summary = b.interval(in)
 	ids := make([]string, len(in.Components))
 	for i, ac := range in.Components {
 		ids[i] = ac.ComponentID
@@ -427,8 +443,7 @@ func (b *builder) incidents() error {
 		if in.Draft {
 			continue
 		}
-		v := incidentView{incidentCard: b.card(in), Duration: wd.Duration(in.Duration(b.in.Now)),
-			Resolved: in.Status == status.Resolved}
+		v := incidentView{incidentCard: b.card(in), Resolved: in.Status == status.Resolved}
 		// A resolved incident's components are back to operational; the page
 		// shows the worst each reached during it.
 		worst := map[string]status.ComponentStatus{}
@@ -455,7 +470,7 @@ func (b *builder) incidents() error {
 		}
 		for _, id := range in.Links {
 			if other, ok := b.published[id]; ok {
-				v.Links = append(v.Links, link{URL: fmt.Sprintf("/incidents/%d", id), Title: other.Title})
+				v.Links = append(v.Links, b.related(in, other))
 			}
 		}
 		if err := b.render(v.URL, "incident.html", in.Title, "history", v); err != nil {

@@ -211,7 +211,7 @@ func TestIndexUptimeBars(t *testing.T) {
 		14: {"/components/flexo/web#2026-05-31", "Sunday, May 31: no data", "nodata"},
 		15: {"/components/flexo/web#2026-06-01", "Monday, June 1: 100% — no downtime", "ok"},
 		87: {"/components/flexo/web#2026-08-12", "Wednesday, August 12: 99.72% — down four minutes (9:48 to 9:52 AM)", "critical"},
-		88: {"/components/flexo/web#2026-08-13", "Yesterday, August 13: 99.78% — maintenance downtime three minutes (11:00 to 11:03 PM); degraded 13 minutes (2:00 to 2:12 PM)", "maint"},
+		88: {"/components/flexo/web#2026-08-13", "Yesterday, August 13: 99.78% — maintenance downtime three minutes (11:00 to 11:03 PM); degraded 12 minutes (2:00 to 2:12 PM)", "maint"},
 		89: {"/components/flexo/web#2026-08-14", "Today, August 14: 98.41% so far — down ten minutes (since 10:20 AM)", "critical"},
 	}
 	for i, w := range want {
@@ -219,17 +219,26 @@ func TestIndexUptimeBars(t *testing.T) {
 			t.Errorf("bar %d:\n got %+v\nwant %+v", i, bars[i], w)
 		}
 	}
-	// 1,030 s down of 6,431,400 s measured (June 1 to now).
+	// 1,030 s down of 6,431,400 s measured (June 1 to now): watched for
+	// fewer than the bars' 90 days, the figure says since when, and a phone,
+	// which shows the last 30 bars, gets the figure of those 30 days.
 	wantAll(t, "/", page,
-		`<a href="/components/flexo/web">Web sites</a> <span class="pct">99.98%<span class="sr"> uptime in the last 90 days</span></span>`,
-		"Downtime on three of the last 90 days, most recently Friday, August 14.",
+		`<a href="/components/flexo/web">Web sites</a> <span class="pct w90">99.98%<span class="sr"> uptime since monitoring began</span></span>`+
+			` <span class="pct w30">99.95%<span class="sr"> uptime in the last 30 days</span></span>`,
+		`<p class="bars-summary w90">99.98% uptime since monitoring began (Monday, June 1, 12:00 AM Pacific time). Downtime on three days, most recently Friday, August 14.</p>`,
+		`<p class="bars-summary w30">99.95% uptime in the last 30 days. Downtime on three days, most recently Friday, August 14.</p>`,
 		"Each bar is a day; the worse the day, the taller its bar:", "maintenance downtime", "no data")
+	if strings.Contains(page, "90 days</span>") || strings.Contains(page, "of the last 90 days") {
+		t.Error("a figure measured since June 1 is labelled as the last 90 days'")
+	}
 	// E-mail is watched from noon on June 1, without an outage.
 	email := barsOf(t, page, "/components/flexo/email")
 	if email[15].title != "Monday, June 1: 100% — no downtime" || email[14].kind != "nodata" {
 		t.Errorf("e-mail's first measured day: %+v, the day before %+v", email[15], email[14])
 	}
-	wantAll(t, "/", page, `<a href="/components/flexo/email">E-mail</a> <span class="pct">100%`, "No downtime in the last 90 days.")
+	wantAll(t, "/", page, `<a href="/components/flexo/email">E-mail</a> <span class="pct w90">100%`,
+		"100% uptime since monitoring began (Monday, June 1, 12:00 PM Pacific time): no downtime.",
+		"100% uptime in the last 30 days: no downtime.")
 	// No monitor on mom: no bars and no figure, rather than a perfect score.
 	if strings.Contains(page, `href="/components/mom/web"`) {
 		t.Error("mom/web, which no monitor watches, has bars")
@@ -247,15 +256,17 @@ func TestComponentPage(t *testing.T) {
 		"flexo · Web sites",
 		"HTTP check: Down last checked Today, 10:29 AM Pacific time",
 		// 24 h: 190 s of maintenance downtime and ten minutes now; 7, 30, 90 calendar days.
-		"24 hours 99.08% 10 min down, 3 min 10 s in maintenance",
-		"7 days 99.81% 14 min down, 3 min 10 s in maintenance",
-		"30 days 99.95%", "90 days 99.98%",
+		"24 hours 99.08% ten minutes down, 3 minutes 10 seconds in maintenance",
+		"7 days 99.81% 14 minutes down, 3 minutes 10 seconds in maintenance",
+		"30 days 99.95%",
+		// Watched since June 1: the longest figure says so, and is not shown as 90 days'.
+		"Since monitoring began 99.98% Monday, June 1, 12:00 AM Pacific time 14 minutes down, 3 minutes 10 seconds in maintenance",
 		"Downtime inside announced maintenance is shown apart and counts in these figures.",
-		"Outages in the last 90 days",
+		"Outages since monitoring began (Monday, June 1, 12:00 AM Pacific time)",
 		"Today, August 14 Down Since 10:20 AM Pacific time ten minutes so far",
-		"Yesterday, August 13 Maintenance downtime 11:00 to 11:03 PM Pacific time three minutes (3 min 10 s) During maintenance: Kernel update <b>now</b>",
-		"Degraded 2:00 to 2:12 PM Pacific time 13 minutes",
-		"Wednesday, August 12 Down 9:48 to 9:52 AM Pacific time four minutes (4 min) Incident: Web sites on flexo interrupted",
+		"Yesterday, August 13 Maintenance downtime 11:00 to 11:03 PM Pacific time three minutes During maintenance: Kernel update <b>now</b>",
+		"Degraded 2:00 to 2:12 PM Pacific time 12 minutes",
+		"Wednesday, August 12 Down 9:48 to 9:52 AM Pacific time four minutes Incident: Web sites on flexo interrupted",
 		"Response time", "Last 24 hours", "Last 7 days",
 		"Mean response time of the HTTP check over the last 24 hours, in 10-minute steps: typically 120 ms (median), fastest 120 ms, slowest 203 ms (Today, 9:00 AM Pacific time). Checks failed in one step, marked with triangles along the top.",
 	)
@@ -275,6 +286,9 @@ func TestComponentPage(t *testing.T) {
 	if len(barsOf(t, `<a href="/components/flexo/web">`+page, "/components/flexo/web")) != 90 {
 		t.Error("no 90 bars on the component page")
 	}
+	if strings.Contains(txt, "90 days 9") || strings.Contains(txt, "in the last 90 days") {
+		t.Error("a component watched since June 1 shows a 90-day figure")
+	}
 
 	// A component no monitor watches says so.
 	mom := text(f.page(t, "/components/mom/web"))
@@ -291,13 +305,13 @@ func TestUptimeExcludingMaintenance(t *testing.T) {
 	f := newUptimeFixture(t, true)
 	page := f.page(t, "/")
 	bars := barsOf(t, page, "/components/flexo/web")
-	if got := bars[88].title; got != "Yesterday, August 13: 100% — maintenance downtime three minutes (11:00 to 11:03 PM); degraded 13 minutes (2:00 to 2:12 PM)" {
+	if got := bars[88].title; got != "Yesterday, August 13: 100% — maintenance downtime three minutes (11:00 to 11:03 PM); degraded 12 minutes (2:00 to 2:12 PM)" {
 		t.Errorf("maintenance day: %q", got)
 	}
 	// 840 s down of 6,431,210 s counted.
-	wantAll(t, "/", page, `<span class="pct">99.98%`)
+	wantAll(t, "/", page, `<span class="pct w90">99.98%`)
 	wantAll(t, "component page", text(f.page(t, "/components/flexo/web")),
-		"24 hours 99.30% 10 min down, 3 min 10 s in maintenance", "left out of these figures")
+		"24 hours 99.30% ten minutes down, 3 minutes 10 seconds in maintenance", "left out of these figures")
 }
 
 func TestOutageAcrossMidnight(t *testing.T) {
@@ -318,7 +332,7 @@ func TestOutageAcrossMidnight(t *testing.T) {
 		t.Errorf("the outage's second day: %q, want %q", got, w)
 	}
 	txt := text(f.page(t, "/components/flexo/web"))
-	span := "Down Monday, August 10, 11:58 PM to Tuesday, August 11, 12:03 AM Pacific time five minutes (5 min)"
+	span := "Down Monday, August 10, 11:58 PM to Tuesday, August 11, 12:03 AM Pacific time five minutes"
 	wantAll(t, "component page", txt, "Tuesday, August 11 "+span+" (began the day before or earlier)", "Monday, August 10 "+span)
 }
 
@@ -354,4 +368,89 @@ func TestChartsReadResponseTimesAtMostEveryTenMinutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAll(t, "component page ten minutes later", text(f.page(t, "/components/flexo/web")), after)
+}
+
+// newMeasuredSite serves the pages at 10:30 AM Pacific time on Friday,
+// August 14, 2026: flexo/web watched for 100 days with one nine-minute
+// outage 50 days ago, flexo/email for three hours with one of six minutes.
+func newMeasuredSite(t *testing.T) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 8, 14, 10, 30, 0, 0, la)
+	clock := &fixedClock{t: now}
+	b := storetest.SQLite(t)
+	svc := service.New(b.Store, clock, nil)
+	if err := svc.SyncCatalog(ctx, []store.Group{{ID: "flexo", Name: "flexo"}}, []store.Component{
+		{ID: "flexo/web", GroupID: "flexo", Name: "Web sites"}, {ID: "flexo/email", GroupID: "flexo", Name: "E-mail", Position: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	old := store.MonitorDef{ID: "flexo/web/http", ComponentID: "flexo/web", Kind: "http", Target: "http://127.0.0.1:1/"}
+	if err := b.Store.SyncMonitors(ctx, []store.MonitorDef{old}, now.AddDate(0, 0, -100)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Store.SyncMonitors(ctx, []store.MonitorDef{old, {ID: "flexo/email/smtp", ComponentID: "flexo/email", Kind: "smtp", Target: "127.0.0.1:2"}},
+		now.Add(-3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	outages := []store.Outage{
+		{ComponentID: "flexo/email", MonitorID: "flexo/email/smtp", Severity: status.MonitorDown, Cause: "refused",
+			StartedAt: now.Add(-2 * time.Hour), EndedAt: now.Add(-2*time.Hour + 6*time.Minute)},
+		{ComponentID: "flexo/web", MonitorID: "flexo/web/http", Severity: status.MonitorDown, Cause: "refused",
+			StartedAt: now.AddDate(0, 0, -50), EndedAt: now.AddDate(0, 0, -50).Add(9 * time.Minute)},
+	}
+	for i := range outages {
+		outages[i].DetectedAt = outages[i].StartedAt
+		if err := b.Store.InsertOutage(ctx, &outages[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.Parse("test.yaml", []byte("page: {title: Status, zone: America/Los_Angeles}\ngroups:\n  - id: flexo\n    components: [{id: web, name: Web sites}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	site.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestUptimeOverWhatWasMeasured: a component watched for three hours shows
+// one figure, since monitoring began, not the same number as 24 hours, 7,
+// 30 and 90 days; one watched for 100 days shows each period, and the words
+// under its bars say 90 days where 90 bars show and 30 where a phone shows
+// 30.
+func TestUptimeOverWhatWasMeasured(t *testing.T) {
+	f := &uptimeFixture{srv: newMeasuredSite(t)}
+
+	// Three hours of e-mail: 6 minutes down of 180.
+	email := text(f.page(t, "/components/flexo/email"))
+	wantAll(t, "e-mail", email, "Uptime Since monitoring began 96.66% Today, 7:30 AM Pacific time six minutes down Sunday, May 17: no data")
+	if m := regexp.MustCompile(`(24 hours|7 days|30 days|90 days) \d`).FindString(email); m != "" {
+		t.Errorf("three hours of monitoring shown as a figure of %q", m)
+	}
+	index := f.page(t, "/")
+	wantAll(t, "/", index,
+		`<a href="/components/flexo/email">E-mail</a> <span class="pct">96.66%<span class="sr"> uptime since monitoring began</span></span>`,
+		`<p class="bars-summary">96.66% uptime since monitoring began (Today, 7:30 AM Pacific time). Downtime on one day, Friday, August 14.</p>`)
+
+	// A hundred days of web sites: every period, and words true at each width.
+	web := text(f.page(t, "/components/flexo/web"))
+	wantAll(t, "web", web, "24 hours 100% no downtime", "7 days 100%", "30 days 100%", "90 days 99.99% nine minutes down",
+		"Outages in the last 90 days")
+	if strings.Contains(web, "Since monitoring began") {
+		t.Error("a component watched for 100 days says since monitoring began")
+	}
+	wantAll(t, "/", index,
+		`<a href="/components/flexo/web">Web sites</a> <span class="pct w90">99.99%<span class="sr"> uptime in the last 90 days</span></span> <span class="pct w30">100%<span class="sr"> uptime in the last 30 days</span></span>`,
+		`<p class="bars-summary w90">99.99% uptime in the last 90 days. Downtime on one day, Thursday, June 25.</p>`,
+		`<p class="bars-summary w30">100% uptime in the last 30 days: no downtime.</p>`)
 }

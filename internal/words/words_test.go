@@ -10,8 +10,12 @@ func TestDuration(t *testing.T) {
 		d    time.Duration
 		want string
 	}{
-		{0, "less than a minute"},
-		{59 * time.Second, "less than a minute"},
+		{0, "less than a second"},
+		{999 * time.Millisecond, "less than a second"},
+		{time.Second, "one second"},
+		{10 * time.Second, "ten seconds"},
+		{46 * time.Second, "46 seconds"},
+		{59*time.Second + 900*time.Millisecond, "59 seconds"},
 		{time.Minute, "one minute"},
 		{3*time.Minute + 55*time.Second, "four minutes"},
 		{4 * time.Minute, "four minutes"},
@@ -87,7 +91,9 @@ func TestAdjective(t *testing.T) {
 		want string
 		ok   bool
 	}{
-		{30 * time.Second, "", false},
+		{300 * time.Millisecond, "", false},
+		{30 * time.Second, "30-second", true},
+		{8 * time.Second, "eight-second", true},
 		{3*time.Minute + 55*time.Second, "four-minute", true},
 		{time.Minute, "one-minute", true},
 		{11 * time.Minute, "11-minute", true},
@@ -103,26 +109,46 @@ func TestAdjective(t *testing.T) {
 	}
 }
 
-func TestShort(t *testing.T) {
+func TestMeasured(t *testing.T) {
 	for _, tc := range []struct {
 		d    time.Duration
 		want string
 	}{
-		{0, "0 s"},
-		{-time.Second, "0 s"},
-		{300 * time.Millisecond, "under 1 s"},
-		{45 * time.Second, "45 s"},
-		{2 * time.Minute, "2 min"},
-		{3*time.Minute + 10*time.Second, "3 min 10 s"},
-		{3*time.Minute + 9600*time.Millisecond, "3 min 10 s"},
-		{59*time.Minute + 59*time.Second, "59 min 59 s"},
-		{time.Hour, "1 h"},
-		{time.Hour + 5*time.Minute + 10*time.Second, "1 h 5 min"},
-		{time.Hour + 59*time.Minute + 50*time.Second, "2 h"},
-		{26 * time.Hour, "26 h"},
+		{0, "no time"},
+		{-time.Second, "no time"},
+		{300 * time.Millisecond, "less than a second"},
+		{45 * time.Second, "45 seconds"},
+		{time.Second, "one second"},
+		{2 * time.Minute, "two minutes"},
+		{61 * time.Second, "1 minute 1 second"},
+		{3*time.Minute + 10*time.Second, "3 minutes 10 seconds"},
+		{3*time.Minute + 9600*time.Millisecond, "3 minutes 10 seconds"},
+		{4*time.Minute + 59600*time.Millisecond, "five minutes"},
+		{59*time.Minute + 59*time.Second, "59 minutes 59 seconds"},
+		{time.Hour, "one hour"},
+		{time.Hour + 5*time.Minute + 10*time.Second, "1 hour 5 minutes"},
+		{time.Hour + 59*time.Minute + 50*time.Second, "two hours"},
+		{26 * time.Hour, "1 day 2 hours"},
 	} {
-		if got := Short(tc.d); got != tc.want {
-			t.Errorf("Short(%s) = %q, want %q", tc.d, got, tc.want)
+		if got := Measured(tc.d); got != tc.want {
+			t.Errorf("Measured(%s) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestLatency(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "under 1 ms"},
+		{850 * time.Microsecond, "under 1 ms"},
+		{850 * time.Millisecond, "850 ms"},
+		{2300 * time.Millisecond, "2.3 s"},
+		{12400 * time.Millisecond, "12 s"},
+	} {
+		if got := Latency(tc.d); got != tc.want {
+			t.Errorf("Latency(%s) = %q, want %q", tc.d, got, tc.want)
 		}
 	}
 }
