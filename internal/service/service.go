@@ -36,8 +36,13 @@ type Service struct {
 	log   *slog.Logger
 
 	catalog atomic.Pointer[Catalog]
-	// measured is what monitors measure now, per component (SetMeasured).
-	measured atomic.Pointer[map[string]status.ComponentStatus]
+	// measured is what monitors measure now, per component (SetMeasured),
+	// and unrecorded says it is not written to the database yet.
+	measured   atomic.Pointer[map[string]status.ComponentStatus]
+	unrecorded atomic.Bool
+
+	// generation counts the changes made (see Generation).
+	generation atomic.Uint64
 
 	// wake nudges the maintenance clock when a window changes.
 	wake chan struct{}
@@ -77,7 +82,14 @@ func (s *Service) OnChange(fn func()) {
 // has committed (at once outside one): a reader they wake must see it.
 func (s *Service) changedAfter(ctx context.Context) { s.store.AfterCommit(ctx, s.changed) }
 
+// Generation counts the changes made through this service (and those seen
+// by a Follower): it moves after each change commits and before the
+// OnChange listeners run. Anything that reads the records after seeing
+// generation g reads every change up to g.
+func (s *Service) Generation() uint64 { return s.generation.Load() }
+
 func (s *Service) changed() {
+	s.generation.Add(1)
 	s.mu.Lock()
 	fns := append([]func(){}, s.listeners...)
 	s.mu.Unlock()
