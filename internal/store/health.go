@@ -96,6 +96,17 @@ type writeCheck struct {
 	err error
 }
 
+// failed notes a transaction that failed because of the database: until
+// the next check, CheckWrites says so instead of an older "ok".
+func (w *writeCheck) failed(err error) {
+	if _, ok := Unavailable(err); !ok {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.at, w.err = time.Now(), err
+}
+
 // writeCheckEvery is how long CheckWrites keeps its answer: a load balancer
 // asking every second costs one tiny write every few seconds.
 const writeCheckEvery = 5 * time.Second
@@ -109,9 +120,10 @@ const writeCheckEvery = 5 * time.Second
 // write instead).
 func (s *Store) CheckWrites(ctx context.Context) error {
 	s.writes.mu.Lock()
-	defer s.writes.mu.Unlock()
-	if !s.writes.at.IsZero() && time.Since(s.writes.at) < writeCheckEvery {
-		return s.writes.err
+	at, last := s.writes.at, s.writes.err
+	s.writes.mu.Unlock()
+	if !at.IsZero() && time.Since(at) < writeCheckEvery {
+		return last
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -130,6 +142,8 @@ func (s *Store) CheckWrites(ctx context.Context) error {
 	if ctx.Err() != nil && err != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("the database did not answer in time: %w", err)
 	}
+	s.writes.mu.Lock()
 	s.writes.at, s.writes.err = time.Now(), err
+	s.writes.mu.Unlock()
 	return err
 }

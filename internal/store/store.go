@@ -221,14 +221,17 @@ func (s *Store) TxContext(ctx context.Context, fn func(ctx context.Context, q *Q
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		s.writes.failed(err)
 		return fmt.Errorf("begin: %w", err)
 	}
 	ts := &txState{store: s, q: &Queries{q: tx, tx: tx, dialect: s.dialect, own: s.own}}
 	if err := fn(context.WithValue(ctx, txKey{}, ts), ts.q); err != nil {
 		_ = tx.Rollback()
+		s.writes.failed(err)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		s.writes.failed(err)
 		return fmt.Errorf("commit: %w", err)
 	}
 	for _, f := range ts.afterCommit {
