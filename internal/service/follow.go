@@ -19,8 +19,9 @@ const FollowEvery = time.Second
 // the OnChange listeners run (the public pages rebuild, within about a
 // second) and the maintenance clock looks at its windows again.
 type Follower struct {
-	s   *Service
-	cur *store.ChangeCursor
+	s      *Service
+	cur    *store.ChangeCursor
+	reload bool // the catalog changed elsewhere and is not read yet
 }
 
 // Follow starts following the change log at its end: every change
@@ -80,12 +81,9 @@ func (f *Follower) Run(ctx context.Context, every time.Duration) {
 
 // Step reads the changes committed since the last step and takes those
 // made elsewhere, once.
-func (f *Follower) Step(ctx context.Context) error { return f.s.takeForeign(ctx, f.cur) }
-
-// takeForeign reads the changes committed since the last call and acts on
-// those made elsewhere.
-func (s *Service) takeForeign(ctx context.Context, cur *store.ChangeCursor) error {
-	refs, err := cur.Next(ctx)
+func (f *Follower) Step(ctx context.Context) error {
+	s := f.s
+	refs, err := f.cur.Next(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,9 +94,18 @@ func (s *Service) takeForeign(ctx context.Context, cur *store.ChangeCursor) erro
 		}
 		foreign = true
 		windows = windows || strings.HasPrefix(r.Subject, "maintenance:")
+		// Another instance applied a new configuration's fleet.
+		f.reload = f.reload || r.Subject == CatalogSubject
 	}
 	if windows {
 		s.wakeClock()
+	}
+	if f.reload {
+		if err := s.ReloadCatalog(ctx); err != nil { // it tells the listeners
+			return err // read again at the next step
+		}
+		f.reload = false
+		return nil
 	}
 	if foreign {
 		s.changed()

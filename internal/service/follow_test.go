@@ -125,6 +125,35 @@ func TestFollowerSkipsOwnChanges(t *testing.T) {
 	}
 }
 
+// A fleet changed by another instance's configuration reaches this one's
+// catalog; a configuration that changes nothing leaves no trace.
+func TestFollowerLoadsAnotherInstancesCatalog(t *testing.T) {
+	b := storetest.SQLite(t)
+	e := setup(t, b)
+	there := otherProcess(t, b, e.clock)
+	f := must(e.svc.Follow(t.Context()))(t)
+	groups, comps := catalog()
+	if err := there.SyncCatalog(t.Context(), groups, comps); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(must(e.svc.Changes(t.Context(), service.CatalogSubject, 0))(t)); n != 1 {
+		t.Errorf("%d catalog changes recorded, want 1: the first sync only", n)
+	}
+	comps = append(comps, store.Component{ID: "zapp/ftp", GroupID: "zapp", Name: "FTP", Position: 2})
+	if err := there.SyncCatalog(t.Context(), groups, comps); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.svc.Catalog().Component("zapp/ftp"); ok {
+		t.Fatal("the component is here before the follower read the log")
+	}
+	if err := f.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.svc.Catalog().Component("zapp/ftp"); !ok {
+		t.Error("a component another instance configured is not in this one's catalog")
+	}
+}
+
 func TestUnrecordedMeasurementsShowInTheSnapshot(t *testing.T) {
 	e := setup(t, storetest.SQLite(t))
 	ctx := t.Context()

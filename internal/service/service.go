@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -135,13 +136,43 @@ func (s *Service) Catalog() *Catalog { return s.catalog.Load() }
 
 // SyncCatalog stores the configured groups and components (marking missing
 // ones removed, keeping their history) and makes them the service's catalog.
+//
+// A sync that changes the stored catalog is recorded in the change log
+// (subject "catalog"), so other instances on the database load it too.
 func (s *Service) SyncCatalog(ctx context.Context, groups []store.Group, comps []store.Component) error {
 	if err := s.store.Tx(ctx, func(q *store.Queries) error {
-		return q.SyncCatalog(ctx, groups, comps, s.Now())
+		before, err := storedCatalog(ctx, q)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		if err := q.SyncCatalog(ctx, groups, comps, now); err != nil {
+			return err
+		}
+		after, err := storedCatalog(ctx, q)
+		if err != nil || reflect.DeepEqual(before, after) {
+			return err
+		}
+		return s.record(ctx, q, now, clockActor, "catalog.sync", CatalogSubject, nil, nil)
 	}); err != nil {
 		return err
 	}
 	return s.ReloadCatalog(ctx)
+}
+
+// CatalogSubject is the change log's subject for the configured catalog.
+const CatalogSubject = "catalog"
+
+func storedCatalog(ctx context.Context, q *store.Queries) (*Catalog, error) {
+	groups, err := q.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	comps, err := q.Components(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return newCatalog(groups, comps), nil
 }
 
 // ReloadCatalog reads the catalog from the store.

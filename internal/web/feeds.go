@@ -54,36 +54,26 @@ func (f *feedItems) items(cfg config.Config, loc *time.Location, incidents []sta
 	return items
 }
 
-// addFeeds renders the Atom and RSS feeds of the most recent published
+// feedDocs renders the Atom and RSS feeds of the most recent published
 // incidents and maintenance windows (items), and the calendar of every
-// window, into the assets. How an incident's updates appear is the feed
-// package's rule: one entry per event, its timeline as the content.
-func addFeeds(assets map[string]*asset, cfg config.Config, items []feed.Item, allWindows []status.Maintenance, now time.Time) error {
+// window. How an incident's updates appear is the feed package's rule: one
+// entry per event, its timeline as the content.
+func feedDocs(cfg config.Config, items []feed.Item, allWindows []status.Maintenance, now time.Time) ([]doc, error) {
 	atom, err := feed.Atom(cfg.Page, items)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rss, err := feed.RSS(cfg.Page, items)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ics, err := feed.ICS(cfg.Page, allWindows, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, f := range []struct {
-		path, contentType string
-		body              []byte
-	}{
+	return []doc{
 		{feed.AtomPath, "application/atom+xml; charset=utf-8", atom},
 		{feed.RSSPath, "application/rss+xml; charset=utf-8", rss},
 		{feed.ICSPath, "text/calendar; charset=utf-8", ics},
-	} {
-		a, err := newAsset(f.path, f.body, f.contentType)
-		if err != nil {
-			return err
-		}
-		assets[f.path] = a
-	}
-	return nil
+	}, nil
 }

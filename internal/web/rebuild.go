@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
@@ -384,14 +386,13 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	if err != nil {
 		return err
 	}
+	list := pageDocs(pages)
+	for name, body := range docs {
+		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body})
+	}
 	prev := *s.assets.Load()
 	next := maps.Clone(prev)
-	for name, body := range docs {
-		if err := s.put(next, prev, "/api/v2/"+name, body, "application/json; charset=utf-8"); err != nil {
-			return err
-		}
-	}
-	if err := s.putPages(next, prev, pages); err != nil {
+	if err := putAll(next, prev, list); err != nil {
 		return err
 	}
 	s.assets.Store(&next)
@@ -455,14 +456,17 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 		}
 	}
 	r.components = components
-	if err := s.putPages(next, prev, pages); err != nil {
-		return err
-	}
+	list := pageDocs(pages)
 	if plan == nil || len(plan.incidents) > 0 || len(plan.windows) > 0 {
 		items := r.feed.items(cfg, loc, r.latest, newestWindows(in.Windows))
-		if err := addFeeds(next, cfg, items, in.Windows, in.Now); err != nil {
+		feeds, err := feedDocs(cfg, items, in.Windows, in.Now)
+		if err != nil {
 			return err
 		}
+		list = append(list, feeds...)
+	}
+	if err := putAll(next, prev, list); err != nil {
+		return err
 	}
 	r.counts = counts
 	s.assets.Store(&next)
@@ -484,27 +488,50 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 	return s.renderNow(cfg, loc, in, r, true)
 }
 
-// putPages adds rendered pages to next; "404" is the not-found page.
-func (s *Site) putPages(next, prev map[string]*asset, pages map[string][]byte) error {
-	for path, body := range pages {
-		if err := s.put(next, prev, path, body, htmlType); err != nil {
-			return err
-		}
-	}
-	return nil
+// doc is a rendered document on its way to being served.
+type doc struct {
+	path, contentType string
+	body              []byte
 }
 
-// put makes body the document at path, reusing the previous asset (its
-// compression and ETag) when the bytes did not change.
-func (s *Site) put(next, prev map[string]*asset, path string, body []byte, contentType string) error {
-	if old, ok := prev[path]; ok && old.contentType == contentType && bytes.Equal(old.body, body) {
-		next[path] = old
-		return nil
+// pageDocs lists rendered pages; "404" is the not-found page.
+func pageDocs(pages map[string][]byte) []doc {
+	list := make([]doc, 0, len(pages))
+	for path, body := range pages {
+		list = append(list, doc{path, htmlType, body})
 	}
-	a, err := newAsset(path, body, contentType)
-	if err != nil {
+	return list
+}
+
+// putAll makes docs the documents at their paths in next. A document whose
+// bytes did not change keeps its previous asset (compression and ETag); the
+// others are compressed side by side, one per core.
+func putAll(next, prev map[string]*asset, docs []doc) error {
+	var fresh []doc
+	for _, d := range docs {
+		if old, ok := prev[d.path]; ok && old.contentType == d.contentType && bytes.Equal(old.body, d.body) {
+			next[d.path] = old
+			continue
+		}
+		fresh = append(fresh, d)
+	}
+	assets := make([]*asset, len(fresh))
+	errs := make([]error, len(fresh))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, d := range fresh {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			assets[i], errs[i] = newAsset(d.path, d.body, d.contentType)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	next[path] = a
+	for i, d := range fresh {
+		next[d.path] = assets[i]
+	}
 	return nil
 }
