@@ -18,32 +18,20 @@ import (
 
 // shown tracks which changes the served documents show.
 type shown struct {
-	mu sync.Mutex
-	// now: the /api/v2 documents and the front page show every change up
-	// to this generation; all: every document does.
-	now, all uint64
-	moved    chan struct{} // closed and replaced when all moves
+	mu    sync.Mutex
+	all   uint64        // every document shows every change up to this generation
+	moved chan struct{} // closed and replaced when all moves
 }
 
-// markShown records that the documents swapped in show every change up to
-// gen: the first phase's (every false) or all of them.
-func (s *Site) markShown(gen uint64, every bool) {
+// markShown records that every document shows every change up to gen.
+func (s *Site) markShown(gen uint64) {
 	s.shown.mu.Lock()
 	defer s.shown.mu.Unlock()
-	s.shown.now = max(s.shown.now, gen)
-	if every && gen > s.shown.all {
+	if gen > s.shown.all {
 		s.shown.all = gen
 		close(s.shown.moved)
 		s.shown.moved = make(chan struct{})
 	}
-}
-
-// Shown reports up to which generation of changes the /api/v2 documents
-// and the front page (now) and every document (all) show.
-func (s *Site) Shown() (now, all uint64) {
-	s.shown.mu.Lock()
-	defer s.shown.mu.Unlock()
-	return s.shown.now, s.shown.all
 }
 
 // WaitShown waits until every document shows the changes up to generation

@@ -150,14 +150,13 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	if err := s.renderNow(cfg, loc, in, r, false); err != nil {
 		return err
 	}
-	s.markShown(gen, false)
 	if err := s.renderRest(cfg, loc, in, r, plan); err != nil {
 		return err
 	}
 	// Read again and rendered: until now a failure left them to the next try.
 	clear(r.staleIncidents)
 	clear(r.staleWindows)
-	s.markShown(gen, true)
+	s.markShown(gen)
 	return nil
 }
 
