@@ -194,7 +194,7 @@ func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxA
 // serviceError turns an error from the service or auth into a page: the
 // message of a client mistake is shown, an internal one is only logged.
 func (a *Admin) serviceError(w http.ResponseWriter, r *http.Request, s *session, err error) {
-	if code, msg, ok := service.Safe(err); ok {
+	if code, msg, ok := service.Safe(err); ok && code != http.StatusServiceUnavailable {
 		a.fail(w, r, s, code, msg)
 		return
 	}
@@ -213,6 +213,13 @@ func mistake(err error, shownBeside ...int) (string, bool) {
 
 func (a *Admin) internal(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	if errors.Is(err, context.Canceled) {
+		return
+	}
+	if code, msg, ok := service.Safe(err); ok && code == http.StatusServiceUnavailable {
+		// The database is down, read-only or full: worth trying again.
+		a.Log.Warn("admin request: the database is unavailable", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		w.Header().Set("Retry-After", "5")
+		a.fail(w, r, s, code, msg)
 		return
 	}
 	a.Log.Error("admin request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))

@@ -164,6 +164,11 @@ func (a *Admin) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return // the client went away
 	}
 	code, msg, ok := service.Safe(err)
+	if code == http.StatusServiceUnavailable {
+		// The database is down, read-only or full: worth trying again.
+		a.log.Warn("admin API: the database is unavailable", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		w.Header().Set("Retry-After", "5")
+	}
 	if !ok {
 		a.log.Error("admin API", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 		msg = "internal error; the server log has the details"

@@ -1170,6 +1170,8 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 			check(t, f, f.callAs(t, f.read, "GET", "/api/v1/maintenance", nil), "/api/v1/maintenance", "maintenance_updates")
 		})
 		t.Run("closed store", func(t *testing.T) {
+			// A database that cannot be used at all is no internal error but
+			// an outage: 503, with the reason in safe words and no details.
 			fresh := storetest.SQLite
 			if b.Name == "postgres" {
 				fresh = storetest.Postgres
@@ -1178,9 +1180,33 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 			if err := f.b.Store.Close(); err != nil {
 				t.Fatal(err)
 			}
-			check(t, f, f.callAs(t, f.read, "GET", "/api/v1/incidents", nil), "/api/v1/incidents", "database is closed")
-			check(t, f, f.call(t, "POST", "/api/v1/incidents",
-				`{"title": "t", "body": "b", "components": {"flexo/web": "major_outage"}}`), "/api/v1/incidents")
+			const closed = "Herald cannot use its database right now: the database is closed. Nothing was changed; try again in a moment."
+			for _, tc := range []struct {
+				a    answer
+				want string
+			}{
+				{f.callAs(t, f.read, "GET", "/api/v1/incidents", nil), closed},
+				{f.call(t, "POST", "/api/v1/incidents", `{"title": "t", "body": "b", "components": {"flexo/web": "major_outage"}}`), closed},
+			} {
+				if msg := wantError(t, tc.a, 503); msg != tc.want {
+					t.Errorf("message %q, want %q", msg, tc.want)
+				}
+				if got := tc.a.header.Get("Retry-After"); got == "" {
+					t.Error("a 503 without Retry-After")
+				}
+				low := strings.ToLower(string(tc.a.body))
+				for _, w := range []string{"sql", "sqlite", "postgres", "pq:"} {
+					if strings.Contains(low, w) {
+						t.Errorf("answer mentions %q: %s", w, tc.a.body)
+					}
+				}
+				if pathLike.MatchString(string(tc.a.body)) {
+					t.Errorf("answer shows a file path: %s", tc.a.body)
+				}
+			}
+			if logs := f.logs.String(); !strings.Contains(logs, "database is closed") {
+				t.Errorf("log lacks the error:\n%s", logs)
+			}
 		})
 	})
 }

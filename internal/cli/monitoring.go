@@ -40,7 +40,7 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 	// One instance decides, whatever number share the database.
 	m.reactor.SetLease(lease.New(st, "decisions", 0))
 	m.engine = monitor.New(monitor.Options{Store: st, Env: m.env, Log: log, Metrics: monitor.NewMetrics(m.registry),
-		Now: svc.Now, Speed: speed, OnTransition: m.transitioned})
+		Now: svc.Now, Speed: speed, OnTransition: m.transitioned, OnUnrecorded: m.unrecorded})
 	m.registry.MustRegister(m.engine.Collector())
 	return m
 }
@@ -50,6 +50,13 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 func (m *monitoring) transitioned() {
 	m.svc.SetMeasured(m.engine.Measured())
 	m.reactor.Wake()
+}
+
+// unrecorded runs when a state change could not be stored (the database is
+// down or full): the page shows what was measured all the same, marked as
+// not yet recorded, until transitioned runs.
+func (m *monitoring) unrecorded() {
+	m.svc.SetMeasuredUnrecorded(m.engine.Measured())
 }
 
 // check refuses a configuration whose monitors cannot run.

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -160,27 +162,23 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if err := svc.SyncCatalog(ctx, groups, comps); err != nil {
 		return fmt.Errorf("store the configured components: %w", err)
 	}
+	// Changes other processes make from here on reach the pages (follow.go).
+	follower, err := svc.Follow(ctx)
+	if err != nil {
+		return fmt.Errorf("read the change log: %w", err)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		pingCtx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := st.Ping(pingCtx); err != nil {
-			log.Warn("readiness: database does not answer", slog.Any("err", err))
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = w.Write([]byte("ready\n"))
-	})
 	cfgNow := func() config.Config { return *current.Load() }
 	adminAPI := api.NewAdmin(svc, log).WithConfig(cfgNow)
 	adminAPI.Register(mux)
 	site := web.NewSite(svc, cfgNow, log)
 	site.Register(mux)
+	mux.Handle("GET /readyz", readiness(st, log))
 	notifier, unhook, err := startNotify(ctx, env, st, svc, cfgNow, log, o, adminAPI, mux)
 	if err != nil {
 		return err
@@ -211,7 +209,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		}
 	}
 	srv := &http.Server{
-		Handler:           site.Handler(mux),
+		Handler:           site.Handler(consistentWrites(site, mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -233,6 +231,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return fmt.Errorf("render the public documents: %w", err)
 	}
 	wg.Go(func() { site.Run(work) })
+	wg.Go(func() { follower.Run(work, service.FollowEvery) })
 	wg.Go(func() { notifier.Run(work) })
 	wg.Go(func() { svc.RunClock(work, scaledTimer(o.speed)) })
 	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
@@ -240,7 +239,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return err
 	}
 	wg.Go(func() { accounts.Run(work) })
-	reloaded := func() { site.Invalidate(); syncChannels(work, env, notifier, cfgNow(), log) }
+	reloaded := func() { site.InvalidateAll(); syncChannels(work, env, notifier, cfgNow(), log) }
 	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, reloaded) })
 
 	serveErr := make(chan error, 1)
@@ -268,6 +267,42 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// consistentWrites makes writes through the admin API (which the CLI uses)
+// and the admin screens answer once the public pages show them.
+func consistentWrites(site *web.Site, mux *http.ServeMux) http.Handler {
+	writes := site.Consistent(mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasPrefix(p, "/api/v1/") || p == "/admin" || strings.HasPrefix(p, "/admin/") {
+			writes.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// readiness answers /readyz. Ready means the public page can be served,
+// and it can while the database is down: it is served from memory. So the
+// answer is 200 as long as Herald runs, and its JSON body says beside it
+// whether writes work: {"page": "ok", "writes": "ok"}, or "writes":
+// "failing: <reason>" while the database is unreachable, read-only or full.
+func readiness(st *store.Store, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writes := "ok"
+		if err := st.CheckWrites(r.Context()); err != nil {
+			reason, ok := store.Unavailable(err)
+			if !ok {
+				reason = "the database refused a write"
+			}
+			writes = "failing: " + reason
+			log.Warn("readiness: the database takes no writes", slog.Any("err", err))
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(map[string]string{"page": "ok", "writes": writes})
+	})
 }
 
 // watchReload reloads the configuration on SIGHUP. A file that does not

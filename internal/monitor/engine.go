@@ -80,6 +80,11 @@ type Options struct {
 	FlushEvery time.Duration
 	// OnTransition is called after a batch with state changes is committed.
 	OnTransition func()
+	// OnUnrecorded is called when a batch with state changes could not be
+	// written: the states are published all the same, so pages and /metrics
+	// show what was measured while the database is down, and OnTransition
+	// follows once a write succeeds.
+	OnUnrecorded func()
 	Log          *slog.Logger
 	Metrics      *Metrics
 }
@@ -446,6 +451,12 @@ func (e *Engine) Run(ctx context.Context) {
 			e.log.Error("write check results; keeping them for the next try", slog.Int("results", len(batch)), slog.Any("err", err))
 			if len(batch) > 100_000 {
 				batch = batch[len(batch)-100_000:]
+			}
+			if transitioned {
+				e.publish(true)
+				if e.o.OnUnrecorded != nil {
+					e.o.OnUnrecorded()
+				}
 			}
 			return
 		}

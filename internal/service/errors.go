@@ -50,7 +50,10 @@ func (e *NotFoundError) ClientStatus() int { return http.StatusNotFound }
 // a client mistake, found anywhere in err's chain (so the wrapping context,
 // which may name files or queries, is never shown), and ok. For anything else
 // it returns 500, no message and !ok: the caller logs err and answers with
-// its own plain words. A bare store.ErrNotFound is a 404 "not found".
+// its own plain words. A bare store.ErrNotFound is a 404 "not found". A
+// database that is down, read-only or full is a 503 with the reason in plain
+// words (store.Unavailable): nothing was changed, and trying again later
+// may work; the caller logs err and may say when to retry.
 func Safe(err error) (code int, msg string, ok bool) {
 	var ce ClientError
 	switch {
@@ -58,6 +61,9 @@ func Safe(err error) (code int, msg string, ok bool) {
 		return ce.ClientStatus(), ce.Error(), true
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "not found", true
+	}
+	if reason, down := store.Unavailable(err); down {
+		return http.StatusServiceUnavailable, "Herald cannot use its database right now: " + reason + ". Nothing was changed; try again in a moment.", true
 	}
 	return http.StatusInternalServerError, "", false
 }

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -33,6 +34,8 @@ func TestSafe(t *testing.T) {
 			http.StatusUnprocessableEntity, "a title is required", true},
 		{"another package's client error", fmt.Errorf("import: %w", custom{}), http.StatusUnprocessableEntity, "line 3: the group is empty", true},
 		{"a bare store not-found", fmt.Errorf("subscriber 7: %w", store.ErrNotFound), http.StatusNotFound, "not found", true},
+		{"the database gone: its reason in plain words, not its details", fmt.Errorf("insert incident in /srv/herald.db: %w", sql.ErrConnDone),
+			http.StatusServiceUnavailable, "Herald cannot use its database right now: the connection to the database was lost. Nothing was changed; try again in a moment.", true},
 		{"internal", internal, http.StatusInternalServerError, "", false},
 		{"cancelled", context.Canceled, http.StatusInternalServerError, "", false},
 	} {

@@ -11,15 +11,28 @@ import (
 	"github.com/heraldhq/herald/internal/store"
 )
 
-// SetMeasured hands the service what monitors measure now, per component id.
-// Pages show it through the derived statuses; a change rebuilds them.
-func (s *Service) SetMeasured(m map[string]status.ComponentStatus) {
+// SetMeasured hands the service what monitors measure now, per component id,
+// once it is written to the database. Pages show it through the derived
+// statuses; a change rebuilds them.
+func (s *Service) SetMeasured(m map[string]status.ComponentStatus) { s.setMeasured(m, false) }
+
+// SetMeasuredUnrecorded is SetMeasured for what monitors measured but could
+// not write yet (the database is down, read-only or full): pages show it all
+// the same, marked as not yet recorded, until SetMeasured says it is written.
+func (s *Service) SetMeasuredUnrecorded(m map[string]status.ComponentStatus) { s.setMeasured(m, true) }
+
+func (s *Service) setMeasured(m map[string]status.ComponentStatus, unrecorded bool) {
 	m = maps.Clone(m)
 	prev := s.measured.Swap(&m)
-	if prev == nil || !maps.Equal(*prev, m) {
+	was := s.unrecorded.Swap(unrecorded)
+	if prev == nil || !maps.Equal(*prev, m) || was != unrecorded {
 		s.changed()
 	}
 }
+
+// Unrecorded reports whether what monitors measure now is not written to
+// the database yet (SetMeasuredUnrecorded).
+func (s *Service) Unrecorded() bool { return s.unrecorded.Load() }
 
 // Measured returns the statuses monitors measure now.
 func (s *Service) Measured() map[string]status.ComponentStatus {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -36,8 +37,13 @@ type Service struct {
 	log   *slog.Logger
 
 	catalog atomic.Pointer[Catalog]
-	// measured is what monitors measure now, per component (SetMeasured).
-	measured atomic.Pointer[map[string]status.ComponentStatus]
+	// measured is what monitors measure now, per component (SetMeasured),
+	// and unrecorded says it is not written to the database yet.
+	measured   atomic.Pointer[map[string]status.ComponentStatus]
+	unrecorded atomic.Bool
+
+	// generation counts the changes made (see Generation).
+	generation atomic.Uint64
 
 	// wake nudges the maintenance clock when a window changes.
 	wake chan struct{}
@@ -77,7 +83,14 @@ func (s *Service) OnChange(fn func()) {
 // has committed (at once outside one): a reader they wake must see it.
 func (s *Service) changedAfter(ctx context.Context) { s.store.AfterCommit(ctx, s.changed) }
 
+// Generation counts the changes made through this service (and those seen
+// by a Follower): it moves after each change commits and before the
+// OnChange listeners run. Anything that reads the records after seeing
+// generation g reads every change up to g.
+func (s *Service) Generation() uint64 { return s.generation.Load() }
+
 func (s *Service) changed() {
+	s.generation.Add(1)
 	s.mu.Lock()
 	fns := append([]func(){}, s.listeners...)
 	s.mu.Unlock()
@@ -123,13 +136,43 @@ func (s *Service) Catalog() *Catalog { return s.catalog.Load() }
 
 // SyncCatalog stores the configured groups and components (marking missing
 // ones removed, keeping their history) and makes them the service's catalog.
+//
+// A sync that changes the stored catalog is recorded in the change log
+// (subject "catalog"), so other instances on the database load it too.
 func (s *Service) SyncCatalog(ctx context.Context, groups []store.Group, comps []store.Component) error {
 	if err := s.store.Tx(ctx, func(q *store.Queries) error {
-		return q.SyncCatalog(ctx, groups, comps, s.Now())
+		before, err := storedCatalog(ctx, q)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		if err := q.SyncCatalog(ctx, groups, comps, now); err != nil {
+			return err
+		}
+		after, err := storedCatalog(ctx, q)
+		if err != nil || reflect.DeepEqual(before, after) {
+			return err
+		}
+		return s.record(ctx, q, now, clockActor, "catalog.sync", CatalogSubject, nil, nil)
 	}); err != nil {
 		return err
 	}
 	return s.ReloadCatalog(ctx)
+}
+
+// CatalogSubject is the change log's subject for the configured catalog.
+const CatalogSubject = "catalog"
+
+func storedCatalog(ctx context.Context, q *store.Queries) (*Catalog, error) {
+	groups, err := q.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	comps, err := q.Components(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return newCatalog(groups, comps), nil
 }
 
 // ReloadCatalog reads the catalog from the store.

@@ -23,6 +23,21 @@ type Snapshot struct {
 	Open       []status.Incident
 	Active     []status.Maintenance // in progress
 	Upcoming   []status.Maintenance // scheduled, soonest first
+	// Unrecorded says the statuses include what monitors measured but could
+	// not write to the database yet.
+	Unrecorded bool
+	// Stale says the records are those read last, because the database
+	// cannot be read now (Rederive); the measured statuses are current.
+	Stale bool
+
+	records snapshotRecords
+}
+
+// snapshotRecords are the records a snapshot is derived from.
+type snapshotRecords struct {
+	open      []status.Incident
+	pending   []status.Maintenance
+	overrides []store.Override
 }
 
 // Snapshot reads and derives the current state.
@@ -35,8 +50,26 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	overrides, err := s.store.Overrides(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.derive(snapshotRecords{open: open, pending: pending, overrides: overrides}), nil
+}
+
+// Rederive derives the state again from the records prev was derived from
+// and what monitors measure now, reading nothing: while the database cannot
+// be read, the page still shows what is measured. The result is Stale.
+func (s *Service) Rederive(prev *Snapshot) *Snapshot {
+	snap := s.derive(prev.records)
+	snap.Stale = true
+	return snap
+}
+
+func (s *Service) derive(r snapshotRecords) *Snapshot {
+	open, pending, overrides := r.open, r.pending, r.overrides
 	cat := s.Catalog()
-	snap := &Snapshot{Open: open}
+	snap := &Snapshot{Open: open, records: r, Unrecorded: s.Unrecorded()}
 	for _, g := range cat.Groups {
 		if g.RemovedAt.IsZero() {
 			snap.Groups = append(snap.Groups, g)
@@ -48,10 +81,6 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 		} else {
 			snap.Upcoming = append(snap.Upcoming, m)
 		}
-	}
-	overrides, err := s.store.Overrides(ctx)
-	if err != nil {
-		return nil, err
 	}
 	// Active and Upcoming list windows as the clock last moved them; what a
 	// component shows follows the windows' times (Maintenance.Covers), as
@@ -76,7 +105,7 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 		snap.Components = append(snap.Components, ComponentState{Component: c, Status: st})
 	}
 	snap.Overall = status.DeriveOverall(derived, open)
-	return snap, nil
+	return snap
 }
 
 // GroupStatus is a group's status (status.DeriveGroup) from its components here.

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"strings"
 
 	"github.com/heraldhq/herald/internal/store"
@@ -70,10 +71,15 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (*store.Token,
 	if err != nil {
 		return nil, err
 	}
-	// Record use at most once a minute per token, to spare the database a write per request.
+	// Record use at most once a minute per token, to spare the database a
+	// write per request. A database that takes no writes (read-only, full)
+	// still answers reads: the note of use waits for a later request.
 	if now := s.Now(); now.Sub(t.LastUsedAt) > clockCheckEvery {
 		if err := s.store.TouchToken(ctx, t.ID, now); err != nil {
-			return nil, err
+			if _, down := store.Unavailable(err); !down {
+				return nil, err
+			}
+			s.log.Warn("could not note a token's use; the database takes no writes", slog.Int64("token", t.ID), slog.Any("err", err))
 		}
 	}
 	return t, nil

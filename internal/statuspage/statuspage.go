@@ -60,6 +60,20 @@ type Input struct {
 	// Components holds every component ever configured, removed ones
 	// included, so old incidents can still name what they affected.
 	Components map[string]store.Component
+	// Live, when set, says the statuses include measurements not yet
+	// recorded (the database cannot be written or read now): the documents
+	// that carry statuses get a top-level "live_status" object saying so.
+	// Statuspage has no such key; its clients ignore keys they do not know.
+	Live string
+}
+
+// LiveKey is the top-level key of the not-yet-recorded note.
+const LiveKey = "live_status"
+
+// liveJSON is the not-yet-recorded note: {"recorded": false, "note": "..."}.
+type liveJSON struct {
+	Recorded bool   `json:"recorded"`
+	Note     string `json:"note"`
 }
 
 // Documents maps a document name (see Names) to its compact JSON.
@@ -98,11 +112,15 @@ func Build(in Input) (Documents, error) {
 	// what is happening now rather than what is planned.
 	pending := append(append(make([]maintenanceJSON, 0, len(active)+len(upcoming)), active...), upcoming...)
 
+	var live *liveJSON
+	if in.Live != "" {
+		live = &liveJSON{Recorded: false, Note: in.Live}
+	}
 	docs := map[string]any{
 		DocSummary: summaryDoc{Page: b.page, Components: components, Incidents: unresolved,
-			ScheduledMaintenances: pending, Status: b.status()},
-		DocStatus:       statusDoc{Page: b.page, Status: b.status()},
-		DocComponents:   componentsDoc{Page: b.page, Components: components},
+			ScheduledMaintenances: pending, Status: b.status(), Live: live},
+		DocStatus:       statusDoc{Page: b.page, Status: b.status(), Live: live},
+		DocComponents:   componentsDoc{Page: b.page, Components: components, Live: live},
 		DocIncidents:    incidentsDoc{Page: b.page, Incidents: incidents},
 		DocUnresolved:   incidentsDoc{Page: b.page, Incidents: unresolved},
 		DocMaintenances: maintenancesDoc{Page: b.page, ScheduledMaintenances: all},
@@ -126,16 +144,19 @@ type summaryDoc struct {
 	Incidents             []incidentJSON    `json:"incidents"`
 	ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
 	Status                statusJSON        `json:"status"`
+	Live                  *liveJSON         `json:"live_status,omitempty"`
 }
 
 type statusDoc struct {
 	Page   pageJSON   `json:"page"`
 	Status statusJSON `json:"status"`
+	Live   *liveJSON  `json:"live_status,omitempty"`
 }
 
 type componentsDoc struct {
 	Page       pageJSON        `json:"page"`
 	Components []componentJSON `json:"components"`
+	Live       *liveJSON       `json:"live_status,omitempty"`
 }
 
 type incidentsDoc struct {

@@ -207,6 +207,36 @@ func (q *Queries) Incidents(ctx context.Context, f IncidentFilter) ([]status.Inc
 	return q.loadIncidents(ctx, query, args...)
 }
 
+// Keeps reports whether Incidents with f (its State and Since; not its
+// Limit) lists in: the same rule as the query above, for a cache that reads
+// one incident again and must know whether it still belongs.
+func (f IncidentFilter) Keeps(in *status.Incident) bool {
+	resolved := in.Status == status.Resolved
+	switch f.State {
+	case "open":
+		if in.Draft || resolved {
+			return false
+		}
+	case "resolved":
+		if in.Draft || !resolved {
+			return false
+		}
+	case "draft":
+		if !in.Draft {
+			return false
+		}
+	case "published":
+		if in.Draft {
+			return false
+		}
+	}
+	if !f.Since.IsZero() {
+		ms := f.Since.UnixMilli()
+		return in.StartedAt.UnixMilli() >= ms || !resolved || in.ResolvedAt.UnixMilli() >= ms
+	}
+	return true
+}
+
 func (q *Queries) loadIncidents(ctx context.Context, query string, args ...any) ([]status.Incident, error) {
 	rows, err := q.query(ctx, query, args...)
 	if err != nil {

@@ -48,6 +48,12 @@ type Store struct {
 	*Queries
 	db      *sql.DB
 	dialect Dialect
+	// url is the PostgreSQL URL, for the connection that listens for changes.
+	url string
+	// own remembers the change log ids written through this store (follow.go).
+	own *ownChanges
+	// writes caches the last check of whether writes work (health.go).
+	writes writeCheck
 }
 
 // DSN tells where the database is: a postgres:// URL, or else a data folder for SQLite.
@@ -106,8 +112,11 @@ func Open(ctx context.Context, dsn DSN) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	s := &Store{db: db, dialect: dialect}
-	s.Queries = &Queries{q: db, dialect: dialect}
+	s := &Store{db: db, dialect: dialect, own: newOwnChanges()}
+	if dialect == Postgres {
+		s.url = dsn.URL
+	}
+	s.Queries = &Queries{q: db, dialect: dialect, own: s.own}
 	return s, nil
 }
 
@@ -215,14 +224,17 @@ func (s *Store) TxContext(ctx context.Context, fn func(ctx context.Context, q *Q
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		s.writes.failed(err)
 		return fmt.Errorf("begin: %w", err)
 	}
-	ts := &txState{store: s, q: &Queries{q: tx, tx: tx, dialect: s.dialect}}
+	ts := &txState{store: s, q: &Queries{q: tx, tx: tx, dialect: s.dialect, own: s.own}}
 	if err := fn(context.WithValue(ctx, txKey{}, ts), ts.q); err != nil {
 		_ = tx.Rollback()
+		s.writes.failed(err)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		s.writes.failed(err)
 		return fmt.Errorf("commit: %w", err)
 	}
 	for _, f := range ts.afterCommit {
@@ -262,6 +274,7 @@ type Queries struct {
 	q       querier
 	tx      *sql.Tx
 	dialect Dialect
+	own     *ownChanges
 }
 
 // SQLTx is the transaction these queries run in, or nil outside one; the

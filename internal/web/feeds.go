@@ -8,44 +8,72 @@ import (
 	"github.com/heraldhq/herald/internal/status"
 )
 
-// addFeeds renders the Atom and RSS feeds of the most recent published
-// incidents and maintenance windows, and the calendar of every window, into
-// the assets. How an incident's updates appear is the feed package's rule:
-// one entry per event, its timeline as the content.
-func addFeeds(assets map[string]*asset, cfg config.Config, loc *time.Location,
-	incidents []status.Incident, windows, allWindows []status.Maintenance, now time.Time) error {
+// feedItems keeps the feeds' entries, one per incident or window, from one
+// rebuild to the next: an entry renders its whole timeline's Markdown, and
+// only those of records read again need rendering again.
+type feedItems struct {
+	incidents, windows map[int64]feed.Item
+}
+
+func newFeedItems() *feedItems {
+	return &feedItems{incidents: map[int64]feed.Item{}, windows: map[int64]feed.Item{}}
+}
+
+// forget drops the entries of records that changed.
+func (f *feedItems) forget(incidents, windows map[int64]bool) {
+	for id := range incidents {
+		delete(f.incidents, id)
+	}
+	for id := range windows {
+		delete(f.windows, id)
+	}
+}
+
+// items returns the entries of incidents and windows, rendering those it
+// does not hold, and forgets the entries of records no longer listed.
+func (f *feedItems) items(cfg config.Config, loc *time.Location, incidents []status.Incident, windows []status.Maintenance) []feed.Item {
 	items := make([]feed.Item, 0, len(incidents)+len(windows))
+	keepIn, keepWin := make(map[int64]feed.Item, len(incidents)), make(map[int64]feed.Item, len(windows))
 	for _, in := range incidents {
-		items = append(items, feed.IncidentItem(in, cfg.Page.URL, loc))
+		it, ok := f.incidents[in.ID]
+		if !ok {
+			it = feed.IncidentItem(in, cfg.Page.URL, loc)
+		}
+		keepIn[in.ID] = it
+		items = append(items, it)
 	}
 	for _, m := range windows {
-		items = append(items, feed.MaintenanceItem(m, cfg.Page.URL, loc))
+		it, ok := f.windows[m.ID]
+		if !ok {
+			it = feed.MaintenanceItem(m, cfg.Page.URL, loc)
+		}
+		keepWin[m.ID] = it
+		items = append(items, it)
 	}
+	f.incidents, f.windows = keepIn, keepWin
+	return items
+}
+
+// feedDocs renders the Atom and RSS feeds of the most recent published
+// incidents and maintenance windows (items), and the calendar of every
+// window. How an incident's updates appear is the feed package's rule: one
+// entry per event, its timeline as the content.
+func feedDocs(cfg config.Config, items []feed.Item, allWindows []status.Maintenance, now time.Time) ([]doc, error) {
 	atom, err := feed.Atom(cfg.Page, items)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rss, err := feed.RSS(cfg.Page, items)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ics, err := feed.ICS(cfg.Page, allWindows, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, f := range []struct {
-		path, contentType string
-		body              []byte
-	}{
+	return []doc{
 		{feed.AtomPath, "application/atom+xml; charset=utf-8", atom},
 		{feed.RSSPath, "application/rss+xml; charset=utf-8", rss},
 		{feed.ICSPath, "text/calendar; charset=utf-8", ics},
-	} {
-		a, err := newAsset(f.path, f.body, f.contentType)
-		if err != nil {
-			return err
-		}
-		assets[f.path] = a
-	}
-	return nil
+	}, nil
 }

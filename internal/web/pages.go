@@ -65,6 +65,24 @@ type pageInput struct {
 	Comps     map[string]store.Component
 	// Monitoring holds the outages, monitors and latency the uptime bars and component pages show.
 	Monitoring *monitoring
+	// Only, when set, names the pages to render; nil renders every one.
+	Only *selection
+	// Live, when set, is a note every rendered page shows: the statuses are
+	// measured but not yet recorded (see liveNote).
+	Live string
+	// Cards, when set, keeps resolved incidents' cards from one rebuild to
+	// the next; whoever sets it forgets the cards of records that change,
+	// and starts a new one each day (a card's day words move at midnight).
+	Cards map[int64]incidentCard
+}
+
+// selection names the pages one rebuild renders, when it renders only what
+// changed.
+type selection struct {
+	index, components, notFound bool
+	incidents                   map[int64]bool  // /incidents/ID
+	windows                     map[int64]bool  // /maintenance/ID
+	months                      map[string]bool // /history/YYYY-MM
 }
 
 // view is what every page template receives.
@@ -75,6 +93,7 @@ type view struct {
 	Zone        string
 	CSS         string
 	Section     string // "status" or "history", for the navigation
+	Live        string // the not-yet-recorded note, when there is one
 	W           *words
 	Main        any
 }
@@ -239,9 +258,23 @@ func buildPages(in pageInput) (map[string][]byte, error) {
 			b.published[in.Incidents[i].ID] = &in.Incidents[i]
 		}
 	}
-	steps := []func() error{b.index, b.incidents, b.maintenances, b.history, b.notFound, b.components}
+	only := in.Only
+	steps := []struct {
+		want bool
+		fn   func() error
+	}{
+		{only == nil || only.index, b.index},
+		{only == nil || len(only.incidents) > 0, b.incidents},
+		{only == nil || len(only.windows) > 0, b.maintenances},
+		{only == nil || len(only.months) > 0, b.history},
+		{only == nil || only.notFound, b.notFound},
+		{only == nil || only.components, b.components},
+	}
 	for _, step := range steps {
-		if err := step(); err != nil {
+		if !step.want {
+			continue
+		}
+		if err := step.fn(); err != nil {
 			return nil, err
 		}
 	}
@@ -250,7 +283,7 @@ func buildPages(in pageInput) (map[string][]byte, error) {
 
 func (b *builder) render(path, tmpl, title, section string, main any) error {
 	v := view{Title: title, SiteTitle: b.in.Page.Title, Description: b.in.Page.Description,
-		Zone: b.w.zone, CSS: cssPath, Section: section, W: b.w, Main: main}
+		Zone: b.w.zone, CSS: cssPath, Section: section, Live: b.in.Live, W: b.w, Main: main}
 	if v.SiteTitle == "" {
 		v.SiteTitle = "Status"
 	}
@@ -326,6 +359,18 @@ func (b *builder) interval(in *status.Incident) string {
 }
 
 func (b *builder) card(in *status.Incident) incidentCard {
+	done := in.Status == status.Resolved && !in.ResolvedAt.IsZero()
+	if c, ok := b.in.Cards[in.ID]; ok && done {
+		return c
+	}
+	c := b.newCard(in)
+	if done && b.in.Cards != nil {
+		b.in.Cards[in.ID] = c
+	}
+	return c
+}
+
+func (b *builder) newCard(in *status.Incident) incidentCard {
 	c := incidentCard{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
 		Impact: badge{impactLabel(in.Impact), in.Impact.Kind()},
 		Status: badge{in.Status.Label(), in.Status.Kind()}, Started: in.StartedAt}
@@ -347,11 +392,17 @@ func (b *builder) card(in *status.Incident) incidentCard {
 	return c
 }
 
-func (b *builder) maintCard(m *status.Maintenance) maintCard {
-	start, end := m.ScheduledFor, m.ScheduledUntil
+// maintSpan is the window a maintenance card shows: the times it ran once
+// completed, else the times it was scheduled for.
+func maintSpan(m *status.Maintenance) (start, end time.Time) {
 	if m.Status == status.Completed && !m.StartedAt.IsZero() && !m.CompletedAt.IsZero() {
-		start, end = m.StartedAt, m.CompletedAt
+		return m.StartedAt, m.CompletedAt
 	}
+	return m.ScheduledFor, m.ScheduledUntil
+}
+
+func (b *builder) maintCard(m *status.Maintenance) maintCard {
+	start, end := maintSpan(m)
 	c := maintCard{URL: fmt.Sprintf("/maintenance/%d", m.ID), Title: m.Title,
 		Status: badge{m.Status.Label(), m.Status.Kind()}, Window: b.w.Window(start, end),
 		Body: m.Rendered.HTML, Start: start}
@@ -406,7 +457,7 @@ func (b *builder) days(from, to time.Time, every bool) []dayView {
 	byDay := map[time.Time][]item{}
 	for i := range b.in.Incidents {
 		in := &b.in.Incidents[i]
-		if in.Draft || in.StartedAt.Before(from) || !in.StartedAt.Before(to) {
+		if at, ok := listedAt(in); !ok || at.Before(from) || !at.Before(to) {
 			continue
 		}
 		c := b.card(in)
@@ -415,13 +466,10 @@ func (b *builder) days(from, to time.Time, every bool) []dayView {
 	}
 	for i := range b.in.Windows {
 		m := &b.in.Windows[i]
-		if m.Status == status.Scheduled {
+		if at, ok := windowListedAt(m); !ok || at.Before(from) || !at.Before(to) {
 			continue
 		}
 		c := b.maintCard(m)
-		if c.Start.Before(from) || !c.Start.Before(to) {
-			continue
-		}
 		d := dayStart(c.Start, b.in.Loc)
 		byDay[d] = append(byDay[d], item{Maint: &c, at: c.Start})
 	}
@@ -437,10 +485,42 @@ func (b *builder) days(from, to time.Time, every bool) []dayView {
 	return out
 }
 
+// listedAt is when an incident is listed in the history: the day it began.
+// Drafts are not listed.
+func listedAt(in *status.Incident) (time.Time, bool) {
+	return in.StartedAt, !in.Draft
+}
+
+// windowListedAt is when a window is listed in the history: the day its
+// card's span begins. Windows still only scheduled are not listed.
+func windowListedAt(m *status.Maintenance) (time.Time, bool) {
+	start, _ := maintSpan(m)
+	return start, m.Status != status.Scheduled
+}
+
+// monthKey names the history month t falls in: "2026-11".
+func monthKey(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01") }
+
+// historyCounts counts the entries each history month lists, by monthKey.
+func historyCounts(incidents []status.Incident, windows []status.Maintenance, loc *time.Location) map[string]int {
+	n := map[string]int{}
+	for i := range incidents {
+		if at, ok := listedAt(&incidents[i]); ok {
+			n[monthKey(at, loc)]++
+		}
+	}
+	for i := range windows {
+		if at, ok := windowListedAt(&windows[i]); ok {
+			n[monthKey(at, loc)]++
+		}
+	}
+	return n
+}
+
 func (b *builder) incidents() error {
 	for i := range b.in.Incidents {
 		in := &b.in.Incidents[i]
-		if in.Draft {
+		if in.Draft || b.in.Only != nil && !b.in.Only.incidents[in.ID] {
 			continue
 		}
 		v := incidentView{incidentCard: b.card(in), Resolved: in.Status == status.Resolved}
@@ -483,6 +563,9 @@ func (b *builder) incidents() error {
 func (b *builder) maintenances() error {
 	for i := range b.in.Windows {
 		m := &b.in.Windows[i]
+		if b.in.Only != nil && !b.in.Only.windows[m.ID] {
+			continue
+		}
 		v := maintView{maintCard: b.maintCard(m)}
 		for _, u := range m.Updates {
 			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML})
@@ -502,18 +585,17 @@ func (b *builder) history() error {
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, b.in.Loc)
 	months := make([]time.Time, historyMonths)
 	links := make([]monthLink, historyMonths)
-	pages := make([][]dayView, historyMonths)
+	counts := historyCounts(b.in.Incidents, b.in.Windows, b.in.Loc)
 	for i := range months {
 		months[i] = first.AddDate(0, -i, 0)
-		pages[i] = b.days(months[i], months[i].AddDate(0, 1, 0), false)
-		n := 0
-		for _, d := range pages[i] {
-			n += len(d.Items)
-		}
-		links[i] = monthLink{URL: "/history/" + months[i].Format("2006-01"), Label: months[i].Format("January 2006"), Count: n}
+		key := months[i].Format("2006-01")
+		links[i] = monthLink{URL: "/history/" + key, Label: months[i].Format("January 2006"), Count: counts[key]}
 	}
 	for i, m := range months {
-		v := historyView{Month: m.Format("January 2006"), Days: pages[i]}
+		if b.in.Only != nil && !b.in.Only.months[m.Format("2006-01")] {
+			continue
+		}
+		v := historyView{Month: m.Format("January 2006"), Days: b.days(m, m.AddDate(0, 1, 0), false)}
 		for j, l := range links {
 			l.Current = j == i
 			v.Months = append(v.Months, l)

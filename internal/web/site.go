@@ -21,9 +21,7 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/service"
-	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/statuspage"
-	"github.com/heraldhq/herald/internal/store"
 )
 
 // asset is one public document, rendered and compressed ahead of requests.
@@ -90,7 +88,9 @@ func newAsset(path string, body []byte, contentType string) (*asset, error) {
 // /incidents/ID, /maintenance/ID, /history, /history/YYYY-MM), their
 // stylesheet and the /api/v2 documents. They are rebuilt when
 // something changes, never per request, so a crowd refreshing the page
-// during an outage costs no database work at all.
+// during an outage costs no database work at all. A rebuild renders only
+// what changed (rebuild.go), and a write made through Consistent returns
+// once the documents show it (consistent.go).
 type Site struct {
 	svc *service.Service
 	cfg func() config.Config
@@ -99,12 +99,21 @@ type Site struct {
 	assets atomic.Pointer[map[string]*asset]
 	css    *asset
 	dirty  chan struct{}
+	// full asks the next rebuild to render every document (InvalidateAll).
+	full atomic.Bool
 
 	latency latencyCache // component.go
 	// lively is set by a rebuild that saw something going on (an open
 	// incident, a running window, a component not operational), which
 	// makes the pages' "so far" durations and today's bar move each minute.
 	lively atomic.Bool
+
+	// buildMu lets one rebuild run at a time; rec is what it keeps.
+	buildMu sync.Mutex
+	rec     *records
+
+	shown     shown         // consistent.go
+	writeWait time.Duration // WriteWait but in tests
 }
 
 // NewSite makes a site; call Rebuild once before serving and Run to keep it fresh.
@@ -116,15 +125,16 @@ func NewSite(svc *service.Service, cfg func() config.Config, log *slog.Logger) *
 	if err != nil {
 		panic(err) // gzip into memory does not fail
 	}
-	s := &Site{svc: svc, cfg: cfg, log: log, css: css, dirty: make(chan struct{}, 1)}
+	s := &Site{svc: svc, cfg: cfg, log: log, css: css, dirty: make(chan struct{}, 1), writeWait: WriteWait}
+	s.shown.moved = make(chan struct{})
 	empty := map[string]*asset{cssPath: css}
 	s.assets.Store(&empty)
 	svc.OnChange(s.Invalidate)
 	return s
 }
 
-// Invalidate marks the documents stale; Run rebuilds them. Many changes in a
-// burst coalesce into one rebuild.
+// Invalidate marks the documents stale; Run rebuilds what changed. Many
+// changes in a burst coalesce into one rebuild.
 func (s *Site) Invalidate() {
 	select {
 	case s.dirty <- struct{}{}:
@@ -132,13 +142,22 @@ func (s *Site) Invalidate() {
 	}
 }
 
+// InvalidateAll marks every document stale, for a change the change log
+// does not name (a new configuration: the page's title, zone, fleet).
+func (s *Site) InvalidateAll() {
+	s.full.Store(true)
+	s.Invalidate()
+}
+
 // Without a change, the pages are rebuilt every refreshEvery while something
 // is going on (durations "so far" and today's bar move on with the clock),
 // every quietRefresh when all is well, and just after midnight in the page's
-// zone, when "Today" becomes "Yesterday".
+// zone, when "Today" becomes "Yesterday". A rebuild that failed is tried
+// again after retryEvery.
 const (
 	refreshEvery = time.Minute
 	quietRefresh = 10 * time.Minute
+	retryEvery   = 5 * time.Second
 )
 
 // nextRefresh is how long Run waits for a change before rebuilding anyway.
@@ -165,93 +184,22 @@ func (s *Site) Run(ctx context.Context) {
 		case <-s.dirty:
 		case <-timer.C:
 		}
-		if err := s.Rebuild(ctx); err != nil && ctx.Err() == nil {
-			// The previous documents keep being served; the next change retries.
+		full := s.full.Swap(false)
+		wait := s.nextRefresh(s.svc.Now())
+		if err := s.rebuild(ctx, full); err != nil && ctx.Err() == nil {
+			// What could be rendered is served; the rest is tried again soon.
 			s.log.Error("rebuild public documents", slog.Any("err", err))
+			if full {
+				s.full.Store(true)
+			}
+			wait = min(wait, retryEvery)
 		}
-		timer.Reset(s.nextRefresh(s.svc.Now()))
+		timer.Reset(wait)
 	}
 }
 
-// Rebuild renders every public document from the records and swaps them in at once.
-func (s *Site) Rebuild(ctx context.Context) error {
-	snap, err := s.svc.Snapshot(ctx)
-	if err != nil {
-		return err
-	}
-	lively := len(snap.Open) > 0 || len(snap.Active) > 0
-	for _, c := range snap.Components {
-		lively = lively || c.Status != status.Operational
-	}
-	s.lively.Store(lively)
-	incidents, err := s.svc.Incidents(ctx, store.IncidentFilter{State: "published", Limit: 50})
-	if err != nil {
-		return err
-	}
-	windows, err := s.svc.Maintenances(ctx, store.MaintenanceFilter{Limit: 50})
-	if err != nil {
-		return err
-	}
-	cfg := s.cfg()
-	loc := cfg.Location()
-	now := s.svc.Now()
-	// The pages cover the history months: published incidents still open,
-	// or started or resolved since the first of those months.
-	y, m, _ := now.In(loc).Date()
-	since := time.Date(y, m, 1, 0, 0, 0, 0, loc).AddDate(0, -(historyMonths - 1), 0)
-	recent, err := s.svc.Incidents(ctx, store.IncidentFilter{State: "published", Since: since})
-	if err != nil {
-		return err
-	}
-	allWindows, err := s.svc.Maintenances(ctx, store.MaintenanceFilter{})
-	if err != nil {
-		return err
-	}
-	cat := s.svc.Catalog()
-	comps := map[string]store.Component{}
-	for _, c := range cat.Components {
-		comps[c.ID] = c
-	}
-	groups := map[string]store.Group{}
-	for _, g := range cat.Groups {
-		groups[g.ID] = g
-	}
-	docs, err := statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: snap,
-		Incidents: incidents, Maintenances: windows, Components: comps})
-	if err != nil {
-		return err
-	}
-	mon, err := s.loadMonitoring(ctx, cfg, loc, now)
-	if err != nil {
-		return err
-	}
-	pages, err := buildPages(pageInput{Page: cfg.Page, Loc: loc, Now: now, Snapshot: snap,
-		Incidents: recent, Windows: allWindows, Groups: groups, Comps: comps, Monitoring: mon})
-	if err != nil {
-		return err
-	}
-	next := make(map[string]*asset, len(docs)+len(pages)+1)
-	for name, body := range docs {
-		a, err := newAsset("/api/v2/"+name, body, "application/json; charset=utf-8")
-		if err != nil {
-			return err
-		}
-		next["/api/v2/"+name] = a
-	}
-	for path, body := range pages {
-		a, err := newAsset(path, body, htmlType)
-		if err != nil {
-			return err
-		}
-		next[path] = a
-	}
-	if err := addFeeds(next, cfg, loc, incidents, windows, allWindows, now); err != nil {
-		return err
-	}
-	next[cssPath] = s.css
-	s.assets.Store(&next)
-	return nil
-}
+// Rebuild renders every public document from the records and swaps them in.
+func (s *Site) Rebuild(ctx context.Context) error { return s.rebuild(ctx, true) }
 
 // Register adds the public pages' and the public API's routes to mux.
 func (s *Site) Register(mux *http.ServeMux) {

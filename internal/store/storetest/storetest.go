@@ -119,3 +119,21 @@ func migrate(t testing.TB, s *store.Store) {
 		t.Fatalf("migrate: %v", err)
 	}
 }
+
+// ReadOnly makes an SQLite store refuse every write from now on, as a
+// read-only file would: PRAGMA query_only on its one remaining connection.
+// (Tests may run as root, whom chmod does not stop, and a file already open
+// for writing stays writable anyway.) For PostgreSQL, open the schema's URL
+// with default_transaction_read_only=on instead.
+func ReadOnly(t testing.TB, s *store.Store) {
+	t.Helper()
+	if s.Dialect() != store.SQLite {
+		t.Fatal("storetest.ReadOnly is for SQLite; open PostgreSQL with default_transaction_read_only=on instead")
+	}
+	db := s.DB()
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	if _, err := db.Exec(`PRAGMA query_only = 1`); err != nil {
+		t.Fatalf("make the store read-only: %v", err)
+	}
+}

@@ -1,0 +1,21 @@
+package web
+
+import (
+	"context"
+	"time"
+)
+
+// RebuildChanged runs the rebuild Run runs after a change: only what changed.
+func (s *Site) RebuildChanged(ctx context.Context) error { return s.rebuild(ctx, false) }
+
+// Documents returns every served document's bytes by path.
+func (s *Site) Documents() map[string][]byte {
+	out := map[string][]byte{}
+	for path, a := range *s.assets.Load() {
+		out[path] = a.body
+	}
+	return out
+}
+
+// SetWriteWait changes how long a write waits for the documents.
+func (s *Site) SetWriteWait(d time.Duration) { s.writeWait = d }

@@ -1,0 +1,536 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/statuspage"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// How a rebuild stays cheap however long the history grows.
+//
+// The records the pages are made of are kept from one rebuild to the next
+// and brought up to date from the change log: its subjects ("incident:7",
+// "maintenance:3") name what to read again. A rebuild then renders in two
+// phases, each swapped in as soon as it is ready:
+//
+//  1. the snapshot, the /api/v2 documents and the front page, which say
+//     what is going on now;
+//  2. the component pages, the pages of the incidents and windows that
+//     changed (and of those linking to them), the history months that list
+//     them (every month when a month's count moved, since each page lists
+//     the counts), and the feeds when anything in them changed.
+//
+// Open incidents and running windows are rendered again every time, as
+// their "so far" durations move. Everything is rendered at start, after
+// midnight in the page's zone (day words and the history's months move),
+// and after a new configuration or catalog (InvalidateAll).
+
+// records are what the pages are built from, kept between rebuilds.
+type records struct {
+	cursor  *store.ChangeCursor
+	day     time.Time        // midnight starting the day everything was last rendered
+	catalog *service.Catalog // the catalog it was rendered with
+	since   time.Time        // the history pages' first day
+	// incidents are the published incidents the pages cover (open, or
+	// started or resolved since since); windows are every window.
+	incidents map[int64]status.Incident
+	windows   map[int64]status.Maintenance
+	// latest are the newest published incidents, for the JSON and the feeds.
+	latest []status.Incident
+	feed   *feedItems
+	cards  map[int64]incidentCard // resolved incidents', as the history lists them
+	// Named by the change log and not rendered yet: each rebuild reads them
+	// again until one renders them.
+	staleIncidents, staleWindows map[int64]bool
+	counts                       map[string]int // entries per history month, as rendered
+	components                   map[string]bool
+	snap                         *service.Snapshot // the last one read
+	mon                          *monitoring
+	readAt                       time.Time // when snap was read
+}
+
+// listLimit is how many incidents and windows the JSON lists and the feeds carry.
+const listLimit = 50
+
+// readTimeout bounds a rebuild's reads: with the database unreachable, the
+// pages are rendered from what was read last instead of waiting on it.
+const readTimeout = 5 * time.Second
+
+// historyStart is the first day the history pages cover.
+func historyStart(now time.Time, loc *time.Location) time.Time {
+	y, m, _ := now.In(loc).Date()
+	return time.Date(y, m, 1, 0, 0, 0, 0, loc).AddDate(0, -(historyMonths - 1), 0)
+}
+
+// historyMonthKeys names every month the history pages cover.
+func historyMonthKeys(now time.Time, loc *time.Location) map[string]bool {
+	first := historyStart(now, loc)
+	keys := make(map[string]bool, historyMonths)
+	for i := range historyMonths {
+		keys[first.AddDate(0, i, 0).Format("2006-01")] = true
+	}
+	return keys
+}
+
+// rebuild brings the documents up to date: everything when full (or when
+// the day or the catalog moved), else what the change log names. When the
+// records cannot be read it renders what says what is going on now from the
+// records read last and what monitors measure now, and returns the error.
+func (s *Site) rebuild(ctx context.Context, full bool) error {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	// Whatever committed before this reading is read below.
+	gen := s.svc.Generation()
+	cfg := s.cfg()
+	loc := cfg.Location()
+	now := s.svc.Now()
+	r := s.rec
+	full = full || r == nil || r.catalog != s.svc.Catalog() || !r.day.Equal(dayStart(now, loc))
+
+	readCtx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	var (
+		plan *selection
+		err  error
+	)
+	if full {
+		r, err = s.load(readCtx, loc, now)
+		plan = nil // every page
+	} else {
+		plan, err = s.refresh(readCtx, r, loc)
+	}
+	var snap *service.Snapshot
+	var mon *monitoring
+	if err == nil {
+		snap, err = s.svc.Snapshot(readCtx)
+	}
+	if err == nil {
+		mon, err = s.loadMonitoring(readCtx, cfg, loc, now)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		return errors.Join(err, s.renderFromMemory(cfg, loc, now))
+	}
+	r.snap, r.mon, r.readAt = snap, mon, now
+	s.rec = r
+	s.setLively(snap)
+	if plan != nil {
+		// Open incidents and running windows move with the clock.
+		for _, in := range snap.Open {
+			if _, ok := r.incidents[in.ID]; ok {
+				plan.incidents[in.ID] = true
+				plan.months[monthKey(in.StartedAt, loc)] = true
+			}
+		}
+		for _, m := range snap.Active {
+			plan.windows[m.ID] = true
+			if at, ok := windowListedAt(&m); ok {
+				plan.months[monthKey(at, loc)] = true
+			}
+		}
+	}
+	in := s.pageInput(cfg, loc, now, r, snap, mon)
+	if err := s.renderNow(cfg, loc, in, r, false); err != nil {
+		return err
+	}
+	if err := s.renderRest(cfg, loc, in, r, plan); err != nil {
+		return err
+	}
+	// Read again and rendered: until now a failure left them to the next try.
+	clear(r.staleIncidents)
+	clear(r.staleWindows)
+	s.markShown(gen)
+	return nil
+}
+
+// load reads every record the pages show.
+func (s *Site) load(ctx context.Context, loc *time.Location, now time.Time) (*records, error) {
+	// The cursor starts before anything is read: what commits meanwhile is
+	// read again next time, never missed.
+	cur, err := s.svc.NewChangeCursor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &records{cursor: cur, day: dayStart(now, loc), catalog: s.svc.Catalog(), since: historyStart(now, loc),
+		incidents: map[int64]status.Incident{}, windows: map[int64]status.Maintenance{},
+		staleIncidents: map[int64]bool{}, staleWindows: map[int64]bool{}, feed: newFeedItems(),
+		cards: map[int64]incidentCard{}}
+	recent, err := s.svc.Incidents(ctx, r.filter())
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range recent {
+		r.incidents[in.ID] = in
+	}
+	windows, err := s.svc.Maintenances(ctx, store.MaintenanceFilter{})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range windows {
+		r.windows[m.ID] = m
+	}
+	if r.latest, err = s.svc.Incidents(ctx, store.IncidentFilter{State: "published", Limit: listLimit}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// filter selects the incidents the pages cover.
+func (r *records) filter() store.IncidentFilter {
+	return store.IncidentFilter{State: "published", Since: r.since}
+}
+
+// refresh reads again the records the change log names since the last
+// rebuild, and returns the pages that show them.
+func (s *Site) refresh(ctx context.Context, r *records, loc *time.Location) (*selection, error) {
+	refs, err := r.cursor.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ref := range refs {
+		kind, id, ok := subjectID(ref.Subject)
+		switch {
+		case !ok:
+		case kind == "incident":
+			r.staleIncidents[id] = true
+		case kind == "maintenance":
+			r.staleWindows[id] = true
+		}
+	}
+	plan := &selection{incidents: map[int64]bool{}, windows: map[int64]bool{}, months: map[string]bool{}}
+	// A link is kept on both incidents, and each lists the other's title:
+	// an incident's linked ones are read again with it.
+	for queue := slices.Collect(maps.Keys(r.staleIncidents)); len(queue) > 0; {
+		id := queue[0]
+		queue = queue[1:]
+		in, err := s.svc.Incident(ctx, id)
+		var missing *service.NotFoundError
+		if err != nil && !errors.As(err, &missing) {
+			return nil, err
+		}
+		plan.incidents[id] = true
+		var links []int64
+		if old, ok := r.incidents[id]; ok {
+			plan.months[monthKey(old.StartedAt, loc)] = true
+			links = append(links, old.Links...)
+		}
+		if in != nil && r.filter().Keeps(in) {
+			r.incidents[id] = *in
+			plan.months[monthKey(in.StartedAt, loc)] = true
+			links = append(links, in.Links...)
+		} else {
+			delete(r.incidents, id)
+		}
+		for _, l := range links {
+			if !r.staleIncidents[l] {
+				r.staleIncidents[l] = true
+				queue = append(queue, l)
+			}
+		}
+	}
+	r.feed.forget(r.staleIncidents, r.staleWindows)
+	for id := range r.staleIncidents {
+		delete(r.cards, id)
+	}
+	for id := range r.staleWindows {
+		m, err := s.svc.Maintenance(ctx, id)
+		var missing *service.NotFoundError
+		if err != nil && !errors.As(err, &missing) {
+			return nil, err
+		}
+		plan.windows[id] = true
+		if old, ok := r.windows[id]; ok {
+			if at, listed := windowListedAt(&old); listed {
+				plan.months[monthKey(at, loc)] = true
+			}
+		}
+		if m != nil {
+			r.windows[id] = *m
+			if at, listed := windowListedAt(m); listed {
+				plan.months[monthKey(at, loc)] = true
+			}
+		} else {
+			delete(r.windows, id)
+		}
+	}
+	if len(r.staleIncidents) > 0 {
+		if r.latest, err = s.latest(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return plan, nil
+}
+
+// latest lists the newest published incidents, as the store would: from
+// the records kept when they hold them all (the listLimit-th newest began
+// within the pages' months, so every incident not kept began before it),
+// else from the store.
+func (s *Site) latest(ctx context.Context, r *records) ([]status.Incident, error) {
+	list := sortedIncidents(r.incidents)
+	if len(list) >= listLimit && !list[listLimit-1].StartedAt.Before(r.since) {
+		return list[:listLimit], nil
+	}
+	return s.svc.Incidents(ctx, store.IncidentFilter{State: "published", Limit: listLimit})
+}
+
+// sortedIncidents lists incidents as the store does: newest start first.
+func sortedIncidents(m map[int64]status.Incident) []status.Incident {
+	list := make([]status.Incident, 0, len(m))
+	for _, in := range m {
+		list = append(list, in)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		a, b := &list[i], &list[j]
+		if !a.StartedAt.Equal(b.StartedAt) {
+			return a.StartedAt.After(b.StartedAt)
+		}
+		return a.ID > b.ID
+	})
+	return list
+}
+
+// subjectID splits a change log subject such as "incident:7".
+func subjectID(subject string) (string, int64, bool) {
+	kind, id, ok := strings.Cut(subject, ":")
+	if !ok {
+		return "", 0, false
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	return kind, n, err == nil
+}
+
+func (s *Site) setLively(snap *service.Snapshot) {
+	lively := len(snap.Open) > 0 || len(snap.Active) > 0
+	for _, c := range snap.Components {
+		lively = lively || c.Status != status.Operational
+	}
+	s.lively.Store(lively)
+}
+
+// pageInput gathers what the pages are built from.
+func (s *Site) pageInput(cfg config.Config, loc *time.Location, now time.Time, r *records, snap *service.Snapshot, mon *monitoring) pageInput {
+	incidents := sortedIncidents(r.incidents)
+	windows := make([]status.Maintenance, 0, len(r.windows))
+	for _, m := range r.windows {
+		windows = append(windows, m)
+	}
+	sort.Slice(windows, func(i, j int) bool {
+		a, b := &windows[i], &windows[j]
+		if !a.ScheduledFor.Equal(b.ScheduledFor) {
+			return a.ScheduledFor.After(b.ScheduledFor)
+		}
+		return a.ID > b.ID
+	})
+	cat := s.svc.Catalog()
+	comps := make(map[string]store.Component, len(cat.Components))
+	for _, c := range cat.Components {
+		comps[c.ID] = c
+	}
+	groups := make(map[string]store.Group, len(cat.Groups))
+	for _, g := range cat.Groups {
+		groups[g.ID] = g
+	}
+	in := pageInput{Page: cfg.Page, Loc: loc, Now: now, Snapshot: snap, Incidents: incidents, Windows: windows,
+		Groups: groups, Comps: comps, Monitoring: mon, Cards: r.cards}
+	in.Live = liveNote(snap, r.readAt, &words{loc: loc, zone: config.ZoneName(loc), now: now})
+	return in
+}
+
+// liveNote says, when it is so, that the statuses shown are measured but not
+// yet recorded.
+func liveNote(snap *service.Snapshot, readAt time.Time, w *words) string {
+	switch {
+	case snap.Stale:
+		return "Herald cannot read its database right now. The statuses shown are what our monitors measure now and are not yet recorded; incidents and maintenance are as last read, " +
+			strings.ToLower(w.When(readAt)[:1]) + w.When(readAt)[1:] + "."
+	case snap.Unrecorded:
+		return "Herald cannot write to its database right now. The statuses shown are what our monitors measure now and are not yet recorded in the history."
+	}
+	return ""
+}
+
+// newestWindows are the listLimit windows scheduled latest, as the JSON lists them.
+func newestWindows(all []status.Maintenance) []status.Maintenance {
+	return all[:min(len(all), listLimit)]
+}
+
+// renderNow renders and swaps in what says what is going on now: the
+// /api/v2 documents and the front page, and with components the component
+// pages too.
+func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components bool) error {
+	docs, err := statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: in.Snapshot,
+		Incidents: r.latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
+	if err != nil {
+		return err
+	}
+	in.Only = &selection{index: true, components: components}
+	pages, err := buildPages(in)
+	if err != nil {
+		return err
+	}
+	list := pageDocs(pages)
+	for name, body := range docs {
+		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body})
+	}
+	prev := *s.assets.Load()
+	next := maps.Clone(prev)
+	if err := putAll(next, prev, list); err != nil {
+		return err
+	}
+	s.assets.Store(&next)
+	return nil
+}
+
+// renderRest renders and swaps in the other pages plan names, or every
+// other page when plan is nil.
+func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r *records, plan *selection) error {
+	counts := historyCounts(in.Incidents, in.Windows, loc)
+	if plan != nil && !maps.Equal(counts, r.counts) {
+		// Every month's page lists every month's count.
+		maps.Copy(plan.months, historyMonthKeys(in.Now, loc))
+	}
+	sel := plan
+	if sel == nil {
+		sel = &selection{notFound: true, incidents: map[int64]bool{}, windows: map[int64]bool{}, months: map[string]bool{}}
+		for _, x := range in.Incidents {
+			sel.incidents[x.ID] = true
+		}
+		for _, m := range in.Windows {
+			sel.windows[m.ID] = true
+		}
+		sel.months = historyMonthKeys(in.Now, loc)
+	}
+	sel.components = true
+	in.Only = sel
+	pages, err := buildPages(in)
+	if err != nil {
+		return err
+	}
+	prev := *s.assets.Load()
+	var next map[string]*asset
+	if plan == nil {
+		// Everything is rendered: nothing of the previous set but what the
+		// first phase just put there is kept.
+		next = map[string]*asset{cssPath: s.css, "/": prev["/"]}
+		for _, name := range statuspage.Names {
+			next["/api/v2/"+name] = prev["/api/v2/"+name]
+		}
+	} else {
+		next = maps.Clone(prev)
+		for id := range plan.incidents {
+			if _, ok := r.incidents[id]; !ok {
+				delete(next, fmt.Sprintf("/incidents/%d", id))
+			}
+		}
+		for id := range plan.windows {
+			if _, ok := r.windows[id]; !ok {
+				delete(next, fmt.Sprintf("/maintenance/%d", id))
+			}
+		}
+	}
+	components := map[string]bool{}
+	for _, c := range in.Snapshot.Components {
+		components[componentURL(c.ID)] = true
+	}
+	for path := range r.components {
+		if !components[path] {
+			delete(next, path)
+		}
+	}
+	r.components = components
+	list := pageDocs(pages)
+	if plan == nil || len(plan.incidents) > 0 || len(plan.windows) > 0 {
+		items := r.feed.items(cfg, loc, r.latest, newestWindows(in.Windows))
+		feeds, err := feedDocs(cfg, items, in.Windows, in.Now)
+		if err != nil {
+			return err
+		}
+		list = append(list, feeds...)
+	}
+	if err := putAll(next, prev, list); err != nil {
+		return err
+	}
+	r.counts = counts
+	s.assets.Store(&next)
+	return nil
+}
+
+// renderFromMemory renders what says what is going on now, and the
+// component pages, from the records read last and what monitors measure
+// now, when the records cannot be read. It does nothing before a first
+// successful read.
+func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.Time) error {
+	r := s.rec
+	if r == nil || r.snap == nil {
+		return nil
+	}
+	snap := s.svc.Rederive(r.snap)
+	s.setLively(snap)
+	in := s.pageInput(cfg, loc, now, r, snap, r.mon)
+	return s.renderNow(cfg, loc, in, r, true)
+}
+
+// doc is a rendered document on its way to being served.
+type doc struct {
+	path, contentType string
+	body              []byte
+}
+
+// pageDocs lists rendered pages; "404" is the not-found page.
+func pageDocs(pages map[string][]byte) []doc {
+	list := make([]doc, 0, len(pages))
+	for path, body := range pages {
+		list = append(list, doc{path, htmlType, body})
+	}
+	return list
+}
+
+// putAll makes docs the documents at their paths in next. A document whose
+// bytes did not change keeps its previous asset (compression and ETag); the
+// others are compressed side by side, one per core.
+func putAll(next, prev map[string]*asset, docs []doc) error {
+	var fresh []doc
+	for _, d := range docs {
+		if old, ok := prev[d.path]; ok && old.contentType == d.contentType && bytes.Equal(old.body, d.body) {
+			next[d.path] = old
+			continue
+		}
+		fresh = append(fresh, d)
+	}
+	assets := make([]*asset, len(fresh))
+	errs := make([]error, len(fresh))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, d := range fresh {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			assets[i], errs[i] = newAsset(d.path, d.body, d.contentType)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i, d := range fresh {
+		next[d.path] = assets[i]
+	}
+	return nil
+}
