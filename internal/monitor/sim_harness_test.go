@@ -113,18 +113,18 @@ type simHarness struct {
 	changes              int // service changes seen (OnChange)
 
 	// Idle ticks (idleTick): gen counts changes to what the pipeline reads.
-	gen, passGen   int
-	passIdle       bool
-	lastTransition time.Time
-	idleTicks      int
+	gen, passGen int
+	passIdle     bool
+	holdUntil    time.Time // the end of the latest hold running (a new outage's)
+	idleTicks    int
 
 	// Quiet stretches (skipQuiet).
-	lastBusy      time.Time // the last change to the store, action or start
-	quietTry      time.Time // no skip is tried before this
-	quietChanges  int       // h.changes when unresolved was counted
-	unresolved    int       // incidents not resolved, drafts included
-	quietCounted  bool
-	skipped       time.Duration
+	lastBusy     time.Time // the last change to the store, action or start
+	quietTry     time.Time // no skip is tried before this
+	quietChanges int       // h.changes when unresolved was counted
+	unresolved   int       // incidents not resolved, drafts included
+	quietCounted bool
+	skipped      time.Duration
 
 	// What the harness remembers across crashes (nothing of Herald's).
 	windows          map[string]int64
@@ -135,16 +135,16 @@ type simHarness struct {
 	siteDue          bool
 	cached           *simWorld // what read last read through the service's records
 
-	hash     hash.Hash
-	events   int
-	counts   [len(simKindNames)]int // events handled, by kind
-	recent   []string // the last notable events, for a failure's dump
-	step     int
-	checks   int
-	failures []simFailure
-	broken   map[int]bool // invariants already reported in this history
+	hash      hash.Hash
+	events    int
+	counts    [len(simKindNames)]int // events handled, by kind
+	recent    []string               // the last notable events, for a failure's dump
+	step      int
+	checks    int
+	failures  []simFailure
+	broken    map[int]bool // invariants already reported in this history
 	firstDump string
-	fatal    error
+	fatal     error
 }
 
 // simResult is what one history did.
@@ -402,9 +402,12 @@ func (h *simHarness) checkStarts(ev *simEvent) {
 }
 
 func (h *simHarness) result(ev *simEvent) bool {
-	transition, what := h.proc.observe(ev.c)
+	transition, opened, what := h.proc.observe(ev.c)
 	if what != "" {
 		h.note("monitor %s: %s", what, ev.c.res.Message)
+	}
+	if opened {
+		h.holdUntil = maxTime(h.holdUntil, h.now().Add(h.fleet.mons[h.fleet.byID[ev.c.id]].hold()+simReactEvery))
 	}
 	if transition {
 		return h.flush() // Run writes a transition at once
@@ -425,7 +428,7 @@ func (h *simHarness) flush() bool {
 		return false
 	}
 	if wrote {
-		h.lastBusy, h.lastTransition = h.now(), h.now()
+		h.lastBusy = h.now()
 		h.gen++
 		h.note("flushed")
 		// The time-bound invariants (5, 9) are due a hold and a pass after a change.
@@ -465,6 +468,7 @@ func (h *simHarness) changed() {
 	h.interleaving = true
 	h.passAt = h.passAt.Add(h.writeTakes())
 	h.runWriterUntil(h.passAt)
+	h.advance(h.passAt) // the pass's next write is made then
 	h.interleaving = false
 }
 
@@ -516,13 +520,13 @@ func (h *simHarness) pass() bool {
 // idleTick says a ticker's pass would change nothing, so the harness skips
 // it: the last pass changed nothing and left nothing undecided, nothing the
 // pipeline reads has changed since (no state change flushed, no change
-// through the service, no restart), and no hold is running (the last state
-// change is older than the longest hold and a period). A pass is a function
+// through the service, no restart), and no hold is running (no outage
+// opened within its monitor's hold and a period). A pass is a function
 // of the stored state and of time only through holds, so it would see what
 // the last one saw and do what it did: nothing. A pipeline with other timers
 // must say so here.
 func (h *simHarness) idleTick() bool {
-	return h.passIdle && h.passGen == h.gen && !h.now().Before(h.lastTransition.Add(h.fleet.maxHold+simReactEvery))
+	return h.passIdle && h.passGen == h.gen && !h.now().Before(h.holdUntil)
 }
 
 func (h *simHarness) maintenanceClock() bool {
@@ -593,7 +597,7 @@ const simOperator = "operator@example.net"
 
 func (h *simHarness) scheduleMaintenance(key string, comps []string, start, end time.Time) error {
 	m, err := h.proc.svc.ScheduleMaintenance(h.ctx, simOperator, service.NewMaintenance{Title: "Server restarts",
-		Body: "The servers will be restarted to install an updated kernel. Service will be unavailable for approximately five minutes.",
+		Body:       "The servers will be restarted to install an updated kernel. Service will be unavailable for approximately five minutes.",
 		Components: comps, Start: start, End: end})
 	if err != nil {
 		return err

@@ -278,7 +278,7 @@ func randomSimPlan(seed uint64) (*simPlan, error) {
 	}
 	// Somewhere in 2026, at any hour, so the words cross midnights and DST.
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.Int64N(int64(360 * 24 * time.Hour)))).Truncate(time.Millisecond)
-	p := &simPlan{name: fmt.Sprintf("seed %d", seed), fleet: f, auto: auto, start: start, site: r.IntN(4) == 0}
+	p := &simPlan{name: fmt.Sprintf("seed %d", seed), fleet: f, auto: auto, start: start, site: r.IntN(6) == 0}
 	p.subscribers = f.defaultSubscribers(r)
 	pl := &simPlanner{r: r, f: f, p: p}
 	at := start.Add(time.Minute) // the monitors' first checks, all up

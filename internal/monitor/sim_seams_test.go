@@ -145,8 +145,9 @@ func (p *simProcess) onTransition() {
 	p.h.wake()
 }
 
-// observe applies one result in the writer; it says what changed, if anything.
-func (p *simProcess) observe(c check) (transition bool, what string) {
+// observe applies one result in the writer; it says what changed, if
+// anything, and whether an outage opened.
+func (p *simProcess) observe(c check) (transition, opened bool, what string) {
 	m := p.engine.mons[c.id]
 	var before status.MonitorState
 	if m != nil {
@@ -155,15 +156,15 @@ func (p *simProcess) observe(c check) (transition bool, what string) {
 	r, changed := p.engine.observe(c)
 	p.batch = append(p.batch, r)
 	if m == nil || m.row.Detector.State == before {
-		return false, ""
+		return false, false, ""
 	}
 	what = fmt.Sprintf("%s %s→%s (from %s)", c.id, before, m.row.Detector.State, p.h.rel(m.row.Detector.Since))
 	if changed == nil {
 		p.restated = true
-		return false, what
+		return false, false, what
 	}
 	p.transitioned = true
-	return true, what
+	return true, !before.Bad() && m.row.Detector.State.Bad(), what
 }
 
 // flush is Run's flush: it writes the batch and the monitors' states, and

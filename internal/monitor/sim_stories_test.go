@@ -221,7 +221,6 @@ func TestSimulationSeedStories(t *testing.T) {
 		// again two days later; the operator posts the write-up.
 		{"kernel-crash", func(t *testing.T) *story {
 			s := newStory(t, "kernel-crash", pt(3, 24, 3, 0, 0), pt(3, 26, 14, 10, 0))
-			s.p.site = true
 			s.down("mom", "", targetHang, pt(3, 24, 3, 10, 0), pt(3, 24, 3, 24, 0))
 			s.down("mom", "", targetHang, pt(3, 26, 13, 40, 0), pt(3, 26, 13, 51, 0))
 			s.do(pt(3, 26, 14, 0, 0), "post the write-up", func(h *simHarness) error {
