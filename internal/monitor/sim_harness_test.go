@@ -87,13 +87,10 @@ type simFailure struct {
 type simHarness struct {
 	ctx   context.Context
 	st    *store.Store
-	db    string
 	plan  *simPlan
 	fleet *simFleet
 	clock *fakeClock
 	rt    *rand.Rand // choices made while the history runs
-	// replay is the command that replays this history.
-	replay string
 
 	writerQ, otherQ simQueue
 	seq             int64
@@ -102,7 +99,8 @@ type simHarness struct {
 	inc         int
 	procStart   time.Time
 	restartAt   time.Time
-	flushTicked bool // a writer tick is queued
+	downs       [][2]time.Time // when Herald was down
+	flushTicked bool           // a writer tick is queued
 	passQueued  bool
 	woken       bool
 	clockGen    int
@@ -132,8 +130,11 @@ type simHarness struct {
 	operatorResolved map[int64]bool
 	everAttached     map[int64]map[int64]bool
 	subs             []store.Subscriber
-	siteDue          bool
-	cached           *simWorld // what read last read through the service's records
+	// served is /api/v2/components.json as read the moment an operator's
+	// write returned (histories with the site), for invariant 7.
+	served    map[string]status.ComponentStatus
+	servedErr error
+	cached    *simWorld // what read last read through the service's records
 
 	hash      hash.Hash
 	events    int
@@ -156,9 +157,9 @@ type simResult struct {
 	fatal         error
 }
 
-func newSimHarness(ctx context.Context, st *store.Store, db string, plan *simPlan, runtimeSeed uint64, replay string) *simHarness {
-	return &simHarness{ctx: ctx, st: st, db: db, plan: plan, fleet: plan.fleet, clock: &fakeClock{t: plan.start},
-		rt: rand.New(rand.NewPCG(runtimeSeed, 0x0dd_ba11)), replay: replay, checkpoints: map[int64]bool{},
+func newSimHarness(ctx context.Context, st *store.Store, plan *simPlan, runtimeSeed uint64) *simHarness {
+	return &simHarness{ctx: ctx, st: st, plan: plan, fleet: plan.fleet, clock: &fakeClock{t: plan.start},
+		rt: rand.New(rand.NewPCG(runtimeSeed, 0x0dd_ba11)), checkpoints: map[int64]bool{},
 		windows: map[string]int64{}, manual: map[string]int64{}, operatorResolved: map[int64]bool{},
 		everAttached: map[int64]map[int64]bool{}, hash: sha256.New(), broken: map[int]bool{}}
 }
@@ -394,7 +395,7 @@ func (h *simHarness) checkStarts(ev *simEvent) {
 	s := &h.proc.slots[ev.slot]
 	m := &h.fleet.mons[s.mon]
 	res := h.probeResult(m, h.targetAt(s.mon, ev.at))
-	h.trace("check %s %s %s", m.spec.ID, probe.Outcome(res.Outcome), res.Latency)
+	h.trace("check %s %s %s", m.spec.ID, res.Outcome, res.Latency)
 	h.push(&simEvent{at: ev.at.Add(res.Latency), kind: evResult, inc: h.inc,
 		c: check{id: m.spec.ID, planned: ev.at, at: ev.at, res: res}})
 	s.next = ev.at.Add(s.interval)
@@ -575,8 +576,8 @@ func (h *simHarness) act(ev *simEvent) bool {
 		h.fatal = fmt.Errorf("%s: %w", a.label, err)
 		return false
 	}
-	if a.needsProcess && h.changes != before && h.plan.site {
-		h.siteDue = true
+	if a.needsProcess && h.changes != before && h.proc.site != nil {
+		h.served, h.servedErr = h.proc.publicComponents()
 	}
 	return true
 }
@@ -589,6 +590,7 @@ func (h *simHarness) crash(down time.Duration) {
 	h.proc.crash()
 	h.proc = nil
 	h.restartAt = h.now().Add(down)
+	h.downs = append(h.downs, [2]time.Time{h.now(), h.restartAt})
 	h.push(&simEvent{at: h.restartAt, kind: evRestart})
 }
 

@@ -24,7 +24,10 @@ import (
 //	HERALD_SIM_SEEDS=N go test ./internal/monitor -run Simulation   # N random histories per database
 //	HERALD_SIM_SEED=S go test ./internal/monitor -run 'TestSimulation$' -v   # replay one
 //
-// PostgreSQL runs too when HERALD_TEST_POSTGRES is set. Files:
+// PostgreSQL runs too when HERALD_TEST_POSTGRES is set. TestSimulation
+// prints "simulation: N histories, M invariant checks, D database(s)" on
+// stdout; go test shows a passing package's output with -v or when run in
+// the package's directory, not in package-list mode (./...). Files:
 // sim_seams_test.go (the only code that touches the pipeline),
 // sim_harness_test.go (the event loop and the operator), sim_plan_test.go
 // (fleets and histories), sim_invariants_test.go, sim_stories_test.go (the
@@ -102,7 +105,7 @@ func TestSimulation(t *testing.T) {
 // runSimHistory plays one history on a fresh store and reports what broke.
 func runSimHistory(t *testing.T, b storetest.Backend, plan *simPlan, runtimeSeed uint64, replay string) *simResult {
 	t.Helper()
-	h := newSimHarness(t.Context(), b.Store, b.Name, plan, runtimeSeed, replay)
+	h := newSimHarness(t.Context(), b.Store, plan, runtimeSeed)
 	res := h.run()
 	t.Logf("%s on %s: %s of simulated time (%s of it quiet, skipped), %d steps, %d checks, events by kind %v",
 		plan.name, b.Name, plan.end.Sub(plan.start).Round(time.Second), h.skipped.Round(time.Second), res.steps, res.checks, h.counts)
@@ -137,7 +140,7 @@ func TestSimulationDeterministic(t *testing.T) {
 	var steps [2]int
 	for i := range hashes {
 		b := storetest.SQLite(t)
-		h := newSimHarness(t.Context(), b.Store, b.Name, plan, simRuntimeSeed(35), "")
+		h := newSimHarness(t.Context(), b.Store, plan, simRuntimeSeed(35))
 		res := h.run()
 		if res.fatal != nil {
 			t.Fatalf("run %d: %v", i, res.fatal)
