@@ -36,7 +36,7 @@ const (
 	evResult                    // its result reaches the writer
 	evFlush                     // the writer's ticker
 	evPass                      // the reactor, woken
-	evTick                      // the reactor's ticker
+	evTick                      // the reactor's timer
 	evClock                     // the maintenance clock
 	evAction                    // a planned action
 	evRestart                   // the process comes back
@@ -104,6 +104,7 @@ type simHarness struct {
 	passQueued  bool
 	woken       bool
 	clockGen    int
+	tickGen     int // the reactor's timer: only the latest one set fires
 	checkpoints map[int64]bool
 
 	inPass, interleaving bool
@@ -291,10 +292,14 @@ func (h *simHarness) handle(ev *simEvent) bool {
 		h.passQueued = false
 		return h.pass()
 	case evTick:
-		h.push(&simEvent{at: ev.at.Add(simReactEvery), kind: evTick, inc: h.inc})
+		if ev.gen != h.tickGen {
+			return false // the reactor was woken since: its timer was reset
+		}
 		if h.idleTick() {
 			h.idleTicks++
 			h.trace("idle tick")
+			h.tickGen++
+			h.push(&simEvent{at: h.now().Add(simReactEvery), kind: evTick, inc: h.inc, gen: h.tickGen})
 			return false
 		}
 		return h.pass()
@@ -333,7 +338,6 @@ func (h *simHarness) start() {
 	h.push(&simEvent{at: h.now(), kind: evClock, inc: h.inc, gen: h.clockGen})
 	h.push(&simEvent{at: h.now(), kind: evPass, inc: h.inc})
 	h.passQueued = true
-	h.push(&simEvent{at: h.now().Add(simReactEvery), kind: evTick, inc: h.inc})
 	for i, s := range p.slots {
 		h.push(&simEvent{at: s.next, kind: evCheck, inc: h.inc, slot: i})
 	}
@@ -432,9 +436,8 @@ func (h *simHarness) flush() bool {
 		h.lastBusy = h.now()
 		h.gen++
 		h.note("flushed")
-		// The time-bound invariants (5, 9) are due a hold and a pass after a change.
-		h.checkpoint(h.now().Add(simReactEvery + 3*time.Second))
-		h.checkpoint(h.now().Add(h.fleet.maxHold + simReactEvery + 3*time.Second))
+		// The time-bound invariants (3, 5, 9) are due a hold and a pass after a change.
+		h.checkpoint(h.now().Add(h.fleet.maxHold + simReactEvery + simSlack))
 	}
 	if h.proc.pending() && !h.flushTicked {
 		k := h.now().Sub(h.procStart)/simFlushEvery + 1
@@ -499,6 +502,9 @@ func (h *simHarness) pass() bool {
 	err := h.proc.pass()
 	h.inPass = false
 	h.advance(h.passAt)
+	// Run sets its timer after every pass.
+	h.tickGen++
+	h.push(&simEvent{at: h.now().Add(h.proc.nextPass(err != nil)), kind: evTick, inc: h.inc, gen: h.tickGen})
 	if err != nil {
 		h.note("reactor pass failed: %v", err)
 		h.fail(0, "the reactor's pass failed: %v", err)
@@ -518,7 +524,7 @@ func (h *simHarness) pass() bool {
 	return false
 }
 
-// idleTick says a ticker's pass would change nothing, so the harness skips
+// idleTick says a timed pass would change nothing, so the harness skips
 // it: the last pass changed nothing and left nothing undecided, nothing the
 // pipeline reads has changed since (no state change flushed, no change
 // through the service, no restart), and no hold is running (no outage
@@ -527,7 +533,7 @@ func (h *simHarness) pass() bool {
 // the last one saw and do what it did: nothing. A pipeline with other timers
 // must say so here.
 func (h *simHarness) idleTick() bool {
-	return h.passIdle && h.passGen == h.gen && !h.now().Before(h.holdUntil)
+	return h.passIdle && h.passGen == h.gen && !h.now().Before(h.holdUntil) && !h.proc.holding()
 }
 
 func (h *simHarness) maintenanceClock() bool {
@@ -786,8 +792,7 @@ func (h *simHarness) skipQuiet() {
 	for _, ev := range h.otherQ {
 		switch {
 		case ev.kind == evTick && ev.inc == h.inc:
-			k := (target.Sub(h.procStart) + simReactEvery - 1) / simReactEvery
-			ev.at = maxTime(ev.at, h.procStart.Add(k*simReactEvery))
+			ev.at = maxTime(ev.at, target)
 		case ev.kind == evClock && ev.at.Before(target):
 			ev.at = target
 		}

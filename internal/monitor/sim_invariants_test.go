@@ -215,12 +215,23 @@ func outageComps(outs []store.Outage) []string {
 }
 
 // resolutionUpdate is the update that resolved the incident (the last time
-// it went to resolved); notes posted on it afterwards keep that status.
+// it went to resolved, in the order the updates were written: a resolution
+// is shown at the time it backdates to); notes posted on it afterwards keep
+// that status.
 func resolutionUpdate(in *status.Incident) *status.IncidentUpdate {
+	written := make([]*status.IncidentUpdate, len(in.Updates))
+	for i := range in.Updates {
+		written[i] = &in.Updates[i]
+	}
+	slices.SortStableFunc(written, func(a, b *status.IncidentUpdate) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return int(a.ID - b.ID)
+	})
 	var found *status.IncidentUpdate
 	prev := status.IncidentStatus("")
-	for i := len(in.Updates) - 1; i >= 0; i-- { // oldest first
-		u := &in.Updates[i]
+	for _, u := range written {
 		if u.Status == status.Resolved && prev != status.Resolved {
 			found = u
 		}
@@ -604,24 +615,17 @@ func simInvNotices(h *simHarness, w *simWorld) []string {
 	return out
 }
 
-// derive is each component's status as the stored records give it: the
-// open published incidents, the windows in progress, the monitors' stored
-// states (ignored on a component whose window runs), and manual overrides,
-// through status.DeriveComponent.
+// derive is each component's status as the stored records give it at the
+// step's moment: the open published incidents, the maintenance windows (a
+// window counts while it covers the component, status.Maintenance.Covers),
+// the monitors' stored states (ignored on a component a window covers), and
+// manual overrides, through status.DeriveComponent.
 func (h *simHarness) derive(w *simWorld) map[string]status.ComponentStatus {
-	in := status.Inputs{Measured: map[string]status.ComponentStatus{}, Manual: map[string]status.ComponentStatus{}}
+	in := status.Inputs{At: w.now, Maintenances: w.windows, Measured: map[string]status.ComponentStatus{},
+		Manual: map[string]status.ComponentStatus{}}
 	for _, inc := range w.incidents {
 		if !inc.Draft && inc.Status.Open() {
 			in.Incidents = append(in.Incidents, inc)
-		}
-	}
-	inWindow := map[string]bool{}
-	for _, m := range w.windows {
-		if m.Status == status.InProgress {
-			in.Maintenances = append(in.Maintenances, m)
-			for _, c := range m.Components {
-				inWindow[c] = true
-			}
 		}
 	}
 	states := map[string][]status.MonitorState{}
@@ -629,7 +633,8 @@ func (h *simHarness) derive(w *simWorld) map[string]status.ComponentStatus {
 		states[m.spec.ComponentID] = append(states[m.spec.ComponentID], w.monitors[m.spec.ID].Detector.State)
 	}
 	for c, ss := range states {
-		if s, ok := status.MeasuredStatus(ss); ok && !inWindow[c] {
+		covered := slices.ContainsFunc(w.windows, func(m status.Maintenance) bool { return m.Covers(c, w.now) })
+		if s, ok := status.MeasuredStatus(ss); ok && !covered {
 			in.Measured[c] = s
 		}
 	}
@@ -840,7 +845,8 @@ func (h *simHarness) checkCompletion(w *simWorld, m *status.Maintenance) string 
 
 // 9. Restoration as it happens: while a network incident (an open automatic
 // incident with outages on two servers or more) is open, a server all of
-// whose outages in it have ended — a reactor period and a moment ago — has
+// whose outages in it have ended — a hold, a reactor period and a moment
+// ago (servers back within a hold of each other are told together) — has
 // none of its components shown in it as anything but operational.
 func simInvRestored(h *simHarness, w *simWorld) []string {
 	if h.proc == nil {
@@ -865,7 +871,7 @@ func simInvRestored(h *simHarness, w *simWorld) []string {
 			continue
 		}
 		for _, g := range sortedKeysOf(back) {
-			if down[g] || w.now.Before(maxTime(back[g], h.procStart).Add(simReactEvery+simSlack)) {
+			if down[g] || w.now.Before(maxTime(back[g], h.procStart).Add(h.fleet.maxHold+simReactEvery+simSlack)) {
 				continue
 			}
 			for _, c := range in.Components {

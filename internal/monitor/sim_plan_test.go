@@ -28,14 +28,15 @@ type simMon struct {
 	// interval and timeout as the engine runs them.
 	interval, timeout time.Duration
 	degradedOver      time.Duration
+	// holdFor is how long the pipeline holds a lone server's outage before
+	// telling anyone: the configuration's incidents.hold (config.HoldFor).
+	holdFor time.Duration
 }
 
-// hold is how long the pipeline holds a lone server's outage before telling
-// anyone: by default one interval plus the timeout of its monitor (issue 10,
-// "What to build" 2). The simulation's network-event invariant uses it to
-// say which outages began "together"; once the hold is configurable, read
-// it from the configuration here.
-func (m *simMon) hold() time.Duration { return m.interval + m.timeout }
+// hold is how long the pipeline holds an outage of this monitor. The
+// simulation's network-event invariant uses it to say which outages began
+// "together", and the harness to know when a pass is due without a wake.
+func (m *simMon) hold() time.Duration { return m.holdFor }
 
 type simFleet struct {
 	yaml    []byte
@@ -90,7 +91,7 @@ func newSimFleet(auto string, servers []string, mons []simMonitorSpec) (*simFlee
 	for _, sp := range Specs(cfg) {
 		interval, timeout := sp.Monitor.Interval.D(), sp.Monitor.Timeout.D()
 		m := simMon{spec: sp, server: sp.GroupID, local: sp.ComponentID[len(sp.GroupID)+1:],
-			interval: interval, timeout: timeout, degradedOver: sp.Monitor.DegradedOver.D()}
+			interval: interval, timeout: timeout, degradedOver: sp.Monitor.DegradedOver.D(), holdFor: cfg.HoldFor()}
 		f.byID[sp.ID] = len(f.mons)
 		f.byComp[sp.ComponentID] = len(f.mons)
 		f.mons = append(f.mons, m)

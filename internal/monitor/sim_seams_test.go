@@ -33,8 +33,10 @@ import (
 //     Engine.observe for each result, Engine.flush when Engine.Run would
 //     (at once after a state change, else on its FlushEvery ticker), and
 //     OnTransition after a flush that carried a transition, as Run does.
-//   - pass is Reactor.Pass. The harness runs one after each OnTransition
-//     (the reactor's Wake) and every reactEvery since the process started.
+//   - pass is Reactor.Pass. The harness runs one when Reactor.Run would: at
+//     start, after each OnTransition (the reactor's Wake), and otherwise a
+//     reactEvery after the last pass, or when the first hold ends
+//     (nextPass). The decisions lease is not taken: one process decides.
 //   - crash drops everything in memory: results not yet flushed are lost.
 //
 // No probe runs and no scheduler goroutine: the harness plans each
@@ -190,6 +192,24 @@ func (p *simProcess) flush() (wrote bool, err error) {
 func (p *simProcess) pending() bool { return len(p.batch) > 0 || p.engine.anyDirty() }
 
 func (p *simProcess) pass() error { return p.reactor.Pass(p.h.ctx) }
+
+// nextPass is how long Reactor.Run waits after a pass unless woken: a
+// reactor period (a retry period after a failed pass), or until the end of
+// the hold that ends first.
+func (p *simProcess) nextPass(failed bool) time.Duration {
+	wait := reactEvery
+	if failed {
+		wait = retryEvery
+	}
+	if due := p.reactor.due.Load(); due != 0 {
+		d := time.Duration(due - p.svc.Now().UnixNano())
+		wait = max(min(wait, d+time.Millisecond), 0)
+	}
+	return wait
+}
+
+// holding says an outage is held: the reactor passes again when its hold ends.
+func (p *simProcess) holding() bool { return p.reactor.due.Load() != 0 }
 
 // crash drops the process: nothing more is written, nothing is flushed.
 func (p *simProcess) crash() {
