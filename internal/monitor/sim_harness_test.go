@@ -24,10 +24,14 @@ import (
 //
 // Concurrency is simulated, not raced: the reactor runs beside the writer
 // in Herald, so a pass takes simulated time, and the writer's work due in
-// that time (check results, flushes) happens at the pass's commit points
-// (each change it makes through the service). That is how a recovery the
-// engine measures can land between the reactor's read of an outage and its
-// write of it — deterministically, from the seed.
+// that time (check results, flushes) happens at the pass's commit points:
+// each change it makes through the service, as the service tells its
+// listeners once the change's transaction has committed. With a pass that
+// commits change by change, that is how a recovery the engine measures can
+// land between the reactor's read of an outage and its write of it
+// (seen #1) — deterministically, from the seed; with a pass in one
+// transaction, the writer's work lands after it, as the database would
+// order it.
 
 type simKind int
 

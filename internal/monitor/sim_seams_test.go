@@ -41,6 +41,11 @@ import (
 //
 // No probe runs and no scheduler goroutine: the harness plans each
 // monitor's checks at the slots Apply gave its runner (phase + k*interval).
+// Engine.Measured is read only where serve reads it (OnTransition, Apply),
+// so the engine's wall-clock publishing throttle never reaches a history.
+// The public site, in the histories that serve it, runs Site.Run in a
+// goroutine as serve does; the harness reads /api/v2/components.json the
+// moment an operator's write returns.
 
 // simSlot is one monitor's plan of checks in a process.
 type simSlot struct {
