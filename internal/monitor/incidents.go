@@ -709,10 +709,12 @@ func (r *Reactor) restore(ctx context.Context, w *world, id int64) error {
 		return nil // maybeResolve tells it all
 	}
 	// Servers back since the last word are told once the first of them has
-	// been back for the hold, so servers coming back together are told
-	// together, as the seed did ("all servers except flexo at 2:59 AM").
+	// been back for the hold, so servers coming back together are told in
+	// one update, in the order they came back; a server whose components the
+	// incident already shows operational was told before.
 	comps := map[string]status.ComponentStatus{}
 	var first time.Time
+	fresh := map[string]bool{}
 	for _, g := range back {
 		for _, o := range w.attached[id] {
 			if w.groupOf(o.ComponentID) != g {
@@ -720,6 +722,7 @@ func (r *Reactor) restore(ctx context.Context, w *world, id int64) error {
 			}
 			if st, _ := in.ComponentStatusOf(o.ComponentID); st != status.Operational {
 				comps[o.ComponentID] = status.Operational
+				fresh[w.groupName(g)] = true
 				if first.IsZero() || o.EndedAt.Before(first) {
 					first = o.EndedAt
 				}
@@ -733,7 +736,10 @@ func (r *Reactor) restore(ctx context.Context, w *world, id int64) error {
 		w.wakeAt(until)
 		return nil
 	}
-	body, err := prose.NetworkResolved(ev, w.page)
+	for i := range ev.Servers {
+		ev.Servers[i].Told = !ev.Servers[i].Restored.IsZero() && !fresh[ev.Servers[i].Server]
+	}
+	body, err := prose.NetworkRestored(ev, w.page)
 	if err != nil {
 		return err
 	}
