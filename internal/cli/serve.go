@@ -158,6 +158,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		clock = service.SystemClock{}
 	}
 	svc := service.New(st, clock, log)
+	svc.SetSettle(cfg.SettleFor())
 	groups, comps := catalogOf(cfg)
 	if err := svc.SyncCatalog(ctx, groups, comps); err != nil {
 		return fmt.Errorf("store the configured components: %w", err)
@@ -336,6 +337,7 @@ func reload(ctx context.Context, o serveOptions, current *atomic.Pointer[config.
 		return fmt.Errorf("store the configured components: %w", err)
 	}
 	current.Store(&cfg)
+	svc.SetSettle(cfg.SettleFor())
 	// Monitors follow the catalog: a monitor's component must exist first.
 	if err := mon.apply(ctx, cfg); err != nil {
 		return fmt.Errorf("apply the monitors: %w", err)

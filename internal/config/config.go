@@ -51,6 +51,23 @@ type Incidents struct {
 	Hold Duration `yaml:"hold"`
 }
 
+// SettleFor is how long after a moment the monitors may still learn of an
+// outage that began before it: the longest down_after intervals plus the
+// timeout of any monitor (the failures that cross the threshold, the last one
+// hanging until its timeout). A maintenance window's completion waits this
+// long before reporting the downtime measured in it.
+func (c Config) SettleFor() time.Duration {
+	var settle time.Duration
+	for _, g := range c.Groups {
+		for _, cp := range g.Components {
+			for _, m := range cp.Monitors {
+				settle = max(settle, time.Duration(max(m.DownAfter, 1))*m.Interval.D()+m.Timeout.D())
+			}
+		}
+	}
+	return settle
+}
+
 // HoldFor is the hold the automatic incidents use: incidents.hold when set,
 // else the longest interval plus timeout of any monitor. Monitors are spread
 // over their interval, so when every server fails at once each is detected

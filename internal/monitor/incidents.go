@@ -293,6 +293,11 @@ func (r *Reactor) pass(ctx context.Context, q *store.Queries) error {
 		return err
 	}
 	for _, id := range slices.Sorted(maps.Keys(w.incidents)) {
+		if err := r.backdate(ctx, w, id); err != nil {
+			return fmt.Errorf("start of incident %d: %w", id, err)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(w.incidents)) {
 		if err := r.restore(ctx, w, id); err != nil {
 			return fmt.Errorf("restorations of incident %d: %w", id, err)
 		}
@@ -598,6 +603,28 @@ func (r *Reactor) announce(ctx context.Context, w *world) error {
 		w.incidents[id] = in
 	}
 	clear(w.joined)
+	return nil
+}
+
+// backdate moves an incident's start back to its earliest outage's: an
+// outage that began before the incident's first one, but was detected after
+// it (a monitor with a longer interval or a higher down_after), joins it.
+func (r *Reactor) backdate(ctx context.Context, w *world, id int64) error {
+	in := w.incidents[id]
+	earliest := in.StartedAt
+	for i := range w.attached[id] {
+		if s := w.start(&w.attached[id][i]); s.Before(earliest) {
+			earliest = s
+		}
+	}
+	if !earliest.Before(in.StartedAt) {
+		return nil
+	}
+	in, err := r.svc.EditIncident(ctx, actor, id, service.IncidentEdit{StartedAt: &earliest})
+	if err != nil {
+		return err
+	}
+	w.incidents[id] = in
 	return nil
 }
 

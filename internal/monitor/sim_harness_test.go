@@ -551,7 +551,7 @@ func (h *simHarness) maintenanceClock() bool {
 	}
 	// RunClock sleeps until the next transition, or a minute at most.
 	wait := time.Minute
-	if next, err := h.st.NextMaintenanceTransition(h.ctx); err == nil && !next.IsZero() {
+	if next, err := h.proc.svc.NextClockStep(h.ctx); err == nil && !next.IsZero() {
 		wait = min(wait, max(next.Sub(h.now())+5*time.Millisecond, 0))
 	}
 	h.push(&simEvent{at: h.now().Add(wait), kind: evClock, inc: h.inc, gen: h.clockGen})
@@ -751,6 +751,9 @@ func (h *simHarness) skipQuiet() {
 	if err != nil {
 		h.fatal = err
 		return
+	}
+	if !t.IsZero() && !t.After(now) {
+		t = t.Add(h.fleet.cfg.SettleFor()) // a completion waiting to settle
 	}
 	if !t.IsZero() {
 		next = minTime(next, t)

@@ -175,10 +175,14 @@ func (h *simHarness) serverOf(componentID string) string {
 }
 
 // newsStart is when an outage became news: its measured start, or the end
-// of the maintenance window it began in and outlasted.
+// of the maintenance window it began in and outlasted (the window's end by
+// its times, status.Maintenance.Span, which the page follows: its
+// completion may be written a little later, once measurements settle).
 func (w *simWorld) newsStart(o *store.Outage) time.Time {
-	if m := w.winByID[o.MaintenanceID]; m != nil && !m.CompletedAt.IsZero() && m.CompletedAt.After(o.StartedAt) {
-		return m.CompletedAt
+	if m := w.winByID[o.MaintenanceID]; m != nil {
+		if _, end, ok := m.Span(); ok && end.After(o.StartedAt) && !w.now.Before(end) {
+			return end
+		}
 	}
 	return o.StartedAt
 }

@@ -93,6 +93,7 @@ func (h *simHarness) startProcess() (*simProcess, error) {
 	cfg := func() config.Config { return h.fleet.cfg }
 	p := &simProcess{h: h}
 	p.svc = service.New(h.st, h.clock, nil)
+	p.svc.SetSettle(h.fleet.cfg.SettleFor()) // as serve does
 	groups, comps := simCatalog(h.fleet.cfg)
 	if err := p.svc.SyncCatalog(ctx, groups, comps); err != nil {
 		return nil, err

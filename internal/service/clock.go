@@ -12,6 +12,23 @@ import (
 // clockActor is who the change log names for the server's own transitions.
 const clockActor = "herald"
 
+// NextClockStep is when the maintenance clock next owes a window a step, or
+// zero when none is pending.
+func (s *Service) NextClockStep(ctx context.Context) (time.Time, error) {
+	next, err := s.store.NextMaintenanceTransition(ctx)
+	if err != nil || next.IsZero() || next.After(s.Now()) {
+		return next, err
+	}
+	// Due by its schedule and not taken, so a completion waiting for the
+	// measurements to settle: it is due once they have.
+	return next.Add(time.Duration(s.settle.Load())), nil
+}
+
+// SetSettle says how long a window's completion waits after its scheduled
+// end for the measurements of its last minutes to settle (see
+// status.Maintenance.DueSteps); serve sets it from the monitors' settings.
+func (s *Service) SetSettle(d time.Duration) { s.settle.Store(int64(max(d, 0))) }
+
 // clockCheckEvery bounds how long the clock sleeps even with nothing due, so
 // it notices windows written by another instance sharing the database.
 const clockCheckEvery = time.Minute
@@ -41,9 +58,10 @@ func (s *Service) AdvanceMaintenance(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	now := s.Now()
+	settle := time.Duration(s.settle.Load())
 	taken := 0
 	for i := range pending {
-		for _, step := range pending[i].DueSteps(now) {
+		for _, step := range pending[i].DueSteps(now, settle) {
 			ok, err := s.step(ctx, &pending[i], step, now)
 			if err != nil {
 				return taken, err
@@ -117,7 +135,7 @@ func (s *Service) RunClock(ctx context.Context, timer Timer) {
 			s.log.Error("maintenance clock", slog.Any("err", err))
 		}
 		wait := clockCheckEvery
-		if next, err := s.store.NextMaintenanceTransition(ctx); err == nil && !next.IsZero() {
+		if next, err := s.NextClockStep(ctx); err == nil && !next.IsZero() {
 			// A few milliseconds late rather than early, so the step is due when the timer fires.
 			wait = min(wait, max(next.Sub(s.Now())+5*time.Millisecond, 0))
 		}

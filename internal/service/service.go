@@ -45,6 +45,8 @@ type Service struct {
 	// generation counts the changes made (see Generation).
 	generation atomic.Uint64
 
+	// settle is how long completions wait for measurements (SetSettle).
+	settle atomic.Int64
 	// wake nudges the maintenance clock when a window changes.
 	wake chan struct{}
 

@@ -152,26 +152,34 @@ type Step struct {
 // DueSteps returns the transitions that the clock owes a window at now, in
 // order. A window whose whole span passed while the server was down gets both
 // steps, each stamped with its scheduled time, so the record stays honest.
-func (m *Maintenance) DueSteps(now time.Time) []Step {
+//
+// Completion waits settle after the scheduled end: an outage that began
+// before the end may be detected only after it (a monitor's down_after
+// failures and its timeout), and the completion reports the downtime
+// measured in the window, so it waits until that can be known. It is stamped
+// with the scheduled end all the same, and the window stops covering its
+// components at that end (Covers), whatever the clock has written.
+func (m *Maintenance) DueSteps(now time.Time, settle time.Duration) []Step {
 	var steps []Step
 	st := m.Status
 	if st == Scheduled && !now.Before(m.ScheduledFor) {
 		steps = append(steps, Step{To: InProgress, At: m.ScheduledFor})
 		st = InProgress
 	}
-	if st == InProgress && !now.Before(m.ScheduledUntil) {
+	if st == InProgress && !now.Before(m.ScheduledUntil.Add(settle)) {
 		steps = append(steps, Step{To: Completed, At: m.ScheduledUntil})
 	}
 	return steps
 }
 
-// NextTransition is when the clock next owes this window a step, or zero.
-func (m *Maintenance) NextTransition() time.Time {
+// NextTransition is when the clock next owes this window a step, or zero;
+// settle is as for DueSteps.
+func (m *Maintenance) NextTransition(settle time.Duration) time.Time {
 	switch m.Status {
 	case Scheduled:
 		return m.ScheduledFor
 	case InProgress:
-		return m.ScheduledUntil
+		return m.ScheduledUntil.Add(settle)
 	}
 	return time.Time{}
 }

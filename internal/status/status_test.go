@@ -181,13 +181,29 @@ func TestDueSteps(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := window(tt.st)
-			if got := m.DueSteps(tt.now); !reflect.DeepEqual(got, tt.want) {
+			if got := m.DueSteps(tt.now, 0); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("DueSteps(%s) = %+v, want %+v", tt.now, got, tt.want)
 			}
 			if m.Status != tt.st {
 				t.Errorf("DueSteps changed the status to %s", m.Status)
 			}
 		})
+	}
+}
+
+// Completion waits for the measurements of the window's last minutes to
+// settle, stamped with the scheduled end all the same.
+func TestDueStepsSettle(t *testing.T) {
+	end := t0.Add(time.Hour)
+	m := window(InProgress)
+	if got := m.DueSteps(end.Add(89*time.Second), 90*time.Second); got != nil {
+		t.Errorf("completed before the measurements settled: %+v", got)
+	}
+	if got := m.DueSteps(end.Add(90*time.Second), 90*time.Second); !reflect.DeepEqual(got, []Step{{Completed, end}}) {
+		t.Errorf("after settling: %+v, want completion at the scheduled end", got)
+	}
+	if got := m.NextTransition(90 * time.Second); !got.Equal(end.Add(90 * time.Second)) {
+		t.Errorf("next transition %s", got)
 	}
 }
 
@@ -248,7 +264,7 @@ func TestNextTransition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.st), func(t *testing.T) {
-			if got := window(tt.st).NextTransition(); !got.Equal(tt.want) {
+			if got := window(tt.st).NextTransition(0); !got.Equal(tt.want) {
 				t.Errorf("NextTransition() = %s, want %s", got, tt.want)
 			}
 		})
