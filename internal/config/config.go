@@ -55,8 +55,12 @@ type Incidents struct {
 // outage that began before it: the longest down_after intervals plus the
 // timeout of any monitor (the failures that cross the threshold, the last one
 // hanging until its timeout). A maintenance window's completion waits this
-// long before reporting the downtime measured in it.
+// long before reporting the downtime measured in it (maintenance.settle
+// sets another wait).
 func (c Config) SettleFor() time.Duration {
+	if c.Maintenance.Settle > 0 {
+		return c.Maintenance.Settle.D()
+	}
 	var settle time.Duration
 	for _, g := range c.Groups {
 		for _, cp := range g.Components {
@@ -187,6 +191,9 @@ type MaintenanceSettings struct {
 	Reminders []Duration `yaml:"reminders"`
 	// ExcludeFromUptime, when true, leaves downtime inside maintenance out of uptime figures.
 	ExcludeFromUptime bool `yaml:"exclude_from_uptime"`
+	// Settle is how long a window's completion waits after its end for the
+	// monitors to measure its last minutes; absent: SettleFor's rule.
+	Settle Duration `yaml:"settle"`
 }
 
 // MonitoringSettings configures how long check results are kept.

@@ -130,6 +130,9 @@ func validate(c *Config, file string, pos positions) Errors {
 	if c.Incidents.Hold < 0 || c.Incidents.Hold.D() > time.Hour {
 		v.addf("incidents.hold", "incidents.hold must be between 0s (the default: the longest monitor interval plus its timeout) and 1h, not %s", c.Incidents.Hold.D())
 	}
+	if c.Maintenance.Settle < 0 || c.Maintenance.Settle.D() > time.Hour {
+		v.addf("maintenance.settle", "maintenance.settle must be between 0s (the default: the longest down_after intervals plus timeout of any monitor) and 1h, not %s", c.Maintenance.Settle.D())
+	}
 	v.groups(c.Groups)
 	if c.Notify.Email != nil {
 		v.email(c.Notify.Email)
