@@ -130,8 +130,9 @@ type monState struct {
 	checks    [3]uint64 // checks run since start, by level: up, degraded, down
 	row       store.Monitor
 	outage    *store.Outage // the open one, if any
-	// measured is set when the outage opened, worsened or ended since the last write.
-	measured bool
+	// measured is set when the outage opened, worsened or ended since the
+	// last write; moved when the state changed at all.
+	measured, moved bool
 	dirty    bool
 	removed  bool
 }
@@ -442,7 +443,7 @@ func (e *Engine) Run(ctx context.Context) {
 	tick := time.NewTicker(e.o.FlushEvery)
 	defer tick.Stop()
 	var batch []store.CheckResult
-	transitioned := false // an outage opened, worsened or ended since the last write
+	transitioned := false // a monitor's state changed since the last write
 	flush := func(fctx context.Context) {
 		if len(batch) == 0 && !e.anyDirty() {
 			return
@@ -469,9 +470,9 @@ func (e *Engine) Run(ctx context.Context) {
 	for {
 		select {
 		case c := <-e.results:
-			r, changed := e.observe(c)
+			r, _, moved := e.observe(c)
 			batch = append(batch, r)
-			if changed != nil {
+			if moved {
 				transitioned = true
 				flush(ctx)
 			} else if len(batch) >= 2000 {
@@ -487,7 +488,7 @@ func (e *Engine) Run(ctx context.Context) {
 			for drained := false; !drained; {
 				select {
 				case c := <-e.results:
-					r, _ := e.observe(c)
+					r, _, _ := e.observe(c)
 					batch = append(batch, r)
 				default:
 					drained = true
@@ -523,14 +524,16 @@ func (e *Engine) anyDirty() bool {
 	return false
 }
 
-// observe applies one result in the writer; it returns the stored result and,
-// when the monitor's state changed so that an outage opened or closed, that outage.
-func (e *Engine) observe(c check) (store.CheckResult, *store.Outage) {
+// observe applies one result in the writer; it returns the stored result,
+// the outage when the monitor's state changed so that an outage opened,
+// worsened or closed, and whether its state changed at all (down to
+// degraded moves no outage but changes what the page shows).
+func (e *Engine) observe(c check) (store.CheckResult, *store.Outage, bool) {
 	level := status.Level(c.res.Outcome)
 	r := store.CheckResult{MonitorID: c.id, At: c.at, Latency: c.res.Latency, Level: level, Message: c.res.Message}
 	m, ok := e.mons[c.id]
 	if !ok || m.removed {
-		return r, nil
+		return r, nil, false
 	}
 	e.o.Metrics.observe(c, m.spec.Monitor.Type)
 	m.checks[min(level, status.LevelDown)]++
@@ -543,8 +546,9 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage) {
 		m.dirty = true
 	}
 	if !changed {
-		return r, nil
+		return r, nil, false
 	}
+	m.moved = true
 	e.log.Info("monitor state changed", slog.String("monitor", c.id), slog.String("from", string(tr.From)),
 		slog.String("to", string(tr.To)), slog.Time("at", tr.At), slog.String("message", c.res.Message))
 	switch {
@@ -557,10 +561,10 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage) {
 	case m.outage != nil && tr.To == status.MonitorDown:
 		m.outage.Severity = status.MonitorDown // the worst seen
 	default:
-		return r, nil
+		return r, nil, true
 	}
 	m.measured = true
-	return r, m.outage
+	return r, m.outage, true
 }
 
 // flush writes the batch, the monitors' states and their outages in one transaction.
@@ -612,8 +616,8 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 	e.o.Metrics.flushed(time.Since(start), len(batch))
 	changed := len(inserted) > 0
 	for id, m := range e.mons {
-		changed = changed || m.measured || m.removed
-		m.dirty, m.measured = false, false
+		changed = changed || m.measured || m.removed || m.moved
+		m.dirty, m.measured, m.moved = false, false, false
 		if m.outage != nil && !m.outage.EndedAt.IsZero() {
 			m.outage = nil
 		}

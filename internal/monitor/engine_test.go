@@ -58,7 +58,7 @@ func TestWriterMeasuresOutages(t *testing.T) {
 		feed := func(i int, o probe.Outcome, msg string) *store.Outage {
 			at := t0.Add(time.Duration(i) * 30 * time.Second)
 			now = at.Add(time.Second)
-			r, changed := e.observe(check{id: sp.ID, planned: at, at: at, res: probe.Result{Outcome: o, Latency: time.Millisecond, Message: msg}})
+			r, changed, _ := e.observe(check{id: sp.ID, planned: at, at: at, res: probe.Result{Outcome: o, Latency: time.Millisecond, Message: msg}})
 			if err := e.flush(ctx, []store.CheckResult{r}); err != nil {
 				t.Fatal(err)
 			}
@@ -130,7 +130,7 @@ func TestRemovedMonitorEndsItsOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.adopt([]Spec{sp}, nil, nil, t0)
-	r, _ := e.observe(check{id: sp.ID, at: t0, res: probe.Result{Outcome: probe.Down}})
+	r, _, _ := e.observe(check{id: sp.ID, at: t0, res: probe.Result{Outcome: probe.Down}})
 	if err := e.flush(ctx, []store.CheckResult{r}); err != nil {
 		t.Fatal(err)
 	}

@@ -68,10 +68,6 @@ type simProcess struct {
 	// The writer's loop state, as in Engine.Run.
 	batch        []store.CheckResult
 	transitioned bool
-	// restated is set when a result changed a monitor's state without an
-	// outage opening, worsening or ending (down to degraded, say): Run
-	// writes it at its next tick, not at once.
-	restated bool
 	slots    []simSlot
 }
 
@@ -161,17 +157,18 @@ func (p *simProcess) observe(c check) (transition, opened bool, what string) {
 	if m != nil {
 		before = m.row.Detector.State
 	}
-	r, changed := p.engine.observe(c)
+	r, changed, _ := p.engine.observe(c)
 	p.batch = append(p.batch, r)
 	if m == nil || m.row.Detector.State == before {
 		return false, false, ""
 	}
 	what = fmt.Sprintf("%s %s→%s (from %s)", c.id, before, m.row.Detector.State, p.h.rel(m.row.Detector.Since))
+	// Any change of state is written at once and told (OnTransition): down
+	// to degraded moves no outage but changes what the page shows.
+	p.transitioned = true
 	if changed == nil {
-		p.restated = true
 		return false, false, what
 	}
-	p.transitioned = true
 	return true, !before.Bad() && m.row.Detector.State.Bad(), what
 }
 
@@ -186,11 +183,11 @@ func (p *simProcess) flush() (wrote bool, err error) {
 		return false, err
 	}
 	p.batch = p.batch[:0]
-	wrote = p.transitioned || p.restated
+	wrote = p.transitioned
 	if p.transitioned && p.engine.o.OnTransition != nil {
 		p.engine.o.OnTransition()
 	}
-	p.transitioned, p.restated = false, false
+	p.transitioned = false
 	return wrote, nil
 }
 
@@ -228,8 +225,17 @@ func (p *simProcess) crash() {
 	}
 }
 
-// publicComponents reads /api/v2/components.json as a client would.
+// publicComponents reads /api/v2/components.json as a client would once an
+// operator's write has returned: the admin API's answer waits until the
+// documents show every change made so far (web.Site.Consistent), and so
+// does this.
 func (p *simProcess) publicComponents() (map[string]status.ComponentStatus, error) {
+	wctx, cancel := context.WithTimeout(p.h.ctx, web.WriteWait)
+	shown := p.site.WaitShown(wctx, p.svc.Generation())
+	cancel()
+	if !shown {
+		return nil, fmt.Errorf("the public documents did not show the write within %s", web.WriteWait)
+	}
 	rec := httptest.NewRecorder()
 	p.site.Handler(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v2/components.json", nil))
 	if rec.Code != http.StatusOK {
