@@ -133,8 +133,8 @@ type monState struct {
 	// measured is set when the outage opened, worsened or ended since the
 	// last write; moved when the state changed at all.
 	measured, moved bool
-	dirty    bool
-	removed  bool
+	dirty           bool
+	removed         bool
 }
 
 type check struct {

@@ -68,7 +68,7 @@ type simProcess struct {
 	// The writer's loop state, as in Engine.Run.
 	batch        []store.CheckResult
 	transitioned bool
-	slots    []simSlot
+	slots        []simSlot
 }
 
 // simCatalog is the configuration's groups and components, as serve stores them.
