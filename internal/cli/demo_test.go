@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,65 +88,94 @@ func TestDemoPlaysTheSeedStories(t *testing.T) {
 	}
 	// What the monitors opened while the script played: flexo's hang twice
 	// and one network incident, whatever order the servers were detected
-	// in; every one of them resolved. The last is told a hold after the
-	// script's end, so wait for it (up to 30 s).
-	want := []string{"All servers unreachable or very slow (resolved)", "Web sites on flexo not responding (resolved)",
-		"Web sites on flexo not responding (resolved)"}
-	var live []string
+	// in; every one of them resolved. A check that times out because the
+	// machine is busy (at 60 times the wall clock a 10 s timeout is 167 ms)
+	// is a real measurement and may open an incident of its own: it must be
+	// resolved too, and told like the others. The last is told a hold after
+	// the script's end, so wait for it (up to 30 s).
+	const network = "All servers unreachable or very slow"
+	count := map[string]int{}
+	open := 0
 	settled := func() bool {
 		read()
-		live = live[:0]
+		clear(count)
+		open = 0
 		for _, i := range inc.Incidents {
 			if i.CreatedAt.After(began) {
-				live = append(live, i.Name+" ("+i.Status+")")
+				count[i.Name]++
+				if i.Status != "resolved" {
+					open++
+				}
 			}
 		}
-		slices.Sort(live)
-		return slices.Equal(live, want)
+		return count[network] == 1 && count["Web sites on flexo not responding"] >= 2 && open == 0
 	}
 	deadline = time.Now().Add(30 * time.Second)
 	for !settled() && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !slices.Equal(live, want) {
-		t.Errorf("incidents the monitors opened:\n got %q\nwant %q", live, want)
+	if count[network] != 1 || count["Web sites on flexo not responding"] < 2 || open != 0 {
+		t.Errorf("incidents the monitors opened: %v, %d still open; want one network incident and flexo's two, all resolved", count, open)
 	}
 	for _, i := range inc.Incidents {
 		if i.Name != "Incoming mail delayed on mom" && i.Status != "resolved" {
 			t.Errorf("incident %s %q left %s", i.ID, i.Name, i.Status)
 		}
 	}
-	// The subscribers heard of their own server's troubles, once each, and only of those.
+	// The subscribers heard of their own server's troubles, each incident
+	// once as new and once resolved, and only of those: flexo's customer of
+	// flexo's two incidents, both of the network incident (and its
+	// restoration update), and of the kernel maintenance starting and
+	// completing.
 	const site = "[Example Hosting Status] "
-	mails := map[string][]string{
-		"owner@flexo-customer.example": {"New incident: Web sites on flexo not responding", "Resolved: Web sites on flexo not responding",
-			"New incident: All servers unreachable or very slow", "Incident update: All servers unreachable or very slow",
-			"Resolved: All servers unreachable or very slow",
-			"Maintenance has started: " + kernelTitle, "Maintenance completed: " + kernelTitle,
-			"New incident: Web sites on flexo not responding", "Resolved: Web sites on flexo not responding",
-			"Incident update: Web sites on flexo not responding"},
-		"owner@mom-customer.example": {"New incident: All servers unreachable or very slow", "Incident update: All servers unreachable or very slow",
-			"Resolved: All servers unreachable or very slow", "Maintenance has started: " + kernelTitle, "Maintenance completed: " + kernelTitle},
-	}
 	mailRe := regexp.MustCompile(`demo: e-mail to (\S+): (.*)`)
-	eventually(t, "every e-mail sent", func() bool {
-		return len(mailRe.FindAllStringSubmatch(errs.String(), -1)) >= len(mails["owner@flexo-customer.example"])+len(mails["owner@mom-customer.example"])
-	})
-	got := map[string][]string{}
-	for _, m := range mailRe.FindAllStringSubmatch(errs.String(), -1) {
-		got[m[1]] = append(got[m[1]], strings.TrimPrefix(m[2], site))
+	got := map[string]map[string]int{}
+	heard := func() bool {
+		clear(got)
+		for _, m := range mailRe.FindAllStringSubmatch(errs.String(), -1) {
+			if got[m[1]] == nil {
+				got[m[1]] = map[string]int{}
+			}
+			got[m[1]][strings.TrimPrefix(m[2], site)]++
+		}
+		for _, addr := range []string{"owner@flexo-customer.example", "owner@mom-customer.example"} {
+			if got[addr]["Maintenance completed: "+kernelTitle] == 0 || got[addr]["Resolved: "+network] == 0 {
+				return false
+			}
+		}
+		return got["owner@flexo-customer.example"]["Resolved: Web sites on flexo not responding"] >= 2
 	}
-	for addr, want := range mails {
-		g := slices.Clone(got[addr])
-		slices.Sort(g)
-		w := slices.Clone(want)
-		slices.Sort(w)
-		if !slices.Equal(g, w) {
-			t.Errorf("e-mails to %s:\n got %q\nwant %q", addr, got[addr], want)
+	deadline = time.Now().Add(30 * time.Second)
+	for !heard() && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	for addr, server := range map[string]string{"owner@flexo-customer.example": "flexo", "owner@mom-customer.example": "mom"} {
+		mails := got[addr]
+		for _, once := range []string{"New incident: " + network, "Resolved: " + network,
+			"Maintenance has started: " + kernelTitle, "Maintenance completed: " + kernelTitle} {
+			if mails[once] != 1 {
+				t.Errorf("%s got %q %d times, want once; all: %v", addr, once, mails[once], mails)
+			}
+		}
+		if mails["Incident update: "+network] < 1 {
+			t.Errorf("%s was not told of the restorations: %v", addr, mails)
+		}
+		for subject, n := range mails {
+			title, isNew := strings.CutPrefix(subject, "New incident: ")
+			if isNew && mails["Resolved: "+title] != n {
+				t.Errorf("%s was told %d times of %q as new, %d times resolved", addr, n, title, mails["Resolved: "+title])
+			}
+			_, about, _ := strings.Cut(subject, ": ")
+			if about != network && about != kernelTitle && !strings.Contains(about, " on "+server+" ") {
+				t.Errorf("%s was told of another server's incident: %q", addr, subject)
+			}
 		}
 	}
-	if len(got) != len(mails) {
-		t.Errorf("e-mails went to %d addresses, want %d: %v", len(got), len(mails), got)
+	if n := got["owner@flexo-customer.example"]["New incident: Web sites on flexo not responding"]; n < 2 {
+		t.Errorf("flexo's customer heard of %d of flexo's incidents, want both", n)
+	}
+	if len(got) != 2 {
+		t.Errorf("e-mails went to %d addresses, want 2: %v", len(got), got)
 	}
 
 	texts := func(name string) []string {
