@@ -99,7 +99,17 @@ func TestSimulation(t *testing.T) {
 			}
 		})
 	}
-	fmt.Printf("simulation: %d histories, %d invariant checks, %d database(s)\n", histories, checks, dbs)
+	summary := fmt.Sprintf("simulation: %d histories, %d invariant checks, %d database(s)\n", histories, checks, dbs)
+	fmt.Print(summary)
+	if !testing.Verbose() {
+		// `go test ./...` shows a passing package's output only with -v:
+		// the summary goes to the go command's own standard output too, so
+		// `HERALD_SIM_SEEDS=N go test ./... -run Simulation` says what ran.
+		if tty, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/1", os.Getppid()), os.O_WRONLY|os.O_APPEND, 0); err == nil {
+			_, _ = tty.WriteString(summary)
+			tty.Close()
+		}
+	}
 }
 
 // runSimHistory plays one history on a fresh store and reports what broke.
