@@ -554,3 +554,33 @@ func TestReactorDecidesUnderItsLease(t *testing.T) {
 		}
 	})
 }
+
+// A failed read never leads to a decision (seen: the network check logged
+// its database error and opened per-server incidents instead): the pass
+// fails, writes nothing, and the next one decides on what it reads.
+func TestReactorFailedReadDecidesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		g := newRig(t, b, config.AutoPublish, pt(8, 1, 2, 17, 0))
+		for _, c := range []string{"flexo/web", "mom/web", "elzar/web"} {
+			g.outage(c, pt(8, 1, 2, 16, 0), time.Time{})
+		}
+		// The read of the outages near one (the network check) fails.
+		ctx := store.WithReadFault(t.Context(), func(query string) error {
+			if strings.Contains(query, "FROM outages") && strings.Contains(query, "started_at <") {
+				return errors.New("connection reset by peer")
+			}
+			return nil
+		})
+		g.clock.set(pt(8, 1, 2, 18, 0))
+		if err := g.r.Pass(ctx); err == nil {
+			t.Fatal("a pass whose read failed reported success")
+		}
+		if list := g.incidents(); len(list) != 0 {
+			t.Fatalf("a pass whose read failed decided: %+v", list)
+		}
+		g.pass(pt(8, 1, 2, 18, 1))
+		if list := g.incidents(); len(list) != 1 || len(list[0].Components) != 3 {
+			t.Fatalf("after the read came back: %+v, want one network incident", list)
+		}
+	})
+}

@@ -306,7 +306,23 @@ func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Resu
 }
 
 func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if fail, ok := ctx.Value(faultKey{}).(func(string) error); ok {
+		if err := fail(query); err != nil {
+			return nil, err
+		}
+	}
 	return q.q.QueryContext(ctx, q.rebind(query), args...)
+}
+
+// faultKey marks a context whose reads a test makes fail.
+type faultKey struct{}
+
+// WithReadFault returns a context in which every read of many rows first
+// asks fail, with the query's text, and fails with the error it returns: a
+// test's way to make one read fail where a database would (a dropped
+// connection, a timeout) and see that nothing is decided on it.
+func WithReadFault(ctx context.Context, fail func(query string) error) context.Context {
+	return context.WithValue(ctx, faultKey{}, fail)
 }
 
 func (q *Queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
