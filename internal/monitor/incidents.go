@@ -585,7 +585,7 @@ func (r *Reactor) announce(ctx context.Context, w *world) error {
 				return err
 			}
 			// Most servers became all of them: the title says so.
-			if ev, _, _ := w.networkEvent(id); len(ev.Unaffected) == 0 {
+			if ev, _ := w.networkEvent(id); len(ev.Unaffected) == 0 {
 				if text, terr := prose.NetworkInvestigating(ev); terr == nil && text.Title != in.Title {
 					in, err = r.svc.EditIncident(ctx, actor, id, service.IncidentEdit{Title: &text.Title})
 				}
@@ -722,9 +722,9 @@ func (r *Reactor) restore(ctx context.Context, w *world, id int64) error {
 	if !ok || !w.isNetwork(id) {
 		return nil
 	}
-	ev, back, err := w.networkEvent(id)
-	if err != nil || ev.Start.IsZero() {
-		return err
+	ev, back := w.networkEvent(id)
+	if ev.Start.IsZero() {
+		return nil
 	}
 	down := 0
 	for _, s := range ev.Servers {
@@ -781,7 +781,7 @@ func (r *Reactor) restore(ctx context.Context, w *world, id int64) error {
 // networkEvent is a network incident's story so far: when it began, and per
 // server in page order when it came back (zero while any of its outages in
 // the incident lasts); back lists the servers whose outages have all ended.
-func (w *world) networkEvent(id int64) (prose.NetworkEvent, []string, error) {
+func (w *world) networkEvent(id int64) (prose.NetworkEvent, []string) {
 	outs := w.attached[id]
 	ev := prose.NetworkEvent{}
 	restored := map[string]time.Time{}
@@ -811,7 +811,7 @@ func (w *world) networkEvent(id int64) (prose.NetworkEvent, []string, error) {
 			ev.Unaffected = append(ev.Unaffected, w.groupName(g))
 		}
 	}
-	return ev, back, nil
+	return ev, back
 }
 
 // maybeResolve resolves an automatic incident once every outage in it has ended.
@@ -834,10 +834,8 @@ func (r *Reactor) maybeResolve(ctx context.Context, w *world, id int64) error {
 	var first *status.Incident
 	var err error
 	if w.isNetwork(id) {
-		var ev prose.NetworkEvent
-		if ev, _, err = w.networkEvent(id); err == nil {
-			body, err = prose.NetworkResolved(ev, w.page)
-		}
+		ev, _ := w.networkEvent(id)
+		body, err = prose.NetworkResolved(ev, w.page)
 	} else {
 		body, po, first, err = r.serverText(ctx, w, id)
 	}

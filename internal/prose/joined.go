@@ -58,15 +58,3 @@ func joinAnd(items []string) string {
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
-
-// FoldedIntoNetwork drafts the update that closes a server's incident once
-// the problem turns out to be network-wide, naming the incident that now
-// tells the story. It names it rather than linking to it: the Markdown
-// renderer drops relative links (the same HTML goes into feeds and e-mail),
-// and the incidents are linked to each other anyway. id is unused and kept
-// so callers need not change.
-func FoldedIntoNetwork(title string, id int64) string {
-	_ = id
-	return "This turned out to be part of a wider network problem affecting most of our servers. We'll post updates under " +
-		quoted(title) + "."
-}

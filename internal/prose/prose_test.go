@@ -511,7 +511,6 @@ func TestGolden(t *testing.T) {
 				d.add("several", must[string](t)(AlsoAffected([]Outage{
 					{Server: "mom", Service: "Web site", Start: start}, {Server: "mom", Service: "E-mail", Start: start},
 					{Server: "elzar", Service: "Web site", Start: start}, {Server: "mom", Service: "E-mail", Start: start}})))
-				d.add("folded into a network incident", FoldedIntoNetwork("Most servers unreachable or very slow", 42))
 				return d
 			},
 		},

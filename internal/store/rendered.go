@@ -67,20 +67,20 @@ func (q *Queries) renderWhere(ctx context.Context, c renderedColumn, extra strin
 		id  int64
 		src string
 	}
-	var todo []pending
+	var unrendered []pending
 	err = eachRow(rows, func() error {
 		var p pending
 		if err := rows.Scan(&p.id, &p.src); err != nil {
 			return err
 		}
-		todo = append(todo, p)
+		unrendered = append(unrendered, p)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find texts to render in %s: %w", c.table, err)
 	}
-	done := make([]status.Rendered, 0, len(todo))
-	for _, p := range todo {
+	done := make([]status.Rendered, 0, len(unrendered))
+	for _, p := range unrendered {
 		r := render(p.src)
 		if _, err := q.exec(ctx, `UPDATE `+c.table+` SET `+c.html+` = ?, `+c.text+` = ? WHERE id = ?`,
 			string(r.HTML), r.Text, p.id); err != nil {
