@@ -86,8 +86,7 @@ func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s 
 		v.When = words.DatedInterval(p.Started, p.Resolved, now, loc, zone)
 	}
 	if !p.From.IsZero() {
-		v.When = fmt.Sprintf("Scheduled %s to %s (%s)", p.From.In(loc).Format("Monday, January 2, 3:04 PM"),
-			p.Until.In(loc).Format("3:04 PM"), zone)
+		v.When = "Scheduled " + words.DatedWindow(p.From, p.Until, now, loc, zone)
 	}
 	m := &Message{To: s.Address, ID: fmt.Sprintf("<herald.%d.%d@%s>", ev.ID, s.ID, hostOf(base))}
 	if p.Kind == KindConfirm {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/words"
 )
 
 // Event kinds beyond the change log's actions.
@@ -43,9 +46,15 @@ type Payload struct {
 	// Components chosen for a confirmation request, and whether it is for everything.
 	All bool `json:"all,omitempty"`
 
-	// before are an incident's components before the change, added those
-	// it named for the first time; they decide who hears of it, and are not sent.
+	// before are an incident's or a window's components before the change,
+	// added those it named for the first time; they decide who hears of it,
+	// and are not sent. joined, when set, is what the subscribers of added
+	// alone are told: the incident or window as new. news says an edit,
+	// which customers are not told of as such, carries something they would
+	// want to know (a window moved, a server taken out of it, an update).
 	before, added []string
+	joined        *Payload
+	news          bool
 }
 
 // customerActions are the changes customers are told about; every other
@@ -63,7 +72,7 @@ var customerActions = map[string]bool{
 // gets the change as usual. So each subscriber hears of an incident once as
 // new, whenever it starts to concern them.
 func (n *Notifier) hook(ctx context.Context, q *store.Queries, c store.Change) error {
-	if !customerActions[c.Action] && c.Action != "incident.components" {
+	if !customerActions[c.Action] && c.Action != "incident.components" && c.Action != "maintenance.edit" {
 		return nil
 	}
 	p, aud, ok, err := n.payloadFor(c)
@@ -72,15 +81,13 @@ func (n *Notifier) hook(ctx context.Context, q *store.Queries, c store.Change) e
 	}
 	key := "change:" + strconv.FormatInt(c.ID, 10)
 	reach := p.Components
-	if len(p.added) > 0 && p.Kind != "incident.create" && p.Kind != "incident.resolve" {
-		joined := p
-		joined.Kind = "incident.create"
-		if _, err := n.enqueueNew(ctx, q, key+":joined", c.Subject, joined, aud, p.added, p.before); err != nil {
+	if p.joined != nil {
+		if _, err := n.enqueueNew(ctx, q, key+":joined", c.Subject, *p.joined, aud, p.added, p.before); err != nil {
 			return err
 		}
 		reach = p.before
 	}
-	if !customerActions[c.Action] {
+	if !customerActions[c.Action] && !p.news {
 		return nil
 	}
 	_, err = n.enqueueTo(ctx, q, key, c.Subject, p, aud, reach)
@@ -168,6 +175,11 @@ func (n *Notifier) payloadFor(c store.Change) (Payload, store.Audience, bool, er
 		p.before = sortedKeys(had)
 		sort.Strings(p.added)
 		p.Names = n.names(p.Components)
+		if len(p.added) > 0 && p.Kind != "incident.create" && p.Kind != "incident.resolve" {
+			joined := p
+			joined.Kind = "incident.create"
+			p.joined = &joined
+		}
 		aud := store.Customers | store.Operators
 		if after.Draft {
 			aud = store.Operators
@@ -187,15 +199,61 @@ func (n *Notifier) payloadFor(c store.Change) (Payload, store.Audience, bool, er
 			}
 		}
 		p := maintenancePayload(c.Action, &after, base, c.At)
-		set := map[string]bool{}
-		for _, id := range append(append([]string{}, after.Components...), before.Components...) {
+		set, had := map[string]bool{}, map[string]bool{}
+		for _, id := range before.Components {
+			set[id], had[id] = true, true
+		}
+		for _, id := range after.Components {
+			if !had[id] && c.Before != "" {
+				p.added = append(p.added, id)
+			}
 			set[id] = true
 		}
 		p.Components = sortedKeys(set)
+		p.before = sortedKeys(had)
+		sort.Strings(p.added)
 		p.Names = n.names(p.Components)
+		if len(p.added) > 0 && !after.Status.Final() {
+			joined := maintenancePayload("maintenance.create", &after, base, c.At)
+			joined.Components = append([]string(nil), after.Components...)
+			joined.Names = n.names(joined.Components)
+			p.joined = &joined
+		}
+		if c.Action == "maintenance.edit" {
+			p.Kind = "maintenance.update"
+			p.Body = n.editNews(&before, &after, c.At)
+			p.news = p.Body != "" && !after.Status.Final()
+		}
 		return p, store.Customers | store.Operators, true, nil
 	}
 	return Payload{}, 0, false, nil
+}
+
+// editNews is what an edit of a window tells those who had heard of it, or
+// "" when it changed nothing they would want to know of: the update posted
+// with it, where the window moved to, and which servers it no longer
+// concerns. A new title or description alone is not news to them.
+func (n *Notifier) editNews(before, after *status.Maintenance, at time.Time) string {
+	var says []string
+	if len(after.Updates) > len(before.Updates) {
+		says = append(says, after.Updates[0].Body)
+	}
+	if !after.ScheduledFor.Equal(before.ScheduledFor) || !after.ScheduledUntil.Equal(before.ScheduledUntil) {
+		cfg := n.cfg()
+		loc := cfg.Location()
+		says = append(says, "We moved this maintenance to "+
+			words.DatedWindow(after.ScheduledFor, after.ScheduledUntil, at, loc, config.ZoneName(loc))+".")
+	}
+	var gone []string
+	for _, id := range before.Components {
+		if !slices.Contains(after.Components, id) {
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) > 0 {
+		says = append(says, "It no longer affects "+words.List(n.names(gone))+".")
+	}
+	return strings.Join(says, "\n\n")
 }
 
 func maintenancePayload(kind string, m *status.Maintenance, base string, at time.Time) Payload {

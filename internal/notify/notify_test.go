@@ -568,3 +568,81 @@ func TestIncidentGrowsToNewSubscribers(t *testing.T) {
 		}
 	})
 }
+
+// A window's edits are news to its subscribers: servers added to it are
+// told of it as newly scheduled (once, and only those who had not heard),
+// and everyone who had heard of it is told when it moves, when it no longer
+// concerns a server, and of any update posted with the edit. An edit that
+// changes nothing a subscriber would see (a typo in the title) tells nobody.
+func TestMaintenanceEditsReachTheirSubscribers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := setup(t, b, notify.Options{})
+		ctx := t.Context()
+		for _, s := range []*store.Subscriber{
+			{Kind: "email", Address: "ann@example.net", Components: []string{"flexo/web"}},
+			{Kind: "email", Address: "bob@example.net", Components: []string{"mom/web"}},
+			{Kind: "email", Address: "dan@example.net", All: true},
+		} {
+			s.ConfirmedAt, s.CreatedAt, s.UpdatedAt = t0, t0, t0
+			if err := b.Store.InsertSubscriber(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start := t0.Add(48 * time.Hour)
+		m, err := e.svc.ScheduleMaintenance(ctx, "test", service.NewMaintenance{Title: "Kernel upgrade on flexo",
+			Body: "We will reboot flexo.", Components: []string{"flexo/web"}, Start: start, End: start.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := func(req service.MaintenanceEdit) {
+			t.Helper()
+			if _, err := e.svc.EditMaintenance(ctx, "test", m.ID, req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		title := "Kernel upgrade on flexo and mom"
+		edit(service.MaintenanceEdit{Title: &title})
+		edit(service.MaintenanceEdit{Add: []string{"mom/web"}})
+		later := start.Add(2 * time.Hour)
+		edit(service.MaintenanceEdit{Start: &later})
+		edit(service.MaintenanceEdit{Update: "We will also replace a disk."})
+		edit(service.MaintenanceEdit{Remove: []string{"mom/web"}})
+		e.drain(t)
+
+		heads := func(addr string) []string {
+			var got []string
+			for _, msg := range e.mailTo(addr) {
+				h, err := msg.Header()
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := h.Get("Subject")
+				s = strings.TrimPrefix(s, "[Example Hosting Status] ")
+				got = append(got, s[:strings.Index(s, ":")])
+			}
+			return got
+		}
+		want := map[string][]string{
+			"ann@example.net": {"Scheduled maintenance", "Maintenance update", "Maintenance update", "Maintenance update"},
+			"bob@example.net": {"Scheduled maintenance", "Maintenance update", "Maintenance update", "Maintenance update"},
+			"dan@example.net": {"Scheduled maintenance", "Maintenance update", "Maintenance update", "Maintenance update"},
+		}
+		for addr, w := range want {
+			if got := heads(addr); strings.Join(got, ", ") != strings.Join(w, ", ") {
+				t.Errorf("%s got %q, want %q", addr, got, w)
+			}
+		}
+		// The move says where the window went, in the page's zone; the
+		// removal names the server it no longer concerns.
+		var all strings.Builder
+		for _, msg := range e.mailTo("ann@example.net") {
+			all.Write(msg.Data)
+		}
+		text := strings.ReplaceAll(all.String(), "=\r\n", "")
+		for _, s := range []string{"moved", "11:00 AM", "no longer affects", "replace a disk"} {
+			if !strings.Contains(text, s) {
+				t.Errorf("ann's mail does not say %q", s)
+			}
+		}
+	})
+}

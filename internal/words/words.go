@@ -305,6 +305,13 @@ func Window(start, end, now time.Time, loc *time.Location, zone string) string {
 	return window(start, end, now, loc, zone, func(t time.Time) string { return Day(t, now, loc) })
 }
 
+// DatedWindow is Window with the date in full instead of "Today", for what
+// is read later than it is written (an e-mail): "Friday, April 3, 11:00 AM
+// to 12:00 PM Pacific time".
+func DatedWindow(start, end, now time.Time, loc *time.Location, zone string) string {
+	return window(start, end, now, loc, zone, func(t time.Time) string { return LongDate(t.In(loc), now) })
+}
+
 func window(start, end, now time.Time, loc *time.Location, zone string, day func(time.Time) string) string {
 	if end.IsZero() {
 		return "Since " + day(start) + ", " + TimeIn(start, loc, zone)
@@ -327,8 +334,7 @@ func Interval(start, end, now time.Time, loc *time.Location, zone string) string
 // what is read later than it is written (an e-mail): "Wednesday, August 12,
 // 9:48 to 9:52 AM Pacific time · four minutes".
 func DatedInterval(start, end, now time.Time, loc *time.Location, zone string) string {
-	dated := window(start, end, now, loc, zone, func(t time.Time) string { return LongDate(t.In(loc), now) })
-	return interval(dated, start, end, now)
+	return interval(DatedWindow(start, end, now, loc, zone), start, end, now)
 }
 
 func interval(window string, start, end, now time.Time) string {
