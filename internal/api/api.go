@@ -41,6 +41,11 @@ func NewAdmin(svc *service.Service, log *slog.Logger) *Admin {
 // on every authenticated answer; the API's times themselves are UTC.
 const ZoneHeader = "Herald-Time-Zone"
 
+// NowHeader is Herald's time when it answered (RFC 3339, UTC) on every
+// authenticated answer: what a client says "so far" and "today" by. It is
+// Herald's clock, not the machine's: the demo's runs sixty times faster.
+const NowHeader = "Herald-Now"
+
 // handler is an API handler that returns an error instead of writing one.
 type handler func(w http.ResponseWriter, r *http.Request, actor string) error
 
@@ -135,6 +140,7 @@ func (a *Admin) auth(scope string, h handler) http.Handler {
 		// The page's zone, so that a client (the command line) shows times
 		// as the pages do, in that zone and by its name.
 		w.Header().Set(ZoneHeader, a.config().Location().String())
+		w.Header().Set(NowHeader, a.svc.Now().UTC().Format(time.RFC3339Nano))
 		if err := h(w, r, actor); err != nil {
 			a.fail(w, r, err)
 		}

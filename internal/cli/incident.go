@@ -122,7 +122,7 @@ func runIncidentResolve(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return f.print(raw, func(w io.Writer) {
-		fmt.Fprintf(w, "Resolved incident %d after %s: %s\n", inc.ID, timesOf(c, time.Now()).length(inc.StartedAt, inc.ResolvedAt), inc.Title)
+		fmt.Fprintf(w, "Resolved incident %d after %s: %s\n", inc.ID, timesOf(c, c.Now()).length(inc.StartedAt, inc.ResolvedAt), inc.Title)
 	})
 }
 
@@ -266,7 +266,7 @@ func runIncidentList(ctx context.Context, env *Env, args []string) error {
 	if f.json {
 		return writeRaw(env.Stdout, raw)
 	}
-	return writeIncidentTable(env.Stdout, incs, timesOf(c, time.Now()))
+	return writeIncidentTable(env.Stdout, incs, timesOf(c, c.Now()))
 }
 
 func runIncidentShow(ctx context.Context, env *Env, args []string) error {
@@ -286,7 +286,7 @@ func runIncidentShow(ctx context.Context, env *Env, args []string) error {
 	if f.json {
 		return writeRaw(env.Stdout, raw)
 	}
-	return writeIncident(env.Stdout, inc, timesOf(c, time.Now()))
+	return writeIncident(env.Stdout, inc, timesOf(c, c.Now()))
 }
 
 // writeIncidentTable prints incidents as the list command shows them; the

@@ -55,7 +55,7 @@ func runMaintenanceSchedule(ctx context.Context, env *Env, args []string) error 
 		return err
 	}
 	return f.print(raw, func(w io.Writer) {
-		fmt.Fprintf(w, "Scheduled maintenance %d, %s: %s\n", m.ID, timesOf(c, time.Now()).window(m), m.Title)
+		fmt.Fprintf(w, "Scheduled maintenance %d, %s: %s\n", m.ID, timesOf(c, c.Now()).window(m), m.Title)
 		// Scripts take the id from the last line.
 		fmt.Fprintln(w, m.ID)
 	})
@@ -102,7 +102,7 @@ func runMaintenanceUpdate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return f.print(raw, func(w io.Writer) {
-		fmt.Fprintf(w, "Updated maintenance %d, %s, %s: %s\n", m.ID, m.Status, timesOf(c, time.Now()).window(m), m.Title)
+		fmt.Fprintf(w, "Updated maintenance %d, %s, %s: %s\n", m.ID, m.Status, timesOf(c, c.Now()).window(m), m.Title)
 	})
 }
 
@@ -176,7 +176,7 @@ func runMaintenanceList(ctx context.Context, env *Env, args []string) error {
 	if f.json {
 		return writeRaw(env.Stdout, raw)
 	}
-	return writeMaintenanceTable(env.Stdout, ms, timesOf(c, time.Now()))
+	return writeMaintenanceTable(env.Stdout, ms, timesOf(c, c.Now()))
 }
 
 func runMaintenanceShow(ctx context.Context, env *Env, args []string) error {
@@ -196,7 +196,7 @@ func runMaintenanceShow(ctx context.Context, env *Env, args []string) error {
 	if f.json {
 		return writeRaw(env.Stdout, raw)
 	}
-	return writeMaintenance(env.Stdout, m, timesOf(c, time.Now()))
+	return writeMaintenance(env.Stdout, m, timesOf(c, c.Now()))
 }
 
 func writeMaintenanceTable(w io.Writer, ms []client.Maintenance, pt pageTimes) error {

@@ -54,7 +54,8 @@ type apiRoute struct {
 	body                string // expected JSON body, compared by value; "" means none
 	status              int    // 0 means 200
 	answer              string
-	noZone              bool // answer as a server that does not name the page's zone
+	noZone              bool   // answer as a server that does not name the page's zone
+	now                 string // the server's time (Herald-Now), RFC 3339; "" means not given
 }
 
 // fakeHerald serves the routes given, each expected exactly once, and
@@ -107,6 +108,9 @@ func serveAPIRoute(t *testing.T, w http.ResponseWriter, r *http.Request, rt apiR
 	}
 	if !rt.noZone {
 		w.Header().Set("Herald-Time-Zone", "America/Los_Angeles")
+	}
+	if rt.now != "" {
+		w.Header().Set("Herald-Now", rt.now)
 	}
 	w.WriteHeader(rt.status)
 	io.WriteString(w, rt.answer)
@@ -345,6 +349,15 @@ func TestIncidentCommands(t *testing.T) {
 				pacificStamp("2026-08-12T16:49:10Z") + "  investigating\n    We are looking into it.\n",
 				// When it ran, as its page says it (the day's words depend on today).
 				"\nWhen:        Since ", "9:48 AM Pacific time · ", " so far\n"},
+		},
+		{
+			// "So far" and "Today" are the server's: a demo's clock runs
+			// sixty times faster than this machine's, a server's may be off.
+			name: "show by the server's clock",
+			args: []string{"incident", "show", "12"},
+			routes: []apiRoute{{method: "GET", path: "/api/v1/incidents/12", answer: incident12,
+				now: "2026-08-12T16:53:30Z"}},
+			stdout: []string{"\nWhen:        Since Today, 9:48 AM Pacific time · five minutes so far\n"},
 		},
 		{
 			name:   "show from a server that does not name its zone",

@@ -31,6 +31,9 @@ const (
 // zoneHeader names the page's zone on Herald's answers (api.ZoneHeader).
 const zoneHeader = "Herald-Time-Zone"
 
+// nowHeader is Herald's time when it answered (api.NowHeader).
+const nowHeader = "Herald-Now"
+
 // Client calls one Herald server's admin API with one token.
 type Client struct {
 	base  string // scheme://host[/prefix], no trailing slash
@@ -39,6 +42,18 @@ type Client struct {
 
 	mu   sync.Mutex
 	zone string // the page's zone, from the last answer that named it
+	// skew is Herald's clock less this machine's, from the last answer
+	// that said Herald's time.
+	skew time.Duration
+}
+
+// Now is Herald's time as its last answer gave it, moved on by the time
+// since on this machine's clock; this machine's time before any answer or
+// from a server that does not say. "So far" and "today" are said by it.
+func (c *Client) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skew)
 }
 
 // Zone is the page's time zone (an IANA name) as the server's last answer
@@ -109,6 +124,11 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if z := resp.Header.Get(zoneHeader); z != "" {
 		c.mu.Lock()
 		c.zone = z
+		c.mu.Unlock()
+	}
+	if now, err := time.Parse(time.RFC3339Nano, resp.Header.Get(nowHeader)); err == nil {
+		c.mu.Lock()
+		c.skew = now.Sub(time.Now())
 		c.mu.Unlock()
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
