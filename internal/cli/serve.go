@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -22,6 +21,7 @@ import (
 	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/systemd"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -48,6 +48,11 @@ type serveOptions struct {
 	// speed says how many times faster than the wall clock it runs.
 	clock service.Clock
 	speed int
+	// upgrades makes SIGUSR2 hand the listeners to a new process (herald
+	// serve only: tableflip allows one upgrader per process).
+	upgrades bool
+	// pidFile, when set, gets the pid of the process serving, written once it is ready.
+	pidFile string
 }
 
 func storeFlags(fs interface {
@@ -62,6 +67,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "serve", "serve --config FILE [--data DIR | --db postgres://...] [--listen 127.0.0.1:8080]")
 	fs.StringVar(&o.configPath, "config", "", "configuration file (YAML); required")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&o.pidFile, "pid-file", "", "write the serving process's pid to this file once it is ready (it changes on SIGUSR2)")
 	fs.StringVar(&o.pprof, "pprof", "", "also serve Go's profiles on this loopback address (e.g. 127.0.0.1:6060)")
 	storeFlags(fs, &o.dsn)
 	fs.Func("webhook-allow", "let subscriber webhooks reach this CIDR though private or loopback (repeatable; e.g. 127.0.0.0/8 for tests)",
@@ -76,6 +82,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if o.configPath == "" {
 		return usagef("--config FILE is required (try examples/hosting.yaml)")
 	}
+	o.upgrades = true
 	return serve(ctx, env, o)
 }
 
@@ -123,18 +130,31 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		}
 		defer stopPprof()
 	}
-	// SIGHUP is caught from the start: left to its default until the watcher
-	// runs, one sent during start-up (or just after /healthz first answers)
-	// would kill the server instead of reloading it.
+	// SIGHUP and SIGUSR2 are caught from the start: left to their default
+	// until the watchers run, one sent during start-up (or just after
+	// /healthz first answers) would kill the server instead.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	usr2 := make(chan os.Signal, 1)
+	signal.Notify(usr2, syscall.SIGUSR2)
+	defer signal.Stop(usr2)
 	cfg, err := o.loadConfig()
 	if err != nil {
 		return fmt.Errorf("configuration not valid:\n%w", err)
 	}
 	var current atomic.Pointer[config.Config]
 	current.Store(&cfg)
+
+	// The sockets first (listen.go): from here on a connection waits in the
+	// kernel's queue until the pages are built, instead of being refused.
+	socks, err := openSockets(env, o)
+	if err != nil {
+		return err
+	}
+	defer socks.close()
+	addrs := socks.addrs()
+	log.Info("listening; answering once ready", slog.Any("addresses", addrs), slog.String("from", socks.from))
 
 	st, err := store.Open(ctx, o.dsn)
 	if err != nil {
@@ -198,19 +218,16 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	adminUI.Register(mux)
 
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.listen, err)
-	}
-	addr := ln.Addr().String()
+	addr := addrs[0]
 	if o.seed != nil {
 		if err := o.seed(ctx, st, svc, addr); err != nil {
-			ln.Close()
 			return fmt.Errorf("seed: %w", err)
 		}
 	}
+	drain := newDrainer()
 	srv := &http.Server{
-		Handler:           site.Handler(consistentWrites(site, mux)),
+		Handler:           drain.wrap(site.Handler(consistentWrites(site, mux))),
+		ConnState:         drain.track,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -228,7 +245,6 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		wg.Wait()
 	}()
 	if err := site.Rebuild(ctx); err != nil {
-		ln.Close()
 		return fmt.Errorf("render the public documents: %w", err)
 	}
 	wg.Go(func() { site.Run(work) })
@@ -236,38 +252,77 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	wg.Go(func() { notifier.Run(work) })
 	wg.Go(func() { svc.RunClock(work, scaledTimer(o.speed)) })
 	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
-		ln.Close()
 		return err
 	}
 	wg.Go(func() { accounts.Run(work) })
 	reloaded := func() { site.InvalidateAll(); syncChannels(work, env, notifier, cfgNow(), log) }
 	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, reloaded) })
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	serveErr := make(chan error, len(socks.lns))
+	for _, ln := range socks.lns {
+		go func() { serveErr <- srv.Serve(ln) }()
+	}
 	log.Info("herald is serving", slog.String("url", "http://"+addr+"/"), slog.String("config", o.configPath),
-		slog.String("database", string(st.Dialect())))
+		slog.String("database", string(st.Dialect())), slog.Int("pid", os.Getpid()))
+	ready(log, env, socks)
 	if o.started != nil {
 		o.started(addr)
+	}
+	var handedOver <-chan struct{}
+	if socks.upg != nil {
+		handedOver = socks.upg.Exit()
+	}
+	wg.Go(func() { watchUpgrade(work, log, usr2, socks.upg) })
+	if socks.upg != nil && socks.upg.HasParent() {
+		wg.Go(func() {
+			if err := socks.upg.WaitForParent(work); err == nil {
+				log.Info("upgrade: the previous process has exited")
+			}
+		})
 	}
 
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
+		log.Info("shutting down: finishing requests in flight")
+		if err := systemd.Notify(env.Getenv("NOTIFY_SOCKET"), "STOPPING=1"); err != nil {
+			log.Warn("tell the service manager", slog.Any("err", err))
+		}
+		if socks.upg != nil {
+			// An upgrade under way is abandoned, its process stopped.
+			socks.upg.Stop()
+		}
+	case <-handedOver:
+		log.Info("handed over: finishing requests in flight, then exiting")
 	}
-	log.Info("shutting down: finishing requests in flight")
 	grace := o.shutdownGrace
 	if grace == 0 {
 		grace = 15 * time.Second
 	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		log.Warn("some requests did not finish in time", slog.Any("err", err))
-	}
+	drain.drain(log, srv, socks.lns, serveErr, grace)
 	log.Info("stopped")
 	return nil
+}
+
+// ready tells whoever waits that this process serves: the process it
+// replaces (which then drains), the PID file, and the service manager;
+// after an upgrade, the manager learns that this is the main process now
+// (with Type=notify, the unit needs NotifyAccess=all for that).
+func ready(log *slog.Logger, env *Env, socks *sockets) {
+	state := "READY=1"
+	if socks.upg != nil && socks.upg.HasParent() {
+		state = fmt.Sprintf("MAINPID=%d\nREADY=1", os.Getpid())
+	}
+	// The manager first, so it knows the new main process before the old one exits.
+	if err := systemd.Notify(env.Getenv("NOTIFY_SOCKET"), state); err != nil {
+		log.Warn("tell the service manager", slog.Any("err", err))
+	}
+	if socks.upg != nil {
+		if err := socks.upg.Ready(); err != nil {
+			log.Error("tell the previous process that this one is ready", slog.Any("err", err))
+		}
+	}
 }
 
 // consistentWrites makes writes through the admin API (which the CLI uses)
