@@ -605,7 +605,8 @@ func TestE2EAuthAndErrors(t *testing.T) {
 
 // TestE2EReload reloads the configuration with SIGHUP: a bad file is
 // refused and the server keeps running; a good one changes the components,
-// keeping the removed ones' history; /healthz never fails meanwhile.
+// keeping the removed ones' history; no request for /healthz, / or
+// summary.json fails meanwhile.
 func TestE2EReload(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
@@ -644,12 +645,16 @@ func TestE2EReload(t *testing.T) {
 			}
 		})
 	}
+	// And the pages over kept connections, by a client that never retries
+	// (restart_e2e_test.go): a reload must not cost a request either.
+	pages := startStream(strings.TrimPrefix(s.url, "http://"), 2)
 	defer func() {
 		close(stopProbes)
 		wg.Wait()
 		if n := failures.Load(); n > 0 {
 			t.Errorf("%d of %d /healthz requests failed during the reloads; the last: %v", n, probes.Load(), lastFailure.Load())
 		}
+		pages.finish(t, "during the reloads")
 	}()
 
 	// An invalid file is refused; the previous configuration keeps serving.

@@ -284,6 +284,14 @@ func TestE2EUpgrade(t *testing.T) {
 				t.Fatalf("after the handovers: summary.json %d, pid %d alive %v", code, pid, alive(pid))
 			}
 
+			// The new process reloads its configuration on SIGHUP, as the first did.
+			if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			waitUntil(t, 30*time.Second, "the new process reloads on SIGHUP", func() bool {
+				return strings.Contains(f.log(), "configuration reloaded")
+			}, f.log)
+
 			// A new process that fails leaves this one serving.
 			writeFile(t, config, append([]byte("unknown_key: 1\n"), hosting...))
 			if err := syscall.Kill(pid, syscall.SIGUSR2); err != nil {
@@ -360,7 +368,8 @@ func socketActivate(t *testing.T) string {
 }
 
 // TestE2ESocketActivation serves the socket systemd-socket-activate opens
-// (as systemd would with herald.socket), tells the service manager it is
+// (as systemd would with examples/herald.socket, herald started with
+// herald.service's ExecStart), tells the service manager it is
 // ready (Type=notify), hands the socket to a new process on SIGUSR2 without
 // a failed request, the new one saying MAINPID=, and says STOPPING=1 on SIGTERM.
 func TestE2ESocketActivation(t *testing.T) {
@@ -369,11 +378,20 @@ func TestE2ESocketActivation(t *testing.T) {
 	config := filepath.Join(t.TempDir(), "herald.yaml")
 	writeFile(t, config, hostingYAML(t))
 	notifyPath, notes := notifications(t)
-	addr := freeAddr(t)
 	// systemd-socket-activate passes only the variables given with -E; it
 	// execs herald, so the process started is herald itself.
-	f := startFamily(t, nil, activate, "--listen", addr, "--fdname", "http", "-E", "NOTIFY_SOCKET="+notifyPath,
-		herald(t), "serve", "--config", config, "--data", t.TempDir(), "--listen", "127.0.0.1:1")
+	// The example units' command line and socket name, on a free port of
+	// the example's loopback address.
+	sock, _ := exampleUnit(t, "herald.socket")
+	host, _, err := net.SplitHostPort(sock.one(t, "Socket", "ListenStream"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	addr := net.JoinHostPort(host, port)
+	args := []string{"--listen", addr, "--fdname", sock.one(t, "Socket", "FileDescriptorName"), "-E", "NOTIFY_SOCKET=" + notifyPath, herald(t)}
+	args = append(args, serviceArgs(t, config, t.TempDir())...)
+	f := startFamily(t, nil, activate, args...)
 	// Like systemd, it starts the service at the first connection; that
 	// connection is answered once Herald is ready.
 	waitUntil(t, 30*time.Second, "systemd-socket-activate listening", func() bool {
