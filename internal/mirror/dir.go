@@ -141,7 +141,9 @@ func (d Dir) prune(keep map[string]bool) error {
 		return fmt.Errorf("mirror: remove what left the copy: %w", err)
 	}
 	// Deepest first, so a parent is empty once its children are gone.
-	slices.SortFunc(dirs, func(a, b string) int { return strings.Count(b, string(filepath.Separator)) - strings.Count(a, string(filepath.Separator)) })
+	slices.SortFunc(dirs, func(a, b string) int {
+		return strings.Count(b, string(filepath.Separator)) - strings.Count(a, string(filepath.Separator))
+	})
 	for _, dir := range dirs {
 		if entries, err := os.ReadDir(dir); err == nil && len(entries) == 0 {
 			if err := os.Remove(dir); err != nil {
