@@ -336,3 +336,65 @@ func fileOf(root, path string) string {
 	}
 	return filepath.Join(root, filepath.FromSlash(path), "index.html")
 }
+
+// herald publish on SQLite writes the copy into a new folder and again over
+// its own copy, and refuses what it cannot do with a clear message, leaving
+// a folder that is not a copy as it was.
+func TestPublishOnSQLite(t *testing.T) {
+	herald(t)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "herald.yaml")
+	writeFile(t, config, []byte(mirrorYAML))
+	data := filepath.Join(dir, "data")
+	mustRun(t, nil, "migrate", "--data", data)
+	out := filepath.Join(dir, "site")
+	for range 2 {
+		r := mustRun(t, nil, "publish", "--config", config, "--data", data, "--to", out)
+		if !strings.Contains(r.stdout, "published") || !strings.Contains(r.stdout, "Pacific time") {
+			t.Errorf("herald publish says %q", r.stdout)
+		}
+	}
+	for _, p := range []string{"/", "/history", "/api/v2/summary.json", "/history.atom", "/maintenance.ics", "/subscribe"} {
+		b, err := os.ReadFile(fileOf(out, p))
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if strings.HasPrefix(p, "/api/") && !madeAt.Match(b) || !strings.Contains(p, ".") && !copyLine.Match(b) {
+			t.Errorf("%s does not say when the copy was made: %.300s", p, b)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "404.html")); err != nil {
+		t.Error(err)
+	}
+
+	other := filepath.Join(dir, "other")
+	writeFile(t, filepath.Join(dir, "keep.txt"), []byte("x"))
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(other, "notes.txt"), []byte("mine"))
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"publish", "--config", config, "--data", data}, 2, "--to"},
+		{[]string{"publish", "--data", data, "--to", out}, 2, "--config"},
+		{[]string{"publish", "--config", config, "--data", data, "--to", "ftp://x/y"}, 2, "not a folder, rsync://"},
+		{[]string{"publish", "--config", config, "--data", data, "--to", "s3://bucket/x", "--mirror-s3-endpoint", "http://127.0.0.1:9"}, 2, "AWS_ACCESS_KEY_ID"},
+		{[]string{"publish", "--config", config, "--data", data, "--to", other}, 1, "holds files and no .herald-mirror"},
+	}
+	for _, c := range cases {
+		r := runHerald(t, nil, c.args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("herald %s: exit %d, %q; want exit %d saying %q", strings.Join(c.args, " "), r.code, r.stderr, c.code, c.want)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(other, "notes.txt")); err != nil || string(b) != "mine" {
+		t.Errorf("the folder that is not a copy was changed: %q %v", b, err)
+	}
+	if entries, _ := os.ReadDir(other); len(entries) != 1 {
+		t.Errorf("the folder that is not a copy now holds %d entries", len(entries))
+	}
+}
