@@ -51,13 +51,16 @@ func needMirrorTools(t *testing.T) mirrorTools {
 		return ""
 	}
 	home, _ := os.UserHomeDir()
+	// Where .ci/run caches its build (it also sets HERALD_VERSITYGW).
+	cached, _ := filepath.Glob(filepath.Join(home, ".cache/herald-ci/versitygw-*/versitygw"))
+	cached = append(cached, "")
 	tools := mirrorTools{
 		sshd:      find("sshd", "/usr/sbin/sshd"),
 		sshKeygen: find("ssh-keygen"),
 		ssh:       find("ssh"),
 		rsync:     find("rsync"),
 		nginx:     find("nginx", "/usr/sbin/nginx"),
-		versitygw: find("versitygw", os.Getenv("HERALD_VERSITYGW"), filepath.Join(home, ".cache/herald-ci/bin/versitygw")),
+		versitygw: find("versitygw", os.Getenv("HERALD_VERSITYGW"), cached[0]),
 	}
 	if len(missing) > 0 {
 		why := "missing " + strings.Join(missing, ", ") + " (apt-get install openssh-server rsync nginx; .ci/run builds versitygw)"

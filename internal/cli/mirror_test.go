@@ -288,6 +288,35 @@ func TestE2EMirror(t *testing.T) {
 		}
 	}
 
+	// Each target got a copy at most every 5 s (a lower bound the
+	// publisher keeps, whatever the machine's speed).
+	sentAt := map[string][]time.Time{}
+	for _, line := range strings.Split(s.log.String(), "\n") {
+		if !strings.Contains(line, `msg="mirror: copy sent"`) {
+			continue
+		}
+		t.Log(line)
+		var at time.Time
+		for _, f := range strings.Fields(line) {
+			if v, ok := strings.CutPrefix(f, "time="); ok {
+				at, _ = time.Parse(time.RFC3339Nano, v)
+			}
+		}
+		_, target, _ := strings.Cut(line, "target=")
+		target, _, _ = strings.Cut(target, " documents=")
+		sentAt[target] = append(sentAt[target], at)
+	}
+	if len(sentAt) != 3 {
+		t.Errorf("copies were sent to %d targets, want 3: %v", len(sentAt), sentAt)
+	}
+	for target, times := range sentAt {
+		for i := 1; i < len(times); i++ {
+			if gap := times[i].Sub(times[i-1]); gap < 5*time.Second {
+				t.Errorf("%s: two copies %s apart, want at least 5 s", target, gap)
+			}
+		}
+	}
+
 	// The last state, as each copy shows it now.
 	last := map[string][2][]byte{}
 	for name, url := range servers {
