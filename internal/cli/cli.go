@@ -52,6 +52,7 @@ func commands() map[string]command {
 		"maintenance":  {"schedule, update, complete, cancel and list maintenance through the API", runMaintenance},
 		"customers":    {"import the customer list (domain,group CSV) for the look-up", runCustomers},
 		"version":      {"print Herald's version", runVersion},
+		"publish":      {"write a static copy of the public site to a folder, rsync://… or s3://…", runPublish},
 	}
 }
 

@@ -53,6 +53,8 @@ type serveOptions struct {
 	upgrades bool
 	// pidFile, when set, gets the pid of the process serving, written once it is ready.
 	pidFile string
+	// mirror is where copies of the public site are kept (--publish).
+	mirror mirrorOptions
 }
 
 func storeFlags(fs interface {
@@ -70,6 +72,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.pidFile, "pid-file", "", "write the serving process's pid to this file once it is ready (it changes on SIGUSR2)")
 	fs.StringVar(&o.pprof, "pprof", "", "also serve Go's profiles on this loopback address (e.g. 127.0.0.1:6060)")
 	storeFlags(fs, &o.dsn)
+	fs.Func("publish", "keep a static copy of the public site current in a folder, at rsync://user@host[:port]/path (over SSH) or at s3://bucket/prefix (repeatable)",
+		func(v string) error { o.mirror.targets = append(o.mirror.targets, v); return nil })
+	mirrorFlags(fs, &o.mirror)
 	fs.Func("webhook-allow", "let subscriber webhooks reach this CIDR though private or loopback (repeatable; e.g. 127.0.0.0/8 for tests)",
 		func(v string) error { return addPrefix(&o.notify.AllowAddrs, v) })
 	pos, err := parseFlags(fs, args)
@@ -248,6 +253,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return fmt.Errorf("render the public documents: %w", err)
 	}
 	wg.Go(func() { site.Run(work) })
+	if err := startMirrors(work, &wg, env, o.mirror, site, svc, cfgNow, log); err != nil {
+		return err
+	}
 	wg.Go(func() { follower.Run(work, service.FollowEvery) })
 	wg.Go(func() { notifier.Run(work) })
 	wg.Go(func() { svc.RunClock(work, scaledTimer(o.speed)) })

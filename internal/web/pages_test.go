@@ -34,6 +34,9 @@ const (
 
 type pagesFixture struct {
 	srv                        *httptest.Server
+	site                       *web.Site
+	cfg                        config.Config
+	svc                        *service.Service
 	resolved, open, old, draft int64
 	maint                      int64
 }
@@ -136,6 +139,7 @@ groups:
 	site.Register(mux)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
+	f.site, f.cfg, f.svc = site, cfg, svc
 	return f
 }
 

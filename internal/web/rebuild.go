@@ -92,6 +92,8 @@ func historyMonthKeys(now time.Time, loc *time.Location) map[string]bool {
 // records cannot be read it renders what says what is going on now from the
 // records read last and what monitors measure now, and returns the error.
 func (s *Site) rebuild(ctx context.Context, full bool) error {
+	// Told after the lock is let go: a listener reading Served waits for it.
+	defer s.tellRebuilt()
 	s.buildMu.Lock()
 	defer s.buildMu.Unlock()
 	// Whatever committed before this reading is read below.

@@ -112,6 +112,9 @@ type Site struct {
 	buildMu sync.Mutex
 	rec     *records
 
+	listenMu sync.Mutex
+	rebuilt  []func() // OnRebuilt's listeners (mirror.go)
+
 	shown     shown         // consistent.go
 	writeWait time.Duration // WriteWait but in tests
 }

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/statuspage"
+	wd "github.com/heraldhq/herald/internal/words"
+)
+
+// A static copy of the site (the mirror, internal/mirror) is made of the
+// documents served now, each as it is served, with two additions: every
+// page says when the copy was made, and every /api/v2 document carries that
+// time under statuspage.CopyKey. Nothing is rendered twice: the copy line is
+// put into the page at mainOpen, the one place every page has it.
+
+// Document is one public document as a static copy holds it.
+type Document struct {
+	// Path is the address it answers: "/", "/incidents/7",
+	// "/api/v2/summary.json"; "404" is the page for addresses it does not hold.
+	Path         string
+	ContentType  string
+	CacheControl string
+	Body         []byte
+}
+
+// mainOpen opens every page's main content (templates/layout.html); the
+// copy line follows it.
+const mainOpen = "<main id=\"main\" class=\"wrap\">\n"
+
+var copyTemplate = template.Must(template.New("copy.html").ParseFS(templateFS, "templates/layout.html", "templates/copy.html"))
+
+// Served returns every public document as served now. It waits for a
+// rebuild in progress, so the set is one rebuild's: a page linked from the
+// front page is in it.
+func (s *Site) Served() []Document {
+	s.buildMu.Lock()
+	assets := *s.assets.Load()
+	s.buildMu.Unlock()
+	out := make([]Document, 0, len(assets))
+	for path, a := range assets {
+		out = append(out, Document{Path: path, ContentType: a.contentType, CacheControl: a.header.Get("Cache-Control"), Body: a.body})
+	}
+	slices.SortFunc(out, func(a, b Document) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// OnRebuilt calls fn after each rebuild that swapped in documents (one run
+// of Run, whatever it could render). fn must not block: it runs on the
+// rebuild's goroutine.
+func (s *Site) OnRebuilt(fn func()) {
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
+	s.rebuilt = append(s.rebuilt, fn)
+}
+
+func (s *Site) tellRebuilt() {
+	s.listenMu.Lock()
+	fns := slices.Clone(s.rebuilt)
+	s.listenMu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// CopyLine is what a copy's pages say of when it was made: "This is a copy
+// of the status page, made at 3:02 AM Pacific time on Thursday, December 3,
+// 2026." The date is written out: the copy may be read days later.
+func CopyLine(madeAt time.Time, loc *time.Location) string {
+	return "This is a copy of the status page, made at " + wd.TimeIn(madeAt, loc, config.ZoneName(loc)) + " on " +
+		madeAt.In(loc).Format("Monday, January 2, 2006") + ". It shows what was known then."
+}
+
+// unavailable are the pages that answer per request on the live site, and
+// what a copy says in their place.
+var unavailable = []struct{ path, what, cannot string }{
+	{"/subscribe", "Subscribing", "take subscriptions"},
+	{"/subscribe/confirm", "Confirming a subscription", "confirm a subscription"},
+	{"/manage", "Managing a subscription", "change a subscription"},
+	{"/unsubscribe", "Unsubscribing", "take an unsubscription; every message's link works again once the live page is back"},
+	{"/lookup", "Finding your server", "look up which server hosts your domain"},
+}
+
+// Copy makes the static copy of docs (as Served returns them) made at
+// madeAt: the pages get the copy line, the /api/v2 documents the time, and
+// the pages that answer per request on the live site are replaced by ones
+// saying that a copy cannot do that and where to do it.
+func Copy(docs []Document, cfg config.Config, madeAt time.Time) ([]Document, error) {
+	loc := cfg.Location()
+	var line bytes.Buffer
+	if err := copyTemplate.ExecuteTemplate(&line, "copy", CopyLine(madeAt, loc)); err != nil {
+		return nil, err
+	}
+	out := make([]Document, 0, len(docs)+len(unavailable))
+	for _, d := range docs {
+		switch {
+		case d.ContentType == htmlType:
+			body, err := withLine(d.Body, line.Bytes())
+			if err != nil {
+				return nil, fmt.Errorf("copy of %s: %w", d.Path, err)
+			}
+			d.Body = body
+		case strings.HasPrefix(d.Path, "/api/v2/"):
+			body, err := statuspage.WithCopy(d.Body, madeAt, loc)
+			if err != nil {
+				return nil, fmt.Errorf("copy of %s: %w", d.Path, err)
+			}
+			d.Body = body
+		}
+		out = append(out, d)
+	}
+	for _, u := range unavailable {
+		body, err := unavailablePage(cfg, loc, madeAt, u.what, u.cannot, strings.TrimRight(cfg.Page.URL, "/")+u.path)
+		if err != nil {
+			return nil, err
+		}
+		if body, err = withLine(body, line.Bytes()); err != nil {
+			return nil, err
+		}
+		out = append(out, Document{Path: u.path, ContentType: htmlType, CacheControl: "public, max-age=10", Body: body})
+	}
+	return out, nil
+}
+
+// withLine puts line after the page's mainOpen.
+func withLine(page, line []byte) ([]byte, error) {
+	i := bytes.Index(page, []byte(mainOpen))
+	if i < 0 {
+		return nil, errors.New("the page has no main element to put the copy line in")
+	}
+	i += len(mainOpen)
+	out := make([]byte, 0, len(page)+len(line))
+	out = append(append(append(out, page[:i]...), line...), page[i:]...)
+	return out, nil
+}
+
+type unavailableView struct{ What, Cannot, URL string }
+
+func unavailablePage(cfg config.Config, loc *time.Location, now time.Time, what, cannot, url string) ([]byte, error) {
+	zone := config.ZoneName(loc)
+	v := view{Title: what + " · " + orDefault(cfg.Page.Title, "Status"), SiteTitle: orDefault(cfg.Page.Title, "Status"),
+		Description: cfg.Page.Description, Zone: zone, CSS: cssPath, Section: "subscribe",
+		W: &words{loc: loc, zone: zone, now: now}, Main: unavailableView{What: what, Cannot: cannot, URL: url}}
+	var buf bytes.Buffer
+	if err := copyTemplate.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return nil, fmt.Errorf("render the copy's %s page: %w", what, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
