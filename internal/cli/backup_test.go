@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/store/storetest"
 )
 
 // openService opens the SQLite database in dir (already made by migrate)
@@ -259,5 +261,46 @@ func TestRestoreRefusals(t *testing.T) {
 	var later int
 	if err := kdb.QueryRow(`SELECT count(*) FROM api_tokens WHERE name = 'after-backup'`).Scan(&later); err != nil || later != 1 {
 		t.Errorf("the kept database has %d tokens made after the backup (%v), want 1", later, err)
+	}
+}
+
+// PostgreSQL backups are pg_dump's: herald backup runs it when it is on PATH
+// (the archive names Herald's tables and pg_restore reads it), and says
+// what to run, without the password, when it is not.
+func TestBackupPostgres(t *testing.T) {
+	b := storetest.Postgres(t)
+	if code, _, errs := runIn(t, "", "token", "create", "--scope", "read", "--name", "pg", "--db", b.URL); code != 0 {
+		t.Fatalf("token create: %s", errs)
+	}
+	if _, err := exec.LookPath("pg_dump"); err != nil {
+		if os.Getenv("HERALD_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("pg_dump is not on PATH (install postgresql-client)")
+		}
+		t.Skip("pg_dump is not on PATH")
+	}
+	file := filepath.Join(t.TempDir(), "herald.dump")
+	code, out, errs := runIn(t, "", "backup", "--db", b.URL, "--out", file)
+	if code != 0 || !strings.Contains(out, "with pg_dump") || !strings.Contains(out, "archive entries") {
+		t.Fatalf("backup: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	list, err := exec.Command("pg_restore", "--list", file).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"TABLE DATA", "api_tokens", "goose_db_version"} {
+		if !strings.Contains(string(list), want) {
+			t.Errorf("the dump's table of contents has no %q:\n%s", want, list)
+		}
+	}
+
+	// Without pg_dump: what to run, and no password in it.
+	t.Setenv("PATH", t.TempDir())
+	withPassword := strings.Replace(b.URL, "root@", "root:s3cret@", 1)
+	code, _, errs = runIn(t, "", "backup", "--db", withPassword, "--out", filepath.Join(t.TempDir(), "x.dump"))
+	if code != 1 || !strings.Contains(errs, "pg_dump, which is not on PATH") || !strings.Contains(errs, "pg_dump --format=custom --file=") {
+		t.Errorf("backup without pg_dump: exit %d, stderr %q", code, errs)
+	}
+	if strings.Contains(errs, "s3cret") {
+		t.Errorf("the message shows the password: %q", errs)
 	}
 }
