@@ -94,10 +94,11 @@ func (o serveOptions) loadConfig() (config.Config, error) {
 		cfg config.Config
 		err error
 	)
+	// The same checks as check-config, so serve lists the same problems.
 	if o.configData != nil {
-		cfg, err = config.Parse(o.configPath, o.configData)
+		cfg, err = config.ParseWith(o.configPath, o.configData, probeCheck)
 	} else {
-		cfg, err = config.Load(o.configPath)
+		cfg, err = config.LoadWith(o.configPath, probeCheck)
 	}
 	if err == nil && o.adjust != nil {
 		o.adjust(&cfg)
