@@ -110,8 +110,11 @@ func ParseWith(name string, data []byte, check MonitorCheck) (Config, error) {
 		return Config{}, yamlProblems(name, err, nil)
 	}
 
-	var c Config
-	var decoding Errors
+	var (
+		c        Config
+		decoding Errors
+		nodes    *nodeIndex
+	)
 	sdec := yaml.NewDecoder(bytes.NewReader(data))
 	sdec.KnownFields(true)
 	if err := sdec.Decode(&c); err != nil {
@@ -119,7 +122,8 @@ func ParseWith(name string, data []byte, check MonitorCheck) (Config, error) {
 		if !errors.As(err, &te) {
 			return Config{}, yamlProblems(name, err, nil)
 		}
-		decoding = *yamlProblems(name, err, indexNodes(&doc))
+		nodes = indexNodes(&doc)
+		decoding = *yamlProblems(name, err, nodes)
 	}
 
 	pos := indexPositions(&doc)
@@ -128,7 +132,10 @@ func ParseWith(name string, data []byte, check MonitorCheck) (Config, error) {
 	if len(decoding) > 0 {
 		bad := map[int]bool{}
 		for _, p := range decoding {
-			bad[p.Line] = true
+			first, last := nodes.faulted(p)
+			for l := first; l <= last; l++ {
+				bad[l] = true
+			}
 		}
 		errs = slices.DeleteFunc(errs, func(p Problem) bool { return bad[p.Line] })
 		errs = append(decoding, errs...)
@@ -192,27 +199,51 @@ func yamlProblems(name string, err error, nodes *nodeIndex) *Errors {
 // nodeIndex is every node of the file by line, to place yaml/v3's
 // line-only messages on a column; keyOf maps each value to its key.
 type nodeIndex struct {
-	lines map[int][]*yaml.Node
-	keyOf map[*yaml.Node]*yaml.Node
+	lines    map[int][]*yaml.Node
+	keyOf    map[*yaml.Node]*yaml.Node
+	parentOf map[*yaml.Node]*yaml.Node
+	lastLine map[*yaml.Node]int
 }
 
 func indexNodes(doc *yaml.Node) *nodeIndex {
-	idx := &nodeIndex{lines: map[int][]*yaml.Node{}, keyOf: map[*yaml.Node]*yaml.Node{}}
-	var walk func(n *yaml.Node, depth int)
-	walk = func(n *yaml.Node, depth int) {
+	idx := &nodeIndex{lines: map[int][]*yaml.Node{}, keyOf: map[*yaml.Node]*yaml.Node{},
+		parentOf: map[*yaml.Node]*yaml.Node{}, lastLine: map[*yaml.Node]int{}}
+	var walk func(n *yaml.Node, depth int) int
+	walk = func(n *yaml.Node, depth int) int {
+		last := n.Line
 		if depth > maxDepth {
-			return
+			return last
 		}
 		idx.lines[n.Line] = append(idx.lines[n.Line], n)
 		for i, c := range n.Content {
 			if n.Kind == yaml.MappingNode && i%2 == 1 {
 				idx.keyOf[c] = n.Content[i-1]
 			}
-			walk(c, depth+1)
+			idx.parentOf[c] = n
+			last = max(last, walk(c, depth+1))
 		}
+		idx.lastLine[n] = last
+		return last
 	}
 	walk(doc, 0)
 	return idx
+}
+
+// faulted is the lines a decoding problem leaves unread: its own line, or
+// for a key given twice the whole mapping holding it, which the decoder
+// gives up on.
+func (idx *nodeIndex) faulted(p Problem) (first, last int) {
+	if idx == nil || !strings.Contains(p.Msg, "is given twice") {
+		return p.Line, p.Line
+	}
+	for _, n := range idx.lines[p.Line] {
+		if n.Column == p.Column {
+			if m := idx.parentOf[n]; m != nil {
+				return m.Line, idx.lastLine[m]
+			}
+		}
+	}
+	return p.Line, p.Line
 }
 
 // column finds the node a yaml/v3 message on line is about: the key an
@@ -226,6 +257,10 @@ func (idx *nodeIndex) column(line int, msg string) (col int, key string) {
 	nodes := idx.lines[line]
 	want, kind := "", yaml.ScalarNode
 	if m := notFound.FindStringSubmatch(msg); m != nil {
+		want = m[1]
+	} else if m := fieldTwice.FindStringSubmatch(msg); m != nil {
+		want = m[1]
+	} else if m := keyTwice.FindStringSubmatch(msg); m != nil {
 		want = m[1]
 	} else if m := cannot.FindStringSubmatch(msg); m != nil {
 		want = m[2]
