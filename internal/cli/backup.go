@@ -313,8 +313,14 @@ func restoreSQLite(ctx context.Context, env *Env, from, dir string, force bool) 
 	}
 	defer unlock()
 	target := filepath.Join(dir, store.DBFile)
-	_, statErr := os.Stat(target)
-	exists := statErr == nil
+	// A log left without its database counts as one: SQLite would read it
+	// into the restored file.
+	exists := false
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if _, err := os.Lstat(target + suffix); err == nil {
+			exists = true
+		}
+	}
 	if exists && !force {
 		return fmt.Errorf("%s already holds a database; pass --force to replace it (it is kept, renamed, beside the restored one)", absPath(target))
 	}

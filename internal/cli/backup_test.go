@@ -304,3 +304,33 @@ func TestBackupPostgres(t *testing.T) {
 		t.Errorf("the message shows the password: %q", errs)
 	}
 }
+
+// A write-ahead log left in the folder without its database is moved aside
+// with --force and refused without: put beside the restored file, SQLite
+// would read it into it.
+func TestRestoreMovesAStrayLogAside(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := runIn(t, "", "migrate", "--data", dir); code != 0 {
+		t.Fatalf("migrate: %d %q %q", code, out, errs)
+	}
+	file := filepath.Join(t.TempDir(), "b.db")
+	if code, _, errs := runIn(t, "", "backup", "--data", dir, "--out", file); code != 0 {
+		t.Fatalf("backup: %s", errs)
+	}
+	target := t.TempDir()
+	if err := os.WriteFile(filepath.Join(target, "herald.db-wal"), []byte("stale"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runIn(t, "", "restore", "--from", file, "--data", target); code != 1 || !strings.Contains(errs, "already holds a database") {
+		t.Errorf("restore beside a stray log: exit %d, stderr %q", code, errs)
+	}
+	if code, _, errs := runIn(t, "", "restore", "--from", file, "--data", target, "--force"); code != 0 {
+		t.Fatalf("restore --force: %s", errs)
+	}
+	if b, err := os.ReadFile(filepath.Join(target, "herald.db-wal")); err == nil && string(b) == "stale" {
+		t.Error("the stray log is still beside the restored database")
+	}
+	if kept, _ := filepath.Glob(filepath.Join(target, "herald-replaced-*.db-wal")); len(kept) != 1 {
+		t.Errorf("the stray log was not kept aside: %v", kept)
+	}
+}
