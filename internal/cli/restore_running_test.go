@@ -65,3 +65,43 @@ func TestRestoreRefusedWhileServing(t *testing.T) {
 		t.Errorf("restore after the server stopped: exit %d, %q", code, out)
 	}
 }
+
+// serve creates the database when there is none, and says so: the line an
+// operator finds when a serve pointed at the wrong folder starts empty.
+func TestServeLogsANewDatabase(t *testing.T) {
+	cfgPath, err := filepath.Abs("../../examples/hosting.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, existing := range []bool{false, true} {
+		dir := t.TempDir()
+		if existing {
+			var out bytes.Buffer
+			env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+			if code := RunEnv(context.Background(), env, []string{"migrate", "--data", dir}); code != 0 {
+				t.Fatal(out.String())
+			}
+		}
+		addrc := make(chan string, 1)
+		o := serveOptions{configPath: cfgPath, dsn: store.DSN{DataDir: dir}, listen: "127.0.0.1:0",
+			started: func(addr string) { addrc <- addr }}
+		logs := &syncBuffer{}
+		env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: os.Getenv}
+		ctx, stop := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- serve(ctx, env, o) }()
+		select {
+		case <-addrc:
+		case err := <-served:
+			t.Fatalf("serve returned before listening: %v\n%s", err, logs)
+		}
+		stop()
+		if err := <-served; err != nil {
+			t.Fatal(err)
+		}
+		want := `msg="created a new, empty SQLite database" path=` + filepath.Join(dir, "herald.db")
+		if got := strings.Contains(logs.String(), want); got == existing {
+			t.Errorf("database existed before: %v; log has %q: %v\n%s", existing, want, got, logs)
+		}
+	}
+}
