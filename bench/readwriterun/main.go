@@ -122,6 +122,10 @@ type results struct {
 }
 
 func measure(o options, dsn store.DSN, storeArgs []string, dir string) (*results, error) {
+	// token never creates a database; migrate does, as before a first serve.
+	if _, err := output(o.herald, append([]string{"migrate"}, storeArgs...)...); err != nil {
+		return nil, err
+	}
 	token, err := output(o.herald, append([]string{"token", "create", "--scope", "write"}, storeArgs...)...)
 	if err != nil {
 		return nil, err

@@ -51,6 +51,8 @@ func commands() map[string]command {
 		"incident":     {"open, update, resolve, list and show incidents through the API", runIncident},
 		"maintenance":  {"schedule, update, complete, cancel and list maintenance through the API", runMaintenance},
 		"customers":    {"import the customer list (domain,group CSV) for the look-up", runCustomers},
+		"backup":       {"write a consistent copy of the database while Herald runs (PostgreSQL: runs pg_dump)", runBackup},
+		"restore":      {"put a backup in place of the database (Herald stopped)", runRestore},
 		"version":      {"print Herald's version", runVersion},
 		"publish":      {"write a static copy of the public site to a folder, rsync://… or s3://…", runPublish},
 	}

@@ -158,9 +158,12 @@ func mustRun(t *testing.T, env []string, args ...string) result {
 	return r
 }
 
-// createToken runs `herald token create` and returns the token from the last line.
+// createToken runs `herald token create` and returns the token from the
+// last line. It runs `herald migrate` first, as an operator must before the
+// first serve: token never creates a database.
 func createToken(t *testing.T, scope string, storeArgs ...string) string {
 	t.Helper()
+	mustRun(t, nil, append([]string{"migrate"}, storeArgs...)...)
 	r := mustRun(t, nil, append([]string{"token", "create", "--scope", scope}, storeArgs...)...)
 	tok := r.lastLine()
 	if !strings.HasPrefix(tok, "hrld_") || strings.ContainsAny(tok, " \t") {

@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,10 +99,11 @@ func (o serveOptions) loadConfig() (config.Config, error) {
 		cfg config.Config
 		err error
 	)
+	// The same checks as check-config, so serve lists the same problems.
 	if o.configData != nil {
-		cfg, err = config.Parse(o.configPath, o.configData)
+		cfg, err = config.ParseWith(o.configPath, o.configData, probeCheck)
 	} else {
-		cfg, err = config.Load(o.configPath)
+		cfg, err = config.LoadWith(o.configPath, probeCheck)
 	}
 	if err == nil && o.adjust != nil {
 		o.adjust(&cfg)
@@ -161,9 +164,24 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	addrs := socks.addrs()
 	log.Info("listening; answering once ready", slog.Any("addresses", addrs), slog.String("from", socks.from))
 
+	fresh := newSQLite(o.dsn)
+	if o.dsn.URL == "" {
+		// Held until serve returns, after the database is closed: restore
+		// refuses to replace a database a server has open.
+		unlock, err := lockSQLiteShared(o.dsn.DataDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	st, err := store.Open(ctx, o.dsn)
 	if err != nil {
 		return err
+	}
+	if fresh {
+		// Said out loud: a serve pointed at the wrong folder starts empty,
+		// and this line is how the operator finds out why.
+		log.Info("created a new, empty SQLite database", slog.String("path", absPath(filepath.Join(o.dsn.DataDir, store.DBFile))))
 	}
 	defer func() {
 		if err := st.Close(); err != nil {
@@ -408,9 +426,28 @@ func reload(ctx context.Context, o serveOptions, current *atomic.Pointer[config.
 	return nil
 }
 
-// openStore opens and migrates the database for a one-off command.
+// newSQLite reports whether opening dsn will create a new SQLite database.
+func newSQLite(dsn store.DSN) bool {
+	if dsn.URL != "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dsn.DataDir, store.DBFile))
+	return errors.Is(err, os.ErrNotExist)
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// openStore opens and migrates the database for a one-off command. The
+// database must exist already: only serve, demo and migrate create one, so
+// that a wrong or forgotten --data is an error rather than a new, empty
+// database whose tokens and users the running server never sees.
 func openStore(ctx context.Context, dsn store.DSN) (*store.Store, error) {
-	st, err := store.Open(ctx, dsn)
+	st, err := store.OpenExisting(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,12 @@ func TestUserCommands(t *testing.T) {
 func TestUserAddThenSignIn(t *testing.T) {
 	bin := herald(t)
 	dir := t.TempDir()
+	// user add never creates the database; migrate (or a first serve) does.
+	migrate := exec.Command(bin, "migrate", "--data", dir)
+	migrate.Env = baseEnv()
+	if out, err := migrate.CombinedOutput(); err != nil {
+		t.Fatalf("herald migrate: %v\n%s", err, out)
+	}
 	cmd := exec.Command(bin, "user", "add", "--data", dir, "--role", "admin", "--password-stdin", "oncall")
 	cmd.Env = baseEnv()
 	cmd.Stdin = strings.NewReader("correct horse battery\n")

@@ -8,6 +8,8 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,14 +22,20 @@ type Problem struct {
 	File string
 	// Line is 1-based; 0 when the problem is about the file as a whole.
 	Line int
-	Msg  string
+	// Column is 1-based; 0 when only the line is known.
+	Column int
+	Msg    string
 }
 
+// String gives FILE:LINE:COLUMN: message, the form editors and grep jump to.
 func (p Problem) String() string {
-	if p.Line <= 0 {
+	switch {
+	case p.Line <= 0:
 		return p.File + ": " + p.Msg
+	case p.Column <= 0:
+		return p.File + ":" + strconv.Itoa(p.Line) + ": " + p.Msg
 	}
-	return p.File + ":" + strconv.Itoa(p.Line) + ": " + p.Msg
+	return p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Column) + ": " + p.Msg
 }
 
 // Errors is every problem found in a configuration file, in file order.
@@ -48,32 +56,46 @@ func (e *Errors) Error() string {
 
 // Load reads and checks the configuration file at path. A file that cannot
 // be read gives the *fs.PathError; a file that is wrong gives *Errors.
-func Load(path string) (Config, error) {
+func Load(path string) (Config, error) { return LoadWith(path, nil) }
+
+// LoadWith is Load with a further check of each monitor (see ParseWith).
+func LoadWith(path string, check MonitorCheck) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, err
 	}
-	return Parse(path, data)
+	return ParseWith(path, data, check)
 }
+
+// MonitorCheck is a further check of one monitor that passed this
+// package's rules: the server's, which builds the monitor's probe (and so
+// finds, say, a heartbeat token missing from the environment). What it
+// returns is reported on the monitor's line like any other problem.
+type MonitorCheck func(Monitor) error
 
 // Parse decodes and checks a configuration; name is the file name used in
 // problems. On success the returned Config has every default filled in.
+func Parse(name string, data []byte) (Config, error) { return ParseWith(name, data, nil) }
+
+// ParseWith is Parse with a further check of each monitor, which may be nil.
 //
-// Problems that stop the file being read at all (YAML syntax, unknown keys,
-// values of the wrong type) are reported on their own: checking rules
-// against a half-decoded file would add complaints about values the
-// operator did write but we failed to read.
-func Parse(name string, data []byte) (Config, error) {
+// Every problem in the file is reported in one run, in file order: a YAML
+// syntax error stops the reading (nothing after it can be trusted), but
+// unknown keys and values of the wrong type do not. The decoder goes past
+// them, and the rules are checked on what it read; a rule's complaint on a
+// line that already has a decoding problem is left out, since it would be
+// about the value we failed to read, not the one the operator wrote.
+func ParseWith(name string, data []byte, check MonitorCheck) (Config, error) {
 	// The file is decoded twice: once into a node tree, to know which keys
-	// were written and on which line, and once into the struct with
-	// KnownFields, which only the Decoder (not Node.Decode) supports.
+	// were written and where, and once into the struct with KnownFields,
+	// which only the Decoder (not Node.Decode) supports.
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return Config{}, &Errors{{File: name, Msg: "the file is empty"}}
 		}
-		return Config{}, yamlProblems(name, err)
+		return Config{}, yamlProblems(name, err, nil)
 	}
 	if isNull(&doc) {
 		return Config{}, &Errors{{File: name, Msg: "the file is empty"}}
@@ -83,21 +105,48 @@ func Parse(name string, data []byte) (Config, error) {
 	case err == nil:
 		// A second document would be silently ignored, and with it
 		// whatever the operator meant by it.
-		return Config{}, &Errors{{File: name, Line: next.Line, Msg: "only one YAML document is allowed; remove this \"---\" and what follows, or merge it into the first"}}
+		return Config{}, &Errors{{File: name, Line: next.Line, Column: next.Column, Msg: "only one YAML document is allowed; remove this \"---\" and what follows, or merge it into the first"}}
 	case !errors.Is(err, io.EOF):
-		return Config{}, yamlProblems(name, err)
+		return Config{}, yamlProblems(name, err, nil)
 	}
 
-	var c Config
+	var (
+		c        Config
+		decoding Errors
+		nodes    *nodeIndex
+	)
 	sdec := yaml.NewDecoder(bytes.NewReader(data))
 	sdec.KnownFields(true)
 	if err := sdec.Decode(&c); err != nil {
-		return Config{}, yamlProblems(name, err)
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return Config{}, yamlProblems(name, err, nil)
+		}
+		nodes = indexNodes(&doc)
+		decoding = *yamlProblems(name, err, nodes)
 	}
 
 	pos := indexPositions(&doc)
 	applyDefaults(&c, pos.has)
-	if errs := validate(&c, name, pos); len(errs) > 0 {
+	errs := validate(&c, name, pos, check)
+	if len(decoding) > 0 {
+		bad := map[int]bool{}
+		for _, p := range decoding {
+			first, last := nodes.faulted(p)
+			for l := first; l <= last; l++ {
+				bad[l] = true
+			}
+		}
+		errs = slices.DeleteFunc(errs, func(p Problem) bool { return bad[p.Line] })
+		errs = append(decoding, errs...)
+	}
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool {
+			if errs[i].Line != errs[j].Line {
+				return errs[i].Line < errs[j].Line
+			}
+			return errs[i].Column < errs[j].Column
+		})
 		return Config{}, &errs
 	}
 	return c, nil
@@ -111,11 +160,13 @@ func isNull(doc *yaml.Node) bool {
 	return root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null"
 }
 
-// yamlLine matches the "line N: " that yaml/v3 puts before its messages.
-var yamlLine = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (.*)$`)
+// yamlLine matches the "line N: " that yaml/v3 puts before its messages,
+// and the "column N: " that Duration adds after it.
+var yamlLine = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (?:column (\d+): )?(.*)$`)
 
-// yamlProblems turns a yaml/v3 error into Problems, one per message it holds.
-func yamlProblems(name string, err error) *Errors {
+// yamlProblems turns a yaml/v3 error into Problems, one per message it
+// holds. nodes, when given, finds the column yaml/v3 leaves out.
+func yamlProblems(name string, err error, nodes *nodeIndex) *Errors {
 	var msgs []string
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -128,12 +179,109 @@ func yamlProblems(name string, err error) *Errors {
 		p := Problem{File: name, Msg: strings.TrimPrefix(m, "yaml: ")}
 		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
 			p.Line, _ = strconv.Atoi(sub[1])
-			p.Msg = sub[2]
+			p.Column, _ = strconv.Atoi(sub[2])
+			p.Msg = sub[3]
+		}
+		key := ""
+		if p.Column == 0 && p.Line > 0 {
+			p.Column, key = nodes.column(p.Line, p.Msg)
 		}
 		p.Msg = oneLine(plainYAMLMessage(p.Msg))
+		if key != "" {
+			// "want a whole number" says what; the key says where.
+			p.Msg = key + ": " + p.Msg
+		}
 		errs = append(errs, p)
 	}
 	return &errs
+}
+
+// nodeIndex is every node of the file by line, to place yaml/v3's
+// line-only messages on a column; keyOf maps each value to its key.
+type nodeIndex struct {
+	lines    map[int][]*yaml.Node
+	keyOf    map[*yaml.Node]*yaml.Node
+	parentOf map[*yaml.Node]*yaml.Node
+	lastLine map[*yaml.Node]int
+}
+
+func indexNodes(doc *yaml.Node) *nodeIndex {
+	idx := &nodeIndex{lines: map[int][]*yaml.Node{}, keyOf: map[*yaml.Node]*yaml.Node{},
+		parentOf: map[*yaml.Node]*yaml.Node{}, lastLine: map[*yaml.Node]int{}}
+	var walk func(n *yaml.Node, depth int) int
+	walk = func(n *yaml.Node, depth int) int {
+		last := n.Line
+		if depth > maxDepth {
+			return last
+		}
+		idx.lines[n.Line] = append(idx.lines[n.Line], n)
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 1 {
+				idx.keyOf[c] = n.Content[i-1]
+			}
+			idx.parentOf[c] = n
+			last = max(last, walk(c, depth+1))
+		}
+		idx.lastLine[n] = last
+		return last
+	}
+	walk(doc, 0)
+	return idx
+}
+
+// faulted is the lines a decoding problem leaves unread: its own line, or
+// for a key given twice the whole mapping holding it, which the decoder
+// gives up on.
+func (idx *nodeIndex) faulted(p Problem) (first, last int) {
+	if idx == nil || !strings.Contains(p.Msg, "is given twice") {
+		return p.Line, p.Line
+	}
+	for _, n := range idx.lines[p.Line] {
+		if n.Column == p.Column {
+			if m := idx.parentOf[n]; m != nil {
+				return m.Line, idx.lastLine[m]
+			}
+		}
+	}
+	return p.Line, p.Line
+}
+
+// column finds the node a yaml/v3 message on line is about: the key an
+// "unknown key" names, the value a type error quotes or whose kind it
+// names, or else the last node on the line. 0 when it cannot tell. For a
+// value, it also gives the key it belongs to.
+func (idx *nodeIndex) column(line int, msg string) (col int, key string) {
+	if idx == nil || len(idx.lines[line]) == 0 {
+		return 0, ""
+	}
+	nodes := idx.lines[line]
+	want, kind := "", yaml.ScalarNode
+	if m := notFound.FindStringSubmatch(msg); m != nil {
+		want = m[1]
+	} else if m := fieldTwice.FindStringSubmatch(msg); m != nil {
+		want = m[1]
+	} else if m := keyTwice.FindStringSubmatch(msg); m != nil {
+		want = m[1]
+	} else if m := cannot.FindStringSubmatch(msg); m != nil {
+		want = m[2]
+		switch m[1] {
+		case "!!seq":
+			kind = yaml.SequenceNode
+		case "!!map":
+			kind = yaml.MappingNode
+		}
+	}
+	target := nodes[len(nodes)-1]
+	for _, n := range nodes {
+		if n.Kind == kind && (kind != yaml.ScalarNode || (want != "" && n.Value == want)) {
+			target = n
+			break
+		}
+	}
+	if k := idx.keyOf[target]; k != nil && cannot.MatchString(msg) {
+		key = k.Value
+	}
+	return target.Column, key
 }
 
 var (
@@ -152,6 +300,8 @@ func plainYAMLMessage(msg string) string {
 		s := fmt.Sprintf("unknown key %q %s", m[1], where)
 		if near := closest(m[1], keys); near != "" {
 			s += fmt.Sprintf(" (did you mean %q?)", near)
+		} else if len(keys) > 0 {
+			s += "; remove it or use one of " + strings.Join(keys, ", ")
 		}
 		return s
 	}
@@ -282,7 +432,7 @@ func oneLine(msg string) string {
 // goes on, and every bad duration in a file is reported at once.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	bad := func(format string, a ...any) error {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, a...)}}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: column %d: ", n.Line, n.Column) + fmt.Sprintf(format, a...)}}
 	}
 	if n.Kind != yaml.ScalarNode {
 		return bad("want a duration like 30s, 5m or 1h30m, got a %s", kindWord(n.Kind))
@@ -330,11 +480,12 @@ func kindWord(k yaml.Kind) string {
 // as zero".
 type positions struct {
 	lines map[string]int
+	cols  map[string]int
 	root  int
 }
 
 func indexPositions(doc *yaml.Node) positions {
-	p := positions{lines: map[string]int{}, root: doc.Line}
+	p := positions{lines: map[string]int{}, cols: map[string]int{}, root: doc.Line}
 	if len(doc.Content) > 0 {
 		p.root = doc.Content[0].Line
 		p.walk("", doc.Content[0], 0)
@@ -358,7 +509,7 @@ func (p positions) walk(path string, n *yaml.Node, depth int) {
 	case yaml.SequenceNode:
 		for i, item := range n.Content {
 			ip := path + "[" + strconv.Itoa(i) + "]"
-			p.set(ip, item.Line)
+			p.set(ip, item)
 			p.walk(ip, item, depth+1)
 		}
 	case yaml.MappingNode:
@@ -384,7 +535,7 @@ func (p positions) walkMapping(path string, n *yaml.Node, depth int) {
 		if _, seen := p.lines[kp]; seen {
 			continue
 		}
-		p.set(kp, k.Line)
+		p.set(kp, k)
 		p.walk(kp, v, depth+1)
 	}
 	for _, m := range merges {
@@ -410,9 +561,10 @@ func (p positions) walkMerge(path string, n *yaml.Node, depth int) {
 	}
 }
 
-func (p positions) set(path string, line int) {
+func (p positions) set(path string, n *yaml.Node) {
 	if _, ok := p.lines[path]; !ok {
-		p.lines[path] = line
+		p.lines[path] = n.Line
+		p.cols[path] = n.Column
 	}
 }
 
@@ -426,9 +578,15 @@ func (p positions) has(path string) bool {
 // the nearest enclosing key that was written: a missing page.zone is
 // reported on the "page:" line.
 func (p positions) line(path string) int {
+	l, _ := p.at(path)
+	return l
+}
+
+// at is line's line and the column of the same key.
+func (p positions) at(path string) (line, col int) {
 	for path != "" {
 		if l, ok := p.lines[path]; ok {
-			return l
+			return l, p.cols[path]
 		}
 		i := strings.LastIndexAny(path, ".[")
 		if i < 0 {
@@ -436,5 +594,5 @@ func (p positions) line(path string) int {
 		}
 		path = path[:i]
 	}
-	return p.root
+	return p.root, 0
 }

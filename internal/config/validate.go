@@ -106,17 +106,19 @@ type validator struct {
 	file  string
 	pos   positions
 	kinds map[string]monitorKind
+	check MonitorCheck
 	errs  Errors
 }
 
 func (v *validator) addf(path, format string, a ...any) {
-	v.errs = append(v.errs, Problem{File: v.file, Line: v.pos.line(path), Msg: oneLine(fmt.Sprintf(format, a...))})
+	line, col := v.pos.at(path)
+	v.errs = append(v.errs, Problem{File: v.file, Line: line, Column: col, Msg: oneLine(fmt.Sprintf(format, a...))})
 }
 
 // validate checks a decoded, defaulted Config. It also loads page.zone once
 // so that Location need not load it again.
-func validate(c *Config, file string, pos positions) Errors {
-	v := &validator{file: file, pos: pos, kinds: monitorKinds()}
+func validate(c *Config, file string, pos positions, check MonitorCheck) Errors {
+	v := &validator{file: file, pos: pos, kinds: monitorKinds(), check: check}
 	v.page(c)
 	if !slices.Contains([]string{AutoPublish, AutoDraft, AutoOff}, c.Incidents.Auto) {
 		v.addf("incidents.auto", "incidents.auto %q must be one of publish, draft, off", c.Incidents.Auto)
@@ -238,7 +240,15 @@ func (v *validator) components(at string, g Group) {
 			} else {
 				names[m.Name] = v.pos.line(mat)
 			}
+			before := len(v.errs)
 			v.monitor(mat, label, m)
+			// The further check only sees a monitor that passed the rules
+			// here, so one mistake is not reported twice in two wordings.
+			if v.check != nil && len(v.errs) == before {
+				if err := v.check(m); err != nil {
+					v.addf(mat, "monitor %s: %v", label, err)
+				}
+			}
 		}
 	}
 }
