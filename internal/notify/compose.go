@@ -2,6 +2,8 @@ package notify
 
 import (
 	"fmt"
+	"html/template"
+	"mime"
 	"net/url"
 	"strconv"
 	"strings"
@@ -78,8 +80,13 @@ func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s 
 	zone := config.ZoneName(loc)
 	l := n.linksFor(base, s, now)
 	l.Confirm = base + "/subscribe/confirm?token=" + url.QueryEscape(n.sign.sign(purposeConfirm, ev.ID, ev.CreatedAt.Add(confirmTTL)))
-	v := mailView{Lead: headline(p), Title: p.Title, Status: statusLabel(p.Status), Body: p.Body, URL: p.URL,
-		Affected: strings.Join(p.Names, "; ")}
+	v := mailView{Lead: headline(p), Title: p.Title, Status: statusLabel(p.Status), Body: p.BodyText, URL: p.URL,
+		Affected: strings.Join(p.Names, "; "), BodyHTML: template.HTML(p.BodyHTML)} //nolint:gosec // rendered and sanitized when written
+	if p.BodyHTML == "" && p.Body != "" {
+		// An event queued before payloads carried the rendering: its
+		// Markdown as typed, escaped in the HTML part.
+		v.Body = p.Body
+	}
 	if !p.Started.IsZero() {
 		// When the incident ran, as its page says it, with the date in
 		// full: an e-mail is read later than it is sent.
@@ -88,13 +95,14 @@ func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s 
 	if !p.From.IsZero() {
 		v.When = "Scheduled " + words.DatedWindow(p.From, p.Until, now, loc, zone)
 	}
-	m := &Message{To: s.Address, ID: fmt.Sprintf("<herald.%d.%d@%s>", ev.ID, s.ID, hostOf(base))}
+	m := &Message{To: s.Address, ID: fmt.Sprintf("herald.%d.%d@%s", ev.ID, s.ID, msgIDHost(base)), ListID: listID(site, base)}
 	if p.Kind == KindConfirm {
 		v.Title = "Confirm your subscription to " + site
 		what := "every update"
 		if !p.All {
 			what = "updates about " + strings.Join(p.Names, "; ")
 		}
+		v.BodyHTML = ""
 		v.Body = "Someone (we hope you) asked to receive " + what + " from " + site + " at this address. " +
 			"Nothing will be sent until you confirm. If it was not you, ignore this message."
 		v.Action, v.ActionURL, v.ActionLabel = "Confirm: "+l.Confirm, l.Confirm, "Confirm my subscription"
@@ -123,6 +131,64 @@ func hostOf(base string) string {
 		return "herald.invalid"
 	}
 	return u.Hostname()
+}
+
+// msgIDHost is the id-right of a Message-ID: the page's host name, or its
+// address as a domain literal ("[::1]"), which RFC 5322 allows there.
+func msgIDHost(base string) string {
+	h := hostOf(base)
+	if !isDotAtom(h) {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+// listID is the List-Id header of the page's messages (RFC 2919): its
+// title as the description and its host name as the list's id, e.g.
+// "Example Hosting Status <status.example.net>". A host that is no domain
+// name (an IPv6 address) becomes a name under the reserved ".invalid".
+func listID(title, base string) string {
+	id := strings.ToLower(hostOf(base))
+	if !isDotAtom(id) {
+		id = strings.NewReplacer(":", "-", "[", "", "]", "").Replace(id) + ".herald.invalid"
+	}
+	return phrase(title) + " <" + id + ">"
+}
+
+// phrase makes s an RFC 5322 phrase: words of atoms as they are, other
+// ASCII quoted, anything else as an RFC 2047 encoded word.
+func phrase(s string) string {
+	s = cleanHeader(s)
+	atoms := true
+	for _, r := range s {
+		if r >= 0x80 {
+			return mime.QEncoding.Encode("utf-8", s)
+		}
+		if r != ' ' && !isAtext(r) {
+			atoms = false
+		}
+	}
+	if atoms && strings.TrimSpace(s) != "" {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+func isDotAtom(s string) bool {
+	if s == "" || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if r != '.' && !isAtext(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isAtext says whether r may appear in an RFC 5322 atom.
+func isAtext(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r)
 }
 
 // webhookBody is the JSON a webhook subscriber receives, shaped after

@@ -29,6 +29,10 @@ type Payload struct {
 	Status     string    `json:"status,omitempty"`
 	Impact     string    `json:"impact,omitempty"`
 	Body       string    `json:"body,omitempty"` // Markdown of the latest update
+	// BodyText and BodyHTML are Body as the store rendered it when it was
+	// written (plain text, sanitized HTML), for the e-mail's two parts.
+	BodyText string `json:"body_text,omitempty"`
+	BodyHTML string `json:"body_html,omitempty"`
 	Components []string  `json:"components,omitempty"`
 	Names      []string  `json:"names,omitempty"` // "flexo · Web sites", in page order
 	URL        string    `json:"url,omitempty"`   // the incident's or window's page
@@ -55,6 +59,9 @@ type Payload struct {
 	before, added []string
 	joined        *Payload
 	news          bool
+	// update is the id of the update whose text Body is (0: a window's
+	// announcement), for finding its stored rendering.
+	update int64
 }
 
 // customerActions are the changes customers are told about; every other
@@ -78,6 +85,14 @@ func (n *Notifier) hook(ctx context.Context, q *store.Queries, c store.Change) e
 	p, aud, ok, err := n.payloadFor(c)
 	if err != nil || !ok {
 		return err
+	}
+	if err := p.addRendered(ctx, q); err != nil {
+		return err
+	}
+	if p.joined != nil {
+		if err := p.joined.addRendered(ctx, q); err != nil {
+			return err
+		}
 	}
 	key := "change:" + strconv.FormatInt(c.ID, 10)
 	reach := p.Components
@@ -159,7 +174,7 @@ func (n *Notifier) payloadFor(c store.Change) (Payload, store.Audience, bool, er
 			p.Resolved = after.ResolvedAt
 		}
 		if len(after.Updates) > 0 {
-			p.Body = after.Updates[0].Body
+			p.Body, p.update = after.Updates[0].Body, after.Updates[0].ID
 		}
 		set, had := map[string]bool{}, map[string]bool{}
 		for _, ac := range before.Components {
@@ -260,9 +275,51 @@ func maintenancePayload(kind string, m *status.Maintenance, base string, at time
 	p := Payload{Kind: kind, Title: m.Title, Status: string(m.Status), At: at, Window: m.ID,
 		URL: fmt.Sprintf("%s/maintenance/%d", base, m.ID), From: m.ScheduledFor, Until: m.ScheduledUntil, Body: m.Body}
 	if len(m.Updates) > 0 && kind != "maintenance.create" {
-		p.Body = m.Updates[0].Body
+		p.Body, p.update = m.Updates[0].Body, m.Updates[0].ID
 	}
 	return p
+}
+
+// addRendered fills BodyText and BodyHTML with the rendering the store made
+// of Body when it was written, read in the change's own transaction: no
+// Markdown is rendered here. A Body that is no stored text as it stands
+// (an edit's news, which adds Herald's own sentences to an update) keeps
+// no rendering: the e-mail shows it as typed, escaped.
+func (p *Payload) addRendered(ctx context.Context, q *store.Queries) error {
+	if p.Body == "" {
+		return nil
+	}
+	var (
+		r   status.Rendered
+		src string
+	)
+	switch {
+	case p.Incident != 0:
+		in, err := q.Incident(ctx, p.Incident)
+		if err != nil {
+			return fmt.Errorf("read the incident's rendered text: %w", err)
+		}
+		for _, u := range in.Updates {
+			if u.ID == p.update {
+				r, src = u.Rendered, u.Body
+			}
+		}
+	case p.Window != 0:
+		m, err := q.Maintenance(ctx, p.Window)
+		if err != nil {
+			return fmt.Errorf("read the window's rendered text: %w", err)
+		}
+		r, src = m.Rendered, m.Body
+		for _, u := range m.Updates {
+			if p.update != 0 && u.ID == p.update {
+				r, src = u.Rendered, u.Body
+			}
+		}
+	}
+	if src == p.Body {
+		p.BodyText, p.BodyHTML = r.Text, string(r.HTML)
+	}
+	return nil
 }
 
 // names turns component ids into words for messages, in page order.

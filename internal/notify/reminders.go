@@ -68,7 +68,8 @@ func (n *Notifier) QueueReminders(ctx context.Context) (int, error) {
 				continue
 			}
 			p := maintenancePayload(KindReminder, m, base, now)
-			p.Lead, p.Body = lead, m.Body
+			p.Lead, p.Body, p.update = lead, m.Body, 0
+			p.BodyText, p.BodyHTML = m.Rendered.Text, string(m.Rendered.HTML)
 			p.Components = append([]string(nil), m.Components...)
 			p.Names = n.names(p.Components)
 			key := fmt.Sprintf("reminder:%d:%s:%d", m.ID, lead, m.ScheduledFor.UnixMilli())
