@@ -1,16 +1,17 @@
 package notify
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"mime"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/statuspage"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/words"
 )
@@ -202,9 +203,12 @@ type webhookBody struct {
 		EventID       int64  `json:"event_id"`
 		GeneratedAt   string `json:"generated_at"`
 	} `json:"meta"`
+	// Page is Statuspage's page object of webhooks: the page's id (as
+	// the v2 API gives it) and its overall status.
 	Page struct {
-		Name string `json:"name"`
-		URL  string `json:"url"`
+		ID          string `json:"id"`
+		Indicator   string `json:"status_indicator"`
+		Description string `json:"status_description"`
 	} `json:"page"`
 	Incident    *webhookObject `json:"incident,omitempty"`
 	Maintenance *webhookObject `json:"scheduled_maintenance,omitempty"`
@@ -234,7 +238,7 @@ type webhookUpdate struct {
 	CreatedAt string `json:"created_at"`
 }
 
-func (n *Notifier) webhookPayload(cfg config.Config, ev *store.Event, p Payload, s *store.Subscriber) webhookBody {
+func (n *Notifier) webhookPayload(ctx context.Context, cfg config.Config, ev *store.Event, p Payload, s *store.Subscriber) webhookBody {
 	var b webhookBody
 	base := strings.TrimRight(cfg.Page.URL, "/")
 	if !s.Operator {
@@ -243,7 +247,13 @@ func (n *Notifier) webhookPayload(cfg config.Config, ev *store.Event, p Payload,
 	b.Meta.Documentation = "Signed: X-Herald-Signature is v1=hex(HMAC-SHA256(secret, X-Herald-Timestamp + \".\" + body))"
 	b.Meta.Event, b.Meta.EventID = p.Kind, ev.ID
 	b.Meta.GeneratedAt = p.At.UTC().Format(time.RFC3339)
-	b.Page.Name, b.Page.URL = cfg.Page.Title, base
+	b.Page.ID, b.Page.Indicator, b.Page.Description = statuspage.PageID(cfg.Page), p.Indicator, p.Description
+	if p.Indicator == "" {
+		// Queued before events carried the page's status: the status now.
+		if snap, err := n.svc.Snapshot(ctx); err == nil {
+			b.Page.Indicator, b.Page.Description = string(snap.Overall.Indicator), snap.Overall.Description
+		}
+	}
 	obj := &webhookObject{Name: p.Title, Status: p.Status, Impact: p.Impact, Shortlink: p.URL,
 		UpdatedAt: p.At.UTC().Format(time.RFC3339), Components: []webhookComp{}}
 	for i, id := range p.Components {
@@ -255,11 +265,11 @@ func (n *Notifier) webhookPayload(cfg config.Config, ev *store.Event, p Payload,
 	}
 	obj.Updates = []webhookUpdate{{Body: p.Body, Status: p.Status, CreatedAt: obj.UpdatedAt}}
 	if p.Window != 0 {
-		obj.ID = strconv.FormatInt(p.Window, 10)
+		obj.ID = status.PublicMaintenanceID(p.Window)
 		obj.ScheduledFor, obj.ScheduledUntil = p.From.UTC().Format(time.RFC3339), p.Until.UTC().Format(time.RFC3339)
 		b.Maintenance = obj
 	} else {
-		obj.ID = strconv.FormatInt(p.Incident, 10)
+		obj.ID = status.PublicIncidentID(p.Incident)
 		b.Incident = obj
 	}
 	return b

@@ -33,6 +33,10 @@ type Payload struct {
 	// written (plain text, sanitized HTML), for the e-mail's two parts.
 	BodyText string `json:"body_text,omitempty"`
 	BodyHTML string `json:"body_html,omitempty"`
+	// Indicator and Description are the page's overall status once the
+	// change is made (Statuspage's words), for the webhook's page object.
+	Indicator   string `json:"status_indicator,omitempty"`
+	Description string `json:"status_description,omitempty"`
 	Components []string  `json:"components,omitempty"`
 	Names      []string  `json:"names,omitempty"` // "flexo · Web sites", in page order
 	URL        string    `json:"url,omitempty"`   // the incident's or window's page
@@ -93,6 +97,9 @@ func (n *Notifier) hook(ctx context.Context, q *store.Queries, c store.Change) e
 		if err := p.joined.addRendered(ctx, q); err != nil {
 			return err
 		}
+	}
+	if err := n.addOverall(ctx, q, &p); err != nil {
+		return err
 	}
 	key := "change:" + strconv.FormatInt(c.ID, 10)
 	reach := p.Components
@@ -280,6 +287,20 @@ func maintenancePayload(kind string, m *status.Maintenance, base string, at time
 	return p
 }
 
+// addOverall fills the page's overall status as q sees it: inside a
+// change's transaction, the status the change makes.
+func (n *Notifier) addOverall(ctx context.Context, q *store.Queries, p *Payload) error {
+	snap, err := n.svc.SnapshotIn(ctx, q)
+	if err != nil {
+		return fmt.Errorf("read the page's status for the notice: %w", err)
+	}
+	p.Indicator, p.Description = string(snap.Overall.Indicator), snap.Overall.Description
+	if p.joined != nil {
+		p.joined.Indicator, p.joined.Description = p.Indicator, p.Description
+	}
+	return nil
+}
+
 // addRendered fills BodyText and BodyHTML with the rendering the store made
 // of Body when it was written, read in the change's own transaction: no
 // Markdown is rendered here. A Body that is no stored text as it stands
@@ -377,6 +398,9 @@ func (n *Notifier) Names(ids []string) []string { return n.names(ids) }
 // makes it unique: the same key is queued once.
 func (n *Notifier) AlertOperators(ctx context.Context, q *store.Queries, key, title, body string, comps []string) error {
 	p := Payload{Kind: "monitor.alert", Title: title, Body: body, Components: comps, Names: n.names(comps), At: n.opt.Clock.Now()}
+	if err := n.addOverall(ctx, q, &p); err != nil {
+		return err
+	}
 	_, err := n.enqueue(ctx, q, "alert:"+key, "alert:"+key, p, store.Operators)
 	return err
 }

@@ -75,6 +75,9 @@ func (n *Notifier) QueueReminders(ctx context.Context) (int, error) {
 			key := fmt.Sprintf("reminder:%d:%s:%d", m.ID, lead, m.ScheduledFor.UnixMilli())
 			fresh := false
 			if err := n.st.Tx(ctx, func(q *store.Queries) error {
+				if err := n.addOverall(ctx, q, &p); err != nil {
+					return err
+				}
 				var err error
 				fresh, err = n.enqueue(ctx, q, key, fmt.Sprintf("maintenance:%d", m.ID), p, store.Customers|store.Operators)
 				return err
