@@ -20,7 +20,7 @@ type dashboardData struct {
 	// AsOf is when the dashboard was read: it does not reload itself (a
 	// page that reloads under a screen reader or a keyboard user loses
 	// their place), so it says how fresh it is beside a Refresh link.
-	AsOf time.Time
+	AsOf       time.Time
 	Overall    status.Overall
 	Groups     []groupView
 	Down       int // components not operational

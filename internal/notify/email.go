@@ -260,9 +260,9 @@ type mailView struct {
 	Subject, Lead, Title, Status, When, Affected, Body, URL string
 	// BodyHTML is the body as the store rendered it (sanitized); Body is
 	// its plain text.
-	BodyHTML template.HTML
-	Action, ActionURL, ActionLabel                          string
-	Footer, Manage, Unsubscribe                             string
+	BodyHTML                       template.HTML
+	Action, ActionURL, ActionLabel string
+	Footer, Manage, Unsubscribe    string
 }
 
 func renderMail(v mailView) (text, html string, err error) {

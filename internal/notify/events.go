@@ -24,27 +24,27 @@ const (
 
 // Payload is what a delivery says, fixed when the event is queued.
 type Payload struct {
-	Kind       string    `json:"kind"`
-	Title      string    `json:"title"`
-	Status     string    `json:"status,omitempty"`
-	Impact     string    `json:"impact,omitempty"`
-	Body       string    `json:"body,omitempty"` // Markdown of the latest update
+	Kind   string `json:"kind"`
+	Title  string `json:"title"`
+	Status string `json:"status,omitempty"`
+	Impact string `json:"impact,omitempty"`
+	Body   string `json:"body,omitempty"` // Markdown of the latest update
 	// BodyText and BodyHTML are Body as the store rendered it when it was
 	// written (plain text, sanitized HTML), for the e-mail's two parts.
 	BodyText string `json:"body_text,omitempty"`
 	BodyHTML string `json:"body_html,omitempty"`
 	// Indicator and Description are the page's overall status once the
 	// change is made (Statuspage's words), for the webhook's page object.
-	Indicator   string `json:"status_indicator,omitempty"`
-	Description string `json:"status_description,omitempty"`
-	Components []string  `json:"components,omitempty"`
-	Names      []string  `json:"names,omitempty"` // "flexo · Web sites", in page order
-	URL        string    `json:"url,omitempty"`   // the incident's or window's page
-	At         time.Time `json:"at"`
-	Incident   int64     `json:"incident,omitempty"`
-	Window     int64     `json:"maintenance,omitempty"`
-	From       time.Time `json:"scheduled_for,omitzero"`
-	Until      time.Time `json:"scheduled_until,omitzero"`
+	Indicator   string    `json:"status_indicator,omitempty"`
+	Description string    `json:"status_description,omitempty"`
+	Components  []string  `json:"components,omitempty"`
+	Names       []string  `json:"names,omitempty"` // "flexo · Web sites", in page order
+	URL         string    `json:"url,omitempty"`   // the incident's or window's page
+	At          time.Time `json:"at"`
+	Incident    int64     `json:"incident,omitempty"`
+	Window      int64     `json:"maintenance,omitempty"`
+	From        time.Time `json:"scheduled_for,omitzero"`
+	Until       time.Time `json:"scheduled_until,omitzero"`
 	// Started and Resolved are an incident's times (Resolved zero while it
 	// is open), for the line that says when it ran, as its page says it.
 	Started  time.Time `json:"started_at,omitzero"`
