@@ -103,6 +103,17 @@ func everyKindOfMail(t *testing.T, b storetest.Backend) []kindMail {
 		t.Fatal(err)
 	}
 	take("maintenance-updated", "bob@example.net", true, false)
+	moved := start.Add(time.Hour)
+	if _, err := e.svc.EditMaintenance(ctx, "test", m.ID, service.MaintenanceEdit{Start: &moved}); err != nil {
+		t.Fatal(err)
+	}
+	take("maintenance-moved", "bob@example.net", true, false)
+	moved = start
+	if _, err := e.svc.EditMaintenance(ctx, "test", m.ID, service.MaintenanceEdit{Start: &moved}); err != nil {
+		t.Fatal(err)
+	}
+	take("maintenance-moved-back", "bob@example.net", true, false)
+	out = out[:len(out)-1]
 	e.clock.Add(7 * time.Hour) // 23 hours before the start
 	if n, err := e.n.QueueReminders(ctx); err != nil || n != 1 {
 		t.Fatalf("QueueReminders = %d, %v; want 1", n, err)
@@ -283,7 +294,7 @@ func checkStrict(t *testing.T, m kindMail) {
 		t.Fatalf("parts %v, want text/plain then its text/html alternative", types)
 	}
 	text, html := bodies["text/plain"], bodies["text/html"]
-	if m.confirm || m.kind == "operator-alert" || m.kind == "maintenance-started" {
+	if m.confirm || m.kind == "operator-alert" || m.kind == "maintenance-started" || m.kind == "maintenance-moved" {
 		return
 	}
 	// The update's Markdown reads as text in the text part and as markup
