@@ -39,7 +39,11 @@ func TestScreensRender(t *testing.T) {
 		wantBody(t, "dashboard", r, "Drafts awaiting review", "Web sites on flexo are not responding", "Drafted by Herald from its monitors",
 			"Open incidents", "Slow incoming mail on mom", "Degraded performance", "Servers and services", "flexo", "zapp",
 			"Kernel update on flexo and mom", "Disk replacement on zapp",
-			`<meta http-equiv="refresh" content="30">`, "Signed in as <strong>alice</strong>")
+			`<p class="asof">As of Today, 3:10 AM. <a href="/admin">Refresh</a></p>`, "Signed in as <strong>alice</strong>")
+		// It does not reload itself (a reload under a screen reader loses the reader's place).
+		if strings.Contains(r.body, `http-equiv="refresh"`) {
+			t.Error("the dashboard reloads itself")
+		}
 		// An incident's times and length read as on its public page.
 		wantBody(t, "resolved incident", c.get(path("/admin/incidents/%d", f.resolved)),
 			"Yesterday, 9:48 to 9:52 AM Pacific time · four minutes")

@@ -201,8 +201,22 @@ func (b *browser) shots(ctx context.Context, name, url string, dark bool) {
 	}
 }
 
+// axe runs axe-core on the page loaded in ctx, light and dark, and fails
+// the test on each violation.
+func (b *browser) axe(ctx context.Context, name, src string) {
+	b.t.Helper()
+	found, err := browsertest.Axe(ctx, src)
+	if err != nil {
+		b.t.Fatalf("%s: %v", name, err)
+	}
+	for _, v := range found {
+		b.t.Errorf("axe on %s: %s", name, v)
+	}
+}
+
 func TestBrowserOperator(t *testing.T) {
 	b := startBrowser(t)
+	axe := browsertest.AxeSource(t)
 	f := newFixture(t, storetest.SQLite(t), func(d *admin.Deps) { d.Monitoring, d.Subscribers = demoMonitoring(), demoSubscribers() })
 	ctx0 := context.Background()
 	u := f.srv.URL
@@ -243,6 +257,8 @@ func TestBrowserOperator(t *testing.T) {
 			t.Errorf("/admin without a session lands on %s", loc)
 		}
 		b.shots(ctx, "login", u+"/admin/login", false)
+		b.do(ctx, "open the sign-in page", chromedp.Navigate(u+"/admin/login"))
+		b.axe(ctx, "login", axe)
 		b.do(ctx, "type", chromedp.SendKeys(chromedp.CSS("#username"), "alice"), chromedp.SendKeys(chromedp.CSS("#password"), alicePW))
 		b.submit(ctx, "form button[type=submit]")
 		if loc := b.location(ctx); loc != u+"/admin" {
@@ -264,12 +280,19 @@ func TestBrowserOperator(t *testing.T) {
 		{"dashboard", "/admin", false}, {"dashboard", "/admin", true}, {"incidents", "/admin/incidents", false},
 		{"incident", fmt.Sprintf("/admin/incidents/%d", f.draft), false}, {"incident", fmt.Sprintf("/admin/incidents/%d", f.draft), true},
 		{"incident-open", fmt.Sprintf("/admin/incidents/%d", f.open), false},
+		{"incident-resolved", fmt.Sprintf("/admin/incidents/%d", f.resolved), false},
 		{"incident-new", "/admin/incidents/new?template=investigating", false}, {"maintenance", "/admin/maintenance", false},
 		{"maintenance-detail", fmt.Sprintf("/admin/maintenance/%d", f.tonight), false}, {"monitors", "/admin/monitors", false},
 		{"subscribers", "/admin/subscribers?q=example.org", false}, {"audit", "/admin/audit", false}, {"settings", "/admin/settings", false},
 		{"users", "/admin/users", false},
 	} {
-		b.step("screen "+s.name, func(ctx context.Context) { b.shots(ctx, s.name, u+s.path, s.dark) })
+		b.step("screen "+s.name, func(ctx context.Context) {
+			b.shots(ctx, s.name, u+s.path, s.dark)
+			if !s.dark { // Axe checks both schemes
+				b.do(ctx, s.name, chromedp.Navigate(u+s.path))
+				b.axe(ctx, s.name, axe)
+			}
+		})
 	}
 
 	b.step("publish the draft", func(ctx context.Context) {

@@ -17,6 +17,10 @@ type groupView struct {
 }
 
 type dashboardData struct {
+	// AsOf is when the dashboard was read: it does not reload itself (a
+	// page that reloads under a screen reader or a keyboard user loses
+	// their place), so it says how fresh it is beside a Refresh link.
+	AsOf       time.Time
 	Overall    status.Overall
 	Groups     []groupView
 	Down       int // components not operational
@@ -40,7 +44,7 @@ func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request, s *session) er
 	if err != nil {
 		return err
 	}
-	d := dashboardData{Overall: snap.Overall, Open: snap.Open, Drafts: drafts, Active: snap.Active, Names: a.names()}
+	d := dashboardData{Overall: snap.Overall, Open: snap.Open, Drafts: drafts, Active: snap.Active, Names: a.names(), AsOf: a.now()}
 	byGroup := map[string]int{}
 	for _, g := range snap.Groups {
 		byGroup[g.ID] = len(d.Groups)

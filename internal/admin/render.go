@@ -88,7 +88,6 @@ type layoutData struct {
 	IsAdmin   bool
 	Notice    string
 	Zone      string
-	Refresh   int
 	Main      any
 }
 
@@ -206,9 +205,6 @@ func (a *Admin) render(w http.ResponseWriter, r *http.Request, s *session, code 
 	}
 	if n, ok := notices[r.URL.Query().Get("done")]; ok && code < 300 {
 		d.Notice = n
-	}
-	if page == "dashboard" {
-		d.Refresh = 30
 	}
 	t, err := t.Clone()
 	if err == nil {

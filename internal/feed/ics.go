@@ -26,6 +26,13 @@ import (
 // VTIMEZONE, as RFC 5545 requires a component. The events are TRANSP:TRANSPARENT: a
 // provider's maintenance does not make a subscriber busy.
 func ICS(p Page, windows []status.Maintenance, now time.Time) ([]byte, error) {
+	return ICSAt(p, windows, now, ICSPath)
+}
+
+// ICSAt renders the iCalendar feed served at self (a path such as
+// /feeds/flexo.ics), which its SOURCE names: RFC 7986 makes SOURCE the
+// address a calendar reloads the feed from, so each feed names itself.
+func ICSAt(p Page, windows []status.Maintenance, now time.Time, self string) ([]byte, error) {
 	base := strings.TrimRight(p.URL, "/")
 	host := "herald"
 	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
@@ -45,10 +52,10 @@ func ICS(p Page, windows []status.Maintenance, now time.Time) ([]byte, error) {
 	w.prop("CALSCALE", "GREGORIAN")
 	w.prop("METHOD", "PUBLISH")
 	w.text("X-WR-CALNAME", pageTitle(p)+" maintenance")
-	w.text("NAME", pageTitle(p)+" maintenance")       // RFC 7986
-	w.prop("REFRESH-INTERVAL;VALUE=DURATION", "PT1H") // RFC 7986
-	w.prop("X-PUBLISHED-TTL", "PT1H")                 // the same, for older clients
-	w.prop("SOURCE;VALUE=URI", base+ICSPath)          // RFC 7986
+	w.text("NAME", pageTitle(p)+" maintenance")                           // RFC 7986
+	w.prop("REFRESH-INTERVAL;VALUE=DURATION", "PT1H")                     // RFC 7986
+	w.prop("X-PUBLISHED-TTL", "PT1H")                                     // the same, for older clients
+	w.prop("SOURCE;VALUE=URI", base+(&url.URL{Path: self}).EscapedPath()) // RFC 7986
 
 	ws := slices.Clone(windows)
 	slices.SortStableFunc(ws, func(a, b status.Maintenance) int {

@@ -1,14 +1,17 @@
 package notify
 
 import (
+	"context"
 	"fmt"
+	"html/template"
+	"mime"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/statuspage"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/words"
 )
@@ -78,8 +81,13 @@ func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s 
 	zone := config.ZoneName(loc)
 	l := n.linksFor(base, s, now)
 	l.Confirm = base + "/subscribe/confirm?token=" + url.QueryEscape(n.sign.sign(purposeConfirm, ev.ID, ev.CreatedAt.Add(confirmTTL)))
-	v := mailView{Lead: headline(p), Title: p.Title, Status: statusLabel(p.Status), Body: p.Body, URL: p.URL,
-		Affected: strings.Join(p.Names, "; ")}
+	v := mailView{Lead: headline(p), Title: p.Title, Status: statusLabel(p.Status), Body: p.BodyText, URL: p.URL,
+		Affected: strings.Join(p.Names, "; "), BodyHTML: template.HTML(p.BodyHTML)} //nolint:gosec // rendered and sanitized when written
+	if p.BodyHTML == "" && p.Body != "" {
+		// An event queued before payloads carried the rendering: its
+		// Markdown as typed, escaped in the HTML part.
+		v.Body = p.Body
+	}
 	if !p.Started.IsZero() {
 		// When the incident ran, as its page says it, with the date in
 		// full: an e-mail is read later than it is sent.
@@ -88,13 +96,14 @@ func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s 
 	if !p.From.IsZero() {
 		v.When = "Scheduled " + words.DatedWindow(p.From, p.Until, now, loc, zone)
 	}
-	m := &Message{To: s.Address, ID: fmt.Sprintf("<herald.%d.%d@%s>", ev.ID, s.ID, hostOf(base))}
+	m := &Message{To: s.Address, ID: fmt.Sprintf("herald.%d.%d@%s", ev.ID, s.ID, msgIDHost(base)), ListID: listID(site, base)}
 	if p.Kind == KindConfirm {
 		v.Title = "Confirm your subscription to " + site
 		what := "every update"
 		if !p.All {
 			what = "updates about " + strings.Join(p.Names, "; ")
 		}
+		v.BodyHTML = ""
 		v.Body = "Someone (we hope you) asked to receive " + what + " from " + site + " at this address. " +
 			"Nothing will be sent until you confirm. If it was not you, ignore this message."
 		v.Action, v.ActionURL, v.ActionLabel = "Confirm: "+l.Confirm, l.Confirm, "Confirm my subscription"
@@ -125,6 +134,64 @@ func hostOf(base string) string {
 	return u.Hostname()
 }
 
+// msgIDHost is the id-right of a Message-ID: the page's host name, or its
+// address as a domain literal ("[::1]"), which RFC 5322 allows there.
+func msgIDHost(base string) string {
+	h := hostOf(base)
+	if !isDotAtom(h) {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+// listID is the List-Id header of the page's messages (RFC 2919): its
+// title as the description and its host name as the list's id, e.g.
+// "Example Hosting Status <status.example.net>". A host that is no domain
+// name (an IPv6 address) becomes a name under the reserved ".invalid".
+func listID(title, base string) string {
+	id := strings.ToLower(hostOf(base))
+	if !isDotAtom(id) {
+		id = strings.NewReplacer(":", "-", "[", "", "]", "").Replace(id) + ".herald.invalid"
+	}
+	return phrase(title) + " <" + id + ">"
+}
+
+// phrase makes s an RFC 5322 phrase: words of atoms as they are, other
+// ASCII quoted, anything else as an RFC 2047 encoded word.
+func phrase(s string) string {
+	s = cleanHeader(s)
+	atoms := true
+	for _, r := range s {
+		if r >= 0x80 {
+			return mime.QEncoding.Encode("utf-8", s)
+		}
+		if r != ' ' && !isAtext(r) {
+			atoms = false
+		}
+	}
+	if atoms && strings.TrimSpace(s) != "" {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+func isDotAtom(s string) bool {
+	if s == "" || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if r != '.' && !isAtext(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isAtext says whether r may appear in an RFC 5322 atom.
+func isAtext(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r)
+}
+
 // webhookBody is the JSON a webhook subscriber receives, shaped after
 // Statuspage's webhook notifications: meta, page, then the incident or
 // scheduled maintenance with its latest update.
@@ -136,9 +203,12 @@ type webhookBody struct {
 		EventID       int64  `json:"event_id"`
 		GeneratedAt   string `json:"generated_at"`
 	} `json:"meta"`
+	// Page is Statuspage's page object of webhooks: the page's id (as
+	// the v2 API gives it) and its overall status.
 	Page struct {
-		Name string `json:"name"`
-		URL  string `json:"url"`
+		ID          string `json:"id"`
+		Indicator   string `json:"status_indicator"`
+		Description string `json:"status_description"`
 	} `json:"page"`
 	Incident    *webhookObject `json:"incident,omitempty"`
 	Maintenance *webhookObject `json:"scheduled_maintenance,omitempty"`
@@ -168,7 +238,7 @@ type webhookUpdate struct {
 	CreatedAt string `json:"created_at"`
 }
 
-func (n *Notifier) webhookPayload(cfg config.Config, ev *store.Event, p Payload, s *store.Subscriber) webhookBody {
+func (n *Notifier) webhookPayload(ctx context.Context, cfg config.Config, ev *store.Event, p Payload, s *store.Subscriber) webhookBody {
 	var b webhookBody
 	base := strings.TrimRight(cfg.Page.URL, "/")
 	if !s.Operator {
@@ -177,7 +247,13 @@ func (n *Notifier) webhookPayload(cfg config.Config, ev *store.Event, p Payload,
 	b.Meta.Documentation = "Signed: X-Herald-Signature is v1=hex(HMAC-SHA256(secret, X-Herald-Timestamp + \".\" + body))"
 	b.Meta.Event, b.Meta.EventID = p.Kind, ev.ID
 	b.Meta.GeneratedAt = p.At.UTC().Format(time.RFC3339)
-	b.Page.Name, b.Page.URL = cfg.Page.Title, base
+	b.Page.ID, b.Page.Indicator, b.Page.Description = statuspage.PageID(cfg.Page), p.Indicator, p.Description
+	if p.Indicator == "" {
+		// Queued before events carried the page's status: the status now.
+		if snap, err := n.svc.Snapshot(ctx); err == nil {
+			b.Page.Indicator, b.Page.Description = string(snap.Overall.Indicator), snap.Overall.Description
+		}
+	}
 	obj := &webhookObject{Name: p.Title, Status: p.Status, Impact: p.Impact, Shortlink: p.URL,
 		UpdatedAt: p.At.UTC().Format(time.RFC3339), Components: []webhookComp{}}
 	for i, id := range p.Components {
@@ -189,11 +265,11 @@ func (n *Notifier) webhookPayload(cfg config.Config, ev *store.Event, p Payload,
 	}
 	obj.Updates = []webhookUpdate{{Body: p.Body, Status: p.Status, CreatedAt: obj.UpdatedAt}}
 	if p.Window != 0 {
-		obj.ID = strconv.FormatInt(p.Window, 10)
+		obj.ID = status.PublicMaintenanceID(p.Window)
 		obj.ScheduledFor, obj.ScheduledUntil = p.From.UTC().Format(time.RFC3339), p.Until.UTC().Format(time.RFC3339)
 		b.Maintenance = obj
 	} else {
-		obj.ID = strconv.FormatInt(p.Incident, 10)
+		obj.ID = status.PublicIncidentID(p.Incident)
 		b.Incident = obj
 	}
 	return b

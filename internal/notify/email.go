@@ -30,8 +30,11 @@ type Message struct {
 	// Unsubscribe is the one-click URL (RFC 8058); empty for confirmation requests.
 	Unsubscribe string
 	// ID is a stable Message-ID for this (subscriber, event), so a rare
-	// resend after a crash can be recognised by the receiving side.
+	// resend after a crash can be recognised by the receiving side: the
+	// id-left@id-right inside the header's angle brackets, without them.
 	ID string
+	// ListID is the List-Id header's value (RFC 2919): the page's list.
+	ListID string
 }
 
 // Sender opens sessions that send e-mail; one session a worker, reused for
@@ -111,32 +114,9 @@ func (s *smtpSession) Send(ctx context.Context, m *Message) error {
 			return err
 		}
 	}
-	msg := mail.NewMsg()
-	if err := msg.From(s.from); err != nil {
-		return permanent{fmt.Errorf("from address: %w", err)}
-	}
-	if err := msg.To(m.To); err != nil {
-		return permanent{fmt.Errorf("to address: %w", err)}
-	}
-	msg.Subject(m.Subject)
-	msg.SetDate()
-	if m.ID != "" {
-		msg.SetMessageIDWithValue(m.ID)
-	} else {
-		msg.SetMessageID()
-	}
-	msg.SetUserAgent("Herald")
-	if m.Unsubscribe != "" {
-		if err := msg.SetListUnsubscribeOneClick(m.Unsubscribe); err != nil {
-			// A page served over plain http (a demo): the headers still help,
-			// though RFC 8058 asks for https.
-			msg.SetListUnsubscribe(m.Unsubscribe)
-			msg.SetListUnsubscribePost()
-		}
-	}
-	msg.SetBodyString(mail.TypeTextPlain, m.Text)
-	if m.HTML != "" {
-		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+	msg, err := buildMsg(s.from, m)
+	if err != nil {
+		return permanent{err}
 	}
 	if err := s.client.Send(msg); err != nil {
 		var se *mail.SendError
@@ -150,6 +130,49 @@ func (s *smtpSession) Send(ctx context.Context, m *Message) error {
 		return err
 	}
 	return nil
+}
+
+// buildMsg makes the e-mail for m, from the address from. Besides what
+// every message needs (Date, Message-ID, MIME-Version, a text part and its
+// HTML alternative), it says what kind of mail it is, so that mail systems
+// and their filters can trust it: List-Id names the page's list (RFC 2919),
+// Auto-Submitted marks it as sent by a program (RFC 3834, so no
+// auto-reply answers it), and a subscriber's notice carries the one-click
+// unsubscribe of RFC 8058.
+func buildMsg(from string, m *Message) (*mail.Msg, error) {
+	msg := mail.NewMsg()
+	if err := msg.From(from); err != nil {
+		return nil, fmt.Errorf("from address: %w", err)
+	}
+	if err := msg.To(m.To); err != nil {
+		return nil, fmt.Errorf("to address: %w", err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetDate()
+	if m.ID != "" {
+		// go-mail puts the angle brackets around the value itself.
+		msg.SetMessageIDWithValue(m.ID)
+	} else {
+		msg.SetMessageID()
+	}
+	msg.SetUserAgent("Herald")
+	msg.SetGenHeaderPreformatted("Auto-Submitted", "auto-generated")
+	if m.ListID != "" {
+		msg.SetGenHeaderPreformatted("List-Id", m.ListID)
+	}
+	if m.Unsubscribe != "" {
+		if err := msg.SetListUnsubscribeOneClick(m.Unsubscribe); err != nil {
+			// A page served over plain http (a demo): the headers still help,
+			// though RFC 8058 asks for https.
+			msg.SetListUnsubscribe(m.Unsubscribe)
+			msg.SetListUnsubscribePost()
+		}
+	}
+	msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+	}
+	return msg, nil
 }
 
 func (s *smtpSession) Close() error {
@@ -221,7 +244,7 @@ Unsubscribe: {{.}}{{end}}
 {{with .Status}}<p><strong>Status:</strong> {{.}}</p>{{end}}
 {{with .When}}<p>{{.}}</p>{{end}}
 {{with .Affected}}<p><strong>Affected:</strong> {{.}}</p>{{end}}
-{{with .Body}}<p style="white-space:pre-wrap">{{.}}</p>{{end}}
+{{if .BodyHTML}}<div>{{.BodyHTML}}</div>{{else}}{{with .Body}}<p style="white-space:pre-wrap">{{.}}</p>{{end}}{{end}}
 {{with .URL}}<p><a href="{{.}}">Details on the status page</a></p>{{end}}
 {{with .ActionURL}}<p><a href="{{.}}">{{$.ActionLabel}}</a></p>{{end}}
 <hr>
@@ -235,8 +258,11 @@ Unsubscribe: {{.}}{{end}}
 // mailView is what the templates show.
 type mailView struct {
 	Subject, Lead, Title, Status, When, Affected, Body, URL string
-	Action, ActionURL, ActionLabel                          string
-	Footer, Manage, Unsubscribe                             string
+	// BodyHTML is the body as the store rendered it (sanitized); Body is
+	// its plain text.
+	BodyHTML                       template.HTML
+	Action, ActionURL, ActionLabel string
+	Footer, Manage, Unsubscribe    string
 }
 
 func renderMail(v mailView) (text, html string, err error) {

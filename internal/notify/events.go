@@ -24,19 +24,27 @@ const (
 
 // Payload is what a delivery says, fixed when the event is queued.
 type Payload struct {
-	Kind       string    `json:"kind"`
-	Title      string    `json:"title"`
-	Status     string    `json:"status,omitempty"`
-	Impact     string    `json:"impact,omitempty"`
-	Body       string    `json:"body,omitempty"` // Markdown of the latest update
-	Components []string  `json:"components,omitempty"`
-	Names      []string  `json:"names,omitempty"` // "flexo · Web sites", in page order
-	URL        string    `json:"url,omitempty"`   // the incident's or window's page
-	At         time.Time `json:"at"`
-	Incident   int64     `json:"incident,omitempty"`
-	Window     int64     `json:"maintenance,omitempty"`
-	From       time.Time `json:"scheduled_for,omitzero"`
-	Until      time.Time `json:"scheduled_until,omitzero"`
+	Kind   string `json:"kind"`
+	Title  string `json:"title"`
+	Status string `json:"status,omitempty"`
+	Impact string `json:"impact,omitempty"`
+	Body   string `json:"body,omitempty"` // Markdown of the latest update
+	// BodyText and BodyHTML are Body as the store rendered it when it was
+	// written (plain text, sanitized HTML), for the e-mail's two parts.
+	BodyText string `json:"body_text,omitempty"`
+	BodyHTML string `json:"body_html,omitempty"`
+	// Indicator and Description are the page's overall status once the
+	// change is made (Statuspage's words), for the webhook's page object.
+	Indicator   string    `json:"status_indicator,omitempty"`
+	Description string    `json:"status_description,omitempty"`
+	Components  []string  `json:"components,omitempty"`
+	Names       []string  `json:"names,omitempty"` // "flexo · Web sites", in page order
+	URL         string    `json:"url,omitempty"`   // the incident's or window's page
+	At          time.Time `json:"at"`
+	Incident    int64     `json:"incident,omitempty"`
+	Window      int64     `json:"maintenance,omitempty"`
+	From        time.Time `json:"scheduled_for,omitzero"`
+	Until       time.Time `json:"scheduled_until,omitzero"`
 	// Started and Resolved are an incident's times (Resolved zero while it
 	// is open), for the line that says when it ran, as its page says it.
 	Started  time.Time `json:"started_at,omitzero"`
@@ -55,6 +63,9 @@ type Payload struct {
 	before, added []string
 	joined        *Payload
 	news          bool
+	// update is the id of the update whose text Body is (0: a window's
+	// announcement), for finding its stored rendering.
+	update int64
 }
 
 // customerActions are the changes customers are told about; every other
@@ -77,6 +88,17 @@ func (n *Notifier) hook(ctx context.Context, q *store.Queries, c store.Change) e
 	}
 	p, aud, ok, err := n.payloadFor(c)
 	if err != nil || !ok {
+		return err
+	}
+	if err := p.addRendered(ctx, q); err != nil {
+		return err
+	}
+	if p.joined != nil {
+		if err := p.joined.addRendered(ctx, q); err != nil {
+			return err
+		}
+	}
+	if err := n.addOverall(ctx, q, &p); err != nil {
 		return err
 	}
 	key := "change:" + strconv.FormatInt(c.ID, 10)
@@ -159,7 +181,7 @@ func (n *Notifier) payloadFor(c store.Change) (Payload, store.Audience, bool, er
 			p.Resolved = after.ResolvedAt
 		}
 		if len(after.Updates) > 0 {
-			p.Body = after.Updates[0].Body
+			p.Body, p.update = after.Updates[0].Body, after.Updates[0].ID
 		}
 		set, had := map[string]bool{}, map[string]bool{}
 		for _, ac := range before.Components {
@@ -260,9 +282,65 @@ func maintenancePayload(kind string, m *status.Maintenance, base string, at time
 	p := Payload{Kind: kind, Title: m.Title, Status: string(m.Status), At: at, Window: m.ID,
 		URL: fmt.Sprintf("%s/maintenance/%d", base, m.ID), From: m.ScheduledFor, Until: m.ScheduledUntil, Body: m.Body}
 	if len(m.Updates) > 0 && kind != "maintenance.create" {
-		p.Body = m.Updates[0].Body
+		p.Body, p.update = m.Updates[0].Body, m.Updates[0].ID
 	}
 	return p
+}
+
+// addOverall fills the page's overall status as q sees it: inside a
+// change's transaction, the status the change makes.
+func (n *Notifier) addOverall(ctx context.Context, q *store.Queries, p *Payload) error {
+	snap, err := n.svc.SnapshotIn(ctx, q)
+	if err != nil {
+		return fmt.Errorf("read the page's status for the notice: %w", err)
+	}
+	p.Indicator, p.Description = string(snap.Overall.Indicator), snap.Overall.Description
+	if p.joined != nil {
+		p.joined.Indicator, p.joined.Description = p.Indicator, p.Description
+	}
+	return nil
+}
+
+// addRendered fills BodyText and BodyHTML with the rendering the store made
+// of Body when it was written, read in the change's own transaction: no
+// Markdown is rendered here. A Body that is no stored text as it stands
+// (an edit's news, which adds Herald's own sentences to an update) keeps
+// no rendering: the e-mail shows it as typed, escaped.
+func (p *Payload) addRendered(ctx context.Context, q *store.Queries) error {
+	if p.Body == "" {
+		return nil
+	}
+	var (
+		r   status.Rendered
+		src string
+	)
+	switch {
+	case p.Incident != 0:
+		in, err := q.Incident(ctx, p.Incident)
+		if err != nil {
+			return fmt.Errorf("read the incident's rendered text: %w", err)
+		}
+		for _, u := range in.Updates {
+			if u.ID == p.update {
+				r, src = u.Rendered, u.Body
+			}
+		}
+	case p.Window != 0:
+		m, err := q.Maintenance(ctx, p.Window)
+		if err != nil {
+			return fmt.Errorf("read the window's rendered text: %w", err)
+		}
+		r, src = m.Rendered, m.Body
+		for _, u := range m.Updates {
+			if p.update != 0 && u.ID == p.update {
+				r, src = u.Rendered, u.Body
+			}
+		}
+	}
+	if src == p.Body {
+		p.BodyText, p.BodyHTML = r.Text, string(r.HTML)
+	}
+	return nil
 }
 
 // names turns component ids into words for messages, in page order.
@@ -320,6 +398,9 @@ func (n *Notifier) Names(ids []string) []string { return n.names(ids) }
 // makes it unique: the same key is queued once.
 func (n *Notifier) AlertOperators(ctx context.Context, q *store.Queries, key, title, body string, comps []string) error {
 	p := Payload{Kind: "monitor.alert", Title: title, Body: body, Components: comps, Names: n.names(comps), At: n.opt.Clock.Now()}
+	if err := n.addOverall(ctx, q, &p); err != nil {
+		return err
+	}
 	_, err := n.enqueue(ctx, q, "alert:"+key, "alert:"+key, p, store.Operators)
 	return err
 }

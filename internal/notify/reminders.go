@@ -68,12 +68,16 @@ func (n *Notifier) QueueReminders(ctx context.Context) (int, error) {
 				continue
 			}
 			p := maintenancePayload(KindReminder, m, base, now)
-			p.Lead, p.Body = lead, m.Body
+			p.Lead, p.Body, p.update = lead, m.Body, 0
+			p.BodyText, p.BodyHTML = m.Rendered.Text, string(m.Rendered.HTML)
 			p.Components = append([]string(nil), m.Components...)
 			p.Names = n.names(p.Components)
 			key := fmt.Sprintf("reminder:%d:%s:%d", m.ID, lead, m.ScheduledFor.UnixMilli())
 			fresh := false
 			if err := n.st.Tx(ctx, func(q *store.Queries) error {
+				if err := n.addOverall(ctx, q, &p); err != nil {
+					return err
+				}
 				var err error
 				fresh, err = n.enqueue(ctx, q, key, fmt.Sprintf("maintenance:%d", m.ID), p, store.Customers|store.Operators)
 				return err

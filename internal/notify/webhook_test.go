@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,9 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/statuspage"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
@@ -120,7 +123,11 @@ func TestWebhooksSignedAndChatFormats(t *testing.T) {
 				EventID       int64  `json:"event_id"`
 				GeneratedAt   string `json:"generated_at"`
 			} `json:"meta"`
-			Page     struct{ Name, URL string } `json:"page"`
+			Page struct {
+				ID          string `json:"id"`
+				Indicator   string `json:"status_indicator"`
+				Description string `json:"status_description"`
+			} `json:"page"`
 			Incident struct {
 				ID, Name, Status, Impact, Shortlink string
 				UpdatedAt                           string `json:"updated_at"`
@@ -136,6 +143,12 @@ func TestWebhooksSignedAndChatFormats(t *testing.T) {
 			len(wh.Incident.Components) != 1 || wh.Incident.Components[0].ID != "flexo/web" || wh.Incident.Updates[0].Body != "Queues are long." ||
 			!strings.HasPrefix(wh.Meta.Unsubscribe, pageURL+"/unsubscribe?token=") {
 			t.Errorf("webhook body: %s", r.body)
+		}
+		// Statuspage's page object: the page's id as the v2 API gives it,
+		// and its status once the incident opened (a partial outage).
+		if want := statuspage.PageID(config.Page{Title: "Example Hosting Status", URL: pageURL}); wh.Page.ID != want ||
+			wh.Page.Indicator != "major" || wh.Page.Description != "Partial System Outage" {
+			t.Errorf("webhook page object %+v, want id %s, major, Partial System Outage", wh.Page, want)
 		}
 
 		var slack struct {
@@ -167,6 +180,34 @@ func TestWebhooksSignedAndChatFormats(t *testing.T) {
 		// Painted as the page paints a major impact (suggested from a partial outage).
 		if want := status.KindColour(status.ImpactMajor.Kind()).RGB(); len(discord.Embeds) == 1 && discord.Embeds[0].Color != want {
 			t.Errorf("discord colour %#x, want the page's major colour %#x", discord.Embeds[0].Color, want)
+		}
+
+		// A window's id is the one the v2 API gives it ("m" and its number),
+		// so a client keying incidents and windows together tells them apart.
+		before := len(got())
+		m, err := e.svc.ScheduleMaintenance(ctx, "test", service.NewMaintenance{Title: "Kernel update", Body: "Restarts once.",
+			Components: []string{"flexo/web"}, Start: now.Add(48 * time.Hour), End: now.Add(49 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.drain(t)
+		var mw struct {
+			Page struct {
+				Indicator string `json:"status_indicator"`
+			} `json:"page"`
+			Maintenance struct {
+				ID, Status string
+			} `json:"scheduled_maintenance"`
+		}
+		for _, r := range got()[before:] {
+			if r.path == "/hook" {
+				if err := json.Unmarshal(r.body, &mw); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if want := fmt.Sprintf("m%d", m.ID); mw.Maintenance.ID != want || mw.Maintenance.Status != "scheduled" || mw.Page.Indicator != "major" {
+			t.Errorf("maintenance webhook: id %q (want %q), status %q, page %q", mw.Maintenance.ID, want, mw.Maintenance.Status, mw.Page.Indicator)
 		}
 	})
 }

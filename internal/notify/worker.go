@@ -240,7 +240,7 @@ func (n *Notifier) attempt(ctx context.Context, sess Session, c store.Claim, s *
 		}
 		return sess.Send(ctx, m)
 	case store.SubWebhook:
-		body, err := json.Marshal(n.webhookPayload(cfg, e.ev, e.payload, s))
+		body, err := json.Marshal(n.webhookPayload(ctx, cfg, e.ev, e.payload, s))
 		if err != nil {
 			return permanent{err}
 		}

@@ -42,15 +42,21 @@ type snapshotRecords struct {
 
 // Snapshot reads and derives the current state.
 func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
-	open, err := s.store.Incidents(ctx, store.IncidentFilter{State: "open"})
+	return s.SnapshotIn(ctx, s.store.Queries)
+}
+
+// SnapshotIn reads and derives the state as q sees it: inside a change's
+// transaction (a hook), the state the change makes.
+func (s *Service) SnapshotIn(ctx context.Context, q *store.Queries) (*Snapshot, error) {
+	open, err := q.Incidents(ctx, store.IncidentFilter{State: "open"})
 	if err != nil {
 		return nil, err
 	}
-	pending, err := s.store.Maintenances(ctx, store.MaintenanceFilter{State: "pending"})
+	pending, err := q.Maintenances(ctx, store.MaintenanceFilter{State: "pending"})
 	if err != nil {
 		return nil, err
 	}
-	overrides, err := s.store.Overrides(ctx)
+	overrides, err := q.Overrides(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -131,7 +131,7 @@ type Colour struct{ Light, Dark string }
 func KindColour(kind string) Colour {
 	switch kind {
 	case KindOK:
-		return Colour{"#1a7f37", "#3fb950"}
+		return Colour{"#197a35", "#3fb950"}
 	case KindMinor:
 		return Colour{"#8a5d00", "#d8a630"}
 	case KindMajor:
@@ -141,7 +141,7 @@ func KindColour(kind string) Colour {
 	case KindMaint:
 		return Colour{"#0969da", "#58a6ff"}
 	}
-	return Colour{"#6e7781", "#8b949e"}
+	return Colour{"#5f6771", "#8b949e"}
 }
 
 // RGB is the light colour as a number, as chat embeds take it.

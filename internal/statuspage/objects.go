@@ -296,7 +296,7 @@ func startOf(inc *status.Incident) time.Time { return or(inc.StartedAt, inc.Crea
 // postmortem_body and postmortem_published_at, which are what a client
 // needs to show or link it.
 func (b *builder) incident(inc *status.Incident) incidentJSON {
-	id := strconv.FormatInt(inc.ID, 10)
+	id := status.PublicIncidentID(inc.ID)
 	out := incidentJSON{
 		ID: id, PageID: b.pageID, Name: inc.Title, Status: string(inc.Status), Impact: string(impactOf(inc.Impact)),
 		CreatedAt: b.at(inc.CreatedAt), UpdatedAt: b.at(or(inc.UpdatedAt, inc.CreatedAt)), StartedAt: b.at(startOf(inc)),
@@ -322,7 +322,7 @@ func (b *builder) incident(inc *status.Incident) incidentJSON {
 	out.IncidentUpdates = make([]updateJSON, 0, len(ups))
 	for _, u := range ups {
 		out.IncidentUpdates = append(out.IncidentUpdates, updateJSON{
-			ID: strconv.FormatInt(u.ID, 10), IncidentID: id, Status: string(u.Status), Body: u.Body,
+			ID: status.PublicIncidentID(u.ID), IncidentID: id, Status: string(u.Status), Body: u.Body,
 			CreatedAt: b.at(u.CreatedAt), UpdatedAt: b.at(u.CreatedAt), DisplayAt: b.at(or(u.DisplayAt, u.CreatedAt)),
 			AffectedComponents: b.changes(u.Changes), DeliverNotifications: true,
 		})
@@ -390,12 +390,8 @@ func (b *builder) maintenances(list []status.Maintenance, keep func(*status.Main
 	return out
 }
 
-// maintenanceID names a window. Statuspage keeps scheduled maintenances as
-// incidents, so its ids are unique across both lists and clients key them
-// together (summary.json puts them side by side); Herald numbers incidents
-// and windows apart, so a window's id carries an "m" to keep incident 7 and
-// window 7 distinct. Its updates are prefixed alike.
-func maintenanceID(id int64) string { return "m" + strconv.FormatInt(id, 10) }
+// maintenanceID names a window as status.PublicMaintenanceID says.
+func maintenanceID(id int64) string { return status.PublicMaintenanceID(id) }
 
 // maintenanceStatus maps Herald's window status to Statuspage's words.
 // Statuspage has no "cancelled" maintenance: a window called off is closed

@@ -21,6 +21,8 @@ import (
 	"github.com/heraldhq/herald/internal/browsertest"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -85,6 +87,7 @@ func newBrowserFixture(t *testing.T) *browserFixture {
 	f.resolved = in.ID
 	postmortem := "The Apache Web server did not respond to a **graceful reload**. " +
 		strings.Repeat("We looked at every log line we had. ", 12) +
+		"\n\n```\n" + strings.Repeat("apache2: graceful reload requested, workers did not exit; ", 8) + "\n```" +
 		"\n\n## What we changed\n\n- a health check after each reload\n- an alert when it fails\n\nPOSTMORTEM TAIL."
 	if _, err := svc.ResolveIncident(ctx, "test", in.ID, service.Resolution{
 		Body:       "Customers on the flexo server experienced a four-minute interruption.",
@@ -127,6 +130,18 @@ groups:
 	}
 	mux := http.NewServeMux()
 	site.Register(mux)
+	// The pages that answer per request: subscribing and the look-up.
+	cfgFn := func() config.Config { return cfg }
+	n, remove, err := notify.New(ctx, b.Store, svc, cfgFn, nil, notify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(remove)
+	dir := customers.New(b.Store, svc)
+	if _, err := dir.Import(ctx, "test", strings.NewReader("shop.example,flexo\n"), customers.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	web.NewSubscriptions(svc, cfgFn, n, dir, nil, nil).Register(mux)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -476,4 +491,67 @@ func TestBrowserBarsWordsAtEachWidth(t *testing.T) {
 			t.Errorf("at %d px: %d bars shown (want %d); the row reads %q, want %q and no %q", tc.width, shown, tc.bars, row, tc.want, tc.lack)
 		}
 	}
+}
+
+// TestBrowserAxe runs axe-core over every public page, in the light and
+// the dark colour scheme, and fails on any violation it reports.
+func TestBrowserAxe(t *testing.T) {
+	execPath := browsertest.Chromium(t)
+	axe := browsertest.AxeSource(t)
+	f := newBrowserFixture(t)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("force-color-profile", "srgb"))
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	watchdog := time.AfterFunc(browserStep, cancelBrowser)
+	err := chromedp.Do(bctx)
+	if !watchdog.Stop() || err != nil {
+		t.Fatalf("starting %s: %v", execPath, err)
+	}
+	check := func(name string, load func(ctx context.Context) error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, browserStep)
+		defer cancel()
+		if err := load(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		found, err := browsertest.Axe(ctx, axe)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, v := range found {
+			t.Errorf("%s: %s", name, v)
+		}
+	}
+	for _, p := range []struct{ name, path string }{
+		{"index", "/"},
+		{"open incident", fmt.Sprintf("/incidents/%d", f.open)},
+		{"resolved incident with postmortem", fmt.Sprintf("/incidents/%d", f.resolved)},
+		{"maintenance", fmt.Sprintf("/maintenance/%d", f.mnt)},
+		{"history", "/history"},
+		{"history of a month", "/history/2026-10"},
+		{"component", "/components/flexo/web"},
+		{"subscribe", "/subscribe"},
+		{"look-up form", "/lookup"},
+		{"look-up answer", "/lookup?domain=shop.example"},
+		{"look-up unknown", "/lookup?domain=unknown.example"},
+		{"bad confirmation link", "/subscribe/confirm?token=nope"},
+		{"bad manage link", "/manage?token=nope"},
+		{"bad unsubscribe link", "/unsubscribe?token=nope"},
+	} {
+		check(p.name, func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+p.path)) })
+	}
+	// The page that answers a subscription.
+	check("subscribed", func(ctx context.Context) error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/subscribe"),
+			chromedp.SendKeys(chromedp.CSS("input[type=email]"), "ann@example.net")); err != nil {
+			return err
+		}
+		_, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS("main form button[type=submit]"))))
+		return err
+	})
 }

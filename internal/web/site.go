@@ -217,6 +217,7 @@ func (s *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+feed.RSSPath, s.serveAsset)
 	mux.HandleFunc("GET "+feed.ICSPath, s.serveAsset)
 	mux.HandleFunc("GET /api/v2/", s.serveAsset)
+	mux.HandleFunc("GET /robots.txt", serveRobots)
 	mux.HandleFunc("OPTIONS /api/v2/", func(w http.ResponseWriter, _ *http.Request) {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
@@ -225,6 +226,25 @@ func (s *Site) Register(mux *http.ServeMux) {
 		h.Set("Access-Control-Max-Age", "86400")
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// robotsTxt lets crawlers index the public pages, and keeps them out of
+// the admin, the admin API and the pages a subscriber's token opens.
+const robotsTxt = `User-agent: *
+Disallow: /admin
+Disallow: /api/v1
+Disallow: /subscribe/confirm
+Disallow: /manage
+Disallow: /unsubscribe
+Allow: /
+`
+
+func serveRobots(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write([]byte(robotsTxt))
 }
 
 // pageCSP lets a page load its own stylesheet and nothing else: no scripts,

@@ -68,6 +68,7 @@ func (s *Subscriptions) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /unsubscribe", s.unsubscribeForm)
 	mux.HandleFunc("POST /unsubscribe", s.unsubscribe)
 	mux.HandleFunc("GET /lookup", s.lookup)
+	mux.HandleFunc("POST /api/v2/subscribers.json", s.subscribeV2)
 	mux.HandleFunc("GET /feeds/{file}", s.groupFeed)
 	mux.HandleFunc("GET /feeds/{group}/{file}", s.componentFeed)
 }

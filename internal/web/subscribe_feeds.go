@@ -85,7 +85,7 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 		}
 	}
 	if ext == ".ics" {
-		body, err = feed.ICS(page, mine, s.svc.Now())
+		body, err = feed.ICSAt(page, mine, s.svc.Now(), r.URL.Path)
 		ct = "text/calendar; charset=utf-8"
 	} else {
 		list, lerr := s.svc.Incidents(r.Context(), store.IncidentFilter{State: "published", Limit: 100})

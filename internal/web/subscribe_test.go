@@ -376,6 +376,18 @@ func TestLookup(t *testing.T) {
 		if s, _ := events[0].Props.Text(ical.PropSummary); s != "Mom restart" {
 			t.Errorf("event summary %q", s)
 		}
+		// Each calendar names itself as its SOURCE (RFC 7986), the address
+		// a calendar reloads it from, not the whole fleet's calendar.
+		for _, path := range []string{"/feeds/mom/web.ics", "/feeds/flexo.ics"} {
+			_, _, body := e.do(t, "GET", path, nil)
+			cal, err := ical.NewDecoder(bytes.NewReader([]byte(body))).Decode()
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if src := cal.Props.Get("SOURCE"); src == nil || src.Value != e.srv.URL+path {
+				t.Errorf("%s names its SOURCE %+v, want %s", path, src, e.srv.URL+path)
+			}
+		}
 		if code, _, _ := e.do(t, "GET", "/feeds/nosuch.atom", nil); code != 404 {
 			t.Errorf("unknown group feed: %d", code)
 		}
