@@ -5,6 +5,7 @@
 package config
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -20,6 +21,8 @@ type Config struct {
 	Maintenance MaintenanceSettings `yaml:"maintenance"`
 	// Monitoring holds settings for check results.
 	Monitoring MonitoringSettings `yaml:"monitoring"`
+	// Server holds how Herald meets the network: its proxies, its metrics.
+	Server Server `yaml:"server"`
 
 	// loc is Page.Zone as loaded by Parse, kept so that pages rendering
 	// thousands of times need not load the zone each time.
@@ -202,6 +205,55 @@ type MonitoringSettings struct {
 	// ones are rolled up per hour and per day. Default 14. Outages are kept
 	// for ever whatever this says.
 	RawResultsDays int `yaml:"raw_results_days"`
+}
+
+// Server configures what Herald trusts of the network in front of it.
+type Server struct {
+	// TrustedProxies are the CIDRs of the reverse proxies in front of
+	// Herald ("127.0.0.1/32", "::1/128"). Only a connection from one of them
+	// may name the client in X-Forwarded-For or Forwarded; the client is the
+	// rightmost address there that is not a trusted proxy. Empty: nobody is
+	// trusted and the client is the connection's address.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// MetricsTokenEnv names the environment variable holding the bearer
+	// token /metrics asks for. Unset (and no --metrics-listen), /metrics
+	// answers only requests made on this machine straight to Herald.
+	MetricsTokenEnv string `yaml:"metrics_token_env"`
+
+	// proxies is TrustedProxies as parsed by Parse.
+	proxies []netip.Prefix
+}
+
+// Proxies is TrustedProxies parsed. A Server built by hand (not by Parse)
+// has its entries parsed here; ones that do not parse are left out.
+func (s Server) Proxies() []netip.Prefix {
+	if s.proxies != nil || len(s.TrustedProxies) == 0 {
+		return s.proxies
+	}
+	var out []netip.Prefix
+	for _, t := range s.TrustedProxies {
+		if p, err := parseProxy(t); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseProxy reads a CIDR, or a bare address as its own /32 or /128.
+func parseProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return p.Masked(), nil
 }
 
 // Duration is a time.Duration written in YAML as "30s", "5m", "1h30m".

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -212,6 +213,10 @@ func TestExample(t *testing.T) {
 	}
 	if got := c.ComponentIDs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("component ids = %v, want %v", got, want)
+	}
+	wantProxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
+	if got := c.Server.Proxies(); !reflect.DeepEqual(got, wantProxies) {
+		t.Errorf("trusted proxies = %v, want %v", got, wantProxies)
 	}
 	if c.Incidents.Auto != AutoPublish || ZoneName(c.Location()) != "Pacific time" {
 		t.Errorf("auto=%q zone=%q, want publish and Pacific time", c.Incidents.Auto, ZoneName(c.Location()))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -140,6 +141,7 @@ func validate(c *Config, file string, pos positions, check MonitorCheck) Errors 
 		v.email(c.Notify.Email)
 	}
 	v.channels(c.Channels)
+	v.server(&c.Server)
 	for i, r := range c.Maintenance.Reminders {
 		if r <= 0 || r.D() > 30*24*time.Hour {
 			v.addf(fmt.Sprintf("maintenance.reminders[%d]", i), "maintenance reminder %s must be more than 0 and at most 30 days (720h)", r)
@@ -148,6 +150,40 @@ func validate(c *Config, file string, pos positions, check MonitorCheck) Errors 
 	// Rules run section by section; the operator reads the file top down.
 	sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
 	return v.errs
+}
+
+// server checks the trusted proxies and keeps them parsed.
+func (v *validator) server(s *Server) {
+	s.proxies = []netip.Prefix{}
+	for i, t := range s.TrustedProxies {
+		at := fmt.Sprintf("server.trusted_proxies[%d]", i)
+		p, err := parseProxy(t)
+		switch {
+		case err != nil || strings.Contains(t, "%"):
+			v.addf(at, "server.trusted_proxies: %q is not a CIDR (like 127.0.0.1/32 or ::1/128) or an IP address", t)
+		case p.Bits() == 0:
+			v.addf(at, "server.trusted_proxies: %q trusts every address, so any client could name its own address; list your proxies' addresses", t)
+		case p.Addr() != mustPrefix(t).Addr():
+			v.addf(at, "server.trusted_proxies: %q has bits set past the prefix length; did you mean %s?", t, p)
+		default:
+			s.proxies = append(s.proxies, p)
+		}
+	}
+	if s.MetricsTokenEnv != "" && !envName.MatchString(s.MetricsTokenEnv) {
+		v.addf("server.metrics_token_env", "server.metrics_token_env %q must be the name of an environment variable (A-Z, 0-9 and _)", s.MetricsTokenEnv)
+	}
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// mustPrefix is t's prefix before masking (parseProxy has read it already).
+func mustPrefix(t string) netip.Prefix {
+	t = strings.TrimSpace(t)
+	if p, err := netip.ParsePrefix(t); err == nil {
+		return p
+	}
+	a, _ := netip.ParseAddr(t)
+	return netip.PrefixFrom(a, a.BitLen())
 }
 
 func (v *validator) page(c *Config) {
