@@ -2,24 +2,41 @@ package admin
 
 import (
 	"errors"
-	"net"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/heraldhq/herald/internal/auth"
+	"github.com/heraldhq/herald/internal/peer"
 )
 
 type loginData struct {
 	Username, Next, Error string
 }
 
-// safeNext keeps a post-sign-in redirect on the admin pages.
+// safeNext keeps a post-sign-in redirect on the admin pages: the path is
+// decoded and cleaned, and anything that is not /admin or under it (dot
+// segments climbing out, a scheme or host, "//host", backslashes, control
+// characters, percent-encoded forms of any of them) gives /admin.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") ||
-		strings.HasPrefix(next, "/admin/login") || strings.HasPrefix(next, "/admin/logout") {
-		return "/admin"
+	const home = "/admin"
+	if next == "" || len(next) > 2048 || strings.ContainsAny(next, "\\\x00\t\r\n") {
+		return home
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") ||
+		strings.ContainsAny(u.Path, "%\\\x00\t\r\n") || strings.ContainsAny(u.RawQuery, "\\") {
+		return home
+	}
+	p := path.Clean(u.Path)
+	if p != home && !strings.HasPrefix(p, home+"/") || p == "/admin/login" || p == "/admin/logout" {
+		return home
+	}
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return p
 }
 
 func (a *Admin) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -30,15 +47,16 @@ func (a *Admin) loginPage(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, nil, http.StatusOK, "login", "Sign in", "", loginData{Next: safeNext(r.URL.Query().Get("next"))})
 }
 
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientAddress is who signs in, as every limit and log line sees it.
+func clientAddress(r *http.Request) string { return peer.From(r).String() }
 
 func (a *Admin) login(w http.ResponseWriter, r *http.Request) {
+	// A client over its limit is refused before its form is read: a flood
+	// of refused attempts costs no parsing and no password hash.
+	if err := a.Auth.Admit(clientAddress(r)); err != nil {
+		a.limited(w, r, loginData{Next: "/admin"}, err.(*auth.LimitedError))
+		return
+	}
 	f, err := form(r, []string{"username", "password", "next"})
 	if err != nil {
 		a.serviceError(w, r, nil, err)
@@ -54,9 +72,7 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) {
 	var lim *auth.LimitedError
 	switch {
 	case errors.As(err, &lim):
-		w.Header().Set("Retry-After", itoa(int64(lim.Retry.Seconds())+1))
-		d.Error = upper1(lim.Error()) + "."
-		a.render(w, r, nil, http.StatusTooManyRequests, "login", "Sign in", "", d)
+		a.limited(w, r, d, lim)
 		return
 	case errors.Is(err, auth.ErrBadLogin):
 		d.Error = "Wrong user name or password."
@@ -68,6 +84,12 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) {
 	}
 	setSessionCookie(w, r, token, 0)
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+func (a *Admin) limited(w http.ResponseWriter, r *http.Request, d loginData, lim *auth.LimitedError) {
+	w.Header().Set("Retry-After", itoa(int64(lim.Retry.Seconds())+1))
+	d.Error = upper1(lim.Error()) + "."
+	a.render(w, r, nil, http.StatusTooManyRequests, "login", "Sign in", "", d)
 }
 
 func (a *Admin) logout(w http.ResponseWriter, r *http.Request, _ *session) error {

@@ -14,10 +14,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -61,10 +63,18 @@ type Options struct {
 	IdleTimeout time.Duration
 	// MaxAge ends any session this long after sign-in (default 3 days).
 	MaxAge time.Duration
-	// Failed sign-ins allowed per user name and per client address within
-	// LimitWindow (defaults 5, 20 and 15 minutes).
-	MaxFailuresPerUser, MaxFailuresPerAddress int
-	LimitWindow                               time.Duration
+	// Sign-in limits (see guard): per user name and client, the first
+	// FreeFailures failures are free, then each makes the pair wait
+	// BaseDelay, doubling up to MaxDelay (defaults 3, 1s, 15 minutes); per
+	// client, at most MaxFailuresPerAddress failures within LimitWindow
+	// (defaults 20 and 15 minutes).
+	FreeFailures          int
+	BaseDelay, MaxDelay   time.Duration
+	MaxFailuresPerAddress int
+	LimitWindow           time.Duration
+	// Refusals logs refused and failed sign-ins, a line per client per
+	// minute at most; nil: a Log of its own over the manager's logger.
+	Refusals *refusal.Log
 }
 
 func (o *Options) defaults() {
@@ -77,8 +87,14 @@ func (o *Options) defaults() {
 	if o.MaxAge == 0 {
 		o.MaxAge = 72 * time.Hour
 	}
-	if o.MaxFailuresPerUser == 0 {
-		o.MaxFailuresPerUser = 5
+	if o.FreeFailures == 0 {
+		o.FreeFailures = 3
+	}
+	if o.BaseDelay == 0 {
+		o.BaseDelay = time.Second
+	}
+	if o.MaxDelay == 0 {
+		o.MaxDelay = 15 * time.Minute
 	}
 	if o.MaxFailuresPerAddress == 0 {
 		o.MaxFailuresPerAddress = 20
@@ -94,7 +110,7 @@ type Manager struct {
 	clock Clock
 	log   *slog.Logger
 	opts  Options
-	limit *limiter
+	guard *guard
 	// dummy is checked against when a user does not exist, so that a wrong
 	// name costs as long as a wrong password and names cannot be probed.
 	dummy string
@@ -109,11 +125,14 @@ func New(st *store.Store, clock Clock, log *slog.Logger, opts Options) *Manager 
 		log = slog.New(slog.DiscardHandler)
 	}
 	opts.defaults()
+	if opts.Refusals == nil {
+		opts.Refusals = refusal.New(log, clock.Now)
+	}
 	dummy, err := HashPassword("herald-dummy-password", opts.Params)
 	if err != nil {
 		panic(err) // crypto/rand does not fail
 	}
-	return &Manager{st: st, clock: clock, log: log, opts: opts, limit: newLimiter(opts.LimitWindow), dummy: dummy}
+	return &Manager{st: st, clock: clock, log: log, opts: opts, guard: newGuard(opts), dummy: dummy}
 }
 
 func (m *Manager) now() time.Time { return m.clock.Now().UTC() }
@@ -353,14 +372,19 @@ var ErrBadLogin = errors.New("wrong user name or password")
 // ErrNoSession is returned for a missing, unknown or expired session.
 var ErrNoSession = errors.New("not signed in")
 
-// LimitedError says sign-ins are paused for a user name or an address.
+// LimitedError says sign-ins are paused for this client, or for this user
+// name from this client.
 type LimitedError struct{ Retry time.Duration }
 
 func (e *LimitedError) Error() string {
-	mins := int((e.Retry + time.Minute - 1) / time.Minute)
-	if mins < 1 {
-		mins = 1
+	if e.Retry < time.Minute {
+		secs := int((e.Retry + time.Second - 1) / time.Second)
+		if secs <= 1 {
+			return "too many failed sign-ins; try again in 1 second"
+		}
+		return fmt.Sprintf("too many failed sign-ins; try again in %d seconds", secs)
 	}
+	mins := int((e.Retry + time.Minute - 1) / time.Minute)
 	unit := "minutes"
 	if mins == 1 {
 		unit = "minute"
@@ -368,22 +392,45 @@ func (e *LimitedError) Error() string {
 	return fmt.Sprintf("too many failed sign-ins; try again in %d %s", mins, unit)
 }
 
-// Login checks a name and password and opens a session, returning the
-// cookie value (shown only this once; the database keeps its hash).
-func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent string) (string, *store.User, error) {
-	now := m.now()
-	userKey, addrKey := "user:"+strings.ToLower(name), addressKey(addr)
-	for _, k := range []struct {
-		key string
-		max int
-	}{{addrKey, m.opts.MaxFailuresPerAddress}, {userKey, m.opts.MaxFailuresPerUser}} {
-		if blocked, retry := m.limit.blocked(k.key, k.max, now); blocked {
-			m.log.Warn("sign-in refused: rate limited", slog.String("user", name), slog.String("address", addr))
-			return "", nil, &LimitedError{Retry: retry}
+// Admit is the sign-in limit that needs nothing but the client address:
+// callers ask it before reading the request's body, so a flood of refused
+// attempts costs neither parsing nor a password hash. It returns a
+// *LimitedError, or nil.
+func (m *Manager) Admit(addr string) error {
+	if retry := m.guard.admitClient(clientKey(addr), m.now()); retry > 0 {
+		m.refused(addr, "sign-in: rate limited")
+		return &LimitedError{Retry: retry}
+	}
+	return nil
+}
+
+func (m *Manager) refused(addr, kind string, attrs ...slog.Attr) {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		if ap, err2 := netip.ParseAddrPort(addr); err2 == nil {
+			a = ap.Addr()
 		}
 	}
+	m.opts.Refusals.Note(a, kind, attrs...)
+}
+
+// Login checks a name and password and opens a session, returning the
+// cookie value (shown only this once; the database keeps its hash). addr
+// is the client's address (peer.From).
+func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent string) (string, *store.User, error) {
+	now := m.now()
+	if err := m.Admit(addr); err != nil {
+		return "", nil, err
+	}
+	// A name too long to be one is still its own key, cut short to bound memory.
+	pair := pairKey{user: strings.ToLower(name[:min(len(name), maxName+1)]), client: clientKey(addr)}
+	if retry := m.guard.admitPair(pair, now); retry > 0 {
+		m.refused(addr, "sign-in: rate limited", slog.String("user", pair.user))
+		return "", nil, &LimitedError{Retry: retry}
+	}
 	if len(name) > maxName || len(password) > maxPassword {
-		m.failed(userKey, addrKey, now)
+		m.guard.fail(pair, now)
+		m.refused(addr, "sign-in failed", slog.String("user", pair.user))
 		return "", nil, ErrBadLogin
 	}
 	u, err := m.st.UserByName(ctx, name)
@@ -399,11 +446,11 @@ func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent str
 		m.log.Error("stored password hash unreadable", slog.String("user", name), slog.Any("err", err))
 	}
 	if u == nil || !ok || !u.DisabledAt.IsZero() {
-		m.failed(userKey, addrKey, now)
-		m.log.Warn("sign-in failed", slog.String("user", name), slog.String("address", addr))
+		m.guard.fail(pair, now)
+		m.refused(addr, "sign-in failed", slog.String("user", pair.user))
 		return "", nil, ErrBadLogin
 	}
-	m.limit.reset(userKey)
+	m.guard.succeed(pair)
 
 	plain, hashed, err := newSessionID()
 	if err != nil {
@@ -433,11 +480,6 @@ func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent str
 	}
 	m.log.Info("signed in", slog.String("user", u.Name), slog.String("address", addr))
 	return plain, u, nil
-}
-
-func (m *Manager) failed(userKey, addrKey string, now time.Time) {
-	m.limit.fail(userKey, now)
-	m.limit.fail(addrKey, now)
 }
 
 // expiry is when a session created at created and last used at seen ends.

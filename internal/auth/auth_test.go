@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
 
@@ -226,42 +228,95 @@ func TestSessionsExpire(t *testing.T) {
 	})
 }
 
-func TestLoginRateLimit(t *testing.T) {
+// An attacker guessing alice's password from one address slows down more
+// with each failure, and never keeps alice out from her own address.
+func TestLoginLimitSparesTheOwner(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := t.Context()
-		m, clock := setup(t, b, auth.Options{MaxFailuresPerUser: 3, MaxFailuresPerAddress: 5, LimitWindow: 10 * time.Minute})
+		m, clock := setup(t, b, auth.Options{FreeFailures: 3, BaseDelay: time.Second, MaxDelay: time.Minute,
+			MaxFailuresPerAddress: 1000, LimitWindow: 15 * time.Minute})
 		if _, err := m.AddUser(ctx, "cli", "alice", auth.Admin, "alice password 1"); err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < 3; i++ {
-			if _, _, err := m.Login(ctx, "alice", "guess", "127.0.0.1", ""); !errors.Is(err, auth.ErrBadLogin) {
-				t.Fatalf("guess %d: %v", i, err)
+		const attacker, owner = "203.0.113.9", "198.51.100.7"
+		var (
+			waits    []time.Duration
+			failures int
+		)
+		for len(waits) < 9 {
+			_, _, err := m.Login(ctx, "alice", fmt.Sprintf("guess %d", failures), attacker, "")
+			var lim *auth.LimitedError
+			if !errors.As(err, &lim) {
+				if !errors.Is(err, auth.ErrBadLogin) {
+					t.Fatalf("guess %d: %v, want a wrong password", failures, err)
+				}
+				failures++
+				// The owner, at another address, signs in at once, every time.
+				if _, _, err := m.Login(ctx, "alice", "alice password 1", owner, ""); err != nil {
+					t.Fatalf("the owner after the attacker's failure %d: %v", failures, err)
+				}
+				continue
 			}
+			if len(waits) == 0 {
+				if failures != 4 {
+					t.Errorf("first wait after %d failures, want 4 (3 free)", failures)
+				}
+				// While waiting, even the right password is refused from there.
+				if _, _, err := m.Login(ctx, "alice", "alice password 1", attacker, ""); !errors.As(err, &lim) {
+					t.Errorf("the right password during the wait: %v, want LimitedError", err)
+				}
+			}
+			waits = append(waits, lim.Retry)
+			clock.Add(lim.Retry)
 		}
-		// Per user: even the right password from elsewhere waits.
+		want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second,
+			32 * time.Second, time.Minute, time.Minute, time.Minute}
+		if fmt.Sprint(waits) != fmt.Sprint(want) {
+			t.Errorf("the attacker's waits = %v, want %v (doubling to the ceiling)", waits, want)
+		}
+		// A refused attempt touches no database (and so hashes no password).
+		read := false
+		faulty := store.WithReadFault(ctx, func(string) error { read = true; return errors.New("no reads") })
 		var lim *auth.LimitedError
-		if _, _, err := m.Login(ctx, "alice", "alice password 1", "127.0.0.9", ""); !errors.As(err, &lim) {
-			t.Fatalf("fourth try: %v, want LimitedError", err)
-		} else if lim.Retry != 10*time.Minute || err.Error() != "too many failed sign-ins; try again in 10 minutes" {
-			t.Errorf("limited: retry %s, %q", lim.Retry, err)
+		if _, _, err := m.Login(ctx, "alice", "guess", attacker, ""); !errors.Is(err, auth.ErrBadLogin) {
+			t.Fatalf("after the wait: %v", err)
 		}
-		clock.Add(10*time.Minute + time.Second)
-		if _, _, err := m.Login(ctx, "alice", "alice password 1", "127.0.0.9", ""); err != nil {
-			t.Fatalf("after the window: %v", err)
+		if _, _, err := m.Login(faulty, "alice", "guess", attacker, ""); !errors.As(err, &lim) || read {
+			t.Errorf("refused attempt: %v, read the database: %v", err, read)
 		}
+	})
+}
 
-		// Per address: many names from one address.
+// One address trying many names is held by the per-client limit; other
+// addresses are not.
+func TestLoginLimitPerClient(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := t.Context()
+		m, clock := setup(t, b, auth.Options{MaxFailuresPerAddress: 5, LimitWindow: 10 * time.Minute})
+		if _, err := m.AddUser(ctx, "cli", "alice", auth.Admin, "alice password 1"); err != nil {
+			t.Fatal(err)
+		}
 		for i := 0; i < 5; i++ {
 			name := "nobody" + string(rune('a'+i))
-			if _, _, err := m.Login(ctx, name, "guess", "::1", ""); !errors.Is(err, auth.ErrBadLogin) {
+			if _, _, err := m.Login(ctx, name, "guess", "2001:db8::1", ""); !errors.Is(err, auth.ErrBadLogin) {
 				t.Fatalf("%s: %v", name, err)
 			}
 		}
-		if _, _, err := m.Login(ctx, "alice", "alice password 1", "::1", ""); !errors.As(err, &lim) {
-			t.Errorf("sixth name from ::1: %v, want LimitedError", err)
+		var lim *auth.LimitedError
+		if _, _, err := m.Login(ctx, "alice", "alice password 1", "2001:db8::2", ""); !errors.As(err, &lim) {
+			t.Errorf("sixth name from the same /64: %v, want LimitedError", err)
+		} else if lim.Retry != 10*time.Minute || err.Error() != "too many failed sign-ins; try again in 10 minutes" {
+			t.Errorf("limited: retry %s, %q", lim.Retry, err)
+		}
+		if err := m.Admit("2001:db8::3"); !errors.As(err, &lim) {
+			t.Errorf("Admit for the limited /64: %v", err)
 		}
 		if _, _, err := m.Login(ctx, "alice", "alice password 1", "127.0.0.1", ""); err != nil {
 			t.Errorf("another address is not limited: %v", err)
+		}
+		clock.Add(10*time.Minute + time.Second)
+		if _, _, err := m.Login(ctx, "alice", "alice password 1", "2001:db8::1", ""); err != nil {
+			t.Fatalf("after the window: %v", err)
 		}
 	})
 }

@@ -4,93 +4,166 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/heraldhq/herald/internal/peer"
 )
 
-// limiter counts failed sign-ins per key (a user name, a client address) in
-// a sliding window. It lives in memory: each instance limits on its own, so
-// N instances allow N times the attempts, still far too few to guess a password.
-type limiter struct {
-	mu     sync.Mutex
-	window time.Duration
-	fails  map[string][]time.Time
+// guard slows password guessing without letting anyone lock an account:
+//
+//   - per account AND client (a user name from one address, an IPv6 /64),
+//     failures past the first few make that pair wait, the wait doubling with
+//     each failure up to a ceiling. Someone guessing alice's password from
+//     one address slows only themselves: alice, elsewhere, signs in at once;
+//   - per client, at most MaxFailuresPerAddress failures in LimitWindow,
+//     whatever the names, so one address cannot try a list of users.
+//
+// There is deliberately no limit per account alone: anyone who knows a
+// user name could then keep its owner out. It lives in memory: each
+// instance limits on its own, so N instances allow N times the attempts,
+// still far too few to guess a password.
+type guard struct {
+	opts Options
+
+	mu      sync.Mutex
+	pairs   map[pairKey]*backoff
+	clients map[string][]time.Time
 }
 
-// maxKeys bounds the memory a flood of made-up names can take.
+type pairKey struct{ user, client string }
+
+type backoff struct {
+	fails int
+	last  time.Time // the last failure
+	until time.Time // no attempt before this
+}
+
+// maxKeys bounds the memory a flood of made-up names or addresses can take.
 const maxKeys = 10000
 
-func newLimiter(window time.Duration) *limiter {
-	return &limiter{window: window, fails: map[string][]time.Time{}}
+func newGuard(o Options) *guard {
+	return &guard{opts: o, pairs: map[pairKey]*backoff{}, clients: map[string][]time.Time{}}
 }
 
-// recent returns the failures of key within the window ending at now.
-func (l *limiter) recent(key string, now time.Time) []time.Time {
-	list := l.fails[key]
+// delay is how long a pair waits after its n-th failure in a row: nothing
+// for the first FreeFailures, then BaseDelay doubling up to MaxDelay.
+func (g *guard) delay(n int) time.Duration {
+	over := n - g.opts.FreeFailures
+	if over <= 0 {
+		return 0
+	}
+	d := g.opts.BaseDelay
+	for i := 1; i < over && d < g.opts.MaxDelay; i++ {
+		d *= 2
+	}
+	return min(d, g.opts.MaxDelay)
+}
+
+// recent is client's failures within the window ending at now (locked).
+func (g *guard) recent(client string, now time.Time) []time.Time {
+	list := g.clients[client]
 	i := 0
-	for i < len(list) && !list[i].After(now.Add(-l.window)) {
+	for i < len(list) && !list[i].After(now.Add(-g.opts.LimitWindow)) {
 		i++
 	}
 	list = list[i:]
 	if len(list) == 0 {
-		delete(l.fails, key)
+		delete(g.clients, client)
 	} else {
-		l.fails[key] = list
+		g.clients[client] = list
 	}
 	return list
 }
 
-// blocked says whether key has reached max failures, and when it may try again.
-func (l *limiter) blocked(key string, max int, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	list := l.recent(key, now)
-	if len(list) < max {
-		return false, 0
+// admitClient says when client may try again, 0 if now: the per-client
+// limit, decided before anything is read of the request.
+func (g *guard) admitClient(client string, now time.Time) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	list := g.recent(client, now)
+	if max := g.opts.MaxFailuresPerAddress; len(list) >= max {
+		return list[len(list)-max].Add(g.opts.LimitWindow).Sub(now)
 	}
-	return true, list[len(list)-max].Add(l.window).Sub(now)
+	return 0
 }
 
-func (l *limiter) fail(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.fails) >= maxKeys {
-		for k := range l.fails {
-			l.recent(k, now)
-		}
-		if len(l.fails) >= maxKeys {
-			// Still full of live keys: drop some; the per-address limit still holds the flood.
-			n := 0
-			for k := range l.fails {
-				delete(l.fails, k)
-				if n++; n >= maxKeys/10 {
-					break
-				}
+// admitPair says when this user from this client may try again, 0 if now.
+func (g *guard) admitPair(k pairKey, now time.Time) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if b, ok := g.pairs[k]; ok && now.Before(b.until) {
+		return b.until.Sub(now)
+	}
+	return 0
+}
+
+// fail records a failed sign-in of k.
+func (g *guard) fail(k pairKey, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.prune(now)
+	b := g.pairs[k]
+	if b == nil {
+		b = &backoff{}
+		g.pairs[k] = b
+	}
+	b.fails++
+	b.last = now
+	b.until = now.Add(g.delay(b.fails))
+	g.clients[k.client] = append(g.recent(k.client, now), now)
+}
+
+// succeed forgets k's failures: the owner is back in.
+func (g *guard) succeed(k pairKey) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.pairs, k)
+}
+
+// forgetAfter is how long a pair's failures are kept after its last one.
+func (g *guard) forgetAfter() time.Duration { return 2*g.opts.MaxDelay + g.opts.LimitWindow }
+
+// prune drops what has expired once the maps are full, and when still full
+// some live entries: the per-client window still holds a flood (locked).
+func (g *guard) prune(now time.Time) {
+	if len(g.pairs) >= maxKeys {
+		for k, b := range g.pairs {
+			if now.Sub(b.last) > g.forgetAfter() {
+				delete(g.pairs, k)
 			}
 		}
+		dropSome(g.pairs)
 	}
-	l.fails[key] = append(l.recent(key, now), now)
+	if len(g.clients) >= maxKeys {
+		for c := range g.clients {
+			g.recent(c, now)
+		}
+		dropSome(g.clients)
+	}
 }
 
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, key)
-}
-
-// addressKey is the limiter key of a client address: IPv6 clients are
-// counted by their /64, since one host usually holds a whole one.
-func addressKey(addr string) string {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		if ap, err2 := netip.ParseAddrPort(addr); err2 == nil {
-			ip = ap.Addr()
-		} else {
-			return "addr:" + addr
+func dropSome[K comparable, V any](m map[K]V) {
+	if len(m) < maxKeys {
+		return
+	}
+	n := 0
+	for k := range m {
+		delete(m, k)
+		if n++; n >= maxKeys/10 {
+			return
 		}
 	}
-	ip = ip.Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return "addr:" + p.String()
+}
+
+// clientKey is the guard's key of a client address given as text (an
+// address, or address:port); text that is neither is its own key.
+func clientKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		ap, err2 := netip.ParseAddrPort(addr)
+		if err2 != nil {
+			return "addr:" + addr
+		}
+		a = ap.Addr()
 	}
-	return "addr:" + ip.String()
+	return peer.Key(a)
 }
