@@ -3,6 +3,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/peer"
+	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -30,11 +33,40 @@ type Admin struct {
 	svc *service.Service
 	log *slog.Logger
 	cfg func() config.Config // set by WithConfig (monitoring.go)
+	// badTokens allows each client a few wrong tokens, then refuses it
+	// before its token is looked up: a flood of bad tokens costs no query.
+	badTokens *refusal.Limit
+	refusals  *refusal.Log
 }
 
 // NewAdmin makes the admin API handlers.
 func NewAdmin(svc *service.Service, log *slog.Logger) *Admin {
-	return &Admin{svc: svc, log: log}
+	return &Admin{svc: svc, log: log, badTokens: refusal.NewLimit(badTokenBurst, badTokenEvery, nil)}
+}
+
+// A client may send badTokenBurst wrong tokens at once, then one every
+// badTokenEvery: plenty for a mistyped or revoked token, nothing to a scan.
+const (
+	badTokenBurst = 10
+	badTokenEvery = 6 * time.Second
+)
+
+// WithRefusals logs refused requests (bad tokens) to l, and counts bad
+// tokens on now's clock (nil: the real one).
+func (a *Admin) WithRefusals(l *refusal.Log, now func() time.Time) *Admin {
+	a.refusals = l
+	a.badTokens = refusal.NewLimit(badTokenBurst, badTokenEvery, now)
+	return a
+}
+
+// BearerToken is the credentials of an Authorization header of the Bearer
+// scheme (RFC 6750; the scheme's name is case-insensitive), or "".
+func BearerToken(h string) string {
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(cred)
 }
 
 // ZoneHeader names the page's time zone (an IANA name, "America/Los_Angeles")
@@ -114,15 +146,25 @@ func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
 func (a *Admin) auth(scope string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || bearer == "" {
+		bearer := BearerToken(r.Header.Get("Authorization"))
+		if bearer == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
 			a.fail(w, r, &apiError{http.StatusUnauthorized, "missing bearer token (Authorization: Bearer TOKEN; create one with herald token create)"})
 			return
 		}
-		tok, err := a.svc.Authenticate(r.Context(), strings.TrimSpace(bearer))
+		// A client that has sent too many bad tokens is refused before its
+		// token is looked at; the allowance is only taken by bad ones.
+		if ok, wait := a.badTokens.Peek(peer.Key(peer.From(r))); !ok {
+			a.refusals.Note(peer.From(r), "rate limited: bad API tokens")
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			a.fail(w, r, &apiError{http.StatusTooManyRequests, "too many invalid tokens from your address; wait and try again"})
+			return
+		}
+		tok, err := a.svc.Authenticate(r.Context(), bearer)
 		if err != nil {
 			if errors.Is(err, service.ErrBadToken) {
+				a.badTokens.Allow(peer.Key(peer.From(r)))
+				a.refusals.Note(peer.From(r), "bad API token")
 				w.Header().Set("WWW-Authenticate", `Bearer realm="herald", error="invalid_token"`)
 				err = &apiError{http.StatusUnauthorized, "invalid or revoked token"}
 			}
@@ -190,13 +232,20 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v) // the status line is sent; a failed write means the client left
 }
 
-// decode reads a JSON body strictly: a size limit, JSON only, no unknown
-// fields, no trailing data. An empty body is allowed when optional is set.
+// decode reads a JSON body strictly: a size limit, JSON only, no key
+// written twice, no unknown fields, no trailing data. An empty body is
+// allowed when optional is set. Every JSON body the API takes comes
+// through here.
 func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	body := http.MaxBytesReader(w, r.Body, MaxBody)
-	peek := make([]byte, 1)
-	n, _ := io.ReadFull(body, peek)
-	if n == 0 {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return decodeError(err)
+		}
+		return badRequest("the body could not be read")
+	}
+	if len(data) == 0 {
 		if optional {
 			return nil
 		}
@@ -208,16 +257,18 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 			return &apiError{http.StatusUnsupportedMediaType, "send the body as application/json"}
 		}
 	}
-	dec := json.NewDecoder(io.MultiReader(strings.NewReader(string(peek)), body))
+	switch key, dup, err := duplicateKey(data); {
+	case err != nil:
+		return badRequest("the JSON body is %s (at most %d levels)", err, maxDepth)
+	case dup:
+		return badRequest("key %q appears twice in one object (keys are matched regardless of case); send each once", key)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err)
-		}
 		return badRequest("unexpected data after the JSON object")
 	}
 	return nil

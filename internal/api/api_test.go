@@ -500,6 +500,11 @@ func TestAuth(t *testing.T) {
 			{"read token GET maintenance", "GET", "/api/v1/maintenance", "Bearer " + f.read, "", 200, false},
 			{"read token GET changes", "GET", "/api/v1/changes", "Bearer " + f.read, "", 200, false},
 			{"write token GET", "GET", "/api/v1/status", "Bearer " + f.write, "", 200, false},
+			// The scheme's name is case-insensitive (RFC 9110 section 11.1).
+			{"lower-case bearer", "GET", "/api/v1/status", "bearer " + f.read, "", 200, false},
+			{"upper-case bearer", "GET", "/api/v1/status", "BEARER " + f.read, "", 200, false},
+			{"mixed-case bearer write", "POST", "/api/v1/incidents/1/nothing", "bEaReR  " + f.write, "{}", 404, false},
+			{"bearer without a space", "GET", "/api/v1/status", "Bearer" + f.read, "", 401, true},
 			{"unknown route without token", "GET", "/api/v1/nothing", "", "", 401, true},
 			{"unknown route with read token", "GET", "/api/v1/nothing", "Bearer " + f.read, "", 404, false},
 			{"unknown route with write token", "POST", "/api/v1/incidents/1/nothing", "Bearer " + f.write, "{}", 404, false},
@@ -593,6 +598,15 @@ func TestStrictDecoding(t *testing.T) {
 			{"empty body on postmortem", "PUT", ipath + "/postmortem", "", ``, 400, nil},
 			{"empty body on maintenance edit", "PATCH", mpath, "", ``, 400, nil},
 			{"too large", "POST", "/api/v1/incidents", "application/json", huge, 413, nil},
+			// A key written twice is refused: encoding/json would keep the last one.
+			{"duplicate key", "PATCH", mpath, "application/json", `{"title": "t", "title": "u"}`, 400, []string{`"title"`, "twice"}},
+			{"duplicate key differing in case", "PATCH", ipath, "application/json", `{"title": "x", "Title": "y"}`, 400, []string{`"Title"`, "twice"}},
+			{"duplicate nested key", "POST", "/api/v1/incidents", "application/json",
+				`{"title": "t", "body": "b", "components": {"flexo/web": "major_outage", "flexo/web": "operational"}}`, 400, []string{`"flexo/web"`, "twice"}},
+			{"duplicate key after a nested object", "POST", "/api/v1/incidents", "application/json",
+				`{"title": "t", "components": {"flexo/web": "major_outage"}, "body": "b", "components": {}}`, 400, []string{`"components"`, "twice"}},
+			{"duplicate key in a list's object", "PATCH", mpath, "application/json", `{"add_components": [{"a": 1, "a": 2}]}`, 400, []string{`"a"`}},
+			{"nested too deeply", "PATCH", mpath, "application/json", strings.Repeat("[", 40) + strings.Repeat("]", 40), 400, []string{"nested"}},
 			// Markdown longer than the renderer's limit is refused when written, saying so.
 			{"postmortem too long", "PUT", ipath + "/postmortem", "application/json",
 				`{"body": "` + strings.Repeat("[a](", markdown.MaxBytes/4+1) + `"}`, 422, []string{"too long", "65536"}},

@@ -284,6 +284,11 @@ func TestLoginLimitSparesTheOwner(t *testing.T) {
 		if _, _, err := m.Login(faulty, "alice", "guess", attacker, ""); !errors.As(err, &lim) || read {
 			t.Errorf("refused attempt: %v, read the database: %v", err, read)
 		}
+		// (An attempt that is not refused does read: the hook sees it.)
+		clock.Add(lim.Retry)
+		if _, _, err := m.Login(faulty, "alice", "guess", attacker, ""); err == nil || !read {
+			t.Errorf("admitted attempt with failing reads: %v, read %v", err, read)
+		}
 	})
 }
 

@@ -61,7 +61,8 @@ func (s *Service) CreateToken(ctx context.Context, name, scope string) (string, 
 
 // Authenticate finds the live token for a bearer value.
 func (s *Service) Authenticate(ctx context.Context, plain string) (*store.Token, error) {
-	if !strings.HasPrefix(plain, tokenPrefix) || len(plain) > 100 {
+	// A token that cannot be one is refused without a query.
+	if !wellFormed(plain) {
 		return nil, ErrBadToken
 	}
 	t, err := s.store.TokenByHash(ctx, HashToken(plain))
@@ -83,6 +84,24 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (*store.Token,
 		}
 	}
 	return t, nil
+}
+
+// tokenLen is the length of every token: the prefix and 32 bytes in base64url.
+var tokenLen = len(tokenPrefix) + base64.RawURLEncoding.EncodedLen(32)
+
+// wellFormed says whether plain has a token's shape.
+func wellFormed(plain string) bool {
+	rest, ok := strings.CutPrefix(plain, tokenPrefix)
+	if !ok || len(plain) != tokenLen {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Tokens lists every token, revoked ones included.

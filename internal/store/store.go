@@ -317,15 +317,24 @@ func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Ro
 // faultKey marks a context whose reads a test makes fail.
 type faultKey struct{}
 
-// WithReadFault returns a context in which every read of many rows first
-// asks fail, with the query's text, and fails with the error it returns: a
-// test's way to make one read fail where a database would (a dropped
-// connection, a timeout) and see that nothing is decided on it.
+// WithReadFault returns a context in which every read first asks fail,
+// with the query's text, and fails when it returns an error: a read of many
+// rows with that error, a read of one row with context.Canceled (database/sql
+// makes no Row with an error of ours). A test's way to make one read fail
+// where a database would (a dropped connection, a timeout) and see that
+// nothing is decided on it, or to see that no read was made at all.
 func WithReadFault(ctx context.Context, fail func(query string) error) context.Context {
 	return context.WithValue(ctx, faultKey{}, fail)
 }
 
 func (q *Queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if fail, ok := ctx.Value(faultKey{}).(func(string) error); ok {
+		if err := fail(query); err != nil {
+			dead, cancel := context.WithCancel(ctx)
+			cancel()
+			return q.q.QueryRowContext(dead, q.rebind(query), args...)
+		}
+	}
 	return q.q.QueryRowContext(ctx, q.rebind(query), args...)
 }
 

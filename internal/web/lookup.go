@@ -102,7 +102,7 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusOK, "lookup.html", "Find your server", lookupView{})
 		return
 	}
-	if s.lookupLimit.limited(w, r) {
+	if s.lookupLimit.Refused(w, r, s.refusals, "rate limited: look-up") {
 		s.lookupFail(w, r, http.StatusTooManyRequests, lookupView{Query: typed, Asked: true,
 			Error: "Too many look-ups from your address. Please wait a little and try again."})
 		return

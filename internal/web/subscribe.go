@@ -14,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/customers"
 	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
 )
 
@@ -39,8 +40,15 @@ type Subscriptions struct {
 	dir *customers.Directory
 	log *slog.Logger
 
-	subscribeLimit *rateLimit
-	lookupLimit    *rateLimit
+	subscribeLimit *refusal.Limit
+	lookupLimit    *refusal.Limit
+	refusals       *refusal.Log // nil: refusals are not logged
+}
+
+// WithRefusals logs rate-limit refusals to l (a line per client per minute).
+func (s *Subscriptions) WithRefusals(l *refusal.Log) *Subscriptions {
+	s.refusals = l
+	return s
 }
 
 // NewSubscriptions makes the handlers; now may be nil (the real clock).
@@ -52,9 +60,9 @@ func NewSubscriptions(svc *service.Service, cfg func() config.Config, n *notify.
 	return &Subscriptions{svc: svc, cfg: cfg, n: n, dir: dir, log: log,
 		// A person subscribes a few times at most; a script trying
 		// addresses is slowed to one every half minute.
-		subscribeLimit: newRateLimit(5, 30*time.Second, now),
+		subscribeLimit: refusal.NewLimit(5, 30*time.Second, now),
 		// Looking up a few domains is normal; walking through a list is not.
-		lookupLimit: newRateLimit(20, 3*time.Second, now)}
+		lookupLimit: refusal.NewLimit(20, 3*time.Second, now)}
 }
 
 // Register adds the routes to mux.
@@ -184,7 +192,7 @@ func (s *Subscriptions) subscribeForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
-	if s.subscribeLimit.limited(w, r) {
+	if s.subscribeLimit.Refused(w, r, s.refusals, "rate limited: subscribe") {
 		s.page(w, http.StatusTooManyRequests, subscribeView{Page: "form", Error: "Too many requests from your address. Please wait a minute and try again.",
 			Groups: s.choices(nil)})
 		return

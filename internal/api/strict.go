@@ -1,0 +1,77 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+)
+
+// maxDepth bounds how deeply a request body may nest objects and lists; no
+// request of the API nests more than three.
+const maxDepth = 32
+
+// errDepth says a body nests deeper than maxDepth.
+var errDepth = errors.New("nested too deeply")
+
+// duplicateKey finds the first object key written twice in a JSON text,
+// and returns it with ok set. encoding/json keeps the last of two and
+// matches struct fields regardless of case, so "title" and "Title" are the
+// same key here too: a body that says two things is refused rather than
+// half believed. It reads the text once, token by token (linear in its
+// size); a syntax error is left for the decoder that follows to report.
+func duplicateKey(data []byte) (key string, ok bool, err error) {
+	type level struct {
+		object  bool
+		wantKey bool
+		keys    map[string]struct{}
+	}
+	var stack []level
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	for {
+		tok, terr := dec.Token()
+		if terr != nil {
+			if errors.Is(terr, io.EOF) {
+				return "", false, nil
+			}
+			return "", false, nil // the decoder reports the syntax error
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if len(stack) >= maxDepth {
+					return "", false, errDepth
+				}
+				stack = append(stack, level{object: t == '{', wantKey: t == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				top := &stack[n-1]
+				folded := strings.ToLower(t)
+				if _, seen := top.keys[folded]; seen {
+					return t, true, nil
+				}
+				if top.keys == nil {
+					top.keys = map[string]struct{}{}
+				}
+				top.keys[folded] = struct{}{}
+				top.wantKey = false
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+}
