@@ -27,7 +27,7 @@ func TestDuplicateKey(t *testing.T) {
 		{`{"k\u0041": 1, "kA": 2}`, "kA", false},
 		{strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40), "", true},
 		{`{"a": 1, "a"`, "a", false}, // found before the syntax error
-		{`{"a" 1}`, "", false},        // syntax: left to the decoder
+		{`{"a" 1}`, "", false},       // syntax: left to the decoder
 	}
 	for _, tt := range tests {
 		key, dup, err := duplicateKey([]byte(tt.in))

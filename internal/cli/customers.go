@@ -17,6 +17,7 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/customers"
 	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/web"
@@ -139,7 +140,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // startNotify builds the notifier, the customer directory and their pages
 // and API routes, for serve.
 func startNotify(ctx context.Context, env *Env, st *store.Store, svc *service.Service, cfg func() config.Config,
-	log *slog.Logger, o serveOptions, admin *api.Admin, mux *http.ServeMux) (*notify.Notifier, func(), error) {
+	log *slog.Logger, o serveOptions, admin *api.Admin, mux *http.ServeMux, refusals *refusal.Log) (*notify.Notifier, func(), error) {
 	n, unhook, err := notify.New(ctx, st, svc, cfg, log, o.notify)
 	if err != nil {
 		return nil, nil, fmt.Errorf("notifications: %w", err)
@@ -150,7 +151,7 @@ func startNotify(ctx context.Context, env *Env, st *store.Store, svc *service.Se
 	}
 	dir := customers.New(st, svc)
 	admin.RegisterNotify(mux, n, dir)
-	web.NewSubscriptions(svc, cfg, n, dir, log, nil).Register(mux)
+	web.NewSubscriptions(svc, cfg, n, dir, log, nil).WithRefusals(refusals).Register(mux)
 	return n, unhook, nil
 }
 

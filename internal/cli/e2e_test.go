@@ -221,8 +221,14 @@ var httpClient = &http.Client{Timeout: 5 * time.Second}
 // /healthz; t.Cleanup stops it with SIGTERM and checks it exits 0.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
+	return startServerEnv(t, nil, args...)
+}
+
+// startServerEnv is startServer with extra environment variables (NAME=value).
+func startServerEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
 	for attempt := 1; ; attempt++ {
-		s, err := tryStart(t, args)
+		s, err := tryStart(t, args, env...)
 		if err == nil {
 			t.Cleanup(func() {
 				if code := s.stop(t); code != 0 {
@@ -239,11 +245,11 @@ func startServer(t *testing.T, args ...string) *server {
 	}
 }
 
-func tryStart(t *testing.T, args []string) (*server, error) {
+func tryStart(t *testing.T, args []string, env ...string) (*server, error) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := exec.CommandContext(ctx, herald(t), append(append([]string{"serve"}, args...), "--listen", addr)...)
-	cmd.Env = baseEnv()
+	cmd.Env = append(baseEnv(), env...)
 	s := &server{cmd: cmd, url: "http://" + addr, log: &syncBuffer{}, done: make(chan struct{}), cancel: cancel}
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {

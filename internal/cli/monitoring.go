@@ -92,9 +92,18 @@ func (m *monitoring) start(ctx, work context.Context, wg *sync.WaitGroup, cfg fu
 	return nil
 }
 
-// register adds /metrics and the heartbeat endpoint.
-func (m *monitoring) register(mux *http.ServeMux) {
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}))
+// metrics is the /metrics handler, for whoever serves it (register, or a
+// --metrics-listen server), behind its gate.
+func (m *monitoring) metrics() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)})
+}
+
+// register adds /metrics (unless metrics is nil: it is served elsewhere)
+// and the heartbeat endpoint.
+func (m *monitoring) register(mux *http.ServeMux, metrics http.Handler) {
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	beat := func(w http.ResponseWriter, r *http.Request) {
 		// The token is the credential; nothing is read from the body.
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)

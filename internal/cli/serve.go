@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,8 @@ import (
 	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/peer"
+	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/systemd"
@@ -38,6 +41,8 @@ type serveOptions struct {
 	listen string
 	// pprof, when set, is a loopback address for Go's profiles.
 	pprof string
+	// metricsListen, when set, serves /metrics there alone instead of on listen.
+	metricsListen string
 	// seed runs once after start-up, before the server answers (the demo's data).
 	seed func(ctx context.Context, st *store.Store, svc *service.Service, addr string) error
 	// started is called with the listening address once requests are answered.
@@ -73,6 +78,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.pidFile, "pid-file", "", "write the serving process's pid to this file once it is ready (it changes on SIGUSR2)")
 	fs.StringVar(&o.pprof, "pprof", "", "also serve Go's profiles on this loopback address (e.g. 127.0.0.1:6060)")
+	fs.StringVar(&o.metricsListen, "metrics-listen", "", "serve /metrics on this address alone instead of on --listen (e.g. 10.0.0.5:9090 on a monitoring network)")
 	storeFlags(fs, &o.dsn)
 	fs.Func("publish", "keep a static copy of the public site current in a folder, at rsync://user@host[:port]/path (over SSH) or at s3://bucket/prefix (repeatable)",
 		func(v string) error { o.mirror.targets = append(o.mirror.targets, v); return nil })
@@ -153,6 +159,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	var current atomic.Pointer[config.Config]
 	current.Store(&cfg)
+	if err := checkMetricsToken(cfg, env.Getenv); err != nil {
+		return err
+	}
 
 	// The sockets first (listen.go): from here on a connection waits in the
 	// kernel's queue until the pages are built, instead of being refused.
@@ -218,12 +227,15 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	cfgNow := func() config.Config { return *current.Load() }
-	adminAPI := api.NewAdmin(svc, log).WithConfig(cfgNow)
+	// Refusals (rate limits, bad tokens, failed sign-ins) are logged once
+	// per client per minute, however many there are.
+	refusals := refusal.New(log, nil)
+	adminAPI := api.NewAdmin(svc, log).WithConfig(cfgNow).WithRefusals(refusals, nil)
 	adminAPI.Register(mux)
 	site := web.NewSite(svc, cfgNow, log)
 	site.Register(mux)
 	mux.Handle("GET /readyz", readiness(st, log))
-	notifier, unhook, err := startNotify(ctx, env, st, svc, cfgNow, log, o, adminAPI, mux)
+	notifier, unhook, err := startNotify(ctx, env, st, svc, cfgNow, log, o, adminAPI, mux, refusals)
 	if err != nil {
 		return err
 	}
@@ -232,8 +244,18 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if err := mon.check(cfg); err != nil {
 		return fmt.Errorf("configuration not valid:\n%w", err)
 	}
-	mon.register(mux)
-	accounts := auth.New(st, service.SystemClock{}, log, auth.Options{})
+	gate := metricsGate{cfg: cfgNow, getenv: env.Getenv, refusals: refusals, separate: o.metricsListen != ""}
+	if o.metricsListen != "" {
+		stopMetrics, err := serveMetrics(ctx, o.metricsListen, gate.wrap(mon.metrics()), log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+		mon.register(mux, nil)
+	} else {
+		mon.register(mux, gate.wrap(mon.metrics()))
+	}
+	accounts := auth.New(st, service.SystemClock{}, log, auth.Options{Refusals: refusals})
 	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log,
 		Monitoring: admin.EngineMonitoring{Engine: mon.engine, Store: st}, Subscribers: admin.StoreSubscribers{Store: st}})
 	if err != nil {
@@ -248,8 +270,10 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		}
 	}
 	drain := newDrainer()
+	// Every handler below finds the client's address with peer.From.
+	clients := peer.Resolver{Proxies: func() []netip.Prefix { return current.Load().Server.Proxies() }}
 	srv := &http.Server{
-		Handler:           drain.wrap(site.Handler(consistentWrites(site, mux))),
+		Handler:           drain.wrap(clients.Handler(site.Handler(consistentWrites(site, mux)))),
 		ConnState:         drain.track,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -281,6 +305,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return err
 	}
 	wg.Go(func() { accounts.Run(work) })
+	wg.Go(func() { refusals.Run(work) })
 	reloaded := func() { site.InvalidateAll(); syncChannels(work, env, notifier, cfgNow(), log) }
 	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, reloaded) })
 
