@@ -9,6 +9,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/peer"
+	"github.com/heraldhq/herald/internal/refusal"
 )
 
 type loginData struct {
@@ -53,8 +54,10 @@ func clientAddress(r *http.Request) string { return peer.From(r).String() }
 func (a *Admin) login(w http.ResponseWriter, r *http.Request) {
 	// A client over its limit is refused before its form is read: a flood
 	// of refused attempts costs no parsing and no password hash.
-	if err := a.Auth.Admit(clientAddress(r)); err != nil {
-		a.limited(w, r, loginData{Next: "/admin"}, err.(*auth.LimitedError))
+	var lim *auth.LimitedError
+	if err := a.Auth.Admit(clientAddress(r)); errors.As(err, &lim) {
+		w.Header().Set("Retry-After", itoa(int64(lim.Retry.Seconds())+1))
+		refusal.WritePage(w, upper1(lim.Error())+".", "/admin/login")
 		return
 	}
 	f, err := form(r, []string{"username", "password", "next"})
@@ -69,7 +72,6 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, _, err := a.Auth.Login(r.Context(), d.Username, f.Get("password"), clientAddress(r), r.UserAgent())
-	var lim *auth.LimitedError
 	switch {
 	case errors.As(err, &lim):
 		a.limited(w, r, d, lim)

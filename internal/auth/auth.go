@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -114,7 +115,14 @@ type Manager struct {
 	// dummy is checked against when a user does not exist, so that a wrong
 	// name costs as long as a wrong password and names cannot be probed.
 	dummy string
+	// hashing holds a slot per password check running: they take tens of
+	// milliseconds of CPU and ~19 MiB each, and the public page must keep
+	// its cores while sign-ins are tried.
+	hashing chan struct{}
 }
+
+// hashSlots is how many password checks run at once: half the cores, at least one.
+func hashSlots() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // New makes a manager over an open, migrated store.
 func New(st *store.Store, clock Clock, log *slog.Logger, opts Options) *Manager {
@@ -132,7 +140,8 @@ func New(st *store.Store, clock Clock, log *slog.Logger, opts Options) *Manager 
 	if err != nil {
 		panic(err) // crypto/rand does not fail
 	}
-	return &Manager{st: st, clock: clock, log: log, opts: opts, guard: newGuard(opts), dummy: dummy}
+	return &Manager{st: st, clock: clock, log: log, opts: opts, guard: newGuard(opts), dummy: dummy,
+		hashing: make(chan struct{}, hashSlots())}
 }
 
 func (m *Manager) now() time.Time { return m.clock.Now().UTC() }
@@ -441,7 +450,13 @@ func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent str
 	if u != nil {
 		hash = u.PasswordHash
 	}
+	select {
+	case m.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return "", nil, ctx.Err()
+	}
 	ok, err := CheckPassword(hash, password)
+	<-m.hashing
 	if err != nil {
 		m.log.Error("stored password hash unreadable", slog.String("user", name), slog.Any("err", err))
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -103,8 +104,12 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.lookupLimit.Refused(w, r, s.refusals, "rate limited: look-up") {
-		s.lookupFail(w, r, http.StatusTooManyRequests, lookupView{Query: typed, Asked: true,
-			Error: "Too many look-ups from your address. Please wait a little and try again."})
+		const msg = "Too many look-ups from your address. Please wait a little and try again."
+		if wantsJSON(r) {
+			writeLookupJSON(w, http.StatusTooManyRequests, lookupJSON{Message: msg})
+		} else {
+			refusal.WritePage(w, msg, "/lookup")
+		}
 		return
 	}
 	c, err := s.dir.Lookup(r.Context(), typed)

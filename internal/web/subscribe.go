@@ -193,8 +193,7 @@ func (s *Subscriptions) subscribeForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	if s.subscribeLimit.Refused(w, r, s.refusals, "rate limited: subscribe") {
-		s.page(w, http.StatusTooManyRequests, subscribeView{Page: "form", Error: "Too many requests from your address. Please wait a minute and try again.",
-			Groups: s.choices(nil)})
+		refusal.WritePage(w, "Too many requests from your address. Please wait a minute and try again.", "/subscribe")
 		return
 	}
 	form, err := readForm(w, r, "email", "component")

@@ -56,7 +56,7 @@ type subEnv struct {
 	clock *subClock
 }
 
-func newSubEnv(t *testing.T, b storetest.Backend) *subEnv {
+func newSubEnv(t testing.TB, b storetest.Backend) *subEnv {
 	t.Helper()
 	sink, err := smtpsink.Start(smtpsink.Options{})
 	if err != nil {
