@@ -236,6 +236,23 @@ func TestLoginRateLimited(t *testing.T) {
 		"Too many failed sign-ins; try again in 2 seconds.")
 	f.clock.Add(2 * time.Second)
 	c.login("alice", alicePW)
+
+	// One client trying many names meets the per-client limit, decided
+	// before the form is read: a form the handler would refuse (an unknown
+	// field) gets 429 too, not 400.
+	limited := false
+	for i := 0; i < 25 && !limited; i++ {
+		r := c.post("/admin/login", url.Values{"username": {fmt.Sprintf("nobody%d", i)}, "password": {"guess"}})
+		limited = r.code == http.StatusTooManyRequests
+	}
+	if !limited {
+		t.Fatal("25 names from one client were never refused")
+	}
+	r = c.post("/admin/login", url.Values{"username": {"alice"}, "password": {alicePW}, "unexpected": {"x"}})
+	wantCode(t, "malformed form past the client limit", r, http.StatusTooManyRequests)
+	if r.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After on the client limit")
+	}
 }
 
 func TestCrossSiteRequestsRefused(t *testing.T) {

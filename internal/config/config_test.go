@@ -397,3 +397,16 @@ func checkInvariants(t *testing.T, c Config) {
 		}
 	}
 }
+
+// A Server built by hand (not by Parse) still gives its proxies, leaving
+// out what does not parse.
+func TestServerProxiesByHand(t *testing.T) {
+	s := Server{TrustedProxies: []string{"10.0.0.0/8", "192.0.2.7", "::1", "nonsense"}}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("::1/128")}
+	if got := s.Proxies(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Proxies() = %v, want %v", got, want)
+	}
+	if got := (Server{}).Proxies(); len(got) != 0 {
+		t.Errorf("no proxies: %v", got)
+	}
+}
