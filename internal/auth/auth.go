@@ -433,14 +433,19 @@ func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent str
 	}
 	// A name too long to be one is still its own key, cut short to bound memory.
 	pair := pairKey{user: strings.ToLower(name[:min(len(name), maxName+1)]), client: clientKey(addr)}
-	if retry := m.guard.admitPair(pair, now); retry > 0 {
+	if retry := m.guard.reserve(pair, now); retry > 0 {
 		m.refused(addr, "sign-in: rate limited", slog.String("user", pair.user))
 		return "", nil, &LimitedError{Retry: retry}
 	}
-	if len(name) > maxName || len(password) > maxPassword {
-		m.guard.fail(pair, now)
+	outcome := undecided
+	defer func() { m.guard.finish(pair, outcome, now) }()
+	fail := func() (string, *store.User, error) {
+		outcome = failed
 		m.refused(addr, "sign-in failed", slog.String("user", pair.user))
 		return "", nil, ErrBadLogin
+	}
+	if len(name) > maxName || len(password) > maxPassword {
+		return fail()
 	}
 	u, err := m.st.UserByName(ctx, name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -461,11 +466,9 @@ func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent str
 		m.log.Error("stored password hash unreadable", slog.String("user", name), slog.Any("err", err))
 	}
 	if u == nil || !ok || !u.DisabledAt.IsZero() {
-		m.guard.fail(pair, now)
-		m.refused(addr, "sign-in failed", slog.String("user", pair.user))
-		return "", nil, ErrBadLogin
+		return fail()
 	}
-	m.guard.succeed(pair)
+	outcome = succeeded
 
 	plain, hashed, err := newSessionID()
 	if err != nil {

@@ -325,3 +325,60 @@ func TestLoginLimitPerClient(t *testing.T) {
 		}
 	})
 }
+
+// Attempts sent in parallel get no more password checks than attempts sent
+// one after another: an attempt holds its place until it is decided. The
+// invariant, whatever order the goroutines run in: with the clock standing
+// still, one user name from one client gets FreeFailures+1 checks (the
+// last of which starts the first wait), and a client across many names
+// gets MaxFailuresPerAddress.
+func TestLoginLimitHoldsInParallel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := t.Context()
+		m, _ := setup(t, b, auth.Options{FreeFailures: 3, MaxFailuresPerAddress: 10})
+		if _, err := m.AddUser(ctx, "cli", "alice", auth.Admin, "alice password 1"); err != nil {
+			t.Fatal(err)
+		}
+		attempt := func(n int, name func(i int) string, from string) (bad, limited int) {
+			var (
+				mu sync.Mutex
+				wg sync.WaitGroup
+			)
+			for i := range n {
+				wg.Go(func() {
+					_, _, err := m.Login(ctx, name(i), "guess", from, "")
+					var lim *auth.LimitedError
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case errors.Is(err, auth.ErrBadLogin):
+						bad++
+					case errors.As(err, &lim):
+						limited++
+					default:
+						t.Errorf("attempt %d: %v", i, err)
+					}
+				})
+			}
+			wg.Wait()
+			return bad, limited
+		}
+		// Rounds, since one round may find the pair busy and stop early.
+		total := 0
+		for range 10 {
+			bad, _ := attempt(40, func(int) string { return "alice" }, "203.0.113.9")
+			total += bad
+		}
+		if total != 4 {
+			t.Errorf("400 parallel guesses at alice from one client: %d checked, want 4 (3 free, then a wait)", total)
+		}
+		total = 0
+		for range 10 {
+			bad, _ := attempt(40, func(i int) string { return fmt.Sprintf("name%d", i) }, "198.51.100.7")
+			total += bad
+		}
+		if total != 10 {
+			t.Errorf("400 parallel guesses at many names from one client: %d checked, want 10", total)
+		}
+	})
+}

@@ -27,21 +27,26 @@ type guard struct {
 	mu      sync.Mutex
 	pairs   map[pairKey]*backoff
 	clients map[string][]time.Time
+	// checking counts each client's attempts admitted and not yet decided:
+	// they count against its limit, or a burst of parallel attempts would
+	// all be admitted before the first failure is recorded.
+	checking map[string]int
 }
 
 type pairKey struct{ user, client string }
 
 type backoff struct {
-	fails int
-	last  time.Time // the last failure
-	until time.Time // no attempt before this
+	fails    int
+	last     time.Time // the last failure
+	until    time.Time // no attempt before this
+	checking bool      // an attempt is being decided: the next waits for it
 }
 
 // maxKeys bounds the memory a flood of made-up names or addresses can take.
 const maxKeys = 10000
 
 func newGuard(o Options) *guard {
-	return &guard{opts: o, pairs: map[pairKey]*backoff{}, clients: map[string][]time.Time{}}
+	return &guard{opts: o, pairs: map[pairKey]*backoff{}, clients: map[string][]time.Time{}, checking: map[string]int{}}
 }
 
 // delay is how long a pair waits after its n-th failure in a row: nothing
@@ -74,49 +79,91 @@ func (g *guard) recent(client string, now time.Time) []time.Time {
 	return list
 }
 
-// admitClient says when client may try again, 0 if now: the per-client
-// limit, decided before anything is read of the request.
+// clientWait says when client may try again, 0 if now: the per-client
+// limit (locked).
+func (g *guard) clientWait(client string, now time.Time) time.Duration {
+	list := g.recent(client, now)
+	max := g.opts.MaxFailuresPerAddress
+	if len(list)+g.checking[client] < max {
+		return 0
+	}
+	if len(list) < max {
+		// Attempts in flight fill the allowance: they are decided in moments.
+		return g.opts.BaseDelay
+	}
+	return list[len(list)-max].Add(g.opts.LimitWindow).Sub(now)
+}
+
+// admitClient is clientWait for Admit, which asks before anything is read
+// of the request.
 func (g *guard) admitClient(client string, now time.Time) time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	list := g.recent(client, now)
-	if max := g.opts.MaxFailuresPerAddress; len(list) >= max {
-		return list[len(list)-max].Add(g.opts.LimitWindow).Sub(now)
-	}
-	return 0
+	return g.clientWait(client, now)
 }
 
-// admitPair says when this user from this client may try again, 0 if now.
-func (g *guard) admitPair(k pairKey, now time.Time) time.Duration {
+// reserve admits one attempt of k, or says how long to wait. An admitted
+// attempt holds its place until finish: one attempt per user name and
+// client is decided at a time, and it counts against the client's limit.
+func (g *guard) reserve(k pairKey, now time.Time) time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if b, ok := g.pairs[k]; ok && now.Before(b.until) {
-		return b.until.Sub(now)
+	if wait := g.clientWait(k.client, now); wait > 0 {
+		return wait
 	}
-	return 0
-}
-
-// fail records a failed sign-in of k.
-func (g *guard) fail(k pairKey, now time.Time) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.prune(now)
 	b := g.pairs[k]
+	switch {
+	case b != nil && now.Before(b.until):
+		return b.until.Sub(now)
+	case b != nil && b.checking:
+		return g.opts.BaseDelay
+	}
+	g.prune(now)
 	if b == nil {
 		b = &backoff{}
 		g.pairs[k] = b
 	}
-	b.fails++
-	b.last = now
-	b.until = now.Add(g.delay(b.fails))
-	g.clients[k.client] = append(g.recent(k.client, now), now)
+	b.checking = true
+	g.checking[k.client]++
+	return 0
 }
 
-// succeed forgets k's failures: the owner is back in.
-func (g *guard) succeed(k pairKey) {
+// Outcomes of an attempt, for finish.
+const (
+	undecided = iota // an error of Herald's own: nothing is counted
+	failed
+	succeeded
+)
+
+// finish ends the attempt reserve admitted: a failure makes the pair wait
+// and counts against the client; a success forgets the pair's failures.
+func (g *guard) finish(k pairKey, outcome int, now time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	delete(g.pairs, k)
+	if n := g.checking[k.client]; n <= 1 {
+		delete(g.checking, k.client)
+	} else {
+		g.checking[k.client] = n - 1
+	}
+	b := g.pairs[k]
+	if b == nil {
+		b = &backoff{} // pruned meanwhile
+		g.pairs[k] = b
+	}
+	b.checking = false
+	switch outcome {
+	case failed:
+		b.fails++
+		b.last = now
+		b.until = now.Add(g.delay(b.fails))
+		g.clients[k.client] = append(g.recent(k.client, now), now)
+	case succeeded:
+		delete(g.pairs, k)
+	default:
+		if b.fails == 0 {
+			delete(g.pairs, k)
+		}
+	}
 }
 
 // forgetAfter is how long a pair's failures are kept after its last one.
@@ -127,7 +174,7 @@ func (g *guard) forgetAfter() time.Duration { return 2*g.opts.MaxDelay + g.opts.
 func (g *guard) prune(now time.Time) {
 	if len(g.pairs) >= maxKeys {
 		for k, b := range g.pairs {
-			if now.Sub(b.last) > g.forgetAfter() {
+			if !b.checking && now.Sub(b.last) > g.forgetAfter() {
 				delete(g.pairs, k)
 			}
 		}
