@@ -164,7 +164,7 @@ func parseHop(s string) (netip.Addr, bool) {
 func forwardedFor(line string) []string {
 	var (
 		out     []string
-		for_    string
+		found   string
 		hasFor  bool
 		start   int
 		inQuote bool
@@ -173,7 +173,7 @@ func forwardedFor(line string) []string {
 		p = strings.TrimSpace(p)
 		name, value, ok := strings.Cut(p, "=")
 		if ok && strings.EqualFold(strings.TrimSpace(name), "for") {
-			for_, hasFor = strings.TrimSpace(value), true
+			found, hasFor = strings.TrimSpace(value), true
 		}
 	}
 	for i := 0; i < len(line); i++ {
@@ -186,13 +186,13 @@ func forwardedFor(line string) []string {
 			pair(line[start:i])
 			start = i + 1
 			if c == ',' {
-				out = append(out, hop(for_, hasFor))
-				for_, hasFor = "", false
+				out = append(out, hop(found, hasFor))
+				found, hasFor = "", false
 			}
 		}
 	}
 	pair(line[start:])
-	out = append(out, hop(for_, hasFor))
+	out = append(out, hop(found, hasFor))
 	return out
 }
 
