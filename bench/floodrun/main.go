@@ -117,20 +117,28 @@ func run() error {
 		baseline, flooded []time.Duration
 		ratios            []float64
 		tally             = newTally()
+		// Herald's CPU time in each kind of phase, from /proc: a figure the
+		// machine's other load moves far less than latency.
+		cpuBase, cpuFlood time.Duration
 	)
+	pid := srv.Process.Pid
 	// Warm up: the first requests fill caches and connections.
 	if _, err := read(base, o.readers, o.rate, time.Second, nil); err != nil {
 		return err
 	}
 	for i := range o.runs {
+		c0 := cpuTime(pid)
 		b, err := read(base, o.readers, o.rate, o.duration, nil)
 		if err != nil {
 			return err
 		}
+		c1 := cpuTime(pid)
 		f, err := read(base, o.readers, o.rate, o.duration, func(ctx context.Context) { flood(ctx, base, o.flooders, tally) })
 		if err != nil {
 			return err
 		}
+		c2 := cpuTime(pid)
+		cpuBase, cpuFlood = cpuBase+c1-c0, cpuFlood+c2-c1
 		baseline, flooded = append(baseline, b...), append(flooded, f...)
 		ratios = append(ratios, ms(pct(f, 99))/ms(pct(b, 99)))
 		fmt.Fprintf(os.Stderr, "floodrun: run %d/%d: baseline p99 %.2f ms, flood p99 %.2f ms\n", i+1, o.runs, ms(pct(b, 99)), ms(pct(f, 99)))
@@ -147,6 +155,13 @@ func run() error {
 	fmt.Printf("the flooder (%d connections from one address, as fast as they go):\n", o.flooders)
 	tally.print()
 	fmt.Printf("herald wrote %d log lines in all\n", logLines)
+	if refused := tally.total(); cpuBase > 0 && refused > 0 {
+		perPage := cpuBase / time.Duration(len(baseline))
+		// What the flood phase cost beyond the same page load alone, per flood request.
+		perRefusal := (cpuFlood - cpuBase*time.Duration(len(flooded))/time.Duration(len(baseline))) / time.Duration(refused)
+		fmt.Printf("herald's CPU: %.1f s in the baseline phases, %.1f s in the flood phases; %.0f us per page request, %.0f us per flood request\n",
+			cpuBase.Seconds(), cpuFlood.Seconds(), float64(perPage)/1e3, float64(perRefusal)/1e3)
+	}
 	fmt.Println()
 	p99 := ms(pct(flooded, 99)) / ms(pct(baseline, 99))
 	sort.Float64s(ratios)
@@ -312,6 +327,18 @@ func (t *tally) add(kind, status string) {
 	t.n[kind][status]++
 }
 
+func (t *tally) total() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, m := range t.n {
+		for _, c := range m {
+			n += c
+		}
+	}
+	return n
+}
+
 func (t *tally) print() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -324,6 +351,26 @@ func (t *tally) print() {
 		}
 		fmt.Printf("  %-14s %7d requests: %s\n", k.name, total, strings.Join(parts, ", "))
 	}
+}
+
+// cpuTime is the process's user and system CPU time so far (Linux /proc;
+// zero where it cannot be read).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count fields after its ')'.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	var utime, stime int64
+	fmt.Sscan(f[11], &utime)
+	fmt.Sscan(f[12], &stime)
+	const ticks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticks
 }
 
 func pct(v []time.Duration, p float64) time.Duration {

@@ -68,7 +68,8 @@ type Options struct {
 	// FreeFailures failures are free, then each makes the pair wait
 	// BaseDelay, doubling up to MaxDelay (defaults 3, 1s, 15 minutes); per
 	// client, at most MaxFailuresPerAddress failures within LimitWindow
-	// (defaults 20 and 15 minutes).
+	// (defaults 10 and 15 minutes: each failure costs a password check,
+	// tens of milliseconds of a core, so one address gets few).
 	FreeFailures          int
 	BaseDelay, MaxDelay   time.Duration
 	MaxFailuresPerAddress int
@@ -98,7 +99,7 @@ func (o *Options) defaults() {
 		o.MaxDelay = 15 * time.Minute
 	}
 	if o.MaxFailuresPerAddress == 0 {
-		o.MaxFailuresPerAddress = 20
+		o.MaxFailuresPerAddress = 10
 	}
 	if o.LimitWindow == 0 {
 		o.LimitWindow = 15 * time.Minute
