@@ -172,12 +172,19 @@ func throughProxy(t *testing.T, s *server, base string) {
 	if !refused {
 		t.Fatalf("100 look-ups from one client through the proxy were never refused (last: %d); herald log:\n%s", status(t, flooder, base+"/lookup?domain=nobody.example"), s.log.String())
 	}
-	// Writing X-Forwarded-For does not make the flooder someone else.
-	if code := status(t, flooder, base+"/lookup?domain=nobody.example", "X-Forwarded-For", "127.0.0.9"); code != http.StatusTooManyRequests {
-		t.Errorf("the flooder with a forged X-Forwarded-For: %d, want 429", code)
-	}
-	if code := status(t, flooder, base+"/lookup?domain=nobody.example", "Forwarded", "for=127.0.0.9"); code != http.StatusTooManyRequests {
-		t.Errorf("the flooder with a forged Forwarded: %d, want 429", code)
+	// Writing X-Forwarded-For does not make the flooder someone else. (Two
+	// tries each: the allowance refills one look-up every 3 s, and a busy
+	// machine may be that slow between two requests.)
+	for _, h := range []string{"X-Forwarded-For", "Forwarded"} {
+		v := "127.0.0.9"
+		if h == "Forwarded" {
+			v = "for=" + v
+		}
+		if code := status(t, flooder, base+"/lookup?domain=nobody.example", h, v); code != http.StatusTooManyRequests {
+			if code = status(t, flooder, base+"/lookup?domain=nobody.example", h, v); code != http.StatusTooManyRequests {
+				t.Errorf("the flooder with a forged %s: %d, want 429", h, code)
+			}
+		}
 	}
 	if code := status(t, other, base+"/lookup?domain=nobody.example"); code == http.StatusTooManyRequests {
 		t.Errorf("another client through the same proxy: 429; the proxy's clients are not told apart")
