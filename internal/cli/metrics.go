@@ -63,9 +63,10 @@ func checkMetricsToken(cfg config.Config, getenv func(string) string) error {
 	return nil
 }
 
-// serveMetrics serves /metrics alone on addr until ctx ends.
-func serveMetrics(ctx context.Context, addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
+// serveMetrics serves /metrics alone on addr, on a listener from listen
+// (net.Listen, or the upgrader's, which hands it to the next process).
+func serveMetrics(ctx context.Context, addr string, listen func(network, addr string) (net.Listener, error), h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (--metrics-listen): %w", addr, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -246,7 +247,11 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	gate := metricsGate{cfg: cfgNow, getenv: env.Getenv, refusals: refusals, separate: o.metricsListen != ""}
 	if o.metricsListen != "" {
-		stopMetrics, err := serveMetrics(ctx, o.metricsListen, gate.wrap(mon.metrics()), log)
+		listen := net.Listen
+		if socks.upg != nil {
+			listen = socks.upg.Listen // an upgrade hands it over with the others
+		}
+		stopMetrics, err := serveMetrics(ctx, o.metricsListen, listen, gate.wrap(mon.metrics()), log)
 		if err != nil {
 			return err
 		}
