@@ -99,7 +99,7 @@ func clientAt(src string) *http.Client {
 	}
 }
 
-func status(t *testing.T, c *http.Client, url string, header ...string) int {
+func statusOf(t *testing.T, c *http.Client, url string, header ...string) int {
 	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
@@ -164,13 +164,13 @@ func throughProxy(t *testing.T, s *server, base string) {
 	flooder, other := clientAt("127.0.0.3"), clientAt("127.0.0.4")
 	refused := false
 	for range 100 {
-		if status(t, flooder, base+"/lookup?domain=nobody.example") == http.StatusTooManyRequests {
+		if statusOf(t, flooder, base+"/lookup?domain=nobody.example") == http.StatusTooManyRequests {
 			refused = true
 			break
 		}
 	}
 	if !refused {
-		t.Fatalf("100 look-ups from one client through the proxy were never refused (last: %d); herald log:\n%s", status(t, flooder, base+"/lookup?domain=nobody.example"), s.log.String())
+		t.Fatalf("100 look-ups from one client through the proxy were never refused (last: %d); herald log:\n%s", statusOf(t, flooder, base+"/lookup?domain=nobody.example"), s.log.String())
 	}
 	// Writing X-Forwarded-For does not make the flooder someone else. (Two
 	// tries each: the allowance refills one look-up every 3 s, and a busy
@@ -180,16 +180,16 @@ func throughProxy(t *testing.T, s *server, base string) {
 		if h == "Forwarded" {
 			v = "for=" + v
 		}
-		if code := status(t, flooder, base+"/lookup?domain=nobody.example", h, v); code != http.StatusTooManyRequests {
-			if code = status(t, flooder, base+"/lookup?domain=nobody.example", h, v); code != http.StatusTooManyRequests {
+		if code := statusOf(t, flooder, base+"/lookup?domain=nobody.example", h, v); code != http.StatusTooManyRequests {
+			if code = statusOf(t, flooder, base+"/lookup?domain=nobody.example", h, v); code != http.StatusTooManyRequests {
 				t.Errorf("the flooder with a forged %s: %d, want 429", h, code)
 			}
 		}
 	}
-	if code := status(t, other, base+"/lookup?domain=nobody.example"); code == http.StatusTooManyRequests {
+	if code := statusOf(t, other, base+"/lookup?domain=nobody.example"); code == http.StatusTooManyRequests {
 		t.Errorf("another client through the same proxy: 429; the proxy's clients are not told apart")
 	}
-	if code := status(t, other, base+"/metrics"); code != http.StatusNotFound {
+	if code := statusOf(t, other, base+"/metrics"); code != http.StatusNotFound {
 		t.Errorf("/metrics through the proxy: %d, want 404", code)
 	}
 	s.waitLog(t, "client=127.0.0.3", 5*time.Second)
@@ -247,10 +247,10 @@ http {
 	startProxy(t, "nginx", exec.Command(nginx, args...), base+"/healthz", filepath.Join(dir, "error.log"))
 
 	// Plain HTTP sends browsers to HTTPS.
-	if code := status(t, clientAt("127.0.0.1"), "http://127.0.0.1:"+httpPort+"/"); code != http.StatusMovedPermanently {
+	if code := statusOf(t, clientAt("127.0.0.1"), "http://127.0.0.1:"+httpPort+"/"); code != http.StatusMovedPermanently {
 		t.Errorf("plain HTTP: %d, want 301", code)
 	}
-	if code := status(t, clientAt("127.0.0.1"), base+"/"); code != http.StatusOK {
+	if code := statusOf(t, clientAt("127.0.0.1"), base+"/"); code != http.StatusOK {
 		t.Errorf("the page through nginx: %d", code)
 	}
 	throughProxy(t, s, base)
@@ -286,7 +286,7 @@ func TestCaddyExample(t *testing.T) {
 	run.Env = env
 	base := "http://127.0.0.1:" + port
 	startProxy(t, "caddy", run, base+"/healthz", path)
-	if code := status(t, clientAt("127.0.0.1"), base+"/"); code != http.StatusOK {
+	if code := statusOf(t, clientAt("127.0.0.1"), base+"/"); code != http.StatusOK {
 		t.Errorf("the page through Caddy: %d", code)
 	}
 	throughProxy(t, s, base)

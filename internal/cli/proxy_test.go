@@ -74,6 +74,9 @@ func TestE2ETrustedProxyTellsClientsApart(t *testing.T) {
 	cfg := filepath.Join(dir, "herald.yaml")
 	writeFile(t, cfg, []byte(proxyConfig+"server:\n  trusted_proxies: [127.0.0.1/32, \"::1/128\"]\n"))
 	data := filepath.Join(dir, "data")
+	if code, out, errs := runIn(t, "", "migrate", "--data", data); code != 0 {
+		t.Fatalf("migrate: %d %s %s", code, out, errs)
+	}
 	if code, out, errs := runIn(t, "alice password 1\n", "user", "add", "--role", "admin", "--password-stdin", "--data", data, "alice"); code != 0 {
 		t.Fatalf("user add: %d %s %s", code, out, errs)
 	}

@@ -61,7 +61,7 @@ func (e *v2Error) Error() string { return e.msg }
 func v2Bad(code int, format string, a ...any) error { return &v2Error{code, fmt.Sprintf(format, a...)} }
 
 func (s *Subscriptions) subscribeV2(w http.ResponseWriter, r *http.Request) {
-	if s.subscribeLimit.limited(w, r) {
+	if s.subscribeLimit.Refused(w, r, s.refusals, "rate limited: subscribe") {
 		writeV2(w, http.StatusTooManyRequests, map[string]string{"error": "too many requests from your address; wait a minute"})
 		return
 	}
