@@ -140,19 +140,11 @@ func (k *Keeper) Name() string { return k.name }
 // its lease runs on until it notices), or check the lease in its
 // transaction (Check).
 func (k *Keeper) Run(ctx context.Context, log *slog.Logger, work func(ctx context.Context)) {
-	var (
-		cancel context.CancelFunc
-		done   chan struct{}
-	)
-	stop := func() {
-		if cancel != nil {
-			cancel()
-			<-done
-			cancel = nil
-		}
-	}
+	var stop func() // stops the work running, nil when none runs
 	defer func() {
-		stop()
+		if stop != nil {
+			stop()
+		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		if err := k.Release(rctx); err != nil {
@@ -173,16 +165,28 @@ func (k *Keeper) Run(ctx context.Context, log *slog.Logger, work func(ctx contex
 			log.Warn("cannot read a lease; retrying", slog.String("lease", k.name), slog.Any("err", err))
 		}
 		switch {
-		case held && cancel == nil:
+		case held && stop == nil:
 			log.Info("this instance took a lease", slog.String("lease", k.name))
-			var wctx context.Context
-			wctx, cancel = context.WithCancel(ctx)
-			done = make(chan struct{})
-			go func() { defer close(done); work(wctx) }()
-		case !held && cancel != nil:
+			stop = start(ctx, work)
+		case !held && stop != nil:
 			log.Warn("this instance lost a lease; stopping its work", slog.String("lease", k.name))
 			stop()
+			stop = nil
 		}
 		t.Reset(k.ttl / 6)
+	}
+}
+
+// start runs work in a goroutine and returns what cancels it and waits for it.
+func start(ctx context.Context, work func(context.Context)) func() {
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		work(wctx)
+	}()
+	return func() {
+		cancel()
+		<-done
 	}
 }

@@ -871,9 +871,16 @@ func Check(specs []Spec, env probe.Env) error {
 }
 
 // RollUp folds raw results older than keep into hourly and daily rollups.
-func (e *Engine) RollUp(ctx context.Context, keep time.Duration) (int64, error) {
+// guard, when set, runs first in the roll-up's transaction and stops it
+// with an error (the lease it runs under was lost).
+func (e *Engine) RollUp(ctx context.Context, keep time.Duration, guard func(context.Context, *store.Queries) error) (int64, error) {
 	var n int64
-	err := e.o.Store.Tx(ctx, func(q *store.Queries) error {
+	err := e.o.Store.TxContext(ctx, func(ctx context.Context, q *store.Queries) error {
+		if guard != nil {
+			if err := guard(ctx, q); err != nil {
+				return err
+			}
+		}
 		var err error
 		n, err = q.RollUp(ctx, e.o.Now().Add(-keep))
 		return err
@@ -883,11 +890,11 @@ func (e *Engine) RollUp(ctx context.Context, keep time.Duration) (int64, error) 
 
 // RunRollups rolls results up every hour until ctx ends; keep reads the
 // configured retention each time, so a reload changes it.
-func (e *Engine) RunRollups(ctx context.Context, keep func() time.Duration) {
+func (e *Engine) RunRollups(ctx context.Context, keep func() time.Duration, guard func(context.Context, *store.Queries) error) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := e.RollUp(ctx, keep()); err != nil && ctx.Err() == nil {
+		if n, err := e.RollUp(ctx, keep(), guard); err != nil && ctx.Err() == nil {
 			e.log.Error("roll up check results", slog.Any("err", err))
 		} else if n > 0 {
 			e.log.Info("check results rolled up", slog.Int64("results", n))

@@ -52,6 +52,7 @@ type Service struct {
 
 	mu        sync.Mutex
 	listeners []func()
+	elsewhere []func(context.Context) // OnMeasuredElsewhere
 
 	// hooks run inside every recorded change's transaction (OnRecord).
 	hooks hookList

@@ -28,7 +28,7 @@ const ChangesChannel = "herald_changes"
 type ownChanges struct {
 	origin string // names the store in its signals
 	mu     sync.Mutex
-	ids map[int64]time.Time
+	ids    map[int64]time.Time
 }
 
 // ownKeep is how long an id written here is remembered unasked.
