@@ -185,7 +185,7 @@ type runner struct {
 
 // catchUpSpread spreads the first checks of monitors taken over from another
 // instance.
-const catchUpSpread = 5 * time.Second
+const catchUpSpread = 3 * time.Second
 
 // schedule is a heap of runners by their next planned check: one goroutine
 // and one timer run every monitor's slots, and a check has a goroutine only
