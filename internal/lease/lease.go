@@ -190,3 +190,6 @@ func start(ctx context.Context, work func(context.Context)) func() {
 		<-done
 	}
 }
+
+// SetClock makes the keeper tell the time by now (a simulation's clock); call it before use.
+func (k *Keeper) SetClock(now func() time.Time) { k.now = now }

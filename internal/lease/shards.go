@@ -57,6 +57,9 @@ func NewShards(st *store.Store, ttl time.Duration, log *slog.Logger) *Shards {
 	if ttl <= 0 {
 		ttl = ShardTTL
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Shards{st: st, holder: newHolder(), ttl: ttl, now: func() time.Time { return time.Now().UTC() },
 		log: log, wake: make(chan struct{}, 1), held: map[int]store.Lease{}}
 }
@@ -205,4 +208,14 @@ func shardNumber(name string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// SetClock makes the keeper tell the time by now (a simulation's clock); call it before use.
+func (s *Shards) SetClock(now func() time.Time) { s.now = now }
+
+// Step renews, claims and gives up shards once, as Run does every ShardTTL/5,
+// telling apply the set held whenever it changes; applied is the set apply
+// was last told, updated here. For simulations that drive time themselves.
+func (s *Shards) Step(ctx context.Context, apply func(context.Context, map[int]bool) error, applied map[int]bool) error {
+	return s.step(ctx, apply, applied)
 }

@@ -15,6 +15,8 @@ import (
 	"maps"
 	"os"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -262,7 +264,7 @@ func (e *Engine) Own(ctx context.Context, held map[int]bool) error {
 	if e.owned == nil {
 		e.owned = map[int]bool{}
 	}
-	if err := e.apply(ctx, e.all); err != nil {
+	if err := e.apply(ctx, e.all, false); err != nil {
 		return err
 	}
 	return e.loadOthers(ctx)
@@ -331,31 +333,39 @@ var ErrStopped = errors.New("monitor engine stopped")
 func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
 	e.applyMu.Lock()
 	defer e.applyMu.Unlock()
-	if err := e.apply(ctx, specs); err != nil {
+	if err := e.apply(ctx, specs, true); err != nil {
 		return err
 	}
 	return e.loadOthers(ctx)
 }
 
-func (e *Engine) apply(ctx context.Context, all []Spec) error {
+// apply runs the monitors of all that run here; sync (a new configuration)
+// stores the configured set first, and builds every monitor's probe (which
+// registers heartbeat tokens, so that any instance takes their pings).
+func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 	probers := make(map[string]probe.Prober, len(all))
 	defs := make([]store.MonitorDef, 0, len(all))
 	var specs []Spec // those that run here
 	for _, sp := range all {
-		p, err := probe.New(sp.Monitor, e.o.Env)
-		if err != nil {
-			return fmt.Errorf("monitor %s: %w", sp.ID, err)
+		here := e.runsHere(sp.ID)
+		if here || sync {
+			p, err := probe.New(sp.Monitor, e.o.Env)
+			if err != nil {
+				return fmt.Errorf("monitor %s: %w", sp.ID, err)
+			}
+			probers[sp.ID] = p
 		}
-		probers[sp.ID] = p
 		defs = append(defs, store.MonitorDef{ID: sp.ID, ComponentID: sp.ComponentID, Kind: sp.Monitor.Type, Target: sp.Target()})
-		if e.runsHere(sp.ID) {
+		if here {
 			specs = append(specs, sp)
 		}
 	}
 	e.all = all
 	now := e.o.Now()
-	if err := e.o.Store.Tx(ctx, func(q *store.Queries) error { return q.SyncMonitors(ctx, defs, now) }); err != nil {
-		return err
+	if sync {
+		if err := e.o.Store.Tx(ctx, func(q *store.Queries) error { return q.SyncMonitors(ctx, defs, now) }); err != nil {
+			return err
+		}
 	}
 	rows, err := e.o.Store.Monitors(ctx)
 	if err != nil {
@@ -738,6 +748,8 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 		}
 		signal = signal || m.moved || m.measured || m.removed
 	}
+	// One order for the rows' locks, whoever writes them.
+	slices.SortFunc(states, func(a, b store.Monitor) int { return strings.Compare(a.ID, b.ID) })
 	var inserted []*store.Outage
 	start := time.Now()
 	err := e.o.Store.Tx(ctx, func(q *store.Queries) error {
