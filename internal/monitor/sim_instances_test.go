@@ -72,9 +72,9 @@ type simInstance struct {
 	// freeze: the instance is paused at its next state change, between
 	// observing it and writing it; on waking it writes it first.
 	freeze, frozen bool
-	nextStep time.Time // shards
-	nextPass time.Time
-	woken    bool
+	nextStep       time.Time // shards
+	nextPass       time.Time
+	woken          bool
 }
 
 type simRun struct {
@@ -123,7 +123,7 @@ func runThreeInstances(t *testing.T, st *store.Store, seed uint64) {
 	for _, sp := range r.specs {
 		at := start.Add(time.Minute)
 		for range r.rnd.IntN(3) {
-			at = at.Add(time.Duration(r.rnd.IntN(int(6 * time.Minute / time.Second))) * time.Second)
+			at = at.Add(time.Duration(r.rnd.IntN(int(6*time.Minute/time.Second))) * time.Second)
 			d := time.Duration(15+r.rnd.IntN(165)) * time.Second
 			if at.Add(d).After(start.Add(length)) {
 				break
