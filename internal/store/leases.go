@@ -117,3 +117,19 @@ func (q *Queries) readLease(ctx context.Context, name string) (Lease, error) {
 	l.ExpiresAt = time.UnixMilli(until).UTC()
 	return l, nil
 }
+
+// SerializeSync makes the transaction q runs in wait for any other
+// transaction that took the same name, until it ends (PostgreSQL's
+// transaction-level advisory lock). Instances started together all sync the
+// configuration (catalog, monitors, alert channels) at once; each reads what
+// is stored and writes what differs, and without this two would insert the
+// same row. SQLite's transactions are serialized already.
+func (q *Queries) SerializeSync(ctx context.Context, name string) error {
+	if q.dialect != Postgres || q.tx == nil {
+		return nil
+	}
+	if _, err := q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, "herald sync "+name); err != nil {
+		return fmt.Errorf("wait for other instances' %s: %w", name, err)
+	}
+	return nil
+}

@@ -79,6 +79,9 @@ type Override struct {
 // SyncMonitors stores the configured monitors: new ones are added, changed ones
 // take their new target (keeping their state), missing ones are marked removed.
 func (q *Queries) SyncMonitors(ctx context.Context, defs []MonitorDef, now time.Time) error {
+	if err := q.SerializeSync(ctx, "monitors"); err != nil {
+		return err
+	}
 	at := now.UnixMilli()
 	stored, err := q.Monitors(ctx)
 	if err != nil {
