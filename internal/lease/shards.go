@@ -108,6 +108,22 @@ func (s *Shards) Run(ctx context.Context, apply func(ctx context.Context, held m
 			s.log.Warn("say this instance stopped", slog.Any("err", err))
 		}
 	}()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		t := time.NewTicker(s.ttl / 5)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if _, err := s.renew(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("renew the probe shards; retrying", slog.Any("err", err))
+			}
+		}
+	})
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -124,24 +140,45 @@ func (s *Shards) Run(ctx context.Context, apply func(ctx context.Context, held m
 	}
 }
 
-// step renews, claims and releases once; applied is what apply was last told.
-func (s *Shards) step(ctx context.Context, apply func(context.Context, map[int]bool) error, applied map[int]bool) error {
+// renew says this instance is alive and renews the shards it holds, and
+// returns how many instances are alive. It runs in a loop of its own too, so
+// that a slow apply (thousands of monitors moving on a busy machine) does
+// not let the shards expire under it.
+func (s *Shards) renew(ctx context.Context) (int, error) {
 	now := s.now()
 	live, err := s.st.AliveAs(ctx, s.holder, now, s.ttl)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	renewed, err := s.st.RenewShards(ctx, s.holder, now, s.ttl)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for n, l := range renewed {
-		if old, ok := s.held[n]; !ok || old.Term != l.Term {
-			delete(renewed, n) // not a term this instance claimed: never act on it
+		// Only a term this instance claimed: never act on another.
+		if old, ok := s.held[n]; ok && old.Term == l.Term {
+			s.held[n] = l
 		}
 	}
-	s.held = renewed
+	return live, nil
+}
+
+// step renews, claims and releases once; applied is what apply was last told.
+func (s *Shards) step(ctx context.Context, apply func(context.Context, map[int]bool) error, applied map[int]bool) error {
+	live, err := s.renew(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	s.mu.Lock()
+	for n, l := range s.held {
+		if !l.ExpiresAt.After(now) {
+			delete(s.held, n) // lost: not renewed in time, maybe taken
+		}
+	}
+	renewed := maps.Clone(s.held)
 	s.mu.Unlock()
 	fair := (ShardCount + live - 1) / max(live, 1)
 	if extra := len(renewed) - fair; extra > 0 {
