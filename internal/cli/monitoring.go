@@ -29,18 +29,35 @@ type monitoring struct {
 	registry   *prometheus.Registry
 	svc        *service.Service
 	log        *slog.Logger
+	shared     *instances
+	// shards, with several instances on one database, is this instance's
+	// share of the monitors; nil when every monitor runs here.
+	shards *lease.Shards
 }
 
-func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger, speed int) *monitoring {
-	m := &monitoring{heartbeats: probe.NewHeartbeats(), registry: prometheus.NewRegistry(), svc: svc, log: log}
+func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger, speed int, shared *instances) *monitoring {
+	m := &monitoring{heartbeats: probe.NewHeartbeats(), registry: prometheus.NewRegistry(), svc: svc, log: log, shared: shared}
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.env = probe.Env{Heartbeats: m.heartbeats}
 	m.reactor = monitor.NewReactor(svc, st, cfg, log)
 	m.reactor.SetSpeed(speed)
 	// One instance decides, whatever number share the database.
-	m.reactor.SetLease(lease.New(st, "decisions", 0))
-	m.engine = monitor.New(monitor.Options{Store: st, Env: m.env, Log: log, Metrics: monitor.NewMetrics(m.registry),
-		Now: svc.Now, Speed: speed, OnTransition: m.transitioned, OnUnrecorded: m.unrecorded})
+	decisions := lease.New(st, "decisions", 0)
+	m.reactor.SetLease(decisions)
+	opts := monitor.Options{Store: st, Env: m.env, Log: log, Metrics: monitor.NewMetrics(m.registry),
+		Now: svc.Now, Speed: speed, OnTransition: m.transitioned, OnUnrecorded: m.unrecorded}
+	if shared.shared() {
+		// The monitors are split in shards among the live instances; a
+		// job's heartbeat may reach any of them.
+		m.shards = lease.NewShards(st, 0, log)
+		opts.Fence = m.shards.Fence
+		m.heartbeats.Share(st)
+		shared.onRelease("shard:", m.shards.Wake)
+		shared.onRelease("instance:", m.shards.Wake)
+		shared.onRelease("decisions", m.reactor.Wake)
+		svc.OnMeasuredElsewhere(m.measuredElsewhere)
+	}
+	m.engine = monitor.New(opts)
 	m.registry.MustRegister(m.engine.Collector())
 	return m
 }
@@ -50,6 +67,28 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 func (m *monitoring) transitioned() {
 	m.svc.SetMeasured(m.engine.Measured())
 	m.reactor.Wake()
+}
+
+// measuredElsewhere runs when another instance wrote what its monitors
+// measured: the page shows it, and the decisions (if this instance makes
+// them) take it in.
+func (m *monitoring) measuredElsewhere(ctx context.Context) {
+	if err := m.engine.LoadOthers(ctx); err != nil {
+		m.log.Warn("read the states of other instances' monitors", slog.Any("err", err))
+		return
+	}
+	m.svc.SetMeasured(m.engine.Measured())
+	m.reactor.Wake()
+}
+
+// own runs the monitors of the shards this instance holds.
+func (m *monitoring) own(ctx context.Context, held map[int]bool) error {
+	if err := m.engine.Own(ctx, held); err != nil {
+		return err
+	}
+	m.svc.SetMeasured(m.engine.Measured())
+	m.reactor.Wake()
+	return nil
 }
 
 // unrecorded runs when a state change could not be stored (the database is
@@ -81,14 +120,31 @@ func (m *monitoring) start(ctx, work context.Context, wg *sync.WaitGroup, cfg fu
 	if err := m.apply(ctx, cfg()); err != nil {
 		return fmt.Errorf("start the monitors: %w", err)
 	}
+	if m.shards != nil {
+		wg.Go(func() { m.shards.Run(work, m.own) })
+	}
 	wg.Go(func() { m.reactor.Run(work) })
+	// Rolling up twice at once would count results twice: under a lease,
+	// checked in the roll-up's own transaction.
+	rollups := m.shared.keeper("rollups")
+	var guard func(context.Context, *store.Queries) error
+	if rollups != nil {
+		guard = rollups.Check
+	}
 	wg.Go(func() {
-		m.engine.RunRollups(work, func() time.Duration {
-			return time.Duration(cfg().Monitoring.RawResultsDays) * 24 * time.Hour
+		m.shared.under(work, rollups, func(ctx context.Context) {
+			m.engine.RunRollups(ctx, func() time.Duration {
+				return time.Duration(cfg().Monitoring.RawResultsDays) * 24 * time.Hour
+			}, guard)
 		})
 	})
 	n := len(monitor.Specs(cfg()))
-	m.log.Info("monitors running", slog.Int("monitors", n))
+	if m.shards != nil {
+		m.log.Info("monitors configured; this instance runs those of the probe shards it takes", slog.Int("monitors", n),
+			slog.Int("shards", lease.ShardCount), slog.String("instance", m.shards.Holder()))
+	} else {
+		m.log.Info("monitors running", slog.Int("monitors", n))
+	}
 	return nil
 }
 
@@ -109,7 +165,14 @@ func (m *monitoring) register(mux *http.ServeMux, metrics http.Handler) {
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		if !m.heartbeats.Beat(r.PathValue("token"), m.svc.Now()) {
+		known, err := m.heartbeats.BeatShared(r.Context(), r.PathValue("token"), m.svc.Now())
+		if err != nil {
+			m.log.Error("heartbeat: record the ping for the other instances", slog.Any("err", err))
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"error":{"status":503,"message":"the ping could not be recorded; try again"}}` + "\n"))
+			return
+		}
+		if !known {
 			w.WriteHeader(http.StatusNotFound)
 			_, _ = w.Write([]byte(`{"error":{"status":404,"message":"no heartbeat monitor has this token"}}` + "\n"))
 			return

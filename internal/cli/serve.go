@@ -210,6 +210,10 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if clock == nil {
 		clock = service.SystemClock{}
 	}
+	// With several instances on one PostgreSQL, what must run once runs
+	// under a lease (instances.go).
+	shared := newInstances(st, log)
+	o.notify.Once = shared.once
 	svc := service.New(st, clock, log)
 	svc.SetSettle(cfg.SettleFor())
 	groups, comps := catalogOf(cfg)
@@ -241,7 +245,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return err
 	}
 	defer unhook()
-	mon := newMonitoring(st, svc, cfgNow, log, o.speed)
+	mon := newMonitoring(st, svc, cfgNow, log, o.speed, shared)
 	if err := mon.check(cfg); err != nil {
 		return fmt.Errorf("configuration not valid:\n%w", err)
 	}
@@ -305,7 +309,10 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	wg.Go(func() { follower.Run(work, service.FollowEvery) })
 	wg.Go(func() { notifier.Run(work) })
-	wg.Go(func() { svc.RunClock(work, scaledTimer(o.speed)) })
+	wg.Go(func() { shared.listen(work) })
+	wg.Go(func() {
+		shared.once(work, "maintenance-clock", func(ctx context.Context) { svc.RunClock(ctx, scaledTimer(o.speed)) })
+	})
 	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -40,6 +41,9 @@ type Keeper struct {
 	mu   sync.Mutex
 	cur  store.Lease
 	held bool
+
+	once sync.Once
+	wake chan struct{}
 }
 
 // New makes a keeper of the named lease for this instance; ttl 0 means DefaultTTL.
@@ -111,3 +115,81 @@ func (k *Keeper) Release(ctx context.Context) error {
 	k.held = false
 	return k.st.ReleaseLease(ctx, k.cur)
 }
+
+// Wake asks Run to look at the lease now (another instance released it).
+func (k *Keeper) Wake() {
+	select {
+	case k.wakeCh() <- struct{}{}:
+	default:
+	}
+}
+
+func (k *Keeper) wakeCh() chan struct{} {
+	k.once.Do(func() { k.wake = make(chan struct{}, 1) })
+	return k.wake
+}
+
+// Name is the lease's name.
+func (k *Keeper) Name() string { return k.name }
+
+// Run runs work while this instance holds the lease, until ctx ends: it
+// takes the lease when it is free, keeps it renewed, cancels work (and waits
+// for it) when the lease is lost, and on the way out stops work and releases
+// the lease, which wakes the instances waiting for it (see Wake). Work that
+// writes must stay safe if it runs twice for a moment (a holder paused past
+// its lease runs on until it notices), or check the lease in its
+// transaction (Check).
+func (k *Keeper) Run(ctx context.Context, log *slog.Logger, work func(ctx context.Context)) {
+	var stop func() // stops the work running, nil when none runs
+	defer func() {
+		if stop != nil {
+			stop()
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if err := k.Release(rctx); err != nil {
+			log.Warn("release a lease", slog.String("lease", k.name), slog.Any("err", err))
+		}
+	}()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-k.wakeCh():
+		case <-t.C:
+		}
+		held, err := k.Hold(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("cannot read a lease; retrying", slog.String("lease", k.name), slog.Any("err", err))
+		}
+		switch {
+		case held && stop == nil:
+			log.Info("this instance took a lease", slog.String("lease", k.name))
+			stop = start(ctx, work)
+		case !held && stop != nil:
+			log.Warn("this instance lost a lease; stopping its work", slog.String("lease", k.name))
+			stop()
+			stop = nil
+		}
+		t.Reset(k.ttl / 6)
+	}
+}
+
+// start runs work in a goroutine and returns what cancels it and waits for it.
+func start(ctx context.Context, work func(context.Context)) func() {
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		work(wctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// SetClock makes the keeper tell the time by now (a simulation's clock); call it before use.
+func (k *Keeper) SetClock(now func() time.Time) { k.now = now }

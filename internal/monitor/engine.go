@@ -12,13 +12,17 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/probe"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -87,6 +91,13 @@ type Options struct {
 	OnUnrecorded func()
 	Log          *slog.Logger
 	Metrics      *Metrics
+	// Fence, when set, makes the engine run only the monitors of the shards
+	// this instance holds (lease.ShardOf of the monitor's id; see Own), and
+	// is called in every transaction that writes results: it lists the
+	// shards held now and keeps them from changing hands until the
+	// transaction ends, and results of monitors of other shards are not
+	// written. Several instances on one database then share the monitors.
+	Fence func(ctx context.Context, q *store.Queries) (map[int]bool, error)
 }
 
 // Engine runs the monitors.
@@ -108,6 +119,20 @@ type Engine struct {
 	states      atomic.Pointer[map[string]MonitorStatus]
 	publishedAt time.Time     // owned by the writer
 	stopped     chan struct{} // closed when Run returns
+
+	// batch is the results not written yet, and transitioned says a
+	// monitor's state changed since the last write; owned by the writer.
+	batch        []store.CheckResult
+	transitioned bool
+
+	// applyMu orders Apply and Own; all is the last applied configuration
+	// and owned the shards held (nil: every monitor runs here).
+	applyMu sync.Mutex
+	all     []Spec
+	owned   map[int]bool
+	// others are the states, as last read from the database, of the
+	// configured monitors other instances run (see LoadOthers).
+	others atomic.Pointer[map[string]MonitorStatus]
 }
 
 // MonitorStatus is a monitor's current state, as pages and the admin read it.
@@ -135,6 +160,10 @@ type monState struct {
 	measured, moved bool
 	dirty           bool
 	removed         bool
+	// leaving is set when the monitor's shard goes to another instance:
+	// its state is written once more, and it is dropped, its outage left
+	// open for the next holder to continue.
+	leaving bool
 }
 
 type check struct {
@@ -153,7 +182,12 @@ type runner struct {
 	next              time.Time   // the next planned check, in the engine's clock
 	busy              atomic.Bool // a check is in flight
 	index             int         // in the schedule's heap
+	catchUp           bool        // next is a catch-up check off the slots
 }
+
+// catchUpSpread spreads the first checks of monitors taken over from another
+// instance.
+const catchUpSpread = 3 * time.Second
 
 // schedule is a heap of runners by their next planned check: one goroutine
 // and one timer run every monitor's slots, and a check has a goroutine only
@@ -195,11 +229,84 @@ func New(o Options) *Engine {
 		mons: map[string]*monState{}, stopped: make(chan struct{})}
 	empty := map[string]MonitorStatus{}
 	e.states.Store(&empty)
+	e.others.Store(&empty)
+	if o.Fence != nil {
+		e.owned = map[int]bool{} // nothing until shards are claimed (Own)
+	}
 	return e
 }
 
-// Statuses returns every running monitor's state, by monitor id.
-func (e *Engine) Statuses() map[string]MonitorStatus { return *e.states.Load() }
+// Statuses returns every monitor's state, by monitor id: those running here
+// as measured, and those other instances run as last read (LoadOthers).
+func (e *Engine) Statuses() map[string]MonitorStatus {
+	local, others := *e.states.Load(), *e.others.Load()
+	if len(others) == 0 {
+		return local
+	}
+	out := make(map[string]MonitorStatus, len(local)+len(others))
+	maps.Copy(out, others)
+	maps.Copy(out, local)
+	return out
+}
+
+// runsHere reports whether this instance runs the monitor with this id.
+func (e *Engine) runsHere(id string) bool {
+	return e.owned == nil || e.owned[lease.ShardOf(id)]
+}
+
+// Own makes this instance run the monitors of the held shards (and no
+// others), continuing each from its stored state; a monitor whose shard is
+// no longer held has its state written and stops. It returns once done.
+func (e *Engine) Own(ctx context.Context, held map[int]bool) error {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	e.owned = maps.Clone(held)
+	if e.owned == nil {
+		e.owned = map[int]bool{}
+	}
+	if err := e.apply(ctx, e.all, false); err != nil {
+		return err
+	}
+	return e.loadOthers(ctx)
+}
+
+// LoadOthers reads the states of the monitors other instances run from the
+// database, for Statuses and Measured; a no-op when every monitor runs here.
+func (e *Engine) LoadOthers(ctx context.Context) error {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	return e.loadOthers(ctx)
+}
+
+func (e *Engine) loadOthers(ctx context.Context) error {
+	if e.owned == nil {
+		return nil
+	}
+	rows, err := e.o.Store.Monitors(ctx)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]store.Monitor, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	next := map[string]MonitorStatus{}
+	for i := range e.all {
+		sp := &e.all[i]
+		if e.runsHere(sp.ID) {
+			continue
+		}
+		r := byID[sp.ID]
+		state := r.Detector.State
+		if state == "" {
+			state = status.MonitorUnknown
+		}
+		next[sp.ID] = MonitorStatus{Spec: sp, State: state, Since: r.Detector.Since, LastCheckAt: r.LastCheckAt,
+			LastLevel: r.LastLevel, LastMessage: r.LastMessage, LastLatency: r.LastLatency}
+	}
+	e.others.Store(&next)
+	return nil
+}
 
 // Measured is the component status each component's monitors amount to.
 func (e *Engine) Measured() map[string]status.ComponentStatus {
@@ -221,34 +328,65 @@ var ErrStopped = errors.New("monitor engine stopped")
 
 // Apply makes the running monitors those of specs: new ones start, changed
 // ones restart with their state kept, removed ones stop (an outage they had
-// open ends now). It returns once the store agrees.
+// open ends now). It returns once the store agrees. With shards (Fence),
+// only the monitors of the shards held run here.
 func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
-	probers := make(map[string]probe.Prober, len(specs))
-	defs := make([]store.MonitorDef, 0, len(specs))
-	for _, sp := range specs {
-		p, err := probe.New(sp.Monitor, e.o.Env)
-		if err != nil {
-			return fmt.Errorf("monitor %s: %w", sp.ID, err)
-		}
-		probers[sp.ID] = p
-		defs = append(defs, store.MonitorDef{ID: sp.ID, ComponentID: sp.ComponentID, Kind: sp.Monitor.Type, Target: sp.Target()})
-	}
-	now := e.o.Now()
-	if err := e.o.Store.Tx(ctx, func(q *store.Queries) error { return q.SyncMonitors(ctx, defs, now) }); err != nil {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	if err := e.apply(ctx, specs, true); err != nil {
 		return err
+	}
+	return e.loadOthers(ctx)
+}
+
+// apply runs the monitors of all that run here; sync (a new configuration)
+// stores the configured set first, and builds every monitor's probe (which
+// registers heartbeat tokens, so that any instance takes their pings).
+func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
+	probers := make(map[string]probe.Prober, len(all))
+	defs := make([]store.MonitorDef, 0, len(all))
+	var specs []Spec // those that run here
+	for _, sp := range all {
+		here := e.runsHere(sp.ID)
+		if here || sync {
+			p, err := probe.New(sp.Monitor, e.o.Env)
+			if err != nil {
+				return fmt.Errorf("monitor %s: %w", sp.ID, err)
+			}
+			probers[sp.ID] = p
+		}
+		defs = append(defs, store.MonitorDef{ID: sp.ID, ComponentID: sp.ComponentID, Kind: sp.Monitor.Type, Target: sp.Target()})
+		if here {
+			specs = append(specs, sp)
+		}
+	}
+	e.all = all
+	now := e.o.Now()
+	if sync {
+		if err := e.o.Store.Tx(ctx, func(q *store.Queries) error { return q.SyncMonitors(ctx, defs, now) }); err != nil {
+			return err
+		}
 	}
 	rows, err := e.o.Store.Monitors(ctx)
 	if err != nil {
 		return err
 	}
+	lastCheck := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		lastCheck[r.ID] = r.LastCheckAt
+	}
 	open, err := e.o.Store.Outages(ctx, store.OutageFilter{Open: true})
 	if err != nil {
 		return err
 	}
+	configured := make(map[string]bool, len(all))
+	for _, sp := range all {
+		configured[sp.ID] = true
+	}
 	done := make(chan struct{})
 	apply := func() {
 		defer close(done)
-		e.adopt(specs, rows, open, now)
+		e.adopt(ctx, specs, configured, rows, open, now)
 	}
 	select {
 	case e.cmds <- apply:
@@ -266,7 +404,7 @@ func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
 		want[sp.ID] = sp
 	}
 	inUse := map[string]bool{}
-	for _, sp := range specs {
+	for _, sp := range all {
 		if sp.Monitor.Type == "heartbeat" {
 			inUse[os.Getenv(sp.Monitor.TokenEnv)] = true
 		}
@@ -298,6 +436,11 @@ func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
 		rctx, cancel := context.WithCancel(context.Background())
 		r := &runner{spec: sp, prober: probers[sp.ID], ctx: rctx, cancel: cancel, interval: interval, timeout: timeout,
 			next: firstSlot(now, interval, phase(sp.ID, interval))}
+		if last := lastCheck[sp.ID]; e.o.Fence != nil && !last.IsZero() && now.Sub(last) > interval+timeout {
+			// Taken over from an instance that stopped checking it: check
+			// it soon (spread over a few seconds) rather than at its slot.
+			r.next, r.catchUp = now.Add(phase(sp.ID, min(interval, catchUpSpread))), true
+		}
 		e.runners[sp.ID] = r
 		heap.Push(&e.heap, r)
 	}
@@ -309,8 +452,9 @@ func (e *Engine) Apply(ctx context.Context, specs []Spec) error {
 }
 
 // adopt runs in the writer: it takes the new set of monitors, loading the
-// state of those it did not know from the store.
-func (e *Engine) adopt(specs []Spec, rows []store.Monitor, open []store.Outage, now time.Time) {
+// state of those it did not know from the store. Monitors configured but
+// run elsewhere now have their state written and are dropped.
+func (e *Engine) adopt(ctx context.Context, specs []Spec, configured map[string]bool, rows []store.Monitor, open []store.Outage, now time.Time) {
 	byID := make(map[string]store.Monitor, len(rows))
 	for _, r := range rows {
 		byID[r.ID] = r
@@ -328,8 +472,13 @@ func (e *Engine) adopt(specs []Spec, rows []store.Monitor, open []store.Outage, 
 		}
 		e.mons[sp.ID] = &monState{spec: &sp, row: byID[sp.ID], outage: openBy[sp.ID]}
 	}
+	leaving := false
 	for id, m := range e.mons {
 		if keep[id] {
+			continue
+		}
+		if configured[id] {
+			m.leaving, m.dirty, leaving = true, true, true
 			continue
 		}
 		// A monitor no longer configured says nothing more: an outage it
@@ -338,6 +487,11 @@ func (e *Engine) adopt(specs []Spec, rows []store.Monitor, open []store.Outage, 
 			m.outage.EndedAt = now
 		}
 		m.removed, m.dirty = true, true
+	}
+	if leaving {
+		// Written now, before the shard is given up, so the next holder
+		// continues from here.
+		e.flushAll(ctx)
 	}
 	e.publish(true)
 }
@@ -375,6 +529,12 @@ func (e *Engine) scheduler(ctx context.Context) {
 		for len(e.heap) > 0 && !e.heap[0].next.After(now) {
 			r := e.heap[0]
 			e.start(r, r.next)
+			if r.catchUp {
+				r.catchUp = false
+				r.next = firstSlot(now.Add(time.Nanosecond), r.interval, phase(r.spec.ID, r.interval))
+				heap.Fix(&e.heap, 0)
+				continue
+			}
 			// The next slot after now: a late scheduler skips, never bunches.
 			for r.next = r.next.Add(r.interval); !r.next.After(now); r.next = r.next.Add(r.interval) {
 				e.o.Metrics.skipped()
@@ -442,46 +602,21 @@ func (e *Engine) Run(ctx context.Context) {
 	e.wg.Go(func() { e.scheduler(ctx) })
 	tick := time.NewTicker(e.o.FlushEvery)
 	defer tick.Stop()
-	var batch []store.CheckResult
-	transitioned := false // a monitor's state changed since the last write
-	flush := func(fctx context.Context) {
-		if len(batch) == 0 && !e.anyDirty() {
-			return
-		}
-		if err := e.flush(fctx, batch); err != nil {
-			e.log.Error("write check results; keeping them for the next try", slog.Int("results", len(batch)), slog.Any("err", err))
-			if len(batch) > 100_000 {
-				batch = batch[len(batch)-100_000:]
-			}
-			if transitioned {
-				e.publish(true)
-				if e.o.OnUnrecorded != nil {
-					e.o.OnUnrecorded()
-				}
-			}
-			return
-		}
-		batch = batch[:0]
-		if transitioned && e.o.OnTransition != nil {
-			e.o.OnTransition()
-		}
-		transitioned = false
-	}
 	for {
 		select {
 		case c := <-e.results:
 			r, _, moved := e.observe(c)
-			batch = append(batch, r)
+			e.batch = append(e.batch, r)
 			if moved {
-				transitioned = true
-				flush(ctx)
-			} else if len(batch) >= 2000 {
-				flush(ctx)
+				e.transitioned = true
+				e.flushAll(ctx)
+			} else if len(e.batch) >= 2000 {
+				e.flushAll(ctx)
 			}
 		case fn := <-e.cmds:
 			fn()
 		case <-tick.C:
-			flush(ctx)
+			e.flushAll(ctx)
 		case <-ctx.Done():
 			e.stopAll()
 			// Results already sent are drained and written with a detached context.
@@ -489,17 +624,43 @@ func (e *Engine) Run(ctx context.Context) {
 				select {
 				case c := <-e.results:
 					r, _, _ := e.observe(c)
-					batch = append(batch, r)
+					e.batch = append(e.batch, r)
 				default:
 					drained = true
 				}
 			}
 			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			flush(fctx)
+			e.flushAll(fctx)
 			cancel()
 			return
 		}
 	}
+}
+
+// flushAll writes the results and states the writer holds; on failure it
+// keeps them for the next try. It runs in the writer.
+func (e *Engine) flushAll(ctx context.Context) {
+	if len(e.batch) == 0 && !e.anyDirty() {
+		return
+	}
+	if err := e.flush(ctx, e.batch); err != nil {
+		e.log.Error("write check results; keeping them for the next try", slog.Int("results", len(e.batch)), slog.Any("err", err))
+		if len(e.batch) > 100_000 {
+			e.batch = e.batch[len(e.batch)-100_000:]
+		}
+		if e.transitioned {
+			e.publish(true)
+			if e.o.OnUnrecorded != nil {
+				e.o.OnUnrecorded()
+			}
+		}
+		return
+	}
+	e.batch = e.batch[:0]
+	if e.transitioned && e.o.OnTransition != nil {
+		e.o.OnTransition()
+	}
+	e.transitioned = false
 }
 
 func (e *Engine) stopAll() {
@@ -532,7 +693,7 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage, bool) {
 	level := status.Level(c.res.Outcome)
 	r := store.CheckResult{MonitorID: c.id, At: c.at, Latency: c.res.Latency, Level: level, Message: c.res.Message}
 	m, ok := e.mons[c.id]
-	if !ok || m.removed {
+	if !ok || m.removed || m.leaving {
 		return r, nil, false
 	}
 	e.o.Metrics.observe(c, m.spec.Monitor.Type)
@@ -571,6 +732,7 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage, bool) {
 func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 	var states []store.Monitor
 	var outs []*store.Outage
+	signal := false // a state or an outage moved: other instances' pages show it
 	for _, m := range e.mons {
 		if !m.dirty {
 			continue
@@ -584,10 +746,28 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 		if m.outage != nil && (m.measured || m.removed) {
 			outs = append(outs, m.outage)
 		}
+		signal = signal || m.moved || m.measured || m.removed
 	}
+	// One order for the rows' locks, whoever writes them.
+	slices.SortFunc(states, func(a, b store.Monitor) int { return strings.Compare(a.ID, b.ID) })
 	var inserted []*store.Outage
 	start := time.Now()
 	err := e.o.Store.Tx(ctx, func(q *store.Queries) error {
+		if e.o.Fence != nil {
+			// Only what this instance still runs: a shard taken by another
+			// instance meanwhile (this one was paused past its lease) is
+			// the other's to write.
+			held, err := e.o.Fence(ctx, q)
+			if err != nil {
+				return err
+			}
+			batch, states, outs = fenced(held, batch, states, outs)
+			if signal {
+				if err := q.SignalMeasured(ctx); err != nil {
+					return err
+				}
+			}
+		}
 		if err := q.SaveChecks(ctx, batch, states, e.o.Now()); err != nil {
 			return err
 		}
@@ -621,12 +801,38 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 		if m.outage != nil && !m.outage.EndedAt.IsZero() {
 			m.outage = nil
 		}
-		if m.removed {
+		if m.removed || m.leaving {
 			delete(e.mons, id)
 		}
 	}
 	e.publish(changed)
 	return nil
+}
+
+// fenced keeps what belongs to the held shards.
+func fenced(held map[int]bool, batch []store.CheckResult, states []store.Monitor, outs []*store.Outage) ([]store.CheckResult, []store.Monitor, []*store.Outage) {
+	mine := func(id string) bool { return held[lease.ShardOf(id)] }
+	var (
+		b []store.CheckResult
+		s []store.Monitor
+		o []*store.Outage
+	)
+	for _, r := range batch {
+		if mine(r.MonitorID) {
+			b = append(b, r)
+		}
+	}
+	for _, m := range states {
+		if mine(m.ID) {
+			s = append(s, m)
+		}
+	}
+	for _, x := range outs {
+		if mine(x.MonitorID) {
+			o = append(o, x)
+		}
+	}
+	return b, s, o
 }
 
 // steadyWrite is how often the row of a monitor that stays up is written.
@@ -646,7 +852,7 @@ func (e *Engine) publish(changed bool) {
 	e.publishedAt = time.Now()
 	next := make(map[string]MonitorStatus, len(e.mons))
 	for id, m := range e.mons {
-		if m.removed {
+		if m.removed || m.leaving {
 			continue
 		}
 		d := m.row.Detector
@@ -677,9 +883,16 @@ func Check(specs []Spec, env probe.Env) error {
 }
 
 // RollUp folds raw results older than keep into hourly and daily rollups.
-func (e *Engine) RollUp(ctx context.Context, keep time.Duration) (int64, error) {
+// guard, when set, runs first in the roll-up's transaction and stops it
+// with an error (the lease it runs under was lost).
+func (e *Engine) RollUp(ctx context.Context, keep time.Duration, guard func(context.Context, *store.Queries) error) (int64, error) {
 	var n int64
-	err := e.o.Store.Tx(ctx, func(q *store.Queries) error {
+	err := e.o.Store.TxContext(ctx, func(ctx context.Context, q *store.Queries) error {
+		if guard != nil {
+			if err := guard(ctx, q); err != nil {
+				return err
+			}
+		}
 		var err error
 		n, err = q.RollUp(ctx, e.o.Now().Add(-keep))
 		return err
@@ -689,11 +902,11 @@ func (e *Engine) RollUp(ctx context.Context, keep time.Duration) (int64, error) 
 
 // RunRollups rolls results up every hour until ctx ends; keep reads the
 // configured retention each time, so a reload changes it.
-func (e *Engine) RunRollups(ctx context.Context, keep func() time.Duration) {
+func (e *Engine) RunRollups(ctx context.Context, keep func() time.Duration, guard func(context.Context, *store.Queries) error) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := e.RollUp(ctx, keep()); err != nil && ctx.Err() == nil {
+		if n, err := e.RollUp(ctx, keep(), guard); err != nil && ctx.Err() == nil {
 			e.log.Error("roll up check results", slog.Any("err", err))
 		} else if n > 0 {
 			e.log.Info("check results rolled up", slog.Int64("results", n))

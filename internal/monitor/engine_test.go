@@ -54,7 +54,7 @@ func TestWriterMeasuresOutages(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		e.adopt([]Spec{sp}, nil, nil, t0)
+		e.adopt(ctx, []Spec{sp}, map[string]bool{sp.ID: true}, nil, nil, t0)
 		feed := func(i int, o probe.Outcome, msg string) *store.Outage {
 			at := t0.Add(time.Duration(i) * 30 * time.Second)
 			now = at.Add(time.Second)
@@ -110,7 +110,7 @@ func TestWriterMeasuresOutages(t *testing.T) {
 			t.Fatal(err)
 		}
 		e2 := New(Options{Store: b.Store, Now: func() time.Time { return now }})
-		e2.adopt([]Spec{sp}, rows, nil, now)
+		e2.adopt(ctx, []Spec{sp}, map[string]bool{sp.ID: true}, rows, nil, now)
 		if st := e2.Statuses()[sp.ID]; st.State != status.MonitorUp || !st.Since.Equal(t0.Add(2*time.Minute)) {
 			t.Errorf("after restart: %+v", st)
 		}
@@ -129,12 +129,12 @@ func TestRemovedMonitorEndsItsOutage(t *testing.T) {
 	if err := b.Store.SyncMonitors(ctx, []store.MonitorDef{{ID: sp.ID, ComponentID: sp.ComponentID, Kind: "http", Target: "x"}}, t0); err != nil {
 		t.Fatal(err)
 	}
-	e.adopt([]Spec{sp}, nil, nil, t0)
+	e.adopt(t.Context(), []Spec{sp}, map[string]bool{sp.ID: true}, nil, nil, t0)
 	r, _, _ := e.observe(check{id: sp.ID, at: t0, res: probe.Result{Outcome: probe.Down}})
 	if err := e.flush(ctx, []store.CheckResult{r}); err != nil {
 		t.Fatal(err)
 	}
-	e.adopt(nil, nil, nil, t0.Add(8*time.Minute))
+	e.adopt(t.Context(), nil, nil, nil, nil, t0.Add(8*time.Minute))
 	if err := e.flush(ctx, nil); err != nil {
 		t.Fatal(err)
 	}

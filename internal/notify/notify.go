@@ -57,6 +57,10 @@ type Options struct {
 	Clock   Clock
 	// Reminders before a maintenance window; default 24h and 1h (the configuration's, when set).
 	Reminders []time.Duration
+	// Once, when set, runs work that must run in one instance of several
+	// sharing the database (queueing the reminders) under the named lease;
+	// nil runs it here.
+	Once func(ctx context.Context, name string, work func(context.Context))
 }
 
 func (o *Options) defaults() {

@@ -31,7 +31,13 @@ func (n *Notifier) Run(ctx context.Context) {
 		wg.Go(func() { n.worker(ctx, i) })
 	}
 	wg.Go(func() { n.reaper(ctx) })
-	wg.Go(func() { n.reminders(ctx) })
+	wg.Go(func() {
+		if n.opt.Once != nil {
+			n.opt.Once(ctx, "reminders", n.reminders)
+			return
+		}
+		n.reminders(ctx)
+	})
 	wg.Wait()
 	if n.marker != nil {
 		_ = n.marker.Close()

@@ -22,6 +22,38 @@ const minTokenLen = 16
 type Heartbeats struct {
 	mu     sync.Mutex
 	tokens map[string]beat
+	shared BeatStore
+}
+
+// BeatStore keeps the last ping of each token where every instance sharing
+// a database reads it (the store's heartbeats table).
+type BeatStore interface {
+	SaveBeat(ctx context.Context, token string, at time.Time) error
+	LastBeat(ctx context.Context, token string) (time.Time, bool, error)
+}
+
+// Share makes the registry keep pings in s too, and its probers read them
+// there: with several instances, a job's ping reaches any of them, and the
+// one running the monitor must see it. Call it before the first Beat.
+func (h *Heartbeats) Share(s BeatStore) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.shared = s
+}
+
+// BeatShared is Beat, and then records the ping where the other instances
+// read it (see Share). It is false for an unknown token.
+func (h *Heartbeats) BeatShared(ctx context.Context, token string, at time.Time) (bool, error) {
+	if !h.Beat(token, at) {
+		return false, nil
+	}
+	h.mu.Lock()
+	shared := h.shared
+	h.mu.Unlock()
+	if shared == nil {
+		return true, nil
+	}
+	return true, shared.SaveBeat(ctx, token, at)
 }
 
 type beat struct {
@@ -120,7 +152,17 @@ func notTokenRune(r rune) bool {
 
 // Probe is Down once the job has been silent for longer than the period,
 // counting from registration until its first ping.
-func (p *heartbeatProber) Probe(context.Context) Result {
+func (p *heartbeatProber) Probe(ctx context.Context) Result {
+	p.beats.mu.Lock()
+	shared := p.beats.shared
+	p.beats.mu.Unlock()
+	if shared != nil {
+		// Another instance may have taken the ping. If the database cannot
+		// be read, what this one took is all there is to go on.
+		if last, ok, err := shared.LastBeat(ctx, p.token); err == nil && ok {
+			p.beats.Beat(p.token, last)
+		}
+	}
 	now := p.now()
 	b, ok := p.beats.get(p.token)
 	if !ok {

@@ -157,3 +157,54 @@ func TestHeartbeatToken(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// beatTable stands in for the database's heartbeats table.
+type beatTable struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func (b *beatTable) SaveBeat(_ context.Context, token string, at time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if at.After(b.last[token]) {
+		b.last[token] = at
+	}
+	return nil
+}
+
+func (b *beatTable) LastBeat(_ context.Context, token string) (time.Time, bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	at, ok := b.last[token]
+	return at, ok, nil
+}
+
+// A job's ping reaches whichever instance the load balancer picks; the
+// monitor runs on another. With the registries shared through the
+// database, the ping taken by one keeps the other's monitor up.
+func TestHeartbeatSharedAcrossInstances(t *testing.T) {
+	hb, clock, p := heartbeatMonitor(t, 10*time.Minute)
+	table := &beatTable{last: map[string]time.Time{}}
+	hb.Share(table)
+	other := NewHeartbeats() // the instance that takes the pings
+	other.Share(table)
+	other.Register(testToken, clock.Now())
+
+	clock.Advance(time.Hour)
+	if r := p.Probe(t.Context()); r.Outcome != Down {
+		t.Fatalf("before any ping: %v %q, want down", r.Outcome, r.Message)
+	}
+	if ok, err := other.BeatShared(t.Context(), testToken, clock.Now()); !ok || err != nil {
+		t.Fatalf("beat on the other instance: %v %v", ok, err)
+	}
+	if r := p.Probe(t.Context()); r.Outcome != Up || r.Message != "last ping 0s ago" {
+		t.Fatalf("after a ping taken by the other instance: %v %q, want up", r.Outcome, r.Message)
+	}
+	if ok, _ := other.BeatShared(t.Context(), "not-a-registered-token", clock.Now()); ok {
+		t.Fatal("an unknown token was taken")
+	}
+	if len(table.last) != 1 {
+		t.Fatalf("stored %d tokens, want only the registered one", len(table.last))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald/internal/store"
@@ -22,6 +23,9 @@ type Follower struct {
 	s      *Service
 	cur    *store.ChangeCursor
 	reload bool // the catalog changed elsewhere and is not read yet
+	// measured says another instance's monitors measured something new
+	// (or signals may have been missed): their states are read again.
+	measured atomic.Bool
 }
 
 // Follow starts following the change log at its end: every change
@@ -48,7 +52,15 @@ func (f *Follower) Run(ctx context.Context, every time.Duration) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() {
-		s.store.ListenChanges(ctx, func(int64) {
+		s.store.Listen(ctx, []string{store.ChangesChannel, store.MeasuredChannel}, func(channel, payload string) {
+			switch {
+			case channel == store.MeasuredChannel && payload == s.store.Origin():
+				return // this instance's own, already shown
+			case channel != store.ChangesChannel:
+				// Another instance's measurements, or a new connection
+				// after which signals may have been missed.
+				f.measured.Store(true)
+			}
 			select {
 			case wake <- struct{}{}:
 			default:
@@ -100,6 +112,12 @@ func (f *Follower) Step(ctx context.Context) error {
 	if windows {
 		s.wakeClock()
 	}
+	if f.measured.Swap(false) {
+		// Outages and monitor states written by another instance: the
+		// pages' uptime and measured statuses move with them.
+		s.measuredElsewhere(ctx)
+		foreign = true
+	}
 	if f.reload {
 		if err := s.ReloadCatalog(ctx); err != nil { // it tells the listeners
 			return err // read again at the next step
@@ -111,6 +129,24 @@ func (f *Follower) Step(ctx context.Context) error {
 		s.changed()
 	}
 	return nil
+}
+
+// OnMeasuredElsewhere registers fn to run when another instance sharing the
+// database writes what its monitors measured, before the OnChange listeners
+// are told: fn reads those states again (the monitors' Measured).
+func (s *Service) OnMeasuredElsewhere(fn func(ctx context.Context)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.elsewhere = append(s.elsewhere, fn)
+}
+
+func (s *Service) measuredElsewhere(ctx context.Context) {
+	s.mu.Lock()
+	fns := append([]func(context.Context){}, s.elsewhere...)
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(ctx)
+	}
 }
 
 // NewChangeCursor starts reading the change log from its end, for a cache

@@ -52,6 +52,7 @@ type Service struct {
 
 	mu        sync.Mutex
 	listeners []func()
+	elsewhere []func(context.Context) // OnMeasuredElsewhere
 
 	// hooks run inside every recorded change's transaction (OnRecord).
 	hooks hookList
@@ -143,6 +144,10 @@ func (s *Service) Catalog() *Catalog { return s.catalog.Load() }
 // (subject "catalog"), so other instances on the database load it too.
 func (s *Service) SyncCatalog(ctx context.Context, groups []store.Group, comps []store.Component) error {
 	if err := s.store.Tx(ctx, func(q *store.Queries) error {
+		// Instances started together sync at once: one after the other.
+		if err := q.SerializeSync(ctx, "catalog"); err != nil {
+			return err
+		}
 		before, err := storedCatalog(ctx, q)
 		if err != nil {
 			return err

@@ -34,6 +34,9 @@ type Component struct {
 // new ones are added, changed ones updated, and ones no longer configured are
 // marked removed, never deleted, so their history stays.
 func (q *Queries) SyncCatalog(ctx context.Context, groups []Group, components []Component, now time.Time) error {
+	if err := q.SerializeSync(ctx, "catalog"); err != nil {
+		return err
+	}
 	at := now.UnixMilli()
 	keepG := make(map[string]bool, len(groups))
 	for _, g := range groups {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strconv"
 	"sync"
@@ -25,14 +26,17 @@ const ChangesChannel = "herald_changes"
 // a follower can tell them from changes made by other processes. An id whose
 // transaction rolled back is never looked up; such ids are dropped by age.
 type ownChanges struct {
-	mu  sync.Mutex
-	ids map[int64]time.Time
+	origin string // names the store in its signals
+	mu     sync.Mutex
+	ids    map[int64]time.Time
 }
 
 // ownKeep is how long an id written here is remembered unasked.
 const ownKeep = 10 * time.Minute
 
-func newOwnChanges() *ownChanges { return &ownChanges{ids: map[int64]time.Time{}} }
+func newOwnChanges() *ownChanges {
+	return &ownChanges{origin: rand.Text()[:12], ids: map[int64]time.Time{}}
+}
 
 func (o *ownChanges) add(id int64) {
 	if o == nil {
@@ -188,13 +192,50 @@ func (c *ChangeCursor) advance() {
 // failures go to onErr. On SQLite, which has no signals, it returns at once:
 // poll the change log instead.
 func (s *Store) ListenChanges(ctx context.Context, wake func(id int64), onErr func(error)) {
+	s.Listen(ctx, []string{ChangesChannel}, func(_, payload string) {
+		id, _ := strconv.ParseInt(payload, 10, 64)
+		wake(id)
+	}, onErr)
+}
+
+// MeasuredChannel is the PostgreSQL notification channel on which an
+// instance signals, in the transaction that writes them, that what its
+// monitors measure moved (an outage opened, worsened or ended, a monitor's
+// state changed): the others read the monitors' states again, and their
+// pages show it. The payload names the store that wrote it (Origin).
+const MeasuredChannel = "herald_measured"
+
+// SignalMeasured signals on MeasuredChannel, inside q's transaction, that
+// monitors' states or outages changed. On SQLite it does nothing: one
+// process runs the monitors.
+func (q *Queries) SignalMeasured(ctx context.Context) error {
+	if q.dialect != Postgres {
+		return nil
+	}
+	if _, err := q.exec(ctx, `SELECT pg_notify('`+MeasuredChannel+`', ?)`, q.own.origin); err != nil {
+		return fmt.Errorf("signal measurements: %w", err)
+	}
+	return nil
+}
+
+// Origin names this Store among the processes sharing the database, as the
+// payload of its MeasuredChannel signals.
+func (s *Store) Origin() string { return s.own.origin }
+
+// Listen calls wake with the channel and the payload of every signal on the
+// given PostgreSQL channels, and with ("", "") after each (re)connection,
+// since signals may have been missed meanwhile, until ctx ends. It listens
+// on a connection of its own, reconnecting with a growing pause (up to 5 s)
+// when it is lost; failures go to onErr. On SQLite, which has no signals, it
+// returns at once.
+func (s *Store) Listen(ctx context.Context, channels []string, wake func(channel, payload string), onErr func(error)) {
 	if s.dialect != Postgres {
 		return
 	}
 	pause := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		began := time.Now()
-		err := s.listen(ctx, wake)
+		err := s.listen(ctx, channels, wake)
 		if ctx.Err() != nil {
 			return
 		}
@@ -214,7 +255,7 @@ func (s *Store) ListenChanges(ctx context.Context, wake func(id int64), onErr fu
 }
 
 // listen holds one listening connection until it fails or ctx ends.
-func (s *Store) listen(ctx context.Context, wake func(id int64)) error {
+func (s *Store) listen(ctx context.Context, channels []string, wake func(channel, payload string)) error {
 	connectCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	conn, err := pgx.Connect(connectCtx, s.url)
 	cancel()
@@ -226,16 +267,17 @@ func (s *Store) listen(ctx context.Context, wake func(id int64)) error {
 		defer cancel()
 		_ = conn.Close(closeCtx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+ChangesChannel); err != nil {
-		return fmt.Errorf("listen for changes: %w", err)
+	for _, ch := range channels {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return fmt.Errorf("listen for changes: %w", err)
+		}
 	}
-	wake(0)
+	wake("", "")
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return fmt.Errorf("wait for changes: %w", err)
 		}
-		id, _ := strconv.ParseInt(n.Payload, 10, 64)
-		wake(id)
+		wake(n.Channel, n.Payload)
 	}
 }

@@ -54,13 +54,36 @@ func (q *Queries) RenewLease(ctx context.Context, l Lease, now time.Time, ttl ti
 	return l, nil
 }
 
+// LeasesChannel is the PostgreSQL notification channel a released lease is
+// signalled on, with its name as the payload: an instance waiting for the
+// lease takes it at once instead of when it would have expired.
+const LeasesChannel = "herald_leases"
+
 // ReleaseLease gives the lease up at once (a clean stop), so another instance
-// can take it without waiting for it to expire.
-func (q *Queries) ReleaseLease(ctx context.Context, l Lease) error {
-	if _, err := q.exec(ctx, `UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ? AND term = ?`, l.Name, l.Holder, l.Term); err != nil {
-		return fmt.Errorf("release lease %s: %w", l.Name, err)
+// can take it without waiting for it to expire. On PostgreSQL the release
+// is signalled on LeasesChannel in the same transaction.
+func (s *Store) ReleaseLease(ctx context.Context, l Lease) error {
+	return s.ReleaseLeases(ctx, []Lease{l})
+}
+
+// ReleaseLeases gives several leases up in one transaction, each signalled.
+func (s *Store) ReleaseLeases(ctx context.Context, ls []Lease) error {
+	if len(ls) == 0 {
+		return nil
 	}
-	return nil
+	return s.Tx(ctx, func(q *Queries) error {
+		for _, l := range ls {
+			if _, err := q.exec(ctx, `UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ? AND term = ?`, l.Name, l.Holder, l.Term); err != nil {
+				return fmt.Errorf("release lease %s: %w", l.Name, err)
+			}
+			if q.dialect == Postgres {
+				if _, err := q.exec(ctx, `SELECT pg_notify('`+LeasesChannel+`', ?)`, l.Name); err != nil {
+					return fmt.Errorf("signal the release of lease %s: %w", l.Name, err)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // CheckLease, inside a transaction, confirms that l is still held at now and
@@ -93,4 +116,20 @@ func (q *Queries) readLease(ctx context.Context, name string) (Lease, error) {
 	}
 	l.ExpiresAt = time.UnixMilli(until).UTC()
 	return l, nil
+}
+
+// SerializeSync makes the transaction q runs in wait for any other
+// transaction that took the same name, until it ends (PostgreSQL's
+// transaction-level advisory lock). Instances started together all sync the
+// configuration (catalog, monitors, alert channels) at once; each reads what
+// is stored and writes what differs, and without this two would insert the
+// same row. SQLite's transactions are serialized already.
+func (q *Queries) SerializeSync(ctx context.Context, name string) error {
+	if q.dialect != Postgres || q.tx == nil {
+		return nil
+	}
+	if _, err := q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, "herald sync "+name); err != nil {
+		return fmt.Errorf("wait for other instances' %s: %w", name, err)
+	}
+	return nil
 }

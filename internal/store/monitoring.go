@@ -79,10 +79,27 @@ type Override struct {
 // SyncMonitors stores the configured monitors: new ones are added, changed ones
 // take their new target (keeping their state), missing ones are marked removed.
 func (q *Queries) SyncMonitors(ctx context.Context, defs []MonitorDef, now time.Time) error {
+	if err := q.SerializeSync(ctx, "monitors"); err != nil {
+		return err
+	}
 	at := now.UnixMilli()
+	stored, err := q.Monitors(ctx)
+	if err != nil {
+		return err
+	}
+	was := make(map[string]Monitor, len(stored))
+	for _, m := range stored {
+		was[m.ID] = m
+	}
 	keep := make(map[string]bool, len(defs))
 	for _, d := range defs {
 		keep[d.ID] = true
+		// A row that says this already is left alone: instances sharing the
+		// database sync the same fleet at start, and an upsert locks its row
+		// even when it changes nothing.
+		if m, ok := was[d.ID]; ok && m.ComponentID == d.ComponentID && m.Kind == d.Kind && m.Target == d.Target && m.RemovedAt.IsZero() {
+			continue
+		}
 		_, err := q.exec(ctx, `INSERT INTO monitors (id, component_id, kind, target, state, created_at, updated_at)
 			VALUES (?, ?, ?, ?, 'unknown', ?, ?)
 			ON CONFLICT (id) DO UPDATE SET component_id = excluded.component_id, kind = excluded.kind,
@@ -93,10 +110,6 @@ func (q *Queries) SyncMonitors(ctx context.Context, defs []MonitorDef, now time.
 		if err != nil {
 			return fmt.Errorf("sync monitor %s: %w", d.ID, err)
 		}
-	}
-	stored, err := q.Monitors(ctx)
-	if err != nil {
-		return err
 	}
 	for _, m := range stored {
 		if !keep[m.ID] && m.RemovedAt.IsZero() {

@@ -11,6 +11,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net/url"
 	"os"
@@ -21,6 +22,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -137,11 +139,28 @@ func (s *Store) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := goose.DialectSQLite3
-	if s.dialect == Postgres {
-		d = goose.DialectPostgres
+	if s.dialect != Postgres {
+		// One process opens a SQLite file for writing at a time.
+		return goose.NewProvider(goose.DialectSQLite3, s.db, sub)
 	}
-	return goose.NewProvider(d, s.db, sub)
+	// Instances started together on one database would race in the
+	// migrations (the second fails with "duplicate key"): the first to take
+	// goose's session lock migrates, the others wait and find nothing to do.
+	// The lock is PostgreSQL's advisory lock, database-wide, so its id is
+	// made of the schema too: Heralds in other schemas need not wait.
+	var where string
+	if err := s.db.QueryRow(`SELECT current_database() || '.' || current_schema()`).Scan(&where); err != nil {
+		return nil, fmt.Errorf("name the schema: %w", err)
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("herald migrations " + where))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)),
+		// Try every second, for up to ten minutes: a long migration by another instance is waited out.
+		lock.WithLockTimeout(1, 600))
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, s.db, sub, goose.WithSessionLocker(locker))
 }
 
 // SchemaVersion returns the database's schema version and the newest one this build knows.

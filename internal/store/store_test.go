@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -357,4 +358,56 @@ func TestChanges(t *testing.T) {
 			})
 		}
 	})
+}
+
+// Several instances started together on a fresh PostgreSQL database migrate
+// it at once: one takes goose's session lock and migrates, the others wait
+// for it and find nothing left to do. Without the lock the second fails
+// with "partial migration error ... duplicate key".
+func TestMigrateConcurrently(t *testing.T) {
+	dsn := storetest.FreshDatabase(t)
+	const n = 6
+	errs := make(chan error, n)
+	applied := make(chan int, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			st, err := store.Open(context.Background(), store.DSN{URL: dsn})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			<-start
+			v, err := st.Migrate(context.Background())
+			applied <- len(v)
+			errs <- err
+		}()
+	}
+	close(start)
+	total := 0
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("migrate: %v", err)
+		}
+	}
+	close(applied)
+	for k := range applied {
+		total += k
+	}
+	st, err := store.Open(context.Background(), store.DSN{URL: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	current, known, err := st.SchemaVersion(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if current != known {
+		t.Errorf("schema at version %d after the concurrent migrations, want %d", current, known)
+	}
+	if total != int(known) {
+		t.Errorf("%d migrations applied in all, want each of the %d once", total, known)
+	}
 }

@@ -284,6 +284,9 @@ func (q *Queries) DeleteSubscriber(ctx context.Context, id int64) error {
 // channels: missing ones are added, changed ones updated, others removed.
 // Operator rows are keyed by kind and address.
 func (q *Queries) SyncOperatorSubscribers(ctx context.Context, want []Subscriber, now time.Time) error {
+	if err := q.SerializeSync(ctx, "operator channels"); err != nil {
+		return err
+	}
 	yes := true
 	have, err := q.Subscribers(ctx, SubscriberFilter{Operator: &yes})
 	if err != nil {

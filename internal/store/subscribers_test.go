@@ -274,3 +274,54 @@ func TestCustomers(t *testing.T) {
 		}
 	})
 }
+
+// Instances started together on one database sync the configuration's
+// alert channels, catalog and monitors at the same moment: each reads what
+// is stored and inserts what is missing, one after the other, so none
+// fails on a row another inserted meanwhile ("duplicate key").
+func TestSyncFromSeveralInstancesAtOnce(t *testing.T) {
+	dsn := storetest.PostgresURL(t)
+	first, err := store.Open(t.Context(), store.DSN{URL: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if _, err := first.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	for round := range 5 {
+		const n = 4
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for range n {
+			go func() {
+				st, err := store.Open(t.Context(), store.DSN{URL: dsn})
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer st.Close()
+				<-start
+				errs <- st.Tx(t.Context(), func(q *store.Queries) error {
+					ops := []store.Subscriber{{Kind: store.SubEmail, Address: fmt.Sprintf("ops%d@example.net", round)}}
+					if err := q.SyncOperatorSubscribers(t.Context(), ops, now); err != nil {
+						return err
+					}
+					groups := []store.Group{{ID: fmt.Sprintf("g%d", round), Name: "g"}}
+					comps := []store.Component{{ID: fmt.Sprintf("g%d/web", round), GroupID: fmt.Sprintf("g%d", round), Name: "Web"}}
+					if err := q.SyncCatalog(t.Context(), groups, comps, now); err != nil {
+						return err
+					}
+					return q.SyncMonitors(t.Context(), []store.MonitorDef{{ID: comps[0].ID + "/http", ComponentID: comps[0].ID, Kind: "http", Target: "http://127.0.0.1:1/"}}, now)
+				})
+			}()
+		}
+		close(start)
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+}

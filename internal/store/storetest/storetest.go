@@ -137,3 +137,47 @@ func ReadOnly(t testing.TB, s *store.Store) {
 		t.Fatalf("make the store read-only: %v", err)
 	}
 }
+
+// FreshDatabase makes an empty PostgreSQL database of its own on the test
+// server (CREATE DATABASE), for tests that need what a schema does not give
+// them: a database-wide lock, or several processes started on one URL. It
+// is dropped, with every connection still open to it, when the test ends.
+// It returns the database's URL, and skips (or fails, when required)
+// without a server.
+func FreshDatabase(t testing.TB) string {
+	t.Helper()
+	base := PostgresURL(t) // skips or fails without a server, as every PostgreSQL test does
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("postgres URL: %v", err)
+	}
+	q := u.Query()
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	admin, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	name := "herald_db_" + hex.EncodeToString(b[:])
+	// Generous: creating and dropping a database waits for a checkpoint,
+	// slow on a busy machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
