@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/heraldhq/herald/internal/agent"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/monitor"
@@ -29,6 +30,8 @@ type monitoring struct {
 	registry   *prometheus.Registry
 	svc        *service.Service
 	log        *slog.Logger
+	// located is the quorum's state of the monitors with locations (agent.go).
+	located func() map[string]agent.MonitorState
 }
 
 func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger, speed int) *monitoring {
@@ -48,7 +51,7 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 // transitioned runs after a state change is stored: the page shows it and
 // the reactor decides what to tell.
 func (m *monitoring) transitioned() {
-	m.svc.SetMeasured(m.engine.Measured())
+	m.svc.SetMeasured(m.measured())
 	m.reactor.Wake()
 }
 
@@ -56,7 +59,7 @@ func (m *monitoring) transitioned() {
 // down or full): the page shows what was measured all the same, marked as
 // not yet recorded, until transitioned runs.
 func (m *monitoring) unrecorded() {
-	m.svc.SetMeasuredUnrecorded(m.engine.Measured())
+	m.svc.SetMeasuredUnrecorded(m.measured())
 }
 
 // check refuses a configuration whose monitors cannot run.
@@ -69,7 +72,7 @@ func (m *monitoring) apply(ctx context.Context, cfg config.Config) error {
 	if err := m.engine.Apply(ctx, monitor.Specs(cfg)); err != nil {
 		return err
 	}
-	m.svc.SetMeasured(m.engine.Measured())
+	m.svc.SetMeasured(m.measured())
 	m.reactor.Wake()
 	return nil
 }

@@ -233,6 +233,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return fmt.Errorf("configuration not valid:\n%w", err)
 	}
 	mon.register(mux)
+	located := newAgents(st, svc, notifier, cfgNow, log, mon)
+	located.server.Register(mux)
 	accounts := auth.New(st, service.SystemClock{}, log, auth.Options{})
 	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log,
 		Monitoring: admin.EngineMonitoring{Engine: mon.engine, Store: st}, Subscribers: admin.StoreSubscribers{Store: st}})
@@ -280,6 +282,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
 		return err
 	}
+	wg.Go(func() { located.decider.Run(work) })
 	wg.Go(func() { accounts.Run(work) })
 	reloaded := func() { site.InvalidateAll(); syncChannels(work, env, notifier, cfgNow(), log) }
 	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, reloaded) })
