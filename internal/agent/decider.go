@@ -111,6 +111,10 @@ func (d *Decider) Wake() {
 func (d *Decider) Run(ctx context.Context) {
 	t := time.NewTicker(d.o.Every)
 	defer t.Stop()
+	if d.o.Lease != nil {
+		// Another instance takes over at once rather than after the lease's time.
+		defer func() { _ = d.o.Lease.Release(context.Background()) }()
+	}
 	for {
 		if err := d.Pass(ctx); err != nil && ctx.Err() == nil {
 			if _, down := store.Unavailable(err); down || errors.Is(err, store.ErrLeaseLost) {

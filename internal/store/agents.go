@@ -297,3 +297,25 @@ func (q *Queries) LocationIntervals(ctx context.Context, open bool, componentID 
 	}
 	return out, nil
 }
+
+// AgentResultTimes lists the times of location's results in [from, to], in order.
+func (q *Queries) AgentResultTimes(ctx context.Context, location string, from, to time.Time) ([]time.Time, error) {
+	rows, err := q.query(ctx, `SELECT at FROM agent_results WHERE location = ? AND at >= ? AND at <= ? ORDER BY at`,
+		location, from.UnixMilli(), to.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("list agent results: %w", err)
+	}
+	var out []time.Time
+	err = eachRow(rows, func() error {
+		var at int64
+		if err := rows.Scan(&at); err != nil {
+			return err
+		}
+		out = append(out, time.UnixMilli(at).UTC())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list agent results: %w", err)
+	}
+	return out, nil
+}
