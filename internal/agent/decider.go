@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -53,8 +52,8 @@ type locKey struct{ monitor, location string }
 type located struct {
 	row    store.Monitor // Detector.State and Since are the quorum's verdict
 	outage *store.Outage // the open one
+	ended  time.Time     // when the last outage ended
 	dirty  bool
-	out    bool // outage to write
 }
 
 // Decider turns the results agents pushed into states per location, and
@@ -74,7 +73,11 @@ type Decider struct {
 	mons      map[string]*located
 	intervals map[locKey]*store.LocationInterval // the open ones
 	silent    map[string]time.Time               // location -> since when counted out
-	changed   bool
+	// frontier is each location's latest check seen; done is the
+	// watermark up to which results were applied (see ready).
+	frontier map[string]time.Time
+	done     time.Time
+	changed  bool
 
 	published atomic.Pointer[map[string]MonitorState]
 }
@@ -162,10 +165,11 @@ func (d *Decider) Pass(ctx context.Context) error {
 			return err
 		}
 	}
-	results, err := d.o.Store.UndecidedAgentResults(ctx, 5000)
+	fetched, err := d.o.Store.UndecidedAgentResults(ctx, 5000)
 	if err != nil {
 		return err
 	}
+	results := d.ready(specs, fetched)
 	agents, err := d.o.Store.Agents(ctx)
 	if err != nil {
 		return err
@@ -183,11 +187,6 @@ func (d *Decider) Pass(ctx context.Context) error {
 	if err != nil {
 		d.loaded = false // what is held may be ahead of what was written
 		return err
-	}
-	for _, m := range d.mons {
-		if m.outage != nil && !m.outage.EndedAt.IsZero() {
-			m.outage = nil
-		}
 	}
 	for k, li := range d.intervals {
 		if !li.EndedAt.IsZero() {
@@ -243,8 +242,66 @@ func (d *Decider) load(ctx context.Context) error {
 			d.silent[a.Location] = a.SilentSince
 		}
 	}
+	d.frontier, d.done = map[string]time.Time{}, time.Time{}
+	for _, ls := range states {
+		if ls.LastCheckAt.After(d.frontier[ls.Location]) {
+			d.frontier[ls.Location] = ls.LastCheckAt
+		}
+		if ls.LastCheckAt.After(d.done) {
+			d.done = ls.LastCheckAt
+		}
+	}
 	d.loaded, d.heldSince = true, d.o.Now()
 	return nil
+}
+
+// ready picks the results to apply now, in the order of their checks.
+// Locations push on their own schedules, so a quorum decided in arrival
+// order would pair one place's check of 9:48 with another's of 9:50. Results
+// wait until every reporting location has reported past them (the
+// watermark: the earliest of their latest checks), then go in time order.
+// A silent location is not waited for; what it sends late, once back, is
+// applied as it comes (its own order kept), since the quorum has moved on.
+func (d *Decider) ready(specs map[string]monitor.Spec, fetched []store.AgentResult) []store.AgentResult {
+	for _, r := range fetched {
+		if r.At.After(d.frontier[r.Location]) {
+			d.frontier[r.Location] = r.At
+		}
+	}
+	assigned := map[string]bool{}
+	for _, sp := range specs {
+		for _, l := range sp.Monitor.Locations {
+			assigned[l] = true
+		}
+	}
+	var w time.Time
+	waiting := false
+	for l := range assigned {
+		f, ok := d.frontier[l]
+		if !ok || !d.reporting(l) {
+			continue
+		}
+		if !waiting || f.Before(w) {
+			w, waiting = f, true
+		}
+	}
+	if !waiting {
+		w = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if w.Before(d.done) {
+		w = d.done // a location back from silence does not hold back what went on
+	}
+	var out []store.AgentResult
+	for _, r := range fetched {
+		if !r.At.After(w) {
+			out = append(out, r)
+		}
+	}
+	if waiting {
+		d.done = w
+	}
+	slices.SortStableFunc(out, func(a, b store.AgentResult) int { return a.At.Compare(b.At) })
+	return out
 }
 
 // follow is what an instance without the lease does: it reads the states
@@ -336,7 +393,9 @@ func (d *Decider) decide(ctx context.Context, q *store.Queries, specs map[string
 		if err := d.locationMoved(ctx, q, sp, r.Location, tr, r.Message); err != nil {
 			return err
 		}
-		if err := d.evaluate(sp, r.At, r.Location+": "+r.Message, now); err != nil {
+		// The measured moment: a restoration ends at the first success of
+		// the run that restored it, not at the check that crossed up_after.
+		if err := d.evaluate(ctx, q, sp, tr.At, r.Location+": "+r.Message, now); err != nil {
 			return err
 		}
 		if tr.Opens() && !d.mons[sp.ID].row.Detector.State.Bad() {
@@ -360,21 +419,12 @@ func (d *Decider) decide(ctx context.Context, q *store.Queries, specs map[string
 		if m.dirty {
 			rows = append(rows, m.row)
 		}
-		if m.out && m.outage != nil {
-			if m.outage.ID == 0 {
-				if err := q.InsertOutage(ctx, m.outage); err != nil {
-					return err
-				}
-			} else if err := q.MeasureOutage(ctx, m.outage); err != nil {
-				return err
-			}
-		}
 	}
 	if err := q.SaveChecks(ctx, nil, rows, now); err != nil {
 		return err
 	}
 	for _, m := range d.mons {
-		m.dirty, m.out = false, false
+		m.dirty = false
 	}
 	return q.MarkAgentResultsDecided(ctx, ids)
 }
@@ -413,12 +463,17 @@ func (d *Decider) reporting(location string) bool { return d.silent[location].Is
 
 // evaluate applies the quorum to sp's locations; at is when what triggered
 // it happened (the check, or the moment an agent was counted out).
-func (d *Decider) evaluate(sp monitor.Spec, at time.Time, cause string, now time.Time) error {
+func (d *Decider) evaluate(ctx context.Context, q *store.Queries, sp monitor.Spec, at time.Time, cause string, now time.Time) error {
 	views := make([]monitor.LocationView, 0, len(sp.Monitor.Locations))
 	for _, l := range sp.Monitor.Locations {
 		lv := monitor.LocationView{Location: l, State: status.MonitorUnknown, Reporting: d.reporting(l)}
 		if ls := d.locs[locKey{sp.ID, l}]; ls != nil && ls.Detector.State != "" {
 			lv.State, lv.Since = ls.Detector.State, ls.Detector.Since
+			// A failing location counts from the start of its interval
+			// (the first failed check of its run), whatever worsened since.
+			if li := d.intervals[locKey{sp.ID, l}]; li != nil && lv.State.Bad() {
+				lv.Since = li.StartedAt
+			}
 		}
 		views = append(views, lv)
 	}
@@ -434,14 +489,23 @@ func (d *Decider) evaluate(sp monitor.Spec, at time.Time, cause string, now time
 	when := at
 	if v.State.Bad() {
 		when = v.At
+		// A quorum lost and regained at once: one place recovered just as
+		// another, whose failing run began before, reached its threshold.
+		// Outages do not overlap: the next starts where the last ended.
+		if !from.Bad() && when.Before(m.ended) {
+			when = m.ended
+		}
 	}
 	m.row.Detector = status.Detector{State: v.State, Since: when}
 	m.dirty, d.changed = true, true
+	// Outages are written as they change: one pass may close one and open the next.
 	switch {
 	case !from.Bad() && v.State.Bad():
 		m.outage = &store.Outage{ComponentID: sp.ComponentID, MonitorID: sp.ID, Severity: v.State, StartedAt: when,
 			Cause: cause, DetectedAt: now}
-		m.out = true
+		if err := q.InsertOutage(ctx, m.outage); err != nil {
+			return err
+		}
 	case from.Bad() && !v.State.Bad() && m.outage != nil:
 		// Ends at the first success of the run that restored the quorum,
 		// or when the last reporting location fell silent (then unknown:
@@ -450,10 +514,15 @@ func (d *Decider) evaluate(sp monitor.Spec, at time.Time, cause string, now time
 		if m.outage.EndedAt.Before(m.outage.StartedAt) {
 			m.outage.EndedAt = m.outage.StartedAt
 		}
-		m.out = true
+		if err := q.MeasureOutage(ctx, m.outage); err != nil {
+			return err
+		}
+		m.outage, m.ended = nil, m.outage.EndedAt
 	case v.State == status.MonitorDown && m.outage != nil && m.outage.Severity != status.MonitorDown:
 		m.outage.Severity = status.MonitorDown
-		m.out = true
+		if err := q.MeasureOutage(ctx, m.outage); err != nil {
+			return err
+		}
 	}
 	d.o.Log.Info("located monitor state changed", slog.String("monitor", sp.ID), slog.String("from", string(from)),
 		slog.String("to", string(v.State)), slog.Time("at", when), slog.Int("bad", v.Bad), slog.Int("reporting", v.Reporting), slog.Int("need", v.Need))
@@ -543,7 +612,7 @@ func (d *Decider) silence(ctx context.Context, q *store.Queries, specs map[strin
 		}
 		slices.Sort(ids)
 		for _, id := range ids {
-			if err := d.evaluate(specs[id], now, "agent "+a.Location+" "+strings.TrimPrefix(kind, "agent-"), now); err != nil {
+			if err := d.evaluate(ctx, q, specs[id], now, "agent "+a.Location+" "+kind, now); err != nil {
 				return err
 			}
 		}

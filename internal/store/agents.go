@@ -62,7 +62,7 @@ type LocationInterval struct {
 // the dropped count as it was.
 func (q *Queries) TouchAgent(ctx context.Context, location, version string, dropped int64, at time.Time) error {
 	_, err := q.exec(ctx, `INSERT INTO agents (location, version, first_seen_at, last_seen_at, dropped) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (location) DO UPDATE SET version = excluded.version, last_seen_at = excluded.last_seen_at,
+		ON CONFLICT (location) DO UPDATE SET version = CASE WHEN excluded.version = '' THEN agents.version ELSE excluded.version END, last_seen_at = excluded.last_seen_at,
 			dropped = CASE WHEN ? < 0 THEN agents.dropped ELSE excluded.dropped END`,
 		location, version, at.UnixMilli(), at.UnixMilli(), max(dropped, 0), dropped)
 	if err != nil {
@@ -138,10 +138,10 @@ func (q *Queries) InsertAgentResults(ctx context.Context, location string, rs []
 	return stored, nil
 }
 
-// UndecidedAgentResults returns up to limit results not yet applied, in the order they were stored.
+// UndecidedAgentResults returns up to limit results not yet applied, earliest check first.
 func (q *Queries) UndecidedAgentResults(ctx context.Context, limit int) ([]AgentResult, error) {
 	rows, err := q.query(ctx, `SELECT id, location, rid, monitor_id, at, level, latency_us, message, received_at
-		FROM agent_results WHERE decided = 0 ORDER BY id LIMIT ?`, limit)
+		FROM agent_results WHERE decided = 0 ORDER BY at, id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read agent results: %w", err)
 	}

@@ -34,7 +34,7 @@ CREATE TABLE agent_results (
     decided     INTEGER NOT NULL DEFAULT 0,
     UNIQUE (location, rid)
 );
-CREATE INDEX agent_results_undecided ON agent_results (id) WHERE decided = 0;
+CREATE INDEX agent_results_undecided ON agent_results (at, id) WHERE decided = 0;
 
 -- The detector state of one monitor seen from one location (JSON of status.Detector).
 CREATE TABLE location_states (
