@@ -78,6 +78,7 @@ type Decider struct {
 	frontier map[string]time.Time
 	done     time.Time
 	changed  bool
+	prunedAt time.Time
 
 	published atomic.Pointer[map[string]MonitorState]
 }
@@ -196,6 +197,15 @@ func (d *Decider) Pass(ctx context.Context) error {
 	d.publish(specs)
 	if d.changed && d.o.OnChange != nil {
 		d.o.OnChange()
+	}
+	// Applied results are kept as long as the server's own raw results.
+	if days := d.o.Config().Monitoring.RawResultsDays; days > 0 && now.Sub(d.prunedAt) >= time.Hour {
+		d.prunedAt = now
+		if n, err := d.o.Store.PruneAgentResults(ctx, now.Add(-time.Duration(days)*24*time.Hour)); err != nil {
+			return err
+		} else if n > 0 {
+			d.o.Log.Info("agents: old results pruned", slog.Int64("results", n))
+		}
 	}
 	return nil
 }

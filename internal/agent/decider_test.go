@@ -365,3 +365,37 @@ func TestDeciderSilence(t *testing.T) {
 		}
 	})
 }
+
+// Applied results go after monitoring.raw_results_days, as the server's own do.
+func TestDeciderPrunes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		cfg := testConfig("")
+		cfg.Monitoring.RawResultsDays = 1
+		h := newHarness(t, b, cfg)
+		d := NewDecider(DeciderOptions{Store: h.st, Config: h.config, Now: h.clock.Now})
+		ctx := context.Background()
+		for i, place := range places {
+			if err := h.st.Tx(ctx, func(q *store.Queries) error {
+				_, err := q.InsertAgentResults(ctx, place, []store.AgentResult{{RID: fmt.Sprint(i), MonitorID: "flexo/web/http", At: t0, Level: status.LevelUp}}, t0)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := h.st.CountAgentResults(ctx, "fra-1", ""); n != 1 {
+			t.Fatalf("a fresh result pruned: %d left", n)
+		}
+		h.clock.set(t0.Add(49 * time.Hour))
+		if err := d.Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, place := range places {
+			if n, _ := h.st.CountAgentResults(ctx, place, ""); n != 0 {
+				t.Fatalf("%s: %d results older than a day kept", place, n)
+			}
+		}
+	})
+}

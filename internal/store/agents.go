@@ -319,3 +319,13 @@ func (q *Queries) AgentResultTimes(ctx context.Context, location string, from, t
 	}
 	return out, nil
 }
+
+// PruneAgentResults deletes applied results checked before before; it returns how many went.
+func (q *Queries) PruneAgentResults(ctx context.Context, before time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM agent_results WHERE decided = 1 AND at < ?`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("prune agent results: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
