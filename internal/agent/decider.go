@@ -50,10 +50,11 @@ type locKey struct{ monitor, location string }
 
 // located is a monitor with locations, as the decider holds it.
 type located struct {
-	row    store.Monitor // Detector.State and Since are the quorum's verdict
-	outage *store.Outage // the open one
-	ended  time.Time     // when the last outage ended
-	dirty  bool
+	row     store.Monitor // Detector.State and Since are the quorum's verdict
+	outage  *store.Outage // the open one
+	ended   time.Time     // when the last outage ended
+	written time.Time     // the last check its row was written with
+	dirty   bool
 }
 
 // Decider turns the results agents pushed into states per location, and
@@ -393,8 +394,12 @@ func (d *Decider) decide(ctx context.Context, q *store.Queries, specs map[string
 		ls.LastCheckAt, ls.LastLevel, ls.LastMessage = r.At, r.Level, r.Message
 		m := d.mon(sp)
 		if r.At.After(m.row.LastCheckAt) {
+			// A monitor that stays up has its row written at most once a
+			// minute, as the engine does; any other news at once.
+			if r.Level != status.LevelUp || m.row.LastLevel != r.Level || r.At.Sub(m.written) >= time.Minute {
+				m.dirty = true
+			}
 			m.row.LastCheckAt, m.row.LastLevel, m.row.LastMessage, m.row.LastLatency = r.At, r.Level, r.Message, r.Latency
-			m.dirty = true
 		}
 		tr, moved := ls.Detector.Observe(r.Level, r.At, sp.Monitor.DownAfter, sp.Monitor.UpAfter)
 		if !moved {
@@ -434,6 +439,9 @@ func (d *Decider) decide(ctx context.Context, q *store.Queries, specs map[string
 		return err
 	}
 	for _, m := range d.mons {
+		if m.dirty {
+			m.written = m.row.LastCheckAt
+		}
 		m.dirty = false
 	}
 	return q.MarkAgentResultsDecided(ctx, ids)

@@ -87,8 +87,12 @@ func newHarness(t *testing.T, b storetest.Backend, cfg config.Config) *harness {
 	return h
 }
 
+func newService(st *store.Store, c *clock) *service.Service { return service.New(st, c, nil) }
+
 // sync makes cfg the configuration, with its components and monitors stored.
-func (h *harness) sync(t *testing.T, cfg config.Config) {
+func (h *harness) sync(t *testing.T, cfg config.Config) { h.syncB(t, cfg) }
+
+func (h *harness) syncB(t testing.TB, cfg config.Config) {
 	t.Helper()
 	h.cfg.Store(&cfg)
 	var groups []store.Group

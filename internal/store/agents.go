@@ -223,21 +223,31 @@ func (q *Queries) LocationStates(ctx context.Context) ([]LocationState, error) {
 	return out, nil
 }
 
-// SaveLocationStates writes the detectors given.
+// SaveLocationStates writes the detectors given, many to a statement.
 func (q *Queries) SaveLocationStates(ctx context.Context, states []LocationState) error {
-	for _, s := range states {
-		det, err := json.Marshal(s.Detector)
-		if err != nil {
-			return err
+	const chunk = 200 // six parameters each: well under both databases' limits
+	for len(states) > 0 {
+		n := min(len(states), chunk)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO location_states (monitor_id, location, detector, last_check_at, last_level, last_message) VALUES `)
+		args := make([]any, 0, n*6)
+		for i, s := range states[:n] {
+			det, err := json.Marshal(s.Detector)
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?)")
+			args = append(args, s.MonitorID, s.Location, string(det), ms(s.LastCheckAt), int(s.LastLevel), s.LastMessage)
 		}
-		_, err = q.exec(ctx, `INSERT INTO location_states (monitor_id, location, detector, last_check_at, last_level, last_message)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (monitor_id, location) DO UPDATE SET detector = excluded.detector, last_check_at = excluded.last_check_at,
-				last_level = excluded.last_level, last_message = excluded.last_message`,
-			s.MonitorID, s.Location, string(det), ms(s.LastCheckAt), int(s.LastLevel), s.LastMessage)
-		if err != nil {
-			return fmt.Errorf("save location state %s@%s: %w", s.MonitorID, s.Location, err)
+		b.WriteString(` ON CONFLICT (monitor_id, location) DO UPDATE SET detector = excluded.detector,
+			last_check_at = excluded.last_check_at, last_level = excluded.last_level, last_message = excluded.last_message`)
+		if _, err := q.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("save location states: %w", err)
 		}
+		states = states[n:]
 	}
 	return nil
 }
