@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -64,4 +65,54 @@ func agentOf(ag store.Agent, monitors int) agentJSON {
 	}
 	return agentJSON{Location: ag.Location, State: state, LastSeenAt: jt(ag.LastSeenAt), FirstSeenAt: jt(ag.FirstSeenAt),
 		SilentSince: jt(ag.SilentSince), Version: ag.Version, Results: ag.Results, Dropped: ag.Dropped, Monitors: monitors}
+}
+
+// locationIntervalJSON is a span in which one location saw a monitor failing.
+type locationIntervalJSON struct {
+	Monitor   string `json:"monitor"`
+	Component string `json:"component"`
+	Location  string `json:"location"`
+	Severity  string `json:"severity"`
+	StartedAt *jtime `json:"started_at"`
+	EndedAt   *jtime `json:"ended_at"`
+	Open      bool   `json:"open"`
+	Cause     string `json:"cause"`
+}
+
+// maxIntervals bounds one answer of location intervals.
+const maxIntervals = 1000
+
+// listLocationIntervals answers GET /api/v1/location-intervals: per location,
+// when checks from there failed (path trouble below the quorum as well as
+// the locations that made an outage), oldest first.
+func (a *Admin) listLocationIntervals(w http.ResponseWriter, r *http.Request, _ string) error {
+	q, err := strictQuery(r, "component", "since")
+	if err != nil {
+		return err
+	}
+	comp, err := a.queryComponent(q, false)
+	if err != nil {
+		return err
+	}
+	since, err := parseTime("since", q.Get("since"))
+	if err != nil {
+		return err
+	}
+	if since.IsZero() {
+		since = a.svc.Now().Add(-7 * 24 * time.Hour)
+	}
+	ivs, err := a.svc.LocationIntervals(r.Context(), comp, since)
+	if err != nil {
+		return err
+	}
+	if len(ivs) > maxIntervals {
+		ivs = ivs[len(ivs)-maxIntervals:]
+	}
+	list := make([]locationIntervalJSON, 0, len(ivs))
+	for _, li := range ivs {
+		list = append(list, locationIntervalJSON{Monitor: li.MonitorID, Component: li.ComponentID, Location: li.Location,
+			Severity: string(li.Severity), StartedAt: jt(li.StartedAt), EndedAt: jt(li.EndedAt), Open: li.EndedAt.IsZero(), Cause: li.Cause})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"intervals": list})
+	return nil
 }

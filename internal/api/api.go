@@ -62,6 +62,7 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	r("GET /api/v1/uptime", a.getUptime)
 	r("GET /api/v1/monitors", a.listMonitors)
 	r("GET /api/v1/agents", a.listAgents)
+	r("GET /api/v1/location-intervals", a.listLocationIntervals)
 	r("GET /api/v1/overrides", a.listOverrides)
 	w("PUT /api/v1/components/{group}/{component}/override", a.setOverride)
 	w("DELETE /api/v1/components/{group}/{component}/override", a.clearOverride)

@@ -341,6 +341,30 @@ channels:
 		t.Fatalf("the outage ended at %s; the paths healed at %s\n%s", end, healed, dump())
 	}
 
+	// Each location's own intervals are kept: the outage began where ams-1's did.
+	var ivs struct {
+		Intervals []struct {
+			Location  string  `json:"location"`
+			StartedAt string  `json:"started_at"`
+			EndedAt   *string `json:"ended_at"`
+		} `json:"intervals"`
+	}
+	seen := map[string]string{}
+	eventuallyFor(t, "both locations' intervals end", 30*time.Second, func() bool {
+		getJSON(t, srv, read, "/api/v1/location-intervals?component=flexo/web", &ivs)
+		clear(seen)
+		for _, iv := range ivs.Intervals {
+			if iv.EndedAt == nil {
+				return false
+			}
+			seen[iv.Location] = iv.StartedAt
+		}
+		return true
+	}, func() string { return fmt.Sprintf("%+v\n%s", ivs, dump()) })
+	if len(seen) != 2 || seen["ams-1"] != out.StartedAt || seen["fra-1"] == "" {
+		t.Fatalf("location intervals %+v; want fra-1's and ams-1's, the outage (from %s) starting with ams-1's", ivs, out.StartedAt)
+	}
+
 	// The server stops for a while; the agents keep checking and send
 	// everything once it is back: no result lost.
 	srv.stop(t)

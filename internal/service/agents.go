@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/store"
@@ -21,3 +22,9 @@ func (s *Service) CreateAgentToken(ctx context.Context, name, location string) (
 
 // Agents lists the locations agents have reported from.
 func (s *Service) Agents(ctx context.Context) ([]store.Agent, error) { return s.store.Agents(ctx) }
+
+// LocationIntervals lists the intervals in which locations saw monitors
+// failing, of componentID ("" for all), overlapping [since, now).
+func (s *Service) LocationIntervals(ctx context.Context, componentID string, since time.Time) ([]store.LocationInterval, error) {
+	return s.store.LocationIntervals(ctx, false, componentID, since)
+}
