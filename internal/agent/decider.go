@@ -150,6 +150,16 @@ func (d *Decider) specs() map[string]monitor.Spec {
 
 // Pass applies the results stored since the last one and looks for silent agents.
 func (d *Decider) Pass(ctx context.Context) error {
+	specs := d.specs()
+	if len(specs) == 0 {
+		// No monitor has locations: nothing to decide, no lease to hold,
+		// no transaction a second for nothing.
+		if len(d.States()) > 0 {
+			d.published.Store(&map[string]MonitorState{})
+		}
+		d.loaded = false
+		return nil
+	}
 	held := true
 	if d.o.Lease != nil {
 		var err error
@@ -157,7 +167,6 @@ func (d *Decider) Pass(ctx context.Context) error {
 			return err
 		}
 	}
-	specs := d.specs()
 	if !held {
 		d.loaded = false
 		return d.follow(ctx, specs)
