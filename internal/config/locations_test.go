@@ -9,7 +9,7 @@ func TestLocationRules(t *testing.T) {
 	const head = "page:\n  title: T\n  zone: UTC\ngroups:\n  - id: g\n    components:\n      - id: c\n        name: C\n        monitors:\n"
 	for _, c := range []struct{ name, monitor, want string }{
 		{"quorum without locations", "          - {type: tcp, address: 127.0.0.1:1, quorum: any}",
-			"x.yaml:10: monitor g/c/tcp: quorum needs locations (without them the server checks the monitor itself)"},
+			"monitor g/c/tcp: quorum needs locations (without them the server checks the monitor itself)"},
 		{"bad location name", "          - {type: tcp, address: 127.0.0.1:1, locations: [fra-1, 'FRA 2']}",
 			`location "FRA 2" must be`},
 		{"location twice", "          - {type: tcp, address: 127.0.0.1:1, locations: [fra-1, fra-1]}",
