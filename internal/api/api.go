@@ -93,6 +93,8 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	r("GET /api/v1/outages", a.listOutages)
 	r("GET /api/v1/uptime", a.getUptime)
 	r("GET /api/v1/monitors", a.listMonitors)
+	r("GET /api/v1/agents", a.listAgents)
+	r("GET /api/v1/location-intervals", a.listLocationIntervals)
 	r("GET /api/v1/overrides", a.listOverrides)
 	w("PUT /api/v1/components/{group}/{component}/override", a.setOverride)
 	w("DELETE /api/v1/components/{group}/{component}/override", a.clearOverride)
@@ -169,6 +171,10 @@ func (a *Admin) auth(scope string, h handler) http.Handler {
 				err = &apiError{http.StatusUnauthorized, "invalid or revoked token"}
 			}
 			a.fail(w, r, err)
+			return
+		}
+		if tok.Scope == service.ScopeAgent {
+			a.fail(w, r, &apiError{http.StatusForbidden, "an agent token only fetches its assignment and pushes results (/api/v1/agent/...)"})
 			return
 		}
 		if scope == service.ScopeWrite && tok.Scope != service.ScopeWrite {

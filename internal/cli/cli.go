@@ -43,6 +43,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 func commands() map[string]command {
 	return map[string]command{
 		"serve":        {"run the server", runServe},
+		"agent":        {"run a probe agent: check a location's monitors and push the results to the server", runAgent},
 		"demo":         {"run the server with the example fleet and demo data on a temporary SQLite file", runDemo},
 		"check-config": {"check a configuration file and list every problem with file:line", runCheckConfig},
 		"migrate":      {"bring the database schema up to date", runMigrate},

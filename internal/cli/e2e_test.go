@@ -246,7 +246,11 @@ func startServerEnv(t *testing.T, env []string, args ...string) *server {
 }
 
 func tryStart(t *testing.T, args []string, env ...string) (*server, error) {
-	addr := freeAddr(t)
+	return tryStartAt(t, freeAddr(t), args, env...)
+}
+
+// tryStartAt is tryStart on a given address (a restart where clients expect it).
+func tryStartAt(t *testing.T, addr string, args []string, env ...string) (*server, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := exec.CommandContext(ctx, herald(t), append(append([]string{"serve"}, args...), "--listen", addr)...)
 	cmd.Env = append(baseEnv(), env...)

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/heraldhq/herald/internal/agent"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/monitor"
@@ -33,6 +34,8 @@ type monitoring struct {
 	// shards, with several instances on one database, is this instance's
 	// share of the monitors; nil when every monitor runs here.
 	shards *lease.Shards
+	// located is the quorum's state of the monitors with locations (agent.go).
+	located func() map[string]agent.MonitorState
 }
 
 func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger, speed int, shared *instances) *monitoring {
@@ -65,7 +68,7 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 // transitioned runs after a state change is stored: the page shows it and
 // the reactor decides what to tell.
 func (m *monitoring) transitioned() {
-	m.svc.SetMeasured(m.engine.Measured())
+	m.svc.SetMeasured(m.measured())
 	m.reactor.Wake()
 }
 
@@ -77,7 +80,7 @@ func (m *monitoring) measuredElsewhere(ctx context.Context) {
 		m.log.Warn("read the states of other instances' monitors", slog.Any("err", err))
 		return
 	}
-	m.svc.SetMeasured(m.engine.Measured())
+	m.svc.SetMeasured(m.measured())
 	m.reactor.Wake()
 }
 
@@ -86,7 +89,7 @@ func (m *monitoring) own(ctx context.Context, held map[int]bool) error {
 	if err := m.engine.Own(ctx, held); err != nil {
 		return err
 	}
-	m.svc.SetMeasured(m.engine.Measured())
+	m.svc.SetMeasured(m.measured())
 	m.reactor.Wake()
 	return nil
 }
@@ -95,7 +98,7 @@ func (m *monitoring) own(ctx context.Context, held map[int]bool) error {
 // down or full): the page shows what was measured all the same, marked as
 // not yet recorded, until transitioned runs.
 func (m *monitoring) unrecorded() {
-	m.svc.SetMeasuredUnrecorded(m.engine.Measured())
+	m.svc.SetMeasuredUnrecorded(m.measured())
 }
 
 // check refuses a configuration whose monitors cannot run.
@@ -108,7 +111,7 @@ func (m *monitoring) apply(ctx context.Context, cfg config.Config) error {
 	if err := m.engine.Apply(ctx, monitor.Specs(cfg)); err != nil {
 		return err
 	}
-	m.svc.SetMeasured(m.engine.Measured())
+	m.svc.SetMeasured(m.measured())
 	m.reactor.Wake()
 	return nil
 }

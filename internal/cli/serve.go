@@ -265,6 +265,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		mon.register(mux, gate.wrap(mon.metrics()))
 	}
 	accounts := auth.New(st, service.SystemClock{}, log, auth.Options{Refusals: refusals})
+	located := newAgents(st, svc, notifier, cfgNow, log, mon)
+	located.server.Register(mux)
 	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log,
 		Monitoring: admin.EngineMonitoring{Engine: mon.engine, Store: st}, Subscribers: admin.StoreSubscribers{Store: st}})
 	if err != nil {
@@ -316,6 +318,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
 		return err
 	}
+	wg.Go(func() { located.decider.Run(work) })
 	wg.Go(func() { accounts.Run(work) })
 	wg.Go(func() { refusals.Run(work) })
 	reloaded := func() { site.InvalidateAll(); syncChannels(work, env, notifier, cfgNow(), log) }

@@ -30,21 +30,36 @@ func withService(ctx context.Context, dsn store.DSN, fn func(*service.Service) e
 
 func runTokenCreate(ctx context.Context, env *Env, args []string) error {
 	var (
-		dsn         store.DSN
-		scope, name string
+		dsn                   store.DSN
+		scope, name, location string
 	)
-	fs := newFlags(env, "token create", "token create --scope read|write [--name NAME] [--data DIR | --db URL]")
+	fs := newFlags(env, "token create", "token create --scope read|write|agent [--location NAME] [--name NAME] [--data DIR | --db URL]")
 	storeFlags(fs, &dsn)
-	fs.StringVar(&scope, "scope", "", "read (GET only) or write (everything); required")
+	fs.StringVar(&scope, "scope", "", "read (GET only), write (everything) or agent (a probe agent: its assignment and results); required")
+	fs.StringVar(&location, "location", "", "the agent's location (fra-1); required with --scope agent")
 	fs.StringVar(&name, "name", "", "a name to recognise the token by in lists and the change log")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if scope != service.ScopeRead && scope != service.ScopeWrite {
-		return usagef("--scope must be read or write")
+	switch {
+	case scope != service.ScopeRead && scope != service.ScopeWrite && scope != service.ScopeAgent:
+		return usagef("--scope must be read, write or agent")
+	case scope == service.ScopeAgent && location == "":
+		return usagef("--scope agent needs --location NAME (the location the agent checks from)")
+	case scope != service.ScopeAgent && location != "":
+		return usagef("--location goes with --scope agent only")
 	}
 	return withService(ctx, dsn, func(svc *service.Service) error {
-		plain, t, err := svc.CreateToken(ctx, name, scope)
+		var (
+			plain string
+			t     *store.Token
+			err   error
+		)
+		if scope == service.ScopeAgent {
+			plain, t, err = svc.CreateAgentToken(ctx, name, location)
+		} else {
+			plain, t, err = svc.CreateToken(ctx, name, scope)
+		}
 		if err != nil {
 			return err
 		}
@@ -81,7 +96,11 @@ func runTokenList(ctx context.Context, env *Env, args []string) error {
 			if !t.LastUsedAt.IsZero() {
 				last = machineTime(t.LastUsedAt)
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.Name), t.Scope,
+			scope := t.Scope
+			if t.Location != "" {
+				scope += " (" + t.Location + ")"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.Name), scope,
 				machineTime(t.CreatedAt), last, state)
 		}
 		return tw.Flush()

@@ -159,6 +159,13 @@ type Monitor struct {
 	Period Duration `yaml:"period"`
 	// Token names the heartbeat URL /api/v1/heartbeat/{token}; give it via TokenEnv in production.
 	TokenEnv string `yaml:"token_env"`
+
+	// Locations names the places (herald agent --location) that check this
+	// monitor; without it the server checks it itself. See locations.go.
+	Locations []string `yaml:"locations"`
+	// Quorum is how many of the reporting locations must see the monitor
+	// failing for it to be down: majority (the default), any, all or a number.
+	Quorum string `yaml:"quorum"`
 }
 
 // Notify configures how customers are told.

@@ -329,13 +329,14 @@ func (v *validator) monitor(at, label string, m Monitor) {
 		kind.check(v, at, label, m)
 	}
 	v.monitorTiming(at, label, m)
+	v.monitorLocations(at, label, m)
 }
 
 // monitorFields rejects fields that mean nothing for the type: a url on a
 // tcp monitor is a sign the operator meant another type, and ignoring it
 // would probe something other than what they wrote.
 func (v *validator) monitorFields(at, label string, m Monitor, kind monitorKind) {
-	common := []string{"type", "name", "interval", "timeout", "down_after", "up_after"}
+	common := []string{"type", "name", "interval", "timeout", "down_after", "up_after", "locations", "quorum"}
 	rv := reflect.ValueOf(m)
 	rt := rv.Type()
 	for i := range rt.NumField() {

@@ -422,8 +422,8 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 		}
 	}
 	for _, sp := range specs {
-		if _, ok := e.runners[sp.ID]; ok {
-			continue
+		if _, ok := e.runners[sp.ID]; ok || sp.Located() {
+			continue // a monitor with locations is checked by agents (quorum.go)
 		}
 		interval := sp.Monitor.Interval.D()
 		if interval <= 0 {

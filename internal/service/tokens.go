@@ -17,6 +17,9 @@ import (
 const (
 	ScopeRead  = "read"
 	ScopeWrite = "write"
+	// ScopeAgent may only fetch its location's assignment and push results
+	// (see agents.go); the admin API refuses it.
+	ScopeAgent = "agent"
 )
 
 // tokenPrefix makes Herald tokens recognisable to people and secret scanners.
@@ -37,6 +40,10 @@ func (s *Service) CreateToken(ctx context.Context, name, scope string) (string, 
 	if scope != ScopeRead && scope != ScopeWrite {
 		return "", nil, invalidf("unknown scope %q (want read or write)", scope)
 	}
+	return s.createToken(ctx, name, scope, "")
+}
+
+func (s *Service) createToken(ctx context.Context, name, scope, location string) (string, *store.Token, error) {
 	if err := checkText("name", name, maxTitle, false); err != nil {
 		return "", nil, err
 	}
@@ -45,13 +52,13 @@ func (s *Service) CreateToken(ctx context.Context, name, scope string) (string, 
 		return "", nil, err
 	}
 	plain := tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
-	t := &store.Token{Name: name, Scope: scope, Hash: HashToken(plain), CreatedAt: s.Now()}
+	t := &store.Token{Name: name, Scope: scope, Location: location, Hash: HashToken(plain), CreatedAt: s.Now()}
 	err := s.store.Tx(ctx, func(q *store.Queries) error {
 		if err := q.InsertToken(ctx, t); err != nil {
 			return err
 		}
 		return s.record(ctx, q, t.CreatedAt, "cli", "token.create", subject("token", t.ID), nil,
-			map[string]any{"id": t.ID, "name": name, "scope": scope})
+			map[string]any{"id": t.ID, "name": name, "scope": scope, "location": location})
 	})
 	if err != nil {
 		return "", nil, err

@@ -12,7 +12,8 @@ import (
 type Token struct {
 	ID         int64
 	Name       string
-	Scope      string // read or write
+	Scope      string // read, write or agent
+	Location   string // an agent token's location
 	Hash       string
 	CreatedAt  time.Time
 	LastUsedAt time.Time
@@ -21,8 +22,8 @@ type Token struct {
 
 // InsertToken stores a token and sets its ID.
 func (q *Queries) InsertToken(ctx context.Context, t *Token) error {
-	id, err := q.insertID(ctx, `INSERT INTO api_tokens (name, scope, hash, created_at) VALUES (?, ?, ?, ?)`,
-		t.Name, t.Scope, t.Hash, t.CreatedAt.UnixMilli())
+	id, err := q.insertID(ctx, `INSERT INTO api_tokens (name, scope, location, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.Name, t.Scope, t.Location, t.Hash, t.CreatedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("insert token: %w", err)
 	}
@@ -37,8 +38,8 @@ func (q *Queries) TokenByHash(ctx context.Context, hash string) (*Token, error) 
 		created           int64
 		lastUsed, revoked sql.NullInt64
 	)
-	err := q.queryRow(ctx, `SELECT id, name, scope, hash, created_at, last_used_at, revoked_at FROM api_tokens
-		WHERE hash = ? AND revoked_at IS NULL`, hash).Scan(&t.ID, &t.Name, &t.Scope, &t.Hash, &created, &lastUsed, &revoked)
+	err := q.queryRow(ctx, `SELECT id, name, scope, location, hash, created_at, last_used_at, revoked_at FROM api_tokens
+		WHERE hash = ? AND revoked_at IS NULL`, hash).Scan(&t.ID, &t.Name, &t.Scope, &t.Location, &t.Hash, &created, &lastUsed, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("token: %w", ErrNotFound)
 	}
@@ -59,7 +60,7 @@ func (q *Queries) TouchToken(ctx context.Context, id int64, at time.Time) error 
 
 // Tokens lists every token, revoked ones included.
 func (q *Queries) Tokens(ctx context.Context) ([]Token, error) {
-	rows, err := q.query(ctx, `SELECT id, name, scope, hash, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id`)
+	rows, err := q.query(ctx, `SELECT id, name, scope, location, hash, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
@@ -70,7 +71,7 @@ func (q *Queries) Tokens(ctx context.Context) ([]Token, error) {
 			created           int64
 			lastUsed, revoked sql.NullInt64
 		)
-		if err := rows.Scan(&t.ID, &t.Name, &t.Scope, &t.Hash, &created, &lastUsed, &revoked); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &t.Scope, &t.Location, &t.Hash, &created, &lastUsed, &revoked); err != nil {
 			return err
 		}
 		t.CreatedAt, t.LastUsedAt, t.RevokedAt = time.UnixMilli(created).UTC(), fromMS(lastUsed), fromMS(revoked)

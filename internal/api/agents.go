@@ -1,0 +1,118 @@
+package api
+
+import (
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// agentJSON is a location's probe agent as GET /api/v1/agents lists it.
+type agentJSON struct {
+	Location string `json:"location"`
+	// State is reporting, silent (it left the quorum's count: nothing heard
+	// for twice its shortest interval) or never_seen (a location monitors
+	// name that no agent has reported from).
+	State       string `json:"state"`
+	LastSeenAt  *jtime `json:"last_seen_at"`
+	FirstSeenAt *jtime `json:"first_seen_at"`
+	SilentSince *jtime `json:"silent_since"`
+	Version     string `json:"version"`
+	Results     int64  `json:"results"`
+	Dropped     int64  `json:"dropped"`
+	Monitors    int    `json:"monitors"`
+}
+
+func (a *Admin) listAgents(w http.ResponseWriter, r *http.Request, _ string) error {
+	if _, err := strictQuery(r); err != nil {
+		return err
+	}
+	agents, err := a.svc.Agents(r.Context())
+	if err != nil {
+		return err
+	}
+	assigned := map[string]int{}
+	for _, g := range a.config().Groups {
+		for _, c := range g.Components {
+			for _, m := range c.Monitors {
+				for _, l := range m.Locations {
+					assigned[l]++
+				}
+			}
+		}
+	}
+	list := []agentJSON{}
+	seen := map[string]bool{}
+	for _, ag := range agents {
+		list = append(list, agentOf(ag, assigned[ag.Location]))
+		seen[ag.Location] = true
+	}
+	for l, n := range assigned {
+		if !seen[l] {
+			list = append(list, agentJSON{Location: l, State: "never_seen", Monitors: n})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Location < list[j].Location })
+	writeJSON(w, http.StatusOK, map[string]any{"agents": list})
+	return nil
+}
+
+func agentOf(ag store.Agent, monitors int) agentJSON {
+	state := "reporting"
+	if !ag.SilentSince.IsZero() {
+		state = "silent"
+	}
+	return agentJSON{Location: ag.Location, State: state, LastSeenAt: jt(ag.LastSeenAt), FirstSeenAt: jt(ag.FirstSeenAt),
+		SilentSince: jt(ag.SilentSince), Version: ag.Version, Results: ag.Results, Dropped: ag.Dropped, Monitors: monitors}
+}
+
+// locationIntervalJSON is a span in which one location saw a monitor failing.
+type locationIntervalJSON struct {
+	Monitor   string `json:"monitor"`
+	Component string `json:"component"`
+	Location  string `json:"location"`
+	Severity  string `json:"severity"`
+	StartedAt *jtime `json:"started_at"`
+	EndedAt   *jtime `json:"ended_at"`
+	Open      bool   `json:"open"`
+	Cause     string `json:"cause"`
+}
+
+// maxIntervals bounds one answer of location intervals.
+const maxIntervals = 1000
+
+// listLocationIntervals answers GET /api/v1/location-intervals: per location,
+// when checks from there failed (path trouble below the quorum as well as
+// the locations that made an outage), oldest first.
+func (a *Admin) listLocationIntervals(w http.ResponseWriter, r *http.Request, _ string) error {
+	q, err := strictQuery(r, "component", "since")
+	if err != nil {
+		return err
+	}
+	comp, err := a.queryComponent(q, false)
+	if err != nil {
+		return err
+	}
+	since, err := parseTime("since", q.Get("since"))
+	if err != nil {
+		return err
+	}
+	if since.IsZero() {
+		since = a.svc.Now().Add(-7 * 24 * time.Hour)
+	}
+	ivs, err := a.svc.LocationIntervals(r.Context(), comp, since)
+	if err != nil {
+		return err
+	}
+	if len(ivs) > maxIntervals {
+		ivs = ivs[len(ivs)-maxIntervals:]
+	}
+	list := make([]locationIntervalJSON, 0, len(ivs))
+	for _, li := range ivs {
+		list = append(list, locationIntervalJSON{Monitor: li.MonitorID, Component: li.ComponentID, Location: li.Location,
+			Severity: string(li.Severity), StartedAt: jt(li.StartedAt), EndedAt: jt(li.EndedAt), Open: li.EndedAt.IsZero(), Cause: li.Cause})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"intervals": list})
+	return nil
+}
