@@ -23,6 +23,7 @@ import (
 	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/strictjson"
 )
 
 // MaxBody is the largest request body the admin API reads.
@@ -263,11 +264,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 			return &apiError{http.StatusUnsupportedMediaType, "send the body as application/json"}
 		}
 	}
-	switch key, dup, err := duplicateKey(data); {
-	case err != nil:
-		return badRequest("the JSON body is %s (at most %d levels)", err, maxDepth)
-	case dup:
-		return badRequest("key %q appears twice in one object (keys are matched regardless of case); send each once", key)
+	if err := strictjson.Check(data); err != nil {
+		return badRequest("%s", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/strictjson"
 )
 
 // POST /api/v2/subscribers.json is Statuspage's public subscribe call, for
@@ -123,7 +124,7 @@ func readV2Subscribe(w http.ResponseWriter, r *http.Request) (v2Subscribe, error
 		}
 		return v2Subscribe{}, err
 	}
-	if err := noDuplicateKeys(body); err != nil {
+	if err := strictjson.Check(body); err != nil {
 		return v2Subscribe{}, v2Bad(http.StatusBadRequest, "%s", err.Error())
 	}
 	type fields struct {
@@ -218,54 +219,4 @@ func readV2Form(w http.ResponseWriter, r *http.Request) (v2Subscribe, error) {
 		return v2Subscribe{}, v2Bad(http.StatusBadRequest, "give one e-mail address")
 	}
 	return out, nil
-}
-
-// noDuplicateKeys refuses a JSON text in which an object names a key twice:
-// encoding/json would keep the last silently, and what a client meant is
-// then a guess.
-func noDuplicateKeys(body []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	type frame struct {
-		object bool
-		keys   map[string]bool
-		want   bool // the next token in this object is a key
-	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return errors.New("malformed JSON")
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if top != nil && top.object && top.want {
-			if key, ok := tok.(string); ok {
-				if top.keys[key] {
-					return fmt.Errorf("the key %q appears twice", key)
-				}
-				top.keys[key] = true
-				top.want = false
-				continue
-			}
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{object: true, keys: map[string]bool{}, want: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, &frame{})
-			continue
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-		}
-		// A value ended: the enclosing object wants a key next.
-		if len(stack) > 0 && stack[len(stack)-1].object {
-			stack[len(stack)-1].want = true
-		}
-	}
 }

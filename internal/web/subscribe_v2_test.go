@@ -95,6 +95,10 @@ func TestSubscribeV2(t *testing.T) {
 		}{
 			{"duplicate key", js, `{"email": "dan@example.net", "email": "eve@example.net"}`, 400, `"email" appears twice`},
 			{"duplicate nested key", js, `{"subscriber": {"email": "dan@example.net", "email": "eve@example.net"}}`, 400, "appears twice"},
+			// The API's rules, from the same checker: keys match regardless of
+			// case (the decoder would take either), and nesting is bounded.
+			{"duplicate key in another case", js, `{"email": "dan@example.net", "Email": "eve@example.net"}`, 400, "appears twice"},
+			{"nested too deeply", js, `{"x": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, 400, "nested too deeply"},
 			{"unknown field", js, `{"email": "dan@example.net", "admin": true}`, 400, "unknown field"},
 			{"both shapes", js, `{"email": "dan@example.net", "subscriber": {"email": "eve@example.net"}}`, 400, "not both"},
 			{"trailing data", js, `{"email": "dan@example.net"} {}`, 400, "after the JSON object"},

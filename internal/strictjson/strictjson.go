@@ -1,27 +1,31 @@
-package api
+// Package strictjson holds the checks every JSON request body in Herald
+// passes before it is decoded, so that the API and the public endpoints
+// refuse the same things in the same words.
+package strictjson
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 )
 
-// maxDepth bounds how deeply a request body may nest objects and lists; no
+// MaxDepth bounds how deeply a request body may nest objects and lists; no
 // request of the API nests more than three.
-const maxDepth = 32
+const MaxDepth = 32
 
-// errDepth says a body nests deeper than maxDepth.
-var errDepth = errors.New("nested too deeply")
+// ErrDepth says a body nests deeper than MaxDepth.
+var ErrDepth = errors.New("nested too deeply")
 
-// duplicateKey finds the first object key written twice in a JSON text,
+// DuplicateKey finds the first object key written twice in a JSON text,
 // and returns it with ok set. encoding/json keeps the last of two and
 // matches struct fields regardless of case, so "title" and "Title" are the
 // same key here too: a body that says two things is refused rather than
 // half believed. It reads the text once, token by token (linear in its
 // size); a syntax error is left for the decoder that follows to report.
-func duplicateKey(data []byte) (key string, ok bool, err error) {
+func DuplicateKey(data []byte) (key string, ok bool, err error) {
 	type level struct {
 		object  bool
 		wantKey bool
@@ -47,8 +51,8 @@ func duplicateKey(data []byte) (key string, ok bool, err error) {
 		case json.Delim:
 			switch t {
 			case '{', '[':
-				if len(stack) >= maxDepth {
-					return "", false, errDepth
+				if len(stack) >= MaxDepth {
+					return "", false, ErrDepth
 				}
 				stack = append(stack, level{object: t == '{', wantKey: t == '{'})
 			default:
@@ -74,4 +78,17 @@ func duplicateKey(data []byte) (key string, ok bool, err error) {
 			valueDone()
 		}
 	}
+}
+
+// Check refuses a JSON text that names a key twice in one object or nests
+// deeper than MaxDepth, with a message fit to send to the client; nil
+// otherwise (a syntax error is left for the decoder to report).
+func Check(data []byte) error {
+	switch key, dup, err := DuplicateKey(data); {
+	case err != nil:
+		return fmt.Errorf("the JSON body is %w (at most %d levels)", err, MaxDepth)
+	case dup:
+		return fmt.Errorf("key %q appears twice in one object (keys are matched regardless of case); send each once", key)
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package api
+package strictjson
 
 import (
 	"strings"
@@ -30,9 +30,9 @@ func TestDuplicateKey(t *testing.T) {
 		{`{"a" 1}`, "", false},       // syntax: left to the decoder
 	}
 	for _, tt := range tests {
-		key, dup, err := duplicateKey([]byte(tt.in))
+		key, dup, err := DuplicateKey([]byte(tt.in))
 		if (err != nil) != tt.deep || dup != (tt.dup != "") || key != tt.dup {
-			t.Errorf("duplicateKey(%.40s) = %q, %v, %v; want %q, deep %v", tt.in, key, dup, err, tt.dup, tt.deep)
+			t.Errorf("DuplicateKey(%.40s) = %q, %v, %v; want %q, deep %v", tt.in, key, dup, err, tt.dup, tt.deep)
 		}
 	}
 }
@@ -53,7 +53,7 @@ func BenchmarkDuplicateKey(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				_, _, _ = duplicateKey([]byte(body))
+				_, _, _ = DuplicateKey([]byte(body))
 			}
 		})
 	}
