@@ -145,10 +145,7 @@ func startNotify(ctx context.Context, env *Env, st *store.Store, svc *service.Se
 	if err != nil {
 		return nil, nil, fmt.Errorf("notifications: %w", err)
 	}
-	if err := n.SyncChannels(ctx, cfg(), env.Getenv); err != nil {
-		unhook()
-		return nil, nil, fmt.Errorf("operator alert channels: %w", err)
-	}
+	// The operator channels are stored once the database takes writes (serve).
 	dir := customers.New(st, svc)
 	admin.RegisterNotify(mux, n, dir)
 	web.NewSubscriptions(svc, cfg, n, dir, log, nil).WithRefusals(refusals).Register(mux)

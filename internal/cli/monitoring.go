@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,11 +29,12 @@ type monitoring struct {
 	env        probe.Env
 	registry   *prometheus.Registry
 	svc        *service.Service
+	st         *store.Store
 	log        *slog.Logger
 }
 
 func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger, speed int) *monitoring {
-	m := &monitoring{heartbeats: probe.NewHeartbeats(), registry: prometheus.NewRegistry(), svc: svc, log: log}
+	m := &monitoring{heartbeats: probe.NewHeartbeats(), registry: prometheus.NewRegistry(), svc: svc, st: st, log: log}
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.env = probe.Env{Heartbeats: m.heartbeats}
 	m.reactor = monitor.NewReactor(svc, st, cfg, log)
@@ -109,6 +111,14 @@ func (m *monitoring) register(mux *http.ServeMux, metrics http.Handler) {
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
+		if err := m.st.WritesRefused(); err != nil {
+			// No monitors run here (a standby, a disk in trouble): a beat
+			// would be lost, so the sender is told to send it elsewhere.
+			code, msg, _ := service.Safe(err)
+			w.WriteHeader(code)
+			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"status": code, "message": msg}})
+			return
+		}
 		if !m.heartbeats.Beat(r.PathValue("token"), m.svc.Now()) {
 			w.WriteHeader(http.StatusNotFound)
 			_, _ = w.Write([]byte(`{"error":{"status":404,"message":"no heartbeat monitor has this token"}}` + "\n"))

@@ -193,6 +193,12 @@ func (s *Store) ListenChanges(ctx context.Context, wake func(id int64), onErr fu
 	}
 	pause := 100 * time.Millisecond
 	for ctx.Err() == nil {
+		// A hot standby refuses LISTEN; while this store refuses writes
+		// (writable.go) the follower's poll of the change log carries the
+		// changes, and listening starts once the database is promoted.
+		if s.WaitWritable(ctx) != nil {
+			return
+		}
 		began := time.Now()
 		err := s.listen(ctx, wake)
 		if ctx.Err() != nil {

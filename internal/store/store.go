@@ -54,6 +54,10 @@ type Store struct {
 	own *ownChanges
 	// writes caches the last check of whether writes work (health.go).
 	writes writeCheck
+	// gate refuses writes on purpose while it is closed (writable.go).
+	gate gate
+	// readOnlyFile marks a store opened by OpenReadOnly.
+	readOnlyFile bool
 }
 
 // DSN tells where the database is: a postgres:// URL, or else a data folder for SQLite.
@@ -116,7 +120,7 @@ func Open(ctx context.Context, dsn DSN) (*Store, error) {
 	if dialect == Postgres {
 		s.url = dsn.URL
 	}
-	s.Queries = &Queries{q: db, dialect: dialect, own: s.own}
+	s.Queries = &Queries{q: db, dialect: dialect, own: s.own, gate: &s.gate}
 	return s, nil
 }
 
@@ -222,12 +226,15 @@ func (s *Store) TxContext(ctx context.Context, fn func(ctx context.Context, q *Q
 	if ts, ok := ctx.Value(txKey{}).(*txState); ok && ts.store == s {
 		return fn(ctx, ts.q)
 	}
+	if err := s.gate.err(); err != nil {
+		return err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		s.writes.failed(err)
 		return fmt.Errorf("begin: %w", err)
 	}
-	ts := &txState{store: s, q: &Queries{q: tx, tx: tx, dialect: s.dialect, own: s.own}}
+	ts := &txState{store: s, q: &Queries{q: tx, tx: tx, dialect: s.dialect, own: s.own, gate: &s.gate}}
 	if err := fn(context.WithValue(ctx, txKey{}, ts), ts.q); err != nil {
 		_ = tx.Rollback()
 		s.writes.failed(err)
@@ -275,6 +282,7 @@ type Queries struct {
 	tx      *sql.Tx
 	dialect Dialect
 	own     *ownChanges
+	gate    *gate
 }
 
 // SQLTx is the transaction these queries run in, or nil outside one; the
@@ -302,6 +310,11 @@ func (q *Queries) rebind(query string) string {
 }
 
 func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if q.tx == nil { // a write on the pool; one in a transaction passed the gate at BEGIN
+		if err := q.gate.err(); err != nil {
+			return nil, err
+		}
+	}
 	return q.q.ExecContext(ctx, q.rebind(query), args...)
 }
 

@@ -217,6 +217,14 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Subscriptions) badLink(w http.ResponseWriter, err error) {
+	if code, msg, ok := service.Safe(err); ok && code == http.StatusServiceUnavailable {
+		// The database is down, full or takes no writes here: the link may
+		// be good, and nothing was changed.
+		s.log.Warn("subscription link: the database is unavailable", slog.Any("err", err))
+		w.Header().Set("Retry-After", "5")
+		s.page(w, code, subscribeView{Page: "unavailable", Error: msg})
+		return
+	}
 	msg := "This link is not valid. It may have been cut short by your mail program; try copying the whole link."
 	if errors.Is(err, notify.ErrBadToken) && err.Error() != notify.ErrBadToken.Error() {
 		msg = "This confirmation link has expired. Subscribe again to get a new one."
