@@ -38,7 +38,7 @@ type writeMode struct {
 func openForServe(ctx context.Context, dsn store.DSN, log *slog.Logger) (*store.Store, *writeMode, error) {
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
-		reason, disk := store.DiskTrouble(err)
+		reason, disk := store.DiskTrouble(dsn.DataDir, err)
 		if !disk || dsn.URL != "" {
 			return nil, nil, err
 		}
@@ -75,8 +75,8 @@ func openForServe(ctx context.Context, dsn store.DSN, log *slog.Logger) (*store.
 		err = st.ProbeWrites(ctx) // nothing to migrate writes nothing; a full disk shows here
 	}
 	if err != nil {
-		reason, disk := store.DiskTrouble(err)
-		if !disk {
+		reason, disk := store.DiskTrouble(dsn.DataDir, err)
+		if !disk || st.Dialect() != store.SQLite {
 			st.Close()
 			return nil, nil, err
 		}

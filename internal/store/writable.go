@@ -188,25 +188,32 @@ func OpenReadOnly(ctx context.Context, dsn DSN, reason string) (*Store, error) {
 // never takes writes, whatever happens to the disk; a restart does.
 func (s *Store) ReadOnlyFile() bool { return s.readOnlyFile }
 
-// DiskTrouble reports whether err means the disk under an SQLite database
-// takes no writes (read-only, full, failing, or the folder not writable),
-// and says so in words safe to show a client.
-func DiskTrouble(err error) (reason string, ok bool) {
+// DiskTrouble reports whether err, met opening or writing the SQLite
+// database in dir, means the disk takes no writes (read-only, full, failing,
+// or the folder not writable), and says so in words safe to show a client:
+// what the file system says of itself when it can (SQLite reports a full
+// disk as an I/O error when it cannot even grow its shared memory), else
+// SQLite's or the system's error.
+func DiskTrouble(dir string, err error) (reason string, ok bool) {
 	var liteErr *sqlite.Error
-	if errors.As(err, &liteErr) {
+	switch {
+	case errors.As(err, &liteErr):
 		switch liteErr.Code() & 0xff {
 		case sqliteReadOnly, sqlitePerm, sqliteFull, sqliteIOErr, sqliteCantOpen:
-			return sqliteReason(liteErr.Code())
+			reason, ok = sqliteReason(liteErr.Code())
 		}
+	case errors.Is(err, syscall.EROFS):
+		reason, ok = "the disk holding the database is read-only", true
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		reason, ok = "the disk holding the database is full", true
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		reason, ok = "the data folder cannot be written to", true
+	}
+	if !ok {
 		return "", false
 	}
-	switch {
-	case errors.Is(err, syscall.EROFS):
-		return "the disk holding the database is read-only", true
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		return "the disk holding the database is full", true
-	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
-		return "the data folder cannot be written to", true
+	if better, known := diskState(dir); known {
+		return better, true
 	}
-	return "", false
+	return reason, true
 }
