@@ -154,7 +154,8 @@ func checkReadOnly(t *testing.T, s *server, token, reason string) {
 }
 
 // On a read-only disk Herald starts, serves what it reads, refuses writes
-// with the reason, and leaves the database whole.
+// with the reason, and leaves the database whole; remounted writable, the
+// same process takes writes again.
 func TestE2EReadOnlyDisk(t *testing.T) {
 	t.Parallel()
 	herald(t)
@@ -166,18 +167,18 @@ func TestE2EReadOnlyDisk(t *testing.T) {
 	s := startServer(t, "--config", config, "--data", dir)
 	s.waitLog(t, "serving the pages read-only", 5*time.Second)
 	checkReadOnly(t, s, token, "the disk holding the database is read-only")
+	remount(t, dir, "rw")
+	integrityOK(t, dir)
+	recovers(t, s, token)
 	if code := s.stop(t); code != 0 {
 		t.Errorf("herald serve exited %d; its log:\n%s", code, s.log.String())
 	}
-	remount(t, dir, "rw")
 	integrityOK(t, dir)
 }
 
 // On a full disk Herald starts, serves what it reads, refuses writes with
-// the reason and leaves the database whole. SQLite cannot even open the
-// file for writing there (it must grow its shared memory), so it is read
-// through a read-only connection, and a restart once there is room takes
-// writes again.
+// the reason and leaves the database whole; once there is room, the same
+// process takes writes again.
 func TestE2EFullDisk(t *testing.T) {
 	t.Parallel()
 	herald(t)
@@ -189,24 +190,32 @@ func TestE2EFullDisk(t *testing.T) {
 	s := startServer(t, "--config", config, "--data", dir)
 	s.waitLog(t, "serving the pages read-only", 5*time.Second)
 	checkReadOnly(t, s, token, "the disk holding the database is full")
-	if code := s.stop(t); code != 0 {
-		t.Errorf("herald serve exited %d; its log:\n%s", code, s.log.String())
-	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
 	integrityOK(t, dir) // SQLite's own reader needs a little room for its shared memory
-	s = startServer(t, "--config", config, "--data", dir)
-	if _, ready := s.readyz(t); ready["writes"] != "ok" {
-		t.Errorf("/readyz once the disk has room: %v", ready)
-	}
-	code, body := api(t, http.MethodPost, s.url+"/api/v1/incidents", token,
-		`{"title": "Written once there is room", "body": "b", "components": {"flexo/web": "major_outage"}}`)
-	if code != http.StatusCreated {
-		t.Errorf("a write once the disk has room: %d %s", code, body)
-	}
+	recovers(t, s, token)
 	if code := s.stop(t); code != 0 {
 		t.Errorf("herald serve exited %d; its log:\n%s", code, s.log.String())
 	}
 	integrityOK(t, dir)
+}
+
+// recovers checks that a Herald whose disk takes writes again does too,
+// without a restart: /readyz, a write through the API, the page.
+func recovers(t *testing.T, s *server, token string) {
+	t.Helper()
+	eventually(t, "/readyz saying writes work once the disk takes them", func() (bool, string) {
+		_, ready := s.readyz(t)
+		return ready["writes"] == "ok", fmt.Sprint(ready)
+	})
+	s.waitLog(t, "the database takes writes again", 5*time.Second)
+	code, body := api(t, http.MethodPost, s.url+"/api/v1/incidents", token,
+		`{"title": "Written once the disk takes writes", "body": "b", "components": {"flexo/web": "major_outage"}}`)
+	if code != http.StatusCreated {
+		t.Fatalf("a write once the disk takes writes: %d %s\nlog:\n%s", code, body, s.log.String())
+	}
+	if _, page := s.get(t, "/"); !strings.Contains(string(page), "Written once the disk takes writes") {
+		t.Error("the write is not on the page")
+	}
 }

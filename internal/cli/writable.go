@@ -42,7 +42,7 @@ func openForServe(ctx context.Context, dsn store.DSN, log *slog.Logger) (*store.
 		if !disk || dsn.URL != "" {
 			return nil, nil, err
 		}
-		ro, roErr := store.OpenReadOnly(ctx, dsn, reason+"; Herald serves its pages read-only until it is restarted with a writable disk")
+		ro, roErr := store.OpenReadOnly(ctx, dsn, reason+"; Herald serves its pages read-only until it can write again")
 		if roErr != nil {
 			return nil, nil, fmt.Errorf("%w (and it cannot be read either: %v)", err, roErr)
 		}
@@ -50,7 +50,7 @@ func openForServe(ctx context.Context, dsn store.DSN, log *slog.Logger) (*store.
 			ro.Close()
 			return nil, nil, err
 		}
-		log.Error("the database cannot be opened for writing: serving the pages read-only and refusing every write; restart Herald once the disk takes writes",
+		log.Error("the database cannot be opened for writing: serving the pages read-only and refusing every write until it can",
 			slog.String("reason", reason), slog.Any("err", err))
 		return ro, &writeMode{st: ro, log: log}, nil
 	}
@@ -121,9 +121,6 @@ func (m *writeMode) whenWritable(ctx, work context.Context, wg *sync.WaitGroup, 
 	if m.st.WritesRefused() == nil {
 		return start(ctx, false)
 	}
-	if m.st.ReadOnlyFile() {
-		return nil
-	}
 	wg.Go(func() {
 		t := time.NewTicker(writableEvery)
 		defer t.Stop()
@@ -153,7 +150,7 @@ func (m *writeMode) becameWritable(ctx context.Context) bool {
 		if err != nil || rec {
 			return false
 		}
-	} else if err := m.st.ProbeWrites(ctx); err != nil {
+	} else if err := m.st.TryWrites(ctx); err != nil {
 		return false
 	}
 	refused := m.st.WritesRefused()

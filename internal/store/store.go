@@ -12,9 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -56,8 +54,8 @@ type Store struct {
 	writes writeCheck
 	// gate refuses writes on purpose while it is closed (writable.go).
 	gate gate
-	// readOnlyFile marks a store opened by OpenReadOnly.
-	readOnlyFile bool
+	// lite opens SQLite's connections, read-only or read-write (sqlitemode.go).
+	lite *modeConnector
 }
 
 // DSN tells where the database is: a postgres:// URL, or else a data folder for SQLite.
@@ -78,6 +76,7 @@ const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pr
 func Open(ctx context.Context, dsn DSN) (*Store, error) {
 	var (
 		db      *sql.DB
+		lite    *modeConnector
 		dialect Dialect
 		err     error
 	)
@@ -101,14 +100,11 @@ func Open(ctx context.Context, dsn DSN) (*Store, error) {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
 		dialect = SQLite
-		path := filepath.Join(dsn.DataDir, "herald.db")
-		db, err = sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+sqlitePragmas)
+		// The connector can turn a read-only open read-write (sqlitemode.go).
+		db, lite, err = openSQLite(sqliteDSN(dsn.DataDir, sqlitePragmas), "")
 		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
+			return nil, err
 		}
-		// SQLite has one writer; a few connections let readers run beside it in WAL mode.
-		db.SetMaxOpenConns(4)
-		db.SetMaxIdleConns(4)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -116,7 +112,7 @@ func Open(ctx context.Context, dsn DSN) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	s := &Store{db: db, dialect: dialect, own: newOwnChanges()}
+	s := &Store{db: db, dialect: dialect, own: newOwnChanges(), lite: lite}
 	if dialect == Postgres {
 		s.url = dsn.URL
 	}

@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -148,24 +146,22 @@ func probeWrite(ctx context.Context, q *Queries) error {
 // disk that takes no writes: first as a plain read-only connection, and
 // when that cannot even set up its shared memory (a read-only folder whose
 // herald.db-shm is missing) as an immutable file, which SQLite reads without
-// any lock. Every write through the store is refused with reason.
+// any lock. Every write through the store is refused with reason. TryWrites
+// turns it read-write once the disk takes writes again.
 func OpenReadOnly(ctx context.Context, dsn DSN, reason string) (*Store, error) {
 	if dsn.URL != "" || dsn.DataDir == "" {
 		return nil, fmt.Errorf("a read-only open is for an SQLite data folder")
 	}
-	path := filepath.Join(dsn.DataDir, "herald.db")
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(filepath.Join(dsn.DataDir, "herald.db")); err != nil {
 		return nil, fmt.Errorf("no database to read: %w", err)
 	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=ro&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	const roPragmas = "mode=ro&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	var errs []error
 	for _, extra := range []string{"", "&immutable=1"} {
-		db, err := sql.Open("sqlite", base+extra)
+		db, lite, err := openSQLite(sqliteDSN(dsn.DataDir, sqlitePragmas), sqliteDSN(dsn.DataDir, roPragmas+extra))
 		if err != nil {
-			return nil, fmt.Errorf("open sqlite read-only: %w", err)
+			return nil, err
 		}
-		db.SetMaxOpenConns(4)
-		db.SetMaxIdleConns(4)
 		readCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		// A ping opens nothing yet; a read of the schema does.
 		var n int
@@ -176,17 +172,13 @@ func OpenReadOnly(ctx context.Context, dsn DSN, reason string) (*Store, error) {
 			errs = append(errs, err)
 			continue
 		}
-		s := &Store{db: db, dialect: SQLite, own: newOwnChanges(), readOnlyFile: true}
+		s := &Store{db: db, dialect: SQLite, own: newOwnChanges(), lite: lite}
 		s.Queries = &Queries{q: db, dialect: SQLite, own: s.own, gate: &s.gate}
 		s.RefuseWrites(reason)
 		return s, nil
 	}
 	return nil, fmt.Errorf("open sqlite read-only: %w", errors.Join(errs...))
 }
-
-// ReadOnlyFile reports whether the store was opened by OpenReadOnly: it
-// never takes writes, whatever happens to the disk; a restart does.
-func (s *Store) ReadOnlyFile() bool { return s.readOnlyFile }
 
 // DiskTrouble reports whether err, met opening or writing the SQLite
 // database in dir, means the disk takes no writes (read-only, full, failing,
