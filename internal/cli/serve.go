@@ -300,13 +300,13 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	wg.Go(func() { follower.Run(work, service.FollowEvery) })
 	// What writes starts now, or once the database takes writes.
 	err = wm.whenWritable(ctx, work, &wg, func(ctx context.Context, later bool) error {
-		if later {
+		if later { // what a writable start stored earlier
 			if err := wm.catalog(ctx, svc, cfgNow()); err != nil {
 				return err
 			}
-		}
-		if err := notifier.SyncChannels(ctx, cfgNow(), env.Getenv); err != nil {
-			return fmt.Errorf("operator alert channels: %w", err)
+			if err := notifier.SyncChannels(ctx, cfgNow(), env.Getenv); err != nil {
+				return fmt.Errorf("operator alert channels: %w", err)
+			}
 		}
 		wg.Go(func() { notifier.Run(work) })
 		wg.Go(func() { svc.RunClock(work, scaledTimer(o.speed)) })
