@@ -179,6 +179,12 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		// Held until serve returns, after the database is closed: restore
 		// refuses to replace a database a server has open.
 		unlock, err := lockSQLiteShared(o.dsn.DataDir)
+		if errors.Is(err, syscall.EROFS) {
+			// A read-only disk (writable.go): no restore can replace the
+			// database there either, and the page is served read-only.
+			log.Warn("no lock on the data folder: its disk is read-only", slog.Any("err", err))
+			unlock, err = func() {}, nil
+		}
 		if err != nil {
 			return err
 		}
