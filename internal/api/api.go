@@ -42,6 +42,9 @@ type Admin struct {
 
 // NewAdmin makes the admin API handlers.
 func NewAdmin(svc *service.Service, log *slog.Logger) *Admin {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Admin{svc: svc, log: log, badTokens: refusal.NewLimit(badTokenBurst, badTokenEvery, nil)}
 }
 

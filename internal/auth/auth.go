@@ -428,6 +428,11 @@ func (m *Manager) refused(addr, kind string, attrs ...slog.Attr) {
 // cookie value (shown only this once; the database keeps its hash). addr
 // is the client's address (peer.From).
 func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent string) (string, *store.User, error) {
+	if err := m.st.WritesRefused(); err != nil {
+		// A sign-in stores a session: on a Herald that takes no writes
+		// (store/writable.go) it is refused before any password is judged.
+		return "", nil, err
+	}
 	now := m.now()
 	if err := m.Admit(addr); err != nil {
 		return "", nil, err

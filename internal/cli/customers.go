@@ -145,9 +145,12 @@ func startNotify(ctx context.Context, env *Env, st *store.Store, svc *service.Se
 	if err != nil {
 		return nil, nil, fmt.Errorf("notifications: %w", err)
 	}
-	if err := n.SyncChannels(ctx, cfg(), env.Getenv); err != nil {
-		unhook()
-		return nil, nil, fmt.Errorf("operator alert channels: %w", err)
+	// On a database that takes no writes yet, serve stores them once it does.
+	if st.WritesRefused() == nil {
+		if err := n.SyncChannels(ctx, cfg(), env.Getenv); err != nil {
+			unhook()
+			return nil, nil, fmt.Errorf("operator alert channels: %w", err)
+		}
 	}
 	dir := customers.New(st, svc)
 	admin.RegisterNotify(mux, n, dir)

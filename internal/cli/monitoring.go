@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -29,6 +30,7 @@ type monitoring struct {
 	env        probe.Env
 	registry   *prometheus.Registry
 	svc        *service.Service
+	st         *store.Store
 	log        *slog.Logger
 	shared     *instances
 	// shards, with several instances on one database, is this instance's
@@ -39,7 +41,7 @@ type monitoring struct {
 }
 
 func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger, speed int, shared *instances) *monitoring {
-	m := &monitoring{heartbeats: probe.NewHeartbeats(), registry: prometheus.NewRegistry(), svc: svc, log: log, shared: shared}
+	m := &monitoring{heartbeats: probe.NewHeartbeats(), registry: prometheus.NewRegistry(), svc: svc, st: st, log: log, shared: shared}
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.env = probe.Env{Heartbeats: m.heartbeats}
 	m.reactor = monitor.NewReactor(svc, st, cfg, log)
@@ -168,6 +170,14 @@ func (m *monitoring) register(mux *http.ServeMux, metrics http.Handler) {
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
+		if err := m.st.WritesRefused(); err != nil {
+			// No monitors run here (a standby, a disk in trouble): a beat
+			// would be lost, so the sender is told to send it elsewhere.
+			code, msg, _ := service.Safe(err)
+			w.WriteHeader(code)
+			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"status": code, "message": msg}})
+			return
+		}
 		known, err := m.heartbeats.BeatShared(r.Context(), r.PathValue("token"), m.svc.Now())
 		if err != nil {
 			m.log.Error("heartbeat: record the ping for the other instances", slog.Any("err", err))

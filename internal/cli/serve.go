@@ -179,12 +179,20 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		// Held until serve returns, after the database is closed: restore
 		// refuses to replace a database a server has open.
 		unlock, err := lockSQLiteShared(o.dsn.DataDir)
+		if errors.Is(err, syscall.EROFS) {
+			// A read-only disk (writable.go): no restore can replace the
+			// database there either, and the page is served read-only.
+			log.Warn("no lock on the data folder: its disk is read-only", slog.Any("err", err))
+			unlock, err = func() {}, nil
+		}
 		if err != nil {
 			return err
 		}
 		defer unlock()
 	}
-	st, err := store.Open(ctx, o.dsn)
+	// A database that can only be read (a standby, a disk in trouble) is
+	// served read-only: see writable.go.
+	st, wm, err := openForServe(ctx, o.dsn, log)
 	if err != nil {
 		return err
 	}
@@ -198,13 +206,6 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 			log.Error("close database", slog.Any("err", err))
 		}
 	}()
-	applied, err := st.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	if len(applied) > 0 {
-		log.Info("database migrated", slog.Any("versions", applied), slog.String("dialect", string(st.Dialect())))
-	}
 
 	clock := o.clock
 	if clock == nil {
@@ -216,9 +217,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	o.notify.Once = shared.once
 	svc := service.New(st, clock, log)
 	svc.SetSettle(cfg.SettleFor())
-	groups, comps := catalogOf(cfg)
-	if err := svc.SyncCatalog(ctx, groups, comps); err != nil {
-		return fmt.Errorf("store the configured components: %w", err)
+	if err := wm.catalog(ctx, svc, cfg); err != nil {
+		return err
 	}
 	// Changes other processes make from here on reach the pages (follow.go).
 	follower, err := svc.Follow(ctx)
@@ -310,16 +310,31 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return err
 	}
 	wg.Go(func() { follower.Run(work, service.FollowEvery) })
-	wg.Go(func() { notifier.Run(work) })
-	wg.Go(func() { shared.listen(work) })
-	wg.Go(func() {
-		shared.once(work, "maintenance-clock", func(ctx context.Context) { svc.RunClock(ctx, scaledTimer(o.speed)) })
+	// What writes starts now, or once the database takes writes.
+	err = wm.whenWritable(ctx, work, &wg, func(ctx context.Context, later bool) error {
+		if later { // what a writable start stored earlier
+			if err := wm.catalog(ctx, svc, cfgNow()); err != nil {
+				return err
+			}
+			if err := notifier.SyncChannels(ctx, cfgNow(), env.Getenv); err != nil {
+				return fmt.Errorf("operator alert channels: %w", err)
+			}
+		}
+		wg.Go(func() { notifier.Run(work) })
+		wg.Go(func() { shared.listen(work) })
+		wg.Go(func() {
+			shared.once(work, "maintenance-clock", func(ctx context.Context) { svc.RunClock(ctx, scaledTimer(o.speed)) })
+		})
+		if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
+			return err
+		}
+		wg.Go(func() { located.decider.Run(work) })
+		wg.Go(func() { accounts.Run(work) })
+		return nil
 	})
-	if err := mon.start(ctx, work, &wg, cfgNow); err != nil {
+	if err != nil {
 		return err
 	}
-	wg.Go(func() { located.decider.Run(work) })
-	wg.Go(func() { accounts.Run(work) })
 	wg.Go(func() { refusals.Run(work) })
 	reloaded := func() { site.InvalidateAll(); syncChannels(work, env, notifier, cfgNow(), log) }
 	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, reloaded) })
@@ -419,7 +434,10 @@ func readiness(st *store.Store, log *slog.Logger) http.Handler {
 				reason = "the database refused a write"
 			}
 			writes = "failing: " + reason
-			log.Warn("readiness: the database takes no writes", slog.Any("err", err))
+			var refused *store.RefusedError
+			if !errors.As(err, &refused) { // writes refused on purpose were logged once, at start
+				log.Warn("readiness: the database takes no writes", slog.Any("err", err))
+			}
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

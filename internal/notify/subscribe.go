@@ -184,6 +184,9 @@ func (n *Notifier) PendingConfirmation(ctx context.Context, token string) (*Conf
 // Confirm acts on a confirmation token: the subscription takes effect with
 // the choice made when it was asked for. It returns the manage token.
 func (n *Notifier) Confirm(ctx context.Context, token string) (*Confirmation, string, error) {
+	if err := n.st.WritesRefused(); err != nil {
+		return nil, "", err // said before the link is judged: a good one works on the primary
+	}
 	c, err := n.PendingConfirmation(ctx, token)
 	if err != nil {
 		return nil, "", err
@@ -219,6 +222,9 @@ func (n *Notifier) Subscription(ctx context.Context, token string) (*store.Subsc
 
 // ChangeSubscription sets what a subscriber (named by a manage token) receives.
 func (n *Notifier) ChangeSubscription(ctx context.Context, token string, choose []string) (*store.Subscriber, error) {
+	if err := n.st.WritesRefused(); err != nil {
+		return nil, err
+	}
 	s, err := n.Subscription(ctx, token)
 	if err != nil {
 		return nil, err
@@ -241,6 +247,9 @@ func (n *Notifier) ChangeSubscription(ctx context.Context, token string, choose 
 // Unsubscribe ends the subscription a manage token names; queued messages
 // are cancelled. Doing it twice is fine.
 func (n *Notifier) Unsubscribe(ctx context.Context, token string) (*store.Subscriber, error) {
+	if err := n.st.WritesRefused(); err != nil {
+		return nil, err
+	}
 	s, err := n.Subscription(ctx, token)
 	if err != nil {
 		return nil, err

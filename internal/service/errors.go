@@ -53,7 +53,9 @@ func (e *NotFoundError) ClientStatus() int { return http.StatusNotFound }
 // its own plain words. A bare store.ErrNotFound is a 404 "not found". A
 // database that is down, read-only or full is a 503 with the reason in plain
 // words (store.Unavailable): nothing was changed, and trying again later
-// may work; the caller logs err and may say when to retry.
+// may work; the caller logs err and may say when to retry. A write this
+// Herald refuses on purpose (a read-only standby, a disk in trouble: see
+// store.RefusedError) is a 503 too, with that reason.
 func Safe(err error) (code int, msg string, ok bool) {
 	var ce ClientError
 	switch {
@@ -61,6 +63,10 @@ func Safe(err error) (code int, msg string, ok bool) {
 		return ce.ClientStatus(), ce.Error(), true
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "not found", true
+	}
+	var refused *store.RefusedError
+	if errors.As(err, &refused) {
+		return http.StatusServiceUnavailable, "Herald takes no writes here: " + refused.Reason + ". Nothing was changed.", true
 	}
 	if reason, down := store.Unavailable(err); down {
 		return http.StatusServiceUnavailable, "Herald cannot use its database right now: " + reason + ". Nothing was changed; try again in a moment.", true

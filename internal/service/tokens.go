@@ -82,7 +82,8 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (*store.Token,
 	// Record use at most once a minute per token, to spare the database a
 	// write per request. A database that takes no writes (read-only, full)
 	// still answers reads: the note of use waits for a later request.
-	if now := s.Now(); now.Sub(t.LastUsedAt) > clockCheckEvery {
+	// Nor is it tried while this Herald refuses writes (a standby).
+	if now := s.Now(); now.Sub(t.LastUsedAt) > clockCheckEvery && s.store.WritesRefused() == nil {
 		if err := s.store.TouchToken(ctx, t.ID, now); err != nil {
 			if _, down := store.Unavailable(err); !down {
 				return nil, err

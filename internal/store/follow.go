@@ -234,6 +234,12 @@ func (s *Store) Listen(ctx context.Context, channels []string, wake func(channel
 	}
 	pause := 100 * time.Millisecond
 	for ctx.Err() == nil {
+		// A hot standby refuses LISTEN; while this store refuses writes
+		// (writable.go) the follower's poll of the change log carries the
+		// changes, and listening starts once the database is promoted.
+		if s.WaitWritable(ctx) != nil {
+			return
+		}
 		began := time.Now()
 		err := s.listen(ctx, channels, wake)
 		if ctx.Err() != nil {

@@ -29,8 +29,11 @@ func Unavailable(err error) (reason string, ok bool) {
 		connErr *pgconn.ConnectError
 		liteErr *sqlite.Error
 		netErr  net.Error
+		refused *RefusedError
 	)
 	switch {
+	case errors.As(err, &refused):
+		return refused.Reason, true
 	case errors.As(err, &connErr):
 		return "the database cannot be reached", true
 	case errors.As(err, &pgErr):
@@ -99,7 +102,8 @@ type writeCheck struct {
 // failed notes a transaction that failed because of the database: until
 // the next check, CheckWrites says so instead of an older "ok".
 func (w *writeCheck) failed(err error) {
-	if _, ok := Unavailable(err); !ok {
+	var refused *RefusedError
+	if _, ok := Unavailable(err); !ok || errors.As(err, &refused) {
 		return
 	}
 	w.mu.Lock()
@@ -117,8 +121,12 @@ const writeCheckEvery = 5 * time.Second
 // what it is, which a read-only file or a full disk refuses; on PostgreSQL
 // an UPDATE of no row of the change log, which a server that is down,
 // read-only or a standby refuses (a full disk there shows on the next real
-// write instead).
+// write instead). While writes are refused on purpose, it says so and
+// tries nothing.
 func (s *Store) CheckWrites(ctx context.Context) error {
+	if err := s.gate.err(); err != nil {
+		return err // refused on purpose (writable.go): nothing to try
+	}
 	s.writes.mu.Lock()
 	at, last := s.writes.at, s.writes.err
 	s.writes.mu.Unlock()
@@ -127,18 +135,7 @@ func (s *Store) CheckWrites(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	err := s.Tx(ctx, func(q *Queries) error {
-		if s.dialect == Postgres {
-			_, err := q.exec(ctx, `UPDATE changes SET id = id WHERE 1 = 0`)
-			return err
-		}
-		var v int64
-		if err := q.queryRow(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
-			return err
-		}
-		_, err := q.exec(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v))
-		return err
-	})
+	err := s.Tx(ctx, func(q *Queries) error { return probeWrite(ctx, q) })
 	if ctx.Err() != nil && err != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("the database did not answer in time: %w", err)
 	}

@@ -13,9 +13,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +54,10 @@ type Store struct {
 	own *ownChanges
 	// writes caches the last check of whether writes work (health.go).
 	writes writeCheck
+	// gate refuses writes on purpose while it is closed (writable.go).
+	gate gate
+	// lite opens SQLite's connections, read-only or read-write (sqlitemode.go).
+	lite *modeConnector
 }
 
 // DSN tells where the database is: a postgres:// URL, or else a data folder for SQLite.
@@ -76,6 +78,7 @@ const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pr
 func Open(ctx context.Context, dsn DSN) (*Store, error) {
 	var (
 		db      *sql.DB
+		lite    *modeConnector
 		dialect Dialect
 		err     error
 	)
@@ -99,14 +102,11 @@ func Open(ctx context.Context, dsn DSN) (*Store, error) {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
 		dialect = SQLite
-		path := filepath.Join(dsn.DataDir, "herald.db")
-		db, err = sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+sqlitePragmas)
+		// The connector can turn a read-only open read-write (sqlitemode.go).
+		db, lite, err = openSQLite(sqliteDSN(dsn.DataDir, sqlitePragmas), "")
 		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
+			return nil, err
 		}
-		// SQLite has one writer; a few connections let readers run beside it in WAL mode.
-		db.SetMaxOpenConns(4)
-		db.SetMaxIdleConns(4)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -114,11 +114,11 @@ func Open(ctx context.Context, dsn DSN) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	s := &Store{db: db, dialect: dialect, own: newOwnChanges()}
+	s := &Store{db: db, dialect: dialect, own: newOwnChanges(), lite: lite}
 	if dialect == Postgres {
 		s.url = dsn.URL
 	}
-	s.Queries = &Queries{q: db, dialect: dialect, own: s.own}
+	s.Queries = &Queries{q: db, dialect: dialect, own: s.own, gate: &s.gate}
 	return s, nil
 }
 
@@ -241,12 +241,15 @@ func (s *Store) TxContext(ctx context.Context, fn func(ctx context.Context, q *Q
 	if ts, ok := ctx.Value(txKey{}).(*txState); ok && ts.store == s {
 		return fn(ctx, ts.q)
 	}
+	if err := s.gate.err(); err != nil {
+		return err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		s.writes.failed(err)
 		return fmt.Errorf("begin: %w", err)
 	}
-	ts := &txState{store: s, q: &Queries{q: tx, tx: tx, dialect: s.dialect, own: s.own}}
+	ts := &txState{store: s, q: &Queries{q: tx, tx: tx, dialect: s.dialect, own: s.own, gate: &s.gate}}
 	if err := fn(context.WithValue(ctx, txKey{}, ts), ts.q); err != nil {
 		_ = tx.Rollback()
 		s.writes.failed(err)
@@ -294,6 +297,7 @@ type Queries struct {
 	tx      *sql.Tx
 	dialect Dialect
 	own     *ownChanges
+	gate    *gate
 }
 
 // SQLTx is the transaction these queries run in, or nil outside one; the
@@ -321,6 +325,11 @@ func (q *Queries) rebind(query string) string {
 }
 
 func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if q.tx == nil { // a write on the pool; one in a transaction passed the gate at BEGIN
+		if err := q.gate.err(); err != nil {
+			return nil, err
+		}
+	}
 	return q.q.ExecContext(ctx, q.rebind(query), args...)
 }
 

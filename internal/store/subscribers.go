@@ -397,11 +397,18 @@ func (q *Queries) InsertConfirmedEmails(ctx context.Context, addrs []string, com
 // SigningKey returns the secret stored under name, storing fresh first if
 // there is none yet; two instances racing both end with the same key.
 func (q *Queries) SigningKey(ctx context.Context, name, fresh string, now time.Time) (string, error) {
+	// Read first: a Herald on a read-only standby reads the primary's key.
+	var secret string
+	switch err := q.queryRow(ctx, `SELECT secret FROM notify_keys WHERE name = ?`, name).Scan(&secret); {
+	case err == nil:
+		return secret, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return "", fmt.Errorf("read signing key: %w", err)
+	}
 	if _, err := q.exec(ctx, `INSERT INTO notify_keys (name, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
 		name, fresh, now.UnixMilli()); err != nil {
 		return "", fmt.Errorf("store signing key: %w", err)
 	}
-	var secret string
 	if err := q.queryRow(ctx, `SELECT secret FROM notify_keys WHERE name = ?`, name).Scan(&secret); err != nil {
 		return "", fmt.Errorf("read signing key: %w", err)
 	}

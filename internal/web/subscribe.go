@@ -150,7 +150,10 @@ func (s *Subscriptions) render(w http.ResponseWriter, code int, tmpl, title stri
 func (s *Subscriptions) page(w http.ResponseWriter, code int, v subscribeView) {
 	titles := map[string]string{"form": "Subscribe", "sent": "Check your inbox", "confirm": "Confirm your subscription",
 		"confirmed": "Subscribed", "manage": "Your subscription", "saved": "Subscription saved",
-		"unsubscribe": "Unsubscribe", "unsubscribed": "Unsubscribed", "invalid": "Link not valid"}
+		"unsubscribe": "Unsubscribe", "unsubscribed": "Unsubscribed", "invalid": "Link not valid", "unavailable": "Not right now"}
+	if code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5") // the database is down, full or takes no writes here
+	}
 	s.render(w, code, "subscribe.html", titles[v.Page], v)
 }
 
@@ -217,6 +220,13 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Subscriptions) badLink(w http.ResponseWriter, err error) {
+	if code, msg, ok := service.Safe(err); ok && code == http.StatusServiceUnavailable {
+		// The database is down, full or takes no writes here: the link may
+		// be good, and nothing was changed.
+		s.log.Warn("subscription link: the database is unavailable", slog.Any("err", err))
+		s.page(w, code, subscribeView{Page: "unavailable", Error: msg})
+		return
+	}
 	msg := "This link is not valid. It may have been cut short by your mail program; try copying the whole link."
 	if errors.Is(err, notify.ErrBadToken) && err.Error() != notify.ErrBadToken.Error() {
 		msg = "This confirmation link has expired. Subscribe again to get a new one."
