@@ -19,3 +19,6 @@ func (s *Site) Documents() map[string][]byte {
 
 // SetWriteWait changes how long a write waits for the documents.
 func (s *Site) SetWriteWait(d time.Duration) { s.writeWait = d }
+
+// SetReadWait changes how long a rebuild after the first waits on its reads.
+func (s *Site) SetReadWait(d time.Duration) { s.readWait = d }

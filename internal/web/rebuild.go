@@ -69,7 +69,14 @@ const listLimit = 50
 
 // readTimeout bounds a rebuild's reads: with the database unreachable, the
 // pages are rendered from what was read last instead of waiting on it.
-const readTimeout = 5 * time.Second
+// firstReadTimeout bounds the first rebuild's, which has nothing read
+// before to fall back on: a large fleet's first reading (ten thousand
+// monitors' bars) may take longer than a refresh may wait, and an instance
+// starting beside busy others must not give up on it.
+const (
+	readTimeout      = 5 * time.Second
+	firstReadTimeout = 2 * time.Minute
+)
 
 // historyStart is the first day the history pages cover.
 func historyStart(now time.Time, loc *time.Location) time.Time {
@@ -104,7 +111,11 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	r := s.rec
 	full = full || r == nil || r.catalog != s.svc.Catalog() || !r.day.Equal(dayStart(now, loc))
 
-	readCtx, cancel := context.WithTimeout(ctx, readTimeout)
+	wait := s.readWait
+	if s.rec == nil {
+		wait = firstReadTimeout
+	}
+	readCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	var (
 		plan *selection

@@ -493,3 +493,36 @@ func TestPagesShowLiveStatusWhenTheDatabaseIsDown(t *testing.T) {
 		t.Error("the component page does not show the live status")
 	}
 }
+
+// The first rendering has nothing read before to fall back on, so the
+// bound that lets a later rebuild give up on a slow database (and render
+// from what it read last) does not apply to it: a large fleet's first
+// reading may take longer, and giving up on it stopped an instance from
+// starting. With that bound so short that every read misses it, the first
+// rendering still reads the records; a later one falls back.
+func TestFirstRenderingIsNotCutShort(t *testing.T) {
+	b := storetest.SQLite(t)
+	svc := newService(t, b.Store, nil)
+	if _, err := svc.OpenIncident(t.Context(), "test", service.NewIncident{Title: "Mail on mom delayed", Body: "Looking.",
+		Components: map[string]status.ComponentStatus{"mom/web": status.PartialOutage}}); err != nil {
+		t.Fatal(err)
+	}
+	site := web.NewSite(svc, func() config.Config { return rwConfig }, nil)
+	site.SetReadWait(time.Nanosecond)
+	if err := site.Rebuild(t.Context()); err != nil {
+		t.Fatalf("first rendering: %v", err)
+	}
+	if !bytes.Contains(site.Documents()["/"], []byte("Mail on mom delayed")) {
+		t.Fatal("the first rendering does not show the open incident")
+	}
+	if _, err := svc.OpenIncident(t.Context(), "test", service.NewIncident{Title: "Web on flexo slow", Body: "Looking.",
+		Components: map[string]status.ComponentStatus{"flexo/web": status.DegradedPerformance}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := site.RebuildChanged(t.Context()); err == nil {
+		t.Fatal("a later rebuild read its records within a nanosecond; the test's bound does not bind")
+	}
+	if !bytes.Contains(site.Documents()["/"], []byte("Mail on mom delayed")) {
+		t.Fatal("a later rebuild that gave up lost what the first one read")
+	}
+}

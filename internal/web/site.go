@@ -117,6 +117,7 @@ type Site struct {
 
 	shown     shown         // consistent.go
 	writeWait time.Duration // WriteWait but in tests
+	readWait  time.Duration // readTimeout but in tests
 }
 
 // NewSite makes a site; call Rebuild once before serving and Run to keep it fresh.
@@ -128,7 +129,8 @@ func NewSite(svc *service.Service, cfg func() config.Config, log *slog.Logger) *
 	if err != nil {
 		panic(err) // gzip into memory does not fail
 	}
-	s := &Site{svc: svc, cfg: cfg, log: log, css: css, dirty: make(chan struct{}, 1), writeWait: WriteWait}
+	s := &Site{svc: svc, cfg: cfg, log: log, css: css, dirty: make(chan struct{}, 1), writeWait: WriteWait,
+		readWait: readTimeout}
 	s.shown.moved = make(chan struct{})
 	empty := map[string]*asset{cssPath: css}
 	s.assets.Store(&empty)
