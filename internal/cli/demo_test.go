@@ -179,7 +179,12 @@ func TestDemoPlaysTheSeedStories(t *testing.T) {
 				t.Errorf("%s was told %d times of %q as new, %d times resolved", addr, n, title, mails["Resolved: "+title])
 			}
 			_, about, _ := strings.Cut(subject, ": ")
-			if about != network && about != kernelTitle && !strings.Contains(about, " on "+server+" ") {
+			// A busy machine can make most servers' checks time out at
+			// once: a real measurement, told as a network incident like any
+			// other (balanced new/resolved above); which subscribers hear of
+			// it is notify's TestIncidentGrowsToNewSubscribers.
+			loadNetwork := strings.HasSuffix(about, " servers unreachable or very slow")
+			if about != network && about != kernelTitle && !loadNetwork && !strings.Contains(about, " on "+server+" ") {
 				t.Errorf("%s was told of another server's incident: %q", addr, subject)
 			}
 		}
