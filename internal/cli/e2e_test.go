@@ -682,6 +682,27 @@ func TestE2EReload(t *testing.T) {
 	if code, _ := api(t, http.MethodGet, s.url+"/healthz", "", ""); code != http.StatusOK {
 		t.Fatalf("/healthz answers %d after a refused reload", code)
 	}
+	// A file naming a metrics token variable that is not set is refused
+	// too, rather than locking everyone out of /metrics.
+	unset := "HERALD_TEST_METRICS_TOKEN_NEVER_SET"
+	if os.Getenv(unset) != "" {
+		t.Fatalf("%s is set in the test's environment", unset)
+	}
+	writeFile(t, config, []byte(strings.Replace(string(hosting), "server:\n", "server:\n  metrics_token_env: "+unset+"\n", 1)))
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.log.String(), unset) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a reload naming an unset metrics token variable was not refused by name within 10 s; the log:\n%s", s.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code, _ := api(t, http.MethodGet, s.url+"/metrics", "", ""); code != http.StatusOK {
+		t.Errorf("/metrics from this machine answers %d after the refused reload, want 200 as before it", code)
+	}
+
 	comps := components(t, s, token)
 	if len(comps) != 8 {
 		t.Fatalf("after a refused reload, %d components, want the 8 of the example: %v", len(comps), comps)
@@ -716,7 +737,7 @@ func TestE2EReload(t *testing.T) {
 	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for {
 		comps = components(t, s, token)
 		if b, ok := comps["bender/web"]; ok && !b.Removed && comps["zapp/web"].Removed {

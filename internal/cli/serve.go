@@ -337,7 +337,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	wg.Go(func() { refusals.Run(work) })
 	reloaded := func() { site.InvalidateAll(); syncChannels(work, env, notifier, cfgNow(), log) }
-	wg.Go(func() { watchReload(work, log, hup, o, &current, svc, mon, reloaded) })
+	wg.Go(func() { watchReload(work, log, hup, o, env.Getenv, &current, svc, mon, reloaded) })
 
 	serveErr := make(chan error, len(socks.lns))
 	for _, ln := range socks.lns {
@@ -447,14 +447,14 @@ func readiness(st *store.Store, log *slog.Logger) http.Handler {
 
 // watchReload reloads the configuration on SIGHUP. A file that does not
 // validate is logged and ignored: the running configuration keeps serving.
-func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service, mon *monitoring, reloaded func()) {
+func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o serveOptions, getenv func(string) string, current *atomic.Pointer[config.Config], svc *service.Service, mon *monitoring, reloaded func()) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
 		}
-		if err := reload(ctx, o, current, svc, mon); err != nil {
+		if err := reload(ctx, o, getenv, current, svc, mon); err != nil {
 			log.Error("configuration reload refused; still running the previous configuration", slog.Any("err", err))
 			continue
 		}
@@ -463,9 +463,14 @@ func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o 
 	}
 }
 
-func reload(ctx context.Context, o serveOptions, current *atomic.Pointer[config.Config], svc *service.Service, mon *monitoring) error {
+func reload(ctx context.Context, o serveOptions, getenv func(string) string, current *atomic.Pointer[config.Config], svc *service.Service, mon *monitoring) error {
 	cfg, err := o.loadConfig()
 	if err != nil {
+		return err
+	}
+	// As at start: a token variable that is not set would lock everyone
+	// out of /metrics without a word; refuse the file instead.
+	if err := checkMetricsToken(cfg, getenv); err != nil {
 		return err
 	}
 	if err := mon.check(cfg); err != nil {
