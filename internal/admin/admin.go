@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/heraldhq/herald/internal/customers"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,8 @@ type Deps struct {
 	Config      func() config.Config
 	Monitoring  Monitoring
 	Subscribers Subscribers
+	// Customers looks customers' domains up for reports; nil hides that.
+	Customers *customers.Directory
 	// Database names the store in the settings screen ("sqlite", "postgres").
 	Database string
 	Log      *slog.Logger

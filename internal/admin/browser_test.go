@@ -284,7 +284,8 @@ func TestBrowserOperator(t *testing.T) {
 		{"incident-new", "/admin/incidents/new?template=investigating", false}, {"maintenance", "/admin/maintenance", false},
 		{"maintenance-detail", fmt.Sprintf("/admin/maintenance/%d", f.tonight), false}, {"monitors", "/admin/monitors", false},
 		{"subscribers", "/admin/subscribers?q=example.org", false}, {"audit", "/admin/audit", false}, {"settings", "/admin/settings", false},
-		{"users", "/admin/users", false},
+		{"users", "/admin/users", false}, {"reports", "/admin/reports", false},
+		{"report", "/admin/reports/view?from=2026-11-01&to=2026-11-30&format=html", false},
 	} {
 		b.step("screen "+s.name, func(ctx context.Context) {
 			b.shots(ctx, s.name, u+s.path, s.dark)

@@ -35,6 +35,8 @@ func (a *Admin) routes() {
 	m.Handle("GET /admin/monitors", a.page(anyone, a.monitors))
 	m.Handle("GET /admin/subscribers", a.page(anyone, a.subscribers))
 	m.Handle("GET /admin/subscribers.csv", a.page(admin, a.subscribersCSV))
+	m.Handle("GET /admin/reports", a.page(anyone, a.reports))
+	m.Handle("GET /admin/reports/view", a.page(anyone, a.reportView))
 	m.Handle("GET /admin/audit", a.page(anyone, a.audit))
 	m.Handle("GET /admin/audit.json", a.page(anyone, a.auditJSON))
 	m.Handle("GET /admin/settings", a.page(anyone, a.settings))

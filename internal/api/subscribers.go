@@ -43,6 +43,7 @@ func (a *Admin) RegisterNotify(mux *http.ServeMux, n *notify.Notifier, dir *cust
 	w("POST /api/v1/customers/import", h.importCustomers)
 	r("GET /api/v1/customers/{domain}", h.getCustomer)
 	w("DELETE /api/v1/customers/{domain}", h.deleteCustomer)
+	r("GET /api/v1/reports", h.getReport)
 }
 
 type subscriberJSON struct {

@@ -54,6 +54,7 @@ func commands() map[string]command {
 		"customers":    {"import the customer list (domain,group CSV) for the look-up", runCustomers},
 		"backup":       {"write a consistent copy of the database while Herald runs (PostgreSQL: runs pg_dump)", runBackup},
 		"restore":      {"put a backup in place of the database (Herald stopped)", runRestore},
+		"report":       {"write an SLA report: uptime per server and component, outages, maintenance (csv, json, html)", runReport},
 		"version":      {"print Herald's version", runVersion},
 		"publish":      {"write a static copy of the public site to a folder, rsync://… or s3://…", runPublish},
 	}

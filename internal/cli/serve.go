@@ -22,6 +22,7 @@ import (
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/customers"
 	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/peer"
 	"github.com/heraldhq/herald/internal/refusal"
@@ -268,7 +269,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	located := newAgents(st, svc, notifier, cfgNow, log, mon)
 	located.server.Register(mux)
 	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log,
-		Monitoring: admin.EngineMonitoring{Engine: mon.engine, Store: st}, Subscribers: admin.StoreSubscribers{Store: st}})
+		Monitoring: admin.EngineMonitoring{Engine: mon.engine, Store: st}, Subscribers: admin.StoreSubscribers{Store: st},
+		Customers: customers.New(st, svc)})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
 	}
