@@ -163,6 +163,13 @@ func newMonitoringFixture(t *testing.T, b storetest.Backend, exclude bool) (*fix
 	}
 	mux := http.NewServeMux()
 	api.NewAdmin(f.svc, slog.New(slog.NewTextHandler(f.logs, nil))).WithConfig(func() config.Config { return cfg }).Register(mux)
+	f.serve(t, mux)
+	return f, seed
+}
+
+// serve makes mux the fixture's server, in place of the one it had.
+func (f *fixture) serve(t *testing.T, mux *http.ServeMux) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +180,6 @@ func newMonitoringFixture(t *testing.T, b storetest.Backend, exclude bool) (*fix
 	f.srv.Listener = l
 	f.srv.Start()
 	t.Cleanup(f.srv.Close)
-	return f, seed
 }
 
 func TestOutagesAPI(t *testing.T) {

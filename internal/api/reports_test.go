@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -41,16 +39,7 @@ func reportFixture(t *testing.T, b storetest.Backend, exclude bool) (*fixture, m
 	mux := http.NewServeMux()
 	admin.Register(mux)
 	admin.RegisterNotify(mux, nil, dir)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.srv.Close()
-	f.srv = httptest.NewUnstartedServer(mux)
-	f.srv.Listener.Close()
-	f.srv.Listener = l
-	f.srv.Start()
-	t.Cleanup(f.srv.Close)
+	f.serve(t, mux)
 	return f, seed
 }
 
