@@ -157,6 +157,20 @@ func TestCancelled(t *testing.T) {
 			<-accepted // the check is now waiting on the server
 			cancel()
 			check(t, <-done, Down, "check cancelled")
+
+			// A caller's deadline is the check's time running out, not a
+			// shutdown: the demo's fast clock bounds a 10 s timeout so, and
+			// the server's silence is what it says.
+			m.Timeout = config.Duration(10 * time.Second)
+			if p, err = New(m, Env{}); err != nil {
+				t.Fatal(err)
+			}
+			dctx, dcancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer dcancel()
+			res := p.Probe(dctx)
+			if res.Outcome != Down || !strings.HasPrefix(res.Message, "no ") || !strings.HasSuffix(res.Message, " within 10s") {
+				t.Errorf("under the caller's deadline: %s %q, want down and \"no ... within 10s\"", res.Outcome, res.Message)
+			}
 		})
 	}
 }

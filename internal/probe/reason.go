@@ -19,9 +19,11 @@ import (
 // something ("HTTP response", "SMTP banner"). parent is the caller's
 // context and ctx the one carrying the monitor's timeout: which of them
 // ended tells a timeout from a shutdown, whatever error the read returned.
+// A caller's deadline (the demo's fast clock bounds the timeout so) is the
+// check's time running out, not a shutdown.
 func failed(parent, ctx context.Context, err error, waiting string, timeout time.Duration) string {
 	switch {
-	case parent.Err() != nil:
+	case parent.Err() != nil && !errors.Is(parent.Err(), context.DeadlineExceeded):
 		return "check cancelled"
 	case ctx.Err() != nil || isTimeout(err):
 		return "no " + waiting + " within " + seconds(timeout)
