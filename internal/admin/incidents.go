@@ -3,6 +3,7 @@ package admin
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,32 +12,36 @@ import (
 	"github.com/heraldhq/herald/internal/store"
 )
 
-// starter is an update template for a common situation.
+// starter is a template as the editors offer it: a link that fills the
+// form (by script, or by loading the page with ?template=).
 type starter struct {
-	Key, Label string
-	Status     status.IncidentStatus
-	Body       string
+	service.IncidentTemplate
+	// Fills is the components it sets, as "id=status" pairs for the script.
+	Fills string
 }
 
-// starters are the texts an operator starts from at 3 AM; each is edited before posting.
-var starters = []starter{
-	{"investigating", "Investigating", status.Investigating,
-		"We are investigating reports that some customers cannot reach their Web sites. We will post an update within 30 minutes."},
-	{"identified", "Identified", status.Identified,
-		"We have identified the cause of the problem and are working on a fix. We will post an update within 30 minutes."},
-	{"monitoring", "Monitoring", status.Monitoring,
-		"A fix has been put in place and service has returned. We are monitoring to make sure it stays that way."},
-	{"resolved", "Resolved", status.Resolved,
-		"This incident has been resolved and service is working normally. We are sorry for the trouble this caused."},
-	{"hardware", "Hardware fault", status.Identified,
-		"A hardware fault on the server is the cause. Our technicians are replacing the failed part now; no data has been lost."},
-	{"network", "Network attack", status.Identified,
-		"Our network is under a distributed denial-of-service attack, which makes most servers unreachable or very slow. We are working with our upstream provider to filter it."},
+// starters are the templates offered now: the built-in ones and the configuration's.
+func (a *Admin) starters() []starter {
+	ts := service.IncidentTemplates(a.Config())
+	out := make([]starter, len(ts))
+	for i, t := range ts {
+		ids := make([]string, 0, len(t.Components))
+		for id := range t.Components {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		pairs := make([]string, len(ids))
+		for k, id := range ids {
+			pairs[k] = id + "=" + string(t.Components[id])
+		}
+		out[i] = starter{IncidentTemplate: t, Fills: strings.Join(pairs, " ")}
+	}
+	return out
 }
 
-func starterFor(key string) (starter, bool) {
-	for _, s := range starters {
-		if s.Key == key {
+func (a *Admin) starterFor(key string) (starter, bool) {
+	for _, s := range a.starters() {
+		if s.Name == key {
 			return s, true
 		}
 	}
@@ -110,13 +115,17 @@ func (a *Admin) choices(in *status.Incident) []compChoice {
 
 func (a *Admin) newData(f incidentForm, msg string) incidentNewData {
 	return incidentNewData{Choices: a.choices(nil), Statuses: settable, Impacts: status.Impacts,
-		Phases: status.IncidentStatuses[:3], Starters: starters, Form: f, Error: msg}
+		Phases: status.IncidentStatuses[:3], Starters: a.starters(), Form: f, Error: msg}
 }
 
 func (a *Admin) incidentNew(w http.ResponseWriter, r *http.Request, s *session) error {
 	f := incidentForm{Status: string(status.Investigating)}
-	if st, ok := starterFor(r.URL.Query().Get("template")); ok && st.Status != status.Resolved {
-		f.Status, f.Body = string(st.Status), st.Body
+	if st, ok := a.starterFor(r.URL.Query().Get("template")); ok && st.Status != status.Resolved {
+		f.Title, f.Status, f.Impact, f.Body = st.Title, string(st.Status), string(st.Impact), st.Body
+		f.Components = map[string]string{}
+		for id, cs := range st.Components {
+			f.Components[id] = string(cs)
+		}
 	}
 	a.render(w, r, s, http.StatusOK, "incident_new", "New incident", "incidents", a.newData(f, ""))
 	return nil
@@ -198,10 +207,16 @@ type incidentEditorData struct {
 
 func (a *Admin) editorData(r *http.Request, in *status.Incident) incidentEditorData {
 	d := incidentEditorData{Incident: in, Names: a.names(), Choices: a.choices(in), Statuses: settable,
-		Impacts: status.Impacts, Phases: status.IncidentStatuses, Starters: starters,
+		Impacts: status.Impacts, Phases: status.IncidentStatuses, Starters: a.starters(),
 		Form: incidentForm{Title: in.Title, Impact: string(in.Impact), Status: string(in.Status), Postmortem: in.Postmortem}}
-	if st, ok := starterFor(r.URL.Query().Get("template")); ok {
+	if st, ok := a.starterFor(r.URL.Query().Get("template")); ok {
 		d.Form.Status, d.Form.Body = string(st.Status), st.Body
+		if len(st.Components) > 0 {
+			d.Form.Components = map[string]string{}
+			for id, cs := range st.Components {
+				d.Form.Components[id] = string(cs)
+			}
+		}
 	}
 	if !in.Draft {
 		d.Public = "/incidents/" + itoa(in.ID)

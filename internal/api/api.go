@@ -104,6 +104,7 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	w("DELETE /api/v1/components/{group}/{component}/override", a.clearOverride)
 
 	r("GET /api/v1/incidents", a.listIncidents)
+	r("GET /api/v1/incident-templates", a.listIncidentTemplates)
 	w("POST /api/v1/incidents", a.openIncident)
 	r("GET /api/v1/incidents/{id}", a.getIncident)
 	w("PATCH /api/v1/incidents/{id}", a.editIncident)

@@ -18,12 +18,15 @@ type incidentCreateReq struct {
 	Components map[string]string `json:"components"`
 	StartedAt  string            `json:"started_at"`
 	Draft      bool              `json:"draft"`
+	// Template names an incident template whose fields fill those left out.
+	Template string `json:"template"`
 }
 
 type incidentUpdateReq struct {
 	Status     string            `json:"status"`
 	Body       string            `json:"body"`
 	Components map[string]string `json:"components"`
+	Template   string            `json:"template"`
 }
 
 type incidentResolveReq struct {
@@ -107,6 +110,13 @@ func (a *Admin) openIncident(w http.ResponseWriter, r *http.Request, actor strin
 			return badRequest("status: %s", err)
 		}
 	}
+	if req.Template != "" {
+		t, err := service.FindTemplate(service.IncidentTemplates(a.config()), req.Template)
+		if err != nil {
+			return err
+		}
+		t.Fill(&in)
+	}
 	created, err := a.svc.OpenIncident(r.Context(), actor, in)
 	if err != nil {
 		return err
@@ -187,6 +197,13 @@ func (a *Admin) postIncidentUpdate(w http.ResponseWriter, r *http.Request, actor
 		if upd.Status, err = status.ParseIncidentStatus(req.Status); err != nil {
 			return badRequest("status: %s", err)
 		}
+	}
+	if req.Template != "" {
+		t, err := service.FindTemplate(service.IncidentTemplates(a.config()), req.Template)
+		if err != nil {
+			return err
+		}
+		t.FillUpdate(&upd)
 	}
 	in, err := a.svc.PostIncidentUpdate(r.Context(), actor, id, upd)
 	if err != nil {
@@ -291,4 +308,39 @@ func requiredTime(field string, src *string) (*time.Time, error) {
 		return nil, badRequest("%s: a time is required", field)
 	}
 	return &t, nil
+}
+
+type incidentTemplateJSON struct {
+	Name       string            `json:"name"`
+	Label      string            `json:"label"`
+	Title      string            `json:"title"`
+	Status     string            `json:"status"`
+	Impact     *string           `json:"impact"`
+	Body       string            `json:"body"`
+	Components map[string]string `json:"components"`
+	BuiltIn    bool              `json:"built_in"`
+}
+
+// listIncidentTemplates answers GET /api/v1/incident-templates: the
+// built-in templates (each replaced by a configured one of its name), then
+// the configuration's.
+func (a *Admin) listIncidentTemplates(w http.ResponseWriter, r *http.Request, _ string) error {
+	if _, err := strictQuery(r); err != nil {
+		return err
+	}
+	out := []incidentTemplateJSON{}
+	for _, t := range service.IncidentTemplates(a.config()) {
+		j := incidentTemplateJSON{Name: t.Name, Label: t.Label, Title: t.Title, Status: string(t.Status), Body: t.Body,
+			Components: map[string]string{}, BuiltIn: t.BuiltIn}
+		if t.Impact != "" {
+			im := string(t.Impact)
+			j.Impact = &im
+		}
+		for id, cs := range t.Components {
+			j.Components[id] = string(cs)
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"templates": out})
+	return nil
 }

@@ -27,11 +27,13 @@ func runIncident(ctx context.Context, env *Env, args []string) error {
 		"edit":       {"change an incident's title, impact or times", runIncidentEdit},
 		"delete":     {"delete an incident", runIncidentDelete},
 		"link":       {"link two related incidents (or unlink with --remove)", runIncidentLink},
+		"templates":  {"list the templates incidents and updates can start from (--template NAME)", runIncidentTemplates},
 	})
 }
 
 func runIncidentOpen(ctx context.Context, env *Env, args []string) error {
-	f := newAPIFlags(env, "incident open", "incident open --title TEXT --component ID=STATUS... --body TEXT [flags]")
+	f := newAPIFlags(env, "incident open", "incident open --title TEXT --component ID=STATUS... --body TEXT [--template NAME] [flags]")
+	tmpl := f.String("template", "", "start from this incident template (herald incident templates): it fills what the other flags leave out")
 	title := f.String("title", "", "the incident's title")
 	impact := f.String("impact", "", "none, minor, major or critical (default: from the worst component status)")
 	st := f.String("status", "", "investigating, identified or monitoring (default investigating)")
@@ -54,7 +56,7 @@ func runIncidentOpen(ctx context.Context, env *Env, args []string) error {
 	}
 	inc, raw, err := c.OpenIncident(ctx, client.IncidentCreate{
 		Title: *title, Impact: *impact, Status: *st, Body: *body,
-		Components: statuses, StartedAt: started.t, Draft: *draft,
+		Components: statuses, StartedAt: started.t, Draft: *draft, Template: *tmpl,
 	})
 	if err != nil {
 		return err
@@ -70,7 +72,8 @@ func runIncidentOpen(ctx context.Context, env *Env, args []string) error {
 }
 
 func runIncidentUpdate(ctx context.Context, env *Env, args []string) error {
-	f := newAPIFlags(env, "incident update", "incident update ID --body TEXT [--status STATUS] [--component ID=STATUS...]")
+	f := newAPIFlags(env, "incident update", "incident update ID --body TEXT [--status STATUS] [--component ID=STATUS...] [--template NAME]")
+	tmpl := f.String("template", "", "start from this incident template: it fills the status, text and components not given")
 	st := f.String("status", "", "investigating, identified, monitoring or resolved (default: unchanged)")
 	body := f.String("body", "", "the update (Markdown)")
 	var comps repeatedFlag
@@ -87,7 +90,7 @@ func runIncidentUpdate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	req := client.IncidentUpdateRequest{Status: *st, Body: *body, Components: statuses}
+	req := client.IncidentUpdateRequest{Status: *st, Body: *body, Components: statuses, Template: *tmpl}
 	inc, raw, err := c.UpdateIncident(ctx, ids[0], req)
 	if err != nil {
 		return err
@@ -589,4 +592,38 @@ func indentText(text, prefix string) string {
 		}
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+func runIncidentTemplates(ctx context.Context, env *Env, args []string) error {
+	f := newAPIFlags(env, "incident templates", "incident templates")
+	if _, err := f.parse(args); err != nil {
+		return err
+	}
+	c, err := f.client()
+	if err != nil {
+		return err
+	}
+	ts, raw, err := c.IncidentTemplates(ctx)
+	if err != nil {
+		return err
+	}
+	return f.print(raw, func(w io.Writer) {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tSTATUS\tFROM\tTEXT")
+		for _, t := range ts {
+			from := "configuration"
+			if t.BuiltIn {
+				from = "built in"
+			}
+			text := t.Body
+			if t.Title != "" {
+				text = t.Title + ": " + text
+			}
+			if r := []rune(text); len(r) > 70 {
+				text = string(r[:69]) + "…"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Status, from, text)
+		}
+		tw.Flush()
+	})
 }

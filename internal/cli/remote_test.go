@@ -242,6 +242,27 @@ func TestIncidentCommands(t *testing.T) {
 			stdout: []string{incident12 + "\n"},
 		},
 		{
+			name: "open from a template",
+			args: []string{"incident", "open", "--template", "power", "--component", "flexo/web=partial_outage"},
+			routes: []apiRoute{{method: "POST", path: "/api/v1/incidents", status: 201, answer: incident12,
+				body: `{"title": "", "body": "", "components": {"flexo/web": "partial_outage"}, "template": "power"}`}},
+			stdout: []string{"Opened incident 12"},
+		},
+		{
+			name: "update from a template",
+			args: []string{"incident", "update", "12", "--template", "monitoring"},
+			routes: []apiRoute{{method: "POST", path: "/api/v1/incidents/12/updates", status: 201, answer: incident12,
+				body: `{"body": "", "template": "monitoring"}`}},
+		},
+		{
+			name: "templates",
+			args: []string{"incident", "templates"},
+			routes: []apiRoute{{method: "GET", path: "/api/v1/incident-templates", answer: `{"templates": [
+				{"name": "power", "label": "Power failure", "title": "Power failure", "status": "identified", "impact": "critical",
+				 "body": "A power failure has taken flexo offline.", "components": {}, "built_in": false}]}`}},
+			stdout: []string{"NAME", "power", "identified", "configuration", "Power failure: A power failure has taken flexo offline."},
+		},
+		{
 			name: "update with flags after the id",
 			args: []string{"incident", "update", "12", "--status", "identified", "--body", "Apache did not answer.", "--component", "flexo/web=partial_outage"},
 			routes: []apiRoute{{method: "POST", path: "/api/v1/incidents/12/updates", status: 201, answer: incident12,

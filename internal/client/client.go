@@ -274,6 +274,26 @@ func (c *Client) Incident(ctx context.Context, id int64) (Incident, []byte, erro
 	return call[Incident](ctx, c, http.MethodGet, incidentPath(id, ""), nil, nil)
 }
 
+// IncidentTemplate is a named starting point for incidents and updates.
+type IncidentTemplate struct {
+	Name       string            `json:"name"`
+	Label      string            `json:"label"`
+	Title      string            `json:"title"`
+	Status     string            `json:"status"`
+	Impact     *string           `json:"impact"`
+	Body       string            `json:"body"`
+	Components map[string]string `json:"components"`
+	BuiltIn    bool              `json:"built_in"`
+}
+
+// IncidentTemplates lists the templates incidents and updates can start from.
+func (c *Client) IncidentTemplates(ctx context.Context) ([]IncidentTemplate, []byte, error) {
+	out, raw, err := call[struct {
+		Templates []IncidentTemplate `json:"templates"`
+	}](ctx, c, http.MethodGet, "/incident-templates", nil, nil)
+	return out.Templates, raw, err
+}
+
 // OpenIncident creates an incident.
 func (c *Client) OpenIncident(ctx context.Context, req IncidentCreate) (Incident, []byte, error) {
 	return call[Incident](ctx, c, http.MethodPost, "/incidents", nil, req)
@@ -486,6 +506,8 @@ type IncidentCreate struct {
 	Components map[string]string `json:"components"`
 	StartedAt  *time.Time        `json:"started_at,omitempty"`
 	Draft      bool              `json:"draft,omitempty"`
+	// Template names an incident template that fills what is left out.
+	Template string `json:"template,omitempty"`
 }
 
 // IncidentUpdateRequest posts an update; an empty Status keeps the current one.
@@ -493,6 +515,7 @@ type IncidentUpdateRequest struct {
 	Status     string            `json:"status,omitempty"`
 	Body       string            `json:"body"`
 	Components map[string]string `json:"components,omitempty"`
+	Template   string            `json:"template,omitempty"`
 }
 
 // IncidentResolve resolves an incident; every field is optional.

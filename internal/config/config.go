@@ -17,6 +17,10 @@ type Config struct {
 	Groups    []Group   `yaml:"groups"`
 	Notify    Notify    `yaml:"notify"`
 	Channels  []Channel `yaml:"channels"`
+	// IncidentTemplates are named starting points for incidents and their
+	// updates, offered in the admin and usable from the API and CLI. They add
+	// to (and by name replace) the built-in ones.
+	IncidentTemplates []IncidentTemplate `yaml:"incident_templates"`
 	// Maintenance holds settings for maintenance windows.
 	Maintenance MaintenanceSettings `yaml:"maintenance"`
 	// Monitoring holds settings for check results.
@@ -27,6 +31,21 @@ type Config struct {
 	// loc is Page.Zone as loaded by Parse, kept so that pages rendering
 	// thousands of times need not load the zone each time.
 	loc *time.Location
+}
+
+// IncidentTemplate is a named starting point for an incident or an update:
+// what is given fills what the operator leaves out.
+type IncidentTemplate struct {
+	Name  string `yaml:"name"`  // the key: lower-case letters, digits, '-' and '_'
+	Label string `yaml:"label"` // on the button; default the name
+	Title string `yaml:"title"` // for a new incident
+	// Status is investigating, identified, monitoring or resolved; default investigating.
+	Status string `yaml:"status"`
+	// Impact is none, minor, major or critical; empty: from the components.
+	Impact string `yaml:"impact"`
+	Body   string `yaml:"body"` // Markdown; required
+	// Components are component ids and their status (flexo/web: major_outage).
+	Components map[string]string `yaml:"components"`
 }
 
 // Page describes the public status page.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/heraldhq/herald/internal/status"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -141,6 +142,7 @@ func validate(c *Config, file string, pos positions, check MonitorCheck) Errors 
 		v.email(c.Notify.Email)
 	}
 	v.channels(c.Channels)
+	v.templates(c)
 	v.server(&c.Server)
 	for i, r := range c.Maintenance.Reminders {
 		if r <= 0 || r.D() > 30*24*time.Hour {
@@ -503,6 +505,58 @@ func (v *validator) channels(chans []Channel) {
 			v.addf(at+".type", "channel %s: type is required (one of email, webhook, slack, discord)", label)
 		default:
 			v.addf(at+".type", "channel %s: type %q is not one of email, webhook, slack, discord", label, ch.Type)
+		}
+	}
+}
+
+func (v *validator) templates(c *Config) {
+	comps := map[string]bool{}
+	for _, g := range c.Groups {
+		for _, cp := range g.Components {
+			comps[g.ID+"/"+cp.ID] = true
+		}
+	}
+	firstLine := map[string]int{}
+	for i, t := range c.IncidentTemplates {
+		at := fmt.Sprintf("incident_templates[%d]", i)
+		label := t.Name
+		switch {
+		case t.Name == "":
+			label = fmt.Sprintf("#%d", i+1)
+			v.addf(at+".name", "incident template %s: name is required", label)
+		case !idPattern.MatchString(t.Name):
+			v.addf(at+".name", "incident template name %q must be 1 to 63 of a-z, 0-9, \"-\" and \"_\", starting with a letter or digit", t.Name)
+		default:
+			if l, dup := firstLine[t.Name]; dup {
+				v.addf(at+".name", "incident template name %q is used twice (first on line %d)", t.Name, l)
+			} else {
+				firstLine[t.Name] = v.pos.line(at + ".name")
+			}
+		}
+		if strings.TrimSpace(t.Body) == "" {
+			v.addf(at+".body", "incident template %s: body (the update's text, Markdown) is required", label)
+		}
+		if t.Status != "" {
+			if _, err := status.ParseIncidentStatus(t.Status); err != nil {
+				v.addf(at+".status", "incident template %s: %s", label, err)
+			}
+		}
+		if t.Impact != "" {
+			if _, err := status.ParseImpact(t.Impact); err != nil {
+				v.addf(at+".impact", "incident template %s: %s", label, err)
+			}
+		}
+		ids := make([]string, 0, len(t.Components))
+		for id := range t.Components {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if !comps[id] {
+				v.addf(at+".components."+id, "incident template %s: no component %q in groups (ids look like flexo/web)", label, id)
+			} else if _, err := status.ParseComponentStatus(t.Components[id]); err != nil {
+				v.addf(at+".components."+id, "incident template %s: %s: %s", label, id, err)
+			}
 		}
 	}
 }

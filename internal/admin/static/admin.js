@@ -44,6 +44,21 @@
       text.value = a.dataset.body;
       text.dataset.starter = a.dataset.body;
       if (st && a.dataset.status) st.value = a.dataset.status;
+      // A configured template may also give a title, an impact and the
+      // components' statuses; a title the operator typed stays.
+      var title = form.querySelector("input[name=title]");
+      if (title && a.dataset.title && (title.value.trim() === "" || title.value === title.dataset.starter)) {
+        title.value = a.dataset.title;
+        title.dataset.starter = a.dataset.title;
+      }
+      var impact = form.querySelector("select[name=impact]");
+      if (impact && a.dataset.impact) impact.value = a.dataset.impact;
+      (a.dataset.components || "").split(" ").forEach(function (pair) {
+        var i = pair.indexOf("=");
+        if (i < 0) return;
+        var sel = form.querySelector('select[name="c:' + pair.slice(0, i).replace(/["\\]/g, "") + '"]');
+        if (sel) sel.value = pair.slice(i + 1);
+      });
       text.focus();
     });
   });
