@@ -15,28 +15,21 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/heraldhq/herald/bench/internal/benchkit"
 	"github.com/heraldhq/herald/internal/notify/smtpsink"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "fanoutrun:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchkit.Main("fanoutrun", run, nil) }
 
 type options struct {
 	herald      string
@@ -47,15 +40,18 @@ type options struct {
 	keep        bool
 }
 
-func run() error {
+func run(args []string) error {
 	var o options
-	flag.StringVar(&o.herald, "herald", "", "the herald binary")
-	flag.IntVar(&o.subscribers, "subscribers", 100000, "confirmed e-mail subscribers")
-	flag.IntVar(&o.kills, "kills", 0, "SIGKILL the server this many times during the fan-out")
-	flag.StringVar(&o.db, "db", "", "a postgres:// URL (an empty schema) instead of SQLite")
-	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "give up after this long")
-	flag.BoolVar(&o.keep, "keep", false, "keep the temporary folder")
-	flag.Parse()
+	fs := flag.NewFlagSet("fanoutrun", flag.ExitOnError)
+	fs.StringVar(&o.herald, "herald", "", "the herald binary")
+	fs.IntVar(&o.subscribers, "subscribers", 100000, "confirmed e-mail subscribers")
+	fs.IntVar(&o.kills, "kills", 0, "SIGKILL the server this many times during the fan-out")
+	fs.StringVar(&o.db, "db", "", "a postgres:// URL (an empty schema) instead of SQLite")
+	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "give up after this long")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	if o.herald == "" || o.subscribers < 1 || o.kills < 0 {
 		return errors.New("usage: fanoutrun -herald BIN [-subscribers N] [-kills N] [-db URL]")
 	}
@@ -121,22 +117,17 @@ notify:
 		return err
 	}
 
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return err
 	}
-	args := []string{"serve", "--config", cfgPath, "--listen", addr}
+	serveArgs := []string{"serve", "--config", cfgPath, "--listen", addr}
 	if o.db != "" {
-		args = append(args, "--db", o.db)
+		serveArgs = append(serveArgs, "--db", o.db)
 	} else {
-		args = append(args, "--data", dsn.DataDir)
+		serveArgs = append(serveArgs, "--data", dsn.DataDir)
 	}
-	logf, err := os.Create(filepath.Join(dir, "herald.log"))
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	srv := &server{bin: o.herald, args: args, addr: addr, log: logf}
+	srv := &server{bin: o.herald, args: serveArgs, addr: addr, log: filepath.Join(dir, "herald.log")}
 	if err := srv.start(ctx); err != nil {
 		return err
 	}
@@ -278,52 +269,28 @@ func seed(ctx context.Context, dsn store.DSN, n int) (string, error) {
 	return tok, err
 }
 
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
+// server is herald serve, started again after each kill.
 type server struct {
 	bin  string
 	args []string
 	addr string
-	log  io.Writer
-	cmd  *exec.Cmd
+	log  string
+	p    *benchkit.Proc
 }
 
 func (s *server) start(ctx context.Context) error {
-	cmd := exec.Command(s.bin, s.args...)
-	cmd.Stdout, cmd.Stderr = s.log, s.log
-	if err := cmd.Start(); err != nil {
-		return err
+	p, err := benchkit.StartServer(ctx, s.log, "http://"+s.addr, 10*time.Minute, s.bin, s.args...)
+	if err != nil {
+		return fmt.Errorf("herald did not start: %w", err)
 	}
-	s.cmd = cmd
-	for {
-		if ctx.Err() != nil {
-			return errors.New("herald did not start")
-		}
-		resp, err := http.Get("http://" + s.addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	s.p = p
+	return nil
 }
 
+// kill sends SIGKILL (a crash, not a stop) and waits for the exit.
 func (s *server) kill() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGKILL)
-	_, _ = s.cmd.Process.Wait()
-	s.cmd = nil
+	s.p.Kill()
+	s.p = nil
 }
 
 func api(ctx context.Context, method, addr, token, path string, body any, out any) error {

@@ -26,7 +26,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -36,16 +36,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/heraldhq/herald/bench/internal/benchkit"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "floodrun:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchkit.Main("floodrun", run, nil) }
 
 type options struct {
 	herald, pageseed, config string
@@ -55,18 +51,21 @@ type options struct {
 	rate                     float64
 }
 
-func run() error {
+func run(args []string) error {
 	var o options
-	flag.StringVar(&o.herald, "herald", "", "the herald binary")
-	flag.StringVar(&o.pageseed, "pageseed", "", "the pageseed binary")
-	flag.StringVar(&o.config, "config", "bench/page.yaml", "the configuration (a fleet without monitors)")
-	flag.IntVar(&o.days, "days", 365, "days of seeded history")
-	flag.IntVar(&o.runs, "runs", 3, "baseline and flood phases, each")
-	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each phase")
-	flag.IntVar(&o.readers, "readers", 2, "the normal client's connections")
-	flag.Float64Var(&o.rate, "rate", 200, "the normal client's requests per second, in all")
-	flag.IntVar(&o.flooders, "flooders", 4, "the flooder's connections")
-	flag.Parse()
+	fs := flag.NewFlagSet("floodrun", flag.ExitOnError)
+	fs.StringVar(&o.herald, "herald", "", "the herald binary")
+	fs.StringVar(&o.pageseed, "pageseed", "", "the pageseed binary")
+	fs.StringVar(&o.config, "config", "bench/page.yaml", "the configuration (a fleet without monitors)")
+	fs.IntVar(&o.days, "days", 365, "days of seeded history")
+	fs.IntVar(&o.runs, "runs", 3, "baseline and flood phases, each")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each phase")
+	fs.IntVar(&o.readers, "readers", 2, "the normal client's connections")
+	fs.Float64Var(&o.rate, "rate", 200, "the normal client's requests per second, in all")
+	fs.IntVar(&o.flooders, "flooders", 4, "the flooder's connections")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	if o.herald == "" || o.pageseed == "" || o.runs < 1 || o.duration <= 0 || o.duration > 2*time.Minute ||
 		o.readers < 1 || o.flooders < 1 || o.flooders > 64 || o.rate <= 0 || o.rate > 5000 {
 		return errors.New("usage: floodrun -herald BIN -pageseed BIN [-config FILE] [-days N] [-runs N] [-duration D (at most 2m)] [-readers N] [-rate R (at most 5000)] [-flooders N (at most 64)]")
@@ -90,28 +89,17 @@ func run() error {
 		return fmt.Errorf("user add: %w\n%s", err, out)
 	}
 
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return err
 	}
-	logf, err := os.Create(filepath.Join(dir, "herald.log"))
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	srv := exec.Command(o.herald, "serve", "--config", o.config, "--data", data, "--listen", addr)
-	srv.Stdout, srv.Stderr = logf, logf
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		_ = srv.Wait()
-	}()
 	base := "http://" + addr
-	if err := waitHealthy(base); err != nil {
+	srv, err := benchkit.StartServer(context.Background(), filepath.Join(dir, "herald.log"), base, 30*time.Second,
+		o.herald, "serve", "--config", o.config, "--data", data, "--listen", addr)
+	if err != nil {
 		return err
 	}
+	defer srv.Stop()
 
 	var (
 		baseline, flooded []time.Duration
@@ -121,29 +109,33 @@ func run() error {
 		// machine's other load moves far less than latency.
 		cpuBase, cpuFlood time.Duration
 	)
-	pid := srv.Process.Pid
+	// Zero where /proc cannot be read.
+	cpuTime := func() time.Duration {
+		sec, _ := benchkit.CPUSeconds(srv.Pid)
+		return time.Duration(math.Round(sec*100)) * time.Second / 100
+	}
 	// Warm up: the first requests fill caches and connections.
 	if _, err := read(base, o.readers, o.rate, time.Second, nil); err != nil {
 		return err
 	}
 	for i := range o.runs {
-		c0 := cpuTime(pid)
+		c0 := cpuTime()
 		b, err := read(base, o.readers, o.rate, o.duration, nil)
 		if err != nil {
 			return err
 		}
-		c1 := cpuTime(pid)
+		c1 := cpuTime()
 		f, err := read(base, o.readers, o.rate, o.duration, func(ctx context.Context) { flood(ctx, base, o.flooders, tally) })
 		if err != nil {
 			return err
 		}
-		c2 := cpuTime(pid)
+		c2 := cpuTime()
 		cpuBase, cpuFlood = cpuBase+c1-c0, cpuFlood+c2-c1
 		baseline, flooded = append(baseline, b...), append(flooded, f...)
 		ratios = append(ratios, ms(pct(f, 99))/ms(pct(b, 99)))
 		fmt.Fprintf(os.Stderr, "floodrun: run %d/%d: baseline p99 %.2f ms, flood p99 %.2f ms\n", i+1, o.runs, ms(pct(b, 99)), ms(pct(f, 99)))
 	}
-	logBytes, _ := os.ReadFile(logf.Name())
+	logBytes, _ := os.ReadFile(srv.Log)
 	logLines := strings.Count(string(logBytes), "\n")
 
 	fmt.Printf("a normal client on / (%d connections, %.0f req/s in all, latency from when each request was due), %d x %s per phase\n",
@@ -353,26 +345,6 @@ func (t *tally) print() {
 	}
 }
 
-// cpuTime is the process's user and system CPU time so far (Linux /proc;
-// zero where it cannot be read).
-func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces: count fields after its ')'.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	var utime, stime int64
-	fmt.Sscan(f[11], &utime)
-	fmt.Sscan(f[12], &stime)
-	const ticks = 100 // USER_HZ on Linux
-	return time.Duration(utime+stime) * time.Second / ticks
-}
-
 func pct(v []time.Duration, p float64) time.Duration {
 	s := slices.Clone(v)
 	slices.Sort(s)
@@ -381,26 +353,3 @@ func pct(v []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitHealthy(base string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return errors.New("herald did not answer /healthz within 30 s")
-}

@@ -26,7 +26,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -35,93 +34,26 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/heraldhq/herald/bench/internal/benchkit"
 	"github.com/heraldhq/herald/internal/lease"
 )
 
+var logf = benchkit.Logger("bench/instances")
+
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "target" {
-		if err := target(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "instancesrun target:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	args := os.Args[1:]
-	if len(args) > 0 && args[0] == "run" {
-		args = args[1:]
-	}
-	if err := run(args); err != nil {
-		fmt.Fprintln(os.Stderr, "instancesrun:", err)
-		os.Exit(1)
-	}
-}
-
-// --- the target -------------------------------------------------------------
-
-// target answers every /m/N with a small page and remembers when each N was
-// last checked; GET /control/count says how many checks it answered, and
-// GET /control/last?n=N lists the last check of /m/0 .. /m/N-1 in Unix
-// milliseconds, one a line. It prints its address on stdout.
-func target(args []string) error {
-	fs := flag.NewFlagSet("target", flag.ContinueOnError)
-	n := fs.Int("monitors", 10000, "paths /m/0 .. /m/N-1")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	last := make([]atomic.Int64, *n)
-	var served atomic.Int64
-	body := []byte("<!doctype html><title>ok</title><p>A customer's site.</p>\n")
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/control/count":
-			fmt.Fprintf(w, "%d\n", served.Load())
-			return
-		case "/control/last":
-			bw := bufio.NewWriter(w)
-			for i := range last {
-				fmt.Fprintf(bw, "%d\n", last[i].Load())
-			}
-			_ = bw.Flush()
-			return
-		}
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/m/"); ok {
-			if i, err := strconv.Atoi(rest); err == nil && i >= 0 && i < len(last) {
-				last[i].Store(time.Now().UnixMilli())
-			}
-		}
-		served.Add(1)
-		w.Header().Set("Content-Type", "text/html")
-		_, _ = w.Write(body)
-	})
-	fmt.Println(ln.Addr().String())
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
-	go func() { <-stop; _ = srv.Close() }()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	benchkit.Main("instancesrun", run, map[string]func([]string) error{"target": benchkit.Target})
 }
 
 // --- the run ----------------------------------------------------------------
@@ -150,11 +82,9 @@ type bench struct {
 }
 
 type instance struct {
-	cmd    *exec.Cmd
-	pid    int
-	base   string
-	exited chan struct{}
-	name   string
+	*benchkit.Proc
+	base string
+	name string
 }
 
 func run(args []string) error {
@@ -218,25 +148,12 @@ func run(args []string) error {
 	defer b.db.Close()
 
 	// The target, in a process of its own.
-	self, err := os.Executable()
+	tgt, addr, err := benchkit.StartChild(ctx, "target", "--monitors", strconv.Itoa(o.monitors))
 	if err != nil {
 		return err
 	}
-	tgt := exec.CommandContext(ctx, self, "target", "--monitors", strconv.Itoa(o.monitors))
-	tgt.Stderr = os.Stderr
-	out, err := tgt.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := tgt.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = tgt.Process.Signal(syscall.SIGTERM); _ = tgt.Wait() }()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("target did not start: %w", err)
-	}
-	b.target = strings.TrimSpace(line)
+	defer tgt.Stop()
+	b.target = addr
 
 	b.cfg = filepath.Join(b.tmp, "bench.yaml")
 	if err := os.WriteFile(b.cfg, []byte(benchConfig(o, b.target)), 0o644); err != nil {
@@ -252,17 +169,17 @@ func (b *bench) phases() error {
 	if _, err := b.start(); err != nil {
 		return err
 	}
-	tok, err := exec.CommandContext(b.ctx, o.herald, "token", "create", "--scope", "write", "--db", b.dsn).Output()
+	tok, err := benchkit.Output(b.ctx, o.herald, "token", "create", "--scope", "write", "--db", b.dsn)
 	if err != nil {
-		return fmt.Errorf("token create: %w", err)
+		return err
 	}
-	lines := strings.Split(strings.TrimSpace(string(tok)), "\n")
+	lines := strings.Split(strings.TrimSpace(tok), "\n")
 	b.token = lines[len(lines)-1]
 	logf("one instance, %d monitors every %s: warming up for %s", o.monitors, o.interval, o.interval)
 	if err := b.spread(1); err != nil {
 		return err
 	}
-	if err := sleep(b.ctx, o.interval); err != nil {
+	if err := benchkit.Sleep(b.ctx, o.interval); err != nil {
 		return err
 	}
 	one, err := b.cpuPerCheck()
@@ -279,14 +196,14 @@ func (b *bench) phases() error {
 	if err := b.spread(3); err != nil {
 		return err
 	}
-	if err := sleep(b.ctx, o.interval); err != nil {
+	if err := benchkit.Sleep(b.ctx, o.interval); err != nil {
 		return err
 	}
 	three, err := b.cpuPerCheck()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n%d HTTP monitors every %s against a loopback target (%d cores, target in another process)\n", o.monitors, o.interval, numCPU())
+	fmt.Printf("\n%d HTTP monitors every %s against a loopback target (%d cores, target in another process)\n", o.monitors, o.interval, benchkit.NumCPU())
 	fmt.Printf("cpu per check: one instance %.3f ms (%.0f checks/s), three instances %.3f ms (%.0f checks/s); ratio three/one = %.2f\n",
 		one.msPerCheck, one.checksPerSec, three.msPerCheck, three.checksPerSec, three.msPerCheck/one.msPerCheck)
 
@@ -301,7 +218,7 @@ func (b *bench) phases() error {
 		lat = append(lat, d.Seconds())
 	}
 	if len(lat) > 0 {
-		med, worst := medianMax(lat)
+		med, worst := benchkit.MedianMax(lat)
 		fmt.Printf("a change through one instance on the others' pages: median %.0f ms, worst %.0f ms (%d changes)\n", med*1000, worst*1000, len(lat))
 	}
 
@@ -315,8 +232,8 @@ func (b *bench) phases() error {
 		shardsBack, checkedBack = append(shardsBack, s.Seconds()), append(checkedBack, c.Seconds())
 	}
 	if len(shardsBack) > 0 {
-		sm, sw := medianMax(shardsBack)
-		cm, cw := medianMax(checkedBack)
+		sm, sw := benchkit.MedianMax(shardsBack)
+		cm, cw := benchkit.MedianMax(checkedBack)
 		fmt.Printf("failover after SIGKILL (%d kills, shard lease %s): its shards held again after median %.1f s, worst %.1f s; all its monitors checked again after median %.1f s, worst %.1f s\n",
 			len(shardsBack), lease.ShardTTL, sm, sw, cm, cw)
 	}
@@ -330,7 +247,7 @@ func (b *bench) cpuPerCheck() (cpuFigures, error) {
 	cpu := func() (float64, error) {
 		var sum float64
 		for _, p := range b.procs {
-			s, err := cpuSeconds(p.pid)
+			s, err := benchkit.CPUSeconds(p.Pid)
 			if err != nil {
 				return 0, err
 			}
@@ -348,7 +265,7 @@ func (b *bench) cpuPerCheck() (cpuFigures, error) {
 	}
 	t0 := time.Now()
 	logf("measuring CPU with %d instance(s) for %s", len(b.procs), b.o.measure)
-	if err := sleep(b.ctx, b.o.measure); err != nil {
+	if err := benchkit.Sleep(b.ctx, b.o.measure); err != nil {
 		return cpuFigures{}, err
 	}
 	c1, err := cpu()
@@ -392,14 +309,14 @@ func (b *bench) change(from *instance, i int) (time.Duration, error) {
 			continue
 		}
 		for {
-			page, err := get(to.base + "/api/v2/incidents.json")
+			page, err := benchkit.Get(to.base + "/api/v2/incidents.json")
 			if err == nil && strings.Contains(page, title) {
 				break
 			}
 			if time.Since(made) > time.Minute {
 				return 0, fmt.Errorf("a change through %s not on %s's page after a minute", from.name, to.name)
 			}
-			if err := sleep(b.ctx, 5*time.Millisecond); err != nil {
+			if err := benchkit.Sleep(b.ctx, 5*time.Millisecond); err != nil {
 				return 0, err
 			}
 		}
@@ -419,23 +336,23 @@ func (b *bench) kill(k int) (shards, checked time.Duration, err error) {
 	}
 	var victim *instance
 	for _, p := range b.procs {
-		if victim == nil || count[p.pid] > count[victim.pid] {
+		if victim == nil || count[p.Pid] > count[victim.Pid] {
 			victim = p
 		}
 	}
 	var mine []int // its monitors
 	for i := range b.o.monitors {
-		if held[lease.ShardOf(monitorID(b.o, i))] == victim.pid {
+		if held[lease.ShardOf(monitorID(b.o, i))] == victim.Pid {
 			mine = append(mine, i)
 		}
 	}
-	if err := victim.cmd.Process.Kill(); err != nil {
+	if err := victim.Cmd.Process.Kill(); err != nil {
 		return 0, 0, err
 	}
 	killedAt := time.Now()
-	<-victim.exited
+	<-victim.Exited
 	b.drop(victim)
-	logf("kill %d/%d: SIGKILL to %s (pid %d), which held %d shards and ran %d monitors", k+1, b.o.kills, victim.name, victim.pid, count[victim.pid], len(mine))
+	logf("kill %d/%d: SIGKILL to %s (pid %d), which held %d shards and ran %d monitors", k+1, b.o.kills, victim.name, victim.Pid, count[victim.Pid], len(mine))
 	for shards == 0 || checked == 0 {
 		if time.Since(killedAt) > 2*time.Minute {
 			return 0, 0, errors.New("the killed instance's work was not taken over within two minutes")
@@ -447,7 +364,7 @@ func (b *bench) kill(k int) (shards, checked time.Duration, err error) {
 			}
 			back := len(now) == lease.ShardCount
 			for _, pid := range now {
-				back = back && pid != victim.pid
+				back = back && pid != victim.Pid
 			}
 			if back {
 				shards = time.Since(killedAt)
@@ -466,7 +383,7 @@ func (b *bench) kill(k int) (shards, checked time.Duration, err error) {
 				checked = time.Since(killedAt)
 			}
 		}
-		if err := sleep(b.ctx, 50*time.Millisecond); err != nil {
+		if err := benchkit.Sleep(b.ctx, 50*time.Millisecond); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -500,7 +417,7 @@ func (b *bench) spread(n int) error {
 		if time.Since(start) > 2*time.Minute {
 			return fmt.Errorf("the shards did not spread over %d instances within two minutes: %v", n, per)
 		}
-		if err := sleep(b.ctx, 100*time.Millisecond); err != nil {
+		if err := benchkit.Sleep(b.ctx, 100*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -543,29 +460,15 @@ func (b *bench) start() (*instance, error) {
 }
 
 func (b *bench) startOnce() (*instance, error) {
-	port, err := freePort()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
 	b.seq++
-	p := &instance{base: "http://127.0.0.1:" + strconv.Itoa(port), exited: make(chan struct{}), name: fmt.Sprintf("instance %d", b.seq)}
-	p.cmd = exec.CommandContext(b.ctx, b.o.herald, "serve", "--config", b.cfg, "--db", b.dsn, "--listen", "127.0.0.1:"+strconv.Itoa(port))
-	logPath := filepath.Join(b.tmp, fmt.Sprintf("herald-%d.log", b.seq))
-	f, err := os.Create(logPath)
+	p := &instance{base: "http://" + addr, name: fmt.Sprintf("instance %d", b.seq)}
+	p.Proc, err = benchkit.StartServer(b.ctx, filepath.Join(b.tmp, fmt.Sprintf("herald-%d.log", b.seq)), p.base, 2*time.Minute,
+		b.o.herald, "serve", "--config", b.cfg, "--db", b.dsn, "--listen", addr)
 	if err != nil {
-		return nil, err
-	}
-	p.cmd.Stdout, p.cmd.Stderr = f, f
-	if err := p.cmd.Start(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	p.pid = p.cmd.Process.Pid
-	go func() { _ = p.cmd.Wait(); f.Close(); close(p.exited) }()
-	if err := waitHTTP(b.ctx, p.base+"/healthz", 2*time.Minute, p.exited); err != nil {
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		tail(logPath)
 		return nil, err
 	}
 	b.procs = append(b.procs, p)
@@ -583,29 +486,18 @@ func (b *bench) drop(p *instance) {
 
 func (b *bench) stopAll() {
 	for _, p := range b.procs {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		_ = p.Cmd.Process.Signal(syscall.SIGTERM)
 	}
 	for _, p := range b.procs {
-		select {
-		case <-p.exited:
-		case <-time.After(30 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
+		p.Stop()
 	}
 	b.procs = nil
 }
 
-func (b *bench) served() (float64, error) {
-	s, err := get("http://" + b.target + "/control/count")
-	if err != nil {
-		return 0, err
-	}
-	return strconv.ParseFloat(strings.TrimSpace(s), 64)
-}
+func (b *bench) served() (float64, error) { return benchkit.Served(b.target) }
 
 func (b *bench) lastChecks() ([]int64, error) {
-	s, err := get("http://" + b.target + "/control/last")
+	s, err := benchkit.Get("http://" + b.target + "/control/last")
 	if err != nil {
 		return nil, err
 	}
@@ -621,139 +513,12 @@ func (b *bench) lastChecks() ([]int64, error) {
 }
 
 // monitorID is the id Herald gives monitor i of benchConfig.
-func monitorID(o options, i int) string {
-	g, c := layout(o, i)
-	return fmt.Sprintf("s%d/c%d/m%d", g, c, i)
-}
+func monitorID(o options, i int) string { return benchkit.FleetMonitorID(o.monitors, i) }
 
-const groups, comps = 100, 2
-
-func layout(o options, i int) (g, c int) {
-	per := (o.monitors + groups*comps - 1) / (groups * comps)
-	return i / (per * comps), i / per % comps
-}
-
-// benchConfig spreads the monitors over 100 servers with two services each,
-// each monitor on its own path of the one target. Automatic incidents are
-// off: the fleet stays up, and this measures the sharing of the probe work.
+// benchConfig is the probe benches' fleet, each monitor on its own path of
+// the one target. Automatic incidents are off: the fleet stays up, and this
+// measures the sharing of the probe work.
 func benchConfig(o options, addr string) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "page: {title: Bench, url: http://127.0.0.1/, zone: UTC}\nincidents: {auto: off}\ngroups:\n")
-	lastG, lastC := -1, -1
-	for i := range o.monitors {
-		g, c := layout(o, i)
-		if g != lastG {
-			fmt.Fprintf(&sb, "  - id: s%d\n    components:\n", g)
-			lastG, lastC = g, -1
-		}
-		if c != lastC {
-			fmt.Fprintf(&sb, "      - id: c%d\n        name: Service %d\n        monitors:\n", c, c)
-			lastC = c
-		}
-		fmt.Fprintf(&sb, "          - {type: http, name: m%d, url: \"http://%s/m/%d\", interval: %s, timeout: %s, down_after: 2, up_after: 1}\n",
-			i, addr, i, o.interval, min(10*time.Second, o.interval/3))
-	}
-	return sb.String()
-}
-
-// --- helpers ------------------------------------------------------------------
-
-func medianMax(v []float64) (float64, float64) {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)/2], s[len(s)-1]
-}
-
-func get(u string) (string, error) {
-	resp, err := http.Get(u)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	return string(b), nil
-}
-
-// cpuSeconds is a process's user + system CPU time so far.
-func cpuSeconds(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The fields after the command name (which may hold spaces) start after ')'.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	utime, err1 := strconv.ParseFloat(f[11], 64)
-	stime, err2 := strconv.ParseFloat(f[12], 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return (utime + stime) / 100, nil // USER_HZ is 100 on Linux
-}
-
-func numCPU() int {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return 0
-	}
-	return strings.Count(string(b), "\nprocessor") + 1
-}
-
-func logf(format string, a ...any) { fmt.Fprintf(os.Stderr, "bench/instances: "+format+"\n", a...) }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-func waitHTTP(ctx context.Context, u string, within time.Duration, exited <-chan struct{}) error {
-	deadline := time.Now().Add(within)
-	for {
-		select {
-		case <-exited:
-			return fmt.Errorf("herald exited before answering %s", u)
-		default:
-		}
-		if _, err := get(u); err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer within %s", u, within)
-		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return err
-		}
-	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func tail(path string) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return
-	}
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	fmt.Fprintf(os.Stderr, "--- %s (end) ---\n%s\n", path, b)
+	return benchkit.FleetConfig(o.monitors, addr,
+		fmt.Sprintf("interval: %s, timeout: %s, down_after: 2, up_after: 1", o.interval, min(10*time.Second, o.interval/3)))
 }

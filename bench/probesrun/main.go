@@ -34,100 +34,25 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/heraldhq/herald/bench/internal/benchkit"
 )
 
+var logf = benchkit.Logger("bench/probes")
+
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "target" {
-		if err := target(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "probesrun target:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	args := os.Args[1:]
-	if len(args) > 0 && args[0] == "run" {
-		args = args[1:]
-	}
-	if err := run(args); err != nil {
-		fmt.Fprintln(os.Stderr, "probesrun:", err)
-		os.Exit(1)
-	}
-}
-
-// --- the target -------------------------------------------------------------
-
-// target serves every path with a small page, except paths made to hang by
-// POST /control/hang?n=N (paths /m/0 .. /m/N-1), whose connections it holds
-// open and never answers. It prints its address on stdout.
-func target(args []string) error {
-	fs := flag.NewFlagSet("target", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:0", "address (loopback only)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return err
-	}
-	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
-		return fmt.Errorf("refusing to serve on %s: loopback only", ip)
-	}
-	var hangBelow, served atomic.Int64
-	body := []byte("<!doctype html><title>ok</title><p>A customer's site.</p>\n")
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/control/count" {
-			fmt.Fprintf(w, "%d\n", served.Load())
-			return
-		}
-		served.Add(1)
-		if r.Method == http.MethodPost && r.URL.Path == "/control/hang" {
-			n, err := strconv.Atoi(r.URL.Query().Get("n"))
-			if err != nil || n < 0 {
-				http.Error(w, "n must be a count", http.StatusBadRequest)
-				return
-			}
-			hangBelow.Store(int64(n))
-			fmt.Fprintf(w, "hanging /m/0 .. /m/%d\n", n-1)
-			return
-		}
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/m/"); ok {
-			if i, err := strconv.Atoi(rest); err == nil && int64(i) < hangBelow.Load() {
-				// Take the connection and never answer, as a hung Apache does.
-				// The connection is read until the prober gives up and closes it.
-				c, _, err := http.NewResponseController(w).Hijack()
-				if err == nil {
-					_, _ = io.Copy(io.Discard, c)
-					c.Close()
-				}
-				return
-			}
-		}
-		w.Header().Set("Content-Type", "text/html")
-		_, _ = w.Write(body)
-	})
-	fmt.Println(ln.Addr().String())
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
-	go func() { <-stop; _ = srv.Close() }()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	benchkit.Main("probesrun", run, map[string]func([]string) error{"target": benchkit.Target})
 }
 
 // --- the run ----------------------------------------------------------------
@@ -179,61 +104,35 @@ func run(args []string) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 
-	self, err := os.Executable()
+	tgt, targetAddr, err := benchkit.StartChild(ctx, "target")
 	if err != nil {
 		return err
 	}
-	tgt := exec.CommandContext(ctx, self, "target")
-	tgt.Stderr = os.Stderr
-	out, err := tgt.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := tgt.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = tgt.Process.Signal(syscall.SIGTERM); _ = tgt.Wait() }()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("target did not start: %w", err)
-	}
-	targetAddr := strings.TrimSpace(line)
-	logf("target listening on %s (pid %d)", targetAddr, tgt.Process.Pid)
+	defer tgt.Stop()
+	logf("target listening on %s (pid %d)", targetAddr, tgt.Pid)
 
 	cfgPath := filepath.Join(tmp, "bench.yaml")
 	if err := os.WriteFile(cfgPath, []byte(benchConfig(o, targetAddr)), 0o644); err != nil {
 		return err
 	}
-	port, err := freePort()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return err
 	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	base := "http://" + addr
 	dataDir := filepath.Join(tmp, "data")
-	hargs := []string{"serve", "--config", cfgPath, "--data", dataDir, "--listen", "127.0.0.1:" + strconv.Itoa(port)}
+	hargs := []string{"serve", "--config", cfgPath, "--data", dataDir, "--listen", addr}
 	if o.pprof != "" {
 		hargs = append(hargs, "--pprof", o.pprof)
 	}
-	h := exec.CommandContext(ctx, o.herald, hargs...)
-	hlog, err := os.Create(filepath.Join(tmp, "herald.log"))
+	h, err := benchkit.StartServer(ctx, filepath.Join(tmp, "herald.log"), base, 60*time.Second, o.herald, hargs...)
 	if err != nil {
 		return err
 	}
-	defer hlog.Close()
-	h.Stdout, h.Stderr = hlog, hlog
-	if err := h.Start(); err != nil {
-		return err
-	}
-	exited := make(chan struct{})
-	go func() { _ = h.Wait(); close(exited) }()
-	defer func() { _ = h.Process.Signal(syscall.SIGTERM); <-exited }()
-	pid := h.Process.Pid
-	if err := waitHTTP(ctx, base+"/healthz", 60*time.Second, exited); err != nil {
-		tail(filepath.Join(tmp, "herald.log"))
-		return err
-	}
+	defer h.Stop()
+	pid := h.Pid
 	logf("herald serving on %s (pid %d) with %d monitors every %s; warming up for %s", base, pid, o.monitors, o.interval, o.interval)
-	if err := sleep(ctx, o.interval); err != nil {
+	if err := benchkit.Sleep(ctx, o.interval); err != nil {
 		return err
 	}
 
@@ -241,11 +140,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	served0, err := served(targetAddr)
+	served0, err := benchkit.Served(targetAddr)
 	if err != nil {
 		return err
 	}
-	cpu0, err := cpuSeconds(pid)
+	cpu0, err := benchkit.CPUSeconds(pid)
 	if err != nil {
 		return err
 	}
@@ -258,16 +157,16 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	served1, err := served(targetAddr)
+	served1, err := benchkit.Served(targetAddr)
 	if err != nil {
 		return err
 	}
-	cpu1, err := cpuSeconds(pid)
+	cpu1, err := benchkit.CPUSeconds(pid)
 	if err != nil {
 		return err
 	}
 	wall := time.Since(t0).Seconds()
-	hwm, err := peakRSS(pid)
+	hwm, err := benchkit.PeakRSS(pid)
 	if err != nil {
 		return err
 	}
@@ -277,7 +176,7 @@ func run(args []string) error {
 	lag := m1.lag.minus(m0.lag)
 	p99, lo, hi := lag.quantile(0.99)
 	cores := (cpu1 - cpu0) / wall
-	fmt.Printf("\nHerald probing %d HTTP monitors every %s against a loopback target (%d cores, another process)\n", o.monitors, o.interval, numCPU())
+	fmt.Printf("\nHerald probing %d HTTP monitors every %s against a loopback target (%d cores, another process)\n", o.monitors, o.interval, benchkit.NumCPU())
 	fmt.Printf("checks/s=%.1f (expected %.1f)  cpu_ms_per_check=%.3f  cpu_s_per_1000_checks=%.3f  cores=%.3f  peak_rss_mb=%.1f\n",
 		checks/wall, float64(o.monitors)/o.interval.Seconds(), 1000*(cpu1-cpu0)/checks, 1000*(cpu1-cpu0)/checks, cores, float64(hwm)/1024)
 	fmt.Printf("memory at the end: go heap in use %.1f MB, goroutine stacks %.1f MB, all Go runtime memory %.1f MB, %0.f goroutines\n",
@@ -326,7 +225,7 @@ func hangPhase(ctx context.Context, o options, targetAddr, dataDir string) (bool
 		if len(downs) >= o.hang || time.Now().After(deadline) {
 			break
 		}
-		if err := sleep(ctx, time.Second); err != nil {
+		if err := benchkit.Sleep(ctx, time.Second); err != nil {
 			return false, err
 		}
 	}
@@ -370,26 +269,11 @@ func markedDown(ctx context.Context, db *sql.DB, since time.Time, timeout time.D
 	return out, rows.Err()
 }
 
-// benchConfig spreads the monitors over 100 servers with two services each,
-// as a fleet would, each monitor on its own path of the one target.
+// benchConfig is the probe benches' fleet, each monitor on its own path of
+// the one target.
 func benchConfig(o options, addr string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "page: {title: Bench, url: http://127.0.0.1/, zone: UTC}\nincidents: {auto: off}\ngroups:\n")
-	const groups, comps = 100, 2
-	perComp := int(math.Ceil(float64(o.monitors) / (groups * comps)))
-	n := 0
-	for g := 0; g < groups && n < o.monitors; g++ {
-		fmt.Fprintf(&b, "  - id: s%d\n    components:\n", g)
-		for c := 0; c < comps && n < o.monitors; c++ {
-			fmt.Fprintf(&b, "      - id: c%d\n        name: Service %d\n        monitors:\n", c, c)
-			for k := 0; k < perComp && n < o.monitors; k++ {
-				fmt.Fprintf(&b, "          - {type: http, name: m%d, url: \"http://%s/m/%d\", interval: %s, timeout: %s, down_after: %d, up_after: 1}\n",
-					n, addr, n, o.interval, o.timeout, o.downAfter)
-				n++
-			}
-		}
-	}
-	return b.String()
+	return benchkit.FleetConfig(o.monitors, addr,
+		fmt.Sprintf("interval: %s, timeout: %s, down_after: %d, up_after: 1", o.interval, o.timeout, o.downAfter))
 }
 
 // --- measurements -------------------------------------------------------------
@@ -497,80 +381,14 @@ func scrape(base string) (metrics, error) {
 	return m, sc.Err()
 }
 
-// served asks the target how many requests it has answered.
-func served(addr string) (float64, error) {
-	resp, err := http.Get("http://" + addr + "/control/count")
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	return strconv.ParseFloat(strings.TrimSpace(string(b)), 64)
-}
-
-// cpuSeconds is a process's user + system CPU time, from /proc/PID/stat.
-func cpuSeconds(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command name (which may hold spaces) start after ')'.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	utime, err1 := strconv.ParseFloat(f[11], 64)
-	stime, err2 := strconv.ParseFloat(f[12], 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return (utime + stime) / 100, nil // USER_HZ is 100 on Linux
-}
-
-// peakRSS is VmHWM in KiB.
-func peakRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-		}
-	}
-	return 0, errors.New("no VmHWM in /proc status")
-}
-
-func numCPU() int {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return 0
-	}
-	return strings.Count(string(b), "\nprocessor") + 1
-}
-
 // --- helpers ------------------------------------------------------------------
-
-func logf(format string, a ...any) { fmt.Fprintf(os.Stderr, "bench/probes: "+format+"\n", a...) }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // sleepReporting waits d, printing progress every 30 s.
 func sleepReporting(ctx context.Context, d time.Duration, base string) error {
 	end := time.Now().Add(d)
 	for time.Now().Before(end) {
 		step := min(30*time.Second, time.Until(end))
-		if err := sleep(ctx, step); err != nil {
+		if err := benchkit.Sleep(ctx, step); err != nil {
 			return err
 		}
 		if m, err := scrape(base); err == nil {
@@ -578,45 +396,4 @@ func sleepReporting(ctx context.Context, d time.Duration, base string) error {
 		}
 	}
 	return nil
-}
-
-func waitHTTP(ctx context.Context, url string, within time.Duration, exited <-chan struct{}) error {
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return errors.New("herald exited during start-up")
-		default:
-		}
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if err := sleep(ctx, 200*time.Millisecond); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("%s did not answer within %s", url, within)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func tail(path string) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return
-	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	for _, l := range lines[max(0, len(lines)-20):] {
-		fmt.Fprintln(os.Stderr, "  herald: "+l)
-	}
 }

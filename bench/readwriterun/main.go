@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -38,20 +37,15 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/heraldhq/herald/bench/internal/benchkit"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "readwriterun:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchkit.Main("readwriterun", run, nil) }
 
 type options struct {
 	herald, pageseed, config string
@@ -59,15 +53,18 @@ type options struct {
 	db                       string
 }
 
-func run() error {
+func run(args []string) error {
 	var o options
-	flag.StringVar(&o.herald, "herald", "", "the herald binary")
-	flag.StringVar(&o.pageseed, "pageseed", "", "the pageseed binary (for the year of history)")
-	flag.StringVar(&o.config, "config", "bench/page.yaml", "the configuration (a fleet without monitors)")
-	flag.IntVar(&o.writes, "writes", 60, "writes through the API per database")
-	flag.IntVar(&o.days, "days", 365, "days of history for the seeded database")
-	flag.StringVar(&o.db, "db", "", "also run on this postgres:// URL (an empty schema)")
-	flag.Parse()
+	fs := flag.NewFlagSet("readwriterun", flag.ExitOnError)
+	fs.StringVar(&o.herald, "herald", "", "the herald binary")
+	fs.StringVar(&o.pageseed, "pageseed", "", "the pageseed binary (for the year of history)")
+	fs.StringVar(&o.config, "config", "bench/page.yaml", "the configuration (a fleet without monitors)")
+	fs.IntVar(&o.writes, "writes", 60, "writes through the API per database")
+	fs.IntVar(&o.days, "days", 365, "days of history for the seeded database")
+	fs.StringVar(&o.db, "db", "", "also run on this postgres:// URL (an empty schema)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	if o.herald == "" || o.pageseed == "" || o.writes < 3 {
 		return errors.New("usage: readwriterun -herald BIN -pageseed BIN [-config FILE] [-writes N] [-days N] [-db URL]")
 	}
@@ -123,16 +120,16 @@ type results struct {
 
 func measure(o options, dsn store.DSN, storeArgs []string, dir string) (*results, error) {
 	// token never creates a database; migrate does, as before a first serve.
-	if _, err := output(o.herald, append([]string{"migrate"}, storeArgs...)...); err != nil {
+	if _, err := benchkit.Output(context.Background(), o.herald, append([]string{"migrate"}, storeArgs...)...); err != nil {
 		return nil, err
 	}
-	token, err := output(o.herald, append([]string{"token", "create", "--scope", "write"}, storeArgs...)...)
+	token, err := benchkit.Output(context.Background(), o.herald, append([]string{"token", "create", "--scope", "write"}, storeArgs...)...)
 	if err != nil {
 		return nil, err
 	}
 	lines := strings.Split(strings.TrimSpace(token), "\n")
 	token = strings.TrimSpace(lines[len(lines)-1])
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -140,20 +137,14 @@ func measure(o options, dsn store.DSN, storeArgs []string, dir string) (*results
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close()
-	srv := exec.Command(o.herald, append([]string{"serve", "--config", o.config, "--listen", addr}, storeArgs...)...)
-	srv.Stdout, srv.Stderr = logf, logf
-	if err := srv.Start(); err != nil {
-		return nil, err
-	}
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		_ = srv.Wait()
-	}()
+	logf.Close()
 	base := "http://" + addr
-	if err := waitHealthy(base); err != nil {
+	srv, err := benchkit.StartServer(context.Background(), logf.Name(), base, 60*time.Second,
+		o.herald, append([]string{"serve", "--config", o.config, "--listen", addr}, storeArgs...)...)
+	if err != nil {
 		return nil, fmt.Errorf("%w (log: %s)", err, logf.Name())
 	}
+	defer srv.Stop()
 	c := &apiClient{base: base, token: token}
 	r := &results{}
 	var id int64
@@ -338,41 +329,6 @@ func (c *apiClient) get(path string) (string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
-}
-
-func output(bin string, args ...string) (string, error) {
-	out, err := exec.Command(bin, args...).Output()
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			err = fmt.Errorf("%w: %s", err, exit.Stderr)
-		}
-		return "", fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), err)
-	}
-	return string(out), nil
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitHealthy(base string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := httpClient.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return errors.New("herald serve did not answer /healthz within 60 s")
 }
 
 func median(v []time.Duration) time.Duration {
