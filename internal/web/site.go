@@ -115,7 +115,7 @@ type Site struct {
 	// fixed are the documents that change only with Herald: the
 	// stylesheet, and the widget's script and stylesheet.
 	fixed map[string]*asset
-	dirty  chan struct{}
+	dirty chan struct{}
 	// full asks the next rebuild to render every document (InvalidateAll).
 	full atomic.Bool
 
