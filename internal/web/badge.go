@@ -256,7 +256,7 @@ func pctOrNoData(t uptime.Totals) string {
 // show it elsewhere.
 type badgeSnippet struct {
 	Title    string // what it shows: "This service's status"
-	Image    string // its address
+	Image    string // its path on this site
 	Preview  string // the image's alternative text here, with what it says now
 	HTML     string
 	Markdown string
@@ -281,7 +281,7 @@ func (b *builder) badgesView(c service.ComponentState) *badgesView {
 	name := b.compName(c.ID)
 	page := base + componentURL(c.ID)
 	add := func(title, img, alt, now, link string) {
-		v.List = append(v.List, snippet(title, base+img, alt, now, link))
+		v.List = append(v.List, snippet(title, base, img, alt, now, link))
 	}
 	add("This service’s status", badgeURL(c.ID), name+" status", name+": "+c.Status.Label(), page)
 	if g, ok := b.in.Groups[c.GroupID]; ok && badgeURL(g.ID) != overallBadge {
@@ -291,18 +291,22 @@ func (b *builder) badgesView(c service.ComponentState) *badgesView {
 	}
 	for _, p := range b.uptimePeriods(b.uptimeOf(c.ID)) {
 		alt := name + " uptime, last " + p.label
-		now := alt + ": " + pctOrNoData(p.t)
+		now := name + " " + p.badgeLabel(b) + ": " + pctOrNoData(p.t)
 		if p.key == "30d" {
 			add("Uptime over the last 30 days", uptimeBadgeURL(c.ID, p.key), alt, now, page)
 			continue
 		}
-		v.Periods = append(v.Periods, snippet("", base+uptimeBadgeURL(c.ID, p.key), alt, now, page))
+		v.Periods = append(v.Periods, snippet("", base, uptimeBadgeURL(c.ID, p.key), alt, now, page))
 	}
 	return v
 }
 
-func snippet(title, img, alt, now, link string) badgeSnippet {
-	return badgeSnippet{Title: title, Image: img, Preview: now,
+// snippet is a badge whose address is path: shown here from this site
+// (the page may be read on a copy or through another address), pasted
+// elsewhere with the page's configured address.
+func snippet(title, base, path, alt, now, link string) badgeSnippet {
+	img := base + path
+	return badgeSnippet{Title: title, Image: path, Preview: now,
 		HTML:     `<a href="` + html.EscapeString(link) + `"><img src="` + html.EscapeString(img) + `" alt="` + html.EscapeString(alt) + `"></a>`,
 		Markdown: "[![" + markdownEscaper.Replace(alt) + "](" + img + ")](" + link + ")"}
 }
