@@ -92,32 +92,34 @@ func textWidth(s string) int {
 	return (units*110 + 2047) / 2048
 }
 
-// badgeText makes a name fit a badge: control characters and characters
-// XML does not allow are dropped, runs of space become one, and a long text
-// is cut with "…".
+// badgeText makes a name fit a badge: cleaned (badgeClean) and, when long,
+// cut with "…".
 func badgeText(s string) string {
+	out := badgeClean(s)
+	if utf8.RuneCountInString(out) <= badgeMaxRunes {
+		return out
+	}
+	runes := []rune(out)[:badgeMaxRunes-1]
+	return strings.TrimRight(string(runes), " ") + "…"
+}
+
+// badgeClean drops control characters and characters XML does not allow,
+// and makes runs of space one.
+func badgeClean(s string) string {
 	var b strings.Builder
 	space := false
-	n := 0
 	for _, r := range strings.TrimSpace(s) {
-		if unicode.IsSpace(r) {
+		switch {
+		case unicode.IsSpace(r):
 			space = true
-			continue
+		case !xmlChar(r) || unicode.IsControl(r):
+		default:
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
 		}
-		if !xmlChar(r) || unicode.IsControl(r) {
-			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-			n++
-		}
-		space = false
-		if n == badgeMaxRunes-1 {
-			b.WriteRune('…')
-			break
-		}
-		b.WriteRune(r)
-		n++
 	}
 	return b.String()
 }
@@ -148,15 +150,16 @@ const badgePad = 50
 
 // badgeSVG draws a badge: label on grey, value on the colour of kind (the
 // status colours' one home is internal/status). The image says both in its
-// title and accessible name.
+// title and accessible name, in full.
 func badgeSVG(label, value, kind string) []byte {
+	// The name says it all; the text shown may be cut.
+	name := xmlEscape(badgeClean(label) + ": " + badgeClean(value))
 	label, value = badgeText(label), badgeText(value)
 	lw, vw := textWidth(label), textWidth(value)
 	left, right := lw+2*badgePad, vw+2*badgePad
 	// Whole pixels, so the fields' edges are sharp.
 	left, right = (left+9)/10*10, (right+9)/10*10
 	total := left + right
-	name := xmlEscape(label + ": " + value)
 	fill := status.KindColour(kind).Light
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="20" viewBox="0 0 %s 20" role="img" aria-label="%s">`,
