@@ -28,8 +28,6 @@ const (
 	// widgetCache is how long a browser keeps the script and its stylesheet
 	// before asking again (with their ETag): they change only with Herald.
 	widgetCache = "public, max-age=3600"
-	// widgetRefresh is how often the framed page reloads itself, in seconds.
-	widgetRefresh = 60
 	// widgetUpcoming bounds the scheduled windows the widget lists.
 	widgetUpcoming = 3
 )
@@ -131,7 +129,10 @@ type widgetView struct {
 	Heading   string // the server's name, or the page's title
 	SiteTitle string
 	CSS       string
-	Refresh   int
+	// AsOf is when it was rendered: like every page, the framed widget
+	// does not reload itself (a reload would take a reader's place away);
+	// the page around it, reloaded, shows the latest.
+	AsOf string
 	Status    badge
 	Items     []widgetItem
 	Empty     string // said when nothing is going on
@@ -179,7 +180,7 @@ func (b *builder) widgetFrames() error {
 
 func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) bool) error {
 	snap := b.in.Snapshot
-	v.SiteTitle, v.CSS, v.Refresh = orDefault(b.in.Page.Title, "Status"), widgetCSSPath, widgetRefresh
+	v.SiteTitle, v.CSS, v.AsOf = orDefault(b.in.Page.Title, "Status"), widgetCSSPath, b.w.When(b.in.Now)
 	for i := range snap.Open {
 		in := &snap.Open[i]
 		ids := make([]string, len(in.Components))
