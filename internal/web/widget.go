@@ -132,10 +132,10 @@ type widgetView struct {
 	// AsOf is when it was rendered: like every page, the framed widget
 	// does not reload itself (a reload would take a reader's place away);
 	// the page around it, reloaded, shows the latest.
-	AsOf string
-	Status    badge
-	Items     []widgetItem
-	Empty     string // said when nothing is going on
+	AsOf   string
+	Status badge
+	Items  []widgetItem
+	Empty  string // said when nothing is going on
 }
 
 // widgetItem is an incident or a maintenance window in the widget.
