@@ -144,3 +144,14 @@ func TestUptimeKind(t *testing.T) {
 		t.Errorf("no data: %s, want %s", got, status.KindNone)
 	}
 }
+
+// BenchmarkBadge is one badge's cost in a rebuild that changed it: drawn,
+// then compressed and hashed as every served document is.
+func BenchmarkBadge(b *testing.B) {
+	for b.Loop() {
+		body := badgeSVG("flexo · Web sites", "Partial outage", status.KindMajor)
+		if _, err := newAsset("/badges/flexo/web.svg", body, badgeType); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
