@@ -48,6 +48,8 @@ func (c *browserClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); retur
 type browserFixture struct {
 	srv                 *httptest.Server
 	open, resolved, mnt int64
+	svc                 *service.Service
+	site                *web.Site
 }
 
 func newBrowserFixture(t *testing.T) *browserFixture {
@@ -76,7 +78,7 @@ func newBrowserFixture(t *testing.T) *browserFixture {
 		}); err != nil {
 		t.Fatal(err)
 	}
-	f := &browserFixture{}
+	f := &browserFixture{svc: svc}
 
 	in, err := svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Web sites on flexo interrupted",
 		Body: "Looking into it.", StartedAt: at("2026-11-23 09:48"),
@@ -128,6 +130,7 @@ groups:
 	if err := site.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
+	f.site = site
 	mux := http.NewServeMux()
 	site.Register(mux)
 	// The pages that answer per request: subscribing and the look-up.

@@ -347,24 +347,46 @@ func (b *builder) spanTimes(s uptime.Span, day time.Time) string {
 
 type figure struct{ Label, Value, When, Note string }
 
+// uptimePeriod is one period the uptime figures are given over. partial
+// says monitoring began within it: the figure is over the time since then
+// (since), the same for this period and every longer one.
+type uptimePeriod struct {
+	key, label string // "30d", "30 days"
+	from       time.Time
+	t          uptime.Totals
+	partial    bool
+	since      time.Time
+}
+
+// uptimeKeys name the periods, shortest first, as the badges' addresses do.
+var uptimeKeys = []string{"24h", "7d", "30d", "90d"}
+
+// uptimePeriods are the periods of a monitored component's figures, from
+// one rule for the component page and the badges.
+func (b *builder) uptimePeriods(u *componentUptime) []uptimePeriod {
+	if !u.monitored {
+		return nil
+	}
+	periods := []uptimePeriod{
+		{key: "24h", label: "24 hours", from: b.in.Now.Add(-24 * time.Hour), t: u.last24h},
+		// 7, 30 and 90 are calendar days ending today, like the bars.
+		{key: "7d", label: "7 days", from: u.bars.Days[barDays-7].Date, t: u.last7d},
+		{key: "30d", label: "30 days", from: u.bars.Days[barDays-30].Date, t: u.last30d},
+		{key: "90d", label: "90 days", from: u.bars.Days[0].Date, t: u.bars.Total},
+	}
+	for i := range periods {
+		periods[i].partial, periods[i].since = u.since.After(periods[i].from), u.since
+	}
+	return periods
+}
+
 // figures are the uptime figures of the periods the monitored history
 // covers, then one figure since monitoring began if it began within the
 // longest: a figure over a few hours is never shown as a month's.
 func (b *builder) figures(u *componentUptime) []figure {
-	periods := []struct {
-		label string
-		from  time.Time
-		t     uptime.Totals
-	}{
-		{"24 hours", b.in.Now.Add(-24 * time.Hour), u.last24h},
-		// 7, 30 and 90 are calendar days ending today, like the bars.
-		{"7 days", u.bars.Days[barDays-7].Date, u.last7d},
-		{"30 days", u.bars.Days[barDays-30].Date, u.last30d},
-		{"90 days", u.bars.Days[0].Date, u.bars.Total},
-	}
 	var out []figure
-	for _, p := range periods {
-		if u.since.After(p.from) {
+	for _, p := range b.uptimePeriods(u) {
+		if p.partial {
 			// Measured only since then, so the figure is the same for this
 			// period and every longer one: shown once, for what it is.
 			return append(out, figure{Label: "Since monitoring began", Value: pctOrDash(p.t), When: b.w.When(u.since), Note: downNote(p.t)})
@@ -403,6 +425,7 @@ type componentView struct {
 	ExcludeNote     bool
 	Days            []outageDay
 	Charts          []chartView
+	Badges          *badgesView // badge.go
 }
 
 type monitorView struct {
@@ -430,6 +453,7 @@ func (b *builder) components() error {
 			v.Days = b.outageDays(c.ID, u)
 		}
 		v.Monitors, v.Charts = b.monitorViews(c.ID)
+		v.Badges = b.badgesView(c)
 		title := c.Name
 		if v.Group != "" {
 			title = v.Group + " · " + c.Name

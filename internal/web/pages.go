@@ -48,7 +48,7 @@ const (
 var pageTemplates = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
 	for _, name := range []string{"index.html", "incident.html", "maintenance.html", "history.html", "notfound.html", "component.html"} {
-		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/uptime.html", "templates/"+name))
+		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/uptime.html", "templates/badges.html", "templates/"+name))
 	}
 	return m
 }()
@@ -269,6 +269,9 @@ func buildPages(in pageInput) (map[string][]byte, error) {
 		{only == nil || len(only.months) > 0, b.history},
 		{only == nil || only.notFound, b.notFound},
 		{only == nil || only.components, b.components},
+		// Badges and the framed widget say what is going on now.
+		{only == nil || only.index, func() error { b.badges(); return nil }},
+		{only == nil || only.index, b.widgetFrames},
 	}
 	for _, step := range steps {
 		if !step.want {

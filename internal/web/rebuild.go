@@ -404,6 +404,13 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	}
 	prev := *s.assets.Load()
 	next := maps.Clone(prev)
+	// The badges and framed widgets of servers and components no longer
+	// configured go.
+	for path := range prev {
+		if _, ok := pages[path]; nowDoc(path) && !ok {
+			delete(next, path)
+		}
+	}
 	if err := putAll(next, prev, list); err != nil {
 		return err
 	}
@@ -441,9 +448,17 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 	if plan == nil {
 		// Everything is rendered: nothing of the previous set but what the
 		// first phase just put there is kept.
-		next = map[string]*asset{cssPath: s.css, "/": prev["/"]}
+		next = map[string]*asset{"/": prev["/"]}
+		for path, a := range s.fixed {
+			next[path] = a
+		}
 		for _, name := range statuspage.Names {
 			next["/api/v2/"+name] = prev["/api/v2/"+name]
+		}
+		for path, a := range prev {
+			if nowDoc(path) {
+				next[path] = a
+			}
 		}
 	} else {
 		next = maps.Clone(prev)
@@ -506,11 +521,15 @@ type doc struct {
 	body              []byte
 }
 
-// pageDocs lists rendered pages; "404" is the not-found page.
+// pageDocs lists rendered pages (and badges); "404" is the not-found page.
 func pageDocs(pages map[string][]byte) []doc {
 	list := make([]doc, 0, len(pages))
 	for path, body := range pages {
-		list = append(list, doc{path, htmlType, body})
+		ct := htmlType
+		if strings.HasPrefix(path, badgePrefix) {
+			ct = badgeType
+		}
+		list = append(list, doc{path, ct, body})
 	}
 	return list
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,6 +71,8 @@ func newAsset(path string, body []byte, contentType string) (*asset, error) {
 	case strings.HasPrefix(path, "/static/"):
 		// The address names the content: it never changes.
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	case path == widgetJSPath || path == widgetCSSPath:
+		h.Set("Cache-Control", widgetCache)
 	default:
 		h.Set("Cache-Control", "public, max-age=10")
 	}
@@ -77,7 +80,19 @@ func newAsset(path string, body []byte, contentType string) (*asset, error) {
 		// Read-only and public: any page or dashboard may read it.
 		h.Set("Access-Control-Allow-Origin", "*")
 	}
-	if contentType == htmlType {
+	switch {
+	case path == widgetJSPath || path == widgetCSSPath || strings.HasPrefix(path, badgePrefix):
+		// Made to be used on other sites: a customer's page loads the
+		// widget's script and style, and may read them (integrity checks).
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		if contentType == badgeType {
+			h.Set("Content-Security-Policy", "default-src 'none'") // an image that loads nothing
+		}
+	case contentType == htmlType && nowDoc(path):
+		setPageHeaders(h)
+		h.Set("Content-Security-Policy", widgetFrameCSP) // any site may frame it
+	case contentType == htmlType:
 		setPageHeaders(h)
 	}
 	a.header = h
@@ -97,8 +112,10 @@ type Site struct {
 	log *slog.Logger
 
 	assets atomic.Pointer[map[string]*asset]
-	css    *asset
-	dirty  chan struct{}
+	// fixed are the documents that change only with Herald: the
+	// stylesheet, and the widget's script and stylesheet.
+	fixed map[string]*asset
+	dirty chan struct{}
 	// full asks the next rebuild to render every document (InvalidateAll).
 	full atomic.Bool
 
@@ -125,14 +142,19 @@ func NewSite(svc *service.Service, cfg func() config.Config, log *slog.Logger) *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	css, err := newAsset(cssPath, stylesheet, "text/css; charset=utf-8")
-	if err != nil {
-		panic(err) // gzip into memory does not fail
+	fixed := map[string]*asset{}
+	for _, d := range []doc{{cssPath, "text/css; charset=utf-8", stylesheet},
+		{widgetJSPath, "text/javascript; charset=utf-8", widgetJS}, {widgetCSSPath, "text/css; charset=utf-8", widgetCSS}} {
+		a, err := newAsset(d.path, d.body, d.contentType)
+		if err != nil {
+			panic(err) // gzip into memory does not fail
+		}
+		fixed[d.path] = a
 	}
-	s := &Site{svc: svc, cfg: cfg, log: log, css: css, dirty: make(chan struct{}, 1), writeWait: WriteWait,
+	s := &Site{svc: svc, cfg: cfg, log: log, fixed: fixed, dirty: make(chan struct{}, 1), writeWait: WriteWait,
 		readWait: readTimeout}
 	s.shown.moved = make(chan struct{})
-	empty := map[string]*asset{cssPath: css}
+	empty := maps.Clone(fixed)
 	s.assets.Store(&empty)
 	svc.OnChange(s.Invalidate)
 	return s
@@ -219,6 +241,11 @@ func (s *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+feed.RSSPath, s.serveAsset)
 	mux.HandleFunc("GET "+feed.ICSPath, s.serveAsset)
 	mux.HandleFunc("GET /api/v2/", s.serveAsset)
+	mux.HandleFunc("GET /badges/", s.serveAsset)
+	mux.HandleFunc("GET "+widgetJSPath, s.serveAsset)
+	mux.HandleFunc("GET "+widgetCSSPath, s.serveAsset)
+	mux.HandleFunc("GET "+widgetFramePath, s.serveAsset)
+	mux.HandleFunc("GET "+widgetFramePath+"/{group}", s.serveAsset)
 	mux.HandleFunc("GET /robots.txt", serveRobots)
 	mux.HandleFunc("OPTIONS /api/v2/", func(w http.ResponseWriter, _ *http.Request) {
 		h := w.Header()

@@ -1,0 +1,232 @@
+package web
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"sort"
+	"strings"
+
+	"github.com/heraldhq/herald/internal/status"
+)
+
+// The widget shows a customer's visitors, on the customer's own site, the
+// current status and what is going on: for the page, or for one server.
+// widget.js (with widget.css, which it adds) reads /api/v2/summary.json
+// cross-origin; a page that allows no scripts frames /widget/GROUP (or
+// /widget for the whole page) instead, rendered here with the pages.
+//
+//	<script src="https://status.example.net/widget.js" data-server="flexo" async></script>
+//	<iframe src="https://status.example.net/widget/flexo" title="Status of flexo"></iframe>
+
+const (
+	widgetJSPath    = "/widget.js"
+	widgetCSSPath   = "/widget.css"
+	widgetFramePath = "/widget"
+	// widgetCache is how long a browser keeps the script and its stylesheet
+	// before asking again (with their ETag): they change only with Herald.
+	widgetCache = "public, max-age=3600"
+	// widgetUpcoming bounds the scheduled windows the widget lists.
+	widgetUpcoming = 3
+)
+
+//go:embed static/widget.js
+var widgetScript []byte
+
+//go:embed static/widget.css
+var widgetSheet []byte
+
+// widgetJS is the script with the status words it shows put in from
+// internal/status, so the widget names and colours each status as the page
+// does, without a second list of them.
+var widgetJS = func() []byte {
+	words, err := json.Marshal(widgetWords())
+	if err != nil {
+		panic(err) // maps of strings always marshal
+	}
+	const slot = "/*HERALD_WORDS*/null"
+	if !bytes.Contains(widgetScript, []byte(slot)) {
+		panic("static/widget.js lacks " + slot)
+	}
+	return bytes.Replace(widgetScript, []byte(slot), words, 1)
+}()
+
+// widgetCSS is the widget's colours, from internal/status, scoped to the
+// widget so that nothing leaks into the customer's page, and its sheet.
+var widgetCSS = append([]byte(widgetPalette()), widgetSheet...)
+
+// wordKind is a status's visual class and its label.
+type wordKind [2]string
+
+// widgetWordsJSON is what widget.js knows of statuses: for each word the
+// JSON carries, its kind (the CSS class) and label.
+type widgetWordsJSON struct {
+	Component   map[string]wordKind `json:"component"`
+	Incident    map[string]wordKind `json:"incident"`
+	Maintenance map[string]wordKind `json:"maintenance"`
+	Indicator   map[string]string   `json:"indicator"`
+	// Window names a window in the widget by its status; Empty is said
+	// when nothing is going on.
+	Window map[string]string `json:"window"`
+	Empty  string            `json:"empty"`
+}
+
+// windowWords name a window in the widget, by its status.
+var windowWords = map[string]string{string(status.InProgress): "Maintenance in progress",
+	string(status.Scheduled): "Scheduled maintenance"}
+
+const widgetEmpty = "No incidents or maintenance."
+
+func widgetWords() widgetWordsJSON {
+	w := widgetWordsJSON{Component: map[string]wordKind{}, Incident: map[string]wordKind{},
+		Maintenance: map[string]wordKind{}, Indicator: map[string]string{}, Window: windowWords, Empty: widgetEmpty}
+	for _, s := range status.ComponentStatuses {
+		w.Component[string(s)] = wordKind{s.Kind(), s.Label()}
+	}
+	for _, s := range status.IncidentStatuses {
+		w.Incident[string(s)] = wordKind{s.Kind(), s.Label()}
+	}
+	for _, s := range status.MaintenanceStatuses {
+		w.Maintenance[string(s)] = wordKind{s.Kind(), s.Label()}
+	}
+	for _, i := range []status.Indicator{status.IndicatorNone, status.IndicatorMinor, status.IndicatorMajor,
+		status.IndicatorCritical, status.IndicatorMaintenance} {
+		w.Indicator[string(i)] = i.Kind()
+	}
+	return w
+}
+
+// widgetPalette is the status colours as custom properties of the widget
+// (--hw-ok, …), light and dark, and the hw-k-KIND classes that set --hw-k.
+func widgetPalette() string {
+	var b strings.Builder
+	vars := func(pick func(status.Colour) string) string {
+		parts := make([]string, len(status.Kinds))
+		for i, k := range status.Kinds {
+			parts[i] = fmt.Sprintf("--hw-%s: %s;", k, pick(status.KindColour(k)))
+		}
+		return strings.Join(parts, " ")
+	}
+	b.WriteString("/* Herald's status widget. Status colours: generated from internal/status (KindColour). */\n")
+	fmt.Fprintf(&b, ".herald-widget { %s }\n", vars(func(c status.Colour) string { return c.Light }))
+	fmt.Fprintf(&b, "@media (prefers-color-scheme: dark) { .herald-widget { %s } }\n", vars(func(c status.Colour) string { return c.Dark }))
+	for _, k := range status.Kinds {
+		fmt.Fprintf(&b, ".herald-widget .hw-k-%s { --hw-k: var(--hw-%s); }\n", k, k)
+	}
+	return b.String()
+}
+
+// widgetFrameCSP lets any site frame the widget's page; like every page, it
+// loads its own stylesheet and nothing else.
+const widgetFrameCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors *; base-uri 'none'; form-action 'none'"
+
+var widgetTemplate = template.Must(template.New("widget.html").ParseFS(templateFS, "templates/widget.html"))
+
+// widgetView is what the framed widget shows.
+type widgetView struct {
+	Heading   string // the server's name, or the page's title
+	SiteTitle string
+	CSS       string
+	// AsOf is when it was rendered: like every page, the framed widget
+	// does not reload itself (a reload would take a reader's place away);
+	// the page around it, reloaded, shows the latest.
+	AsOf   string
+	Status badge
+	Items  []widgetItem
+	Empty  string // said when nothing is going on
+}
+
+// widgetItem is an incident or a maintenance window in the widget.
+type widgetItem struct {
+	URL, Title  string
+	Kind, Label string
+	When        string
+}
+
+// widgetFrames renders /widget (the whole page) and /widget/GROUP for each
+// server.
+func (b *builder) widgetFrames() error {
+	snap := b.in.Snapshot
+	title := orDefault(b.in.Page.Title, "Status")
+	all := widgetView{Heading: title, Status: badge{snap.Overall.Description, snap.Overall.Indicator.Kind()}}
+	if err := b.widgetFrame(widgetFramePath, all, func([]string) bool { return true }); err != nil {
+		return err
+	}
+	for _, g := range snap.Groups {
+		inGroup := map[string]bool{}
+		for _, c := range snap.Components {
+			if c.GroupID == g.ID {
+				inGroup[c.ID] = true
+			}
+		}
+		st := snap.GroupStatus(g.ID)
+		v := widgetView{Heading: orDefault(g.Name, g.ID), Status: badge{st.Label(), st.Kind()}}
+		affects := func(ids []string) bool {
+			for _, id := range ids {
+				if inGroup[id] {
+					return true
+				}
+			}
+			return false
+		}
+		if err := b.widgetFrame(widgetFramePath+"/"+g.ID, v, affects); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) bool) error {
+	snap := b.in.Snapshot
+	v.SiteTitle, v.CSS, v.AsOf = orDefault(b.in.Page.Title, "Status"), widgetCSSPath, b.w.When(b.in.Now)
+	for i := range snap.Open {
+		in := &snap.Open[i]
+		ids := make([]string, len(in.Components))
+		for j, c := range in.Components {
+			ids[j] = c.ComponentID
+		}
+		if in.Draft || !affects(ids) {
+			continue
+		}
+		v.Items = append(v.Items, widgetItem{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
+			Kind: in.Status.Kind(), Label: in.Status.Label(), When: "since " + b.w.When(in.StartedAt)})
+	}
+	windows := append(append([]status.Maintenance{}, snap.Active...), snap.Upcoming...)
+	upcoming := 0
+	for i := range windows {
+		m := &windows[i]
+		if !affects(m.Components) {
+			continue
+		}
+		if m.Status == status.Scheduled {
+			if upcoming == widgetUpcoming {
+				continue
+			}
+			upcoming++
+		}
+		start, end := maintSpan(m)
+		v.Items = append(v.Items, widgetItem{URL: fmt.Sprintf("/maintenance/%d", m.ID), Title: m.Title,
+			Kind: m.Status.Kind(), Label: windowWords[string(m.Status)], When: b.w.Window(start, end)})
+	}
+	// Trouble first, then running windows, then planned ones; each as listed.
+	rank := map[string]int{status.KindCritical: 0, status.KindMajor: 0, status.KindMinor: 0, status.KindMaint: 1}
+	sort.SliceStable(v.Items, func(i, j int) bool { return rank[v.Items[i].Kind] < rank[v.Items[j].Kind] })
+	if len(v.Items) == 0 {
+		v.Empty = widgetEmpty
+	}
+	var buf bytes.Buffer
+	if err := widgetTemplate.ExecuteTemplate(&buf, "widget.html", v); err != nil {
+		return fmt.Errorf("render %s: %w", path, err)
+	}
+	b.docs[path] = buf.Bytes()
+	return nil
+}
+
+// nowDoc reports whether a document is one of those rendered with the
+// front page (what says what is going on now) besides the page itself and
+// the /api/v2 documents: the badges and the framed widget.
+func nowDoc(path string) bool {
+	return strings.HasPrefix(path, badgePrefix) || path == widgetFramePath || strings.HasPrefix(path, widgetFramePath+"/")
+}
