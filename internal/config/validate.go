@@ -239,7 +239,10 @@ func (v *validator) groups(groups []Group) {
 			label = fmt.Sprintf("#%d", gi+1)
 		}
 		if v.id(at+".id", "group", g.ID) {
-			if l, dup := firstLine[g.ID]; dup {
+			if g.ID == "status" {
+				// /badges/status.svg is the whole page's badge.
+				v.addf(at+".id", "group id %q is taken: /badges/status.svg is the whole page's badge; choose another", g.ID)
+			} else if l, dup := firstLine[g.ID]; dup {
 				v.addf(at+".id", "group id %q is used twice (first on line %d)", g.ID, l)
 			} else {
 				firstLine[g.ID] = v.pos.line(at + ".id")
