@@ -27,6 +27,8 @@ type Config struct {
 	Monitoring MonitoringSettings `yaml:"monitoring"`
 	// Server holds how Herald meets the network: its proxies, its metrics.
 	Server Server `yaml:"server"`
+	// Agents holds what probe agents check besides their monitors.
+	Agents Agents `yaml:"agents"`
 
 	// loc is Page.Zone as loaded by Parse, kept so that pages rendering
 	// thousands of times need not load the zone each time.

@@ -76,3 +76,100 @@ func (v *validator) monitorLocations(at, label string, m Monitor) {
 		}
 	}
 }
+
+// Agents is what probe agents check besides their monitors.
+//
+//	agents:
+//	  references:                 # every agent checks these too
+//	    - {name: resolver, type: dns, address: 127.0.0.1:53, query: example.net}
+//	  locations:
+//	    - name: nyc-1
+//	      references: [...]      # this location's own, instead of the list above
+type Agents struct {
+	// References are targets that are up whatever happens to the servers
+	// Herald watches (a resolver, a well-known site): an agent that sees
+	// every one of them failing, while other agents see theirs up, has
+	// lost its own network, and its failures are not evidence about the
+	// servers.
+	References []Monitor `yaml:"references"`
+	// Locations replace the references for some locations.
+	Locations []AgentLocation `yaml:"locations"`
+}
+
+// AgentLocation is one location's own settings.
+type AgentLocation struct {
+	Name       string    `yaml:"name"`
+	References []Monitor `yaml:"references"`
+}
+
+// ReferencesFor lists the reference targets location checks: its own, or the common list.
+func (a Agents) ReferencesFor(location string) []Monitor {
+	for _, l := range a.Locations {
+		if l.Name == location {
+			return l.References
+		}
+	}
+	return a.References
+}
+
+func (v *validator) agents(c *Config) {
+	named := map[string]bool{}
+	for _, g := range c.Groups {
+		for _, cp := range g.Components {
+			for _, m := range cp.Monitors {
+				for _, l := range m.Locations {
+					named[l] = true
+				}
+			}
+		}
+	}
+	v.references("agents.references", c.Agents.References)
+	for i, l := range c.Agents.Locations {
+		at := fmt.Sprintf("agents.locations[%d]", i)
+		switch err := ValidLocation(l.Name); {
+		case l.Name == "":
+			v.addf(at+".name", "agents.locations: name is required (a location, like fra-1)")
+		case err != nil:
+			v.addf(at+".name", "agents.locations: %v", err)
+		case slices.IndexFunc(c.Agents.Locations, func(x AgentLocation) bool { return x.Name == l.Name }) != i:
+			v.addf(at+".name", "agents.locations: location %s is listed twice", l.Name)
+		case !named[l.Name]:
+			v.addf(at+".name", "agents.locations: no monitor lists location %s in its locations", l.Name)
+		}
+		v.references(at+".references", l.References)
+	}
+}
+
+// references checks a list of reference targets: monitors in all but their
+// place, checked by agents alone, named once each.
+func (v *validator) references(at string, refs []Monitor) {
+	names := map[string]int{}
+	for i, m := range refs {
+		mat := fmt.Sprintf("%s[%d]", at, i)
+		label := ReferencePrefix + m.Name
+		if l, dup := names[m.Name]; dup {
+			v.addf(mat, "reference %s: name %q is used twice (first on line %d); give references of one type their own names", label, m.Name, l)
+		} else {
+			names[m.Name] = v.pos.line(mat)
+		}
+		before := len(v.errs)
+		if len(m.Locations) > 0 || m.Quorum != "" {
+			v.addf(mat+".locations", "reference %s: a reference target is checked by every agent (or those of its location), so it takes no locations or quorum", label)
+		}
+		if m.Type == "heartbeat" {
+			v.addf(mat+".type", "reference %s: a heartbeat is pinged, not checked, so it cannot be a reference target", label)
+		} else {
+			m.Locations, m.Quorum = nil, "" // told above, once
+			v.monitor(mat, label, m)
+		}
+		if v.check != nil && len(v.errs) == before {
+			if err := v.check(m); err != nil {
+				v.addf(mat, "reference %s: %v", label, err)
+			}
+		}
+	}
+}
+
+// ReferencePrefix starts a reference target's id ("@reference/resolver"):
+// no monitor's id starts so, and the agents' results name references by it.
+const ReferencePrefix = "@reference/"

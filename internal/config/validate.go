@@ -58,34 +58,16 @@ func applyDefaults(c *Config, has func(path string) bool) {
 		for ci := range g.Components {
 			cp := &g.Components[ci]
 			for mi := range cp.Monitors {
-				m := &cp.Monitors[mi]
-				at := fmt.Sprintf("groups[%d].components[%d].monitors[%d].", gi, ci, mi)
-				unset := func(key string) bool { return !has(at + key) }
-				if m.Name == "" {
-					m.Name = m.Type
-				}
-				if m.Interval == 0 && unset("interval") {
-					m.Interval = Duration(defaultInterval)
-				}
-				if m.Timeout == 0 && unset("timeout") {
-					m.Timeout = Duration(defaultTimeout)
-				}
-				if m.DownAfter == 0 && unset("down_after") {
-					m.DownAfter = defaultDownAfter
-				}
-				if m.UpAfter == 0 && unset("up_after") {
-					m.UpAfter = defaultUpAfter
-				}
-				// Type-specific defaults only for the types that take the
-				// field, or the field check would reject our own default.
-				k := kinds[m.Type]
-				if k.takes("cert_expiry_days") && m.CertExpiryDays == 0 && unset("cert_expiry_days") {
-					m.CertExpiryDays = defaultCertExpiryDays
-				}
-				if k.takes("record") && m.Record == "" {
-					m.Record = defaultRecord
-				}
+				monitorDefaults(&cp.Monitors[mi], fmt.Sprintf("groups[%d].components[%d].monitors[%d].", gi, ci, mi), has, kinds)
 			}
+		}
+	}
+	for i := range c.Agents.References {
+		monitorDefaults(&c.Agents.References[i], fmt.Sprintf("agents.references[%d].", i), has, kinds)
+	}
+	for li := range c.Agents.Locations {
+		for i := range c.Agents.Locations[li].References {
+			monitorDefaults(&c.Agents.Locations[li].References[i], fmt.Sprintf("agents.locations[%d].references[%d].", li, i), has, kinds)
 		}
 	}
 	if e := c.Notify.Email; e != nil {
@@ -100,6 +82,35 @@ func applyDefaults(c *Config, has func(path string) bool) {
 	}
 	if c.Maintenance.Reminders == nil && !has("maintenance.reminders") {
 		c.Maintenance.Reminders = []Duration{Duration(24 * time.Hour), Duration(time.Hour)}
+	}
+}
+
+// monitorDefaults fills what m leaves out; at is its path ("groups[0]....monitors[1].").
+func monitorDefaults(m *Monitor, at string, has func(path string) bool, kinds map[string]monitorKind) {
+	unset := func(key string) bool { return !has(at + key) }
+	if m.Name == "" {
+		m.Name = m.Type
+	}
+	if m.Interval == 0 && unset("interval") {
+		m.Interval = Duration(defaultInterval)
+	}
+	if m.Timeout == 0 && unset("timeout") {
+		m.Timeout = Duration(defaultTimeout)
+	}
+	if m.DownAfter == 0 && unset("down_after") {
+		m.DownAfter = defaultDownAfter
+	}
+	if m.UpAfter == 0 && unset("up_after") {
+		m.UpAfter = defaultUpAfter
+	}
+	// Type-specific defaults only for the types that take the
+	// field, or the field check would reject our own default.
+	k := kinds[m.Type]
+	if k.takes("cert_expiry_days") && m.CertExpiryDays == 0 && unset("cert_expiry_days") {
+		m.CertExpiryDays = defaultCertExpiryDays
+	}
+	if k.takes("record") && m.Record == "" {
+		m.Record = defaultRecord
 	}
 }
 
@@ -144,6 +155,7 @@ func validate(c *Config, file string, pos positions, check MonitorCheck) Errors 
 	v.channels(c.Channels)
 	v.templates(c)
 	v.server(&c.Server)
+	v.agents(c)
 	for i, r := range c.Maintenance.Reminders {
 		if r <= 0 || r.D() > 30*24*time.Hour {
 			v.addf(fmt.Sprintf("maintenance.reminders[%d]", i), "maintenance reminder %s must be more than 0 and at most 30 days (720h)", r)
