@@ -222,8 +222,9 @@ func (a *Agent) fetch(ctx context.Context) error {
 func (a *Agent) assign(as Assignment) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	checks := as.checks()
 	want := map[string]Assigned{}
-	for _, m := range as.Monitors {
+	for _, m := range checks {
 		want[m.ID] = m
 	}
 	for id, r := range a.runners {
@@ -233,7 +234,7 @@ func (a *Agent) assign(as Assignment) {
 			delete(a.runners, id)
 		}
 	}
-	for _, m := range as.Monitors {
+	for _, m := range checks {
 		if _, ok := a.runners[m.ID]; ok {
 			continue
 		}
@@ -247,7 +248,7 @@ func (a *Agent) assign(as Assignment) {
 		a.runners[m.ID] = r
 		go a.check(ctx, r, p)
 	}
-	a.o.Log.Info("agent: assignment", slog.String("location", as.Location), slog.Int("monitors", len(as.Monitors)))
+	a.o.Log.Info("agent: assignment", slog.String("location", as.Location), slog.Int("monitors", len(as.Monitors)), slog.Int("references", len(as.References)))
 }
 
 // check runs one monitor on the server's slots (monitor.FirstSlot) until ctx ends.

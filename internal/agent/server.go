@@ -102,13 +102,20 @@ func (s *Server) auth(r *http.Request, dropped int64) (string, error) {
 	return tok.Location, nil
 }
 
-// AssignmentFor lists the monitors location checks, in configuration order.
+// AssignmentFor lists the monitors location checks, in configuration
+// order, and its reference targets.
 func AssignmentFor(cfg config.Config, location string) Assignment {
-	a := Assignment{Location: location, Monitors: []Assigned{}}
+	a := Assignment{Location: location, Monitors: []Assigned{}, References: []Assigned{}}
 	for _, sp := range monitor.Specs(cfg) {
 		if slices.Contains(sp.Monitor.Locations, location) {
 			a.Monitors = append(a.Monitors, Assigned{ID: sp.ID, Monitor: sp.Monitor})
 		}
+	}
+	if len(a.Monitors) == 0 {
+		return a // nothing to tell apart
+	}
+	for _, m := range cfg.Agents.ReferencesFor(location) {
+		a.References = append(a.References, Assigned{ID: config.ReferencePrefix + m.Name, Monitor: m})
 	}
 	return a
 }
@@ -202,7 +209,7 @@ func (s *Server) results(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	assigned := map[string]bool{}
-	for _, a := range AssignmentFor(s.cfg(), location).Monitors {
+	for _, a := range AssignmentFor(s.cfg(), location).checks() {
 		assigned[a.ID] = true
 	}
 	reply := PushReply{Refused: []Refusal{}}

@@ -34,7 +34,15 @@ const (
 type Assignment struct {
 	Location string     `json:"location"`
 	Monitors []Assigned `json:"monitors"`
+	// References are the location's reference targets (agents.references),
+	// checked like the monitors and pushed under their ids
+	// ("@reference/resolver"), so the server can tell an agent that lost
+	// its own network from servers that are down.
+	References []Assigned `json:"references"`
 }
+
+// checks is everything the assignment has the agent check.
+func (a Assignment) checks() []Assigned { return append(append([]Assigned(nil), a.Monitors...), a.References...) }
 
 // Assigned is one monitor to check, as configured.
 type Assigned struct {

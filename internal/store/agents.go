@@ -20,6 +20,11 @@ type Agent struct {
 	Results     int64 // results stored from it
 	Dropped     int64 // results its buffer dropped, as it last reported
 	SilentSince time.Time
+	// NetworkLostSince is set while the decider counts the location out
+	// because its agent has lost its own network; NetworkBackAt is when the
+	// last such episode ended.
+	NetworkLostSince time.Time
+	NetworkBackAt    time.Time
 }
 
 // AgentResult is one check an agent ran, as it pushed it.
@@ -79,10 +84,18 @@ func (q *Queries) SetAgentSilent(ctx context.Context, location string, at time.T
 	return nil
 }
 
+// SetAgentNetwork records location's network: lost since lostSince (zero: sound), the last loss ended at backAt.
+func (q *Queries) SetAgentNetwork(ctx context.Context, location string, lostSince, backAt time.Time) error {
+	if _, err := q.exec(ctx, `UPDATE agents SET network_lost_since = ?, network_back_at = ? WHERE location = ?`, ms(lostSince), ms(backAt), location); err != nil {
+		return fmt.Errorf("mark agent %s's network: %w", location, err)
+	}
+	return nil
+}
+
 // Agents lists every location an agent has reported from, by name.
 func (q *Queries) Agents(ctx context.Context) ([]Agent, error) {
-	rows, err := q.query(ctx, `SELECT location, version, first_seen_at, last_seen_at, results, dropped, silent_since
-		FROM agents ORDER BY location`)
+	rows, err := q.query(ctx, `SELECT location, version, first_seen_at, last_seen_at, results, dropped, silent_since,
+		network_lost_since, network_back_at FROM agents ORDER BY location`)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
 	}
@@ -92,10 +105,12 @@ func (q *Queries) Agents(ctx context.Context) ([]Agent, error) {
 			a           Agent
 			first, last int64
 			silent      sql.NullInt64
+			lost, back  sql.NullInt64
 		)
-		if err := rows.Scan(&a.Location, &a.Version, &first, &last, &a.Results, &a.Dropped, &silent); err != nil {
+		if err := rows.Scan(&a.Location, &a.Version, &first, &last, &a.Results, &a.Dropped, &silent, &lost, &back); err != nil {
 			return err
 		}
+		a.NetworkLostSince, a.NetworkBackAt = fromMS(lost), fromMS(back)
 		a.FirstSeenAt, a.LastSeenAt, a.SilentSince = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC(), fromMS(silent)
 		out = append(out, a)
 		return nil
