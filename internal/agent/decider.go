@@ -80,6 +80,7 @@ type Decider struct {
 	done     time.Time
 	changed  bool
 	prunedAt time.Time
+	net      network // the locations' own networks (network.go)
 
 	published atomic.Pointer[map[string]MonitorState]
 }
@@ -172,10 +173,11 @@ func (d *Decider) Pass(ctx context.Context) error {
 		return d.follow(ctx, specs)
 	}
 	if !d.loaded {
-		if err := d.load(ctx); err != nil {
+		if err := d.load(ctx, specs); err != nil {
 			return err
 		}
 	}
+	d.plan(specs)
 	fetched, err := d.o.Store.UndecidedAgentResults(ctx, 5000)
 	if err != nil {
 		return err
@@ -221,7 +223,7 @@ func (d *Decider) Pass(ctx context.Context) error {
 }
 
 // load reads what the decider holds from the store.
-func (d *Decider) load(ctx context.Context) error {
+func (d *Decider) load(ctx context.Context, specs map[string]monitor.Spec) error {
 	d.locs, d.mons, d.intervals, d.silent = map[locKey]*store.LocationState{}, map[string]*located{}, map[locKey]*store.LocationInterval{}, map[string]time.Time{}
 	states, err := d.o.Store.LocationStates(ctx)
 	if err != nil {
@@ -271,6 +273,7 @@ func (d *Decider) load(ctx context.Context) error {
 			d.done = ls.LastCheckAt
 		}
 	}
+	d.loadNetwork(specs, agents)
 	d.loaded, d.heldSince = true, d.o.Now()
 	return nil
 }
@@ -389,9 +392,19 @@ func (d *Decider) decide(ctx context.Context, q *store.Queries, specs map[string
 	ids := make([]int64, 0, len(results))
 	for _, r := range results {
 		ids = append(ids, r.ID)
+		if IsReference(r.MonitorID) {
+			if err := d.reference(ctx, q, specs, r, touched, now); err != nil {
+				return err
+			}
+			continue
+		}
 		sp, ok := specs[r.MonitorID]
 		if !ok || !slices.Contains(sp.Monitor.Locations, r.Location) {
 			continue // no longer assigned there: kept, decides nothing
+		}
+		// Failures of this monitor that count by now do so before this check.
+		if err := d.confirm(ctx, q, specs, sp.ID, r.At, now); err != nil {
+			return err
 		}
 		k := locKey{r.MonitorID, r.Location}
 		ls := d.locs[k]
@@ -417,16 +430,29 @@ func (d *Decider) decide(ctx context.Context, q *store.Queries, specs map[string
 		if err := d.locationMoved(ctx, q, sp, r.Location, tr, r.Message); err != nil {
 			return err
 		}
+		if tr.Opens() {
+			// It counts (and is told) once the location is known sound.
+			from, _ := d.countsFrom(sp.ID, r.Location, tr.At)
+			d.wait(sp.ID, r.Location, from.Add(d.net.settle[r.Location]))
+		}
 		// The measured moment: a restoration ends at the first success of
 		// the run that restored it, not at the check that crossed up_after.
 		if err := d.evaluate(ctx, q, sp, tr.At, r.Location+": "+r.Message, now); err != nil {
 			return err
 		}
-		if tr.Opens() && !d.mons[sp.ID].row.Detector.State.Bad() {
-			if err := d.pathAlert(ctx, q, sp, r.Location, tr, r.Message); err != nil {
+		if tr.Opens() {
+			// Its references may have answered since it began.
+			if err := d.confirm(ctx, q, specs, sp.ID, r.At, now); err != nil {
 				return err
 			}
 		}
+		d.recount(sp)
+		if err := d.classify(ctx, q, specs, r.At, now); err != nil {
+			return err
+		}
+	}
+	if err := d.confirm(ctx, q, specs, "", d.done, now); err != nil {
+		return err
 	}
 	if err := d.silence(ctx, q, specs, agents, now); err != nil {
 		return err
@@ -493,18 +519,26 @@ func (d *Decider) reporting(location string) bool { return d.silent[location].Is
 func (d *Decider) evaluate(ctx context.Context, q *store.Queries, sp monitor.Spec, at time.Time, cause string, now time.Time) error {
 	views := make([]monitor.LocationView, 0, len(sp.Monitor.Locations))
 	for _, l := range sp.Monitor.Locations {
-		lv := monitor.LocationView{Location: l, State: status.MonitorUnknown, Reporting: d.reporting(l)}
+		lv := monitor.LocationView{Location: l, State: status.MonitorUnknown, Reporting: d.credible(l)}
 		if ls := d.locs[locKey{sp.ID, l}]; ls != nil && ls.Detector.State != "" {
 			lv.State, lv.Since = ls.Detector.State, ls.Detector.Since
 			// A failing location counts from the start of its interval
-			// (the first failed check of its run), whatever worsened since.
+			// (the first failed check of its run), whatever worsened since,
+			// once the location is known sound (network.go).
 			if li := d.intervals[locKey{sp.ID, l}]; li != nil && lv.State.Bad() {
-				lv.Since = li.StartedAt
+				if from, counts := d.countsFrom(sp.ID, l, li.StartedAt); counts {
+					lv.Since = from
+				} else {
+					lv.State = status.MonitorUp // its word as before, until the failure counts
+				}
 			}
 		}
 		views = append(views, lv)
 	}
 	v := monitor.Decide(sp.Monitor.Quorum, views)
+	if v.State.Bad() {
+		v.At = d.afterLeaving(sp, views, v)
+	}
 	m := d.mon(sp)
 	from := m.row.Detector.State
 	if from == "" {
@@ -561,7 +595,7 @@ func (d *Decider) evaluate(ctx context.Context, q *store.Queries, sp monitor.Spe
 func (d *Decider) pathAlert(ctx context.Context, q *store.Queries, sp monitor.Spec, location string, tr status.Transition, msg string) error {
 	fine := 0
 	for _, l := range sp.Monitor.Locations {
-		if ls := d.locs[locKey{sp.ID, l}]; l != location && d.reporting(l) && ls != nil && ls.Detector.State == status.MonitorUp {
+		if ls := d.locs[locKey{sp.ID, l}]; l != location && d.credible(l) && ls != nil && ls.Detector.State == status.MonitorUp {
 			fine++
 		}
 	}
@@ -642,6 +676,10 @@ func (d *Decider) silence(ctx context.Context, q *store.Queries, specs map[strin
 			if err := d.evaluate(ctx, q, specs[id], now, "agent "+a.Location+" "+kind, now); err != nil {
 				return err
 			}
+		}
+		d.recountAll(specs) // its word left (or joined) the others' counts
+		if err := d.classify(ctx, q, specs, now, now); err != nil {
+			return err
 		}
 	}
 	return nil

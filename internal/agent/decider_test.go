@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -45,21 +46,38 @@ func scenarioConfig(g string, quorums []string) config.Config {
 
 // The decider, fed results from three places in time order, in pushes of
 // random sizes, some sent twice, with passes at random points (seeded,
-// replayable: the seed is in the failure). Invariants, per monitor:
+// replayable: the seed is in the failure). Each place also checks a
+// reference target; in each history one place loses its network for a
+// while (every check it makes fails, its reference too), and the places'
+// levels otherwise wander, so places also lose their network by the share
+// rule (several monitors failing from them alone). Invariants, per monitor:
 //
 //  1. Each place's intervals are exactly what its own results make through
 //     status.Detector (down_after 2, up_after 1): per-location state.
-//  2. At every check, when the places that have concluded "failing" by then
-//     reach the quorum among those reporting, the monitor is in an outage.
-//  3. An outage never covers a moment when fewer places than the quorum
-//     were inside an interval of their own: no outage below the quorum.
-//  4. An outage starts where some place's interval starts (or where the
-//     last outage ended) and ends where one ends (measured moments, never
-//     the time of a decision), lasts more than nothing, and outages of one
-//     monitor never overlap.
+//  2. At every check, when the places whose failures count reach the
+//     quorum among those counted, the monitor is in an outage. A failure
+//     counts (network.go) from its start, or from the end of an episode of
+//     its place's lost network it began in, once its place is known sound:
+//     it lasted the settle time (down_after × interval, 20 s) past that, or
+//     its place's reference answered since; a place counts neither way
+//     during an episode of its lost network.
+//  3. An outage never covers a moment at which the failures that count fall
+//     short of the quorum among the places counted: a place that lost its
+//     network never causes an outage, nor does a failure too short to be
+//     told from a place's own trouble.
+//  4. An outage starts where some place's failure starts to count (or
+//     where the last outage ended) and ends where a failure ends or an
+//     episode begins or ends (measured moments, never the time of a
+//     decision), lasts more than nothing, and outages of one monitor never
+//     overlap.
 //  5. Results sent twice are stored once.
+//  6. Each episode of a place's lost network is told once when it begins
+//     and once when it ends, never twice in a row; the place that went dark
+//     is among them.
+//  7. A note of path trouble is told only of a failure that counts, never
+//     of one during its place's episode or one too short to count.
 func TestDeciderQuorumSeeded(t *testing.T) {
-	seeds := []uint64{1, 2}
+	seeds := []uint64{1, 2, 3, 4}
 	if v := os.Getenv("HERALD_SIM_SEED"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -75,19 +93,74 @@ func TestDeciderQuorumSeeded(t *testing.T) {
 	})
 }
 
+// simReference is the reference target every place checks in the simulation.
+var simReference = config.Monitor{Name: "resolver", Type: "tcp", Address: "127.0.0.1:9", Interval: config.Duration(10 * time.Second),
+	Timeout: config.Duration(5 * time.Second), DownAfter: 2, UpAfter: 1}
+
+const simSettle = 20 * time.Second // down_after × interval of every check in the simulation
+
+// simEpisodes reads each place's episodes of lost network from the alerts'
+// keys, checking that they alternate (invariant 6).
+func simEpisodes(t *testing.T, seed uint64, alerts *alertLog) map[string][]span {
+	t.Helper()
+	out := map[string][]span{}
+	alerts.mu.Lock()
+	defer alerts.mu.Unlock()
+	for _, k := range alerts.keys {
+		kind, rest, _ := strings.Cut(k, ":")
+		if kind != "network-lost" && kind != "network-back" {
+			continue
+		}
+		place, msText, _ := strings.Cut(rest, ":")
+		ms, err := strconv.ParseInt(msText, 10, 64)
+		if err != nil {
+			t.Fatalf("seed %d: alert key %q", seed, k)
+		}
+		at := time.UnixMilli(ms).UTC()
+		eps := out[place]
+		open := len(eps) > 0 && eps[len(eps)-1].end.IsZero()
+		switch {
+		case kind == "network-lost" && !open:
+			out[place] = append(eps, span{start: at})
+		case kind == "network-back" && open && !at.Before(eps[len(eps)-1].start):
+			eps[len(eps)-1].end = at
+		default:
+			t.Fatalf("seed %d: alert %q out of turn; episodes of %s so far %v", seed, k, place, eps)
+		}
+	}
+	return out
+}
+
 // deciderSim runs one seed's history; each seed has a group and an hour of its own.
 func deciderSim(t *testing.T, h *harness, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	quorums := []string{"majority", "any", "all", "2", "majority", "1", "", "3"}
 	g := fmt.Sprint("g", seed)
-	h.sync(t, scenarioConfig(g, quorums))
+	cfg := scenarioConfig(g, quorums)
+	cfg.Agents.References = []config.Monitor{simReference}
+	h.sync(t, cfg)
 	base := t0.Add(time.Duration(seed) * time.Hour)
 	alerts := &alertLog{}
-	d := NewDecider(DeciderOptions{Store: h.st, Config: h.config, Alerts: alerts, Now: h.clock.Now})
+	d := NewDecider(DeciderOptions{Store: h.st, Config: h.config, Alerts: alerts, Now: h.clock.Now, Log: simLog()})
 	ctx := context.Background()
-	// Results: each place's level wanders; the first check of each is up.
 	const steps = 45
+	// One place goes dark for a while: everything it checks fails.
+	dark := places[rng.IntN(len(places))]
+	darkFrom, darkTo := 10+rng.IntN(10), 25+rng.IntN(10)
+	isDark := func(place string, k int) bool { return place == dark && k >= darkFrom && k < darkTo }
 	var all []store.AgentResult
+	ref := config.ReferencePrefix + simReference.Name
+	for p, place := range places {
+		for k := range steps {
+			level := status.LevelUp
+			if isDark(place, k) {
+				level = status.LevelDown
+			}
+			at := base.Add(time.Duration(k)*10*time.Second + time.Duration(p*300+50)*time.Millisecond)
+			all = append(all, store.AgentResult{RID: fmt.Sprintf("%s-ref-%d", g, k), Location: place, MonitorID: ref, At: at, Level: level, Message: level.String()})
+		}
+	}
+	// Results: each place's level wanders; the first check of each is up.
 	for i := range quorums {
 		mon := fmt.Sprintf("%s/s%d/http", g, i)
 		for p, place := range places {
@@ -96,8 +169,12 @@ func deciderSim(t *testing.T, h *harness, seed uint64) {
 				if k > 0 && rng.IntN(5) == 0 {
 					level = []status.Level{status.LevelUp, status.LevelDown, status.LevelDown, status.LevelDegraded}[rng.IntN(4)]
 				}
+				l := level
+				if isDark(place, k) {
+					l = status.LevelDown
+				}
 				at := base.Add(time.Duration(k)*10*time.Second + time.Duration(p*300+i)*time.Millisecond)
-				all = append(all, store.AgentResult{RID: fmt.Sprintf("%s-%d", mon, k), Location: place, MonitorID: mon, At: at, Level: level, Message: level.String()})
+				all = append(all, store.AgentResult{RID: fmt.Sprintf("%s-%d", mon, k), Location: place, MonitorID: mon, At: at, Level: l, Message: l.String()})
 			}
 		}
 	}
@@ -160,15 +237,65 @@ func deciderSim(t *testing.T, h *harness, seed uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	episodes := simEpisodes(t, seed, alerts) // 6
+	if len(episodes[dark]) == 0 {
+		t.Fatalf("seed %d: %s went dark from step %d to %d and no episode of its lost network was told; alerts %q", seed, dark, darkFrom, darkTo, alerts.titles())
+	}
+	covers := func(s span, at time.Time) bool {
+		return !at.Before(s.start) && (s.end.IsZero() || at.Before(s.end))
+	}
+	inEpisode := func(place string, at time.Time) bool {
+		return slices.ContainsFunc(episodes[place], func(s span) bool { return covers(s, at) })
+	}
+	// refUp lists each place's successful reference checks.
+	refUp := map[string][]time.Time{}
+	for _, r := range all {
+		if r.MonitorID == ref && r.Level == status.LevelUp && !r.At.After(watermark) {
+			refUp[r.Location] = append(refUp[r.Location], r.At)
+		}
+	}
+	// countsFrom is when place's failing interval s counts at moment at,
+	// and from when it was known to (zero: it does not): from its start,
+	// or the end of the last episode before at, once known sound: the
+	// settle time past that, or the place's first successful reference
+	// check since, whichever is first, if no episode began in between
+	// and the failure lasted till then.
+	countsFrom := func(place string, s span, at time.Time) (time.Time, time.Time) {
+		if !covers(s, at) || inEpisode(place, at) {
+			return time.Time{}, time.Time{}
+		}
+		from := s.start
+		for _, e := range episodes[place] {
+			if !e.end.IsZero() && !e.end.After(at) && e.end.After(from) {
+				from = e.end
+			}
+		}
+		if from.After(at) {
+			return time.Time{}, time.Time{}
+		}
+		known := from.Add(simSettle)
+		if i := slices.IndexFunc(refUp[place], func(x time.Time) bool { return !x.Before(from) }); i >= 0 && refUp[place][i].Before(known) {
+			known = refUp[place][i]
+		}
+		if (s.end.IsZero() && known.After(watermark)) || (!s.end.IsZero() && s.end.Before(known)) ||
+			slices.ContainsFunc(episodes[place], func(e span) bool { return !e.start.Before(from) && e.start.Before(known) }) {
+			return time.Time{}, time.Time{}
+		}
+		return from, known
+	}
+	var paths []string
+	alerts.mu.Lock()
+	for _, k := range alerts.keys {
+		if strings.HasPrefix(k, "path:"+g+"/") {
+			paths = append(paths, k)
+		}
+	}
+	alerts.mu.Unlock()
 	for i, q := range quorums {
 		mon := fmt.Sprintf("%s/s%d/http", g, i)
 		fail := func(format string, a ...any) {
 			t.Helper()
-			t.Fatalf("seed %d, monitor %s (quorum %q): %s", seed, mon, q, fmt.Sprintf(format, a...))
-		}
-
-		covers := func(s span, at time.Time) bool {
-			return !at.Before(s.start) && (s.end.IsZero() || at.Before(s.end))
+			t.Fatalf("seed %d (%s dark from step %d to %d, episodes %v), monitor %s (quorum %q): %s", seed, dark, darkFrom, darkTo, episodes, mon, q, fmt.Sprintf(format, a...))
 		}
 		// 1: each place's intervals from its own results alone.
 		got := map[string][]span{}
@@ -189,7 +316,43 @@ func deciderSim(t *testing.T, h *harness, seed uint64) {
 			}
 		}
 		slices.SortFunc(outages, func(a, b span) int { return a.start.Compare(b.start) })
-		var allIvs []span
+		// quorumAt is whether the failures that count at moment at reach
+		// the quorum among the places counted (those that conclude and are
+		// not in an episode; a failure that does not count leaves its
+		// place's word up). Known
+		// says whether a place's failure is taken as the decider knew it
+		// then (its detector at that check: invariant 2) or as measured
+		// since (its interval, back to its first failed check: invariant 3);
+		// then too a failure counts only once it is known to (2) or
+		// whenever it came to be (3).
+		quorumAt := func(at time.Time, known bool) (bool, string) {
+			bad, reporting := 0, 0
+			for _, place := range places {
+				if inEpisode(place, at) {
+					continue
+				}
+				failing := slices.IndexFunc(got[place], func(s span) bool { return covers(s, at) })
+				if known && !dets[place].State.Bad() {
+					failing = -1
+				}
+				counts := false
+				if failing >= 0 {
+					from, knownAt := countsFrom(place, got[place][failing], at)
+					counts = !from.IsZero() && (!known || !knownAt.After(at))
+				}
+				switch {
+				case counts:
+					bad++
+					reporting++
+				case failing >= 0:
+					reporting++ // a failure that does not count leaves its place's word up
+				case dets[place].State != status.MonitorUnknown && dets[place].State != "":
+					reporting++
+				}
+			}
+			need := config.QuorumNeed(q, reporting)
+			return need > 0 && bad >= need, fmt.Sprintf("%d of %d places counted fail (quorum %d)", bad, reporting, need)
+		}
 		for _, r := range all {
 			if r.MonitorID != mon || r.At.After(watermark) {
 				continue
@@ -202,55 +365,61 @@ func deciderSim(t *testing.T, h *harness, seed uint64) {
 				w := want[r.Location]
 				w[len(w)-1].end = tr.At
 			}
-			// 2: at this check, in an outage iff the quorum of places is failing.
-			bad, reporting := 0, 0
-			for _, place := range places {
-				if s := dets[place].State; s != status.MonitorUnknown && s != "" {
-					reporting++
-					if s.Bad() {
-						bad++
-					}
-				}
-			}
-			need := config.QuorumNeed(q, reporting)
-			inQuorum := need > 0 && bad >= need
-			inOutage := slices.ContainsFunc(outages, func(s span) bool { return covers(s, r.At) })
-			if inQuorum && !inOutage {
-				fail("at %s %d of %d places fail (quorum %d) but no outage covers it; outages %v", r.At.Sub(t0), bad, reporting, need, outages)
-			}
 		}
 		for _, place := range places {
 			if fmt.Sprint(got[place]) != fmt.Sprint(want[place]) {
 				fail("%s's intervals are %v; its results alone make %v", place, got[place], want[place])
 			}
-			allIvs = append(allIvs, got[place]...)
 		}
-		for _, o := range outages {
-			// 3: no moment of an outage below the quorum (3 places report throughout).
-			need := config.QuorumNeed(q, 3)
-			for _, r := range all {
-				if r.MonitorID != mon || !covers(o, r.At) {
-					continue
-				}
-				n := 0
-				for _, s := range allIvs {
-					if covers(s, r.At) {
-						n++
+		// 2 and 3, at every check (each place's detector as of that check).
+		for _, place := range places {
+			dets[place] = &status.Detector{}
+		}
+		for _, r := range all {
+			if r.MonitorID != mon || r.At.After(watermark) {
+				continue
+			}
+			dets[r.Location].Observe(r.Level, r.At, 2, 1)
+			inOutage := slices.ContainsFunc(outages, func(s span) bool { return covers(s, r.At) })
+			if inQuorum, why := quorumAt(r.At, true); inQuorum && !inOutage {
+				fail("at %s %s but no outage covers it; outages %v; places %v", r.At.Sub(t0), why, outages, got)
+			}
+			if inQuorum, why := quorumAt(r.At, false); inOutage && !inQuorum {
+				fail("an outage covers %s, when %s; outages %v; places %v", r.At.Sub(t0), why, outages, got)
+			}
+		}
+		// 4: measured moments.
+		var starts, ends []time.Time
+		for _, place := range places {
+			for _, s := range got[place] {
+				ends = append(ends, s.end)
+				for _, e := range append([]span{{start: s.start}}, episodes[place]...) {
+					if !e.start.IsZero() {
+						starts = append(starts, e.start)
+					}
+					if from, _ := countsFrom(place, s, e.start); !from.IsZero() {
+						starts = append(starts, from)
+					}
+					if !e.end.IsZero() {
+						if from, _ := countsFrom(place, s, e.end); !from.IsZero() {
+							starts = append(starts, from)
+						}
 					}
 				}
-				if n < need {
-					fail("outage %v covers %s, when %d places were failing (quorum %d); places: %v", o, r.At.Sub(t0), n, need, got)
-				}
 			}
-			// 4: measured moments.
-			// (or where the last outage ended, when the quorum was lost
-			// and regained at once: outages never overlap)
-			if !slices.ContainsFunc(allIvs, func(s span) bool { return s.start.Equal(o.start) }) &&
-				!slices.ContainsFunc(outages, func(s span) bool { return s.end.Equal(o.start) }) {
-				fail("outage %v starts where no place's interval starts: %v", o, allIvs)
+			for _, e := range episodes[place] {
+				// A place leaving the count lets the others make a quorum
+				// from then, or ends one it was part of; back, it can end one.
+				starts = append(starts, e.start)
+				ends = append(ends, e.start, e.end)
 			}
-			if !o.end.IsZero() && !slices.ContainsFunc(allIvs, func(s span) bool { return s.end.Equal(o.end) }) {
-				fail("outage %v ends where no place's interval ends: %v", o, allIvs)
+		}
+		for _, o := range outages {
+			if !slices.ContainsFunc(starts, o.start.Equal) && !slices.ContainsFunc(outages, func(s span) bool { return s.end.Equal(o.start) }) {
+				fail("outage %v starts where no place's failure starts to count: places %v", o, got)
+			}
+			if !o.end.IsZero() && !slices.ContainsFunc(ends, o.end.Equal) {
+				fail("outage %v ends where no place's failure ends and no episode begins or ends: places %v", o, got)
 			}
 			if !o.end.IsZero() && !o.end.After(o.start) {
 				fail("outage %v lasts nothing", o)
@@ -262,10 +431,19 @@ func deciderSim(t *testing.T, h *harness, seed uint64) {
 				fail("outages %v and %v overlap", prev, outages[i])
 			}
 		}
-	}
-	// A place failing below the quorum was told to the operators.
-	if !strings.Contains(strings.Join(alerts.titles(), "\n"), "from") {
-		t.Fatalf("seed %d: no operator alert of path trouble in %d alerts", seed, len(alerts.titles()))
+		// 7: notes of path trouble only of failures that count.
+		for _, k := range paths {
+			rest := strings.TrimPrefix(k, "path:"+mon+":")
+			if rest == k {
+				continue
+			}
+			place, msText, _ := strings.Cut(rest, ":")
+			ms, _ := strconv.ParseInt(msText, 10, 64)
+			from := time.UnixMilli(ms).UTC()
+			if !slices.ContainsFunc(got[place], func(s span) bool { f, _ := countsFrom(place, s, from); return f.Equal(from) }) {
+				fail("a note of path trouble from %s at %s, where no failure of its counts (places %v)", place, from.Sub(t0), got)
+			}
+		}
 	}
 }
 
@@ -398,4 +576,11 @@ func TestDeciderPrunes(t *testing.T) {
 			}
 		}
 	})
+}
+
+func simLog() *slog.Logger {
+	if os.Getenv("SIMLOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -42,7 +42,9 @@ type Assignment struct {
 }
 
 // checks is everything the assignment has the agent check.
-func (a Assignment) checks() []Assigned { return append(append([]Assigned(nil), a.Monitors...), a.References...) }
+func (a Assignment) checks() []Assigned {
+	return append(append([]Assigned(nil), a.Monitors...), a.References...)
+}
 
 // Assigned is one monitor to check, as configured.
 type Assigned struct {
