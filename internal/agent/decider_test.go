@@ -584,3 +584,98 @@ func simLog() *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// One place goes dark (everything it checks fails) while a server is
+// really down from the two others: the operators hear once that the agent
+// lost its network and once that it is back, no note of path trouble names
+// it, its failures make no outage under any quorum, and the real outage,
+// seen from the two others, is made at its measured start: the first
+// failed check of nyc-1, which completed the quorum of the two counted. By the
+// reference target, and without one by the share of monitors it fails alone.
+func TestDeciderLostNetwork(t *testing.T) {
+	for _, withRefs := range []bool{true, false} {
+		t.Run(fmt.Sprint("references ", withRefs), func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+				quorums := []string{"any", "majority", "all", "1", "majority"}
+				cfg := scenarioConfig("g", quorums)
+				if withRefs {
+					cfg.Agents.References = []config.Monitor{simReference}
+				}
+				h := newHarness(t, b, cfg)
+				alerts := &alertLog{}
+				d := NewDecider(DeciderOptions{Store: h.st, Config: h.config, Alerts: alerts, Now: h.clock.Now})
+				ctx := context.Background()
+				const real = "g/s1/http" // down from ams-1 and nyc-1 in rounds 8 to 13
+				darkFrom, darkTo := 5, 20
+				var realStart time.Time
+				for k := range 30 {
+					for p, place := range places {
+						at := t0.Add(time.Duration(k)*10*time.Second + time.Duration(p*300)*time.Millisecond)
+						dark := place == "fra-1" && k >= darkFrom && k < darkTo
+						var rs []store.AgentResult
+						for i := range quorums {
+							mon := fmt.Sprintf("g/s%d/http", i)
+							l := status.LevelUp
+							if dark || (mon == real && place != "fra-1" && k >= 8 && k < 14) {
+								l = status.LevelDown
+							}
+							if mon == real && place == "nyc-1" && k == 8 {
+								realStart = at
+							}
+							rs = append(rs, store.AgentResult{RID: fmt.Sprint(mon, k), MonitorID: mon, At: at.Add(time.Duration(i) * time.Millisecond), Level: l})
+						}
+						if withRefs {
+							l := status.LevelUp
+							if dark {
+								l = status.LevelDown
+							}
+							rs = append(rs, store.AgentResult{RID: fmt.Sprint("ref", k), MonitorID: config.ReferencePrefix + simReference.Name, At: at.Add(50 * time.Millisecond), Level: l})
+						}
+						if err := h.st.Tx(ctx, func(q *store.Queries) error {
+							_, err := q.InsertAgentResults(ctx, place, rs, at)
+							return err
+						}); err != nil {
+							t.Fatal(err)
+						}
+					}
+					h.clock.set(t0.Add(time.Duration(k)*10*time.Second + time.Second))
+					if err := d.Pass(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var lost, back int
+				for _, a := range alerts.titles() {
+					switch {
+					case strings.HasPrefix(a, "agent fra-1 has lost its network"):
+						lost++
+					case strings.HasPrefix(a, "agent fra-1 has its network back"):
+						back++
+					case strings.Contains(a, "from fra-1"):
+						t.Errorf("a note of path trouble names the place that lost its network: %s", a)
+					case strings.HasPrefix(a, "agent "):
+						t.Errorf("another place's network told: %s", a)
+					}
+				}
+				if lost != 1 || back != 1 {
+					t.Fatalf("told %d times that fra-1 lost its network and %d that it is back, want once each: %q", lost, back, alerts.titles())
+				}
+				outs, err := h.st.Outages(ctx, store.OutageFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(outs) != 1 || outs[0].MonitorID != real || !outs[0].StartedAt.Equal(realStart.Add(time.Millisecond)) || outs[0].EndedAt.IsZero() {
+					t.Fatalf("outages %+v; want one, of %s, from nyc-1's first failed check at %s, ended", outs, real, realStart.Add(time.Millisecond))
+				}
+				agents, err := h.st.Agents(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range agents {
+					if !a.NetworkLostSince.IsZero() {
+						t.Fatalf("%s still counted out for its network since %s", a.Location, a.NetworkLostSince)
+					}
+				}
+			})
+		})
+	}
+}
