@@ -25,6 +25,13 @@ type NetworkEvent struct {
 	// Unaffected names the servers that stayed up; empty means all were
 	// affected.
 	Unaffected []string
+	// FromOutside says the outages were seen from the Internet: checked by
+	// agents in other places (monitors with locations), each server seen
+	// failing from every location counted. Only then do the texts say, as
+	// the seed does, "unreachable (or very slow) from the Internet"; a
+	// check from the server's own network cannot tell that, and the texts
+	// say only "unreachable or very slow".
+	FromOutside bool
 }
 
 // Restoration is when one server's service came back: the end of its last
@@ -57,6 +64,14 @@ func (e NetworkEvent) check() error {
 	return nil
 }
 
+// seen is how the servers were seen to fail, as far as the checks can tell.
+func (e NetworkEvent) seen() string {
+	if e.FromOutside {
+		return "unreachable (or very slow) from the Internet"
+	}
+	return "unreachable or very slow"
+}
+
 func (e NetworkEvent) most() string {
 	if len(e.Unaffected) == 0 {
 		return "all"
@@ -67,7 +82,9 @@ func (e NetworkEvent) most() string {
 // NetworkInvestigating drafts the incident a network event opens.
 //
 //	Most servers unreachable or very slow
-//	Most of our servers are unreachable or very slow from the Internet. We're investigating.
+//	Most of our servers are unreachable (or very slow) from the Internet. We're investigating.
+//
+// (without FromOutside: "Most of our servers are unreachable or very slow.")
 func NetworkInvestigating(e NetworkEvent) (Text, error) {
 	if err := e.check(); err != nil {
 		return Text{}, err
@@ -75,7 +92,7 @@ func NetworkInvestigating(e NetworkEvent) (Text, error) {
 	most := e.most()
 	return Text{
 		Title: capitalize(most) + " servers unreachable or very slow",
-		Body:  capitalize(most) + " of our servers are unreachable or very slow from the Internet. We're investigating.",
+		Body:  capitalize(most) + " of our servers are " + e.seen() + ". We're investigating.",
 	}, nil
 }
 
@@ -86,7 +103,7 @@ func NetworkInvestigating(e NetworkEvent) (Text, error) {
 // text tells (another restoration, or the start), so that the order reads
 // true.
 //
-//	Beginning at 2:16 AM Pacific time this morning, all of our servers became unreachable or very slow from the Internet. We restored service to all servers except flexo at 2:59 AM. We restored service to the flexo server at 3:29 AM. In all, the problem lasted 1 hour 13 minutes. All services are now operating normally.
+//	Beginning at 2:16 AM Pacific time this morning, all of our servers became unreachable (or very slow) from the Internet. We restored service to all servers except flexo at 2:59 AM. We restored service to the flexo server at 3:29 AM. In all, the problem lasted 1 hour 13 minutes. All services are now operating normally.
 //
 // Called while some servers are still down, it says so instead of claiming
 // that all is well; NetworkRestored is the update for that moment.
@@ -105,7 +122,7 @@ func NetworkResolved(e NetworkEvent, p Page) (string, error) {
 		day = dayPart(start)
 	}
 	out := []string{"Beginning at " + tell.clock(e.Start) + " " + plain(p.Zone) + " " + day + ", " +
-		e.most() + " of our servers became unreachable or very slow from the Internet."}
+		e.most() + " of our servers became " + e.seen() + "."}
 	if spared := nonEmpty(e.Unaffected); len(spared) > 0 {
 		out = append(out, capitalize(servers(spared))+" "+wasWere(len(spared) > 1)+" not affected.")
 	}

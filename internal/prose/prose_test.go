@@ -161,13 +161,18 @@ func TestGolden(t *testing.T) {
 				// The providers' block brought mom, elzar and zapp back at
 				// once, and their checks saw it in the same second. (At
 				// different seconds they are told in order: see
-				// network-restored-in-order.)
+				// network-restored-in-order.) Checked by agents elsewhere,
+				// every location seeing them fail: the seed's words, "The
+				// problem caused most of our servers to become unreachable
+				// (or very slow) from the Internet." Checked from inside
+				// only, see network-seen-from-inside.
 				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 02:16:20"),
-					Servers: fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")},
+					Servers:     fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20"),
+					FromOutside: true},
 					pacific("2026-08-14 03:35:00"))
 			},
 			seed: []string{
-				"Beginning at 2:16 AM Pacific time this morning, all of our servers became unreachable or very slow from the Internet.",
+				"Beginning at 2:16 AM Pacific time this morning, all of our servers became unreachable (or very slow) from the Internet.",
 				"We restored service to all servers except flexo at 2:59 AM. We restored service to the flexo server at 3:29 AM.",
 				"All services are now operating normally.",
 			},
@@ -176,14 +181,32 @@ func TestGolden(t *testing.T) {
 			name: "seed-network-most-servers",
 			run: func(t *testing.T) draft {
 				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 02:16:20"),
+					Servers:     fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20"),
+					Unaffected:  []string{"zapp"},
+					FromOutside: true},
+					pacific("2026-08-14 03:35:00"))
+			},
+			seed: []string{
+				"Most of our servers are unreachable (or very slow) from the Internet. We're investigating.",
+				"Beginning at 2:16 AM Pacific time this morning, most of our servers became unreachable (or very slow) from the Internet.",
+				"We restored service to all servers except flexo at 2:59 AM. We restored service to the flexo server at 3:29 AM.",
+			},
+		},
+		{
+			name: "network-seen-from-inside",
+			run: func(t *testing.T) draft {
+				// The seed's event, checked by the server alone (no
+				// locations): it saw the servers fail but cannot know that
+				// the Internet did, so the texts say what it saw, in the
+				// seed's words without "from the Internet".
+				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-14 02:16:20"),
 					Servers:    fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20"),
 					Unaffected: []string{"zapp"}},
 					pacific("2026-08-14 03:35:00"))
 			},
 			seed: []string{
-				"Most of our servers are unreachable or very slow from the Internet. We're investigating.",
-				"Beginning at 2:16 AM Pacific time this morning, most of our servers became unreachable or very slow from the Internet.",
-				"We restored service to all servers except flexo at 2:59 AM. We restored service to the flexo server at 3:29 AM.",
+				"Most of our servers are unreachable or very slow. We're investigating.",
+				"Beginning at 2:16 AM Pacific time this morning, most of our servers became unreachable or very slow.",
 			},
 		},
 		{
