@@ -677,6 +677,14 @@ func (r *Reactor) openNetwork(ctx context.Context, w *world, undecided []store.O
 	if existing != 0 && w.incidents[existing].StartedAt.Before(ev.Start) {
 		ev.Start = w.incidents[existing].StartedAt
 	}
+	told := make([]store.Outage, 0, len(members))
+	for _, x := range members {
+		told = append(told, *x)
+	}
+	var err error
+	if ev.FromOutside, err = r.fromOutside(ctx, w, told); err != nil {
+		return err
+	}
 	text, err := prose.NetworkInvestigating(ev)
 	if err != nil {
 		return err
@@ -835,6 +843,9 @@ func (r *Reactor) maybeResolve(ctx context.Context, w *world, id int64) error {
 	var err error
 	if w.isNetwork(id) {
 		ev, _ := w.networkEvent(id)
+		if ev.FromOutside, err = r.fromOutside(ctx, w, outs); err != nil {
+			return err
+		}
 		body, err = prose.NetworkResolved(ev, w.page)
 	} else {
 		body, po, first, err = r.serverText(ctx, w, id)
@@ -943,4 +954,70 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, p
 	}
 	body, err := prose.Resolved(po, w.page)
 	return body, po, earliest, err
+}
+
+// fromOutside reports whether agents elsewhere saw the servers of outs fail:
+// each server has an outage of a monitor with locations (decided by quorum)
+// that every location counted saw failing during it (a location whose
+// agent is silent, or has lost its own network, is not counted). Only then
+// do the texts say "from the Internet"; a check from inside cannot tell.
+func (r *Reactor) fromOutside(ctx context.Context, w *world, outs []store.Outage) (bool, error) {
+	located := map[string]Spec{}
+	for _, sp := range Specs(w.cfg) {
+		if sp.Located() {
+			located[sp.ID] = sp
+		}
+	}
+	if len(located) == 0 || len(outs) == 0 {
+		return false, nil
+	}
+	agents, err := w.q.Agents(ctx)
+	if err != nil {
+		return false, err
+	}
+	out := map[string]bool{}
+	for _, a := range agents {
+		out[a.Location] = !a.SilentSince.IsZero() || !a.NetworkLostSince.IsZero()
+	}
+	seen := map[string]bool{} // server -> seen failing from outside
+	for i := range outs {
+		o := &outs[i]
+		g := w.groupOf(o.ComponentID)
+		sp, ok := located[o.MonitorID]
+		if _, has := seen[g]; !has {
+			seen[g] = false
+		}
+		if !ok || seen[g] {
+			continue
+		}
+		ivs, err := w.q.LocationIntervals(ctx, false, o.ComponentID, o.StartedAt)
+		if err != nil {
+			return false, err
+		}
+		end := o.EndedAt
+		if end.IsZero() {
+			end = w.now
+		}
+		failing := map[string]bool{}
+		for _, li := range ivs {
+			if li.MonitorID == o.MonitorID && li.StartedAt.Before(end) {
+				failing[li.Location] = true
+			}
+		}
+		counted, all := 0, true
+		for _, l := range sp.Monitor.Locations {
+			if out[l] {
+				continue
+			}
+			counted++
+			all = all && failing[l]
+		}
+		seen[g] = counted > 0 && all
+	}
+	for _, ok := range seen {
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, nil
 }

@@ -48,7 +48,12 @@ type reactorRig struct {
 
 func newRig(t *testing.T, b storetest.Backend, auto string, now time.Time) *reactorRig {
 	t.Helper()
-	cfg, err := config.Parse("fleet.yaml", fleetYAML(auto))
+	return newRigFrom(t, b, fleetYAML(auto), now)
+}
+
+func newRigFrom(t *testing.T, b storetest.Backend, yaml []byte, now time.Time) *reactorRig {
+	t.Helper()
+	cfg, err := config.Parse("fleet.yaml", yaml)
 	if err != nil {
 		t.Fatal(err)
 	}
