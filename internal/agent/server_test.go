@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
@@ -157,6 +158,44 @@ func TestServerEndpoints(t *testing.T) {
 		agents, err := h.st.Agents(ctx)
 		if err != nil || len(agents) != 1 || agents[0].Location != "fra-1" || agents[0].Version != "v-test" || agents[0].Results != 2 {
 			t.Fatalf("agents: %+v %v", agents, err)
+		}
+	})
+}
+
+// Reference targets go with a location's assignment (its own list where it
+// has one) and their results are taken under their ids; a location with no
+// monitor has nothing to tell apart, and gets none.
+func TestServerReferences(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		cfg := testConfig("")
+		own := simReference
+		own.Name, own.Address = "local", "127.0.0.1:10"
+		cfg.Agents = config.Agents{References: []config.Monitor{simReference},
+			Locations: []config.AgentLocation{{Name: "nyc-1", References: []config.Monitor{own}}}}
+		h := newHarness(t, b, cfg)
+		for loc, want := range map[string]string{"fra-1": "@reference/resolver", "nyc-1": "@reference/local", "zzz-1": ""} {
+			var ids []string
+			for _, r := range AssignmentFor(cfg, loc).References {
+				ids = append(ids, r.ID)
+			}
+			if strings.Join(ids, ",") != want {
+				t.Errorf("%s's references: %v, want %q", loc, ids, want)
+			}
+		}
+		srv := NewServer(h.svc, h.st, h.config, nil, nil)
+		mux := http.NewServeMux()
+		srv.Register(mux)
+		ts := httptest.NewServer(mux)
+		defer ts.Close()
+		nyc, _, err := h.svc.CreateAgentToken(context.Background(), "", "nyc-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _, body := do(t, "POST", ts.URL+ResultsPath, nyc, push(
+			Result{RID: "1", Monitor: "@reference/local", At: t0, Level: "up"},
+			Result{RID: "2", Monitor: "@reference/resolver", At: t0, Level: "up"}))
+		if code != http.StatusOK || !strings.Contains(body, `"stored":1`) || !strings.Contains(body, `not assigned to location nyc-1`) {
+			t.Fatalf("push of its own reference and another's: %d %s", code, body)
 		}
 	})
 }
