@@ -578,8 +578,10 @@ func TestDeciderPrunes(t *testing.T) {
 	})
 }
 
+// simLog logs the decider's changes when HERALD_SIM_LOG is set (with
+// HERALD_SIM_SEED, to follow one history).
 func simLog() *slog.Logger {
-	if os.Getenv("SIMLOG") == "" {
+	if os.Getenv("HERALD_SIM_LOG") == "" {
 		return nil
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
