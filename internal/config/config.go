@@ -208,13 +208,36 @@ type Email struct {
 // Channel is an operator alert channel for monitor events, apart from customer notices.
 type Channel struct {
 	Name string `yaml:"name"`
-	// Type is email, webhook, slack or discord.
+	// Type is one of ChannelTypes.
 	Type string   `yaml:"type"`
 	To   []string `yaml:"to"`  // email
-	URL  string   `yaml:"url"` // webhook, slack, discord
+	URL  string   `yaml:"url"` // webhook, slack, discord, teams, ntfy, gotify, matrix; telegram and pagerduty: the API's address, when not the public one
 	// SecretEnv names the environment variable holding a webhook's signing secret.
 	SecretEnv string `yaml:"secret_env"`
+	// TokenEnv names the environment variable holding the service's token:
+	// Telegram's bot token, ntfy's access token (optional), Gotify's
+	// application token, Matrix's access token.
+	TokenEnv string `yaml:"token_env"`
+	// RoutingKeyEnv names the environment variable holding a PagerDuty
+	// integration's routing key.
+	RoutingKeyEnv string `yaml:"routing_key_env"`
+	// ChatID is the Telegram chat the bot writes to.
+	ChatID string `yaml:"chat_id"`
+	// Room is the Matrix room ("!abc:example.org") the alerts go to.
+	Room string `yaml:"room"`
+	// Repeat, when set, sends an open incident's alert again every Repeat
+	// until it is resolved.
+	Repeat Duration `yaml:"repeat"`
 }
+
+// ChannelTypes are the kinds of operator channel, in the order errors list them.
+var ChannelTypes = []string{"email", "webhook", "slack", "discord", "teams", "telegram", "ntfy", "gotify", "matrix", "pagerduty"}
+
+// Default API addresses of the services whose address is usually the public one.
+const (
+	TelegramAPI  = "https://api.telegram.org"
+	PagerDutyAPI = "https://events.pagerduty.com/v2/enqueue"
+)
 
 // MaintenanceSettings configures maintenance windows.
 type MaintenanceSettings struct {

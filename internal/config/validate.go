@@ -494,33 +494,7 @@ func (v *validator) channels(chans []Channel) {
 		} else {
 			firstLine[ch.Name] = v.pos.line(at + ".name")
 		}
-		switch ch.Type {
-		case "email":
-			if len(ch.To) == 0 {
-				v.addf(at+".to", "channel %s: to (one or more addresses) is required for email channels", label)
-			}
-			for j, addr := range ch.To {
-				if _, err := mail.ParseAddress(addr); err != nil {
-					v.addf(fmt.Sprintf("%s.to[%d]", at, j), "channel %s: %q is not an e-mail address", label, addr)
-				}
-			}
-			if ch.URL != "" || v.pos.has(at+".url") {
-				v.addf(at+".url", "channel %s: url does not apply to email channels", label)
-			}
-		case "webhook", "slack", "discord":
-			if ch.URL == "" {
-				v.addf(at+".url", "channel %s: url is required for %s channels", label, ch.Type)
-			} else if msg := checkHTTPURL(ch.URL, "http", "https"); msg != "" {
-				v.addf(at+".url", "channel %s: url %q %s", label, ch.URL, msg)
-			}
-			if len(ch.To) > 0 || v.pos.has(at+".to") {
-				v.addf(at+".to", "channel %s: to does not apply to %s channels", label, ch.Type)
-			}
-		case "":
-			v.addf(at+".type", "channel %s: type is required (one of email, webhook, slack, discord)", label)
-		default:
-			v.addf(at+".type", "channel %s: type %q is not one of email, webhook, slack, discord", label, ch.Type)
-		}
+		v.channel(at, label, ch)
 	}
 }
 
@@ -575,6 +549,88 @@ func (v *validator) templates(c *Config) {
 		}
 	}
 }
+
+// channelKeys are the keys each channel type takes beyond name, type and repeat.
+var channelKeys = map[string][]string{
+	"email":     {"to"},
+	"webhook":   {"url", "secret_env"},
+	"slack":     {"url"},
+	"discord":   {"url"},
+	"teams":     {"url"},
+	"telegram":  {"url", "token_env", "chat_id"},
+	"ntfy":      {"url", "token_env"},
+	"gotify":    {"url", "token_env"},
+	"matrix":    {"url", "token_env", "room"},
+	"pagerduty": {"url", "routing_key_env"},
+}
+
+func (v *validator) channel(at, label string, ch Channel) {
+	types := strings.Join(ChannelTypes, ", ")
+	keys, ok := channelKeys[ch.Type]
+	switch {
+	case ch.Type == "":
+		v.addf(at+".type", "channel %s: type is required (one of %s)", label, types)
+		return
+	case !ok:
+		v.addf(at+".type", "channel %s: type %q is not one of %s", label, ch.Type, types)
+		return
+	}
+	set := map[string]bool{"to": len(ch.To) > 0, "url": ch.URL != "", "secret_env": ch.SecretEnv != "",
+		"token_env": ch.TokenEnv != "", "routing_key_env": ch.RoutingKeyEnv != "", "chat_id": ch.ChatID != "", "room": ch.Room != ""}
+	for _, k := range []string{"to", "url", "secret_env", "token_env", "routing_key_env", "chat_id", "room"} {
+		if (set[k] || v.pos.has(at+"."+k)) && !slices.Contains(keys, k) {
+			v.addf(at+"."+k, "channel %s: %s does not apply to %s channels", label, k, ch.Type)
+		}
+	}
+	// What each type cannot do without.
+	need := map[string][]string{"email": {"to"}, "webhook": {"url"}, "slack": {"url"}, "discord": {"url"}, "teams": {"url"},
+		"telegram": {"token_env", "chat_id"}, "ntfy": {"url"}, "gotify": {"url", "token_env"}, "matrix": {"url", "token_env", "room"},
+		"pagerduty": {"routing_key_env"}}
+	what := map[string]string{"to": "to (one or more addresses)", "url": "url", "token_env": "token_env (the environment variable holding the token)",
+		"routing_key_env": "routing_key_env (the environment variable holding the integration's routing key)",
+		"chat_id":         "chat_id (the chat the bot writes to)", "room": `room (the room's id, like "!abc:example.org")`}
+	for _, k := range need[ch.Type] {
+		if !set[k] {
+			v.addf(at+"."+k, "channel %s: %s is required for %s channels", label, what[k], ch.Type)
+		}
+	}
+	for j, addr := range ch.To {
+		if _, err := mail.ParseAddress(addr); err != nil {
+			v.addf(fmt.Sprintf("%s.to[%d]", at, j), "channel %s: %q is not an e-mail address", label, addr)
+		}
+	}
+	if ch.URL != "" && slices.Contains(keys, "url") {
+		if msg := checkHTTPURL(ch.URL, "http", "https"); msg != "" {
+			v.addf(at+".url", "channel %s: url %q %s", label, ch.URL, msg)
+		} else if ch.Type == "ntfy" {
+			if u, _ := url.Parse(ch.URL); strings.Trim(u.Path, "/") == "" || strings.Contains(strings.Trim(u.Path, "/"), "/") {
+				v.addf(at+".url", "channel %s: url %q must name the topic, like https://ntfy.example.net/herald-alerts", label, ch.URL)
+			}
+		}
+	}
+	for _, e := range []struct{ key, val string }{{"secret_env", ch.SecretEnv}, {"token_env", ch.TokenEnv}, {"routing_key_env", ch.RoutingKeyEnv}} {
+		if e.val != "" && !envName.MatchString(e.val) {
+			v.addf(at+"."+e.key, "channel %s: %s %q must be the name of an environment variable (A-Z, 0-9 and _)", label, e.key, e.val)
+		}
+	}
+	if ch.ChatID != "" && !telegramChat.MatchString(ch.ChatID) {
+		v.addf(at+".chat_id", "channel %s: chat_id %q must be a chat's number (-1001234567890) or a channel's @name", label, ch.ChatID)
+	}
+	if ch.Room != "" && !matrixRoom.MatchString(ch.Room) {
+		v.addf(at+".room", "channel %s: room %q must be a room id like \"!abc:example.org\" (an alias like #ops:example.org is not taken)", label, ch.Room)
+	}
+	if r := ch.Repeat.D(); r != 0 && r < MinRepeat {
+		v.addf(at+".repeat", "channel %s: repeat %s is shorter than the least, %s", label, r, MinRepeat)
+	}
+}
+
+// MinRepeat is the shortest interval a channel repeats an open incident's alert at.
+const MinRepeat = 5 * time.Minute
+
+var (
+	telegramChat = regexp.MustCompile(`^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$`)
+	matrixRoom   = regexp.MustCompile(`^![^:\s]+:[^\s]+$`)
+)
 
 // checkHTTPURL returns what is wrong with an absolute URL, or "".
 func checkHTTPURL(raw string, schemes ...string) string {
