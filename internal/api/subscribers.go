@@ -86,7 +86,7 @@ func timePtr(t time.Time) *string {
 	return &s
 }
 
-var subscriberKinds = []string{store.SubEmail, store.SubWebhook, store.SubSlack, store.SubDiscord}
+var subscriberKinds = notify.SubscriberKinds
 
 func afterParam(r *http.Request) (int64, error) {
 	s := r.URL.Query().Get("after")

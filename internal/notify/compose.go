@@ -56,6 +56,12 @@ func headline(p Payload) string {
 		return "Reminder: maintenance in " + leadWords(p.Lead)
 	case KindConfirm:
 		return "Please confirm your subscription"
+	case "monitor.alert":
+		return "Alert"
+	case KindTest:
+		return "Test"
+	case KindRepeat:
+		return "Still open"
 	}
 	return "Status update"
 }

@@ -20,6 +20,10 @@ import (
 const (
 	KindConfirm  = "subscriber.confirm"
 	KindReminder = "maintenance.reminder"
+	// KindTest is a channel's test message, asked for from the admin.
+	KindTest = "channel.test"
+	// KindRepeat is an open incident's alert sent again (a channel's repeat).
+	KindRepeat = "incident.repeat"
 )
 
 // Payload is what a delivery says, fixed when the event is queued.

@@ -166,8 +166,16 @@ func (n *Notifier) Wake() {
 }
 
 // SyncChannels makes the configured operator alert channels subscribers.
+// A channel whose token variable is not set is refused, naming it, as is
+// one whose address the address policy refuses.
 func (n *Notifier) SyncChannels(ctx context.Context, cfg config.Config, getenv func(string) string) error {
 	var want []store.Subscriber
+	env := func(name string) string {
+		if name == "" || getenv == nil {
+			return ""
+		}
+		return getenv(name)
+	}
 	for _, ch := range cfg.Channels {
 		switch ch.Type {
 		case "email":
@@ -175,11 +183,24 @@ func (n *Notifier) SyncChannels(ctx context.Context, cfg config.Config, getenv f
 				want = append(want, store.Subscriber{Kind: store.SubEmail, Address: to})
 			}
 		case "webhook", "slack", "discord":
-			secret := ""
-			if ch.SecretEnv != "" && getenv != nil {
-				secret = getenv(ch.SecretEnv)
+			want = append(want, store.Subscriber{Kind: ch.Type, Address: ch.URL, Secret: env(ch.SecretEnv)})
+		default:
+			if !IsTool(ch.Type) {
+				continue
 			}
-			want = append(want, store.Subscriber{Kind: ch.Type, Address: ch.URL, Secret: secret})
+			name := ch.TokenEnv
+			if ch.Type == store.SubPagerDuty {
+				name = ch.RoutingKeyEnv
+			}
+			secret := env(name)
+			if name != "" && secret == "" {
+				return fmt.Errorf("channel %s: the environment variable %s is not set", ch.Name, name)
+			}
+			addr := ChannelAddress(ch)
+			if err := checkTool(ch.Type, addr, secret); err != nil {
+				return fmt.Errorf("channel %s: %w", ch.Name, err)
+			}
+			want = append(want, store.Subscriber{Kind: ch.Type, Address: addr, Secret: secret})
 		}
 	}
 	return n.st.Tx(ctx, func(q *store.Queries) error { return q.SyncOperatorSubscribers(ctx, want, n.opt.Clock.Now()) })

@@ -284,7 +284,12 @@ func (n *Notifier) AddSubscriber(ctx context.Context, actor, kind, address, secr
 		return n.st.SubscriberByAddress(ctx, store.SubEmail, strings.TrimSpace(address))
 	case store.SubWebhook, store.SubSlack, store.SubDiscord:
 	default:
-		return nil, invalidf("kind %q is not one of email, webhook, slack, discord", kind)
+		if !IsTool(kind) {
+			return nil, invalidf("kind %q is not one of %s", kind, strings.Join(SubscriberKinds, ", "))
+		}
+		if err := checkTool(kind, strings.TrimSpace(address), secret); err != nil {
+			return nil, invalidf("%v", err)
+		}
 	}
 	if _, err := n.dial.CheckURL(ctx, address); err != nil {
 		return nil, invalidf("webhook URL refused: %v", err)
@@ -300,8 +305,8 @@ func (n *Notifier) AddSubscriber(ctx context.Context, actor, kind, address, secr
 		}
 		secret = hex.EncodeToString(b[:])
 	}
-	if len(secret) > 200 {
-		return nil, invalidf("secret is longer than 200 characters")
+	if len(secret) > 500 {
+		return nil, invalidf("secret is longer than 500 characters")
 	}
 	now := n.opt.Clock.Now()
 	s := &store.Subscriber{Kind: kind, Address: strings.TrimSpace(address), Secret: secret, All: all, Components: comps,

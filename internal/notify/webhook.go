@@ -7,9 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -52,23 +54,49 @@ func Verify(secret, timestamp, signature string, body []byte, now time.Time, tol
 // post sends one JSON body to a subscriber's URL, checking the address again
 // as it connects (the dialer refuses blocked addresses).
 func (n *Notifier) post(ctx context.Context, rawURL, secret string, body []byte) error {
-	if _, err := n.dial.CheckURL(ctx, rawURL); err != nil {
-		return permanent{err}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
-	if err != nil {
-		return permanent{err}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Herald-Webhook/1")
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
 	if secret != "" {
 		now := n.opt.Clock.Now()
-		req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-		req.Header.Set(HeaderSignature, Sign(secret, now, body))
+		h.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+		h.Set(HeaderSignature, Sign(secret, now, body))
 	}
+	return n.do(ctx, toolRequest{method: http.MethodPost, url: rawURL, header: h, body: body}, "")
+}
+
+// do sends one request and reads the answer: 2xx is sent, 408, 429 and
+// 5xx are worth another try, the rest is for good. hide is a token the URL
+// or an error may carry (Telegram's is in its path), kept out of errors.
+func (n *Notifier) do(ctx context.Context, r toolRequest, hide string) error {
+	scrub := func(err error) error {
+		if hide == "" || err == nil {
+			return err
+		}
+		msg := strings.ReplaceAll(err.Error(), hide, "(token)")
+		msg = strings.ReplaceAll(msg, url.PathEscape(hide), "(token)")
+		var p permanent
+		if errors.As(err, &p) {
+			return permanent{errors.New(msg)}
+		}
+		return errors.New(msg)
+	}
+	if _, err := n.dial.CheckURL(ctx, r.url); err != nil {
+		if errors.Is(err, ErrForbiddenAddress) {
+			return scrub(fmt.Errorf("%w: %s", ErrForbiddenAddress, err.Error()))
+		}
+		return scrub(permanent{err})
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, r.url, bytes.NewReader(r.body))
+	if err != nil {
+		return scrub(permanent{err})
+	}
+	for k, v := range r.header {
+		req.Header[k] = v
+	}
+	req.Header.Set("User-Agent", "Herald-Webhook/1")
 	resp, err := n.http.Do(req)
 	if err != nil {
-		return err
+		return scrub(err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

@@ -204,6 +204,8 @@ func (n *Notifier) deliver(ctx context.Context, sess Session, c store.Claim, s *
 		n.Sent.Add(1)
 	case errors.Is(err, errGone):
 		rerr = n.st.MarkCancelled(rec, c.ID, err.Error())
+	case errors.Is(err, errSkip):
+		rerr = n.st.MarkCancelled(rec, c.ID, "PagerDuty pages for incidents and alerts; maintenance is not paged")
 	case isPermanent(err) || c.Attempts >= n.opt.MaxAttempts:
 		n.log.Warn("notify: delivery failed for good; see the dead-letter list", slog.Int64("delivery", c.ID),
 			slog.Int("attempts", c.Attempts), slog.Any("err", err))
@@ -257,6 +259,16 @@ func (n *Notifier) attempt(ctx context.Context, sess Session, c store.Claim, s *
 			return permanent{err}
 		}
 		return n.post(ctx, s.Address, "", body)
+	}
+	if IsTool(s.Kind) {
+		r, err := buildTool(s.Kind, s.Address, s.Secret, c.ID, e.ev.Key, e.payload, cfg)
+		if errors.Is(err, errSkip) {
+			return err
+		}
+		if err != nil {
+			return permanent{err}
+		}
+		return n.do(ctx, r, s.Secret)
 	}
 	return permanent{fmt.Errorf("unknown subscriber kind %q", s.Kind)}
 }

@@ -16,12 +16,19 @@ const (
 	SubWebhook = "webhook"
 	SubSlack   = "slack"
 	SubDiscord = "discord"
+	// The alert tools (internal/notify's tools.go says each one's address).
+	SubTeams     = "teams"
+	SubTelegram  = "telegram"
+	SubNtfy      = "ntfy"
+	SubGotify    = "gotify"
+	SubMatrix    = "matrix"
+	SubPagerDuty = "pagerduty"
 )
 
 // Subscriber is someone (or something) told about incidents and maintenance.
 type Subscriber struct {
 	ID      int64
-	Kind    string // email, webhook, slack, discord
+	Kind    string // email, webhook, slack, discord or an alert tool
 	Address string // an e-mail address or a URL
 	// Secret signs webhook bodies; empty for e-mail.
 	Secret string
