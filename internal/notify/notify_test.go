@@ -50,6 +50,8 @@ type env struct {
 	clock *fakeClock
 	sink  *smtpsink.Sink
 	sess  notify.Session
+	// cfg is the configuration the notifier reads; a test may change it.
+	cfg *config.Config
 }
 
 // pageURL is only written into links; nothing is fetched from it.
@@ -87,7 +89,7 @@ func setupTB(t testing.TB, b storetest.Backend, opt notify.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(remove)
-	e := &env{st: b.Store, svc: svc, n: n, clock: clock, sink: sink}
+	e := &env{st: b.Store, svc: svc, n: n, clock: clock, sink: sink, cfg: &cfg}
 	e.sess = notify.SMTP(func() config.Config { return cfg }).Session()
 	t.Cleanup(func() { e.sess.Close() })
 	return e

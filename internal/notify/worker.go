@@ -38,6 +38,13 @@ func (n *Notifier) Run(ctx context.Context) {
 		}
 		n.reminders(ctx)
 	})
+	wg.Go(func() {
+		if n.opt.Once != nil {
+			n.opt.Once(ctx, "repeats", n.repeats)
+			return
+		}
+		n.repeats(ctx)
+	})
 	wg.Wait()
 	if n.marker != nil {
 		_ = n.marker.Close()
