@@ -44,6 +44,7 @@ func (a *Admin) RegisterNotify(mux *http.ServeMux, n *notify.Notifier, dir *cust
 	r("GET /api/v1/customers/{domain}", h.getCustomer)
 	w("DELETE /api/v1/customers/{domain}", h.deleteCustomer)
 	r("GET /api/v1/reports", h.getReport)
+	w("POST /api/v1/channels/{name}/test", h.testChannel)
 }
 
 type subscriberJSON struct {
@@ -242,9 +243,7 @@ func (h *Notify) deliveries(w http.ResponseWriter, r *http.Request, state string
 	}
 	out := make([]deliveryJSON, 0, len(list))
 	for _, d := range list {
-		out = append(out, deliveryJSON{ID: d.ID, EventID: d.EventID, Event: d.EventKind, Subject: d.Subject, SubscriberID: d.SubscriberID,
-			Kind: d.Kind, Address: d.Address, State: d.State, Attempts: d.Attempts, LastError: d.LastError,
-			NextAt: d.NextAt.Format(time.RFC3339), SentAt: timePtr(d.SentAt), CreatedAt: d.CreatedAt.Format(time.RFC3339)})
+		out = append(out, deliveryOut(d))
 	}
 	counts, err := h.n.Store().DeliveryCounts(r.Context(), f.EventID)
 	if err != nil {
@@ -255,6 +254,27 @@ func (h *Notify) deliveries(w http.ResponseWriter, r *http.Request, state string
 		resp["next_after"] = list[len(list)-1].ID
 	}
 	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+func deliveryOut(d store.DeliveryInfo) deliveryJSON {
+	return deliveryJSON{ID: d.ID, EventID: d.EventID, Event: d.EventKind, Subject: d.Subject, SubscriberID: d.SubscriberID,
+		Kind: d.Kind, Address: d.Address, State: d.State, Attempts: d.Attempts, LastError: d.LastError,
+		NextAt: d.NextAt.Format(time.RFC3339), SentAt: timePtr(d.SentAt), CreatedAt: d.CreatedAt.Format(time.RFC3339)}
+}
+
+// testChannel queues a test message to a configured operator channel; the
+// deliveries it answers with are followed at GET /api/v1/deliveries?event=ID.
+func (h *Notify) testChannel(w http.ResponseWriter, r *http.Request, actor string) error {
+	list, err := h.n.TestChannel(r.Context(), actor, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	out := make([]deliveryJSON, 0, len(list))
+	for _, d := range list {
+		out = append(out, deliveryOut(d))
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"channel": r.PathValue("name"), "deliveries": out})
 	return nil
 }
 

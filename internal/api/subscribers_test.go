@@ -30,6 +30,8 @@ type notifyFixture struct {
 	write, read  string
 	hookURL      string
 	hookRequests func() int
+	// cfg is the configuration the notifier reads; a test may change it.
+	cfg *config.Config
 }
 
 func newNotifyFixture(t *testing.T, b storetest.Backend) *notifyFixture {
@@ -74,7 +76,7 @@ func newNotifyFixtureWith(t *testing.T, b storetest.Backend, opt notify.Options)
 		w.WriteHeader(http.StatusGone) // refused for good: straight to the dead letters
 	}))
 	t.Cleanup(hook.Close)
-	return &notifyFixture{srv: srv, n: n, svc: svc, write: write, read: read, hookURL: hook.URL, hookRequests: func() int { return hits }}
+	return &notifyFixture{srv: srv, n: n, svc: svc, write: write, read: read, hookURL: hook.URL, hookRequests: func() int { return hits }, cfg: &cfg}
 }
 
 func (f *notifyFixture) call(t *testing.T, method, path, token, contentType, body string) (int, map[string]any) {
@@ -126,6 +128,8 @@ func TestSubscribersAPI(t *testing.T) {
 		for _, tc := range []struct{ body, want string }{
 			{`{"kind":"webhook","address":"http://169.254.169.254/"}`, "refused"},
 			{`{"kind":"pager","address":"x"}`, "not one of"},
+			{`{"kind":"telegram","address":"` + f.hookURL + `","secret":"123:abc"}`, "names the chat"},
+			{`{"kind":"gotify","address":"` + f.hookURL + `"}`, "needs its token"},
 			{`{"kind":"email","address":"x","extra":1}`, "extra"},
 			{`{"kind":"email","address":"not an address"}`, "not an e-mail address"},
 			{`{"kind":"webhook","address":"` + f.hookURL + `/h","components":["nope/x"]}`, "unknown component"},
@@ -296,4 +300,52 @@ func TestWebhookInternalAddresses(t *testing.T) {
 			t.Errorf("creating subscribers dialled %v", dialled)
 		}
 	})
+}
+
+func TestChannelTestAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newNotifyFixture(t, b)
+		var got []string
+		ntfy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var m map[string]any
+			_ = json.NewDecoder(r.Body).Decode(&m)
+			title, _ := m["title"].(string)
+			got = append(got, title)
+		}))
+		t.Cleanup(ntfy.Close)
+		f.cfg.Channels = []config.Channel{{Name: "phones", Type: "ntfy", URL: ntfy.URL + "/ops"}, {Name: "later", Type: "ntfy", URL: ntfy.URL + "/later"}}
+		if err := f.n.SyncChannels(t.Context(), *f.cfg, nil); err != nil {
+			t.Fatal(err)
+		}
+		f.cfg.Channels = append(f.cfg.Channels, config.Channel{Name: "unsynced", Type: "ntfy", URL: ntfy.URL + "/x"})
+		if code, _ := f.call(t, "POST", "/api/v1/channels/phones/test", f.read, "", ""); code != 403 {
+			t.Errorf("a read token testing a channel: %d", code)
+		}
+		if code, _ := f.call(t, "POST", "/api/v1/channels/nope/test", f.write, "", ""); code != 404 {
+			t.Errorf("testing a channel that is not configured: %d", code)
+		}
+		if code, out := f.call(t, "POST", "/api/v1/channels/unsynced/test", f.write, "", ""); code != 409 {
+			t.Errorf("testing a channel not loaded yet: %d %v", code, out)
+		}
+		code, out := f.call(t, "POST", "/api/v1/channels/phones/test", f.write, "", "")
+		dl, _ := out["deliveries"].([]any)
+		if code != 202 || len(dl) != 1 || dig(dl[0], "state") != "queued" || dig(dl[0], "kind") != "ntfy" {
+			t.Fatalf("testing the channel = %d %v", code, out)
+		}
+		if _, err := f.n.ProcessBatch(t.Context(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !strings.HasPrefix(got[0], "Test: Status's ntfy channel phones works") {
+			t.Errorf("ntfy received %q", got)
+		}
+		code, out = f.call(t, "GET", "/api/v1/deliveries?event="+strconv.FormatInt(int64(dig(dl[0], "event_id").(float64)), 10), f.read, "", "")
+		if list, _ := out["deliveries"].([]any); code != 200 || len(list) != 1 || dig(list[0], "state") != "sent" {
+			t.Errorf("the test's delivery = %d %v", code, out)
+		}
+	})
+}
+
+func dig(v any, key string) any {
+	m, _ := v.(map[string]any)
+	return m[key]
 }

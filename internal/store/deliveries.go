@@ -323,8 +323,10 @@ type DeliveryFilter struct {
 	State        string
 	EventID      int64
 	SubscriberID int64
-	AfterID      int64
-	Limit        int
+	// EventKind keeps the deliveries of events of one kind ("channel.test").
+	EventKind string
+	AfterID   int64
+	Limit     int
 }
 
 // Deliveries lists deliveries in id order (the dead-letter list is State "dead").
@@ -345,6 +347,10 @@ func (q *Queries) Deliveries(ctx context.Context, f DeliveryFilter) ([]DeliveryI
 	if f.SubscriberID != 0 {
 		query += ` AND d.subscriber_id = ?`
 		args = append(args, f.SubscriberID)
+	}
+	if f.EventKind != "" {
+		query += ` AND e.kind = ?`
+		args = append(args, f.EventKind)
 	}
 	query += ` ORDER BY d.id`
 	if f.Limit > 0 {
