@@ -31,6 +31,8 @@ type Deps struct {
 	Config      func() config.Config
 	Monitoring  Monitoring
 	Subscribers Subscribers
+	// Channels sends the operator channels' test messages; nil hides the buttons.
+	Channels Channels
 	// Customers looks customers' domains up for reports; nil hides that.
 	Customers *customers.Directory
 	// Database names the store in the settings screen ("sqlite", "postgres").
@@ -358,6 +360,7 @@ var notices = map[string]string{
 	"password":    "Password changed; that user's sessions were ended.",
 	"signedout":   "You are signed out.",
 	"ownpassword": "Your password was changed. Sign in again.",
+	"testsent":    "Test message queued; its result shows below in a moment (reload).",
 }
 
 func (a *Admin) now() time.Time { return a.Service.Now() }

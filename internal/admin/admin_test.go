@@ -762,8 +762,8 @@ func TestSettingsHideSecrets(t *testing.T) {
 	r := f.as(t, "vic").get("/admin/settings")
 	wantCode(t, "settings", r, http.StatusOK)
 	wantBody(t, "settings", r, "Example Hosting Status", "America/Los_Angeles", "flexo", "password_env: HERALD_SMTP_PASSWORD",
-		"https://hooks.slack.com/hidden", "sqlite", "127.0.0.1:2525")
-	for _, secret := range []string{"SECRETPATHXYZ", "hunter2", "QUERYSECRET"} {
+		"https://hooks.slack.com/hidden", "sqlite", "127.0.0.1:2525", "token_env: HERALD_TELEGRAM_TOKEN", "https://example.webhook.office.com/hidden?hidden")
+	for _, secret := range []string{"SECRETPATHXYZ", "hunter2", "QUERYSECRET", "TEAMSPATHSECRET", "TEAMSSIG"} {
 		if strings.Contains(r.body, secret) {
 			t.Errorf("settings show the secret %q", secret)
 		}

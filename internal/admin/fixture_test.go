@@ -79,6 +79,14 @@ channels:
   - name: hook
     type: webhook
     url: https://user:hunter2@127.0.0.1:9/hook?token=QUERYSECRET
+  - name: teams
+    type: teams
+    url: https://example.webhook.office.com/workflows/TEAMSPATHSECRET/triggers/manual/paths/invoke?sig=TEAMSSIG
+  - name: phones
+    type: telegram
+    token_env: HERALD_TELEGRAM_TOKEN
+    chat_id: "-1001234567890"
+    repeat: 30m
 `
 
 // testLog sends the admin's error log to the test's log.

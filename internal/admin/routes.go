@@ -40,6 +40,7 @@ func (a *Admin) routes() {
 	m.Handle("GET /admin/audit", a.page(anyone, a.audit))
 	m.Handle("GET /admin/audit.json", a.page(anyone, a.auditJSON))
 	m.Handle("GET /admin/settings", a.page(anyone, a.settings))
+	m.Handle("POST /admin/settings/channels/{name}/test", a.page(editor, a.channelTest))
 
 	m.Handle("GET /admin/users", a.page(admin, a.users))
 	m.Handle("POST /admin/users", a.page(admin, a.userAdd))

@@ -13,6 +13,8 @@ type settingsData struct {
 	Database string
 	Zone     string
 	Error    string
+	Channels []channelView
+	CanTest  bool
 }
 
 func (a *Admin) settings(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -23,6 +25,10 @@ func (a *Admin) settings(w http.ResponseWriter, r *http.Request, s *session) err
 		return err
 	}
 	d.YAML = text
+	if d.Channels, err = a.channelViews(r.Context()); err != nil {
+		return err
+	}
+	d.CanTest = a.Channels != nil && s.Role.CanEdit()
 	a.render(w, r, s, http.StatusOK, "settings", "Settings", "settings", d)
 	return nil
 }

@@ -270,7 +270,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	located.server.Register(mux)
 	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log,
 		Monitoring: admin.EngineMonitoring{Engine: mon.engine, Store: st}, Subscribers: admin.StoreSubscribers{Store: st},
-		Customers: customers.New(st, svc)})
+		Channels: notifier, Customers: customers.New(st, svc)})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
 	}
