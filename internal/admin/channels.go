@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/words"
 )
 
 // Channels sends and reports the operator channels' test messages (the
@@ -31,10 +32,12 @@ type testView struct {
 // channelViews lists the configured channels and their latest tests.
 func (a *Admin) channelViews(ctx context.Context) ([]channelView, error) {
 	var out []channelView
-	for _, ch := range a.Config().Channels {
+	cfg := a.Config()
+	loc := cfg.Location()
+	for _, ch := range cfg.Channels {
 		v := channelView{Name: ch.Name, Type: ch.Type}
 		if r := ch.Repeat.D(); r > 0 {
-			v.Repeat = r.String()
+			v.Repeat = words.Duration(r)
 		}
 		if a.Channels != nil {
 			list, err := a.Channels.LastTest(ctx, ch.Name)
@@ -46,7 +49,7 @@ func (a *Admin) channelViews(ctx context.Context) ([]channelView, error) {
 				if !d.SentAt.IsZero() {
 					at = d.SentAt
 				}
-				v.Tests = append(v.Tests, testView{Address: redactURL(d.Address, true), State: d.State, Error: d.LastError, At: at})
+				v.Tests = append(v.Tests, testView{Address: redactURL(d.Address, true), State: d.State, Error: d.LastError, At: at.In(loc)})
 			}
 		}
 		out = append(out, v)

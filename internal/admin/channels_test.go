@@ -33,13 +33,13 @@ func TestChannelTestButton(t *testing.T) {
 	ch := &fakeChannels{}
 	f := newFixture(t, storetest.SQLite(t), func(d *admin.Deps) { d.Channels = ch })
 	r := f.as(t, "vic").get("/admin/settings")
-	wantBody(t, "settings for a viewer", r, "Operator alert channels", "phones", "every 30m0s", "never tested")
+	wantBody(t, "settings for a viewer", r, "Operator alert channels", "phones", "repeats every 30 minutes", "Never tested")
 	if strings.Contains(r.body, "Send a test") {
 		t.Error("a viewer is offered the test button")
 	}
 	wantCode(t, "a viewer testing", f.as(t, "vic").post("/admin/settings/channels/phones/test", url.Values{}), http.StatusForbidden)
 	erin := f.as(t, "erin")
-	wantBody(t, "settings for an editor", erin.get("/admin/settings"), `action="/admin/settings/channels/phones/test"`, "Send a test")
+	wantBody(t, "settings for an editor", erin.get("/admin/settings"), `action="/admin/settings/channels/phones/test"`, `Send a test<span class="sr"> to phones`)
 	wantCode(t, "an editor testing", erin.post("/admin/settings/channels/phones/test", url.Values{}), http.StatusSeeOther)
 	if len(ch.asked) != 1 || ch.asked[0] != "user:erin phones" {
 		t.Fatalf("tests asked for: %q", ch.asked)
