@@ -321,6 +321,9 @@ The API token those commands send.
 herald serve stops taking requests, finishes those in flight and the
 deliveries being sent, and exits.
 .TP
+.B SIGHUP
+herald serve reads its configuration file again.
+.TP
 .B SIGUSR2
 herald serve starts the binary on disk and hands it the listening sockets
 (an upgrade without a refused connection).

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -220,5 +221,41 @@ func write(t *testing.T, path, s string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(s), 0o755); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Containerfile describes the image this program writes: its user,
+// entrypoint, command, port, volume and health check are the same.
+func TestContainerfileAgrees(t *testing.T) {
+	text, err := os.ReadFile("../../Containerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(string(text), "\n") {
+		word, rest, _ := strings.Cut(line, " ")
+		switch word {
+		case "USER", "ENTRYPOINT", "CMD", "EXPOSE", "VOLUME", "HEALTHCHECK", "WORKDIR":
+			got[word] = rest
+		}
+	}
+	jsonList := func(l []string) string { b, _ := json.Marshal(l); return strings.ReplaceAll(string(b), `","`, `", "`) }
+	want := map[string]string{
+		"USER":       strconv.Itoa(uid) + ":" + strconv.Itoa(uid),
+		"ENTRYPOINT": jsonList(entrypoint),
+		"CMD":        jsonList(cmd),
+		"EXPOSE":     port,
+		"VOLUME":     jsonList([]string{dataDir}),
+		"WORKDIR":    dataDir,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("Containerfile: %s %s, want %s %s", k, got[k], k, v)
+		}
+	}
+	h := got["HEALTHCHECK"]
+	if _, check, ok := strings.Cut(h, " CMD "); !ok || check != jsonList(healthcheck[1:]) ||
+		!strings.Contains(h, "--interval=30s") || !strings.Contains(h, "--timeout=5s") || !strings.Contains(h, "--start-period=60s") || !strings.Contains(h, "--retries=3") {
+		t.Errorf("Containerfile: HEALTHCHECK %s, want the options and CMD %s", h, jsonList(healthcheck[1:]))
 	}
 }
