@@ -23,8 +23,10 @@ var (
 
 // Info describes one build of Herald.
 type Info struct {
-	// Version is the release ("v1.2.0"), the module version when built by
-	// `go install ...@v1.2.0`, or "dev".
+	// Version is the release's ("v1.2.0"), else the one Go gives the main
+	// module: the module's version with `go install ...@v1.2.0`, and in a
+	// git checkout its tag or a pseudo-version (v0.0.0-DATE-COMMIT, with
+	// "+dirty" for changes not committed); else "dev".
 	Version string `json:"version"`
 	// Commit is the full git commit the binary was built from, "" when
 	// the build recorded none (built outside a git checkout, with
