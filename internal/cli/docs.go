@@ -197,9 +197,15 @@ _herald() {
 		}
 		fmt.Fprintf(w, "    (%s) if [[ $PREFIX == -* ]]; then items=(%s); _describe -t options 'flag' items; else _files; fi ;;\n", p, strings.Join(items, " "))
 	})
+	// Autoloaded from fpath (as _herald), the file's first run is the first
+	// completion: it defines the function and calls it; sourced, it registers.
 	fmt.Fprint(w, `  esac
 }
-compdef _herald herald
+if [ "$funcstack[1]" = "_herald" ]; then
+  _herald "$@"
+else
+  compdef _herald herald
+fi
 `)
 }
 
