@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/buildinfo"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/peer"
 	"github.com/heraldhq/herald/internal/refusal"
@@ -91,6 +92,7 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	w := func(pattern string, h handler) { mux.Handle(pattern, a.auth(service.ScopeWrite, h)) }
 
 	r("GET /api/v1/status", a.getStatus)
+	r("GET /api/v1/about", a.getAbout)
 	r("GET /api/v1/components", a.listComponents)
 	r("GET /api/v1/changes", a.listChanges)
 
@@ -401,6 +403,14 @@ func (a *Admin) getStatus(w http.ResponseWriter, r *http.Request, _ string) erro
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"indicator": string(snap.Overall.Indicator), "description": snap.Overall.Description})
+	return nil
+}
+
+// getAbout answers which Herald this is. It needs a read token like the rest
+// of /api/v1: the version and commit are no secret, but told to anyone they
+// let a scan pick servers running a release with a known flaw.
+func (a *Admin) getAbout(w http.ResponseWriter, _ *http.Request, _ string) error {
+	writeJSON(w, http.StatusOK, buildinfo.Read())
 	return nil
 }
 

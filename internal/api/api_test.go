@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/api"
+	"github.com/heraldhq/herald/internal/buildinfo"
 	"github.com/heraldhq/herald/internal/markdown"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
@@ -468,6 +470,21 @@ func runSteps(t *testing.T, steps []step) {
 	}
 }
 
+// /api/v1/about answers this binary's build information, field for field.
+func TestAbout(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t))
+	a := f.callAs(t, f.read, "GET", "/api/v1/about", nil)
+	var got map[string]any
+	if err := json.Unmarshal(a.body, &got); a.code != 200 || err != nil {
+		t.Fatalf("GET /api/v1/about: %s (%v)", a, err)
+	}
+	in := buildinfo.Read()
+	want := map[string]any{"version": in.Version, "commit": in.Commit, "modified": in.Modified, "build_date": in.Date, "go_version": in.GoVersion}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("about = %v, want %v", got, want)
+	}
+}
+
 func TestAuth(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := newFixture(t, b)
@@ -495,6 +512,8 @@ func TestAuth(t *testing.T) {
 			{"read token DELETE", "DELETE", "/api/v1/incidents/1", "Bearer " + f.read, "", 403, false},
 			{"read token maintenance", "POST", "/api/v1/maintenance", "Bearer " + f.read, `{}`, 403, false},
 			{"read token GET status", "GET", "/api/v1/status", "Bearer " + f.read, "", 200, false},
+			{"no header on about", "GET", "/api/v1/about", "", "", 401, true},
+			{"read token GET about", "GET", "/api/v1/about", "Bearer " + f.read, "", 200, false},
 			{"read token GET components", "GET", "/api/v1/components", "Bearer " + f.read, "", 200, false},
 			{"read token GET incidents", "GET", "/api/v1/incidents", "Bearer " + f.read, "", 200, false},
 			{"read token GET maintenance", "GET", "/api/v1/maintenance", "Bearer " + f.read, "", 200, false},

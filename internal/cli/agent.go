@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/agent"
+	"github.com/heraldhq/herald/internal/buildinfo"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/notify"
@@ -60,7 +61,7 @@ func runAgent(ctx context.Context, env *Env, args []string) error {
 		defer os.RemoveAll(dir)
 		o.Dir = dir
 	}
-	o.Version = Version
+	o.Version = buildinfo.Read().Version
 	o.Log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	o.Client = &http.Client{Timeout: 90 * time.Second}
 	a, err := agent.New(o)

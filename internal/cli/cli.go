@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/heraldhq/herald/internal/buildinfo"
 )
 
 // Env is what a command may touch of the outside world. Tests pass their own.
@@ -21,13 +24,21 @@ type Env struct {
 	Stderr io.Writer
 	// Getenv reads the environment (HERALD_URL, HERALD_TOKEN, ...).
 	Getenv func(string) string
+	// describe, when set, receives a command's flags and usage line in
+	// place of its help text: docs.go runs each command with -h to read
+	// them, so the completions and the man page list the flags the
+	// commands really parse.
+	describe func(fs *flag.FlagSet, usage string)
 }
 
-// command is one subcommand. Group commands (incident, maintenance, token)
-// dispatch again on their first argument.
+// command is one subcommand: a command that runs, or a group (incident,
+// maintenance, token) that dispatches again on its first argument to subs.
+// This table is the one home of the command line: the help, the shell
+// completions and the man page (docs.go) are all made from it.
 type command struct {
 	summary string
 	run     func(ctx context.Context, env *Env, args []string) error
+	subs    map[string]command
 }
 
 // errUsage marks an error whose message is already a full usage text.
@@ -42,26 +53,26 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":        {"run the server", runServe},
-		"agent":        {"run a probe agent: check a location's monitors and push the results to the server", runAgent},
-		"demo":         {"run the server with the example fleet and demo data on a temporary SQLite file", runDemo},
-		"check-config": {"check a configuration file and list every problem with file:line", runCheckConfig},
-		"migrate":      {"bring the database schema up to date", runMigrate},
-		"token":        {"create, list and revoke API tokens (create|list|revoke)", runToken},
-		"user":         {"add, change and disable admin UI users (add|passwd|disable|enable|list)", runUser},
-		"incident":     {"open, update, resolve, list and show incidents through the API", runIncident},
-		"maintenance":  {"schedule, update, complete, cancel and list maintenance through the API", runMaintenance},
-		"customers":    {"import the customer list (domain,group CSV) for the look-up", runCustomers},
-		"backup":       {"write a consistent copy of the database while Herald runs (PostgreSQL: runs pg_dump)", runBackup},
-		"restore":      {"put a backup in place of the database (Herald stopped)", runRestore},
-		"report":       {"write an SLA report: uptime per server and component, outages, maintenance (csv, json, html)", runReport},
-		"version":      {"print Herald's version", runVersion},
-		"publish":      {"write a static copy of the public site to a folder, rsync://… or s3://…", runPublish},
+		"serve":        {summary: "run the server", run: runServe},
+		"agent":        {summary: "run a probe agent: check a location's monitors and push the results to the server", run: runAgent},
+		"demo":         {summary: "run the server with the example fleet and demo data on a temporary SQLite file", run: runDemo},
+		"check-config": {summary: "check a configuration file and list every problem with file:line", run: runCheckConfig},
+		"migrate":      {summary: "bring the database schema up to date", run: runMigrate},
+		"token":        {summary: "create, list and revoke API tokens (create|list|revoke)", subs: tokenCommands()},
+		"user":         {summary: "add, change and disable admin UI users (add|passwd|disable|enable|list)", subs: userCommands()},
+		"incident":     {summary: "open, update, resolve, list and show incidents through the API", subs: incidentCommands()},
+		"maintenance":  {summary: "schedule, update, complete, cancel and list maintenance through the API", subs: maintenanceCommands()},
+		"customers":    {summary: "import the customer list (domain,group CSV) for the look-up", subs: customersCommands()},
+		"backup":       {summary: "write a consistent copy of the database while Herald runs (PostgreSQL: runs pg_dump)", run: runBackup},
+		"restore":      {summary: "put a backup in place of the database (Herald stopped)", run: runRestore},
+		"report":       {summary: "write an SLA report: uptime per server and component, outages, maintenance (csv, json, html)", run: runReport},
+		"version":      {summary: "print Herald's version and the commit it was built from", run: runVersion},
+		"health":       {summary: "ask a running Herald's /healthz whether it serves (the container's health check)", run: runHealth},
+		"completion":   {summary: "print the shell completion script for bash, zsh or fish", run: runCompletion},
+		"man":          {summary: "print the man page, herald(1), in roff", run: runMan},
+		"publish":      {summary: "write a static copy of the public site to a folder, rsync://… or s3://…", run: runPublish},
 	}
 }
-
-// Version is set at build time with -ldflags "-X github.com/heraldhq/herald/internal/cli.Version=...".
-var Version = "dev"
 
 // Run runs the command line given and returns the process exit code.
 func Run(ctx context.Context, args []string) int {
@@ -85,7 +96,12 @@ func RunEnv(ctx context.Context, env *Env, args []string) int {
 		printHelp(env.Stderr, cmds)
 		return 2
 	}
-	err := cmd.run(ctx, env, args[1:])
+	var err error
+	if cmd.subs != nil {
+		err = subcommand(ctx, env, args[0], args[1:], cmd.subs)
+	} else {
+		err = cmd.run(ctx, env, args[1:])
+	}
 	if err == nil {
 		return 0
 	}
@@ -125,6 +141,10 @@ func newFlags(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("herald "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
+		if env.describe != nil {
+			env.describe(fs, usage)
+			return
+		}
 		fmt.Fprintf(env.Stderr, "usage: herald %s\n\n", usage)
 		fs.PrintDefaults()
 	}
@@ -189,7 +209,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func runVersion(_ context.Context, env *Env, _ []string) error {
-	fmt.Fprintf(env.Stdout, "herald %s\n", Version)
+func runVersion(_ context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "version", "version [--json]")
+	asJSON := fs.Bool("json", false, "print the build information as JSON (as /api/v1/about answers)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	in := buildinfo.Read()
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(in)
+	}
+	fmt.Fprintln(env.Stdout, in)
 	return nil
 }

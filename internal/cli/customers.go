@@ -23,10 +23,11 @@ import (
 	"github.com/heraldhq/herald/internal/web"
 )
 
-func runCustomers(ctx context.Context, env *Env, args []string) error {
-	return subcommand(ctx, env, "customers", args, map[string]command{
-		"import": {"import domain,group rows from a CSV file (idempotent; all or nothing)", runCustomersImport},
-	})
+// customersCommands are the subcommands of herald customers.
+func customersCommands() map[string]command {
+	return map[string]command{
+		"import": {summary: "import domain,group rows from a CSV file (idempotent; all or nothing)", run: runCustomersImport},
+	}
 }
 
 func runCustomersImport(ctx context.Context, env *Env, args []string) error {

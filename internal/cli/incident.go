@@ -15,20 +15,21 @@ import (
 	"github.com/heraldhq/herald/internal/client"
 )
 
-func runIncident(ctx context.Context, env *Env, args []string) error {
-	return subcommand(ctx, env, "incident", args, map[string]command{
-		"open":       {"open an incident", runIncidentOpen},
-		"update":     {"post an update to an incident", runIncidentUpdate},
-		"resolve":    {"resolve an incident", runIncidentResolve},
-		"list":       {"list incidents", runIncidentList},
-		"show":       {"show an incident and its timeline", runIncidentShow},
-		"publish":    {"make a draft incident public", runIncidentPublish},
-		"postmortem": {"set an incident's postmortem from a Markdown file", runIncidentPostmortem},
-		"edit":       {"change an incident's title, impact or times", runIncidentEdit},
-		"delete":     {"delete an incident", runIncidentDelete},
-		"link":       {"link two related incidents (or unlink with --remove)", runIncidentLink},
-		"templates":  {"list the templates incidents and updates can start from (--template NAME)", runIncidentTemplates},
-	})
+// incidentCommands are the subcommands of herald incident.
+func incidentCommands() map[string]command {
+	return map[string]command{
+		"open":       {summary: "open an incident", run: runIncidentOpen},
+		"update":     {summary: "post an update to an incident", run: runIncidentUpdate},
+		"resolve":    {summary: "resolve an incident", run: runIncidentResolve},
+		"list":       {summary: "list incidents", run: runIncidentList},
+		"show":       {summary: "show an incident and its timeline", run: runIncidentShow},
+		"publish":    {summary: "make a draft incident public", run: runIncidentPublish},
+		"postmortem": {summary: "set an incident's postmortem from a Markdown file", run: runIncidentPostmortem},
+		"edit":       {summary: "change an incident's title, impact or times", run: runIncidentEdit},
+		"delete":     {summary: "delete an incident", run: runIncidentDelete},
+		"link":       {summary: "link two related incidents (or unlink with --remove)", run: runIncidentLink},
+		"templates":  {summary: "list the templates incidents and updates can start from (--template NAME)", run: runIncidentTemplates},
+	}
 }
 
 func runIncidentOpen(ctx context.Context, env *Env, args []string) error {

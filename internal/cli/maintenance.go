@@ -11,16 +11,17 @@ import (
 	"github.com/heraldhq/herald/internal/client"
 )
 
-func runMaintenance(ctx context.Context, env *Env, args []string) error {
-	return subcommand(ctx, env, "maintenance", args, map[string]command{
-		"schedule": {"schedule a maintenance window", runMaintenanceSchedule},
-		"update":   {"change a window's title, times or components, optionally posting an update", runMaintenanceUpdate},
-		"post":     {"post an update to a window without changing it", runMaintenancePost},
-		"complete": {"end a window now", runMaintenanceComplete},
-		"cancel":   {"cancel a window", runMaintenanceCancel},
-		"list":     {"list maintenance windows", runMaintenanceList},
-		"show":     {"show a window and its updates", runMaintenanceShow},
-	})
+// maintenanceCommands are the subcommands of herald maintenance.
+func maintenanceCommands() map[string]command {
+	return map[string]command{
+		"schedule": {summary: "schedule a maintenance window", run: runMaintenanceSchedule},
+		"update":   {summary: "change a window's title, times or components, optionally posting an update", run: runMaintenanceUpdate},
+		"post":     {summary: "post an update to a window without changing it", run: runMaintenancePost},
+		"complete": {summary: "end a window now", run: runMaintenanceComplete},
+		"cancel":   {summary: "cancel a window", run: runMaintenanceCancel},
+		"list":     {summary: "list maintenance windows", run: runMaintenanceList},
+		"show":     {summary: "show a window and its updates", run: runMaintenanceShow},
+	}
 }
 
 func runMaintenanceSchedule(ctx context.Context, env *Env, args []string) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/heraldhq/herald/internal/agent"
+	"github.com/heraldhq/herald/internal/buildinfo"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/monitor"
@@ -42,7 +43,7 @@ type monitoring struct {
 
 func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger, speed int, shared *instances) *monitoring {
 	m := &monitoring{heartbeats: probe.NewHeartbeats(), registry: prometheus.NewRegistry(), svc: svc, st: st, log: log, shared: shared}
-	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric())
 	m.env = probe.Env{Heartbeats: m.heartbeats}
 	m.reactor = monitor.NewReactor(svc, st, cfg, log)
 	m.reactor.SetSpeed(speed)
@@ -65,6 +66,18 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 	m.engine = monitor.New(opts)
 	m.registry.MustRegister(m.engine.Collector())
 	return m
+}
+
+// buildInfoMetric is herald_build_info{version,commit,goversion} 1: which
+// build each instance runs, for dashboards and for alerts on a fleet left
+// half upgraded.
+func buildInfoMetric() prometheus.Collector {
+	in := buildinfo.Read()
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "herald_build_info",
+		Help:        "Always 1; the labels name the build of Herald this process runs.",
+		ConstLabels: prometheus.Labels{"version": in.Version, "commit": in.Commit, "goversion": in.GoVersion},
+	}, func() float64 { return 1 })
 }
 
 // transitioned runs after a state change is stored: the page shows it and

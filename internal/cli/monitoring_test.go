@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/buildinfo"
 	"github.com/heraldhq/herald/internal/store"
 )
 
@@ -148,8 +149,10 @@ groups:
 		t.Errorf("resolution text: %q", body)
 	}
 	_, metrics := get(t, base+"/metrics")
+	bi := buildinfo.Read()
 	for _, want := range []string{`herald_outages_total{component="flexo/web"} 1`, `herald_probe_checks_total{monitor="flexo/web/http",result="down"}`,
-		"herald_probe_start_lag_seconds_bucket", "herald_probe_duration_seconds_bucket"} {
+		"herald_probe_start_lag_seconds_bucket", "herald_probe_duration_seconds_bucket",
+		fmt.Sprintf(`herald_build_info{commit=%q,goversion=%q,version=%q} 1`, bi.Commit, bi.GoVersion, bi.Version)} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

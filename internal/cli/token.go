@@ -10,12 +10,13 @@ import (
 	"github.com/heraldhq/herald/internal/store"
 )
 
-func runToken(ctx context.Context, env *Env, args []string) error {
-	return subcommand(ctx, env, "token", args, map[string]command{
-		"create": {"create a token and print it (shown only once)", runTokenCreate},
-		"list":   {"list tokens (never their values)", runTokenList},
-		"revoke": {"revoke a token by id", runTokenRevoke},
-	})
+// tokenCommands are the subcommands of herald token.
+func tokenCommands() map[string]command {
+	return map[string]command{
+		"create": {summary: "create a token and print it (shown only once)", run: runTokenCreate},
+		"list":   {summary: "list tokens (never their values)", run: runTokenList},
+		"revoke": {summary: "revoke a token by id", run: runTokenRevoke},
+	}
 }
 
 // withService opens the database named by the flags and runs fn with a service over it.

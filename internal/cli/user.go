@@ -15,14 +15,15 @@ import (
 	"github.com/heraldhq/herald/internal/store"
 )
 
-func runUser(ctx context.Context, env *Env, args []string) error {
-	return subcommand(ctx, env, "user", args, map[string]command{
-		"add":     {"add an admin UI user (--role admin|editor|viewer)", runUserAdd},
-		"passwd":  {"set a user's password (ends their sessions)", runUserPasswd},
-		"disable": {"stop a user signing in (ends their sessions)", runUserDisable},
-		"enable":  {"let a disabled user sign in again", runUserEnable},
-		"list":    {"list users (never their passwords)", runUserList},
-	})
+// userCommands are the subcommands of herald user.
+func userCommands() map[string]command {
+	return map[string]command{
+		"add":     {summary: "add an admin UI user (--role admin|editor|viewer)", run: runUserAdd},
+		"passwd":  {summary: "set a user's password (ends their sessions)", run: runUserPasswd},
+		"disable": {summary: "stop a user signing in (ends their sessions)", run: runUserDisable},
+		"enable":  {summary: "let a disabled user sign in again", run: runUserEnable},
+		"list":    {summary: "list users (never their passwords)", run: runUserList},
+	}
 }
 
 // withAccounts opens the database named by the flags and runs fn with the accounts over it.
