@@ -120,6 +120,9 @@ func runSimHistory(t *testing.T, b storetest.Backend, plan *simPlan, runtimeSeed
 	t.Logf("%s on %s: %s of simulated time (%s of it quiet, skipped), %d steps, %d checks, events by kind %v",
 		plan.name, b.Name, plan.end.Sub(plan.start).Round(time.Second), h.skipped.Round(time.Second), res.steps, res.checks, h.counts)
 	t.Logf("idle ticks skipped %d, site %v", h.idleTicks, plan.site)
+	if s := h.agentsSummary(); s != "" {
+		t.Logf("%s", s)
+	}
 	if res.fatal != nil {
 		t.Fatalf("simulation %s on %s: the harness could not go on after step %d: %v\nreplay: %s\n%s", plan.name, b.Name, res.steps, res.fatal, replay, res.dump)
 	}
