@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"log/slog"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/heraldhq/herald/internal/agent"
@@ -33,6 +35,10 @@ type simAgents struct {
 
 func newSimAgents(ctx context.Context, d monitor.SimAgentsDeps) (monitor.SimAgents, error) {
 	o := agent.DeciderOptions{Store: d.Store, Config: d.Config, Now: d.Service.Now, OnChange: d.OnChange}
+	if os.Getenv("HERALD_SIM_LOG") != "" {
+		// The decider's own log, to follow a replayed history.
+		o.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
 	if d.Alerts != nil {
 		o.Alerts = d.Alerts
 	}

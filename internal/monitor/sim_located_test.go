@@ -281,6 +281,7 @@ type simLocatedRun struct {
 	decideQueued bool
 	fresh        bool // results stored since the last pass
 	silent       map[string]bool
+	firstKnown   map[string]time.Time // "monitor place": when invariant 10 first saw its state
 	flips        []simSilence // when the decider counted a place out or in
 	changed      bool         // the decider's OnChange ran
 	passes, idle int
@@ -289,7 +290,7 @@ type simLocatedRun struct {
 
 func (h *simHarness) startAgents() {
 	lp := h.plan.located
-	lr := &simLocatedRun{agents: map[string]*simAgent{}, silent: map[string]bool{}}
+	lr := &simLocatedRun{agents: map[string]*simAgent{}, silent: map[string]bool{}, firstKnown: map[string]time.Time{}}
 	h.loc = lr
 	for _, l := range simLocations {
 		lr.agents[l] = &simAgent{loc: l, taken: map[string]bool{}}
@@ -635,6 +636,11 @@ func simInvQuorum(h *simHarness, w *simWorld) []string {
 	by := map[key]store.LocationState{}
 	for _, s := range states {
 		by[key{s.MonitorID, s.Location}] = s
+		if k := s.MonitorID + " " + s.Location; s.Detector.State != "" && s.Detector.State != status.MonitorUnknown {
+			if _, ok := h.loc.firstKnown[k]; !ok {
+				h.loc.firstKnown[k] = w.now
+			}
+		}
 	}
 	var out []string
 	for _, m := range h.locatedMons() {
@@ -652,6 +658,18 @@ func simInvQuorum(h *simHarness, w *simWorld) []string {
 		}
 	}
 	return out
+}
+
+// unheardAt says some place of m had not concluded yet (no state, or
+// unknown, as invariant 10 first saw it) at t.
+func (h *simHarness) unheardAt(m *simMon, t time.Time) bool {
+	for _, l := range m.spec.Monitor.Locations {
+		first, ok := h.loc.firstKnown[m.spec.ID+" "+l]
+		if !ok || first.After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // locIntervals is every location interval, by monitor, oldest first.
@@ -709,13 +727,13 @@ func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 			if !o.EndedAt.IsZero() {
 				ends := slices.ContainsFunc(ivs[m.spec.ID], func(li store.LocationInterval) bool { return li.EndedAt.Equal(o.EndedAt) }) ||
 					slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
-						return f.at.Equal(o.EndedAt) && slices.Contains(m.spec.Monitor.Locations, f.loc)
+						return f.at.Truncate(time.Millisecond).Equal(o.EndedAt) && slices.Contains(m.spec.Monitor.Locations, f.loc)
 					})
 				if !ends {
-					out = append(out, fmt.Sprintf("%s ends where no place's interval ends and no place was counted out or in (%s)", h.describe(o), h.showIntervals(ivs[m.spec.ID])))
+					out = append(out, fmt.Sprintf("%s ends where no place's interval ends and no place was counted out or in (%s; %s)", h.describe(o), h.showIntervals(ivs[m.spec.ID]), h.showFlips()))
 				}
-				if o.EndedAt.Before(o.StartedAt) {
-					out = append(out, fmt.Sprintf("%s ends before it starts", h.describe(o)))
+				if !o.EndedAt.After(o.StartedAt) {
+					out = append(out, fmt.Sprintf("%s lasts nothing, or ends before it starts (%s)", h.describe(o), h.showIntervals(ivs[m.spec.ID])))
 				}
 			}
 			if i > 0 && (outs[i-1].EndedAt.IsZero() || o.StartedAt.Before(outs[i-1].EndedAt)) {
@@ -724,6 +742,14 @@ func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 		}
 	}
 	return out
+}
+
+func (h *simHarness) showFlips() string {
+	var b []string
+	for _, f := range h.loc.flips {
+		b = append(b, fmt.Sprintf("%s %s at %s", f.loc, map[bool]string{true: "out", false: "in"}[f.silent], h.rel(f.at)))
+	}
+	return "counted: " + strings.Join(b, ", ")
 }
 
 func (h *simHarness) showIntervals(ivs []store.LocationInterval) string {
@@ -741,7 +767,10 @@ func (h *simHarness) showIntervals(ivs []store.LocationInterval) string {
 // and no uptime cost (both are made of outages alone: invariants 2 and 5).
 // Checked for outages with no place counted out or in around them (from
 // three intervals before to three after): a silent place leaves the count
-// and what it sends late, once back, is applied after the quorum has moved on.
+// and what it sends late, once back, is applied after the quorum has moved
+// on. And for outages decided once each of the monitor's places had been
+// heard from (had a state): a place never heard from is not reporting, so
+// the first places heard decide alone (quorum of those reporting).
 func simInvBelowQuorum(h *simHarness, w *simWorld) []string {
 	if h.plan.located == nil {
 		return nil
@@ -757,6 +786,9 @@ func simInvBelowQuorum(h *simHarness, w *simWorld) []string {
 			end := o.EndedAt
 			if end.IsZero() {
 				end = w.now
+			}
+			if !end.After(o.StartedAt) || h.unheardAt(m, o.DetectedAt) {
+				continue // lasts nothing (invariant 12's), or decided before every place was heard from
 			}
 			margin := 3 * h.fleet.maxIntv
 			if slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
@@ -789,6 +821,62 @@ func simInvBelowQuorum(h *simHarness, w *simWorld) []string {
 		}
 	}
 	return out
+}
+
+// 15. A quorum makes an outage: at every moment at which the quorum's
+// number of a located monitor's places were inside intervals of their own
+// (each interval boundary starts such a stretch), an outage of the monitor
+// covers it; with invariant 13, the outages are exactly the moments of
+// the quorum. Checked as 13 is: away from places counted out or in, and
+// once every place had concluded.
+func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
+	if h.plan.located == nil {
+		return nil
+	}
+	ivs, err := h.locIntervals()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	for _, m := range h.locatedMons() {
+		need := config.QuorumNeed(m.spec.Monitor.Quorum, len(m.spec.Monitor.Locations))
+		outs := h.outagesOf(w, m.spec.ID)
+		margin := 3 * h.fleet.maxIntv
+		for _, li := range ivs[m.spec.ID] {
+			for _, t := range []time.Time{li.StartedAt, li.EndedAt} {
+				if t.IsZero() || h.unheardAt(m, t) || slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
+					return slices.Contains(m.spec.Monitor.Locations, f.loc) && f.at.After(t.Add(-margin)) && f.at.Before(t.Add(margin))
+				}) {
+					continue
+				}
+				n := 0
+				for _, x := range ivs[m.spec.ID] {
+					if !t.Before(x.StartedAt) && (x.EndedAt.IsZero() || t.Before(x.EndedAt)) {
+						n++
+					}
+				}
+				if n < need {
+					continue
+				}
+				if !slices.ContainsFunc(outs, func(o store.Outage) bool {
+					return !t.Before(o.StartedAt) && (o.EndedAt.IsZero() || t.Before(o.EndedAt))
+				}) {
+					out = append(out, fmt.Sprintf("at %s %d of %d places of %s were failing (quorum %q needs %d), but no outage covers it; %s; outages: %s",
+						h.rel(t), n, len(m.spec.Monitor.Locations), m.spec.ID, m.spec.Monitor.Quorum, need, h.showIntervals(ivs[m.spec.ID]), h.showOutages(outs)))
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (h *simHarness) showOutages(outs []store.Outage) string {
+	var b []string
+	for i := range outs {
+		b = append(b, h.describe(&outs[i]))
+	}
+	return strings.Join(b, "; ")
 }
 
 // 11 (at the end of a history). Results are applied in the order of their
@@ -954,5 +1042,6 @@ func init() {
 		simInvariant{12, "a located outage starts and ends at measured moments, never overlapping", simInvLocatedMoments},
 		simInvariant{13, "no outage below the quorum", simInvBelowQuorum},
 		simInvariant{14, "every outage decided: one incident, or held out by the rules", simInvAllDecided},
+		simInvariant{15, "a quorum of failing places makes an outage", simInvQuorumMakesOutage},
 	)
 }
