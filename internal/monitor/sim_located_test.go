@@ -282,8 +282,8 @@ type simLocatedRun struct {
 	fresh        bool // results stored since the last pass
 	silent       map[string]bool
 	firstKnown   map[string]time.Time // "monitor place": when invariant 10 first saw its state
-	flips        []simSilence // when the decider counted a place out or in
-	changed      bool         // the decider's OnChange ran
+	flips        []simSilence         // when the decider counted a place out or in
+	changed      bool                 // the decider's OnChange ran
 	passes, idle int
 	pushes, dups int
 }
