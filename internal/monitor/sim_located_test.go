@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -43,6 +44,10 @@ import (
 //
 //	HERALD_SIM_SEEDS=N go test ./internal/monitor -run SimulationLocated   # N histories per database
 //	HERALD_SIM_SEED=S go test ./internal/monitor -run 'TestSimulationLocated$' -v
+
+// simLocatedDefaultSeeds is how many located histories run on each
+// database when HERALD_SIM_SEEDS is not set.
+const simLocatedDefaultSeeds = 2
 
 // simLocatedStream seeds located plans: a seed's located history is not its plain one.
 const simLocatedStream = 0x10ca_7ed5_eed5_0001
@@ -98,6 +103,9 @@ type SimAgentsFactory func(ctx context.Context, d SimAgentsDeps) (SimAgents, err
 // RunSimulationLocated runs the located histories on each database.
 func RunSimulationLocated(t *testing.T, factory SimAgentsFactory) {
 	seeds := simSeeds(t)
+	if os.Getenv("HERALD_SIM_SEEDS") == "" && os.Getenv("HERALD_SIM_SEED") == "" {
+		seeds = seeds[:simLocatedDefaultSeeds] // what fits CI's budget beside the plain histories
+	}
 	histories, checks := 0, 0
 	for _, be := range simBackends {
 		t.Run(be.name, func(t *testing.T) {
