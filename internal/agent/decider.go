@@ -172,7 +172,8 @@ func (d *Decider) Pass(ctx context.Context) error {
 		d.loaded = false
 		return d.follow(ctx, specs)
 	}
-	if !d.loaded {
+	loaded := !d.loaded
+	if loaded {
 		if err := d.load(ctx, specs); err != nil {
 			return err
 		}
@@ -207,7 +208,10 @@ func (d *Decider) Pass(ctx context.Context) error {
 		}
 	}
 	d.publish(specs)
-	if d.changed && d.o.OnChange != nil {
+	// Told after its first pass too: the page has had no located state
+	// before (at a start, a located monitor down would show as fine until
+	// some other monitor changed).
+	if (d.changed || loaded) && d.o.OnChange != nil {
 		d.o.OnChange()
 	}
 	// Applied results are kept as long as the server's own raw results.
