@@ -582,7 +582,8 @@ groups:
 			t.Errorf("agent %s made %d results; the server holds %d and the buffer %d; missing %d: %v; %d ids not of the run",
 				loc, made, storedN, buffered, len(lost), lost[:min(len(lost), 10)], len(kept)-int(made)+len(lost))
 		}
-		t.Logf("agent %s: made %d results (%s away), the server holds %d, %d were still buffered at the stop", loc, made, serverAway, storedN, buffered)
+		t.Logf("agent %s: made %d results (the server away %s): the server holds %d, the buffer %d at the stop (%d of them both: sent as it stopped, its answer lost)",
+			loc, made, serverAway, storedN, buffered, storedN+buffered-len(kept))
 	}
 }
 
