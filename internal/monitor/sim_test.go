@@ -31,7 +31,9 @@ import (
 // sim_seams_test.go (the only code that touches the pipeline),
 // sim_harness_test.go (the event loop and the operator), sim_plan_test.go
 // (fleets and histories), sim_invariants_test.go, sim_stories_test.go (the
-// seed posts' five stories).
+// seed posts' five stories), sim_located_test.go and sim_agents_test.go
+// (monitors checked from three places by agents, decided by quorum:
+// TestSimulationLocated, with invariants 10 to 15).
 
 // simDefaultSeeds is how many random histories run on each database when
 // HERALD_SIM_SEEDS is not set: what fits CI's budget (about two minutes for
