@@ -831,48 +831,73 @@ func simInvBelowQuorum(h *simHarness, w *simWorld) []string {
 	return out
 }
 
-// 15. A quorum makes an outage: at every moment at which the quorum's
-// number of a located monitor's places were inside intervals of their own
-// (each interval boundary starts such a stretch), an outage of the monitor
-// covers it; with invariant 13, the outages are exactly the moments of
-// the quorum. Checked as 13 is: away from places counted out or in, and
-// once every place had concluded.
+// 15 (at the end of a history). A quorum makes an outage: replaying every
+// place's applied results of a located monitor in check order through its
+// own detector, at each check at which the places that had concluded
+// failing reach the quorum of those that had concluded, an outage of the
+// monitor covers that moment. Checked away from places counted out or in
+// (as 13), once every place had concluded.
 func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
-	if h.plan.located == nil {
+	if h.plan.located == nil || !h.ended {
 		return nil
 	}
-	ivs, err := h.locIntervals()
+	rows, err := h.st.DB().QueryContext(h.ctx, `SELECT location, monitor_id, at, level FROM agent_results WHERE decided = 1 ORDER BY at, id`)
 	if err != nil {
 		return []string{err.Error()}
 	}
+	type res struct {
+		loc   string
+		at    time.Time
+		level status.Level
+	}
+	by := map[string][]res{}
+	for rows.Next() {
+		var loc, mon string
+		var at int64
+		var level int
+		if err := rows.Scan(&loc, &mon, &at, &level); err != nil {
+			rows.Close()
+			return []string{err.Error()}
+		}
+		by[mon] = append(by[mon], res{loc, time.UnixMilli(at).UTC(), status.Level(level)})
+	}
+	rows.Close()
 	var out []string
 	for _, m := range h.locatedMons() {
-		need := config.QuorumNeed(m.spec.Monitor.Quorum, len(m.spec.Monitor.Locations))
 		outs := h.outagesOf(w, m.spec.ID)
+		dets := map[string]*status.Detector{}
+		for _, l := range m.spec.Monitor.Locations {
+			dets[l] = &status.Detector{}
+		}
 		margin := 3 * h.fleet.maxIntv
-		for _, li := range ivs[m.spec.ID] {
-			for _, t := range []time.Time{li.StartedAt, li.EndedAt} {
-				if t.IsZero() || h.unheardAt(m, t) || slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
-					return slices.Contains(m.spec.Monitor.Locations, f.loc) && f.at.After(t.Add(-margin)) && f.at.Before(t.Add(margin))
-				}) {
-					continue
-				}
-				n := 0
-				for _, x := range ivs[m.spec.ID] {
-					if !t.Before(x.StartedAt) && (x.EndedAt.IsZero() || t.Before(x.EndedAt)) {
-						n++
+		rs := by[m.spec.ID]
+		for i, r := range rs {
+			dets[r.loc].Observe(r.level, r.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter)
+			if i+1 < len(rs) && rs[i+1].at.Equal(r.at) {
+				continue // places that checked at one moment are weighed together
+			}
+			bad, concluded := 0, 0
+			for _, d := range dets {
+				if d.State != "" && d.State != status.MonitorUnknown {
+					concluded++
+					if d.State.Bad() {
+						bad++
 					}
 				}
-				if n < need {
-					continue
-				}
-				if !slices.ContainsFunc(outs, func(o store.Outage) bool {
-					return !t.Before(o.StartedAt) && (o.EndedAt.IsZero() || t.Before(o.EndedAt))
-				}) {
-					out = append(out, fmt.Sprintf("at %s %d of %d places of %s were failing (quorum %q needs %d), but no outage covers it; %s; outages: %s",
-						h.rel(t), n, len(m.spec.Monitor.Locations), m.spec.ID, m.spec.Monitor.Quorum, need, h.showIntervals(ivs[m.spec.ID]), h.showOutages(outs)))
-					break
-				}
+			}
+			t := r.at
+			need := config.QuorumNeed(m.spec.Monitor.Quorum, concluded)
+			if need == 0 || bad < need || concluded < len(m.spec.Monitor.Locations) || slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
+				return slices.Contains(m.spec.Monitor.Locations, f.loc) && f.at.After(t.Add(-margin)) && f.at.Before(t.Add(margin))
+			}) {
+				continue
+			}
+			if !slices.ContainsFunc(outs, func(o store.Outage) bool {
+				return !t.Before(o.StartedAt) && (o.EndedAt.IsZero() || t.Before(o.EndedAt))
+			}) {
+				out = append(out, fmt.Sprintf("at the check of %s %d of %d places of %s had concluded it failing (quorum %q needs %d), but no outage covers it; outages: %s",
+					h.rel(t), bad, concluded, m.spec.ID, m.spec.Monitor.Quorum, need, h.showOutages(outs)))
+				break
 			}
 		}
 	}
