@@ -350,8 +350,9 @@ func simInvMatchesOutages(h *simHarness, w *simWorld) []string {
 // has had its hold and a pass, all of them are attached to ONE incident
 // (which may be a network incident already open that they joined), and no
 // other automatic incident was opened for their components from the
-// event's start to then. (An event during which Herald was down is left
-// out: its holds were lost with the process.)
+// event's start to then (but one about outages that all began before it,
+// told at the end of its hold). (An event during which Herald was down is
+// left out: its holds were lost with the process.)
 func simInvOneNetworkIncident(h *simHarness, w *simWorld) []string {
 	if h.proc == nil {
 		return nil
@@ -416,7 +417,16 @@ func simInvOneNetworkIncident(h *simHarness, w *simWorld) []string {
 			if !in.Auto || in.CreatedAt.Before(start) || in.CreatedAt.After(deadline) {
 				continue
 			}
-			if slices.ContainsFunc(componentsEver(in), func(c string) bool { return comps[c] }) {
+			// (One told at the end of its hold about an outage that began
+			// before the event, on one of its components, is not another
+			// incident for it.)
+			earlier := len(h.everAttached[in.ID]) > 0
+			for id := range h.everAttached[in.ID] {
+				if o := w.outByID[id]; o == nil || !o.StartedAt.Before(start) {
+					earlier = false
+				}
+			}
+			if slices.ContainsFunc(componentsEver(in), func(c string) bool { return comps[c] }) && !earlier {
 				opened = append(opened, in.ID)
 			}
 		}
