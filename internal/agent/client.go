@@ -58,7 +58,8 @@ type Agent struct {
 	mu      sync.Mutex
 	runners map[string]*agentRunner
 	etag    string
-	Sent    atomic.Int64 // results the server took
+	Sent    atomic.Int64 // results the server took (a push sent again counts again)
+	Made    atomic.Int64 // results made: checks whose result went to the buffer
 }
 
 type agentRunner struct {
@@ -114,10 +115,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { a.collect(ctx) })
+	// The collector outlives the checks: it stops once they have, so every
+	// result made reaches the buffer (stopped first, it left the results of
+	// checks still running in the channel, lost).
+	collecting, stopCollecting := context.WithCancel(context.Background())
+	defer stopCollecting()
+	wg.Go(func() { a.collect(collecting) })
 	wg.Go(func() { a.push(ctx) })
 	a.poll(ctx)
-	wg.Wait()
 	a.mu.Lock()
 	for id, r := range a.runners {
 		r.cancel()
@@ -125,6 +130,12 @@ func (a *Agent) Run(ctx context.Context) error {
 		delete(a.runners, id)
 	}
 	a.mu.Unlock()
+	stopCollecting()
+	wg.Wait()
+	// What became of every result this run made: taken by the server, or
+	// kept in the buffer for the next run (dropped: ever, past the bound).
+	a.o.Log.Info("agent stopped", slog.String("location", a.o.Location), slog.String("run", a.run), slog.Int64("made", a.Made.Load()),
+		slog.Int64("sent", a.Sent.Load()), slog.Int("buffered", a.buf.Len()), slog.Int64("dropped", a.buf.Dropped()))
 	return nil
 }
 
@@ -276,6 +287,7 @@ func (a *Agent) check(ctx context.Context, r *agentRunner, p probe.Prober) {
 			Level: status.Level(res.Outcome).String(), LatencyUS: res.Latency.Microseconds(), Message: truncate(res.Message, maxMessageLen)}
 		select {
 		case a.results <- out:
+			a.Made.Add(1)
 		case <-ctx.Done():
 			return
 		}

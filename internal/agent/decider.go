@@ -172,7 +172,8 @@ func (d *Decider) Pass(ctx context.Context) error {
 		d.loaded = false
 		return d.follow(ctx, specs)
 	}
-	if !d.loaded {
+	loaded := !d.loaded
+	if loaded {
 		if err := d.load(ctx, specs); err != nil {
 			return err
 		}
@@ -207,7 +208,10 @@ func (d *Decider) Pass(ctx context.Context) error {
 		}
 	}
 	d.publish(specs)
-	if d.changed && d.o.OnChange != nil {
+	// Told after its first pass too: the page has had no located state
+	// before (at a start, a located monitor down would show as fine until
+	// some other monitor changed).
+	if (d.changed || loaded) && d.o.OnChange != nil {
 		d.o.OnChange()
 	}
 	// Applied results are kept as long as the server's own raw results.
@@ -252,8 +256,27 @@ func (d *Decider) load(ctx context.Context, specs map[string]monitor.Spec) error
 	if err != nil {
 		return err
 	}
+	var earliest time.Time
 	for i := range ivs {
 		d.intervals[locKey{ivs[i].MonitorID, ivs[i].Location}] = &ivs[i]
+		if earliest.IsZero() || ivs[i].StartedAt.Before(earliest) {
+			earliest = ivs[i].StartedAt
+		}
+	}
+	// When each monitor's last outage ended: a quorum regained from an
+	// interval that began before it starts where it ended (outages never
+	// overlap), after a restart or a change of lease holder too. Only
+	// outages ending after the earliest open interval's start can matter.
+	if !earliest.IsZero() {
+		ended, err := d.o.Store.Outages(ctx, store.OutageFilter{Since: earliest})
+		if err != nil {
+			return err
+		}
+		for _, o := range ended {
+			if m, ok := d.mons[o.MonitorID]; ok && !o.EndedAt.IsZero() && o.EndedAt.After(m.ended) {
+				m.ended = o.EndedAt
+			}
+		}
 	}
 	agents, err := d.o.Store.Agents(ctx)
 	if err != nil {
@@ -644,6 +667,14 @@ func (d *Decider) silence(ctx context.Context, q *store.Queries, specs map[strin
 		}
 		quiet := now.Sub(heard) > 2*short
 		was := !d.silent[a.Location].IsZero()
+		if was && !quiet && d.frontier[a.Location].Before(d.done) {
+			// Back, but not yet caught up: its detectors are as they were
+			// when it fell silent, behind what the others have reported.
+			// Counted in, such a stale failure would make a quorum of
+			// moments long past; it counts again once its checks have
+			// reached the others'.
+			continue
+		}
 		if quiet == was {
 			continue
 		}

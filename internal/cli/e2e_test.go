@@ -271,8 +271,10 @@ func tryStartAt(t *testing.T, addr string, args []string, env ...string) (*serve
 		}
 		close(s.done)
 	}()
-	// A readiness wait, not a timing assertion: a loaded machine may take a while.
-	deadline := time.Now().Add(15 * time.Second)
+	// A readiness wait, not a timing assertion: a loaded machine may take a
+	// while (three instances migrating one database beside CPU-bound work
+	// took more than 15 s).
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
 		case <-s.done:
@@ -290,7 +292,7 @@ func tryStartAt(t *testing.T, addr string, args []string, env ...string) (*serve
 			_ = cmd.Process.Kill()
 			<-s.done
 			cancel()
-			return nil, fmt.Errorf("herald serve did not answer /healthz within 15 s; its log:\n%s", s.log.String())
+			return nil, fmt.Errorf("herald serve did not answer /healthz within 60 s; its log:\n%s", s.log.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

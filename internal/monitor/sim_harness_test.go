@@ -45,9 +45,19 @@ const (
 	evAction                    // a planned action
 	evRestart                   // the process comes back
 	evCheckpoint                // a time-bound invariant is due
+	// Located histories (sim_located_test.go):
+	evAgentCheck   // an agent's planned check starts
+	evAgentResult  // its result is made
+	evAgentPush    // the agent tries to push its buffer
+	evAgentDeliver // a push reaches the server
+	evDecide       // the decider, woken (gen 0) or its ticker (gen 1)
 )
 
-var simKindNames = [...]string{"check", "result", "flush", "pass", "tick", "clock", "action", "restart", "checkpoint"}
+var simKindNames = [...]string{"check", "result", "flush", "pass", "tick", "clock", "action", "restart", "checkpoint",
+	"agent-check", "agent-result", "agent-push", "agent-deliver", "decide"}
+
+// agent events belong to the agents, which run whether Herald does or not.
+func (k simKind) agent() bool { return k >= evAgentCheck && k <= evAgentDeliver }
 
 func (k simKind) writer() bool { return k <= evFlush }
 
@@ -60,6 +70,8 @@ type simEvent struct {
 	c      check
 	action *simAction
 	gen    int
+	loc    string          // agent events: the agent's place
+	ar     *SimAgentResult // evAgentResult: what its check found
 }
 
 type simQueue []*simEvent
@@ -151,6 +163,9 @@ type simHarness struct {
 	broken    map[int]bool // invariants already reported in this history
 	firstDump string
 	fatal     error
+
+	loc   *simLocatedRun // the agents and the decider, in located histories
+	ended bool           // the history has ended: the last check of all
 }
 
 // simResult is what one history did.
@@ -241,6 +256,9 @@ func (h *simHarness) run() *simResult {
 	for i := range h.plan.actions {
 		h.push(&simEvent{at: h.plan.actions[i].at, kind: evAction, action: &h.plan.actions[i]})
 	}
+	if h.plan.located != nil {
+		h.startAgents()
+	}
 	h.start()
 	if h.fatal == nil {
 		h.fatal = h.subscribe()
@@ -265,6 +283,7 @@ func (h *simHarness) run() *simResult {
 	if h.fatal == nil {
 		h.advance(h.plan.end)
 		h.step++
+		h.ended = true
 		h.note("the history ends")
 		h.checkAll()
 	}
@@ -281,7 +300,7 @@ func (h *simHarness) run() *simResult {
 // invariants read.
 func (h *simHarness) handle(ev *simEvent) bool {
 	h.counts[ev.kind]++
-	if ev.kind != evAction && ev.kind != evRestart && ev.kind != evCheckpoint && (h.proc == nil || ev.inc != h.inc) {
+	if ev.kind != evAction && ev.kind != evRestart && ev.kind != evCheckpoint && !ev.kind.agent() && (h.proc == nil || ev.inc != h.inc) {
 		return false // belonged to a process that crashed
 	}
 	switch ev.kind {
@@ -321,6 +340,16 @@ func (h *simHarness) handle(ev *simEvent) bool {
 	case evCheckpoint:
 		delete(h.checkpoints, ev.at.UnixMilli())
 		return true
+	case evAgentCheck:
+		h.agentCheck(ev)
+	case evAgentResult:
+		h.agentResult(ev)
+	case evAgentPush:
+		h.agentPush(ev)
+	case evAgentDeliver:
+		h.agentDeliver(ev)
+	case evDecide:
+		return h.decide(ev)
 	}
 	return false
 }
@@ -344,6 +373,15 @@ func (h *simHarness) start() {
 	h.passQueued = true
 	for i, s := range p.slots {
 		h.push(&simEvent{at: s.next, kind: evCheck, inc: h.inc, slot: i})
+	}
+	if h.plan.located != nil {
+		// serve's decider goroutine: a pass at once, then its ticker.
+		if err := h.startDecider(p); err != nil {
+			h.fatal = fmt.Errorf("start the agents' side: %w", err)
+			return
+		}
+		h.decidePass()
+		h.push(&simEvent{at: h.now().Add(time.Second), kind: evDecide, inc: h.inc, gen: 1})
 	}
 }
 
@@ -599,6 +637,9 @@ func (h *simHarness) crash(down time.Duration) {
 	}
 	h.proc.crash()
 	h.proc = nil
+	if h.loc != nil {
+		h.loc.side = nil
+	}
 	h.restartAt = h.now().Add(down)
 	h.downs = append(h.downs, [2]time.Time{h.now(), h.restartAt})
 	h.push(&simEvent{at: h.restartAt, kind: evRestart})
@@ -718,6 +759,9 @@ func (h *simHarness) publishDraft() error {
 func (h *simHarness) skipQuiet() {
 	p := h.proc
 	now := h.now()
+	if h.plan.located != nil {
+		return // the agents' events are not planned around jumps
+	}
 	if p == nil || h.inPass || h.passQueued || h.woken || now.Before(h.quietTry) ||
 		now.Before(h.lastBusy.Add(h.fleet.maxHold+2*simReactEvery+simSlack)) || p.pending() {
 		return

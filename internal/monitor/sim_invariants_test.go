@@ -350,8 +350,9 @@ func simInvMatchesOutages(h *simHarness, w *simWorld) []string {
 // has had its hold and a pass, all of them are attached to ONE incident
 // (which may be a network incident already open that they joined), and no
 // other automatic incident was opened for their components from the
-// event's start to then. (An event during which Herald was down is left
-// out: its holds were lost with the process.)
+// event's start to then (but one about outages that all began before it,
+// told at the end of its hold). (An event during which Herald was down is
+// left out: its holds were lost with the process.)
 func simInvOneNetworkIncident(h *simHarness, w *simWorld) []string {
 	if h.proc == nil {
 		return nil
@@ -360,7 +361,7 @@ func simInvOneNetworkIncident(h *simHarness, w *simWorld) []string {
 	var cands []*store.Outage
 	for i := range w.outages {
 		o := &w.outages[i]
-		if o.Severity == status.MonitorDown && !h.nearWindow(w, o) {
+		if o.Severity == status.MonitorDown && !h.nearWindow(w, o) && !h.toldLate(o) {
 			cands = append(cands, o)
 		}
 	}
@@ -416,7 +417,16 @@ func simInvOneNetworkIncident(h *simHarness, w *simWorld) []string {
 			if !in.Auto || in.CreatedAt.Before(start) || in.CreatedAt.After(deadline) {
 				continue
 			}
-			if slices.ContainsFunc(componentsEver(in), func(c string) bool { return comps[c] }) {
+			// (One told at the end of its hold about an outage that began
+			// before the event, on one of its components, is not another
+			// incident for it.)
+			earlier := len(h.everAttached[in.ID]) > 0
+			for id := range h.everAttached[in.ID] {
+				if o := w.outByID[id]; o == nil || !o.StartedAt.Before(start) {
+					earlier = false
+				}
+			}
+			if slices.ContainsFunc(componentsEver(in), func(c string) bool { return comps[c] }) && !earlier {
 				opened = append(opened, in.ID)
 			}
 		}
@@ -434,6 +444,19 @@ func simInvOneNetworkIncident(h *simHarness, w *simWorld) []string {
 			len(servers), n, strings.Join(sortedSet(servers), ", "), h.rel(start), h.rel(x.DetectedAt), h.rel(detected), len(members), opened, holders))
 	}
 	return out
+}
+
+// toldLate: a located monitor's outage made by what a place sent once it
+// was counted in again (back from silence), detected long after it began:
+// it did not begin together with the outages detected beside it.
+func (h *simHarness) toldLate(o *store.Outage) bool {
+	m := h.monOf(o)
+	if m == nil || !m.spec.Located() || h.loc == nil {
+		return false
+	}
+	return slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
+		return !f.silent && slices.Contains(m.spec.Monitor.Locations, f.loc) && !f.at.Before(o.StartedAt) && !f.at.After(o.DetectedAt)
+	})
 }
 
 // nearWindow: the outage began within a hold of a maintenance window's span
@@ -902,8 +925,27 @@ func (h *simHarness) dump() string {
 	fmt.Fprintf(&b, "fleet: %d servers (%s), auto %s, T+0 = %s; monitors:\n", len(h.fleet.servers), strings.Join(h.fleet.servers, ", "),
 		h.plan.auto, h.plan.start.Format(time.RFC3339))
 	for _, m := range h.fleet.mons {
-		fmt.Fprintf(&b, "  %-18s every %-4s timeout %-4s down_after %d up_after %d degraded_over %s\n", m.spec.ID, m.interval, m.timeout,
+		fmt.Fprintf(&b, "  %-18s every %-4s timeout %-4s down_after %d up_after %d degraded_over %s", m.spec.ID, m.interval, m.timeout,
 			m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter, m.degradedOver)
+		if m.spec.Located() {
+			fmt.Fprintf(&b, " locations %v quorum %q", m.spec.Monitor.Locations, m.spec.Monitor.Quorum)
+		}
+		b.WriteString("\n")
+	}
+	if lp := h.plan.located; lp != nil {
+		fmt.Fprintf(&b, "agents: clocks %v; paths:", lp.skew)
+		for _, p := range lp.paths {
+			fmt.Fprintf(&b, " %s→%s %s %s-%s;", p.loc, h.fleet.comp(p.comp), p.st, h.rel(p.from), h.rel(p.to))
+		}
+		b.WriteString(" network cut:")
+		for _, c := range lp.cuts {
+			fmt.Fprintf(&b, " %s %s-%s;", c.loc, h.rel(c.from), h.rel(c.to))
+		}
+		b.WriteString(" stopped:")
+		for _, c := range lp.stops {
+			fmt.Fprintf(&b, " %s %s-%s;", c.loc, h.rel(c.from), h.rel(c.to))
+		}
+		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "last events:\n")
 	for _, l := range h.recent {

@@ -55,6 +55,9 @@ type simMonitorSpec struct {
 	downAfter, upAfter  int
 	degradedOver        time.Duration
 	server, local, kind string
+	// locations and quorum: checked by agents there (sim_located_test.go).
+	locations []string
+	quorum    string
 }
 
 // newSimFleet writes the fleet's configuration and parses it the way Herald
@@ -78,6 +81,12 @@ func newSimFleet(auto string, servers []string, mons []simMonitorSpec) (*simFlee
 			extra := ""
 			if m.degradedOver > 0 {
 				extra = ", degraded_over: " + m.degradedOver.String()
+			}
+			if len(m.locations) > 0 {
+				extra += ", locations: [" + strings.Join(m.locations, ", ") + "]"
+				if m.quorum != "" {
+					extra += ", quorum: \"" + m.quorum + "\""
+				}
 			}
 			fmt.Fprintf(&b, "      - id: %s\n        name: %s\n        monitors: [{type: %s, %s, interval: %s, timeout: %s, down_after: %d, up_after: %d%s}]\n",
 				m.local, name, m.kind, target, m.interval, m.timeout, m.downAfter, m.upAfter, extra)
@@ -104,7 +113,8 @@ func newSimFleet(auto string, servers []string, mons []simMonitorSpec) (*simFlee
 // randomSimFleet is 3 to 8 servers with Web (http) and E-mail (smtp), each
 // monitor with a random interval (10 s to 60 s), timeout below it, down_after
 // 1 to 3, up_after 1 to 2, and on some a latency limit.
-func randomSimFleet(r *rand.Rand, auto string) (*simFleet, error) {
+// locate, when not nil, gives some monitors locations before the fleet is made.
+func randomSimFleet(r *rand.Rand, auto string, locate func([]simMonitorSpec)) (*simFleet, error) {
 	n := 3 + r.IntN(6)
 	servers := simServerNames[:n]
 	var mons []simMonitorSpec
@@ -126,6 +136,9 @@ func randomSimFleet(r *rand.Rand, auto string) (*simFleet, error) {
 			}
 			mons = append(mons, m)
 		}
+	}
+	if locate != nil {
+		locate(mons)
 	}
 	return newSimFleet(auto, servers, mons)
 }
@@ -179,6 +192,8 @@ type simPlan struct {
 	// after runs once the history has ended and been reported, for a
 	// story's own assertions on what Herald published.
 	after func(h *simHarness)
+	// located: some monitors are checked from locations by agents (nil: none).
+	located *simLocatedPlan
 }
 
 type simSubscriber struct {
@@ -267,19 +282,37 @@ func (pl *simPlanner) downKind() simTarget {
 // lengths of the order of the monitors' intervals (what matters to the
 // pipeline is how events fall against intervals, holds and passes, not how
 // long an outage lasts), and quiet stretches are skipped (skipQuiet).
-func randomSimPlan(seed uint64) (*simPlan, error) {
-	r := rand.New(rand.NewPCG(seed, 0x5eed_5eed_5eed_5eed))
+func randomSimPlan(seed uint64) (*simPlan, error) { return randomPlan(seed, false) }
+
+// randomPlan is randomSimPlan's history, and with located some monitors
+// checked from three locations by agents, with the agents' own episodes
+// (sim_located_test.go). Plain histories draw nothing more: a seed's plain
+// history is the same with or without this code.
+func randomPlan(seed uint64, located bool) (*simPlan, error) {
+	stream := uint64(0x5eed_5eed_5eed_5eed)
+	if located {
+		stream = simLocatedStream
+	}
+	r := rand.New(rand.NewPCG(seed, stream))
 	auto := config.AutoPublish
 	if r.IntN(5) == 0 {
 		auto = config.AutoDraft
 	}
-	f, err := randomSimFleet(r, auto)
+	var locate func([]simMonitorSpec)
+	if located {
+		locate = func(mons []simMonitorSpec) { locateSome(r, mons) }
+	}
+	f, err := randomSimFleet(r, auto, locate)
 	if err != nil {
 		return nil, err
 	}
 	// Somewhere in 2026, at any hour, so the words cross midnights and DST.
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.Int64N(int64(360 * 24 * time.Hour)))).Truncate(time.Millisecond)
 	p := &simPlan{name: fmt.Sprintf("seed %d", seed), fleet: f, auto: auto, start: start, site: r.IntN(6) == 0}
+	if located {
+		p.name = fmt.Sprintf("located seed %d", seed)
+		p.located = &simLocatedPlan{}
+	}
 	p.subscribers = f.defaultSubscribers(r)
 	pl := &simPlanner{r: r, f: f, p: p}
 	at := start.Add(time.Minute) // the monitors' first checks, all up
@@ -292,6 +325,14 @@ func randomSimPlan(seed uint64) (*simPlan, error) {
 			at = at.Add(pl.dur(20*time.Second, 4*time.Minute))
 		}
 		var ends time.Time
+		if located && r.IntN(100) < 45 {
+			ends = pl.agentEpisode(at)
+			if ends.After(last) {
+				last = ends
+			}
+			at = ends
+			continue
+		}
 		switch k := r.IntN(100); {
 		case k < 22:
 			ends = pl.serviceDown(at)
@@ -323,6 +364,11 @@ func randomSimPlan(seed uint64) (*simPlan, error) {
 	// Everything is up for the last minutes: time for every hold, pass and
 	// recovery threshold to play out.
 	p.end = last.Add(f.maxHold + 3*f.maxIntv + 2*time.Minute)
+	if located {
+		pl.agents(last)
+		// Time for the agents' buffers to drain and the decider to apply them.
+		p.end = p.end.Add(time.Minute)
+	}
 	slices.SortStableFunc(p.actions, func(a, b simAction) int { return a.at.Compare(b.at) })
 	return p, nil
 }

@@ -69,6 +69,9 @@ type simProcess struct {
 	batch        []store.CheckResult
 	transitioned bool
 	slots        []simSlot
+	// agents is the agent side (its server endpoint and decider) in located histories.
+	agents   SimAgents
+	notifier *notify.Notifier
 }
 
 // simCatalog is the configuration's groups and components, as serve stores them.
@@ -94,11 +97,11 @@ func (h *simHarness) startProcess() (*simProcess, error) {
 	if err := p.svc.SyncCatalog(ctx, groups, comps); err != nil {
 		return nil, err
 	}
-	_, unhook, err := notify.New(ctx, h.st, p.svc, cfg, nil, notify.Options{Clock: h.clock})
+	notifier, unhook, err := notify.New(ctx, h.st, p.svc, cfg, nil, notify.Options{Clock: h.clock})
 	if err != nil {
 		return nil, err
 	}
-	p.unhook = unhook
+	p.unhook, p.notifier = unhook, notifier
 	if h.plan.site {
 		p.site = web.NewSite(p.svc, cfg, nil)
 		if err := p.site.Rebuild(ctx); err != nil {
@@ -131,7 +134,7 @@ func (h *simHarness) startProcess() (*simProcess, error) {
 		p.crash()
 		return nil, err
 	}
-	p.svc.SetMeasured(p.engine.Measured()) // as serve's monitoring.apply
+	p.svc.SetMeasured(p.measured()) // as serve's monitoring.apply
 	p.reactor = NewReactor(p.svc, h.st, cfg, nil)
 	p.engine.mu.Lock()
 	for id, r := range p.engine.runners {
@@ -145,7 +148,7 @@ func (h *simHarness) startProcess() (*simProcess, error) {
 // onTransition is serve's monitoring.transitioned: the page gets what was
 // measured and the reactor is woken.
 func (p *simProcess) onTransition() {
-	p.svc.SetMeasured(p.engine.Measured())
+	p.svc.SetMeasured(p.measured())
 	p.h.wake()
 }
 

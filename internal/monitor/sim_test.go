@@ -31,7 +31,9 @@ import (
 // sim_seams_test.go (the only code that touches the pipeline),
 // sim_harness_test.go (the event loop and the operator), sim_plan_test.go
 // (fleets and histories), sim_invariants_test.go, sim_stories_test.go (the
-// seed posts' five stories).
+// seed posts' five stories), sim_located_test.go and sim_agents_test.go
+// (monitors checked from three places by agents, decided by quorum:
+// TestSimulationLocated, with invariants 10 to 15).
 
 // simDefaultSeeds is how many random histories run on each database when
 // HERALD_SIM_SEEDS is not set: what fits CI's budget (about two minutes for
@@ -120,6 +122,9 @@ func runSimHistory(t *testing.T, b storetest.Backend, plan *simPlan, runtimeSeed
 	t.Logf("%s on %s: %s of simulated time (%s of it quiet, skipped), %d steps, %d checks, events by kind %v",
 		plan.name, b.Name, plan.end.Sub(plan.start).Round(time.Second), h.skipped.Round(time.Second), res.steps, res.checks, h.counts)
 	t.Logf("idle ticks skipped %d, site %v", h.idleTicks, plan.site)
+	if s := h.agentsSummary(); s != "" {
+		t.Logf("%s", s)
+	}
 	if res.fatal != nil {
 		t.Fatalf("simulation %s on %s: the harness could not go on after step %d: %v\nreplay: %s\n%s", plan.name, b.Name, res.steps, res.fatal, replay, res.dump)
 	}
