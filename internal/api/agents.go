@@ -2,10 +2,7 @@ package api
 
 import (
 	"net/http"
-	"sort"
 	"time"
-
-	"github.com/heraldhq/herald/internal/store"
 )
 
 // agentJSON is a location's probe agent as GET /api/v1/agents lists it.
@@ -28,43 +25,17 @@ func (a *Admin) listAgents(w http.ResponseWriter, r *http.Request, _ string) err
 	if _, err := strictQuery(r); err != nil {
 		return err
 	}
-	agents, err := a.svc.Agents(r.Context())
+	agents, err := a.svc.AgentStatuses(r.Context(), a.config())
 	if err != nil {
 		return err
 	}
-	assigned := map[string]int{}
-	for _, g := range a.config().Groups {
-		for _, c := range g.Components {
-			for _, m := range c.Monitors {
-				for _, l := range m.Locations {
-					assigned[l]++
-				}
-			}
-		}
-	}
-	list := []agentJSON{}
-	seen := map[string]bool{}
+	list := make([]agentJSON, 0, len(agents))
 	for _, ag := range agents {
-		list = append(list, agentOf(ag, assigned[ag.Location]))
-		seen[ag.Location] = true
+		list = append(list, agentJSON{Location: ag.Location, State: ag.State, LastSeenAt: jt(ag.LastSeenAt), FirstSeenAt: jt(ag.FirstSeenAt),
+			SilentSince: jt(ag.SilentSince), Version: ag.Version, Results: ag.Results, Dropped: ag.Dropped, Monitors: ag.Monitors})
 	}
-	for l, n := range assigned {
-		if !seen[l] {
-			list = append(list, agentJSON{Location: l, State: "never_seen", Monitors: n})
-		}
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Location < list[j].Location })
 	writeJSON(w, http.StatusOK, map[string]any{"agents": list})
 	return nil
-}
-
-func agentOf(ag store.Agent, monitors int) agentJSON {
-	state := "reporting"
-	if !ag.SilentSince.IsZero() {
-		state = "silent"
-	}
-	return agentJSON{Location: ag.Location, State: state, LastSeenAt: jt(ag.LastSeenAt), FirstSeenAt: jt(ag.FirstSeenAt),
-		SilentSince: jt(ag.SilentSince), Version: ag.Version, Results: ag.Results, Dropped: ag.Dropped, Monitors: monitors}
 }
 
 // locationIntervalJSON is a span in which one location saw a monitor failing.
