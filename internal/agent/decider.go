@@ -39,8 +39,9 @@ type DeciderOptions struct {
 	Lease *lease.Keeper
 	Now   func() time.Time
 	Log   *slog.Logger
-	// OnChange runs after a pass changed a monitor's state (the page and
-	// the reactor take it from there).
+	// OnChange runs after a pass changed a monitor's state or a location's
+	// interval of trouble, once it committed (the page and the reactor take
+	// it from there).
 	OnChange func()
 	// Every is how often the decider looks for results; 0 means 1 s.
 	Every time.Duration
@@ -196,7 +197,14 @@ func (d *Decider) Pass(ctx context.Context) error {
 				return err
 			}
 		}
-		return d.decide(ctx, q, specs, results, agents, now)
+		if err := d.decide(ctx, q, specs, results, agents, now); err != nil {
+			return err
+		}
+		if d.changed {
+			// The other instances' pages read it again (herald_measured).
+			return q.SignalMeasured(ctx)
+		}
+		return nil
 	})
 	if err != nil {
 		d.loaded = false // what is held may be ahead of what was written
@@ -523,12 +531,15 @@ func (d *Decider) locationMoved(ctx context.Context, q *store.Queries, sp monito
 	case tr.Opens():
 		li = &store.LocationInterval{MonitorID: sp.ID, ComponentID: sp.ComponentID, Location: location, Severity: tr.To, StartedAt: tr.At, Cause: msg}
 		d.intervals[k] = li
+		d.changed = true // the pages show it, though no monitor state may move
 		return q.InsertLocationInterval(ctx, li)
 	case tr.Closes() && li != nil:
 		li.EndedAt = tr.At
+		d.changed = true
 		return q.UpdateLocationInterval(ctx, li)
 	case li != nil && tr.To == status.MonitorDown && li.Severity != status.MonitorDown:
 		li.Severity = status.MonitorDown
+		d.changed = true
 		return q.UpdateLocationInterval(ctx, li)
 	}
 	return nil

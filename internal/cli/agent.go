@@ -79,7 +79,13 @@ type agents struct {
 }
 
 func newAgents(st *store.Store, svc *service.Service, notifier *notify.Notifier, cfg func() config.Config, log *slog.Logger, mon *monitoring) *agents {
-	o := agent.DeciderOptions{Store: st, Config: cfg, Lease: lease.New(st, "agents", 0), Now: svc.Now, Log: log, OnChange: mon.transitioned}
+	o := agent.DeciderOptions{Store: st, Config: cfg, Lease: lease.New(st, "agents", 0), Now: svc.Now, Log: log,
+		OnChange: func() {
+			mon.transitioned()
+			// A location's path trouble moves no status, yet the component
+			// page shows it: the pages read it again all the same.
+			svc.MeasurementsMoved()
+		}}
 	if notifier != nil {
 		o.Alerts = notifier
 	}
