@@ -32,6 +32,7 @@ type monitoring struct {
 	latency  map[string][]store.LatencyPoint // by monitor, latencyBucket steps over a week
 	exclude  bool
 	cache    map[string]*componentUptime
+	located  *locatedData // nil when no monitor has locations
 }
 
 // loadMonitoring reads the outages of the bars' days, the monitors and a
@@ -50,6 +51,9 @@ func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.
 		return nil, err
 	}
 	if m.latency, err = s.latency.load(ctx, s.svc, m.monitors, now); err != nil {
+		return nil, err
+	}
+	if m.located, err = s.loadLocated(ctx, cfg, barsStart(now, loc)); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -402,6 +406,7 @@ type outageView struct {
 	Duration    string
 	Ongoing     bool
 	Monitor     string // named when the component has several
+	Locations   string // where a located monitor's outage was seen from, per location
 	Incident    *link
 	Maintenance *link
 	Continued   bool // began on an earlier day
@@ -419,6 +424,7 @@ type componentView struct {
 	Status          badge
 	Monitored       bool
 	Monitors        []monitorView
+	Notes           []string // path trouble below the quorum; a located check no location reports on
 	Figures         []figure
 	OutagesOver     string // "in the last 90 days", or since monitoring began
 	Bars            *barsView
@@ -430,6 +436,7 @@ type componentView struct {
 
 type monitorView struct {
 	Name        string // "HTTP check"
+	Where       string // "from fra-1, ams-1 and nyc-1" for a located monitor
 	Kind, Label string // its state, as a badge
 	LastCheck   time.Time
 	Latency     string
@@ -454,6 +461,7 @@ func (b *builder) components() error {
 		}
 		v.Monitors, v.Charts = b.monitorViews(c.ID)
 		v.Badges = b.badgesView(c)
+		v.Notes = b.locatedNotes(c.ID)
 		title := c.Name
 		if v.Group != "" {
 			title = v.Group + " · " + c.Name
@@ -515,7 +523,12 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 			continue
 		}
 		st := mon.Detector.State
-		v := monitorView{Kind: st.Kind(), Name: monitorLabel(mon.Kind), Label: st.Label(), LastCheck: mon.LastCheckAt}
+		v := monitorView{Kind: st.Kind(), Name: monitorLabel(mon.Kind), Label: st.Label(), LastCheck: mon.LastCheckAt,
+			Where: b.monitorWhere(mon.ID)}
+		if b.unheard(mon.ID) {
+			// Not "not decided yet": no place checks it now.
+			v.Kind, v.Label = status.KindNone, "Unknown"
+		}
 		if !mon.LastCheckAt.IsZero() && mon.LastLevel != status.LevelDown {
 			v.Latency = wd.Latency(mon.LastLatency)
 		}
@@ -580,6 +593,7 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 			}
 		}
 	}
+	v.Locations = b.outageLocations(o)
 	if in, ok := b.published[o.IncidentID]; ok && o.IncidentID != 0 {
 		v.Incident = &link{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title}
 	}
@@ -604,4 +618,31 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 	v.Times = span.Range(loc, b.in.Now) + " " + b.w.zone
 	v.Duration = span.Duration()
 	return v
+}
+
+// locatedNotes are the notes of a component's located monitors, each named
+// when the component has several.
+func (b *builder) locatedNotes(id string) []string {
+	m := b.in.Monitoring
+	if m == nil || m.located == nil {
+		return nil
+	}
+	var mons []store.Monitor
+	for _, mon := range m.monitors {
+		if mon.ComponentID == id && mon.RemovedAt.IsZero() {
+			mons = append(mons, mon)
+		}
+	}
+	var notes []string
+	for _, mon := range mons {
+		n := b.locatedNote(mon)
+		if n == "" {
+			continue
+		}
+		if len(mons) > 1 {
+			n = monitorLabel(mon.Kind) + ": " + n
+		}
+		notes = append(notes, n)
+	}
+	return notes
 }

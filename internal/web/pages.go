@@ -200,6 +200,7 @@ type incidentView struct {
 	Postmortem   template.HTML
 	PostmortemAt time.Time
 	Links        []relatedLink
+	Locations    []incidentLocation // where its located outages were seen from
 }
 
 type link struct{ URL, Title string }
@@ -548,6 +549,7 @@ func (b *builder) incidents() error {
 			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML})
 		}
 		sort.SliceStable(v.Updates, func(i, j int) bool { return v.Updates[i].At.After(v.Updates[j].At) })
+		v.Locations = b.incidentLocations(in.ID)
 		if in.Postmortem != "" {
 			v.Postmortem, v.PostmortemAt = in.PostmortemRendered.HTML, in.PostmortemPublishedAt
 		}

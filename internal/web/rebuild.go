@@ -62,6 +62,9 @@ type records struct {
 	snap                         *service.Snapshot // the last one read
 	mon                          *monitoring
 	readAt                       time.Time // when snap was read
+	// spanKeys fingerprint each incident's per-location spans as last
+	// rendered (incidentSpanKeys).
+	spanKeys map[int64]string
 }
 
 // listLimit is how many incidents and windows the JSON lists and the feeds carry.
@@ -159,6 +162,16 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 			}
 		}
 	}
+	// An incident's page lists where its outages were seen from: a
+	// location's interval ending after the incident did renders it again.
+	spanKeys := incidentSpanKeys(mon)
+	if plan != nil {
+		for id, k := range spanKeys {
+			if _, ok := r.incidents[id]; ok && r.spanKeys[id] != k {
+				plan.incidents[id] = true
+			}
+		}
+	}
 	in := s.pageInput(cfg, loc, now, r, snap, mon)
 	if err := s.renderNow(cfg, loc, in, r, false); err != nil {
 		return err
@@ -166,6 +179,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	if err := s.renderRest(cfg, loc, in, r, plan); err != nil {
 		return err
 	}
+	r.spanKeys = spanKeys
 	// Read again and rendered: until now a failure left them to the next try.
 	clear(r.staleIncidents)
 	clear(r.staleWindows)

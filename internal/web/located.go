@@ -1,0 +1,289 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/monitor"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+	wd "github.com/heraldhq/herald/internal/words"
+)
+
+// What the pages show of monitors checked from several places (probe
+// agents, decided by quorum): a note while locations fail below the quorum
+// (path trouble: no outage, no uptime cost), each outage's spans per
+// location, and a monitor no location reports on as unknown. The agents'
+// decider writes it all to the store; a rebuild reads it with the rest.
+
+// locatedData is what a rebuild reads of the located monitors.
+type locatedData struct {
+	locations map[string][]string                      // by monitor id: its configured locations
+	intervals map[string][]store.LocationInterval      // by monitor id, oldest first, over the bars' days
+	states    map[string]map[string]store.LocationState // by monitor id, then location
+	reporting map[string]bool                           // locations whose agent reports (not silent)
+}
+
+// loadLocated reads the located monitors' intervals and states; nil when
+// no monitor has locations, at no cost.
+func (s *Site) loadLocated(ctx context.Context, cfg config.Config, since time.Time) (*locatedData, error) {
+	l := &locatedData{locations: map[string][]string{}, intervals: map[string][]store.LocationInterval{},
+		states: map[string]map[string]store.LocationState{}, reporting: map[string]bool{}}
+	for _, sp := range monitor.Specs(cfg) {
+		if sp.Located() {
+			l.locations[sp.ID] = sp.Monitor.Locations
+		}
+	}
+	if len(l.locations) == 0 {
+		return nil, nil
+	}
+	ivs, err := s.svc.LocationIntervals(ctx, "", since)
+	if err != nil {
+		return nil, err
+	}
+	for _, li := range ivs {
+		l.intervals[li.MonitorID] = append(l.intervals[li.MonitorID], li)
+	}
+	states, err := s.svc.LocationStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ls := range states {
+		if l.states[ls.MonitorID] == nil {
+			l.states[ls.MonitorID] = map[string]store.LocationState{}
+		}
+		l.states[ls.MonitorID][ls.Location] = ls
+	}
+	agents, err := s.svc.Agents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range agents {
+		l.reporting[a.Location] = a.SilentSince.IsZero()
+	}
+	return l, nil
+}
+
+// overlapping are mon's intervals overlapping [from, to) (to zero: still
+// going on), oldest first.
+func (l *locatedData) overlapping(mon string, from, to time.Time) []store.LocationInterval {
+	var out []store.LocationInterval
+	for _, li := range l.intervals[mon] {
+		if (to.IsZero() || li.StartedAt.Before(to)) && (li.EndedAt.IsZero() || li.EndedAt.After(from)) {
+			out = append(out, li)
+		}
+	}
+	return out
+}
+
+// heard reports how many of mon's locations report a state: their agent
+// is not silent and has checked it.
+func (l *locatedData) heard(mon string) int {
+	n := 0
+	for _, loc := range l.locations[mon] {
+		if _, ok := l.states[mon][loc]; ok && l.reporting[loc] {
+			n++
+		}
+	}
+	return n
+}
+
+// troubleWord is how a location's failing interval reads.
+func troubleWord(sev status.MonitorState) string {
+	if sev == status.MonitorDown {
+		return "unreachable"
+	}
+	return "degraded"
+}
+
+// maxSpansShown bounds the per-location spans listed for one outage: a
+// location that flapped through it is summed up past that.
+const maxSpansShown = 6
+
+// locationSpans says where an outage (or a note) was seen from, worst first:
+// "unreachable from fra-1 from 9:48:10 to 9:52:10 AM, from ams-1 from
+// 9:48:40 AM". ref is the day the times are read against: a time on
+// another day names its day.
+func (b *builder) locationSpans(ivs []store.LocationInterval, ref time.Time, since bool) string {
+	var parts []string
+	for _, down := range []bool{true, false} {
+		var froms []string
+		word := ""
+		for _, li := range ivs {
+			if (li.Severity == status.MonitorDown) != down {
+				continue
+			}
+			word = troubleWord(li.Severity)
+			froms = append(froms, "from "+li.Location+" "+b.spanFrom(li, ref, since))
+		}
+		if len(froms) == 0 {
+			continue
+		}
+		if len(froms) > maxSpansShown {
+			froms = append(froms[:maxSpansShown], fmt.Sprintf("and %d more", len(froms)-maxSpansShown))
+		}
+		parts = append(parts, word+" "+strings.Join(froms, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// spanFrom is one location's interval: "from 9:48:10 AM", "from 9:48:10 to
+// 9:52:10 AM", or with since "since 9:48 AM" (a note, to the minute).
+func (b *builder) spanFrom(li store.LocationInterval, ref time.Time, since bool) string {
+	loc := b.in.Loc
+	at := func(t time.Time, clock func(time.Time, *time.Location) string) string {
+		if wd.SameDay(t.In(loc), ref.In(loc)) {
+			return clock(t, loc)
+		}
+		return wd.LongDate(t.In(loc), b.in.Now) + ", " + clock(t, loc)
+	}
+	switch {
+	case since:
+		return "since " + at(li.StartedAt, wd.Clock)
+	case li.EndedAt.IsZero():
+		return "from " + at(li.StartedAt, wd.ClockSeconds)
+	}
+	return "from " + at(li.StartedAt, wd.ClockSeconds) + " to " + at(li.EndedAt, wd.ClockSeconds)
+}
+
+// capitalized is s with its first letter upper case (the words are ASCII).
+func capitalized(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// locatedNote is what the component page says of a located monitor beside
+// its state: path trouble below the quorum ("Unreachable from fra-1 since
+// 9:48 AM Pacific time; 2 of 3 locations fine.") or, with no location
+// reporting, that its state is unknown. "" when there is nothing to say.
+func (b *builder) locatedNote(mon store.Monitor) string {
+	l := b.in.Monitoring.located
+	if l == nil {
+		return ""
+	}
+	locs, ok := l.locations[mon.ID]
+	if !ok {
+		return ""
+	}
+	if l.heard(mon.ID) == 0 {
+		return "No location reports on this check right now, so its state is unknown: counted neither up nor down."
+	}
+	if mon.Detector.State.Bad() {
+		return "" // an outage: the outages below say where it was seen from
+	}
+	open := l.overlapping(mon.ID, b.in.Now, time.Time{})
+	open = slices.DeleteFunc(open, func(li store.LocationInterval) bool { return !li.EndedAt.IsZero() })
+	if len(open) == 0 {
+		return ""
+	}
+	fine := 0
+	for _, loc := range locs {
+		if ls, ok := l.states[mon.ID][loc]; ok && l.reporting[loc] && ls.Detector.State == status.MonitorUp {
+			fine++
+		}
+	}
+	return capitalized(b.locationSpans(open, b.in.Now, true)) + " " + b.w.zone + "; " +
+		strconv.Itoa(fine) + " of " + strconv.Itoa(len(locs)) + " locations fine."
+}
+
+// monitorWhere says where a located monitor checks from: "from fra-1,
+// ams-1 and nyc-1"; "" for one the server checks.
+func (b *builder) monitorWhere(id string) string {
+	l := b.in.Monitoring.located
+	if l == nil || len(l.locations[id]) == 0 {
+		return ""
+	}
+	return "from " + wd.List(l.locations[id])
+}
+
+// unheard reports whether a located monitor has no location reporting on
+// it: its state is unknown, not "not decided yet".
+func (b *builder) unheard(id string) bool {
+	l := b.in.Monitoring.located
+	if l == nil {
+		return false
+	}
+	_, ok := l.locations[id]
+	return ok && l.heard(id) == 0
+}
+
+// outageLocations says where an outage of a located monitor was seen from,
+// from the locations' intervals overlapping it; "" for others.
+func (b *builder) outageLocations(o store.Outage) string {
+	l := b.in.Monitoring.located
+	if l == nil {
+		return ""
+	}
+	if _, ok := l.locations[o.MonitorID]; !ok {
+		return ""
+	}
+	return capitalized(b.locationSpans(l.overlapping(o.MonitorID, o.StartedAt, o.EndedAt), o.StartedAt, false))
+}
+
+// incidentLocation is one located outage of an incident, as its page lists it.
+type incidentLocation struct {
+	Component string // "flexo · Web"
+	Spans     string // "Unreachable from fra-1 from 9:48:10 AM, ... (Pacific time)"
+}
+
+// incidentLocations lists where the outages linked to an incident were seen
+// from, oldest first: the per-location timeline of a located monitor's outage.
+func (b *builder) incidentLocations(id int64) []incidentLocation {
+	m := b.in.Monitoring
+	if m == nil || m.located == nil {
+		return nil
+	}
+	var out []store.Outage
+	for _, outs := range m.outages {
+		for _, o := range outs {
+			if o.IncidentID == id {
+				out = append(out, o)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, c store.Outage) int { return a.StartedAt.Compare(c.StartedAt) })
+	var list []incidentLocation
+	for _, o := range out {
+		if s := b.outageLocations(o); s != "" {
+			list = append(list, incidentLocation{Component: b.compName(o.ComponentID), Spans: s + " (" + b.w.zone + ")."})
+		}
+	}
+	return list
+}
+
+// incidentSpanKeys fingerprints, per incident, the location intervals its
+// page lists: an interval that ends after the incident was last rendered
+// (one location recovering later) renders its page again.
+func incidentSpanKeys(m *monitoring) map[int64]string {
+	keys := map[int64]string{}
+	if m == nil || m.located == nil {
+		return keys
+	}
+	var linked []store.Outage
+	for _, outs := range m.outages {
+		for _, o := range outs {
+			if o.IncidentID != 0 {
+				linked = append(linked, o)
+			}
+		}
+	}
+	slices.SortFunc(linked, func(a, c store.Outage) int { return cmp.Compare(a.ID, c.ID) })
+	for _, o := range linked {
+		var k strings.Builder
+		k.WriteString(keys[o.IncidentID])
+		fmt.Fprintf(&k, "%d-%d:", o.ID, o.EndedAt.UnixMilli())
+		for _, li := range m.located.overlapping(o.MonitorID, o.StartedAt, o.EndedAt) {
+			fmt.Fprintf(&k, "%d/%s/%d,", li.ID, li.Severity, li.EndedAt.UnixMilli())
+		}
+		keys[o.IncidentID] = k.String() + ";"
+	}
+	return keys
+}
