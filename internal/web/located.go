@@ -24,8 +24,8 @@ import (
 
 // locatedData is what a rebuild reads of the located monitors.
 type locatedData struct {
-	locations map[string][]string                      // by monitor id: its configured locations
-	intervals map[string][]store.LocationInterval      // by monitor id, oldest first, over the bars' days
+	locations map[string][]string                       // by monitor id: its configured locations
+	intervals map[string][]store.LocationInterval       // by monitor id, oldest first, over the bars' days
 	states    map[string]map[string]store.LocationState // by monitor id, then location
 	reporting map[string]bool                           // locations whose agent reports (not silent)
 }
