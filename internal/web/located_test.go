@@ -257,3 +257,59 @@ func TestLocatedPages(t *testing.T) {
 		mustLack(t, "the monitors with no place reporting", monitors, "<span>Up</span>", "<span>Down</span>", "Not decided yet")
 	})
 }
+
+// TestLocatedPagesOnAnotherInstance: an instance that does not decide (on
+// the same PostgreSQL database) shows path trouble too, though no monitor's
+// state moved: the deciding pass signals herald_measured and the other
+// instance's follower rebuilds its pages.
+func TestLocatedPagesOnAnotherInstance(t *testing.T) {
+	b := storetest.Postgres(t)
+	f := newLocatedFixture(t, b)
+	st2, err := store.Open(context.Background(), store.DSN{URL: b.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st2.Close() })
+	svc2 := service.New(st2, f.clock, nil)
+	if err := svc2.ReloadCatalog(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	moved := make(chan struct{}, 1)
+	svc2.OnChange(func() {
+		select {
+		case moved <- struct{}{}:
+		default:
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	follower, err := svc2.Follow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); follower.Run(running, time.Second) }()
+	t.Cleanup(func() { stop(); <-done })
+	other := f.instance(svc2, false)
+
+	sec := func(s int) time.Time { return locT0.Add(time.Duration(s) * time.Second) }
+	f.report(sec(0), every(status.LevelUp))
+	f.pass(sec(1))
+	for _, s := range []int{10, 20} {
+		f.report(sec(s), map[string]status.Level{"fra-1": status.LevelDown, "ams-1": status.LevelUp, "nyc-1": status.LevelUp})
+	}
+	f.pass(sec(21))
+	const note = `<p class="note path">Unreachable from fra-1 since 9:48 AM Pacific time; 2 of 3 locations fine.</p>`
+	mustContain(t, "the deciding instance's page", f.a.page(t, "/components/flexo/web"), note)
+	// The other instance rebuilds when its follower hears of it; each
+	// rebuild is waited for, until the note shows or the test's time is up.
+	for !strings.Contains(other.page(t, "/components/flexo/web"), note) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the other instance's page never showed the note:\n%s", other.page(t, "/components/flexo/web"))
+		case <-moved:
+			other.site.WaitShown(ctx, svc2.Generation())
+		}
+	}
+}
