@@ -74,7 +74,11 @@ func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request, s *session) er
 	}
 	if a.Monitoring != nil {
 		d.Monitoring = true
-		for _, mv := range a.Monitoring.Monitors() {
+		mons, err := a.located(ctx, a.Config(), a.Monitoring.Monitors())
+		if err != nil {
+			return err
+		}
+		for _, mv := range mons {
 			if mv.State == "down" || mv.State == "degraded" {
 				d.DownMons = append(d.DownMons, mv)
 			}

@@ -29,7 +29,11 @@ func (a *Admin) monitors(w http.ResponseWriter, r *http.Request, s *session) err
 	d := monitorsData{Names: a.names(), Days: outageDays, Counts: map[string]int{}}
 	if a.Monitoring != nil {
 		d.Configured = true
-		d.Monitors = append(d.Monitors, a.Monitoring.Monitors()...)
+		mons, err := a.located(r.Context(), a.Config(), a.Monitoring.Monitors())
+		if err != nil {
+			return err
+		}
+		d.Monitors = mons
 		// Trouble first, then by component.
 		rank := map[string]int{"down": 0, "degraded": 1, "unknown": 2, "up": 3}
 		sort.SliceStable(d.Monitors, func(i, j int) bool {

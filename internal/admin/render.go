@@ -101,6 +101,8 @@ func (a *Admin) parsePages() (map[string]*template.Template, error) {
 		"stateKind":  func(s string) string { return status.MonitorState(s).Kind() },
 		"stateLabel": func(s string) string { return status.MonitorState(s).Label() },
 		"outageKind": outageKind,
+		"agentKind":  agentKind,
+		"agentLabel": agentLabel,
 		"upper1":     upper1,
 		"join":       strings.Join,
 		"ms":         words.Latency,

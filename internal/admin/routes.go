@@ -33,6 +33,7 @@ func (a *Admin) routes() {
 	m.Handle("POST /admin/maintenance/{id}/cancel", a.page(editor, a.maintenanceCancel))
 
 	m.Handle("GET /admin/monitors", a.page(anyone, a.monitors))
+	m.Handle("GET /admin/agents", a.page(anyone, a.agents))
 	m.Handle("GET /admin/subscribers", a.page(anyone, a.subscribers))
 	m.Handle("GET /admin/subscribers.csv", a.page(admin, a.subscribersCSV))
 	m.Handle("GET /admin/reports", a.page(anyone, a.reports))

@@ -16,6 +16,20 @@ type MonitorView struct {
 	Since, LastCheck                     time.Time
 	LastMessage                          string
 	LastLatency                          time.Duration
+	// Locations are the places a monitor with locations is checked from,
+	// each as it sees the monitor; nil for one the server checks.
+	Locations []LocationView
+	Quorum    string // majority, any, all or a number, for one with locations
+}
+
+// LocationView is one place's view of a monitor checked by probe agents.
+type LocationView struct {
+	Location    string
+	State       string // up, degraded, down or unknown, as that place decided
+	Since       time.Time
+	LastCheck   time.Time
+	LastMessage string
+	Agent       string // its agent: reporting, silent or never_seen (service.Agent*)
 }
 
 // OutageView is one measured interruption; End is zero while it lasts.
