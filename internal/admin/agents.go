@@ -12,9 +12,9 @@ import (
 )
 
 type agentsData struct {
-	Agents   []service.AgentStatus
-	Counts   map[string]int // by state
-	Located  int            // configured monitors with locations
+	Agents  []service.AgentStatus
+	Counts  map[string]int // by state
+	Located int            // configured monitors with locations
 }
 
 // agents is the probe agents screen: each location, what the server last
