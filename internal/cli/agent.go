@@ -90,7 +90,8 @@ func newAgents(st *store.Store, svc *service.Service, notifier *notify.Notifier,
 		o.Alerts = notifier
 	}
 	d := agent.NewDecider(o)
-	mon.located = d.States
+	states := d.States
+	mon.located.Store(&states)
 	return &agents{decider: d, server: agent.NewServer(svc, st, cfg, d, log)}
 }
 
@@ -99,7 +100,8 @@ func newAgents(st *store.Store, svc *service.Service, notifier *notify.Notifier,
 // with locations. A component whose monitors are all unknown (no location
 // reporting) has none: unknown, counted neither up nor down.
 func (m *monitoring) measured() map[string]status.ComponentStatus {
-	if m.located == nil {
+	located := m.located.Load()
+	if located == nil {
 		return m.engine.Measured()
 	}
 	byComp := map[string][]status.MonitorState{}
@@ -109,7 +111,7 @@ func (m *monitoring) measured() map[string]status.ComponentStatus {
 		}
 		byComp[s.Spec.ComponentID] = append(byComp[s.Spec.ComponentID], s.State)
 	}
-	for _, s := range m.located() {
+	for _, s := range (*located)() {
 		byComp[s.ComponentID] = append(byComp[s.ComponentID], s.State)
 	}
 	out := make(map[string]status.ComponentStatus, len(byComp))

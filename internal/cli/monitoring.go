@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,7 +39,7 @@ type monitoring struct {
 	// share of the monitors; nil when every monitor runs here.
 	shards *lease.Shards
 	// located is the quorum's state of the monitors with locations (agent.go).
-	located func() map[string]agent.MonitorState
+	located atomic.Pointer[func() map[string]agent.MonitorState]
 }
 
 func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Config, log *slog.Logger, speed int, shared *instances) *monitoring {
@@ -64,7 +65,7 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 		svc.OnMeasuredElsewhere(m.measuredElsewhere)
 	}
 	m.engine = monitor.New(opts)
-	m.registry.MustRegister(m.engine.Collector())
+	m.registry.MustRegister(m.engine.CollectorWith(m.decided))
 	return m
 }
 
@@ -207,4 +208,19 @@ func (m *monitoring) register(mux *http.ServeMux, metrics http.Handler) {
 	}
 	mux.HandleFunc("POST /api/v1/heartbeat/{token}", beat)
 	mux.HandleFunc("GET /api/v1/heartbeat/{token}", beat)
+}
+
+// decided is the quorum's state of the monitors with locations, for the
+// metrics (the engine holds them but does not run them).
+func (m *monitoring) decided() map[string]monitor.Decided {
+	f := m.located.Load()
+	if f == nil {
+		return nil
+	}
+	states := (*f)()
+	out := make(map[string]monitor.Decided, len(states))
+	for id, s := range states {
+		out[id] = monitor.Decided{State: s.State, Since: s.Since}
+	}
+	return out
 }

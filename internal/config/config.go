@@ -313,6 +313,16 @@ type Duration time.Duration
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
+// MonitorID names a configured monitor: its component's id and its name
+// (its type by default), "flexo/web/http".
+func MonitorID(groupID, componentID string, m Monitor) string {
+	name := m.Name
+	if name == "" {
+		name = m.Type
+	}
+	return groupID + "/" + componentID + "/" + name
+}
+
 // ComponentIDs lists every component as "group/id", in file order.
 func (c Config) ComponentIDs() []string {
 	var ids []string

@@ -53,12 +53,7 @@ func Specs(cfg config.Config) []Spec {
 	for _, g := range cfg.Groups {
 		for _, c := range g.Components {
 			for _, m := range c.Monitors {
-				name := m.Name
-				if name == "" {
-					name = m.Type
-				}
-				cid := g.ID + "/" + c.ID
-				out = append(out, Spec{ID: cid + "/" + name, ComponentID: cid, GroupID: g.ID, Monitor: m})
+				out = append(out, Spec{ID: config.MonitorID(g.ID, c.ID, m), ComponentID: g.ID + "/" + c.ID, GroupID: g.ID, Monitor: m})
 			}
 		}
 	}

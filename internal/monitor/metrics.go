@@ -82,14 +82,27 @@ func (m *Metrics) flushed(took time.Duration, n int) {
 // stateCollector reports each monitor's state and each component's open outage at scrape time.
 type stateCollector struct {
 	e                                *Engine
+	decided                          func() map[string]Decided
 	state, since, open, checks, last *prometheus.Desc
+}
+
+// Decided is a monitor's state decided outside the engine: by quorum, from
+// the results probe agents pushed (internal/agent).
+type Decided struct {
+	State status.MonitorState
+	Since time.Time
 }
 
 // Collector exposes the engine's monitor states: herald_monitor_state (0 up,
 // 1 degraded, 2 down, -1 not checked yet), herald_monitor_state_since_seconds
 // and herald_component_down (1 while a component has an outage open).
-func (e *Engine) Collector() prometheus.Collector {
-	return &stateCollector{e: e,
+func (e *Engine) Collector() prometheus.Collector { return e.CollectorWith(nil) }
+
+// CollectorWith is Collector with the states of the monitors decided
+// elsewhere (those with locations, which the engine holds but does not
+// run) read from decided at each scrape; decided may be nil.
+func (e *Engine) CollectorWith(decided func() map[string]Decided) prometheus.Collector {
+	return &stateCollector{e: e, decided: decided,
 		state: prometheus.NewDesc("herald_monitor_state", "Monitor state: 0 up, 1 degraded, 2 down, -1 not checked yet.",
 			[]string{"monitor", "component", "type"}, nil),
 		since: prometheus.NewDesc("herald_monitor_state_since_seconds", "When the monitor's state began (Unix time, measured).",
@@ -113,7 +126,14 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	down := map[string]float64{}
+	var decided map[string]Decided
+	if c.decided != nil {
+		decided = c.decided()
+	}
 	for id, m := range c.e.Statuses() {
+		if d, ok := decided[id]; ok {
+			m.State, m.Since = d.State, d.Since
+		}
 		v := -1.0
 		switch m.State {
 		case status.MonitorUp:

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/monitor"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 	wd "github.com/heraldhq/herald/internal/words"
@@ -35,9 +34,13 @@ type locatedData struct {
 func (s *Site) loadLocated(ctx context.Context, cfg config.Config, since time.Time) (*locatedData, error) {
 	l := &locatedData{locations: map[string][]string{}, intervals: map[string][]store.LocationInterval{},
 		states: map[string]map[string]store.LocationState{}, reporting: map[string]bool{}}
-	for _, sp := range monitor.Specs(cfg) {
-		if sp.Located() {
-			l.locations[sp.ID] = sp.Monitor.Locations
+	for _, g := range cfg.Groups {
+		for _, c := range g.Components {
+			for _, m := range c.Monitors {
+				if len(m.Locations) > 0 {
+					l.locations[config.MonitorID(g.ID, c.ID, m)] = m.Locations
+				}
+			}
 		}
 	}
 	if len(l.locations) == 0 {
