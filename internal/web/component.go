@@ -533,7 +533,9 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 			v.Latency = wd.Latency(mon.LastLatency)
 		}
 		views = append(views, v)
-		if pts, charted := m.latency[mon.ID]; charted {
+		// Agents' response times are not charted (yet): an empty chart
+		// would say none were measured.
+		if pts, charted := m.latency[mon.ID]; charted && v.Where == "" {
 			series = append(series, chartSeries{Name: v.Name, Points: pts})
 		}
 	}
@@ -593,7 +595,7 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 			}
 		}
 	}
-	v.Locations = b.outageLocations(o)
+	v.Locations = capitalized(b.outageLocations(o))
 	if in, ok := b.published[o.IncidentID]; ok && o.IncidentID != 0 {
 		v.Incident = &link{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title}
 	}

@@ -228,13 +228,13 @@ func (b *builder) outageLocations(o store.Outage) string {
 	if _, ok := l.locations[o.MonitorID]; !ok {
 		return ""
 	}
-	return capitalized(b.locationSpans(l.overlapping(o.MonitorID, o.StartedAt, o.EndedAt), o.StartedAt, false))
+	return b.locationSpans(l.overlapping(o.MonitorID, o.StartedAt, o.EndedAt), o.StartedAt, false)
 }
 
 // incidentLocation is one located outage of an incident, as its page lists it.
 type incidentLocation struct {
 	Component string // "flexo · Web"
-	Spans     string // "Unreachable from fra-1 from 9:48:10 AM, ... (Pacific time)"
+	Spans     string // "unreachable from fra-1 from 9:48:10 AM, ... (Pacific time)."
 }
 
 // incidentLocations lists where the outages linked to an incident were seen

@@ -244,7 +244,7 @@ func TestLocatedPages(t *testing.T) {
 			`Incident: <a href="/incidents/`)
 		incident := f.a.page(t, fmt.Sprintf("/incidents/%d", in.ID))
 		mustContain(t, "the incident's page", incident, "Seen from our locations",
-			`<span class="name">flexo · Web sites</span> Unreachable from fra-1 from 9:48:10 AM to 9:52:10 AM, from ams-1 from 9:48:40 AM to 9:52:10 AM (Pacific time).`)
+			`<span class="name">flexo · Web sites</span>: unreachable from fra-1 from 9:48:10 AM to 9:52:10 AM, from ams-1 from 9:48:40 AM to 9:52:10 AM (Pacific time).`)
 
 		// Every agent falls silent: no place reports, the state is unknown.
 		f.pass(sec(300))
