@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/heraldhq/herald/internal/admin"
+	"github.com/heraldhq/herald/internal/browsertest"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -150,5 +153,37 @@ func TestAdminLocatedMonitor(t *testing.T) {
 	}
 	if strings.Contains(c.get("/admin").body, "Failing monitors") {
 		t.Error("the dashboard lists a monitor up by quorum as failing")
+	}
+}
+
+// TestBrowserAgents checks the probe agents screen and the monitors screen
+// with a located monitor in Chromium: axe-core in both schemes, nothing
+// sticking out sideways at 1280 and 390 pixels (screenshots saved with
+// HERALD_SAVE_SCREENSHOTS=1, as the other screens').
+func TestBrowserAgents(t *testing.T) {
+	b := startBrowser(t)
+	axe := browsertest.AxeSource(t)
+	cfg := locatedTestConfig(t)
+	f := newFixture(t, storetest.SQLite(t), func(d *admin.Deps) {
+		d.Config = func() config.Config { return cfg }
+		d.Monitoring = &fakeMonitoring{mons: demoMonitoring().mons[1:]} // the servers' own checks, flexo/web's gone
+	})
+	seedAgents(t, f.store)
+	u := f.srv.URL
+	b.step("sign in", func(ctx context.Context) {
+		b.do(ctx, "open the sign-in page", chromedp.Navigate(u+"/admin/login"))
+		b.do(ctx, "type", chromedp.SendKeys(chromedp.CSS("#username"), "vic"), chromedp.SendKeys(chromedp.CSS("#password"), vicPW))
+		b.submit(ctx, "form button[type=submit]")
+	})
+	for _, s := range []struct{ name, path, want string }{
+		{"agents", "/admin/agents", "nyc-1"},
+		{"monitors-located", "/admin/monitors", "Quorum: majority of 3 locations"},
+	} {
+		b.step("screen "+s.name, func(ctx context.Context) {
+			b.shots(ctx, s.name, u+s.path, false)
+			b.do(ctx, s.name, chromedp.Navigate(u+s.path))
+			b.want(ctx, "main", s.want)
+			b.axe(ctx, s.name, axe)
+		})
 	}
 }
