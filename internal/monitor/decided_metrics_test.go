@@ -1,6 +1,8 @@
 package monitor
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,9 +19,13 @@ func TestMetricsOfDecidedMonitors(t *testing.T) {
 	b := storetest.SQLite(t)
 	seedFleet(t, b.Store)
 	e := New(Options{Store: b.Store})
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	wg.Go(func() { e.Run(ctx) })
+	defer func() { cancel(); wg.Wait() }()
 	located := httpSpec("flexo/web/http", "flexo/web", "http://127.0.0.1:9/", time.Second)
 	located.Monitor.Locations = []string{"fra-1", "ams-1", "nyc-1"}
-	if err := e.Apply(t.Context(), []Spec{located}); err != nil {
+	if err := e.Apply(ctx, []Spec{located}); err != nil {
 		t.Fatal(err)
 	}
 	since := time.Date(2026, 8, 12, 16, 48, 40, 0, time.UTC)
