@@ -56,6 +56,9 @@ func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.
 	if m.located, err = s.loadLocated(ctx, cfg, barsStart(now, loc)); err != nil {
 		return nil, err
 	}
+	if m.located != nil {
+		m.located.index(m.outages)
+	}
 	return m, nil
 }
 

@@ -27,6 +27,9 @@ type locatedData struct {
 	intervals map[string][]store.LocationInterval       // by monitor id, oldest first, over the bars' days
 	states    map[string]map[string]store.LocationState // by monitor id, then location
 	reporting map[string]bool                           // locations whose agent reports (not silent)
+	// byIncident are the outages of located monitors linked to each
+	// incident, oldest first.
+	byIncident map[int64][]store.Outage
 }
 
 // loadLocated reads the located monitors' intervals and states; nil when
@@ -71,6 +74,26 @@ func (s *Site) loadLocated(ctx context.Context, cfg config.Config, since time.Ti
 		l.reporting[a.Location] = a.SilentSince.IsZero()
 	}
 	return l, nil
+}
+
+// index files the located monitors' outages under their incidents.
+func (l *locatedData) index(outages map[string][]store.Outage) {
+	l.byIncident = map[int64][]store.Outage{}
+	for _, outs := range outages {
+		for _, o := range outs {
+			if _, ok := l.locations[o.MonitorID]; ok && o.IncidentID != 0 {
+				l.byIncident[o.IncidentID] = append(l.byIncident[o.IncidentID], o)
+			}
+		}
+	}
+	for _, outs := range l.byIncident {
+		slices.SortFunc(outs, func(a, c store.Outage) int {
+			if n := a.StartedAt.Compare(c.StartedAt); n != 0 {
+				return n
+			}
+			return cmp.Compare(a.ID, c.ID)
+		})
+	}
 }
 
 // overlapping are mon's intervals overlapping [from, to) (to zero: still
@@ -244,15 +267,7 @@ func (b *builder) incidentLocations(id int64) []incidentLocation {
 	if m == nil || m.located == nil {
 		return nil
 	}
-	var out []store.Outage
-	for _, outs := range m.outages {
-		for _, o := range outs {
-			if o.IncidentID == id {
-				out = append(out, o)
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, c store.Outage) int { return a.StartedAt.Compare(c.StartedAt) })
+	out := m.located.byIncident[id]
 	var list []incidentLocation
 	for _, o := range out {
 		if s := b.outageLocations(o); s != "" {
@@ -270,23 +285,16 @@ func incidentSpanKeys(m *monitoring) map[int64]string {
 	if m == nil || m.located == nil {
 		return keys
 	}
-	var linked []store.Outage
-	for _, outs := range m.outages {
-		for _, o := range outs {
-			if o.IncidentID != 0 {
-				linked = append(linked, o)
-			}
-		}
-	}
-	slices.SortFunc(linked, func(a, c store.Outage) int { return cmp.Compare(a.ID, c.ID) })
-	for _, o := range linked {
+	for id, outs := range m.located.byIncident {
 		var k strings.Builder
-		k.WriteString(keys[o.IncidentID])
-		fmt.Fprintf(&k, "%d-%d:", o.ID, o.EndedAt.UnixMilli())
-		for _, li := range m.located.overlapping(o.MonitorID, o.StartedAt, o.EndedAt) {
-			fmt.Fprintf(&k, "%d/%s/%d,", li.ID, li.Severity, li.EndedAt.UnixMilli())
+		for _, o := range outs {
+			fmt.Fprintf(&k, "%d-%d:", o.ID, o.EndedAt.UnixMilli())
+			for _, li := range m.located.overlapping(o.MonitorID, o.StartedAt, o.EndedAt) {
+				fmt.Fprintf(&k, "%d/%s/%d,", li.ID, li.Severity, li.EndedAt.UnixMilli())
+			}
+			k.WriteString(";")
 		}
-		keys[o.IncidentID] = k.String() + ";"
+		keys[id] = k.String()
 	}
 	return keys
 }

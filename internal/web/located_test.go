@@ -313,3 +313,49 @@ func TestLocatedPagesOnAnotherInstance(t *testing.T) {
 		}
 	}
 }
+
+// TestLocatedIncidentPageFollowsALateRecovery: an incident resolved while
+// one place still fails keeps that place's span open on its page, and the
+// page (resolved, named by no change) is rendered again when that place
+// recovers.
+func TestLocatedIncidentPageFollowsALateRecovery(t *testing.T) {
+	f := newLocatedFixture(t, storetest.SQLite(t))
+	ctx := context.Background()
+	sec := func(s int) time.Time { return locT0.Add(time.Duration(s) * time.Second) }
+	f.report(sec(0), every(status.LevelUp))
+	for _, s := range []int{10, 20} {
+		f.report(sec(s), map[string]status.Level{"fra-1": status.LevelDown, "ams-1": status.LevelDown, "nyc-1": status.LevelUp})
+	}
+	f.pass(sec(21))
+	in, err := f.a.svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Web sites on flexo unreachable", Body: "Looking.",
+		StartedAt: sec(10), Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := f.st.Outages(ctx, store.OutageFilter{Open: true})
+	if err != nil || len(outs) != 1 {
+		t.Fatalf("open outages %v, %v; want one", outs, err)
+	}
+	o := outs[0]
+	o.IncidentID, o.Decision = in.ID, "incident"
+	if err := f.st.DecideOutage(ctx, &o, outs[0]); err != nil {
+		t.Fatal(err)
+	}
+	// ams-1 recovers at 9:52:10 (the outage ends), fra-1 not yet.
+	f.report(sec(250), map[string]status.Level{"fra-1": status.LevelDown, "ams-1": status.LevelUp, "nyc-1": status.LevelUp})
+	f.pass(sec(251))
+	if _, err := f.a.svc.ResolveIncident(ctx, "test", in.ID, service.Resolution{Body: "Back.", ResolvedAt: sec(250)}); err != nil {
+		t.Fatal(err)
+	}
+	if !f.a.site.WaitShown(ctx, f.a.svc.Generation()) {
+		t.Fatal("the resolution never showed")
+	}
+	path := fmt.Sprintf("/incidents/%d", in.ID)
+	mustContain(t, "the incident's page while fra-1 fails", f.a.page(t, path),
+		"unreachable from ams-1 from 9:48:10 AM to 9:52:10 AM, from fra-1 from 9:48:10 AM (Pacific time).")
+	// fra-1 recovers at 9:55:10: its span ends on the resolved incident's page.
+	f.report(sec(430), every(status.LevelUp))
+	f.pass(sec(431))
+	mustContain(t, "the incident's page after fra-1 recovered", f.a.page(t, path),
+		"unreachable from ams-1 from 9:48:10 AM to 9:52:10 AM, from fra-1 from 9:48:10 AM to 9:55:10 AM (Pacific time).")
+}
