@@ -71,7 +71,9 @@ func (s *Site) loadLocated(ctx context.Context, cfg config.Config, since time.Ti
 		return nil, err
 	}
 	for _, a := range agents {
-		l.reporting[a.Location] = a.SilentSince.IsZero()
+		// A place silent, or whose agent lost its own network, is counted
+		// out: its failures make no note (internal/agent/network.go).
+		l.reporting[a.Location] = a.SilentSince.IsZero() && a.NetworkLostSince.IsZero()
 	}
 	return l, nil
 }
@@ -206,7 +208,7 @@ func (b *builder) locatedNote(mon store.Monitor) string {
 		return "" // an outage: the outages below say where it was seen from
 	}
 	open := l.overlapping(mon.ID, b.in.Now, time.Time{})
-	open = slices.DeleteFunc(open, func(li store.LocationInterval) bool { return !li.EndedAt.IsZero() })
+	open = slices.DeleteFunc(open, func(li store.LocationInterval) bool { return !li.EndedAt.IsZero() || !l.reporting[li.Location] })
 	if len(open) == 0 {
 		return ""
 	}

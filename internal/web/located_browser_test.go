@@ -29,10 +29,11 @@ func locatedStory(t *testing.T, f *locatedFixture) int64 {
 	ctx := context.Background()
 	sec := func(s int) time.Time { return locT0.Add(time.Duration(s) * time.Second) }
 	f.report(sec(0), every(status.LevelUp))
-	for _, s := range []int{10, 20} {
+	// Past the locations' settle time (network.go), so their failures count.
+	for _, s := range []int{10, 20, 30, 40} {
 		f.report(sec(s), map[string]status.Level{"fra-1": status.LevelDown, "ams-1": status.LevelDown, "nyc-1": status.LevelUp})
 	}
-	f.pass(sec(21))
+	f.pass(sec(41))
 	in, err := f.a.svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Web sites on flexo unreachable", Body: "Looking into it.",
 		StartedAt: sec(10), Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}})
 	if err != nil {

@@ -204,15 +204,27 @@ func TestLocatedPages(t *testing.T) {
 			t.Error("path trouble costs uptime")
 		}
 
+		// Had fra-1's agent lost its own network, its failures would be no note.
+		if err := f.st.SetAgentNetwork(ctx, "fra-1", sec(10), time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.a.site.Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mustLack(t, "the page with fra-1's own network lost", f.a.page(t, comp), `class="note path"`)
+		if err := f.st.SetAgentNetwork(ctx, "fra-1", time.Time{}, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+
 		// ams-1 fails too: two of three, an outage from 9:48:40 (ams-1's first failure).
-		for _, s := range []int{30, 40, 50} {
+		for _, s := range []int{30, 40, 50, 60, 70} { // past ams-1's settle time
 			lv := map[string]status.Level{"fra-1": status.LevelDown, "ams-1": status.LevelDown, "nyc-1": status.LevelUp}
 			if s == 30 {
 				lv["ams-1"] = status.LevelUp
 			}
 			f.report(sec(s), lv)
 		}
-		f.pass(sec(51))
+		f.pass(sec(71))
 		page = f.a.page(t, comp)
 		mustLack(t, "the page during the outage", page, `class="note path"`)
 		mustContain(t, "the page during the outage", page, "Since 9:48 AM Pacific time",
@@ -323,10 +335,11 @@ func TestLocatedIncidentPageFollowsALateRecovery(t *testing.T) {
 	ctx := context.Background()
 	sec := func(s int) time.Time { return locT0.Add(time.Duration(s) * time.Second) }
 	f.report(sec(0), every(status.LevelUp))
-	for _, s := range []int{10, 20} {
+	// Past the locations' settle time (network.go), so their failures count.
+	for _, s := range []int{10, 20, 30, 40} {
 		f.report(sec(s), map[string]status.Level{"fra-1": status.LevelDown, "ams-1": status.LevelDown, "nyc-1": status.LevelUp})
 	}
-	f.pass(sec(21))
+	f.pass(sec(41))
 	in, err := f.a.svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Web sites on flexo unreachable", Body: "Looking.",
 		StartedAt: sec(10), Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}})
 	if err != nil {
