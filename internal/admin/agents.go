@@ -137,7 +137,7 @@ func agentKind(state string) string {
 	switch state {
 	case service.AgentReporting:
 		return status.KindOK
-	case service.AgentSilent:
+	case service.AgentSilent, service.AgentNetworkLost:
 		return status.KindMajor
 	}
 	return status.KindNone
@@ -149,6 +149,8 @@ func agentLabel(state string) string {
 		return "Reporting"
 	case service.AgentSilent:
 		return "Silent"
+	case service.AgentNetworkLost:
+		return "Lost its network"
 	}
 	return "Never seen"
 }

@@ -123,6 +123,19 @@ func TestAgentsScreen(t *testing.T) {
 		if !strings.Contains(rows[3], "since Today, 3:01 AM") || !strings.Contains(rows[2], "never") {
 			t.Error("silence or never seen not told")
 		}
+
+		// ams-1 reports, but has lost its own network.
+		if err := f.store.Tx(t.Context(), func(q *store.Queries) error {
+			return q.SetAgentNetwork(t.Context(), "ams-1", at("2026-11-25 03:05"), time.Time{})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		r = c.get("/admin/agents")
+		wantBody(t, "network lost", r, `<span>1 lost its network</span>`, `<span>1 reporting</span>`)
+		rows = strings.Split(r.body, "<tr>")[2:]
+		if !strings.Contains(rows[0], "<span>Lost its network</span>") || !strings.Contains(rows[0], "since Today, 3:05 AM") {
+			t.Errorf("ams-1's row does not tell its lost network: %s", rows[0])
+		}
 	})
 }
 

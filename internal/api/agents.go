@@ -10,15 +10,20 @@ type agentJSON struct {
 	Location string `json:"location"`
 	// State is reporting, silent (it left the quorum's count: nothing heard
 	// for twice its shortest interval) or never_seen (a location monitors
-	// name that no agent has reported from).
+	// name that no agent has reported from) or network_lost (it reports,
+	// but has lost its own network: it left the quorum's count).
 	State       string `json:"state"`
 	LastSeenAt  *jtime `json:"last_seen_at"`
 	FirstSeenAt *jtime `json:"first_seen_at"`
 	SilentSince *jtime `json:"silent_since"`
-	Version     string `json:"version"`
-	Results     int64  `json:"results"`
-	Dropped     int64  `json:"dropped"`
-	Monitors    int    `json:"monitors"`
+	// NetworkLostSince is when the current lost-network episode began;
+	// NetworkBackAt when the last one ended.
+	NetworkLostSince *jtime `json:"network_lost_since"`
+	NetworkBackAt    *jtime `json:"network_back_at"`
+	Version          string `json:"version"`
+	Results          int64  `json:"results"`
+	Dropped          int64  `json:"dropped"`
+	Monitors         int    `json:"monitors"`
 }
 
 func (a *Admin) listAgents(w http.ResponseWriter, r *http.Request, _ string) error {
@@ -32,7 +37,7 @@ func (a *Admin) listAgents(w http.ResponseWriter, r *http.Request, _ string) err
 	list := make([]agentJSON, 0, len(agents))
 	for _, ag := range agents {
 		list = append(list, agentJSON{Location: ag.Location, State: ag.State, LastSeenAt: jt(ag.LastSeenAt), FirstSeenAt: jt(ag.FirstSeenAt),
-			SilentSince: jt(ag.SilentSince), Version: ag.Version, Results: ag.Results, Dropped: ag.Dropped, Monitors: ag.Monitors})
+			SilentSince: jt(ag.SilentSince), NetworkLostSince: jt(ag.NetworkLostSince), NetworkBackAt: jt(ag.NetworkBackAt), Version: ag.Version, Results: ag.Results, Dropped: ag.Dropped, Monitors: ag.Monitors})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"agents": list})
 	return nil

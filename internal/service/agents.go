@@ -32,6 +32,10 @@ const (
 	AgentSilent = "silent"
 	// AgentNeverSeen: a location monitors name that no agent has reported from.
 	AgentNeverSeen = "never_seen"
+	// AgentNetworkLost: the agent reports, but has lost its own network (its
+	// reference targets, or most of its monitors, fail from it alone); the
+	// location left the quorum's count.
+	AgentNetworkLost = "network_lost"
 )
 
 // AgentStatus is one location's probe agent as the API and the admin list
@@ -63,8 +67,11 @@ func (s *Service) AgentStatuses(ctx context.Context, cfg config.Config) ([]Agent
 	seen := map[string]bool{}
 	for _, a := range agents {
 		st := AgentReporting
-		if !a.SilentSince.IsZero() {
+		switch {
+		case !a.SilentSince.IsZero():
 			st = AgentSilent
+		case !a.NetworkLostSince.IsZero():
+			st = AgentNetworkLost
 		}
 		list = append(list, AgentStatus{Agent: a, State: st, Monitors: assigned[a.Location]})
 		seen[a.Location] = true
