@@ -164,7 +164,7 @@ var everyKindProblems = []string{
 	`:27:9: component id "web" is used twice in group flexo (first on line 10)`,
 	`:29:5: group id "flexo" is used twice (first on line 8)`,
 	`:34:13: monitor flexo/mail/smtp: timeout (the default 10s) must be less than interval (5s)`,
-	`:39:5: channel ops: type "pager" is not one of email, webhook, slack, discord`,
+	`:39:5: channel ops: type "pager" is not one of email, webhook, slack, discord, teams, telegram, ntfy, gotify, matrix, pagerduty`,
 }
 
 // TestCheckConfigListsEveryProblem: check-config reports every problem in
