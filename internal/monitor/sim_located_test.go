@@ -628,10 +628,23 @@ func stateOr(s status.MonitorState) status.MonitorState {
 }
 
 // 10. After every step, each located monitor's stored state is what its
-// quorum rule (monitor.Decide, the rule's one home) makes of its
-// locations' stored states, the places counted out (silent) left out of
-// the count: a silent place counts neither way, a failure seen from fewer
-// places than the quorum leaves the monitor up.
+// quorum rule (monitor.Decide, the rule's one home) makes of its places'
+// words, each place's word being the decider's rule for when a failure is
+// evidence (internal/agent/network.go):
+//   - a place counted out (silent, or lost its own network, as stored on its
+//     agent) counts neither way;
+//   - a place whose stored detector state is up (or unknown) says so;
+//   - a failing place (degraded or down) says so once its failure counts:
+//     the results applied have gone its settle time (h.locSettle: the longest
+//     down_after × interval of its checks; the simulation configures no
+//     reference targets) past the start of its open interval, or past the
+//     end of its last lost-network episode when later. Until then its word
+//     is up.
+//
+// "The results applied" is the latest check any place's state was written
+// with (the decider's watermark: results wait until every reporting place
+// has reported past them). A failure seen from fewer places than the quorum
+// leaves the monitor up.
 func simInvQuorum(h *simHarness, w *simWorld) []string {
 	if h.plan.located == nil {
 		return nil
@@ -644,12 +657,19 @@ func simInvQuorum(h *simHarness, w *simWorld) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
-	silent := map[string]bool{}
+	open, err := h.st.LocationIntervals(h.ctx, true, "", time.Time{})
+	if err != nil {
+		return []string{err.Error()}
+	}
+	out := map[string]bool{}
+	back := map[string]time.Time{}
 	for _, a := range agents {
-		silent[a.Location] = !a.SilentSince.IsZero()
+		out[a.Location] = !a.SilentSince.IsZero() || !a.NetworkLostSince.IsZero()
+		back[a.Location] = a.NetworkBackAt
 	}
 	type key struct{ mon, loc string }
 	by := map[key]store.LocationState{}
+	var applied time.Time
 	for _, s := range states {
 		by[key{s.MonitorID, s.Location}] = s
 		if k := s.MonitorID + " " + s.Location; s.Detector.State != "" && s.Detector.State != status.MonitorUnknown {
@@ -657,23 +677,52 @@ func simInvQuorum(h *simHarness, w *simWorld) []string {
 				h.loc.firstKnown[k] = w.now
 			}
 		}
+		if s.LastCheckAt.After(applied) {
+			applied = s.LastCheckAt
+		}
 	}
-	var out []string
+	started := map[key]time.Time{}
+	for _, li := range open {
+		started[key{li.MonitorID, li.Location}] = li.StartedAt
+	}
+	var broken []string
 	for _, m := range h.locatedMons() {
 		var views []LocationView
 		var shown []string
 		for _, l := range m.spec.Monitor.Locations {
-			lv := LocationView{Location: l, State: stateOr(by[key{m.spec.ID, l}].Detector.State), Reporting: !silent[l]}
+			k := key{m.spec.ID, l}
+			lv := LocationView{Location: l, State: stateOr(by[k].Detector.State), Reporting: !out[l]}
+			word := string(lv.State)
+			if lv.State.Bad() {
+				from := maxTime(started[k], back[l])
+				if due := from.Add(h.locSettle(l)); due.After(applied) {
+					lv.State = status.MonitorUp
+					word += fmt.Sprintf(" from %s, counts at %s", h.rel(from), h.rel(due))
+				}
+			}
 			views = append(views, lv)
-			shown = append(shown, fmt.Sprintf("%s=%s(reporting %v)", l, lv.State, lv.Reporting))
+			shown = append(shown, fmt.Sprintf("%s=%s(reporting %v)", l, word, lv.Reporting))
 		}
 		v := Decide(m.spec.Monitor.Quorum, views)
 		if got := stateOr(w.monitors[m.spec.ID].Detector.State); got != v.State {
-			out = append(out, fmt.Sprintf("located monitor %s (quorum %q) is %s; its places %s make %s (%d bad of %d reporting, need %d)",
-				m.spec.ID, m.spec.Monitor.Quorum, got, strings.Join(shown, " "), v.State, v.Bad, v.Reporting, v.Need))
+			broken = append(broken, fmt.Sprintf("located monitor %s (quorum %q) is %s; its places %s make %s (%d bad of %d reporting, need %d; results applied to %s)",
+				m.spec.ID, m.spec.Monitor.Quorum, got, strings.Join(shown, " "), v.State, v.Bad, v.Reporting, v.Need, h.rel(applied)))
 		}
 	}
-	return out
+	return broken
+}
+
+// locSettle is loc's settle time: the longest down_after × interval of the
+// checks made there (by when every check of a place that lost its network
+// has failed too).
+func (h *simHarness) locSettle(loc string) time.Duration {
+	var s time.Duration
+	for _, m := range h.fleet.mons {
+		if slices.Contains(m.spec.Monitor.Locations, loc) {
+			s = max(s, time.Duration(max(m.spec.Monitor.DownAfter, 1))*m.interval)
+		}
+	}
+	return s
 }
 
 // unheardAt says some place of m had not concluded yet (no state, or
