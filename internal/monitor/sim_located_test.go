@@ -299,6 +299,10 @@ type simLocatedRun struct {
 	silent       map[string]bool
 	firstKnown   map[string]time.Time // "monitor place": when invariant 10 first saw its state
 	flips        []simSilence         // when the decider counted a place out or in
+	// nets are the places' lost-network episodes as the decider stored
+	// them (silent: lost), at the checks it decided them at.
+	nets   []simSilence
+	netNow map[string][2]time.Time // each place's stored lost-since and back-at
 	changed      bool                 // the decider's OnChange ran
 	passes, idle int
 	pushes, dups int
@@ -568,7 +572,22 @@ func (h *simHarness) decidePass() bool {
 		return false
 	}
 	flipped := false
+	if lr.netNow == nil {
+		lr.netNow = map[string][2]time.Time{}
+	}
 	for _, a := range agents {
+		was := lr.netNow[a.Location]
+		if !a.NetworkLostSince.IsZero() && !a.NetworkLostSince.Equal(was[0]) {
+			lr.nets = append(lr.nets, simSilence{loc: a.Location, at: a.NetworkLostSince, silent: true})
+			h.note("agent %s lost its network (at its check of %s)", a.Location, h.rel(a.NetworkLostSince))
+			flipped = true
+		}
+		if !a.NetworkBackAt.IsZero() && !a.NetworkBackAt.Equal(was[1]) {
+			lr.nets = append(lr.nets, simSilence{loc: a.Location, at: a.NetworkBackAt})
+			h.note("agent %s has its network back (at its check of %s)", a.Location, h.rel(a.NetworkBackAt))
+			flipped = true
+		}
+		lr.netNow[a.Location] = [2]time.Time{a.NetworkLostSince, a.NetworkBackAt}
 		if s := !a.SilentSince.IsZero(); s != lr.silent[a.Location] {
 			lr.silent[a.Location] = s
 			lr.flips = append(lr.flips, simSilence{loc: a.Location, at: h.now(), silent: s})
@@ -767,9 +786,13 @@ func (h *simHarness) outagesOf(w *simWorld, id string) []store.Outage {
 // 12. Measured moments: an outage of a located monitor starts at the first
 // failed check of the run that reached the quorum (where one of its places'
 // intervals starts; or where its previous outage ended, when the quorum was
-// lost and regained at once: outages do not overlap) and ends at the first
-// success of the run that restored it (where a place's interval ends), or
-// at the moment a place was counted out or in, never at the time of a
+// lost and regained at once: outages do not overlap; or at the check at
+// which a place lost its network or had it back: a failure that began in
+// the episode counts from its end, and an outage the others make once a
+// place left the count starts no earlier) and ends at the first success of
+// the run that restored it (where a place's interval ends), or at the
+// moment a place was counted out or in (silent or back; lost its network
+// or had it back), never at the time of a
 // decision; a monitor's outages never overlap and none ends before it starts.
 func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 	if h.plan.located == nil {
@@ -785,7 +808,7 @@ func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 		for i := range outs {
 			o := &outs[i]
 			starts := slices.ContainsFunc(ivs[m.spec.ID], func(li store.LocationInterval) bool { return li.StartedAt.Equal(o.StartedAt) }) ||
-				(i > 0 && outs[i-1].EndedAt.Equal(o.StartedAt))
+				(i > 0 && outs[i-1].EndedAt.Equal(o.StartedAt)) || h.netMoment(m, o.StartedAt)
 			if !starts {
 				out = append(out, fmt.Sprintf("%s starts where no place's interval starts (%s)", h.describe(o), h.showIntervals(ivs[m.spec.ID])))
 			}
@@ -793,7 +816,7 @@ func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 				ends := slices.ContainsFunc(ivs[m.spec.ID], func(li store.LocationInterval) bool { return li.EndedAt.Equal(o.EndedAt) }) ||
 					slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
 						return f.at.Truncate(time.Millisecond).Equal(o.EndedAt) && slices.Contains(m.spec.Monitor.Locations, f.loc)
-					})
+					}) || h.netMoment(m, o.EndedAt)
 				if !ends {
 					out = append(out, fmt.Sprintf("%s ends where no place's interval ends and no place was counted out or in (%s; %s)", h.describe(o), h.showIntervals(ivs[m.spec.ID]), h.showFlips()))
 				}
@@ -809,10 +832,40 @@ func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 	return out
 }
 
+// movedNear says some place of m was counted out or in (fell silent or
+// reported again; lost its network or had it back) within margin of t.
+func (h *simHarness) movedNear(m *simMon, t time.Time, margin time.Duration) bool {
+	near := func(f simSilence) bool {
+		return slices.Contains(m.spec.Monitor.Locations, f.loc) && f.at.After(t.Add(-margin)) && f.at.Before(t.Add(margin))
+	}
+	return slices.ContainsFunc(h.loc.flips, near) || slices.ContainsFunc(h.loc.nets, near)
+}
+
+// backBy is when loc last had its network back at or before t (zero if never).
+func (h *simHarness) backBy(loc string, t time.Time) time.Time {
+	var b time.Time
+	for _, f := range h.loc.nets {
+		if f.loc == loc && !f.silent && !f.at.After(t) && f.at.After(b) {
+			b = f.at
+		}
+	}
+	return b
+}
+
+// netMoment says a place of m lost its network, or had it back, at t.
+func (h *simHarness) netMoment(m *simMon, t time.Time) bool {
+	return slices.ContainsFunc(h.loc.nets, func(f simSilence) bool {
+		return f.at.Equal(t) && slices.Contains(m.spec.Monitor.Locations, f.loc)
+	})
+}
+
 func (h *simHarness) showFlips() string {
 	var b []string
 	for _, f := range h.loc.flips {
 		b = append(b, fmt.Sprintf("%s %s at %s", f.loc, map[bool]string{true: "out", false: "in"}[f.silent], h.rel(f.at)))
+	}
+	for _, f := range h.loc.nets {
+		b = append(b, fmt.Sprintf("%s network %s at %s", f.loc, map[bool]string{true: "lost", false: "back"}[f.silent], h.rel(f.at)))
 	}
 	return "counted: " + strings.Join(b, ", ")
 }
@@ -830,8 +883,9 @@ func (h *simHarness) showIntervals(ivs []store.LocationInterval) string {
 // least the quorum's number of its places were inside an interval of their
 // own. Failure seen from fewer places makes no outage, and so no incident
 // and no uptime cost (both are made of outages alone: invariants 2 and 5).
-// Checked for outages with no place counted out or in around them (from
-// three intervals before to three after): a silent place leaves the count
+// Checked for outages with no place counted out or in around them (silent
+// or back, lost its network or had it back; from three intervals before to
+// three after): a silent place leaves the count
 // and what it sends late, once back, is applied after the quorum has moved
 // on. And for outages decided once each of the monitor's places had been
 // heard from (had a state): a place never heard from is not reporting, so
@@ -856,9 +910,7 @@ func simInvBelowQuorum(h *simHarness, w *simWorld) []string {
 				continue // lasts nothing (invariant 12's), or decided before every place was heard from
 			}
 			margin := 3 * h.fleet.maxIntv
-			if slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
-				return slices.Contains(m.spec.Monitor.Locations, f.loc) && f.at.After(o.StartedAt.Add(-margin)) && f.at.Before(end.Add(margin))
-			}) {
+			if h.movedNear(m, o.StartedAt.Add(end.Sub(o.StartedAt)/2), margin+end.Sub(o.StartedAt)/2) {
 				continue
 			}
 			moments := []time.Time{o.StartedAt}
@@ -890,10 +942,15 @@ func simInvBelowQuorum(h *simHarness, w *simWorld) []string {
 
 // 15 (at the end of a history). A quorum makes an outage: replaying every
 // place's applied results of a located monitor in check order through its
-// own detector, at each check at which the places that had concluded
-// failing reach the quorum of those that had concluded, an outage of the
-// monitor covers that moment. Checked away from places counted out or in
-// (as 13), once every place had concluded.
+// own detector, a place's failure is evidence from the check that is its
+// settle time (h.locSettle) past the start of its failing run, or past the
+// end of its last lost-network episode when later (internal/agent's rule:
+// a shorter failure is no evidence; the outage it then makes is back-dated
+// to the run's start). At each check at which the places failing with
+// evidence reach the quorum of those that had concluded, an outage of the
+// monitor covers that moment. Places that checked at one moment are
+// weighed together. Checked away from places counted out or in (as 13),
+// once every place had concluded.
 func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 	if h.plan.located == nil || !h.ended {
 		return nil
@@ -923,30 +980,31 @@ func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 	for _, m := range h.locatedMons() {
 		outs := h.outagesOf(w, m.spec.ID)
 		dets := map[string]*status.Detector{}
+		runs := map[string]time.Time{} // place -> start of its failing run
 		for _, l := range m.spec.Monitor.Locations {
 			dets[l] = &status.Detector{}
 		}
 		margin := 3 * h.fleet.maxIntv
 		rs := by[m.spec.ID]
 		for i, r := range rs {
-			dets[r.loc].Observe(r.level, r.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter)
+			if tr, moved := dets[r.loc].Observe(r.level, r.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter); moved && tr.Opens() {
+				runs[r.loc] = tr.At
+			}
 			if i+1 < len(rs) && rs[i+1].at.Equal(r.at) {
 				continue // places that checked at one moment are weighed together
 			}
+			t := r.at
 			bad, concluded := 0, 0
-			for _, d := range dets {
+			for l, d := range dets {
 				if d.State != "" && d.State != status.MonitorUnknown {
 					concluded++
-					if d.State.Bad() {
+					if d.State.Bad() && !maxTime(runs[l], h.backBy(l, t)).Add(h.locSettle(l)).After(t) {
 						bad++
 					}
 				}
 			}
-			t := r.at
 			need := config.QuorumNeed(m.spec.Monitor.Quorum, concluded)
-			if need == 0 || bad < need || concluded < len(m.spec.Monitor.Locations) || slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
-				return slices.Contains(m.spec.Monitor.Locations, f.loc) && f.at.After(t.Add(-margin)) && f.at.Before(t.Add(margin))
-			}) {
+			if need == 0 || bad < need || concluded < len(m.spec.Monitor.Locations) || h.movedNear(m, t, margin) {
 				continue
 			}
 			// (An outage ending at t covers it: a restoration is back-dated
@@ -954,7 +1012,7 @@ func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 			if !slices.ContainsFunc(outs, func(o store.Outage) bool {
 				return !t.Before(o.StartedAt) && (o.EndedAt.IsZero() || !t.After(o.EndedAt))
 			}) {
-				out = append(out, fmt.Sprintf("at the check of %s %d of %d places of %s had concluded it failing (quorum %q needs %d), but no outage covers it; outages: %s",
+				out = append(out, fmt.Sprintf("at the check of %s %d of %d places of %s had concluded it failing, each for its settle time (quorum %q needs %d), but no outage covers it; outages: %s",
 					h.rel(t), bad, concluded, m.spec.ID, m.spec.Monitor.Quorum, need, h.showOutages(outs)))
 				break
 			}
