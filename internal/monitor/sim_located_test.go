@@ -295,9 +295,9 @@ type simLocatedRun struct {
 	flips        []simSilence         // when the decider counted a place out or in
 	// nets are the places' lost-network episodes as the decider stored
 	// them (silent: lost), at the checks it decided them at.
-	nets   []simSilence
-	netNow map[string][2]time.Time // each place's stored lost-since and back-at
-	changed      bool                 // the decider's OnChange ran
+	nets         []simSilence
+	netNow       map[string][2]time.Time // each place's stored lost-since and back-at
+	changed      bool                    // the decider's OnChange ran
 	passes, idle int
 	pushes, dups int
 }
