@@ -49,6 +49,15 @@ import (
 // set: what fits CI's budget beside the plain histories. Two of the cheap
 // ones (without -race, seed 2 takes about 1.5 s a database and seed 4
 // 0.6 s; seed 1, 7 s); chosen for cost, not to avoid a failing history.
+//
+// Known to fail: seed 10 breaks invariant 3. A located outage is detected
+// only once its places' failures count (their settle time, up to
+// down_after × interval, after they began), later than the reactor's hold
+// (interval + timeout) assumes every server failing together is detected:
+// a plain server's hold ends and its own incident is published before the
+// located outages beside it make most servers down, and the network
+// incident then opened cannot fold it in. The hold does not yet allow for
+// the decider's settle.
 var simLocatedDefaultSeeds = []uint64{2, 4}
 
 // simLocatedStream seeds located plans: a seed's located history is not its plain one.
