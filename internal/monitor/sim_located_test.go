@@ -945,13 +945,15 @@ func simInvBelowQuorum(h *simHarness, w *simWorld) []string {
 
 // 15 (at the end of a history). A quorum makes an outage: replaying every
 // place's applied results of a located monitor in check order through its
-// own detector, a place's failure is evidence from the check that is its
-// settle time (h.locSettle) past the start of its failing run, or past the
-// end of its last lost-network episode when later (internal/agent's rule:
-// a shorter failure is no evidence; the outage it then makes is back-dated
-// to the run's start). At each check at which the places failing with
-// evidence reach the quorum of those that had concluded, an outage of the
-// monitor covers that moment. Places that checked at one moment are
+// own detector (which places had concluded), at each check at which the
+// places failing with evidence reach the quorum of those that had
+// concluded, an outage of the monitor covers that moment. A place is
+// failing at t when t is inside one of its intervals (from its run's first
+// failed check to the first success of the run that restored it: what its
+// results make, invariant 11); its failure is evidence from its settle time
+// (h.locSettle) past the interval's start, or past the end of its last
+// lost-network episode when later (internal/agent's rule: a shorter failure
+// is no evidence; the outage it then makes is back-dated to the start). Places that checked at one moment are
 // weighed together. Checked away from places counted out or in (as 13),
 // once every place had concluded.
 func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
@@ -979,20 +981,31 @@ func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 		by[mon] = append(by[mon], res{loc, time.UnixMilli(at).UTC(), status.Level(level)})
 	}
 	rows.Close()
+	ivs, err := h.locIntervals()
+	if err != nil {
+		return []string{err.Error()}
+	}
 	var out []string
 	for _, m := range h.locatedMons() {
 		outs := h.outagesOf(w, m.spec.ID)
 		dets := map[string]*status.Detector{}
-		runs := map[string]time.Time{} // place -> start of its failing run
 		for _, l := range m.spec.Monitor.Locations {
 			dets[l] = &status.Detector{}
+		}
+		// failing says loc's failure is evidence at t: t is inside one of
+		// its intervals (invariant 11: what its results make, a
+		// restoration back-dated to the run's first success) and the
+		// interval began its settle time before t (or its network's return).
+		failing := func(loc string, t time.Time) bool {
+			return slices.ContainsFunc(ivs[m.spec.ID], func(li store.LocationInterval) bool {
+				return li.Location == loc && !t.Before(li.StartedAt) && (li.EndedAt.IsZero() || t.Before(li.EndedAt)) &&
+					!maxTime(li.StartedAt, h.backBy(loc, t)).Add(h.locSettle(loc)).After(t)
+			})
 		}
 		margin := 3 * h.fleet.maxIntv
 		rs := by[m.spec.ID]
 		for i, r := range rs {
-			if tr, moved := dets[r.loc].Observe(r.level, r.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter); moved && tr.Opens() {
-				runs[r.loc] = tr.At
-			}
+			dets[r.loc].Observe(r.level, r.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter)
 			if i+1 < len(rs) && rs[i+1].at.Equal(r.at) {
 				continue // places that checked at one moment are weighed together
 			}
@@ -1001,7 +1014,7 @@ func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 			for l, d := range dets {
 				if d.State != "" && d.State != status.MonitorUnknown {
 					concluded++
-					if d.State.Bad() && !maxTime(runs[l], h.backBy(l, t)).Add(h.locSettle(l)).After(t) {
+					if failing(l, t) {
 						bad++
 					}
 				}
@@ -1015,8 +1028,8 @@ func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 			if !slices.ContainsFunc(outs, func(o store.Outage) bool {
 				return !t.Before(o.StartedAt) && (o.EndedAt.IsZero() || !t.After(o.EndedAt))
 			}) {
-				out = append(out, fmt.Sprintf("at the check of %s %d of %d places of %s had concluded it failing, each for its settle time (quorum %q needs %d), but no outage covers it; outages: %s",
-					h.rel(t), bad, concluded, m.spec.ID, m.spec.Monitor.Quorum, need, h.showOutages(outs)))
+				out = append(out, fmt.Sprintf("at the check of %s %d of %d places of %s had concluded it failing, each for its settle time (quorum %q needs %d), but no outage covers it; outages: %s; %s; %s",
+					h.rel(t), bad, concluded, m.spec.ID, m.spec.Monitor.Quorum, need, h.showOutages(outs), h.showIntervals(ivs[m.spec.ID]), h.showFlips()))
 				break
 			}
 		}
