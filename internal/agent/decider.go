@@ -482,10 +482,12 @@ func (d *Decider) decide(ctx context.Context, q *store.Queries, specs map[string
 			return err
 		}
 	}
-	if err := d.confirm(ctx, q, specs, "", d.done, now); err != nil {
+	if err := d.silence(ctx, q, specs, agents, now); err != nil {
 		return err
 	}
-	if err := d.silence(ctx, q, specs, agents, now); err != nil {
+	// After silence: a place counted in again has its failures that are
+	// due by now count in this pass, not the next.
+	if err := d.confirm(ctx, q, specs, "", d.done, now); err != nil {
 		return err
 	}
 	var states []store.LocationState

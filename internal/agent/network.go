@@ -120,15 +120,12 @@ func (d *Decider) credible(location string) bool {
 // start, counts from (start, or the end of an episode it began in), and
 // whether it counts yet.
 func (d *Decider) countsFrom(id, location string, start time.Time) (time.Time, bool) {
-	if !d.credible(location) {
-		return time.Time{}, false
-	}
 	from := start
 	if b := d.net.back[location]; b.After(from) {
 		from = b
 	}
 	_, waiting := d.net.pending[id][location]
-	return from, !waiting
+	return from, d.credible(location) && !waiting
 }
 
 // refsSound reports whether every reference target of location has
@@ -352,8 +349,8 @@ func (d *Decider) wait(id, location string, due time.Time) {
 // confirm lets the failures due by t count (those of monitor id, or all
 // when id is empty), and those of locations whose references have all
 // succeeded since they began: each is re-decided by quorum and, below it,
-// told as path trouble. A failure that ended meanwhile, or whose location
-// lost its network, is dropped: it was no evidence.
+// told as path trouble. A failure that ended meanwhile is dropped: it was
+// no evidence; one whose location is out of the count waits on.
 func (d *Decider) confirm(ctx context.Context, q *store.Queries, specs map[string]monitor.Spec, id string, t, now time.Time) error {
 	ids := []string{id}
 	if id == "" {
@@ -366,8 +363,15 @@ func (d *Decider) confirm(ctx context.Context, q *store.Queries, specs map[strin
 			k := locKey{mid, l}
 			li := d.intervals[k]
 			sp, ok := specs[mid]
-			if !ok || li == nil || !li.EndedAt.IsZero() || !d.credible(l) {
+			if !ok || li == nil || !li.EndedAt.IsZero() {
 				delete(waiting, l)
+				continue
+			}
+			if !d.credible(l) {
+				// Out of the count (silent, or lost its network): it keeps
+				// waiting. Back from silence, its failure counts once known
+				// sound, not at once; the end of a lost-network episode
+				// makes it wait afresh (networkMoved).
 				continue
 			}
 			from, _ := d.countsFrom(mid, l, li.StartedAt)

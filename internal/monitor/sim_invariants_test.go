@@ -737,7 +737,9 @@ func firstSentence(s string) string {
 // the outages' earliest start and latest end, and equals prose's for the
 // incident's own recorded start and end (what its page header shows); for a
 // network event, the text equals prose's NetworkResolved for the recorded
-// start and each server's restoration. A maintenance window's completion
+// start and each server's restoration (worded "from the Internet" or not:
+// the reactor's rule, which can say so only of outages of located
+// monitors). A maintenance window's completion
 // gives each server's downtime as prose.Downtime measures the recorded
 // outages in the window.
 func simInvDurations(h *simHarness, w *simWorld) []string {
@@ -777,7 +779,16 @@ func simInvDurations(h *simHarness, w *simWorld) []string {
 					ev.Unaffected = append(ev.Unaffected, g)
 				}
 			}
+			// Seen from outside (agents elsewhere saw every server fail)
+			// the text says "from the Internet": that rule is the
+			// reactor's (fromOutside, TestReactorNetworkFromOutside); it
+			// can hold only when some outage is of a located monitor.
+			outside := slices.ContainsFunc(outs, func(o store.Outage) bool { return h.fleet.mons[h.fleet.byComp[o.ComponentID]].spec.Located() })
 			want, err := prose.NetworkResolved(ev, page(u.CreatedAt))
+			if err == nil && outside && u.Body != want {
+				ev.FromOutside = true
+				want, err = prose.NetworkResolved(ev, page(u.CreatedAt))
+			}
 			if err != nil {
 				out = append(out, fmt.Sprintf("network incident #%d: %v", in.ID, err))
 			} else if u.Body != want {

@@ -46,9 +46,25 @@ import (
 //	HERALD_SIM_SEED=S go test ./internal/monitor -run 'TestSimulationLocated$' -v
 
 // simLocatedDefaultSeeds run on each database when HERALD_SIM_SEEDS is not
-// set: what fits CI's budget beside the plain histories (under -race on a
-// busy two-core machine, seed 2 takes about 25 s a database, seed 1 a minute).
-var simLocatedDefaultSeeds = []uint64{2}
+// set: what fits CI's budget beside the plain histories. Two of the cheap
+// ones (without -race, seed 2 takes about 1.5 s a database and seed 4
+// 0.6 s; seed 1, 7 s; both about 20 s under -race for the two databases);
+// chosen for cost, not to avoid a failing history.
+//
+// Known to fail (seeds 1-200 on SQLite: 197 pass): seeds 10 and 168 break
+// invariant 3, seed 122 invariant 12. Seed 122: with every place of
+// elzar/web silent, nyc-1 is counted in again with a stale failure (no
+// other place reports, so "caught up with the others" holds at once); the
+// outage opens at that moment and its backlog then restores it back-dated
+// before it: a zero-length outage. Seed 10 (168 likely alike): A located outage is detected
+// only once its places' failures count (their settle time, up to
+// down_after × interval, after they began), later than the reactor's hold
+// (interval + timeout) assumes every server failing together is detected:
+// a plain server's hold ends and its own incident is published before the
+// located outages beside it make most servers down, and the network
+// incident then opened cannot fold it in. The hold does not yet allow for
+// the decider's settle.
+var simLocatedDefaultSeeds = []uint64{2, 4}
 
 // simLocatedStream seeds located plans: a seed's located history is not its plain one.
 const simLocatedStream = 0x10ca_7ed5_eed5_0001
@@ -105,13 +121,6 @@ type SimAgentsFactory func(ctx context.Context, d SimAgentsDeps) (SimAgents, err
 func RunSimulationLocated(t *testing.T, factory SimAgentsFactory) {
 	seeds := simSeeds(t)
 	if os.Getenv("HERALD_SIM_SEEDS") == "" && os.Getenv("HERALD_SIM_SEED") == "" {
-		// Not in CI until invariants 8, 10 and 15 are restated for the
-		// decider's rules since the located histories were written (a
-		// location's failure counts once the location is known sound, after
-		// its reference targets or settle; a location that lost its network
-		// leaves the count; "from the Internet"): with them, most histories
-		// break 10, whose quorum reads the places' raw detector states.
-		t.Skip("located simulation: run with HERALD_SIM_SEEDS=N (invariants pending restatement for the decider's settle and lost-network rules)")
 		seeds = simLocatedDefaultSeeds
 	}
 	histories, checks := 0, 0
@@ -299,7 +308,11 @@ type simLocatedRun struct {
 	silent       map[string]bool
 	firstKnown   map[string]time.Time // "monitor place": when invariant 10 first saw its state
 	flips        []simSilence         // when the decider counted a place out or in
-	changed      bool                 // the decider's OnChange ran
+	// nets are the places' lost-network episodes as the decider stored
+	// them (silent: lost), at the checks it decided them at.
+	nets         []simSilence
+	netNow       map[string][2]time.Time // each place's stored lost-since and back-at
+	changed      bool                    // the decider's OnChange ran
 	passes, idle int
 	pushes, dups int
 }
@@ -568,7 +581,22 @@ func (h *simHarness) decidePass() bool {
 		return false
 	}
 	flipped := false
+	if lr.netNow == nil {
+		lr.netNow = map[string][2]time.Time{}
+	}
 	for _, a := range agents {
+		was := lr.netNow[a.Location]
+		if !a.NetworkLostSince.IsZero() && !a.NetworkLostSince.Equal(was[0]) {
+			lr.nets = append(lr.nets, simSilence{loc: a.Location, at: a.NetworkLostSince, silent: true})
+			h.note("agent %s lost its network (at its check of %s)", a.Location, h.rel(a.NetworkLostSince))
+			flipped = true
+		}
+		if !a.NetworkBackAt.IsZero() && !a.NetworkBackAt.Equal(was[1]) {
+			lr.nets = append(lr.nets, simSilence{loc: a.Location, at: a.NetworkBackAt})
+			h.note("agent %s has its network back (at its check of %s)", a.Location, h.rel(a.NetworkBackAt))
+			flipped = true
+		}
+		lr.netNow[a.Location] = [2]time.Time{a.NetworkLostSince, a.NetworkBackAt}
 		if s := !a.SilentSince.IsZero(); s != lr.silent[a.Location] {
 			lr.silent[a.Location] = s
 			lr.flips = append(lr.flips, simSilence{loc: a.Location, at: h.now(), silent: s})
@@ -628,10 +656,23 @@ func stateOr(s status.MonitorState) status.MonitorState {
 }
 
 // 10. After every step, each located monitor's stored state is what its
-// quorum rule (monitor.Decide, the rule's one home) makes of its
-// locations' stored states, the places counted out (silent) left out of
-// the count: a silent place counts neither way, a failure seen from fewer
-// places than the quorum leaves the monitor up.
+// quorum rule (monitor.Decide, the rule's one home) makes of its places'
+// words, each place's word being the decider's rule for when a failure is
+// evidence (internal/agent/network.go):
+//   - a place counted out (silent, or lost its own network, as stored on its
+//     agent) counts neither way;
+//   - a place whose stored detector state is up (or unknown) says so;
+//   - a failing place (degraded or down) says so once its failure counts:
+//     the results applied have gone its settle time (h.locSettle: the longest
+//     down_after × interval of its checks; the simulation configures no
+//     reference targets) past the start of its open interval, or past the
+//     end of its last lost-network episode when later. Until then its word
+//     is up.
+//
+// "The results applied" is the latest check any place's state was written
+// with (the decider's watermark: results wait until every reporting place
+// has reported past them). A failure seen from fewer places than the quorum
+// leaves the monitor up.
 func simInvQuorum(h *simHarness, w *simWorld) []string {
 	if h.plan.located == nil {
 		return nil
@@ -644,12 +685,19 @@ func simInvQuorum(h *simHarness, w *simWorld) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
-	silent := map[string]bool{}
+	open, err := h.st.LocationIntervals(h.ctx, true, "", time.Time{})
+	if err != nil {
+		return []string{err.Error()}
+	}
+	out := map[string]bool{}
+	back := map[string]time.Time{}
 	for _, a := range agents {
-		silent[a.Location] = !a.SilentSince.IsZero()
+		out[a.Location] = !a.SilentSince.IsZero() || !a.NetworkLostSince.IsZero()
+		back[a.Location] = a.NetworkBackAt
 	}
 	type key struct{ mon, loc string }
 	by := map[key]store.LocationState{}
+	var applied time.Time
 	for _, s := range states {
 		by[key{s.MonitorID, s.Location}] = s
 		if k := s.MonitorID + " " + s.Location; s.Detector.State != "" && s.Detector.State != status.MonitorUnknown {
@@ -657,23 +705,52 @@ func simInvQuorum(h *simHarness, w *simWorld) []string {
 				h.loc.firstKnown[k] = w.now
 			}
 		}
+		if s.LastCheckAt.After(applied) {
+			applied = s.LastCheckAt
+		}
 	}
-	var out []string
+	started := map[key]time.Time{}
+	for _, li := range open {
+		started[key{li.MonitorID, li.Location}] = li.StartedAt
+	}
+	var broken []string
 	for _, m := range h.locatedMons() {
 		var views []LocationView
 		var shown []string
 		for _, l := range m.spec.Monitor.Locations {
-			lv := LocationView{Location: l, State: stateOr(by[key{m.spec.ID, l}].Detector.State), Reporting: !silent[l]}
+			k := key{m.spec.ID, l}
+			lv := LocationView{Location: l, State: stateOr(by[k].Detector.State), Reporting: !out[l]}
+			word := string(lv.State)
+			if lv.State.Bad() {
+				from := maxTime(started[k], back[l])
+				if due := from.Add(h.locSettle(l)); due.After(applied) {
+					lv.State = status.MonitorUp
+					word += fmt.Sprintf(" from %s, counts at %s", h.rel(from), h.rel(due))
+				}
+			}
 			views = append(views, lv)
-			shown = append(shown, fmt.Sprintf("%s=%s(reporting %v)", l, lv.State, lv.Reporting))
+			shown = append(shown, fmt.Sprintf("%s=%s(reporting %v)", l, word, lv.Reporting))
 		}
 		v := Decide(m.spec.Monitor.Quorum, views)
 		if got := stateOr(w.monitors[m.spec.ID].Detector.State); got != v.State {
-			out = append(out, fmt.Sprintf("located monitor %s (quorum %q) is %s; its places %s make %s (%d bad of %d reporting, need %d)",
-				m.spec.ID, m.spec.Monitor.Quorum, got, strings.Join(shown, " "), v.State, v.Bad, v.Reporting, v.Need))
+			broken = append(broken, fmt.Sprintf("located monitor %s (quorum %q) is %s; its places %s make %s (%d bad of %d reporting, need %d; results applied to %s)",
+				m.spec.ID, m.spec.Monitor.Quorum, got, strings.Join(shown, " "), v.State, v.Bad, v.Reporting, v.Need, h.rel(applied)))
 		}
 	}
-	return out
+	return broken
+}
+
+// locSettle is loc's settle time: the longest down_after × interval of the
+// checks made there (by when every check of a place that lost its network
+// has failed too).
+func (h *simHarness) locSettle(loc string) time.Duration {
+	var s time.Duration
+	for _, m := range h.fleet.mons {
+		if slices.Contains(m.spec.Monitor.Locations, loc) {
+			s = max(s, time.Duration(max(m.spec.Monitor.DownAfter, 1))*m.interval)
+		}
+	}
+	return s
 }
 
 // unheardAt says some place of m had not concluded yet (no state, or
@@ -718,9 +795,13 @@ func (h *simHarness) outagesOf(w *simWorld, id string) []store.Outage {
 // 12. Measured moments: an outage of a located monitor starts at the first
 // failed check of the run that reached the quorum (where one of its places'
 // intervals starts; or where its previous outage ended, when the quorum was
-// lost and regained at once: outages do not overlap) and ends at the first
-// success of the run that restored it (where a place's interval ends), or
-// at the moment a place was counted out or in, never at the time of a
+// lost and regained at once: outages do not overlap; or at the check at
+// which a place lost its network or had it back: a failure that began in
+// the episode counts from its end, and an outage the others make once a
+// place left the count starts no earlier) and ends at the first success of
+// the run that restored it (where a place's interval ends), or at the
+// moment a place was counted out or in (silent or back; lost its network
+// or had it back), never at the time of a
 // decision; a monitor's outages never overlap and none ends before it starts.
 func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 	if h.plan.located == nil {
@@ -736,7 +817,7 @@ func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 		for i := range outs {
 			o := &outs[i]
 			starts := slices.ContainsFunc(ivs[m.spec.ID], func(li store.LocationInterval) bool { return li.StartedAt.Equal(o.StartedAt) }) ||
-				(i > 0 && outs[i-1].EndedAt.Equal(o.StartedAt))
+				(i > 0 && outs[i-1].EndedAt.Equal(o.StartedAt)) || h.netMoment(m, o.StartedAt)
 			if !starts {
 				out = append(out, fmt.Sprintf("%s starts where no place's interval starts (%s)", h.describe(o), h.showIntervals(ivs[m.spec.ID])))
 			}
@@ -744,7 +825,7 @@ func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 				ends := slices.ContainsFunc(ivs[m.spec.ID], func(li store.LocationInterval) bool { return li.EndedAt.Equal(o.EndedAt) }) ||
 					slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
 						return f.at.Truncate(time.Millisecond).Equal(o.EndedAt) && slices.Contains(m.spec.Monitor.Locations, f.loc)
-					})
+					}) || h.netMoment(m, o.EndedAt)
 				if !ends {
 					out = append(out, fmt.Sprintf("%s ends where no place's interval ends and no place was counted out or in (%s; %s)", h.describe(o), h.showIntervals(ivs[m.spec.ID]), h.showFlips()))
 				}
@@ -760,10 +841,40 @@ func simInvLocatedMoments(h *simHarness, w *simWorld) []string {
 	return out
 }
 
+// movedNear says some place of m was counted out or in (fell silent or
+// reported again; lost its network or had it back) within margin of t.
+func (h *simHarness) movedNear(m *simMon, t time.Time, margin time.Duration) bool {
+	near := func(f simSilence) bool {
+		return slices.Contains(m.spec.Monitor.Locations, f.loc) && f.at.After(t.Add(-margin)) && f.at.Before(t.Add(margin))
+	}
+	return slices.ContainsFunc(h.loc.flips, near) || slices.ContainsFunc(h.loc.nets, near)
+}
+
+// backBy is when loc last had its network back at or before t (zero if never).
+func (h *simHarness) backBy(loc string, t time.Time) time.Time {
+	var b time.Time
+	for _, f := range h.loc.nets {
+		if f.loc == loc && !f.silent && !f.at.After(t) && f.at.After(b) {
+			b = f.at
+		}
+	}
+	return b
+}
+
+// netMoment says a place of m lost its network, or had it back, at t.
+func (h *simHarness) netMoment(m *simMon, t time.Time) bool {
+	return slices.ContainsFunc(h.loc.nets, func(f simSilence) bool {
+		return f.at.Equal(t) && slices.Contains(m.spec.Monitor.Locations, f.loc)
+	})
+}
+
 func (h *simHarness) showFlips() string {
 	var b []string
 	for _, f := range h.loc.flips {
 		b = append(b, fmt.Sprintf("%s %s at %s", f.loc, map[bool]string{true: "out", false: "in"}[f.silent], h.rel(f.at)))
+	}
+	for _, f := range h.loc.nets {
+		b = append(b, fmt.Sprintf("%s network %s at %s", f.loc, map[bool]string{true: "lost", false: "back"}[f.silent], h.rel(f.at)))
 	}
 	return "counted: " + strings.Join(b, ", ")
 }
@@ -781,8 +892,9 @@ func (h *simHarness) showIntervals(ivs []store.LocationInterval) string {
 // least the quorum's number of its places were inside an interval of their
 // own. Failure seen from fewer places makes no outage, and so no incident
 // and no uptime cost (both are made of outages alone: invariants 2 and 5).
-// Checked for outages with no place counted out or in around them (from
-// three intervals before to three after): a silent place leaves the count
+// Checked for outages with no place counted out or in around them (silent
+// or back, lost its network or had it back; from three intervals before to
+// three after): a silent place leaves the count
 // and what it sends late, once back, is applied after the quorum has moved
 // on. And for outages decided once each of the monitor's places had been
 // heard from (had a state): a place never heard from is not reporting, so
@@ -807,9 +919,7 @@ func simInvBelowQuorum(h *simHarness, w *simWorld) []string {
 				continue // lasts nothing (invariant 12's), or decided before every place was heard from
 			}
 			margin := 3 * h.fleet.maxIntv
-			if slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
-				return slices.Contains(m.spec.Monitor.Locations, f.loc) && f.at.After(o.StartedAt.Add(-margin)) && f.at.Before(end.Add(margin))
-			}) {
+			if h.movedNear(m, o.StartedAt.Add(end.Sub(o.StartedAt)/2), margin+end.Sub(o.StartedAt)/2) {
 				continue
 			}
 			moments := []time.Time{o.StartedAt}
@@ -841,10 +951,17 @@ func simInvBelowQuorum(h *simHarness, w *simWorld) []string {
 
 // 15 (at the end of a history). A quorum makes an outage: replaying every
 // place's applied results of a located monitor in check order through its
-// own detector, at each check at which the places that had concluded
-// failing reach the quorum of those that had concluded, an outage of the
-// monitor covers that moment. Checked away from places counted out or in
-// (as 13), once every place had concluded.
+// own detector (which places had concluded), at each check at which the
+// places failing with evidence reach the quorum of those that had
+// concluded, an outage of the monitor covers that moment. A place is
+// failing at t when t is inside one of its intervals (from its run's first
+// failed check to the first success of the run that restored it: what its
+// results make, invariant 11); its failure is evidence from its settle time
+// (h.locSettle) past the interval's start, or past the end of its last
+// lost-network episode when later (internal/agent's rule: a shorter failure
+// is no evidence; the outage it then makes is back-dated to the start). Places that checked at one moment are
+// weighed together. Checked away from places counted out or in (as 13),
+// once every place had concluded.
 func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 	if h.plan.located == nil || !h.ended {
 		return nil
@@ -870,12 +987,26 @@ func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 		by[mon] = append(by[mon], res{loc, time.UnixMilli(at).UTC(), status.Level(level)})
 	}
 	rows.Close()
+	ivs, err := h.locIntervals()
+	if err != nil {
+		return []string{err.Error()}
+	}
 	var out []string
 	for _, m := range h.locatedMons() {
 		outs := h.outagesOf(w, m.spec.ID)
 		dets := map[string]*status.Detector{}
 		for _, l := range m.spec.Monitor.Locations {
 			dets[l] = &status.Detector{}
+		}
+		// failing says loc's failure is evidence at t: t is inside one of
+		// its intervals (invariant 11: what its results make, a
+		// restoration back-dated to the run's first success) and the
+		// interval began its settle time before t (or its network's return).
+		failing := func(loc string, t time.Time) bool {
+			return slices.ContainsFunc(ivs[m.spec.ID], func(li store.LocationInterval) bool {
+				return li.Location == loc && !t.Before(li.StartedAt) && (li.EndedAt.IsZero() || t.Before(li.EndedAt)) &&
+					!maxTime(li.StartedAt, h.backBy(loc, t)).Add(h.locSettle(loc)).After(t)
+			})
 		}
 		margin := 3 * h.fleet.maxIntv
 		rs := by[m.spec.ID]
@@ -884,20 +1015,18 @@ func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 			if i+1 < len(rs) && rs[i+1].at.Equal(r.at) {
 				continue // places that checked at one moment are weighed together
 			}
+			t := r.at
 			bad, concluded := 0, 0
-			for _, d := range dets {
+			for l, d := range dets {
 				if d.State != "" && d.State != status.MonitorUnknown {
 					concluded++
-					if d.State.Bad() {
+					if failing(l, t) {
 						bad++
 					}
 				}
 			}
-			t := r.at
 			need := config.QuorumNeed(m.spec.Monitor.Quorum, concluded)
-			if need == 0 || bad < need || concluded < len(m.spec.Monitor.Locations) || slices.ContainsFunc(h.loc.flips, func(f simSilence) bool {
-				return slices.Contains(m.spec.Monitor.Locations, f.loc) && f.at.After(t.Add(-margin)) && f.at.Before(t.Add(margin))
-			}) {
+			if need == 0 || bad < need || concluded < len(m.spec.Monitor.Locations) || h.movedNear(m, t, margin) {
 				continue
 			}
 			// (An outage ending at t covers it: a restoration is back-dated
@@ -905,8 +1034,8 @@ func simInvQuorumMakesOutage(h *simHarness, w *simWorld) []string {
 			if !slices.ContainsFunc(outs, func(o store.Outage) bool {
 				return !t.Before(o.StartedAt) && (o.EndedAt.IsZero() || !t.After(o.EndedAt))
 			}) {
-				out = append(out, fmt.Sprintf("at the check of %s %d of %d places of %s had concluded it failing (quorum %q needs %d), but no outage covers it; outages: %s",
-					h.rel(t), bad, concluded, m.spec.ID, m.spec.Monitor.Quorum, need, h.showOutages(outs)))
+				out = append(out, fmt.Sprintf("at the check of %s %d of %d places of %s had concluded it failing, each for its settle time (quorum %q needs %d), but no outage covers it; outages: %s; %s; %s",
+					h.rel(t), bad, concluded, m.spec.ID, m.spec.Monitor.Quorum, need, h.showOutages(outs), h.showIntervals(ivs[m.spec.ID]), h.showFlips()))
 				break
 			}
 		}
