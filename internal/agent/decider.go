@@ -437,14 +437,7 @@ func (d *Decider) decide(ctx context.Context, q *store.Queries, specs map[string
 		if err := d.confirm(ctx, q, specs, sp.ID, r.At, now); err != nil {
 			return err
 		}
-		k := locKey{r.MonitorID, r.Location}
-		ls := d.locs[k]
-		if ls == nil {
-			ls = &store.LocationState{MonitorID: r.MonitorID, Location: r.Location}
-			d.locs[k] = ls
-		}
-		touched[k] = true
-		ls.LastCheckAt, ls.LastLevel, ls.LastMessage = r.At, r.Level, r.Message
+		ls := d.record(r, touched)
 		m := d.mon(sp)
 		if r.At.After(m.row.LastCheckAt) {
 			// A monitor that stays up has its row written at most once a
@@ -727,4 +720,18 @@ func (d *Decider) silence(ctx context.Context, q *store.Queries, specs map[strin
 		}
 	}
 	return nil
+}
+
+// record notes r as its location's latest check of its monitor (or
+// reference target) and marks the state to be written.
+func (d *Decider) record(r store.AgentResult, touched map[locKey]bool) *store.LocationState {
+	k := locKey{r.MonitorID, r.Location}
+	ls := d.locs[k]
+	if ls == nil {
+		ls = &store.LocationState{MonitorID: r.MonitorID, Location: r.Location}
+		d.locs[k] = ls
+	}
+	touched[k] = true
+	ls.LastCheckAt, ls.LastLevel, ls.LastMessage = r.At, r.Level, r.Message
+	return ls
 }

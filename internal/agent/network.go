@@ -438,14 +438,7 @@ func (d *Decider) reference(ctx context.Context, q *store.Queries, specs map[str
 	if !ok {
 		return nil // no longer configured there: kept, decides nothing
 	}
-	k := locKey{r.MonitorID, r.Location}
-	ls := d.locs[k]
-	if ls == nil {
-		ls = &store.LocationState{MonitorID: r.MonitorID, Location: r.Location}
-		d.locs[k] = ls
-	}
-	touched[k] = true
-	ls.LastCheckAt, ls.LastLevel, ls.LastMessage = r.At, r.Level, r.Message
+	ls := d.record(r, touched)
 	if r.Level == status.LevelUp && d.refsSound(r.Location, time.Time{}) {
 		// Every reference answers: the location's failures waiting to
 		// count that began before now do.
