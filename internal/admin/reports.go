@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
@@ -59,11 +60,11 @@ func (a *Admin) reportView(w http.ResponseWriter, r *http.Request, s *session) e
 		ask.Table = q.Get("table")
 	}
 	// One select names the scope: "", "server:flexo" or "component:flexo/web".
-	switch scope := q.Get("scope"); {
-	case len(scope) > 7 && scope[:7] == "server:":
-		ask.Server = scope[7:]
-	case len(scope) > 10 && scope[:10] == "component:":
-		ask.Component = scope[10:]
+	scope := q.Get("scope")
+	if id, ok := strings.CutPrefix(scope, "server:"); ok {
+		ask.Server = id
+	} else if id, ok := strings.CutPrefix(scope, "component:"); ok {
+		ask.Component = id
 	}
 	if ask.Customer != "" {
 		ask.Server, ask.Component = "", "" // the domain names the server
