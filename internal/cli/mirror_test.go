@@ -46,8 +46,9 @@ var (
 	madeAt   = regexp.MustCompile(`,"mirror":\{"made_at":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}-0[78]:00)"\}\}$`)
 )
 
-// updated is when the front page was rendered, which two renders differ in.
-var updated = regexp.MustCompile(`<p>Updated <time datetime="[^"]+">[^<]+</time></p>`)
+// updated is when the front page and the framed widgets were rendered,
+// which two renders differ in.
+var updated = regexp.MustCompile(`<p>Updated <time datetime="[^"]+">[^<]+</time></p>|<span class="hw-asof">As of <time datetime="[^"]+">[^<]+</time>\. </span>`)
 
 // mirrorOnly are the pages a copy has in place of those that answer per
 // request on the live site.
@@ -280,7 +281,7 @@ func TestE2EMirror(t *testing.T) {
 		}
 		oa, errA := original(p, ct, a, since)
 		ob, errB := original(p, ct, b, since)
-		// The front page says when it was rendered.
+		// The front page and the framed widgets say when they were rendered.
 		oa, ob = updated.ReplaceAll(oa, nil), updated.ReplaceAll(ob, nil)
 		if errA != nil || errB != nil || string(oa) != string(ob) {
 			_, diff := sameBytes(ob, oa)

@@ -132,10 +132,10 @@ type widgetView struct {
 	// AsOf is when it was rendered: like every page, the framed widget
 	// does not reload itself (a reload would take a reader's place away);
 	// the page around it, reloaded, shows the latest.
-	AsOf   string
-	Status badge
-	Items  []widgetItem
-	Empty  string // said when nothing is going on
+	AsOf, AsOfISO string
+	Status        badge
+	Items         []widgetItem
+	Empty         string // said when nothing is going on
 }
 
 // widgetItem is an incident or a maintenance window in the widget.
@@ -180,7 +180,8 @@ func (b *builder) widgetFrames() error {
 
 func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) bool) error {
 	snap := b.in.Snapshot
-	v.SiteTitle, v.CSS, v.AsOf = orDefault(b.in.Page.Title, "Status"), widgetCSSPath, b.w.When(b.in.Now)
+	v.SiteTitle, v.CSS = orDefault(b.in.Page.Title, "Status"), widgetCSSPath
+	v.AsOf, v.AsOfISO = b.w.When(b.in.Now), b.w.ISO(b.in.Now)
 	for i := range snap.Open {
 		in := &snap.Open[i]
 		ids := make([]string, len(in.Components))
