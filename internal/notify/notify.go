@@ -183,7 +183,13 @@ func (n *Notifier) SyncChannels(ctx context.Context, cfg config.Config, getenv f
 				want = append(want, store.Subscriber{Kind: store.SubEmail, Address: to})
 			}
 		case "webhook", "slack", "discord":
-			want = append(want, store.Subscriber{Kind: ch.Type, Address: ch.URL, Secret: env(ch.SecretEnv)})
+			// A signing secret named but unset would send every delivery
+			// unsigned, which the receiver refuses (or, worse, accepts).
+			secret := env(ch.SecretEnv)
+			if ch.SecretEnv != "" && secret == "" {
+				return fmt.Errorf("channel %s: the environment variable %s is not set", ch.Name, ch.SecretEnv)
+			}
+			want = append(want, store.Subscriber{Kind: ch.Type, Address: ch.URL, Secret: secret})
 		default:
 			if !IsTool(ch.Type) {
 				continue

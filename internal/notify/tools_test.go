@@ -243,6 +243,12 @@ func TestAlertToolTokensStayHidden(t *testing.T) {
 		if err := e.n.SyncChannels(ctx, cfg, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "TG is not set") {
 			t.Errorf("a channel whose token variable is unset: %v", err)
 		}
+		// So is a webhook whose signing secret's variable is unset: it
+		// would send every delivery unsigned.
+		hook := config.Config{Channels: []config.Channel{{Name: "hook", Type: "webhook", URL: closed, SecretEnv: "HOOK_SECRET"}}}
+		if err := e.n.SyncChannels(ctx, hook, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "HOOK_SECRET is not set") {
+			t.Errorf("a webhook whose secret variable is unset: %v", err)
+		}
 		if err := e.n.SyncChannels(ctx, cfg, func(string) string { return token }); err != nil {
 			t.Fatal(err)
 		}
