@@ -179,7 +179,7 @@ func (d *Decider) Pass(ctx context.Context) error {
 			return err
 		}
 	}
-	d.plan(specs)
+	d.plan()
 	fetched, err := d.o.Store.UndecidedAgentResults(ctx, 5000)
 	if err != nil {
 		return err
@@ -673,12 +673,10 @@ func (d *Decider) silence(ctx context.Context, q *store.Queries, specs map[strin
 		}
 		quiet := now.Sub(heard) > 2*short
 		was := !d.silent[a.Location].IsZero()
-		if was && !quiet && d.frontier[a.Location].Before(d.done) {
+		if was && !quiet && !d.caughtUp(specs, a.Location) {
 			// Back, but not yet caught up: its detectors are as they were
-			// when it fell silent, behind what the others have reported.
-			// Counted in, such a stale failure would make a quorum of
-			// moments long past; it counts again once its checks have
-			// reached the others'.
+			// when it fell silent. Counted in, such a stale failure would
+			// make a quorum of moments long past.
 			continue
 		}
 		if quiet == was {
@@ -720,6 +718,32 @@ func (d *Decider) silence(ctx context.Context, q *store.Queries, specs map[strin
 		}
 	}
 	return nil
+}
+
+// caughtUp reports whether location, heard from again after it was counted
+// out, has caught up: its checks have reached the others' (when others
+// report), and of each monitor and reference target it checks, the latest
+// check it reported was made after it was counted out. Until then a
+// detector of it may still say what the location saw before its silence (a
+// buffer still being sent, or an agent restarted that has not checked
+// everything yet), and counting that in would make, or end, an outage at a
+// moment the location said nothing about. A check it has never reported
+// holds nothing stale.
+func (d *Decider) caughtUp(specs map[string]monitor.Spec, location string) bool {
+	if d.frontier[location].Before(d.done) {
+		return false
+	}
+	since := d.silent[location]
+	stale := func(id string) bool {
+		ls := d.locs[locKey{id, location}]
+		return ls != nil && !ls.LastCheckAt.IsZero() && ls.LastCheckAt.Before(since)
+	}
+	for id, sp := range specs {
+		if slices.Contains(sp.Monitor.Locations, location) && stale(id) {
+			return false
+		}
+	}
+	return !slices.ContainsFunc(d.net.refs[location], stale)
 }
 
 // record notes r as its location's latest check of its monitor (or

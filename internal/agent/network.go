@@ -77,25 +77,12 @@ func IsReference(id string) bool { return strings.HasPrefix(id, config.Reference
 
 // plan reads what the configuration says of each location: its reference
 // targets and its settle time.
-func (d *Decider) plan(specs map[string]monitor.Spec) {
+func (d *Decider) plan() {
 	cfg := d.o.Config()
-	d.net.settle, d.net.refs = map[string]time.Duration{}, map[string][]string{}
-	longest := func(l string, m config.Monitor) {
-		iv := m.Interval.D()
-		if iv <= 0 {
-			iv = 30 * time.Second
-		}
-		d.net.settle[l] = max(d.net.settle[l], time.Duration(max(m.DownAfter, 1))*iv)
-	}
-	for _, sp := range specs {
-		for _, l := range sp.Monitor.Locations {
-			longest(l, sp.Monitor)
-		}
-	}
+	d.net.settle, d.net.refs = cfg.LocationSettle(), map[string][]string{}
 	for l := range d.net.settle {
 		for _, m := range cfg.Agents.ReferencesFor(l) {
 			d.net.refs[l] = append(d.net.refs[l], config.ReferencePrefix+m.Name)
-			longest(l, m)
 		}
 	}
 }
@@ -404,7 +391,7 @@ func (d *Decider) confirm(ctx context.Context, q *store.Queries, specs map[strin
 // from the store, and the failures still waiting to count.
 func (d *Decider) loadNetwork(specs map[string]monitor.Spec, agents []store.Agent) {
 	d.net = newNetwork()
-	d.plan(specs)
+	d.plan()
 	for _, a := range agents {
 		if !a.NetworkLostSince.IsZero() {
 			d.net.lost[a.Location] = a.NetworkLostSince

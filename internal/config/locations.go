@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // locationName is what a location (an agent's place) may be called: short,
@@ -173,3 +174,36 @@ func (v *validator) references(at string, refs []Monitor) {
 // ReferencePrefix starts a reference target's id ("@reference/resolver"):
 // no monitor's id starts so, and the agents' results name references by it.
 const ReferencePrefix = "@reference/"
+
+// LocationSettle is, per location, the longest down_after × interval of the
+// checks made from it (its monitors and its reference targets): how long
+// after a failure from a place began every check of a place that lost its
+// own network has failed too. A place's failure counts towards a quorum once
+// the place is known sound or this long has passed (internal/agent), and the
+// automatic incidents hold a lone outage while a located failure that began
+// near it may still count (internal/monitor).
+func (c Config) LocationSettle() map[string]time.Duration {
+	settle := map[string]time.Duration{}
+	longest := func(l string, m Monitor) {
+		iv := m.Interval.D()
+		if iv <= 0 {
+			iv = defaultInterval
+		}
+		settle[l] = max(settle[l], time.Duration(max(m.DownAfter, 1))*iv)
+	}
+	for _, g := range c.Groups {
+		for _, cp := range g.Components {
+			for _, m := range cp.Monitors {
+				for _, l := range m.Locations {
+					longest(l, m)
+				}
+			}
+		}
+	}
+	for l := range settle {
+		for _, m := range c.Agents.ReferencesFor(l) {
+			longest(l, m)
+		}
+	}
+	return settle
+}

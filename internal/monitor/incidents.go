@@ -457,6 +457,11 @@ func (r *Reactor) decide(ctx context.Context, w *world, undecided []store.Outage
 		return err
 	}
 	until := w.detected(o).Add(w.hold)
+	if troubled == nil && !w.now.Before(until) {
+		if until, err = r.awaitLocated(ctx, w, o, until); err != nil {
+			return err
+		}
+	}
 	if troubled != nil && (len(troubled) == len(w.groupsWithMonitors) || !w.now.Before(until)) {
 		// Most servers are down: once all are, or the hold is over, the
 		// network incident opens naming every server down by then.
@@ -468,6 +473,49 @@ func (r *Reactor) decide(ctx context.Context, w *world, undecided []store.Outage
 		return nil
 	}
 	return r.openServer(ctx, w, o)
+}
+
+// awaitLocated is until, or later while a located monitor of another server
+// has a place failing since near o's start (within the network window) that
+// has not made an outage: the agents' decider counts a place's failure only
+// once the place is known sound, up to its settle time after the failure
+// began (config.LocationSettle), so the outages of located monitors failing
+// with o may be decided well after o's own hold. Should they make most
+// servers troubled, o is told as part of that network event from its first
+// word. The wait ends once the failure made an outage (or ended), and at the
+// latest the place's settle time and a hold after the failure began.
+func (r *Reactor) awaitLocated(ctx context.Context, w *world, o *store.Outage, until time.Time) (time.Time, error) {
+	window := w.cfg.Incidents.NetworkWindow.D()
+	if window <= 0 || len(w.groupsWithMonitors) < 2 || !counts(o) {
+		return until, nil
+	}
+	settle := w.cfg.LocationSettle()
+	if len(settle) == 0 {
+		return until, nil
+	}
+	ivs, err := w.q.LocationIntervals(ctx, true, "", time.Time{})
+	if err != nil || len(ivs) == 0 {
+		return until, err
+	}
+	start, group := w.start(o), w.groupOf(o.ComponentID)
+	near, err := w.q.Outages(ctx, store.OutageFilter{Since: start.Add(-window)})
+	if err != nil {
+		return until, fmt.Errorf("outages near outage %d: %w", o.ID, err)
+	}
+	made := map[string]bool{} // monitors with an outage lasting near o
+	for i := range near {
+		made[near[i].MonitorID] = true
+	}
+	for _, li := range ivs {
+		if li.Severity != status.MonitorDown || made[li.MonitorID] || w.groupOf(li.ComponentID) == group ||
+			li.StartedAt.Before(start.Add(-window)) || li.StartedAt.After(start.Add(window)) {
+			continue
+		}
+		if due := li.StartedAt.Add(settle[li.Location] + w.hold); due.After(until) {
+			until = due
+		}
+	}
+	return until, nil
 }
 
 // wakeAt asks for a pass at t.
