@@ -71,6 +71,8 @@ func commands() map[string]command {
 		"completion":   {summary: "print the shell completion script for bash, zsh or fish", run: runCompletion},
 		"man":          {summary: "print the man page, herald(1), in roff", run: runMan},
 		"publish":      {summary: "write a static copy of the public site to a folder, rsync://… or s3://…", run: runPublish},
+		"export":       {summary: "write Herald's whole state as JSON (secrets left out) for herald import herald", run: runExport},
+		"import":       {summary: "import a herald export, Statuspage's API JSON or an Uptime Kuma backup (herald|statuspage|uptime-kuma)", subs: importCommands()},
 	}
 }
 
