@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/importer"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -155,15 +156,17 @@ func runImportHerald(ctx context.Context, env *Env, args []string) error {
 
 // importFlags are the flags every foreign import takes.
 type importFlags struct {
-	dsn    store.DSN
-	dryRun bool
-	quiet  bool
+	dsn     store.DSN
+	cfgPath string
+	dryRun  bool
+	quiet   bool
 }
 
 func parseImport(env *Env, name, usage, what string, args []string) (*importFlags, string, error) {
 	var f importFlags
 	fs := newFlags(env, name, usage)
 	storeFlags(fs, &f.dsn)
+	fs.StringVar(&f.cfgPath, "config", "", "store this configuration's groups and components first (as herald serve does) and map onto them")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "map and report everything, write nothing")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	pos, err := parseFlags(fs, args)
@@ -178,13 +181,23 @@ func parseImport(env *Env, name, usage, what string, args []string) (*importFlag
 
 func runForeignImport(ctx context.Context, env *Env, f *importFlags,
 	do func(context.Context, *store.Store, importer.Options) (*importer.Report, error)) error {
+	o := importer.Options{DryRun: f.dryRun}
+	if f.cfgPath != "" {
+		cfg, err := config.Load(f.cfgPath)
+		if err != nil {
+			return fmt.Errorf("configuration not valid:\n%w", err)
+		}
+		groups, comps := catalogOf(cfg)
+		o.Catalog = func(ctx context.Context, q *store.Queries) error { return q.SyncCatalog(ctx, groups, comps, time.Now()) }
+	}
 	st, err := openStore(ctx, f.dsn)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	p := &progressLine{w: env.Stderr, quiet: f.quiet}
-	rep, err := do(ctx, st, importer.Options{DryRun: f.dryRun, Progress: func(what string, n int) { p.show("importing %s: %d", what, n) }})
+	o.Progress = func(what string, n int) { p.show("importing %s: %d", what, n) }
+	rep, err := do(ctx, st, o)
 	p.done()
 	if err != nil {
 		return err
@@ -194,7 +207,7 @@ func runForeignImport(ctx context.Context, env *Env, f *importFlags,
 }
 
 func runImportStatuspage(ctx context.Context, env *Env, args []string) error {
-	f, dir, err := parseImport(env, "import statuspage", "import statuspage DIR [--dry-run] [--data DIR | --db URL]",
+	f, dir, err := parseImport(env, "import statuspage", "import statuspage DIR [--config FILE] [--dry-run] [--data DIR | --db URL]",
 		"folder holding Statuspage's components.json, incidents.json, scheduled-maintenances.json, subscribers.json", args)
 	if err != nil {
 		return err
@@ -205,7 +218,7 @@ func runImportStatuspage(ctx context.Context, env *Env, args []string) error {
 }
 
 func runImportKuma(ctx context.Context, env *Env, args []string) error {
-	f, path, err := parseImport(env, "import uptime-kuma", "import uptime-kuma FILE.json [--dry-run] [--data DIR | --db URL]",
+	f, path, err := parseImport(env, "import uptime-kuma", "import uptime-kuma FILE.json [--config FILE] [--dry-run] [--data DIR | --db URL]",
 		"Uptime Kuma backup file (JSON)", args)
 	if err != nil {
 		return err

@@ -34,6 +34,10 @@ type Options struct {
 	Progress func(what string, done int)
 	// Actor names the import in the change log.
 	Actor string
+	// Catalog, when set, runs first in the import's transaction: the CLI
+	// stores the configuration's groups and components there, as herald
+	// serve would, so that a database never served can be imported into.
+	Catalog func(ctx context.Context, q *store.Queries) error
 }
 
 // Report says what an import did and what it could not do.
@@ -103,7 +107,12 @@ var errDryRun = errors.New("dry run")
 
 // run writes inside one transaction, all or nothing, and rolls back a dry run.
 func run(ctx context.Context, st *store.Store, o Options, fn func(q *store.Queries) error) error {
-	err := st.Tx(ctx, func(q *store.Queries) error {
+	err := st.TxContext(ctx, func(ctx context.Context, q *store.Queries) error {
+		if o.Catalog != nil {
+			if err := o.Catalog(ctx, q); err != nil {
+				return err
+			}
+		}
 		if err := fn(q); err != nil {
 			return err
 		}
