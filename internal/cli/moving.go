@@ -188,7 +188,9 @@ func runForeignImport(ctx context.Context, env *Env, f *importFlags,
 			return fmt.Errorf("configuration not valid:\n%w", err)
 		}
 		groups, comps := catalogOf(cfg)
-		o.Catalog = func(ctx context.Context, q *store.Queries) error { return q.SyncCatalog(ctx, groups, comps, time.Now()) }
+		o.Catalog = func(ctx context.Context, q *store.Queries) error {
+			return q.SyncCatalog(ctx, groups, comps, time.Now())
+		}
 	}
 	st, err := openStore(ctx, f.dsn)
 	if err != nil {
