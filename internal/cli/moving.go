@@ -47,6 +47,20 @@ func (p *progressLine) done() {
 	}
 }
 
+// openForImport opens the database an import writes to, making it when it
+// does not exist yet: moving in usually starts from nothing.
+func openForImport(ctx context.Context, dsn store.DSN) (*store.Store, error) {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
 func runExport(ctx context.Context, env *Env, args []string) error {
 	var (
 		dsn   store.DSN
@@ -129,7 +143,7 @@ func runImportHerald(ctx context.Context, env *Env, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	st, err := openStore(ctx, dsn)
+	st, err := openForImport(ctx, dsn)
 	if err != nil {
 		return err
 	}
@@ -192,7 +206,7 @@ func runForeignImport(ctx context.Context, env *Env, f *importFlags,
 			return q.SyncCatalog(ctx, groups, comps, time.Now())
 		}
 	}
-	st, err := openStore(ctx, f.dsn)
+	st, err := openForImport(ctx, f.dsn)
 	if err != nil {
 		return err
 	}

@@ -263,6 +263,15 @@ func TestUptimeKumaImport(t *testing.T) {
 		if !mail.StartedAt.Equal(time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)) || !mail.EndedAt.Equal(time.Date(2026, 11, 25, 8, 0, 30, 0, time.UTC)) {
 			t.Errorf("flexo/email outage %+v", mail)
 		}
+		// The component counts as measured from Kuma's first beat, by a monitor nothing runs.
+		mons, err := b.Store.Monitors(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(mons) != 2 || mons[1].ID != "flexo/web/kuma-2" || !mons[1].CreatedAt.Equal(time.Date(2026, 11, 23, 17, 40, 0, 0, time.UTC)) ||
+			!mons[1].RemovedAt.Equal(time.Date(2026, 11, 24, 3, 1, 0, 0, time.UTC)) || mons[1].Target != "http://127.0.0.1:8081/" {
+			t.Errorf("monitors %+v", mons)
+		}
 		again, err := importer.UptimeKuma(ctx, b.Store, path, importer.Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -207,7 +207,7 @@ func kumaOutages(ctx context.Context, q *store.Queries, o Options, rep *Report, 
 		}
 		return logImport(ctx, q, o, o1.EndedAt, "outage.import", "outage:"+strconv.FormatInt(o1.ID, 10), "uptime kuma monitor "+strconv.FormatInt(km.ID, 10))
 	}
-	var last time.Time
+	var first, last time.Time
 	for _, b := range beats {
 		at, err := kumaTime(b.Time)
 		if err != nil {
@@ -225,6 +225,9 @@ func kumaOutages(ctx context.Context, q *store.Queries, o Options, rep *Report, 
 				return err
 			}
 		}
+		if first.IsZero() {
+			first = at
+		}
 		last = at
 	}
 	if cur != nil {
@@ -232,9 +235,27 @@ func kumaOutages(ctx context.Context, q *store.Queries, o Options, rep *Report, 
 		if !end.After(cur.StartedAt) {
 			end = cur.StartedAt.Add(time.Second)
 		}
-		return flush(end, false)
+		if err := flush(end, false); err != nil {
+			return err
+		}
 	}
-	return nil
+	if first.IsZero() {
+		return nil
+	}
+	// The component was measured from the first beat: its uptime counts from there.
+	return q.AddPastMonitor(ctx, store.Monitor{ID: monitorID, ComponentID: comp, Kind: "uptime-kuma " + km.Type,
+		Target: kumaTarget(km), CreatedAt: first, RemovedAt: last})
+}
+
+// kumaTarget is what a Kuma monitor checked, in words.
+func kumaTarget(km kumaMonitor) string {
+	switch {
+	case km.URL != "" && km.URL != "https://":
+		return km.URL
+	case km.Hostname != "" && km.Port > 0:
+		return net.JoinHostPort(km.Hostname, strconv.Itoa(km.Port))
+	}
+	return km.Hostname
 }
 
 // kumaMonitorYAML writes a Herald monitor for a Kuma monitor, or says why

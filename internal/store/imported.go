@@ -39,3 +39,22 @@ func (q *Queries) exists(ctx context.Context, query string, args ...any) (bool, 
 		return false, fmt.Errorf("look up: %w", err)
 	}
 }
+
+// AddPastMonitor records a monitor that measured a component before Herald
+// did (another tool's, whose history was imported), from its first check
+// to its last: it is stored removed, as a monitor no longer configured, so
+// that nothing runs it, while the component's uptime counts from its first
+// check. Recorded again, it keeps the widest span.
+func (q *Queries) AddPastMonitor(ctx context.Context, m Monitor) error {
+	_, err := q.exec(ctx, `INSERT INTO monitors (id, component_id, kind, target, state, created_at, updated_at, removed_at)
+		VALUES (?, ?, ?, ?, 'unknown', ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			created_at = CASE WHEN excluded.created_at < monitors.created_at THEN excluded.created_at ELSE monitors.created_at END,
+			removed_at = CASE WHEN monitors.removed_at IS NULL OR excluded.removed_at > monitors.removed_at
+				THEN excluded.removed_at ELSE monitors.removed_at END`,
+		m.ID, m.ComponentID, m.Kind, m.Target, m.CreatedAt.UnixMilli(), m.RemovedAt.UnixMilli(), m.RemovedAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("record monitor %s: %w", m.ID, err)
+	}
+	return nil
+}
