@@ -412,7 +412,10 @@ func (q *Queries) importDoc(ctx context.Context, dec *json.Decoder, current int6
 func badExport(err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("the export is not valid JSON: it ends early (a file cut short?)")
+	}
+	if errors.As(err, &se) || errors.As(err, &te) {
 		return fmt.Errorf("the export is not valid JSON: %w", err)
 	}
 	return err
