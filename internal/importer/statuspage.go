@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -99,7 +100,8 @@ func (f spFile) load(dir string, dst any) (found bool, err error) {
 		if err != nil {
 			return false, err
 		}
-		if len(b) > 0 && b[0] == '{' || len(b) > 3 && b[3] == '{' {
+		b = bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))) // a byte order mark, as some tools save
+		if len(b) > 0 && b[0] == '{' {
 			var wrapped map[string]json.RawMessage
 			if err := json.Unmarshal(b, &wrapped); err != nil {
 				return false, fmt.Errorf("%s: %w", path, err)
