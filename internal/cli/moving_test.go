@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
 
@@ -71,6 +73,13 @@ func TestImportExportCommands(t *testing.T) {
 		fresh := storetest.SQLite(t)
 		if b.URL != "" {
 			fresh = storetest.Postgres(t)
+		}
+		// As after a first herald serve with the configuration: its catalog
+		// stored (and logged as synced); the import takes it over.
+		svc := service.New(fresh.Store, nil, nil)
+		if err := svc.SyncCatalog(t.Context(), []store.Group{{ID: "flexo", Name: "flexo"}},
+			[]store.Component{{ID: "flexo/web", GroupID: "flexo", Name: "Web sites"}}); err != nil {
+			t.Fatal(err)
 		}
 		code, out, errs = runIn(t, "", append([]string{"import", "herald", "--quiet", file}, db(fresh)...)...)
 		if code != 0 || !strings.Contains(out, "incidents") {

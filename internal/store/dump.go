@@ -46,6 +46,11 @@ type dumpTable struct {
 	// config marks tables the configuration also writes (at each start):
 	// an import over rows already there takes the export's.
 	config bool
+	// fromConfig selects the rows herald serve makes from the
+	// configuration in a table that holds others too: an import finds them
+	// in a database otherwise empty, and drops them (the export has its own,
+	// and the next start makes them again).
+	fromConfig string
 	// serial tables have an id sequence to move past the imported ids (PostgreSQL).
 	serial bool
 }
@@ -70,12 +75,12 @@ var dumpTables = []dumpTable{
 	{name: "agents", order: "location"},
 	{name: "location_states", order: "monitor_id, location"},
 	{name: "location_intervals", order: "id", serial: true},
-	{name: "subscribers", order: "id", serial: true, where: "operator = FALSE", omit: map[string]any{"secret": ""}},
+	{name: "subscribers", order: "id", serial: true, where: "operator = FALSE", fromConfig: "operator = TRUE", omit: map[string]any{"secret": ""}},
 	{name: "subscriber_components", order: "subscriber_id, component_id",
 		where: "subscriber_id IN (SELECT id FROM subscribers WHERE operator = FALSE)"},
 	{name: "customers", order: "domain"},
 	{name: "users", order: "id", serial: true, omit: map[string]any{"password_hash": ""}},
-	{name: "changes", order: "id", serial: true},
+	{name: "changes", order: "id", serial: true, fromConfig: "subject = 'catalog'"},
 }
 
 // dumpLeftOut are the tables no export carries (ExportLeftOut says why, in words).
@@ -336,7 +341,9 @@ func (s *Store) Import(ctx context.Context, r io.Reader, progress ExportProgress
 }
 
 // checkEmpty refuses a database with records an import would mix with,
-// and clears the operators' channels (the configuration makes them again).
+// and clears what herald serve made from the configuration (the operators'
+// channels, the change log's record of the catalog), which the next start
+// makes again.
 func (q *Queries) checkEmpty(ctx context.Context) error {
 	var full []string
 	for _, t := range dumpTables {
@@ -344,8 +351,8 @@ func (q *Queries) checkEmpty(ctx context.Context) error {
 			continue
 		}
 		query := `SELECT 1 FROM ` + t.name
-		if t.where != "" {
-			query += ` WHERE ` + t.where
+		if t.fromConfig != "" {
+			query += ` WHERE NOT (` + t.fromConfig + `)`
 		}
 		var one int
 		switch err := q.queryRow(ctx, query+` LIMIT 1`).Scan(&one); {
@@ -359,8 +366,12 @@ func (q *Queries) checkEmpty(ctx context.Context) error {
 		return fmt.Errorf("%w (%s): import into a new, empty database (a fresh --data folder or PostgreSQL database); nothing was imported",
 			ErrNotEmpty, strings.Join(full, ", "))
 	}
-	if _, err := q.exec(ctx, `DELETE FROM subscribers WHERE operator = TRUE`); err != nil {
-		return fmt.Errorf("clear operator channels: %w", err)
+	for _, t := range dumpTables {
+		if t.fromConfig != "" {
+			if _, err := q.exec(ctx, `DELETE FROM `+t.name+` WHERE `+t.fromConfig); err != nil {
+				return fmt.Errorf("clear what the configuration made in %s: %w", t.name, err)
+			}
+		}
 	}
 	return nil
 }
