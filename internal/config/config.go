@@ -33,7 +33,14 @@ type Config struct {
 	// loc is Page.Zone as loaded by Parse, kept so that pages rendering
 	// thousands of times need not load the zone each time.
 	loc *time.Location
+	// warnings are what Parse took but changed (Warnings).
+	warnings Errors
 }
+
+// Warnings are what the file asked for and Herald changed to make it work
+// (an accent colour made readable), one FILE:LINE: warning: line each, for
+// check-config and the server's log.
+func (c Config) Warnings() []Problem { return c.warnings }
 
 // IncidentTemplate is a named starting point for an incident or an update:
 // what is given fills what the operator leaves out.
@@ -59,6 +66,39 @@ type Page struct {
 	Zone string `yaml:"zone"`
 	// Description is an optional line under the title.
 	Description string `yaml:"description"`
+
+	// The provider's brand (brand.go; README "Your brand"). Files are read
+	// when the configuration is loaded, paths relative to its file.
+	Logo *Logo `yaml:"logo"`
+	// Accent is the colour of links and focus rings, as #rrggbb, in the
+	// light scheme; AccentDark in the dark one (default: Accent made
+	// readable there).
+	Accent     string `yaml:"accent"`
+	AccentDark string `yaml:"accent_dark"`
+	// AccentContrast says what happens to an accent below 4.5:1 against
+	// the page's backgrounds: "adjust" (the default) or "strict" (refused).
+	AccentContrast string       `yaml:"accent_contrast"`
+	Favicon        string       `yaml:"favicon"` // PNG, ICO, SVG or WebP
+	Footer         []FooterLink `yaml:"footer"`
+	CSS            string       `yaml:"css"` // a stylesheet served after Herald's own
+
+	// brand is what the brand's keys loaded: nil without any.
+	brand *Brand
+}
+
+// Logo is the page's logo, for the light scheme and optionally the dark one.
+type Logo struct {
+	Light string `yaml:"light"`
+	Dark  string `yaml:"dark"`
+	// Alt is what the logo says, for those who cannot see it; empty when it
+	// only repeats the title shown beside it.
+	Alt string `yaml:"alt"`
+}
+
+// FooterLink is a link the page's footer carries.
+type FooterLink struct {
+	Text string `yaml:"text"`
+	URL  string `yaml:"url"`
 }
 
 // Incidents holds the policy for incidents Herald opens by itself.

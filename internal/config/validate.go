@@ -121,6 +121,13 @@ type validator struct {
 	kinds map[string]monitorKind
 	check MonitorCheck
 	errs  Errors
+	// warns are what was taken but changed (an accent made readable).
+	warns Errors
+}
+
+func (v *validator) warnf(path, format string, a ...any) {
+	line, col := v.pos.at(path)
+	v.warns = append(v.warns, Problem{File: v.file, Line: line, Column: col, Msg: "warning: " + oneLine(fmt.Sprintf(format, a...))})
 }
 
 func (v *validator) addf(path, format string, a ...any) {
@@ -163,6 +170,7 @@ func validate(c *Config, file string, pos positions, check MonitorCheck) Errors 
 	}
 	// Rules run section by section; the operator reads the file top down.
 	sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
+	c.warnings = v.warns
 	return v.errs
 }
 
@@ -222,6 +230,7 @@ func (v *validator) page(c *Config) {
 			v.addf("page.url", "page.url %q %s", p.URL, msg)
 		}
 	}
+	v.brand("page", &c.Page)
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
