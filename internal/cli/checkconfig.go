@@ -51,6 +51,11 @@ func runCheckConfig(_ context.Context, env *Env, args []string) error {
 	case err != nil:
 		return err
 	}
+	// What was taken but changed (an accent made readable) is said, and
+	// the file still passes.
+	for _, w := range c.Warnings() {
+		fmt.Fprintln(env.Stdout, w)
+	}
 	components, monitors := 0, 0
 	for _, g := range c.Groups {
 		components += len(g.Components)

@@ -47,6 +47,16 @@ groups:
           - type: tcp
             url: http://127.0.0.1:18081/
 `)
+	faint := write("faint.yaml", `page:
+  title: Example Hosting Status
+  zone: UTC
+  accent: "#ffcc00"
+groups:
+  - id: flexo
+    components:
+      - id: web
+        name: Web sites
+`)
 	missing := filepath.Join(dir, "missing.yaml")
 
 	tests := []struct {
@@ -64,6 +74,9 @@ groups:
 				bad + ":9:13: monitor flexo/web/tcp: address HOST:PORT is required for tcp monitors\n" +
 				bad + ":10:13: monitor flexo/web/tcp: url does not apply to tcp monitors\n",
 			"herald check-config: 3 problem(s) in " + bad + "\n", false},
+		{"accent adjusted", []string{"check-config", faint}, 0,
+			faint + ":4:3: warning: page.accent #ffcc00 has 1.3:1 against the light scheme's backgrounds, below 4.5:1: the light scheme uses #866a00 instead (4.5:1)\n" +
+				faint + ": ok (1 groups, 1 components, 0 monitors)\n", "", false},
 		{"missing file", []string{"check-config", missing}, 1, "",
 			"herald check-config: open " + missing + ": no such file or directory\n", false},
 		{"no file", []string{"check-config"}, 2, "",

@@ -161,6 +161,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	var current atomic.Pointer[config.Config]
 	current.Store(&cfg)
+	logWarnings(log, cfg)
 	if err := checkMetricsToken(cfg, env.Getenv); err != nil {
 		return err
 	}
@@ -447,6 +448,14 @@ func readiness(st *store.Store, log *slog.Logger) http.Handler {
 	})
 }
 
+// logWarnings logs what the configuration asked for and Herald changed
+// (an accent colour made readable), as check-config shows it.
+func logWarnings(log *slog.Logger, cfg config.Config) {
+	for _, w := range cfg.Warnings() {
+		log.Warn("configuration changed to work", slog.String("problem", w.String()))
+	}
+}
+
 // watchReload reloads the configuration on SIGHUP. A file that does not
 // validate is logged and ignored: the running configuration keeps serving.
 func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o serveOptions, getenv func(string) string, current *atomic.Pointer[config.Config], svc *service.Service, mon *monitoring, reloaded func()) {
@@ -462,6 +471,7 @@ func watchReload(ctx context.Context, log *slog.Logger, hup <-chan os.Signal, o 
 		}
 		reloaded()
 		log.Info("configuration reloaded", slog.String("config", o.configPath))
+		logWarnings(log, *current.Load())
 	}
 }
 
