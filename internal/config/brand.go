@@ -2,7 +2,9 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -32,6 +34,9 @@ type Brand struct {
 	Footer                  []FooterLink
 	// CSS is the operator's stylesheet, checked to load nothing.
 	CSS []byte
+	// Sum names the whole brand by its content (files and colours), so
+	// that its addresses change when it does and can be cached for good.
+	Sum string
 }
 
 // Image is a file of the brand, its type found from its content.
@@ -42,6 +47,8 @@ type Image struct {
 	// Width and Height are its size (for an SVG, its viewBox's), 0 when
 	// the file does not say.
 	Width, Height int
+	// Sum names the file by its content.
+	Sum string
 }
 
 // Brand is what the page's brand keys loaded; the zero Brand (Herald's own
@@ -51,6 +58,12 @@ func (p Page) Brand() Brand {
 		return Brand{}
 	}
 	return *p.brand
+}
+
+// sum names data by its content, in twelve hex digits.
+func sum(data []byte) string {
+	s := sha256.Sum256(data)
+	return hex.EncodeToString(s[:6])
 }
 
 // Size limits of the brand's files: a page carries them to every visitor.
@@ -115,6 +128,16 @@ func (v *validator) brand(at string, p *Page) {
 		b.CSS = v.stylesheet(at+".css", p.CSS)
 	}
 	if set {
+		h := sha256.New()
+		for _, img := range []*Image{b.Logo, b.LogoDark, b.Favicon} {
+			if img != nil {
+				h.Write([]byte(img.Sum))
+			}
+			h.Write([]byte{0})
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00", b.AccentLight, b.AccentDark, len(b.CSS))
+		h.Write(b.CSS)
+		b.Sum = hex.EncodeToString(h.Sum(nil)[:6])
 		p.brand = b
 	}
 }
@@ -276,7 +299,7 @@ func (v *validator) image(path, name string, kinds ...string) *Image {
 		v.addf(path, "%s: %s must be %s: %s", path, name, want, found)
 		return nil
 	}
-	img := &Image{Data: data, Type: imageTypes[ext], Ext: ext}
+	img := &Image{Data: data, Type: imageTypes[ext], Ext: ext, Sum: sum(data)}
 	var err error
 	switch ext {
 	case "svg":

@@ -54,6 +54,13 @@ type browserFixture struct {
 
 func newBrowserFixture(t *testing.T) *browserFixture {
 	t.Helper()
+	return newBrowserFixtureWith(t, nil)
+}
+
+// newBrowserFixtureWith is newBrowserFixture with the given configuration
+// (nil: a plain one).
+func newBrowserFixtureWith(t *testing.T, conf *config.Config) *browserFixture {
+	t.Helper()
 	ctx := context.Background()
 	la, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
@@ -125,6 +132,9 @@ groups:
 `))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if conf != nil {
+		cfg = *conf
 	}
 	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
 	if err := site.Rebuild(ctx); err != nil {

@@ -145,7 +145,7 @@ type unavailableView struct{ What, Cannot, URL string }
 func unavailablePage(cfg config.Config, loc *time.Location, now time.Time, what, cannot, url string) ([]byte, error) {
 	zone := config.ZoneName(loc)
 	v := view{Title: what + " · " + orDefault(cfg.Page.Title, "Status"), SiteTitle: orDefault(cfg.Page.Title, "Status"),
-		Description: cfg.Page.Description, Zone: zone, CSS: cssPath, Section: "subscribe",
+		Description: cfg.Page.Description, Zone: zone, CSS: cssPath, Section: "subscribe", Brand: brandOf(cfg.Page),
 		W: &words{loc: loc, zone: zone, now: now}, Main: unavailableView{What: what, Cannot: cannot, URL: url}}
 	var buf bytes.Buffer
 	if err := copyTemplate.ExecuteTemplate(&buf, "layout", v); err != nil {

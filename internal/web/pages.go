@@ -92,8 +92,9 @@ type view struct {
 	Description string
 	Zone        string
 	CSS         string
-	Section     string // "status" or "history", for the navigation
-	Live        string // the not-yet-recorded note, when there is one
+	Section     string     // "status" or "history", for the navigation
+	Live        string     // the not-yet-recorded note, when there is one
+	Brand       *brandView // the provider's brand (brand.go); nil for Herald's own look
 	W           *words
 	Main        any
 }
@@ -287,7 +288,7 @@ func buildPages(in pageInput) (map[string][]byte, error) {
 
 func (b *builder) render(path, tmpl, title, section string, main any) error {
 	v := view{Title: title, SiteTitle: b.in.Page.Title, Description: b.in.Page.Description,
-		Zone: b.w.zone, CSS: cssPath, Section: section, Live: b.in.Live, W: b.w, Main: main}
+		Zone: b.w.zone, CSS: cssPath, Section: section, Live: b.in.Live, W: b.w, Main: main, Brand: brandOf(b.in.Page)}
 	if v.SiteTitle == "" {
 		v.SiteTitle = "Status"
 	}

@@ -412,7 +412,8 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	if err != nil {
 		return err
 	}
-	list := pageDocs(pages)
+	// The brand's files go with the first pages that link to them.
+	list := append(pageDocs(pages), brandDocs(in.Page)...)
 	for name, body := range docs {
 		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body})
 	}
@@ -498,6 +499,10 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 	}
 	r.components = components
 	list := pageDocs(pages)
+	if plan == nil {
+		// Kept: the first phase put them there (a new brand's old files go).
+		list = append(list, brandDocs(in.Page)...)
+	}
 	if plan == nil || len(plan.incidents) > 0 || len(plan.windows) > 0 {
 		items := r.feed.items(cfg, loc, r.latest, newestWindows(in.Windows))
 		feeds, err := feedDocs(cfg, items, in.Windows, in.Now)

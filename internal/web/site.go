@@ -89,6 +89,8 @@ func newAsset(path string, body []byte, contentType string) (*asset, error) {
 		if contentType == badgeType {
 			h.Set("Content-Security-Policy", "default-src 'none'") // an image that loads nothing
 		}
+	case strings.HasPrefix(path, "/static/") && strings.HasPrefix(contentType, "image/"):
+		h.Set("Content-Security-Policy", brandImageCSP) // the brand's images (brand.go)
 	case contentType == htmlType && nowDoc(path):
 		setPageHeaders(h)
 		h.Set("Content-Security-Policy", widgetFrameCSP) // any site may frame it

@@ -128,7 +128,8 @@ func (s *Subscriptions) render(w http.ResponseWriter, code int, tmpl, title stri
 	cfg := s.cfg()
 	loc := cfg.Location()
 	v := view{Title: title, SiteTitle: cfg.Page.Title, Description: cfg.Page.Description, Zone: config.ZoneName(loc),
-		CSS: cssPath, Section: "subscribe", W: &words{loc: loc, zone: config.ZoneName(loc), now: s.svc.Now()}, Main: main}
+		CSS: cssPath, Section: "subscribe", W: &words{loc: loc, zone: config.ZoneName(loc), now: s.svc.Now()}, Main: main,
+		Brand: brandOf(cfg.Page)}
 	if v.SiteTitle == "" {
 		v.SiteTitle = "Status"
 	}

@@ -129,6 +129,7 @@ type widgetView struct {
 	Heading   string // the server's name, or the page's title
 	SiteTitle string
 	CSS       string
+	Brand     *brandView // its favicon and accent; the frame shows no logo
 	// AsOf is when it was rendered: like every page, the framed widget
 	// does not reload itself (a reload would take a reader's place away);
 	// the page around it, reloaded, shows the latest.
@@ -182,6 +183,7 @@ func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) 
 	snap := b.in.Snapshot
 	v.SiteTitle, v.CSS = orDefault(b.in.Page.Title, "Status"), widgetCSSPath
 	v.AsOf, v.AsOfISO = b.w.When(b.in.Now), b.w.ISO(b.in.Now)
+	v.Brand = brandOf(b.in.Page)
 	for i := range snap.Open {
 		in := &snap.Open[i]
 		ids := make([]string, len(in.Components))
