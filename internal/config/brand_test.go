@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/xml"
 	"image"
 	"image/png"
 	"os"
@@ -156,4 +157,66 @@ func TestBrandSVGLocalReferences(t *testing.T) {
 	if l := c.Page.Brand().Logo; l.Width != 64 || l.Height != 16 {
 		t.Errorf("size = %dx%d, want 64x16", l.Width, l.Height)
 	}
+}
+
+// FuzzStylesheetCheck: whatever a stylesheet holds, the check ends, and one
+// it takes has, once escapes and comments are read, no @import and no
+// url() but data: URLs.
+func FuzzStylesheetCheck(f *testing.F) {
+	for _, s := range []string{"a{}", "@import 'x';", "a{b:u\\72l(http://x)}", "/* @import */ a{}", "a{background:url( data:image/png;base64,AA)}",
+		"\\40 import 'x'", "a{b:url(\"data:x\") url(x)}", "/* unclosed"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, css string) {
+		v := &validator{file: filepath.Join(t.TempDir(), "h.yaml")}
+		if err := os.WriteFile(filepath.Join(filepath.Dir(v.file), "c.css"), []byte(css), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if v.stylesheet("page.css", "c.css") == nil {
+			return
+		}
+		plain := strings.ToLower(unescapeCSS(css))
+		if strings.Contains(plain, "@import") {
+			t.Errorf("took %q, which imports", css)
+		}
+		for i := strings.Index(plain, "url("); i >= 0; i = strings.Index(plain, "url(") {
+			if !isDataURL(plain[i+4:]) {
+				t.Errorf("took %q, whose url() is no data: URL", css)
+				return
+			}
+			plain = plain[i+4:]
+		}
+	})
+}
+
+// FuzzSVGCheck: whatever an SVG holds, the check ends, and one it takes has
+// no script element and no event attribute.
+func FuzzSVGCheck(f *testing.F) {
+	for _, s := range []string{`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>`, `<svg><script>x</script></svg>`,
+		`<svg onload="x"/>`, `<svg><a href="javascript:x"><rect/></a></svg>`, `<svg><SCRIPT/></svg>`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, svg string) {
+		if _, _, err := checkSVG([]byte(svg)); err != nil {
+			return
+		}
+		// Read again on its own: no element that runs, no event attribute.
+		dec := xml.NewDecoder(strings.NewReader(svg))
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				return
+			}
+			if el, ok := tok.(xml.StartElement); ok {
+				if n := strings.ToLower(el.Name.Local); n == "script" || n == "foreignobject" {
+					t.Errorf("took %q, with a <%s>", svg, n)
+				}
+				for _, a := range el.Attr {
+					if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
+						t.Errorf("took %q, with %s", svg, a.Name.Local)
+					}
+				}
+			}
+		}
+	})
 }
