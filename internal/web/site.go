@@ -112,6 +112,8 @@ type Site struct {
 	log *slog.Logger
 
 	assets atomic.Pointer[map[string]*asset]
+	// pages are the entries of pages: and their documents (multipage.go).
+	pages atomic.Pointer[[]*pageSet]
 	// fixed are the documents that change only with Herald: the
 	// stylesheet, and the widget's script and stylesheet.
 	fixed map[string]*asset
@@ -287,9 +289,19 @@ func setPageHeaders(h http.Header) {
 }
 
 func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.Path
+	if p := pageOf(r); p != nil {
+		// The router saw the path without the page's prefix.
+		s.serveDoc(w, r, *p.assets.Load(), p.prefix()+key)
+		return
+	}
+	s.serveDoc(w, r, *s.assets.Load(), key)
+}
+
+// serveDoc serves the document at key among assets, or the not-found answer.
+func (s *Site) serveDoc(w http.ResponseWriter, r *http.Request, assets map[string]*asset, key string) {
 	h := w.Header()
-	assets := *s.assets.Load()
-	a, ok := assets[r.URL.Path]
+	a, ok := assets[key]
 	if !ok {
 		if strings.HasPrefix(r.URL.Path, "/api/v2/") {
 			h.Set("Access-Control-Allow-Origin", "*")
@@ -363,6 +375,10 @@ func acceptsGzip(header string) bool {
 // during an outage, so they skip the router's pattern matching.
 func (s *Site) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := s.route(r); p != nil {
+			s.servePage(p, w, r, next)
+			return
+		}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			if _, ok := (*s.assets.Load())[r.URL.Path]; ok {
 				s.serveAsset(w, r)
