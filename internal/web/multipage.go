@@ -11,8 +11,8 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/status"
-	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/statuspage"
+	"github.com/heraldhq/herald/internal/store"
 )
 
 // Several pages from one Herald (the pages: list). Each entry is a page of
