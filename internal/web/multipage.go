@@ -325,8 +325,15 @@ func (s *Site) servePage(p *pageSet, w http.ResponseWriter, r *http.Request, nex
 		next.ServeHTTP(w, r)
 		return
 	}
+	rest := strings.TrimPrefix(r.URL.Path, pre)
+	if !pageRoute(rest) {
+		// Only the page's own addresses live under its path (the admin,
+		// the API and the rest stay where they are).
+		s.serveDoc(w, r, *p.assets.Load(), r.URL.Path)
+		return
+	}
 	r2 := r.Clone(r.Context())
-	r2.URL.Path = strings.TrimPrefix(r.URL.Path, pre)
+	r2.URL.Path = rest
 	r2.URL.RawPath = ""
 	pw := &prefixWriter{w: w, pre: pre}
 	next.ServeHTTP(pw, r2)
@@ -383,4 +390,16 @@ func (p *prefixWriter) finish() {
 	p.w.Header().Del("Content-Length")
 	p.w.WriteHeader(p.code)
 	_, _ = p.w.Write(body)
+}
+
+// pageRoute reports whether path (without a page's prefix) is one of the
+// addresses answered per request that a path page has of its own.
+func pageRoute(path string) bool {
+	switch path {
+	case "/subscribe", "/subscribe/confirm", "/manage", "/unsubscribe", "/lookup", "/api/v2/subscribers.json":
+		return true
+	}
+	return strings.HasPrefix(path, "/feeds/") || strings.HasPrefix(path, "/badges/") || strings.HasPrefix(path, "/components/") ||
+		strings.HasPrefix(path, "/incidents/") || strings.HasPrefix(path, "/maintenance/") || strings.HasPrefix(path, "/history/") ||
+		strings.HasPrefix(path, "/api/v2/") || strings.HasPrefix(path, widgetFramePath+"/")
 }
