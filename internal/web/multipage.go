@@ -33,6 +33,9 @@ import (
 type pageSet struct {
 	entry  config.PageEntry
 	assets atomic.Pointer[map[string]*asset]
+	// servers are a private page's documents per server it shows, for a
+	// visitor who may see one (private.go).
+	servers atomic.Pointer[map[string]*map[string]*asset]
 }
 
 // prefix is what the page's addresses start with: its path, or nothing.
@@ -228,17 +231,46 @@ func (s *Site) renderPages(cfg config.Config, in pageInput) error {
 
 func (s *Site) renderPage(cfg config.Config, p *pageSet, all pageInput) error {
 	pcfg := cfg.ForPage(p.entry)
-	in := scope(all, p.entry.Shows)
+	next, err := s.renderSet(pcfg, p, scope(all, p.entry.Shows), *p.assets.Load())
+	if err != nil {
+		return err
+	}
+	if p.entry.Private == nil {
+		p.assets.Store(&next)
+		return nil
+	}
+	// A private page is also rendered for each of its servers alone: what
+	// a customer signed in for one server sees.
+	servers := map[string]*map[string]*asset{}
+	old := p.servers.Load()
+	for _, g := range p.entry.Groups {
+		prev := map[string]*asset{}
+		if old != nil && (*old)[g] != nil {
+			prev = *(*old)[g]
+		}
+		one, err := s.renderSet(pcfg, p, scope(all, func(id string) bool { return id == g }), prev)
+		if err != nil {
+			return err
+		}
+		servers[g] = &one
+	}
+	p.assets.Store(&next)
+	p.servers.Store(&servers)
+	return nil
+}
+
+// renderSet renders every document of a page from in (already scoped).
+func (s *Site) renderSet(pcfg config.Config, p *pageSet, in pageInput, prev map[string]*asset) (map[string]*asset, error) {
 	in.Page, in.Loc = pcfg.Page, pcfg.Location()
 	in.Only = nil
 	docs, err := statuspage.Build(statuspage.Input{Page: pcfg.Page, Location: in.Loc, Snapshot: in.Snapshot,
 		Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pages, err := buildPages(in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	list := pageDocs(pages)
 	for name, body := range docs {
@@ -247,21 +279,22 @@ func (s *Site) renderPage(cfg config.Config, p *pageSet, all pageInput) error {
 	items := newFeedItems().items(pcfg, in.Loc, in.Latest, newestWindows(in.Windows))
 	feeds, err := feedDocs(pcfg, items, in.Windows, in.Now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	list = append(list, feeds...)
-	if pre := p.prefix(); pre != "" {
-		for i := range list {
+	for i := range list {
+		if p.entry.Private != nil && list[i].contentType == htmlType {
+			list[i].body = withNoIndex(list[i].body)
+		}
+		if pre := p.prefix(); pre != "" {
 			list[i].path, list[i].body = prefixed(pre, list[i].path, list[i].contentType, list[i].body)
 		}
 	}
-	prev := *p.assets.Load()
 	next := maps.Clone(s.fixed)
 	if err := putAll(next, prev, list); err != nil {
-		return err
+		return nil, err
 	}
-	p.assets.Store(&next)
-	return nil
+	return next, nil
 }
 
 // prefixed moves a document of a path page under its path: its address,
@@ -316,8 +349,21 @@ func (s *Site) servePage(p *pageSet, w http.ResponseWriter, r *http.Request, nex
 	r = r.WithContext(context.WithValue(r.Context(), pageKey{}, p))
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		assets := *p.assets.Load()
-		if _, ok := assets[r.URL.Path]; ok {
-			s.serveDoc(w, r, assets, r.URL.Path)
+		if _, ok := assets[r.URL.Path]; ok && p.entry.Private == nil {
+			s.serveDoc(w, r, assets, r.URL.Path, false)
+			return
+		}
+	}
+	if p.entry.Private != nil {
+		rest := strings.TrimPrefix(r.URL.Path, pre)
+		if rest == "" {
+			rest = "/"
+		}
+		// Under a path, every address is the page's, behind its access;
+		// on a host, the robots rule, the shared stylesheet and script and
+		// Herald's own addresses (the admin, its API) go on.
+		if rest == signInPath || pageDocPath(rest) || pre != "" {
+			s.servePrivate(p, w, r, rest)
 			return
 		}
 	}
@@ -329,7 +375,7 @@ func (s *Site) servePage(p *pageSet, w http.ResponseWriter, r *http.Request, nex
 	if !pageRoute(rest) {
 		// Only the page's own addresses live under its path (the admin,
 		// the API and the rest stay where they are).
-		s.serveDoc(w, r, *p.assets.Load(), r.URL.Path)
+		s.serveDoc(w, r, *p.assets.Load(), r.URL.Path, false)
 		return
 	}
 	r2 := r.Clone(r.Context())
