@@ -197,7 +197,7 @@ func (v *validator) pageAddress(at, label string, p *PageEntry, hosts, paths map
 
 func (v *validator) private(at, label string, p *Private) {
 	if p.PasswordHash != "" && !strings.HasPrefix(p.PasswordHash, "$argon2id$") {
-		v.addf(at+".password_hash", "page %s: password_hash must be an argon2id hash such as herald page-password prints, not the password itself", label)
+		v.addf(at+".password_hash", "page %s: password_hash must be an argon2id hash ($argon2id$...), not the password itself", label)
 	}
 	switch {
 	case p.KeyEnv == "":
