@@ -151,6 +151,11 @@ func (v *validator) pages(c *Config) {
 		}
 		if p.Private != nil {
 			v.private(at+".private", label, p.Private)
+			if p.Private.Customers && p.URL == "" && p.Host == "" && c.Page.URL == "" {
+				// The mailed link must lead to the page, not to whatever
+				// host a request named.
+				v.addf(at+".private.customers", "page %s: customers sign in by a mailed link, which needs the page's url (or page.url)", label)
+			}
 		}
 	}
 	// A private page's servers are shown nowhere else: page: shows every

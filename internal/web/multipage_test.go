@@ -43,6 +43,8 @@ type pagesEnv struct {
 	srv  *httptest.Server
 	svc  *service.Service
 	site *web.Site
+	st   *store.Store
+	cfg  *config.Config // what the site reads; tests may change it before a request
 }
 
 func newPagesEnv(t *testing.T, yaml string, extra ...func(*http.ServeMux)) *pagesEnv {
@@ -66,7 +68,8 @@ func newPagesEnv(t *testing.T, yaml string, extra ...func(*http.ServeMux)) *page
 	if err != nil {
 		t.Fatal(err)
 	}
-	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
+	e := &pagesEnv{svc: svc, st: b.Store, cfg: &cfg}
+	site := web.NewSite(svc, func() config.Config { return *e.cfg }, nil)
 	mux := http.NewServeMux()
 	site.Register(mux)
 	for _, fn := range extra {
@@ -74,7 +77,8 @@ func newPagesEnv(t *testing.T, yaml string, extra ...func(*http.ServeMux)) *page
 	}
 	srv := httptest.NewServer(site.Handler(mux))
 	t.Cleanup(srv.Close)
-	return &pagesEnv{srv: srv, svc: svc, site: site}
+	e.srv, e.site = srv, site
+	return e
 }
 
 func (e *pagesEnv) open(t *testing.T, title string, comps ...string) int64 {

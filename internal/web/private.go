@@ -168,6 +168,10 @@ func (s *Site) servePrivate(p *pageSet, w http.ResponseWriter, r *http.Request, 
 		s.signIn(p, key, w, r)
 		return
 	}
+	if tok := r.URL.Query().Get(signInParam); tok != "" && s.emailSignInOn(p) {
+		s.renderSignIn(p, w, http.StatusOK, signInView{Token: tok})
+		return
+	}
 	if tok := r.URL.Query().Get(accessParam); tok != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		group, until, ok := checkToken(key, p.entry.ID, "link", tok, s.svc.Now())
 		if !ok || group != "" && !p.entry.Shows(group) {
@@ -207,13 +211,30 @@ func (s *Site) servePrivate(p *pageSet, w http.ResponseWriter, r *http.Request, 
 type signInView struct {
 	Lead, Error string
 	Password    bool
+	Email       bool   // customers sign in by e-mail
+	Token       string // a one-time link's, to use with the button
+	Sent        string // the address a link may have been sent to
 }
 
 func (s *Site) signInPage(p *pageSet, w http.ResponseWriter, code int, msg string) {
-	v := signInView{Error: msg, Password: p.entry.Private.PasswordHash != ""}
-	if v.Password {
+	s.renderSignIn(p, w, code, signInView{Error: msg})
+}
+
+func (s *Site) signInPageSent(p *pageSet, w http.ResponseWriter, addr string) {
+	s.renderSignIn(p, w, http.StatusOK, signInView{Sent: addr})
+}
+
+func (s *Site) renderSignIn(p *pageSet, w http.ResponseWriter, code int, v signInView) {
+	v.Password = p.entry.Private.PasswordHash != ""
+	v.Email = s.emailSignInOn(p)
+	switch {
+	case v.Password && v.Email:
+		v.Lead = "Enter the page's password, have a sign-in link sent to your e-mail address, or open the link you were given."
+	case v.Password:
 		v.Lead = "Enter the page's password, or open the link you were given."
-	} else {
+	case v.Email:
+		v.Lead = "Have a sign-in link sent to your e-mail address, or open the link you were given."
+	default:
 		v.Lead = "Open the link you were given to see this page."
 	}
 	pcfg := s.cfg().ForPage(p.entry)
@@ -247,23 +268,48 @@ func (s *Site) signIn(p *pageSet, key []byte, w http.ResponseWriter, r *http.Req
 		s.signInPage(p, w, http.StatusOK, "")
 		return
 	}
-	if p.entry.Private.PasswordHash == "" {
-		s.signInPage(p, w, http.StatusForbidden, "This page has no password: open the link you were given.")
-		return
-	}
 	if err := s.cop.Check(r); err != nil {
 		s.signInPage(p, w, http.StatusForbidden, "The form was sent from another site.")
 		return
 	}
-	if s.signInLimit.Refused(w, r, nil, "rate limited: private page sign-in") {
+	r.Body = http.MaxBytesReader(w, r.Body, maxPasswordForm)
+	err := r.ParseForm()
+	var field string
+	for k, v := range r.PostForm {
+		if len(r.PostForm) == 1 && len(v) == 1 {
+			field = k
+		}
+	}
+	if (field == "email" || field == "password") && s.signInLimit.Refused(w, r, nil, "rate limited: private page sign-in") {
+		// A password costs an argon2id hash, an address a look-up and
+		// perhaps a mail; a one-time link is checked by its signature.
 		s.signInPage(p, w, http.StatusTooManyRequests, "Too many tries from your address. Please wait a minute and try again.")
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxPasswordForm)
-	if err := r.ParseForm(); err != nil || len(r.PostForm) != 1 || len(r.PostForm["password"]) != 1 {
-		s.signInPage(p, w, http.StatusBadRequest, "The form could not be read.")
+	switch {
+	case err != nil:
+	case field == "email" && s.emailSignInOn(p):
+		s.emailSignIn(p, key, w, r, r.PostForm.Get("email"))
+		return
+	case field == signInParam && s.emailSignInOn(p):
+		s.useSignIn(p, key, w, r, r.PostForm.Get(signInParam))
+		return
+	case field == "password" && p.entry.Private.PasswordHash == "":
+		s.signInPage(p, w, http.StatusForbidden, "This page has no password: open the link you were given.")
+		return
+	case field == "password":
+		s.passwordSignIn(p, key, w, r)
 		return
 	}
+	s.signInPage(p, w, http.StatusBadRequest, "The form could not be read.")
+}
+
+// emailSignInOn reports whether customers may sign in to p by e-mail.
+func (s *Site) emailSignInOn(p *pageSet) bool {
+	return p.entry.Private.Customers && s.customers != nil
+}
+
+func (s *Site) passwordSignIn(p *pageSet, key []byte, w http.ResponseWriter, r *http.Request) {
 	ok, err := auth.CheckPassword(p.entry.Private.PasswordHash, r.PostForm.Get("password"))
 	if err != nil {
 		s.log.Error("private page password", slog.String("page", p.entry.ID), slog.Any("err", err))

@@ -121,6 +121,8 @@ type Site struct {
 	getenv      func(string) string
 	cop         *http.CrossOriginProtection
 	signInLimit *refusal.Limit
+	customers   *CustomerSignIn // nil: no sign-in by e-mail
+	mailing     sync.WaitGroup  // sign-in links being sent
 	// fixed are the documents that change only with Herald: the
 	// stylesheet, and the widget's script and stylesheet.
 	fixed map[string]*asset
