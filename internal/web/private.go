@@ -101,12 +101,9 @@ func SignedLink(cfg config.Config, id, group string, valid time.Duration, now ti
 		if group != "" && !p.Shows(group) {
 			return "", fmt.Errorf("page %s does not show %q", id, group)
 		}
-		base := strings.TrimRight(p.URL, "/")
-		if base == "" && p.Host != "" {
-			base = "https://" + p.Host
-		}
-		if p.Path != "" && !strings.HasSuffix(base, p.Path) {
-			base += p.Path
+		base, err := pageBase(cfg, p)
+		if err != nil {
+			return "", err
 		}
 		return base + "/?" + accessParam + "=" + url.QueryEscape(makeToken(key, p.ID, "link", group, now.Add(valid))), nil
 	}

@@ -51,7 +51,6 @@ func TestPrivatePageCustomerSignIn(t *testing.T) {
 	}
 	t.Cleanup(func() { sink.Close() })
 	yaml := strings.Replace(privateYAML(t, "correct horse"), "    private: {", "    private: {customers: true, ", 1)
-	yaml = strings.Replace(yaml, "zone: America/Los_Angeles}", "zone: America/Los_Angeles, url: \"http://127.0.0.1:1\"}", 1)
 	e := newPagesEnv(t, yaml)
 	// The page's address is the test server's, and mail goes to the sink.
 	e.cfg.Page.URL = e.srv.URL

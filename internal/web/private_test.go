@@ -23,7 +23,7 @@ func privateYAML(t *testing.T, password string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf(`
-page: {title: Example Hosting Status, zone: America/Los_Angeles}
+page: {title: Example Hosting Status, zone: America/Los_Angeles, url: "http://127.0.0.1:8080"}
 pages:
   - id: reseller
     title: Reseller Status
