@@ -14,6 +14,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/heraldhq/herald/internal/browsertest"
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/web"
 )
 
 // TestBrowserSeveralAndPrivatePages looks at a host page, a path page, a
@@ -25,9 +29,13 @@ func TestBrowserSeveralAndPrivatePages(t *testing.T) {
 	execPath := browsertest.Chromium(t)
 	axe := browsertest.AxeSource(t)
 	t.Setenv(pageKeyEnv, strings.Repeat("k", 40))
-	e := newPagesEnv(t, strings.Replace(privateYAML(t, "correct horse"), "pages:\n", `pages:
+	yaml := strings.Replace(privateYAML(t, "correct horse"), "    private: {", "    private: {customers: true, ", 1)
+	e := newPagesEnv(t, strings.Replace(yaml, "pages:\n", `pages:
   - {id: acme, title: Acme Status, path: /acme, zone: Europe/Berlin, groups: [flexo, mom]}
 `, 1))
+	// The sign-in page offers the e-mail form too (no mail is sent here).
+	e.site.WithCustomerSignIn(web.CustomerSignIn{Directory: customers.New(e.st, e.svc),
+		Mail: notify.SMTP(func() config.Config { return *e.cfg }), Once: e.st.UseSignIn})
 	e.open(t, "Network trouble on flexo and mom", "flexo/web", "mom/web")
 	zapp := e.open(t, "Web sites on zapp are slow", "zapp/web")
 	e.rebuild(t)
