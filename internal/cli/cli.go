@@ -73,6 +73,7 @@ func commands() map[string]command {
 		"publish":      {summary: "write a static copy of the public site to a folder, rsync://… or s3://…", run: runPublish},
 		"export":       {summary: "write Herald's whole state as JSON (secrets left out) for herald import herald", run: runExport},
 		"import":       {summary: "import a herald export, Statuspage's API JSON or an Uptime Kuma backup (herald|statuspage|uptime-kuma)", subs: importCommands()},
+		"page":         {summary: "make a private page's password hash or a signed link to it (password|link)", subs: pageCommands()},
 	}
 }
 

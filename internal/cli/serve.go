@@ -239,7 +239,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	refusals := refusal.New(log, nil)
 	adminAPI := api.NewAdmin(svc, log).WithConfig(cfgNow).WithRefusals(refusals, nil)
 	adminAPI.Register(mux)
-	site := web.NewSite(svc, cfgNow, log)
+	site := web.NewSite(svc, cfgNow, log).WithCustomerSignIn(web.CustomerSignIn{Directory: customers.New(st, svc),
+		Mail: notify.SMTP(cfgNow), Once: st.UseSignIn})
+	defer site.WaitMail() // sign-in links being sent, before the database closes
 	site.Register(mux)
 	mux.Handle("GET /readyz", readiness(st, log))
 	notifier, unhook, err := startNotify(ctx, env, st, svc, cfgNow, log, o, adminAPI, mux, refusals)

@@ -12,11 +12,14 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	Page      Page      `yaml:"page"`
-	Incidents Incidents `yaml:"incidents"`
-	Groups    []Group   `yaml:"groups"`
-	Notify    Notify    `yaml:"notify"`
-	Channels  []Channel `yaml:"channels"`
+	Page Page `yaml:"page"`
+	// Pages are more pages served by the same Herald, each on its own host
+	// name or path (pages.go); page: is served to requests matching none.
+	Pages     []PageEntry `yaml:"pages"`
+	Incidents Incidents   `yaml:"incidents"`
+	Groups    []Group     `yaml:"groups"`
+	Notify    Notify      `yaml:"notify"`
+	Channels  []Channel   `yaml:"channels"`
 	// IncidentTemplates are named starting points for incidents and their
 	// updates, offered in the admin and usable from the API and CLI. They add
 	// to (and by name replace) the built-in ones.

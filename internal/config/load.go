@@ -359,6 +359,8 @@ func section(goType string) (where string, keys []string) {
 	}{
 		{Config{}, "at the top level"},
 		{Page{}, "in page"},
+		{PageEntry{}, "in a page of pages"},
+		{Private{}, "in a page's private"},
 		{Incidents{}, "in incidents"},
 		{Group{}, "in a group"},
 		{Component{}, "in a component"},
@@ -381,7 +383,11 @@ func section(goType string) (where string, keys []string) {
 func yamlKeys(t reflect.Type) []string {
 	var keys []string
 	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if opts == "inline" && t.Field(i).Type.Kind() == reflect.Struct {
+			keys = append(keys, yamlKeys(t.Field(i).Type)...)
+			continue
+		}
 		if name != "" && name != "-" {
 			keys = append(keys, name)
 		}

@@ -85,7 +85,7 @@ var dumpTables = []dumpTable{
 
 // dumpLeftOut are the tables no export carries (ExportLeftOut says why, in words).
 var dumpLeftOut = []string{"api_tokens", "sessions", "notify_keys", "notify_events", "deliveries", "leases",
-	"heartbeats", "agent_results"}
+	"heartbeats", "agent_results", "page_sign_ins"}
 
 // ExportLeftOut says in words what an export does not carry; it is written
 // into the document so that whoever reads it knows.
@@ -98,6 +98,7 @@ var ExportLeftOut = []string{
 	"the notification queue (nothing is sent again)",
 	"operators' alert channels (made again from the configuration)",
 	"leases, heartbeat pings and probe agents' undecided pushes",
+	"private pages' one-time sign-in links (a customer asks for a new one)",
 }
 
 // exportHeader is the document's beginning.

@@ -407,7 +407,12 @@ func TestMigrateConcurrently(t *testing.T) {
 	if current != known {
 		t.Errorf("schema at version %d after the concurrent migrations, want %d", current, known)
 	}
-	if total != int(known) {
-		t.Errorf("%d migrations applied in all, want each of the %d once", total, known)
+	// Versions are numbered with gaps while parallel work is merged: count the files.
+	files, err := os.ReadDir("migrations/postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != len(files) {
+		t.Errorf("%d migrations applied in all, want each of the %d once", total, len(files))
 	}
 }

@@ -87,6 +87,28 @@ func brandSheet(b config.Brand) []byte {
 	return []byte(s.String())
 }
 
+// allBrandDocs are the brand files of page: and of every entry of pages:,
+// served from the root like the stylesheet (a path page's links to /static
+// are not moved under its prefix). Their names carry their sums, so two
+// pages' files never collide, and a page sharing another's files lists them
+// once.
+func allBrandDocs(cfg config.Config) []doc {
+	docs := brandDocs(cfg.Page)
+	seen := map[string]bool{}
+	for _, d := range docs {
+		seen[d.path] = true
+	}
+	for _, e := range cfg.Pages {
+		for _, d := range brandDocs(e.Page) {
+			if !seen[d.path] {
+				seen[d.path] = true
+				docs = append(docs, d)
+			}
+		}
+	}
+	return docs
+}
+
 // brandDocs are the brand's files, to be served with the pages.
 func brandDocs(p config.Page) []doc {
 	b := p.Brand()

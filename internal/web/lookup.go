@@ -100,7 +100,7 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 	}
 	typed := q.Get("domain")
 	if typed == "" && !wantsJSON(r) {
-		s.render(w, http.StatusOK, "lookup.html", "Find your server", lookupView{})
+		s.render(w, r, http.StatusOK, "lookup.html", "Find your server", lookupView{})
 		return
 	}
 	if s.lookupLimit.Refused(w, r, s.refusals, "rate limited: look-up") {
@@ -113,6 +113,9 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.dir.Lookup(r.Context(), typed)
+	if err == nil && !s.shows(r)(c.GroupID) {
+		err = customers.ErrUnknown // a server this page does not show
+	}
 	code, msg, safe := service.Safe(err)
 	switch {
 	case err != nil && safe:
@@ -139,7 +142,7 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		writeLookupJSON(w, http.StatusOK, out)
 		return
 	}
-	s.render(w, http.StatusOK, "lookup.html", "Your server", v)
+	s.render(w, r, http.StatusOK, "lookup.html", "Your server", v)
 }
 
 func (s *Subscriptions) lookupFail(w http.ResponseWriter, r *http.Request, code int, v lookupView) {
@@ -148,7 +151,7 @@ func (s *Subscriptions) lookupFail(w http.ResponseWriter, r *http.Request, code 
 		return
 	}
 	v.Asked = true
-	s.render(w, code, "lookup.html", "Find your server", v)
+	s.render(w, r, code, "lookup.html", "Find your server", v)
 }
 
 func writeLookupJSON(w http.ResponseWriter, code int, v lookupJSON) {
@@ -167,7 +170,7 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 	if err != nil {
 		return lookupView{}, lookupJSON{}, err
 	}
-	cfg := s.cfg()
+	cfg := pageConfig(s.cfg(), r)
 	base := strings.TrimRight(cfg.Page.URL, "/")
 	name := c.GroupID
 	for _, g := range snap.Groups {

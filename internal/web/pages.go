@@ -74,6 +74,8 @@ type pageInput struct {
 	// the next; whoever sets it forgets the cards of records that change,
 	// and starts a new one each day (a card's day words move at midnight).
 	Cards map[int64]incidentCard
+	// Latest are the newest published incidents, for the JSON and the feeds.
+	Latest []status.Incident
 }
 
 // selection names the pages one rebuild renders, when it renders only what

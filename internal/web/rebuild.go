@@ -172,11 +172,15 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 			}
 		}
 	}
-	in := s.pageInput(cfg, loc, now, r, snap, mon)
+	all := s.pageInput(cfg, loc, now, r, snap, mon)
+	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
 	if err := s.renderNow(cfg, loc, in, r, false); err != nil {
 		return err
 	}
 	if err := s.renderRest(cfg, loc, in, r, plan); err != nil {
+		return err
+	}
+	if err := s.renderPages(cfg, all); err != nil {
 		return err
 	}
 	r.spanKeys = spanKeys
@@ -375,7 +379,7 @@ func (s *Site) pageInput(cfg config.Config, loc *time.Location, now time.Time, r
 		groups[g.ID] = g
 	}
 	in := pageInput{Page: cfg.Page, Loc: loc, Now: now, Snapshot: snap, Incidents: incidents, Windows: windows,
-		Groups: groups, Comps: comps, Monitoring: mon, Cards: r.cards}
+		Groups: groups, Comps: comps, Monitoring: mon, Cards: r.cards, Latest: r.latest}
 	in.Live = liveNote(snap, r.readAt, &words{loc: loc, zone: config.ZoneName(loc), now: now})
 	return in
 }
@@ -403,7 +407,7 @@ func newestWindows(all []status.Maintenance) []status.Maintenance {
 // pages too.
 func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components bool) error {
 	docs, err := statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: in.Snapshot,
-		Incidents: r.latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
+		Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
 	if err != nil {
 		return err
 	}
@@ -413,7 +417,7 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 		return err
 	}
 	// The brand's files go with the first pages that link to them.
-	list := append(pageDocs(pages), brandDocs(in.Page)...)
+	list := append(pageDocs(pages), allBrandDocs(cfg)...)
 	for name, body := range docs {
 		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body})
 	}
@@ -477,14 +481,22 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 		}
 	} else {
 		next = maps.Clone(prev)
+		// Gone, or no longer on this page (scope).
+		listed := map[string]bool{}
+		for _, x := range in.Incidents {
+			listed[fmt.Sprintf("/incidents/%d", x.ID)] = true
+		}
+		for _, m := range in.Windows {
+			listed[fmt.Sprintf("/maintenance/%d", m.ID)] = true
+		}
 		for id := range plan.incidents {
-			if _, ok := r.incidents[id]; !ok {
-				delete(next, fmt.Sprintf("/incidents/%d", id))
+			if p := fmt.Sprintf("/incidents/%d", id); !listed[p] {
+				delete(next, p)
 			}
 		}
 		for id := range plan.windows {
-			if _, ok := r.windows[id]; !ok {
-				delete(next, fmt.Sprintf("/maintenance/%d", id))
+			if p := fmt.Sprintf("/maintenance/%d", id); !listed[p] {
+				delete(next, p)
 			}
 		}
 	}
@@ -501,10 +513,10 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 	list := pageDocs(pages)
 	if plan == nil {
 		// Kept: the first phase put them there (a new brand's old files go).
-		list = append(list, brandDocs(in.Page)...)
+		list = append(list, allBrandDocs(cfg)...)
 	}
 	if plan == nil || len(plan.incidents) > 0 || len(plan.windows) > 0 {
-		items := r.feed.items(cfg, loc, r.latest, newestWindows(in.Windows))
+		items := r.feed.items(cfg, loc, in.Latest, newestWindows(in.Windows))
 		feeds, err := feedDocs(cfg, items, in.Windows, in.Now)
 		if err != nil {
 			return err
@@ -530,8 +542,12 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 	}
 	snap := s.svc.Rederive(r.snap)
 	s.setLively(snap)
-	in := s.pageInput(cfg, loc, now, r, snap, r.mon)
-	return s.renderNow(cfg, loc, in, r, true)
+	all := s.pageInput(cfg, loc, now, r, snap, r.mon)
+	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
+	if err := s.renderNow(cfg, loc, in, r, true); err != nil {
+		return err
+	}
+	return s.renderPages(cfg, all)
 }
 
 // doc is a rendered document on its way to being served.

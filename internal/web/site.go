@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/feed"
+	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/statuspage"
 )
@@ -114,6 +116,15 @@ type Site struct {
 	log *slog.Logger
 
 	assets atomic.Pointer[map[string]*asset]
+	// pages are the entries of pages: and their documents (multipage.go).
+	pages atomic.Pointer[[]*pageSet]
+	// For private pages (private.go): the environment holding their keys,
+	// the sign-in form's cross-origin check and its rate limit.
+	getenv      func(string) string
+	cop         *http.CrossOriginProtection
+	signInLimit *refusal.Limit
+	customers   *CustomerSignIn // nil: no sign-in by e-mail
+	mailing     sync.WaitGroup  // sign-in links being sent
 	// fixed are the documents that change only with Herald: the
 	// stylesheet, and the widget's script and stylesheet.
 	fixed map[string]*asset
@@ -154,7 +165,10 @@ func NewSite(svc *service.Service, cfg func() config.Config, log *slog.Logger) *
 		fixed[d.path] = a
 	}
 	s := &Site{svc: svc, cfg: cfg, log: log, fixed: fixed, dirty: make(chan struct{}, 1), writeWait: WriteWait,
-		readWait: readTimeout}
+		readWait: readTimeout, getenv: os.Getenv, cop: http.NewCrossOriginProtection(),
+		// A person mistypes a password a few times; a script guessing is
+		// slowed to one try every ten seconds.
+		signInLimit: refusal.NewLimit(5, 10*time.Second, svc.Now)}
 	s.shown.moved = make(chan struct{})
 	empty := maps.Clone(fixed)
 	s.assets.Store(&empty)
@@ -248,7 +262,7 @@ func (s *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+widgetCSSPath, s.serveAsset)
 	mux.HandleFunc("GET "+widgetFramePath, s.serveAsset)
 	mux.HandleFunc("GET "+widgetFramePath+"/{group}", s.serveAsset)
-	mux.HandleFunc("GET /robots.txt", serveRobots)
+	mux.HandleFunc("GET /robots.txt", s.serveRobots)
 	mux.HandleFunc("OPTIONS /api/v2/", func(w http.ResponseWriter, _ *http.Request) {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
@@ -270,12 +284,24 @@ Disallow: /unsubscribe
 Allow: /
 `
 
-func serveRobots(w http.ResponseWriter, _ *http.Request) {
+// serveRobots serves robotsTxt, keeping crawlers off private path pages too
+// (and off the whole host of a private host page).
+func (s *Site) serveRobots(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=86400")
 	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write([]byte(robotsTxt))
+	if p := pageOf(r); p != nil && p.entry.Private != nil && p.entry.Host != "" {
+		_, _ = w.Write([]byte("User-agent: *\nDisallow: /\n"))
+		return
+	}
+	txt := robotsTxt
+	for _, p := range s.cfg().Pages {
+		if p.Private != nil && p.Path != "" {
+			txt = strings.Replace(txt, "Allow: /\n", "Disallow: "+p.Path+"/\nAllow: /\n", 1)
+		}
+	}
+	_, _ = w.Write([]byte(txt))
 }
 
 // pageCSP lets a page load its own stylesheet and nothing else: no scripts,
@@ -289,9 +315,21 @@ func setPageHeaders(h http.Header) {
 }
 
 func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.Path
+	if p := pageOf(r); p != nil {
+		// The router saw the path without the page's prefix.
+		s.serveDoc(w, r, *p.assets.Load(), p.prefix()+key, false)
+		return
+	}
+	s.serveDoc(w, r, *s.assets.Load(), key, false)
+}
+
+// serveDoc serves the document at key among assets, or the not-found answer.
+// A private page's document (private) is kept out of shared caches, other
+// sites' scripts and search engines.
+func (s *Site) serveDoc(w http.ResponseWriter, r *http.Request, assets map[string]*asset, key string, private bool) {
 	h := w.Header()
-	assets := *s.assets.Load()
-	a, ok := assets[r.URL.Path]
+	a, ok := assets[key]
 	if !ok {
 		if strings.HasPrefix(r.URL.Path, "/api/v2/") {
 			h.Set("Access-Control-Allow-Origin", "*")
@@ -311,6 +349,12 @@ func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, v := range a.header {
 		h[k] = v
+	}
+	if private {
+		h.Set("Cache-Control", "private, no-store")
+		h.Set("X-Robots-Tag", noIndex)
+		h.Del("Access-Control-Allow-Origin")
+		h.Del("Cross-Origin-Resource-Policy")
 	}
 	if etagMatches(r.Header.Get("If-None-Match"), a.etag) {
 		w.WriteHeader(http.StatusNotModified)
@@ -365,6 +409,10 @@ func acceptsGzip(header string) bool {
 // during an outage, so they skip the router's pattern matching.
 func (s *Site) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := s.route(r); p != nil {
+			s.servePage(p, w, r, next)
+			return
+		}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			if _, ok := (*s.assets.Load())[r.URL.Path]; ok {
 				s.serveAsset(w, r)

@@ -16,6 +16,7 @@ import (
 	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/store"
 )
 
 // maxForm bounds a subscription form's body.
@@ -103,11 +104,12 @@ type subscribeView struct {
 	Manage  string // the manage link after confirming
 }
 
-func (s *Subscriptions) choices(checked []string) []choiceGroup {
+func (s *Subscriptions) choices(r *http.Request, checked []string) []choiceGroup {
 	cat := s.svc.Catalog()
+	shows := s.shows(r)
 	var out []choiceGroup
 	for _, g := range cat.Groups {
-		if !g.RemovedAt.IsZero() {
+		if !g.RemovedAt.IsZero() || !shows(g.ID) {
 			continue
 		}
 		cg := choiceGroup{ID: g.ID, Name: g.Name}
@@ -124,8 +126,8 @@ func (s *Subscriptions) choices(checked []string) []choiceGroup {
 	return out
 }
 
-func (s *Subscriptions) render(w http.ResponseWriter, code int, tmpl, title string, main any) {
-	cfg := s.cfg()
+func (s *Subscriptions) render(w http.ResponseWriter, r *http.Request, code int, tmpl, title string, main any) {
+	cfg := pageConfig(s.cfg(), r)
 	loc := cfg.Location()
 	v := view{Title: title, SiteTitle: cfg.Page.Title, Description: cfg.Page.Description, Zone: config.ZoneName(loc),
 		CSS: cssPath, Section: "subscribe", W: &words{loc: loc, zone: config.ZoneName(loc), now: s.svc.Now()}, Main: main,
@@ -148,14 +150,14 @@ func (s *Subscriptions) render(w http.ResponseWriter, code int, tmpl, title stri
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (s *Subscriptions) page(w http.ResponseWriter, code int, v subscribeView) {
+func (s *Subscriptions) page(w http.ResponseWriter, r *http.Request, code int, v subscribeView) {
 	titles := map[string]string{"form": "Subscribe", "sent": "Check your inbox", "confirm": "Confirm your subscription",
 		"confirmed": "Subscribed", "manage": "Your subscription", "saved": "Subscription saved",
 		"unsubscribe": "Unsubscribe", "unsubscribed": "Unsubscribed", "invalid": "Link not valid", "unavailable": "Not right now"}
 	if code == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5") // the database is down, full or takes no writes here
 	}
-	s.render(w, code, "subscribe.html", titles[v.Page], v)
+	s.render(w, r, code, "subscribe.html", titles[v.Page], v)
 }
 
 // readForm parses a urlencoded (or, for RFC 8058 one-click, multipart) form
@@ -192,7 +194,7 @@ func strconvQuote(s string) string {
 
 func (s *Subscriptions) subscribeForm(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s.page(w, http.StatusOK, subscribeView{Page: "form", Groups: s.choices(q["component"])})
+	s.page(w, r, http.StatusOK, subscribeView{Page: "form", Groups: s.choices(r, q["component"])})
 }
 
 func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
@@ -202,61 +204,65 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	form, err := readForm(w, r, "email", "component")
 	if err != nil {
-		s.page(w, http.StatusBadRequest, subscribeView{Page: "form", Error: err.Error(), Groups: s.choices(nil)})
+		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "form", Error: err.Error(), Groups: s.choices(r, nil)})
 		return
 	}
 	email, comps := form.Get("email"), form["component"]
-	if err := s.n.SubscribeEmail(r.Context(), notify.ActorForm, email, comps); err != nil {
+	chosen, err := s.pageChoice(r, comps)
+	if err == nil {
+		err = s.n.SubscribeEmail(r.Context(), notify.ActorForm, email, chosen)
+	}
+	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
-			s.page(w, code, subscribeView{Page: "form", Error: msg, Email: email, Groups: s.choices(comps)})
+			s.page(w, r, code, subscribeView{Page: "form", Error: msg, Email: email, Groups: s.choices(r, comps)})
 			return
 		}
 		s.log.Error("subscribe", slog.Any("err", err))
-		s.page(w, http.StatusInternalServerError, subscribeView{Page: "form", Error: "Something went wrong on our side; please try again.",
-			Email: email, Groups: s.choices(comps)})
+		s.page(w, r, http.StatusInternalServerError, subscribeView{Page: "form", Error: "Something went wrong on our side; please try again.",
+			Email: email, Groups: s.choices(r, comps)})
 		return
 	}
 	// The same answer whether or not the address was known.
-	s.page(w, http.StatusOK, subscribeView{Page: "sent", Email: email})
+	s.page(w, r, http.StatusOK, subscribeView{Page: "sent", Email: email})
 }
 
-func (s *Subscriptions) badLink(w http.ResponseWriter, err error) {
+func (s *Subscriptions) badLink(w http.ResponseWriter, r *http.Request, err error) {
 	if code, msg, ok := service.Safe(err); ok && code == http.StatusServiceUnavailable {
 		// The database is down, full or takes no writes here: the link may
 		// be good, and nothing was changed.
 		s.log.Warn("subscription link: the database is unavailable", slog.Any("err", err))
-		s.page(w, code, subscribeView{Page: "unavailable", Error: msg})
+		s.page(w, r, code, subscribeView{Page: "unavailable", Error: msg})
 		return
 	}
 	msg := "This link is not valid. It may have been cut short by your mail program; try copying the whole link."
 	if errors.Is(err, notify.ErrBadToken) && err.Error() != notify.ErrBadToken.Error() {
 		msg = "This confirmation link has expired. Subscribe again to get a new one."
 	}
-	s.page(w, http.StatusNotFound, subscribeView{Page: "invalid", Error: msg})
+	s.page(w, r, http.StatusNotFound, subscribeView{Page: "invalid", Error: msg})
 }
 
 func (s *Subscriptions) confirmForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
 	c, err := s.n.PendingConfirmation(r.Context(), tok)
 	if err != nil {
-		s.badLink(w, err)
+		s.badLink(w, r, err)
 		return
 	}
-	s.page(w, http.StatusOK, subscribeView{Page: "confirm", Email: c.Address, Token: tok, Summary: summary(c.All, c.Names)})
+	s.page(w, r, http.StatusOK, subscribeView{Page: "confirm", Email: c.Address, Token: tok, Summary: summary(c.All, c.Names)})
 }
 
 func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r, "token")
 	if err != nil {
-		s.page(w, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
+		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
 		return
 	}
 	c, manage, err := s.n.Confirm(r.Context(), form.Get("token"))
 	if err != nil {
-		s.badLink(w, err)
+		s.badLink(w, r, err)
 		return
 	}
-	s.page(w, http.StatusOK, subscribeView{Page: "confirmed", Email: c.Address, Summary: summary(c.All, c.Names),
+	s.page(w, r, http.StatusOK, subscribeView{Page: "confirmed", Email: c.Address, Summary: summary(c.All, c.Names),
 		Manage: "/manage?token=" + url.QueryEscape(manage)})
 }
 
@@ -278,43 +284,47 @@ func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
 	sub, err := s.n.Subscription(r.Context(), tok)
 	if err != nil || sub.Operator {
-		s.badLink(w, err)
+		s.badLink(w, r, err)
 		return
 	}
 	checked := sub.Components
-	v := subscribeView{Page: "manage", Email: sub.Address, Token: tok, Groups: s.choices(checked)}
+	v := subscribeView{Page: "manage", Email: sub.Address, Token: tok, Groups: s.choices(r, checked)}
 	if !sub.UnsubscribedAt.IsZero() {
 		v.Error = "You are unsubscribed. Choose what you want and save to subscribe again."
 	}
-	s.page(w, http.StatusOK, v)
+	s.page(w, r, http.StatusOK, v)
 }
 
 func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r, "token", "component")
 	if err != nil {
-		s.page(w, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
+		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
 		return
 	}
 	tok := form.Get("token")
-	sub, err := s.n.ChangeSubscription(r.Context(), tok, form["component"])
+	chosen, err := s.pageChoice(r, form["component"])
+	var sub *store.Subscriber
+	if err == nil {
+		sub, err = s.n.ChangeSubscription(r.Context(), tok, chosen)
+	}
 	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
-			s.page(w, code, subscribeView{Page: "manage", Token: tok, Error: msg, Groups: s.choices(form["component"])})
+			s.page(w, r, code, subscribeView{Page: "manage", Token: tok, Error: msg, Groups: s.choices(r, form["component"])})
 			return
 		}
-		s.badLink(w, err)
+		s.badLink(w, r, err)
 		return
 	}
 	if !sub.UnsubscribedAt.IsZero() {
 		// Saving a choice after leaving comes back through a confirmation,
 		// as any new subscription does.
-		if err := s.n.SubscribeEmail(r.Context(), notify.ActorManageLink, sub.Address, form["component"]); err != nil {
+		if err := s.n.SubscribeEmail(r.Context(), notify.ActorManageLink, sub.Address, chosen); err != nil {
 			s.log.Error("resubscribe", slog.Any("err", err))
 		}
-		s.page(w, http.StatusOK, subscribeView{Page: "sent", Email: sub.Address})
+		s.page(w, r, http.StatusOK, subscribeView{Page: "sent", Email: sub.Address})
 		return
 	}
-	s.page(w, http.StatusOK, subscribeView{Page: "saved", Email: sub.Address, Token: tok,
+	s.page(w, r, http.StatusOK, subscribeView{Page: "saved", Email: sub.Address, Token: tok,
 		Summary: summary(sub.All, s.n.Names(sub.Components)), Manage: "/manage?token=" + url.QueryEscape(tok)})
 }
 
@@ -322,10 +332,10 @@ func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) 
 	tok := r.URL.Query().Get("token")
 	sub, err := s.n.Subscription(r.Context(), tok)
 	if err != nil {
-		s.badLink(w, err)
+		s.badLink(w, r, err)
 		return
 	}
-	s.page(w, http.StatusOK, subscribeView{Page: "unsubscribe", Email: sub.Address, Token: tok})
+	s.page(w, r, http.StatusOK, subscribeView{Page: "unsubscribe", Email: sub.Address, Token: tok})
 }
 
 // unsubscribe takes the page's button and RFC 8058 one-click POSTs alike:
@@ -333,7 +343,7 @@ func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) 
 func (s *Subscriptions) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r, "token", "List-Unsubscribe")
 	if err != nil {
-		s.page(w, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
+		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
 		return
 	}
 	tok := form.Get("token")
@@ -342,9 +352,9 @@ func (s *Subscriptions) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	sub, err := s.n.Unsubscribe(r.Context(), tok)
 	if err != nil {
-		s.badLink(w, err)
+		s.badLink(w, r, err)
 		return
 	}
-	s.page(w, http.StatusOK, subscribeView{Page: "unsubscribed", Email: sub.Address, Token: tok,
+	s.page(w, r, http.StatusOK, subscribeView{Page: "unsubscribed", Email: sub.Address, Token: tok,
 		Manage: "/manage?token=" + url.QueryEscape(tok)})
 }

@@ -27,7 +27,7 @@ func (s *Subscriptions) groupFeed(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, c := range cat.Active() {
-		if c.GroupID == name {
+		if c.GroupID == name && s.shows(r)(name) {
 			ids = append(ids, c.ID)
 		}
 	}
@@ -43,7 +43,7 @@ func (s *Subscriptions) componentFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("group") + "/" + name
 	c, found := s.svc.Catalog().Component(id)
-	if !found || !c.RemovedAt.IsZero() {
+	if !found || !c.RemovedAt.IsZero() || !s.shows(r)(c.GroupID) {
 		s.serveFeed(w, r, ext, "", nil)
 		return
 	}
@@ -64,7 +64,7 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 		http.Error(w, "no such server or service", http.StatusNotFound)
 		return
 	}
-	cfg := s.cfg()
+	cfg := pageConfig(s.cfg(), r)
 	page := cfg.Page
 	page.Title = strings.TrimSpace(page.Title + " · " + label)
 	loc := cfg.Location()

@@ -76,7 +76,11 @@ func (s *Subscriptions) subscribeV2(w http.ResponseWriter, r *http.Request) {
 		writeV2(w, http.StatusBadRequest, map[string]string{"error": "the request could not be read"})
 		return
 	}
-	if err := s.n.SubscribeEmail(r.Context(), notify.ActorForm, req.Email, req.Components); err != nil {
+	chosen, err := s.pageChoice(r, req.Components)
+	if err == nil {
+		err = s.n.SubscribeEmail(r.Context(), notify.ActorForm, req.Email, chosen)
+	}
+	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
 			writeV2(w, code, map[string]string{"error": msg})
 			return
