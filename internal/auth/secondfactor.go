@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,27 @@ var ErrNoChallenge = errors.New("the sign-in waited too long for its code; enter
 func NewTOTPKey(issuer, name string) (*otp.Key, error) {
 	return totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: name, Period: totpPeriod,
 		Digits: totpDigits, Algorithm: otp.AlgorithmSHA1})
+}
+
+// TOTPKeyWith is the key of NewTOTPKey for a secret made before (an
+// enrolment shown again after a wrong code).
+func TOTPKeyWith(issuer, name, secret string) (*otp.Key, error) {
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+	if err != nil {
+		return nil, &service.InvalidError{Msg: "the key is not base32"}
+	}
+	return totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: name, Period: totpPeriod,
+		Digits: totpDigits, Algorithm: otp.AlgorithmSHA1, Secret: raw})
+}
+
+// ValidTOTPSecret reports whether s looks like a key NewTOTPKey made:
+// base32 without padding, 16 to 64 characters.
+func ValidTOTPSecret(s string) bool {
+	if len(s) < 16 || len(s) > 64 {
+		return false
+	}
+	_, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
+	return err == nil
 }
 
 // totpStep is the step of a code that matches secret at now, and after the

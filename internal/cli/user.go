@@ -18,11 +18,12 @@ import (
 // userCommands are the subcommands of herald user.
 func userCommands() map[string]command {
 	return map[string]command{
-		"add":     {summary: "add an admin UI user (--role admin|editor|viewer)", run: runUserAdd},
-		"passwd":  {summary: "set a user's password (ends their sessions)", run: runUserPasswd},
-		"disable": {summary: "stop a user signing in (ends their sessions)", run: runUserDisable},
-		"enable":  {summary: "let a disabled user sign in again", run: runUserEnable},
-		"list":    {summary: "list users (never their passwords)", run: runUserList},
+		"add":        {summary: "add an admin UI user (--role admin|editor|viewer)", run: runUserAdd},
+		"passwd":     {summary: "set a user's password (ends their sessions)", run: runUserPasswd},
+		"disable":    {summary: "stop a user signing in (ends their sessions)", run: runUserDisable},
+		"enable":     {summary: "let a disabled user sign in again", run: runUserEnable},
+		"list":       {summary: "list users (never their passwords)", run: runUserList},
+		"totp-reset": {summary: "turn off a user's second factor and drop their recovery codes (a lost phone)", run: runUserTOTPReset},
 	}
 }
 
@@ -163,6 +164,11 @@ func runUserDisable(ctx context.Context, env *Env, args []string) error {
 func runUserEnable(ctx context.Context, env *Env, args []string) error {
 	return userSwitch(ctx, env, args, "enable", func(m *auth.Manager, name string) error { return m.Enable(ctx, "cli", name) },
 		"%s may sign in again\n")
+}
+
+func runUserTOTPReset(ctx context.Context, env *Env, args []string) error {
+	return userSwitch(ctx, env, args, "totp-reset", func(m *auth.Manager, name string) error { return m.ResetTOTP(ctx, "cli", name) },
+		"%s signs in with the password alone until a new second factor is set up\n")
 }
 
 func userSwitch(ctx context.Context, env *Env, args []string, verb string, fn func(*auth.Manager, string) error, msg string) error {
