@@ -5,16 +5,21 @@
 //
 //   node provider.mjs CONFIG.json
 //
-// CONFIG: {"port": 8xxx, "client_id": "...", "client_secret": "...",
+// CONFIG: {"client_id": "...", "client_secret": "...",
 //          "redirect_uris": ["http://127.0.0.1:.../admin/oidc/callback"],
 //          "accounts": {"alice": {"groups": ["ops"], "email": "alice@example.test"}}}
-// It prints "ready ISSUER" once it listens.
+// It listens on a port of the kernel's choosing on 127.0.0.1 and prints
+// "ready ISSUER" once it does.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const host = '127.0.0.1';
-const issuer = `http://${host}:${cfg.port}`;
+let handle = (req, res) => { res.statusCode = 503; res.end(); };
+const server = createServer((req, res) => handle(req, res));
+await new Promise((resolve) => server.listen(0, host, resolve));
+const issuer = `http://${host}:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -50,9 +55,8 @@ const provider = new Provider(issuer, {
     };
   },
 });
-// Plain http on loopback: the provider would otherwise insist on https for web clients' redirects.
-provider.proxy = false;
-
-provider.listen(cfg.port, host, () => {
-  console.log(`ready ${issuer}`);
-});
+handle = provider.callback();
+console.log(`ready ${issuer}`);
+// The test ends this process; it also stops when its standard input closes.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
