@@ -41,7 +41,7 @@ type Deps struct {
 	// SSO signs operators in through an OpenID provider; nil or without
 	// admin.oidc in the configuration, only local accounts sign in.
 	SSO *sso.Client
-	Log      *slog.Logger
+	Log *slog.Logger
 }
 
 // Admin is the /admin handler.
