@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"html/template"
 	"image/png"
 	"net/http"
 	"strings"
@@ -82,7 +83,7 @@ type totpData struct {
 	Left              int
 	// Enrolment: the new key, as text and as a QR code (a PNG data URI).
 	Secret, URI string
-	QR          string
+	QR          template.URL // a data: URI made here, not from input
 	Error       string
 	// Codes are the recovery codes, shown once right after enrolment.
 	Codes []string
@@ -130,7 +131,7 @@ func (a *Admin) renderTOTP(w http.ResponseWriter, r *http.Request, s *session, c
 		if err := png.Encode(&buf, img); err != nil {
 			return err
 		}
-		d.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
+		d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()))
 	}
 	a.render(w, r, s, code, "totp", "Second factor", "", d)
 	return nil
