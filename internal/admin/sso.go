@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/heraldhq/herald/internal/auth"
+	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/sso"
 )
 
@@ -41,6 +42,14 @@ func (a *Admin) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, nil, http.StatusNotFound, "Single sign-on is not set up on this Herald; sign in with a user name and password.")
 		return
 	}
+	// A client that keeps sending answers that do not check out is
+	// refused before Herald asks the provider anything.
+	var lim *auth.LimitedError
+	if err := a.Auth.Admit(clientAddress(r)); errors.As(err, &lim) {
+		w.Header().Set("Retry-After", itoa(int64(lim.Retry.Seconds())+1))
+		refusal.WritePage(w, upper1(lim.Error())+".", "/admin/login")
+		return
+	}
 	keep := ""
 	if c, err := r.Cookie(ssoCookie); err == nil {
 		keep = c.Value
@@ -48,6 +57,10 @@ func (a *Admin) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	setSSOCookie(w, r, "", -1) // one answer per sign-in started
 	id, next, err := a.SSO.Finish(r.Context(), r.URL.Query(), keep)
 	if err != nil {
+		var noRole *sso.NoRoleError
+		if !errors.As(err, &noRole) {
+			a.Auth.SSOFailed(clientAddress(r))
+		}
 		a.ssoFailed(w, r, err)
 		return
 	}

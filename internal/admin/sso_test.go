@@ -324,5 +324,24 @@ admin:
 				t.Errorf("after local sign-in: %d", r.code)
 			}
 		})
+
+		// Last: it leaves this address limited.
+		t.Run("forged answers are limited", func(t *testing.T) {
+			b := newSSOBrowser(t, f.srv.URL)
+			limited := false
+			for range 12 {
+				p := b.visit(http.MethodGet, f.srv.URL+"/admin/oidc/callback?code=x&state=y", nil)
+				if p.code == http.StatusTooManyRequests {
+					limited = true
+					break
+				}
+				if p.code != http.StatusBadRequest {
+					t.Fatalf("forged answer: %d", p.code)
+				}
+			}
+			if !limited {
+				t.Error("12 forged answers from one address were all judged; want the client limited")
+			}
+		})
 	})
 }

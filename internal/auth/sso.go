@@ -25,6 +25,15 @@ type SSOIdentity struct {
 	Role Role
 }
 
+// SSOFailed counts a single sign-on answer that did not check out (a
+// forged state, a code the provider refused) against the client's limit,
+// as a wrong password is: Admit then refuses a client that keeps sending
+// them before Herald asks the provider anything.
+func (m *Manager) SSOFailed(addr string) {
+	m.guard.failure(clientKey(addr), m.now())
+	m.refused(addr, "single sign-on failed")
+}
+
 // LoginSSO opens a session for someone an OpenID provider vouched for:
 // their Herald account is found by issuer and subject, made on first
 // sign-in, and given the role the provider's claim maps to each time.
