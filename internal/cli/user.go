@@ -213,7 +213,7 @@ func runUserList(ctx context.Context, env *Env, args []string) error {
 			return nil
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tLAST SIGN-IN\tSTATE")
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tLAST SIGN-IN\tSIGNS IN WITH\tSTATE")
 		for _, u := range users {
 			state := "active"
 			if !u.DisabledAt.IsZero() {
@@ -223,7 +223,14 @@ func runUserList(ctx context.Context, env *Env, args []string) error {
 			if !u.LastLoginAt.IsZero() {
 				last = machineTime(u.LastLoginAt)
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Role, machineTime(u.CreatedAt), last, state)
+			with := "password"
+			switch {
+			case u.SSO():
+				with = "single-sign-on"
+			case u.TOTPSecret != "":
+				with = "password+totp"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Role, machineTime(u.CreatedAt), last, with, state)
 		}
 		return tw.Flush()
 	})

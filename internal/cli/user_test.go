@@ -123,6 +123,9 @@ func TestUserCommands(t *testing.T) {
 		if _, _, err := m.Login(t.Context(), "erin", "erin new password", "127.0.0.1", "test"); !errors.As(err, new(*auth.SecondFactorError)) {
 			t.Fatalf("erin with a second factor: %v, want a code asked for", err)
 		}
+		if code, out, _ := run("", "user", "list"); code != 0 || !strings.Contains(out, "password+totp") {
+			t.Errorf("list does not show erin's second factor: %d\n%s", code, out)
+		}
 		if code, out, _ := run("", "user", "totp-reset", "erin"); code != 0 || !strings.Contains(out, "erin signs in with the password alone") {
 			t.Errorf("totp-reset: %d %q", code, out)
 		}
