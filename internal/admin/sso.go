@@ -28,8 +28,14 @@ func (a *Admin) ssoStart(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, nil, http.StatusNotFound, "Single sign-on is not set up on this Herald; sign in with a user name and password.")
 		return
 	}
+	if a.ssoLimited(w, r) {
+		return
+	}
 	to, keep, err := a.SSO.Start(r.Context(), safeNext(r.URL.Query().Get("next")))
 	if err != nil {
+		// A provider that cannot be reached is asked again only within
+		// the client's sign-in limit.
+		a.Auth.SSOFailed(clientAddress(r))
 		a.ssoFailed(w, r, err)
 		return
 	}
@@ -42,12 +48,7 @@ func (a *Admin) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, nil, http.StatusNotFound, "Single sign-on is not set up on this Herald; sign in with a user name and password.")
 		return
 	}
-	// A client that keeps sending answers that do not check out is
-	// refused before Herald asks the provider anything.
-	var lim *auth.LimitedError
-	if err := a.Auth.Admit(clientAddress(r)); errors.As(err, &lim) {
-		w.Header().Set("Retry-After", itoa(int64(lim.Retry.Seconds())+1))
-		refusal.WritePage(w, upper1(lim.Error())+".", "/admin/login")
+	if a.ssoLimited(w, r) {
 		return
 	}
 	keep := ""
@@ -71,6 +72,18 @@ func (a *Admin) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	setSessionCookie(w, r, token, 0)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// ssoLimited refuses a client over its sign-in limit before Herald asks
+// the provider anything: answers that did not check out count against it.
+func (a *Admin) ssoLimited(w http.ResponseWriter, r *http.Request) bool {
+	var lim *auth.LimitedError
+	if err := a.Auth.Admit(clientAddress(r)); errors.As(err, &lim) {
+		w.Header().Set("Retry-After", itoa(int64(lim.Retry.Seconds())+1))
+		refusal.WritePage(w, upper1(lim.Error())+".", "/admin/login")
+		return true
+	}
+	return false
 }
 
 // ssoFailed explains a single sign-on that did not work; what the

@@ -578,8 +578,12 @@ func (m *Manager) Logout(ctx context.Context, plain string) error {
 	return m.st.DeleteSession(ctx, hashSession(plain))
 }
 
-// Sweep deletes expired sessions; serve calls it now and then.
+// Sweep deletes expired sessions, and sign-ins that waited too long for
+// their code; serve calls it now and then. It counts the sessions.
 func (m *Manager) Sweep(ctx context.Context) (int64, error) {
+	if err := m.st.DeleteExpiredTOTPChallenges(ctx, m.now()); err != nil {
+		return 0, err
+	}
 	return m.st.DeleteExpiredSessions(ctx, m.now())
 }
 

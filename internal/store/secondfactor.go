@@ -110,3 +110,11 @@ func (q *Queries) DeleteTOTPChallenge(ctx context.Context, hash string, now time
 	}
 	return nil
 }
+
+// DeleteExpiredTOTPChallenges removes sign-ins that waited too long for their code.
+func (q *Queries) DeleteExpiredTOTPChallenges(ctx context.Context, now time.Time) error {
+	if _, err := q.exec(ctx, `DELETE FROM totp_challenges WHERE expires_at <= ?`, now.UnixMilli()); err != nil {
+		return fmt.Errorf("delete expired challenges: %w", err)
+	}
+	return nil
+}
