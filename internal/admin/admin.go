@@ -21,6 +21,7 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/markdown"
 	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/sso"
 	"github.com/heraldhq/herald/internal/store"
 )
 
@@ -37,7 +38,10 @@ type Deps struct {
 	Customers *customers.Directory
 	// Database names the store in the settings screen ("sqlite", "postgres").
 	Database string
-	Log      *slog.Logger
+	// SSO signs operators in through an OpenID provider; nil or without
+	// admin.oidc in the configuration, only local accounts sign in.
+	SSO *sso.Client
+	Log *slog.Logger
 }
 
 // Admin is the /admin handler.
@@ -136,8 +140,16 @@ func (n need) allows(r auth.Role) bool {
 
 const cookieName = "herald_session"
 
-// page wraps a handler with the session check, the role check and error handling.
-func (a *Admin) page(n need, h handler) http.Handler {
+// page wraps a handler with the session check, the role check and error
+// handling; a user whose role needs a second factor and who has none is
+// sent to set it up first.
+func (a *Admin) page(n need, h handler) http.Handler { return a.pageFor(n, h, false) }
+
+// enrolPage is page for the screens a user who must set up a second
+// factor may reach before doing so.
+func (a *Admin) enrolPage(h handler) http.Handler { return a.pageFor(anyone, h, true) }
+
+func (a *Admin) pageFor(n need, h handler, enrolling bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := a.session(r)
 		if errors.Is(err, auth.ErrNoSession) {
@@ -158,6 +170,14 @@ func (a *Admin) page(n need, h handler) http.Handler {
 		}
 		if err != nil {
 			a.internal(w, r, nil, err)
+			return
+		}
+		if !enrolling && a.mustEnrol(s) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/admin/account/totp", http.StatusFound)
+				return
+			}
+			a.fail(w, r, s, http.StatusForbidden, "Your role needs a second factor: set it up first at /admin/account/totp.")
 			return
 		}
 		if !n.allows(s.Role) {
@@ -359,6 +379,7 @@ var notices = map[string]string{
 	"enabled":     "User enabled.",
 	"password":    "Password changed; that user's sessions were ended.",
 	"signedout":   "You are signed out.",
+	"totpreset":   "The second factor is off; the password alone signs in until a new one is set up.",
 	"ownpassword": "Your password was changed. Sign in again.",
 	"testsent":    "Test message queued; its result shows below in a moment (reload).",
 }

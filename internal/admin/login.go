@@ -14,6 +14,16 @@ import (
 
 type loginData struct {
 	Username, Next, Error string
+	// SSO is the single sign-on button's text, "" when it is off.
+	SSO string
+}
+
+// ssoLabel is the single sign-on button's text, "" when it is off.
+func (a *Admin) ssoLabel() string {
+	if a.SSO == nil {
+		return ""
+	}
+	return a.SSO.Label()
 }
 
 // safeNext keeps a post-sign-in redirect on the admin pages: the path is
@@ -45,7 +55,7 @@ func (a *Admin) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusFound)
 		return
 	}
-	a.render(w, r, nil, http.StatusOK, "login", "Sign in", "", loginData{Next: safeNext(r.URL.Query().Get("next"))})
+	a.render(w, r, nil, http.StatusOK, "login", "Sign in", "", loginData{Next: safeNext(r.URL.Query().Get("next")), SSO: a.ssoLabel()})
 }
 
 // clientAddress is who signs in, as every limit and log line sees it.
@@ -65,14 +75,19 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) {
 		a.serviceError(w, r, nil, err)
 		return
 	}
-	d := loginData{Username: strings.TrimSpace(f.Get("username")), Next: safeNext(f.Get("next"))}
+	d := loginData{Username: strings.TrimSpace(f.Get("username")), Next: safeNext(f.Get("next")), SSO: a.ssoLabel()}
 	if d.Username == "" || f.Get("password") == "" {
 		d.Error = "Enter your user name and password."
 		a.render(w, r, nil, http.StatusUnprocessableEntity, "login", "Sign in", "", d)
 		return
 	}
 	token, _, err := a.Auth.Login(r.Context(), d.Username, f.Get("password"), clientAddress(r), r.UserAgent())
+	var second *auth.SecondFactorError
 	switch {
+	case errors.As(err, &second):
+		setCodeCookie(w, r, second.Challenge, int(codeCookieAge.Seconds()))
+		a.render(w, r, nil, http.StatusOK, "login_code", "Enter your code", "", codeData{Next: d.Next})
+		return
 	case errors.As(err, &lim):
 		a.limited(w, r, d, lim)
 		return

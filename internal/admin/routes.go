@@ -7,7 +7,13 @@ func (a *Admin) routes() {
 	m.HandleFunc("GET /admin/static/{file}", a.serveStatic)
 	m.HandleFunc("GET /admin/login", a.loginPage)
 	m.HandleFunc("POST /admin/login", a.login)
-	m.Handle("POST /admin/logout", a.page(anyone, a.logout))
+	m.HandleFunc("POST /admin/login/code", a.loginCode)
+	m.HandleFunc("GET /admin/oidc/start", a.ssoStart)
+	m.HandleFunc("GET /admin/oidc/callback", a.ssoCallback)
+	m.Handle("POST /admin/logout", a.enrolPage(a.logout))
+	m.Handle("GET /admin/account/totp", a.enrolPage(a.totpPage))
+	m.Handle("POST /admin/account/totp", a.enrolPage(a.totpEnable))
+	m.Handle("POST /admin/account/totp/reset", a.page(anyone, a.totpReset))
 
 	m.Handle("GET /admin", a.page(anyone, a.dashboard))
 	m.Handle("GET /admin/{$}", a.page(anyone, a.dashboard))
@@ -49,6 +55,7 @@ func (a *Admin) routes() {
 	m.Handle("POST /admin/users/{name}/disable", a.page(admin, a.userDisable))
 	m.Handle("POST /admin/users/{name}/enable", a.page(admin, a.userEnable))
 	m.Handle("POST /admin/users/{name}/password", a.page(admin, a.userPassword))
+	m.Handle("POST /admin/users/{name}/totp-reset", a.page(admin, a.totpReset))
 
 	m.Handle("/admin/", a.page(anyone, func(w http.ResponseWriter, r *http.Request, s *session) error {
 		a.fail(w, r, s, http.StatusNotFound, "There is no admin page at this address.")

@@ -319,6 +319,9 @@ func (m *Manager) SetPassword(ctx context.Context, actor, name, password string)
 		return err
 	}
 	_, err = m.changeUser(ctx, actor, "user.password", name, func(_ *store.Queries, u *store.User) (bool, error) {
+		if u.SSO() {
+			return false, &service.ConflictError{Msg: fmt.Sprintf("%s signs in through single sign-on and has no password here", name)}
+		}
 		u.PasswordHash = hash
 		return true, nil
 	})
@@ -458,7 +461,7 @@ func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent str
 		return "", nil, err
 	}
 	hash := m.dummy
-	if u != nil {
+	if u != nil && !u.SSO() {
 		hash = u.PasswordHash
 	}
 	select {
@@ -471,11 +474,20 @@ func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent str
 	if err != nil {
 		m.log.Error("stored password hash unreadable", slog.String("user", name), slog.Any("err", err))
 	}
-	if u == nil || !ok || !u.DisabledAt.IsZero() {
+	if u == nil || u.SSO() || !ok || !u.DisabledAt.IsZero() {
 		return fail()
 	}
 	outcome = succeeded
+	if u.TOTPSecret != "" {
+		return m.challenge(ctx, u)
+	}
+	return m.openSession(ctx, u, addr, userAgent, "user.login")
+}
 
+// openSession signs u in: a new session, the last sign-in time and a line
+// in the change log (action) in one transaction.
+func (m *Manager) openSession(ctx context.Context, u *store.User, addr, userAgent, action string) (string, *store.User, error) {
+	now := m.now()
 	plain, hashed, err := newSessionID()
 	if err != nil {
 		return "", nil, err
@@ -496,13 +508,13 @@ func (m *Manager) Login(ctx context.Context, name, password, addr, userAgent str
 		if err := q.SaveUser(ctx, u); err != nil {
 			return err
 		}
-		return q.InsertChange(ctx, &store.Change{At: now, Actor: "user:" + u.Name, Action: "user.login",
+		return q.InsertChange(ctx, &store.Change{At: now, Actor: "user:" + u.Name, Action: action,
 			Subject: fmt.Sprintf("user:%d", u.ID)})
 	})
 	if err != nil {
 		return "", nil, err
 	}
-	m.log.Info("signed in", slog.String("user", u.Name), slog.String("address", addr))
+	m.log.Info("signed in", slog.String("user", u.Name), slog.String("address", addr), slog.String("how", action))
 	return plain, u, nil
 }
 
@@ -566,8 +578,12 @@ func (m *Manager) Logout(ctx context.Context, plain string) error {
 	return m.st.DeleteSession(ctx, hashSession(plain))
 }
 
-// Sweep deletes expired sessions; serve calls it now and then.
+// Sweep deletes expired sessions, and sign-ins that waited too long for
+// their code; serve calls it now and then. It counts the sessions.
 func (m *Manager) Sweep(ctx context.Context) (int64, error) {
+	if err := m.st.DeleteExpiredTOTPChallenges(ctx, m.now()); err != nil {
+		return 0, err
+	}
 	return m.st.DeleteExpiredSessions(ctx, m.now())
 }
 

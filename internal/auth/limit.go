@@ -102,6 +102,17 @@ func (g *guard) admitClient(client string, now time.Time) time.Duration {
 	return g.clientWait(client, now)
 }
 
+// failure counts a failed attempt against client, outside any pair: a
+// single sign-on answer that did not check out (locked inside).
+func (g *guard) failure(client string, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.clients) >= maxKeys {
+		g.prune(now)
+	}
+	g.clients[client] = append(g.recent(client, now), now)
+}
+
 // reserve admits one attempt of k, or says how long to wait. An admitted
 // attempt holds its place until finish: one attempt per user name and
 // client is decided at a time, and it counts against the client's limit.

@@ -27,6 +27,7 @@ import (
 	"github.com/heraldhq/herald/internal/peer"
 	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/sso"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/systemd"
 	"github.com/heraldhq/herald/internal/web"
@@ -165,6 +166,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if err := checkMetricsToken(cfg, env.Getenv); err != nil {
 		return err
 	}
+	if err := checkOIDCSecret(cfg, env.Getenv); err != nil {
+		return err
+	}
 
 	// The sockets first (listen.go): from here on a connection waits in the
 	// kernel's queue until the pages are built, instead of being refused.
@@ -273,7 +277,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	located.server.Register(mux)
 	adminUI, err := admin.New(admin.Deps{Service: svc, Auth: accounts, Config: cfgNow, Database: string(st.Dialect()), Log: log,
 		Monitoring: admin.EngineMonitoring{Engine: mon.engine, Store: st}, Subscribers: admin.StoreSubscribers{Store: st},
-		Channels: notifier, Customers: customers.New(st, svc)})
+		Channels: notifier, Customers: customers.New(st, svc), SSO: sso.New(cfgNow, env.Getenv, nil)})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
 	}
@@ -485,6 +489,9 @@ func reload(ctx context.Context, o serveOptions, getenv func(string) string, cur
 	// As at start: a token variable that is not set would lock everyone
 	// out of /metrics without a word; refuse the file instead.
 	if err := checkMetricsToken(cfg, getenv); err != nil {
+		return err
+	}
+	if err := checkOIDCSecret(cfg, getenv); err != nil {
 		return err
 	}
 	if err := mon.check(cfg); err != nil {

@@ -18,11 +18,12 @@ import (
 // userCommands are the subcommands of herald user.
 func userCommands() map[string]command {
 	return map[string]command{
-		"add":     {summary: "add an admin UI user (--role admin|editor|viewer)", run: runUserAdd},
-		"passwd":  {summary: "set a user's password (ends their sessions)", run: runUserPasswd},
-		"disable": {summary: "stop a user signing in (ends their sessions)", run: runUserDisable},
-		"enable":  {summary: "let a disabled user sign in again", run: runUserEnable},
-		"list":    {summary: "list users (never their passwords)", run: runUserList},
+		"add":        {summary: "add an admin UI user (--role admin|editor|viewer)", run: runUserAdd},
+		"passwd":     {summary: "set a user's password (ends their sessions)", run: runUserPasswd},
+		"disable":    {summary: "stop a user signing in (ends their sessions)", run: runUserDisable},
+		"enable":     {summary: "let a disabled user sign in again", run: runUserEnable},
+		"list":       {summary: "list users (never their passwords)", run: runUserList},
+		"totp-reset": {summary: "turn off a user's second factor and drop their recovery codes (a lost phone)", run: runUserTOTPReset},
 	}
 }
 
@@ -165,6 +166,11 @@ func runUserEnable(ctx context.Context, env *Env, args []string) error {
 		"%s may sign in again\n")
 }
 
+func runUserTOTPReset(ctx context.Context, env *Env, args []string) error {
+	return userSwitch(ctx, env, args, "totp-reset", func(m *auth.Manager, name string) error { return m.ResetTOTP(ctx, "cli", name) },
+		"%s signs in with the password alone until a new second factor is set up\n")
+}
+
 func userSwitch(ctx context.Context, env *Env, args []string, verb string, fn func(*auth.Manager, string) error, msg string) error {
 	var dsn store.DSN
 	fs := newFlags(env, "user "+verb, "user "+verb+" [--data DIR | --db URL] NAME")
@@ -207,7 +213,7 @@ func runUserList(ctx context.Context, env *Env, args []string) error {
 			return nil
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tLAST SIGN-IN\tSTATE")
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tLAST SIGN-IN\tSIGNS IN WITH\tSTATE")
 		for _, u := range users {
 			state := "active"
 			if !u.DisabledAt.IsZero() {
@@ -217,7 +223,14 @@ func runUserList(ctx context.Context, env *Env, args []string) error {
 			if !u.LastLoginAt.IsZero() {
 				last = machineTime(u.LastLoginAt)
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Role, machineTime(u.CreatedAt), last, state)
+			with := "password"
+			switch {
+			case u.SSO():
+				with = "single-sign-on"
+			case u.TOTPSecret != "":
+				with = "password+totp"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Role, machineTime(u.CreatedAt), last, with, state)
 		}
 		return tw.Flush()
 	})

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/cli"
@@ -100,6 +104,35 @@ func TestUserCommands(t *testing.T) {
 			t.Errorf("enable: %d %q", code, out)
 		}
 
+		// totp-reset: for a lost phone, the password alone signs in again.
+		if code, _, errs := run("", "user", "totp-reset", "erin"); code != 1 || !strings.Contains(errs, "erin has no second factor") {
+			t.Errorf("totp-reset without one: %d %q", code, errs)
+		}
+		key, err := auth.NewTOTPKey("Herald", "erin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		totpCode, err := totp.GenerateCodeCustom(key.Secret(), now, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.EnableTOTP(t.Context(), "user:erin", "erin", key.Secret(), totpCode); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := m.Login(t.Context(), "erin", "erin new password", "127.0.0.1", "test"); !errors.As(err, new(*auth.SecondFactorError)) {
+			t.Fatalf("erin with a second factor: %v, want a code asked for", err)
+		}
+		if code, out, _ := run("", "user", "list"); code != 0 || !strings.Contains(out, "password+totp") {
+			t.Errorf("list does not show erin's second factor: %d\n%s", code, out)
+		}
+		if code, out, _ := run("", "user", "totp-reset", "erin"); code != 0 || !strings.Contains(out, "erin signs in with the password alone") {
+			t.Errorf("totp-reset: %d %q", code, out)
+		}
+		if _, _, err := m.Login(t.Context(), "erin", "erin new password", "127.0.0.1", "test"); err != nil {
+			t.Errorf("erin after totp-reset: %v", err)
+		}
+
 		changes, err := st.Changes(t.Context(), "", 0)
 		if err != nil {
 			t.Fatal(err)
@@ -110,8 +143,8 @@ func TestUserCommands(t *testing.T) {
 				n++
 			}
 		}
-		if n != 5 { // two adds, passwd, disable, enable
-			t.Errorf("%d user changes by cli in the change log, want 5", n)
+		if n != 6 { // two adds, passwd, disable, enable, totp-reset
+			t.Errorf("%d user changes by cli in the change log, want 6", n)
 		}
 		_ = store.ErrNotFound
 	})

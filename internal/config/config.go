@@ -32,6 +32,8 @@ type Config struct {
 	Server Server `yaml:"server"`
 	// Agents holds what probe agents check besides their monitors.
 	Agents Agents `yaml:"agents"`
+	// Admin holds how operators sign in: single sign-on, second factors.
+	Admin AdminSettings `yaml:"admin"`
 
 	// loc is Page.Zone as loaded by Parse, kept so that pages rendering
 	// thousands of times need not load the zone each time.

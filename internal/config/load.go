@@ -369,6 +369,8 @@ func section(goType string) (where string, keys []string) {
 		{Email{}, "in notify.email"},
 		{Channel{}, "in a channel"},
 		{MaintenanceSettings{}, "in maintenance"},
+		{AdminSettings{}, "in admin"},
+		{OIDC{}, "in admin.oidc"},
 	}
 	for _, s := range sections {
 		t := reflect.TypeOf(s.v)

@@ -49,6 +49,9 @@ func applyDefaults(c *Config, has func(path string) bool) {
 	if c.Incidents.NetworkWindow == 0 && !has("incidents.network_window") {
 		c.Incidents.NetworkWindow = Duration(defaultNetworkWindow)
 	}
+	if c.Admin.OIDC != nil {
+		c.Admin.OIDC.defaults()
+	}
 	kinds := monitorKinds()
 	for gi := range c.Groups {
 		g := &c.Groups[gi]
@@ -164,6 +167,7 @@ func validate(c *Config, file string, pos positions, check MonitorCheck) Errors 
 	v.templates(c)
 	v.server(&c.Server)
 	v.agents(c)
+	v.admin(c)
 	for i, r := range c.Maintenance.Reminders {
 		if r <= 0 || r.D() > 30*24*time.Hour {
 			v.addf(fmt.Sprintf("maintenance.reminders[%d]", i), "maintenance reminder %s must be more than 0 and at most 30 days (720h)", r)

@@ -79,18 +79,19 @@ var dumpTables = []dumpTable{
 	{name: "subscriber_components", order: "subscriber_id, component_id",
 		where: "subscriber_id IN (SELECT id FROM subscribers WHERE operator = FALSE)"},
 	{name: "customers", order: "domain"},
-	{name: "users", order: "id", serial: true, omit: map[string]any{"password_hash": ""}},
+	{name: "users", order: "id", serial: true, omit: map[string]any{"password_hash": "", "totp_secret": "", "totp_step": 0}},
 	{name: "changes", order: "id", serial: true, fromConfig: "subject = 'catalog'"},
 }
 
 // dumpLeftOut are the tables no export carries (ExportLeftOut says why, in words).
 var dumpLeftOut = []string{"api_tokens", "sessions", "notify_keys", "notify_events", "deliveries", "leases",
-	"heartbeats", "agent_results", "page_sign_ins"}
+	"heartbeats", "agent_results", "page_sign_ins", "recovery_codes", "totp_challenges"}
 
 // ExportLeftOut says in words what an export does not carry; it is written
 // into the document so that whoever reads it knows.
 var ExportLeftOut = []string{
 	"users' password hashes (set them again with herald user passwd)",
+	"users' second factors and recovery codes (each sets up the second factor again)",
 	"API tokens (create new ones with herald token create)",
 	"admin sessions",
 	"the keys that sign subscribers' confirmation and unsubscribe links (links in mail sent before stop working)",

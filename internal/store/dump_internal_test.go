@@ -34,7 +34,7 @@ var exportedColumns = map[string]string{
 	"subscribers":             "id kind address address_key all_components operator confirmed_at unsubscribed_at confirm_sent_at created_at updated_at",
 	"subscriber_components":   "subscriber_id component_id",
 	"customers":               "domain group_id updated_at",
-	"users":                   "id name role created_at updated_at disabled_at last_login_at",
+	"users":                   "id name role created_at updated_at disabled_at last_login_at sso_issuer sso_subject",
 	"changes":                 "id at actor action subject before after",
 }
 

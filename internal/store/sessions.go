@@ -38,7 +38,8 @@ func (q *Queries) SessionByHash(ctx context.Context, hash string, now time.Time)
 		created, seen, expire int64
 	)
 	row := q.queryRow(ctx, `SELECT s.hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.address, s.user_agent,
-		u.id, u.name, u.role, u.password_hash, u.created_at, u.updated_at, u.disabled_at, u.last_login_at
+		u.id, u.name, u.role, u.password_hash, u.created_at, u.updated_at, u.disabled_at, u.last_login_at,
+		u.totp_secret, u.totp_step, u.sso_issuer, u.sso_subject
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ? AND s.expires_at > ?`, hash, now.UnixMilli())
 	var (
 		u                 User
@@ -46,7 +47,8 @@ func (q *Queries) SessionByHash(ctx context.Context, hash string, now time.Time)
 		disabled, lastLog sql.NullInt64
 	)
 	err := row.Scan(&s.Hash, &s.UserID, &created, &seen, &expire, &s.Address, &s.UserAgent,
-		&u.ID, &u.Name, &u.Role, &u.PasswordHash, &uc, &uu, &disabled, &lastLog)
+		&u.ID, &u.Name, &u.Role, &u.PasswordHash, &uc, &uu, &disabled, &lastLog,
+		&u.TOTPSecret, &u.TOTPStep, &u.SSOIssuer, &u.SSOSubject)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("session: %w", ErrNotFound)
 	}

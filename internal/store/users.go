@@ -22,9 +22,19 @@ type User struct {
 	UpdatedAt    time.Time
 	DisabledAt   time.Time // zero while the account may sign in
 	LastLoginAt  time.Time
+	// TOTPSecret is the base32 key of the user's second factor, "" if none;
+	// TOTPStep is the last time step whose code was accepted.
+	TOTPSecret string
+	TOTPStep   int64
+	// SSOIssuer and SSOSubject name the account at an OpenID provider for a
+	// user who signs in through it; both "" for a local account.
+	SSOIssuer, SSOSubject string
 }
 
-const userColumns = `id, name, role, password_hash, created_at, updated_at, disabled_at, last_login_at`
+// SSO reports whether the user signs in through an OpenID provider.
+func (u *User) SSO() bool { return u.SSOSubject != "" }
+
+const userColumns = `id, name, role, password_hash, created_at, updated_at, disabled_at, last_login_at, totp_secret, totp_step, sso_issuer, sso_subject`
 
 // InsertUser stores a new user and sets its ID; a taken name is ErrDuplicate.
 func (q *Queries) InsertUser(ctx context.Context, u *User) error {
@@ -35,9 +45,10 @@ func (q *Queries) InsertUser(ctx context.Context, u *User) error {
 	if n > 0 {
 		return fmt.Errorf("user %q: %w", u.Name, ErrDuplicate)
 	}
-	id, err := q.insertID(ctx, `INSERT INTO users (name, role, password_hash, created_at, updated_at, disabled_at, last_login_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.Name, u.Role, u.PasswordHash, u.CreatedAt.UnixMilli(), u.UpdatedAt.UnixMilli(), ms(u.DisabledAt), ms(u.LastLoginAt))
+	id, err := q.insertID(ctx, `INSERT INTO users (name, role, password_hash, created_at, updated_at, disabled_at, last_login_at,
+		totp_secret, totp_step, sso_issuer, sso_subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.Role, u.PasswordHash, u.CreatedAt.UnixMilli(), u.UpdatedAt.UnixMilli(), ms(u.DisabledAt), ms(u.LastLoginAt),
+		u.TOTPSecret, u.TOTPStep, u.SSOIssuer, u.SSOSubject)
 	if err != nil {
 		// Two instances adding one name at once: the unique index decides.
 		if strings.Contains(strings.ToLower(err.Error()), "unique") {
@@ -55,7 +66,8 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 		created, updated  int64
 		disabled, lastLog sql.NullInt64
 	)
-	if err := row.Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &created, &updated, &disabled, &lastLog); err != nil {
+	if err := row.Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &created, &updated, &disabled, &lastLog,
+		&u.TOTPSecret, &u.TOTPStep, &u.SSOIssuer, &u.SSOSubject); err != nil {
 		return u, err
 	}
 	u.CreatedAt, u.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
@@ -77,6 +89,18 @@ func (q *Queries) oneUser(ctx context.Context, what, where string, arg any) (*Us
 // UserByName finds a user by name, disabled ones included.
 func (q *Queries) UserByName(ctx context.Context, name string) (*User, error) {
 	return q.oneUser(ctx, fmt.Sprintf("%q", name), `name = ?`, name)
+}
+
+// UserBySSO finds the user an OpenID provider's subject signs in as.
+func (q *Queries) UserBySSO(ctx context.Context, issuer, subject string) (*User, error) {
+	u, err := scanUser(q.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE sso_issuer = ? AND sso_subject = ?`, issuer, subject))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("user of %s at %s: %w", subject, issuer, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	return &u, nil
 }
 
 // UserByID finds a user by id, disabled ones included.
@@ -106,10 +130,11 @@ func (q *Queries) Users(ctx context.Context) ([]User, error) {
 }
 
 // SaveUser writes a user's role, password hash, disabled and last-login
-// times back; the name never changes.
+// times and second factor back; the name and the SSO identity never change.
 func (q *Queries) SaveUser(ctx context.Context, u *User) error {
-	res, err := q.exec(ctx, `UPDATE users SET role = ?, password_hash = ?, updated_at = ?, disabled_at = ?, last_login_at = ? WHERE id = ?`,
-		u.Role, u.PasswordHash, u.UpdatedAt.UnixMilli(), ms(u.DisabledAt), ms(u.LastLoginAt), u.ID)
+	res, err := q.exec(ctx, `UPDATE users SET role = ?, password_hash = ?, updated_at = ?, disabled_at = ?, last_login_at = ?,
+		totp_secret = ?, totp_step = ? WHERE id = ?`,
+		u.Role, u.PasswordHash, u.UpdatedAt.UnixMilli(), ms(u.DisabledAt), ms(u.LastLoginAt), u.TOTPSecret, u.TOTPStep, u.ID)
 	if err != nil {
 		return fmt.Errorf("save user: %w", err)
 	}
