@@ -156,6 +156,7 @@ func validate(c *Config, file string, pos positions, check MonitorCheck) Errors 
 		v.addf("maintenance.settle", "maintenance.settle must be between 0s (the default: the longest down_after intervals plus timeout of any monitor) and 1h, not %s", c.Maintenance.Settle.D())
 	}
 	v.groups(c.Groups)
+	v.dependsOn(c)
 	if c.Notify.Email != nil {
 		v.email(c.Notify.Email)
 	}
