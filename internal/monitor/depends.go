@@ -34,6 +34,9 @@ import (
 //     parent whose own trouble is news. Covered children do not count
 //     towards a network event: a router taking four servers down is the
 //     router's incident, not "most servers unreachable".
+//   - A child back while its parent's incident is open returns to
+//     operational in it, silently (the incident's text told it as affected
+//     because of its parent; the resolution tells the end).
 //   - A child that outlasts its parent's incident (the incident resolved
 //     while the child is still down) becomes news of its own: it is decided
 //     again as any lone outage, held for incidents.hold from the parent's
@@ -52,6 +55,8 @@ type depState struct {
 	// listing are the covered outages decided in this pass, per incident:
 	// their components are named there at the end of the pass.
 	listing map[int64][]covered
+	// listed are the covered outages pointing at each open incident, as read.
+	listed map[int64][]store.Outage
 	// was are the stored decisions of covered outages whose parent's
 	// incident is over, being decided again (see decideAs).
 	was map[int64]store.Outage
@@ -244,4 +249,35 @@ func (w *world) position(componentID string) int {
 		}
 	}
 	return n
+}
+
+// restoreDependents shows operational, in an open incident, the components
+// listed there because of a parent whose covered outages have all ended
+// and that have no outage of the incident's own still lasting.
+func (r *Reactor) restoreDependents(ctx context.Context, w *world, id int64) error {
+	in, open := w.incidents[id]
+	if !open || len(w.dep.listed[id]) == 0 {
+		return nil
+	}
+	lasting := map[string]bool{}
+	for _, o := range append(slices.Clone(w.dep.listed[id]), w.attached[id]...) {
+		if o.EndedAt.IsZero() {
+			lasting[o.ComponentID] = true
+		}
+	}
+	comps := map[string]status.ComponentStatus{}
+	for _, o := range w.dep.listed[id] {
+		if st, listed := in.ComponentStatusOf(o.ComponentID); listed && st != status.Operational && !lasting[o.ComponentID] {
+			comps[o.ComponentID] = status.Operational
+		}
+	}
+	if len(comps) == 0 {
+		return nil
+	}
+	in, err := r.svc.SetIncidentComponents(ctx, actor, id, comps)
+	if err != nil {
+		return err
+	}
+	w.incidents[id] = in
+	return nil
 }

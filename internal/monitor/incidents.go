@@ -325,6 +325,9 @@ func (r *Reactor) pass(ctx context.Context, q *store.Queries) error {
 		if err := r.restore(ctx, w, id); err != nil {
 			return fmt.Errorf("restorations of incident %d: %w", id, err)
 		}
+		if err := r.restoreDependents(ctx, w, id); err != nil {
+			return fmt.Errorf("dependents of incident %d: %w", id, err)
+		}
 		if err := r.maybeResolve(ctx, w, id); err != nil {
 			return fmt.Errorf("resolve incident %d: %w", id, err)
 		}
@@ -345,7 +348,8 @@ func (r *Reactor) look(ctx context.Context, q *store.Queries) (*world, error) {
 		page:      prose.Page{Loc: loc, Zone: config.ZoneName(loc), Now: now},
 		incidents: map[int64]*status.Incident{}, attached: map[int64][]store.Outage{}, joined: map[int64][]store.Outage{},
 		decided: map[int64]bool{},
-		dep:     depState{listing: map[int64][]covered{}, was: map[int64]store.Outage{}, newsAt: map[int64]time.Time{}}}
+		dep: depState{listing: map[int64][]covered{}, listed: map[int64][]store.Outage{}, was: map[int64]store.Outage{},
+			newsAt: map[int64]time.Time{}}}
 	for _, state := range []string{"open", "draft"} {
 		list, err := q.Incidents(ctx, store.IncidentFilter{State: state})
 		if err != nil {
@@ -365,6 +369,11 @@ func (r *Reactor) look(ctx context.Context, q *store.Queries) (*world, error) {
 		}
 		// Outages told because a parent was down point at the incident
 		// but are not its own: they neither keep it open nor widen it.
+		for _, o := range outs {
+			if isDependency(o) {
+				w.dep.listed[id] = append(w.dep.listed[id], o)
+			}
+		}
 		w.attached[id] = slices.DeleteFunc(outs, isDependency)
 	}
 	for _, g := range cfg.Groups {
