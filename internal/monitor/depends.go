@@ -151,10 +151,16 @@ func (w *world) dependencyOverruns(ctx context.Context, open []store.Outage) ([]
 		if _, live := w.incidents[o.IncidentID]; live {
 			continue
 		}
-		at := w.now
-		if in, err := w.q.Incident(ctx, o.IncidentID); err == nil && !in.ResolvedAt.IsZero() {
-			at = in.ResolvedAt
-		} else if err != nil && !store.IsNotFound(err) {
+		// News from the parent incident's end (when it was resolved, or
+		// last changed when no longer automatic or gone: then from the
+		// outage's detection), never from "now", or the hold would never end.
+		at := o.DetectedAt
+		if in, err := w.q.Incident(ctx, o.IncidentID); err == nil {
+			at = in.UpdatedAt
+			if !in.ResolvedAt.IsZero() {
+				at = in.ResolvedAt
+			}
+		} else if !store.IsNotFound(err) {
 			return nil, err
 		}
 		w.dep.was[o.ID] = o
@@ -178,6 +184,8 @@ func (r *Reactor) listDependents(ctx context.Context, w *world) error {
 		list := w.dep.listing[id]
 		slices.SortStableFunc(list, func(a, b covered) int { return w.position(a.child.ComponentID) - w.position(b.child.ComponentID) })
 		for _, c := range list {
+			// restoreDependents, later in the pass, sees it (it may be over already).
+			w.dep.listed[id] = append(w.dep.listed[id], c.child)
 			if st, listed := in.ComponentStatusOf(c.child.ComponentID); listed && st != status.Operational {
 				continue
 			}

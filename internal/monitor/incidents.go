@@ -597,6 +597,9 @@ func (r *Reactor) troubled(ctx context.Context, w *world, o *store.Outage) ([]st
 	var groups []string
 	for i := range near {
 		x := &near[i]
+		if x.ID == o.ID {
+			x = o // as being decided (an overrun is stored with its old decision)
+		}
 		if !counts(x) || x.StartedAt.Before(start.Add(-window)) || w.windowAt(x.ComponentID, x.StartedAt) != nil {
 			continue
 		}
