@@ -382,3 +382,69 @@ func (h *simHarness) wasDependent(w *simWorld, in *status.Incident, c string) bo
 			(o.Decision == store.DecisionDependency || o.Decision == store.DecisionIncident)
 	})
 }
+
+// End to end through the real engine, reactor, service and notifier: the
+// seed's fleet where mom depends on flexo; flexo hangs from 9:48 to 9:56
+// and mom refuses from 9:48:20 to 9:56:10. One incident, flexo's, naming
+// both servers' services; mom's outages measured in full, told in it.
+func TestSimulationDependsOnStory(t *testing.T) {
+	for _, be := range simBackends {
+		t.Run(be.name, func(t *testing.T) {
+			b := be.open(t)
+			s := newStory(t, "router", pt(8, 12, 9, 40, 0), pt(8, 12, 10, 10, 0))
+			if err := withDepends(s.p.fleet, map[string][]string{"mom": {"flexo"}}); err != nil {
+				t.Fatal(err)
+			}
+			s.down("flexo", "", targetHang, pt(8, 12, 9, 48, 0), pt(8, 12, 9, 56, 0))
+			s.down("mom", "", targetRefuse, pt(8, 12, 9, 48, 20), pt(8, 12, 9, 56, 10))
+			s.p.after = func(h *simHarness) {
+				list := h.incidentsByAge(t)
+				if len(list) != 1 {
+					t.Fatalf("%d incidents, want flexo's alone", len(list))
+				}
+				in := list[0]
+				if comps := componentsEver(&in); !slices.Equal(comps, []string{"flexo/email", "flexo/web", "mom/email", "mom/web"}) {
+					t.Errorf("incident names %v, want flexo's and mom's services", comps)
+				}
+				if in.Status != status.Resolved || !strings.Contains(in.Title, "flexo") {
+					t.Errorf("incident %q %s, want flexo's, resolved", in.Title, in.Status)
+				}
+				told := false
+				for _, u := range in.Updates {
+					told = told || strings.Contains(u.Body, "on the mom server is affected too, because it depends on the flexo server") ||
+						strings.Contains(u.Body, "because they depend on the flexo server: Web site and E-mail service on the mom server")
+				}
+				if !told {
+					t.Errorf("no update names mom's services as depending on flexo: %+v", in.Updates)
+				}
+				outs, err := h.st.Outages(h.ctx, store.OutageFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				measured := map[string]time.Duration{}
+				for _, o := range outs {
+					if o.EndedAt.IsZero() {
+						t.Errorf("%s still open", h.describe(&o))
+						continue
+					}
+					measured[o.ComponentID] += o.EndedAt.Sub(o.StartedAt)
+					want := store.DecisionIncident
+					if strings.HasPrefix(o.ComponentID, "mom/") {
+						want = store.DecisionDependency
+					}
+					if o.Decision != want || o.IncidentID != in.ID {
+						t.Errorf("%s decided %q in #%d, want %q in #%d", h.describe(&o), o.Decision, o.IncidentID, want, in.ID)
+					}
+				}
+				// Measured to the checks: within one interval and a timeout of the truth.
+				for _, c := range serverComponents("flexo", "mom") {
+					if d := measured[c]; d < 7*time.Minute || d > 9*time.Minute {
+						t.Errorf("%s measured down %v, want about eight minutes", c, d)
+					}
+				}
+			}
+			slices.SortStableFunc(s.p.actions, func(a, b simAction) int { return a.at.Compare(b.at) })
+			runSimHistory(t, b, s.p, 1, fmt.Sprintf("go test ./internal/monitor -run 'TestSimulationDependsOnStory/%s' -v", be.name))
+		})
+	}
+}
