@@ -420,13 +420,14 @@ func (a *Admin) listComponents(w http.ResponseWriter, r *http.Request, _ string)
 		return err
 	}
 	out := []componentJSON{}
+	cfg := a.config()
 	for _, c := range snap.Components {
-		out = append(out, componentOut(c.Component, string(c.Status)))
+		out = append(out, componentOut(c.Component, string(c.Status), cfg))
 	}
 	// Removed components keep their history and are listed after the live ones.
 	for _, c := range a.svc.Catalog().Components {
 		if !c.RemovedAt.IsZero() {
-			out = append(out, componentOut(c, ""))
+			out = append(out, componentOut(c, "", cfg))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"components": out})

@@ -378,13 +378,14 @@ type maintenanceJSON struct {
 }
 
 type componentJSON struct {
-	ID          string `json:"id"`
-	Group       string `json:"group"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Status      string `json:"status"`
-	Position    int    `json:"position"`
-	Removed     bool   `json:"removed"`
+	ID          string   `json:"id"`
+	Group       string   `json:"group"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Status      string   `json:"status"`
+	Position    int      `json:"position"`
+	Removed     bool     `json:"removed"`
+	DependsOn   []string `json:"depends_on"`
 }
 
 type changeJSON struct {

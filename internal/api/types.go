@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"github.com/heraldhq/herald/internal/config"
 	"time"
 
 	"github.com/heraldhq/herald/internal/service"
@@ -31,11 +32,18 @@ type componentJSON struct {
 	Status      string `json:"status,omitempty"`
 	Position    int    `json:"position"`
 	Removed     bool   `json:"removed"`
+	// DependsOn is what the configuration says it needs (its group's
+	// depends_on, then its own): group or component ids.
+	DependsOn []string `json:"depends_on"`
 }
 
-func componentOut(c store.Component, st string) componentJSON {
+func componentOut(c store.Component, st string, cfg config.Config) componentJSON {
+	deps := cfg.DependsOn(c.ID)
+	if deps == nil {
+		deps = []string{}
+	}
 	return componentJSON{ID: c.ID, Group: c.GroupID, Name: c.Name, Description: c.Description, Status: st,
-		Position: c.Position, Removed: !c.RemovedAt.IsZero()}
+		Position: c.Position, Removed: !c.RemovedAt.IsZero(), DependsOn: deps}
 }
 
 type changeJSON struct {

@@ -408,6 +408,8 @@ type Component struct {
 	Status      string `json:"status"`
 	Position    int    `json:"position"`
 	Removed     bool   `json:"removed"`
+	// DependsOn is what the configuration says it needs (group or component ids).
+	DependsOn []string `json:"depends_on"`
 }
 
 // ComponentRef is a component as an incident or a maintenance window lists

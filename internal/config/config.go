@@ -40,6 +40,9 @@ type Config struct {
 	loc *time.Location
 	// warnings are what Parse took but changed (Warnings).
 	warnings Errors
+	// parents is every component's transitive parents (depends_on), built
+	// by Parse once the declarations are checked; see Parents.
+	parents map[string][]string
 }
 
 // Warnings are what the file asked for and Herald changed to make it work
@@ -178,6 +181,10 @@ type Group struct {
 	Name        string      `yaml:"name"`
 	Description string      `yaml:"description"`
 	Components  []Component `yaml:"components"`
+	// DependsOn names what every component of the group needs to work:
+	// group ids ("router": any of its components) or component ids
+	// ("nas/nfs"). See depends.go.
+	DependsOn []string `yaml:"depends_on"`
 }
 
 // Component is something with a status. Its full id is GROUP/ID.
@@ -186,6 +193,8 @@ type Component struct {
 	Name        string    `yaml:"name"`
 	Description string    `yaml:"description"`
 	Monitors    []Monitor `yaml:"monitors"`
+	// DependsOn is what this component needs besides its group's DependsOn.
+	DependsOn []string `yaml:"depends_on"`
 }
 
 // Monitor is a probe attached to one component.

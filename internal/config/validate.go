@@ -160,6 +160,7 @@ func validate(c *Config, file string, pos positions, check MonitorCheck) Errors 
 	}
 	v.groups(c.Groups)
 	v.pages(c)
+	v.dependsOn(c)
 	if c.Notify.Email != nil {
 		v.email(c.Notify.Email)
 	}

@@ -186,6 +186,8 @@ type world struct {
 	groupsWithMonitors []string
 	// due is the earliest end of a hold still running.
 	due time.Time
+	// dep is what the pass knows of declared dependencies (depends.go).
+	dep depState
 }
 
 func (w *world) groupOf(componentID string) string {
@@ -271,7 +273,9 @@ func (r *Reactor) pass(ctx context.Context, q *store.Queries) error {
 	if err != nil {
 		return err
 	}
-	inWindow := slices.ContainsFunc(open, func(o store.Outage) bool { return o.Decision == store.DecisionMaintenance })
+	inWindow := slices.ContainsFunc(open, func(o store.Outage) bool {
+		return o.Decision == store.DecisionMaintenance || o.Decision == store.DecisionDependency
+	})
 	if len(undecided) == 0 && len(w.incidents) == 0 && !inWindow {
 		r.due.Store(0)
 		return nil // nothing to decide or resolve: the usual pass, kept cheap
@@ -280,16 +284,36 @@ func (r *Reactor) pass(ctx context.Context, q *store.Queries) error {
 		return err
 	}
 	undecided = append(undecided, w.overruns(open)...)
+	overruns, err := w.dependencyOverruns(ctx, open)
+	if err != nil {
+		return err
+	}
+	undecided = append(undecided, overruns...)
 	sort.SliceStable(undecided, func(i, j int) bool { return w.start(&undecided[i]).Before(w.start(&undecided[j])) })
-	for i := range undecided {
-		if w.decided[undecided[i].ID] {
-			continue
+	// An outage waiting for its parent's decision is looked at again once
+	// an outage was decided (the parent may have been, later in the order).
+	for sweep := 0; sweep < 8; sweep++ {
+		decided := len(w.decided)
+		w.dep.waiting = false
+		for i := range undecided {
+			if w.decided[undecided[i].ID] {
+				continue
+			}
+			if err := r.decide(ctx, w, undecided, i); err != nil {
+				return fmt.Errorf("outage %d: %w", undecided[i].ID, err)
+			}
 		}
-		if err := r.decide(ctx, w, undecided, i); err != nil {
-			return fmt.Errorf("outage %d: %w", undecided[i].ID, err)
+		if !w.dep.waiting || len(w.decided) == decided {
+			break
 		}
 	}
 	if err := r.announce(ctx, w); err != nil {
+		return err
+	}
+	if err := r.listDependents(ctx, w); err != nil {
+		return err
+	}
+	if err := r.linkDependents(ctx, w); err != nil {
 		return err
 	}
 	for _, id := range slices.Sorted(maps.Keys(w.incidents)) {
@@ -300,6 +324,9 @@ func (r *Reactor) pass(ctx context.Context, q *store.Queries) error {
 	for _, id := range slices.Sorted(maps.Keys(w.incidents)) {
 		if err := r.restore(ctx, w, id); err != nil {
 			return fmt.Errorf("restorations of incident %d: %w", id, err)
+		}
+		if err := r.restoreDependents(ctx, w, id); err != nil {
+			return fmt.Errorf("dependents of incident %d: %w", id, err)
 		}
 		if err := r.maybeResolve(ctx, w, id); err != nil {
 			return fmt.Errorf("resolve incident %d: %w", id, err)
@@ -320,7 +347,9 @@ func (r *Reactor) look(ctx context.Context, q *store.Queries) (*world, error) {
 	w := &world{q: q, now: now, cfg: cfg, hold: cfg.HoldFor(), cat: r.svc.Catalog(),
 		page:      prose.Page{Loc: loc, Zone: config.ZoneName(loc), Now: now},
 		incidents: map[int64]*status.Incident{}, attached: map[int64][]store.Outage{}, joined: map[int64][]store.Outage{},
-		decided: map[int64]bool{}}
+		decided: map[int64]bool{},
+		dep: depState{listing: map[int64][]covered{}, listed: map[int64][]store.Outage{}, was: map[int64]store.Outage{},
+			newsAt: map[int64]time.Time{}}}
 	for _, state := range []string{"open", "draft"} {
 		list, err := q.Incidents(ctx, store.IncidentFilter{State: state})
 		if err != nil {
@@ -338,7 +367,14 @@ func (r *Reactor) look(ctx context.Context, q *store.Queries) (*world, error) {
 		if err != nil {
 			return nil, err
 		}
-		w.attached[id] = outs
+		// Outages told because a parent was down point at the incident
+		// but are not its own: they neither keep it open nor widen it.
+		for _, o := range outs {
+			if isDependency(o) {
+				w.dep.listed[id] = append(w.dep.listed[id], o)
+			}
+		}
+		w.attached[id] = slices.DeleteFunc(outs, isDependency)
 	}
 	for _, g := range cfg.Groups {
 		if slices.ContainsFunc(g.Components, func(c config.Component) bool { return len(c.Monitors) > 0 }) {
@@ -403,10 +439,14 @@ func (w *world) start(o *store.Outage) time.Time {
 // detected is when Herald knew an outage was news: its detection, or the end
 // of the maintenance window it outlasted.
 func (w *world) detected(o *store.Outage) time.Time {
-	if s := w.start(o); s.After(o.DetectedAt) {
-		return s
+	d := o.DetectedAt
+	if s := w.start(o); s.After(d) {
+		d = s
 	}
-	return o.DetectedAt
+	if t := w.dep.newsAt[o.ID]; t.After(d) {
+		d = t // outlasted its parent's incident: news from its end
+	}
+	return d
 }
 
 // decideAs stores a decision on o, by compare-and-set on what was stored:
@@ -420,6 +460,10 @@ func (w *world) decideAs(ctx context.Context, o *store.Outage) error {
 	}
 	if o.Decision == store.DecisionMaintenance {
 		was.MaintenanceID = 0
+	}
+	if prev, ok := w.dep.was[o.ID]; ok {
+		// Covered by a parent's incident, now over.
+		was.Decision, was.IncidentID = prev.Decision, prev.IncidentID
 	}
 	w.decided[o.ID] = true
 	return w.q.DecideOutage(ctx, o, was)
@@ -439,6 +483,9 @@ func (r *Reactor) decide(ctx context.Context, w *world, undecided []store.Outage
 	if w.cfg.Incidents.Auto == config.AutoOff {
 		o.Decision = store.DecisionIgnored
 		return w.decideAs(ctx, o)
+	}
+	if done, err := r.dependent(ctx, w, o); done || err != nil {
+		return err
 	}
 	group := w.groupOf(o.ComponentID)
 	// Join the open network incident, or the open incident of the same server.
@@ -525,10 +572,14 @@ func (w *world) wakeAt(t time.Time) {
 	}
 }
 
-// counts reports whether an outage counts towards a network event.
+// counts reports whether an outage counts towards a network event (an
+// outage covered by a down parent does not: see depends.go).
 func counts(o *store.Outage) bool {
-	return o.Severity == status.MonitorDown && o.Decision != store.DecisionMaintenance && o.Decision != store.DecisionIgnored
+	return o.Severity == status.MonitorDown && o.Decision != store.DecisionMaintenance && o.Decision != store.DecisionIgnored &&
+		!isDependency(*o)
 }
+
+func isDependency(o store.Outage) bool { return o.Decision == store.DecisionDependency }
 
 // troubled returns the servers in trouble together with o's, when they are
 // most of the monitored servers; nil otherwise.
@@ -546,8 +597,18 @@ func (r *Reactor) troubled(ctx context.Context, w *world, o *store.Outage) ([]st
 	var groups []string
 	for i := range near {
 		x := &near[i]
+		if x.ID == o.ID {
+			x = o // as being decided (an overrun is stored with its old decision)
+		}
 		if !counts(x) || x.StartedAt.Before(start.Add(-window)) || w.windowAt(x.ComponentID, x.StartedAt) != nil {
 			continue
+		}
+		if x.Decision == store.DecisionNone && x.ID != o.ID {
+			if _, wait, ok, err := w.parentOf(ctx, x); err != nil {
+				return nil, err
+			} else if wait || ok {
+				continue // its parent's trouble, not the network's
+			}
 		}
 		if g := w.groupOf(x.ComponentID); g != "" && !slices.Contains(groups, g) {
 			groups = append(groups, g)
@@ -979,7 +1040,7 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, p
 	}
 	var earliest *status.Incident
 	for _, p := range prev {
-		if p.IncidentID == 0 || p.IncidentID == id || p.EndedAt.IsZero() || p.EndedAt.After(po.Start) {
+		if p.IncidentID == 0 || p.IncidentID == id || isDependency(p) || p.EndedAt.IsZero() || p.EndedAt.After(po.Start) {
 			continue
 		}
 		in, err := w.q.Incident(ctx, p.IncidentID)
@@ -992,7 +1053,7 @@ func (r *Reactor) serverText(ctx context.Context, w *world, id int64) (string, p
 		// A network-wide event is not this server's problem happening again.
 		if mates, err := w.q.Outages(ctx, store.OutageFilter{IncidentID: p.IncidentID}); err != nil {
 			return "", po, nil, err
-		} else if spansServers(w, mates) {
+		} else if spansServers(w, slices.DeleteFunc(mates, isDependency)) {
 			continue
 		}
 		po.Earlier = append(po.Earlier, prose.Earlier{Start: w.start(&p), End: p.EndedAt, Title: in.Title})

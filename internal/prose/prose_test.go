@@ -538,6 +538,26 @@ func TestGolden(t *testing.T) {
 			},
 		},
 		{
+			name: "dependents",
+			run: func(t *testing.T) draft {
+				var d draft
+				start := at(t, la, "2026-08-12 09:48:07")
+				d.add("one", must[string](t)(DependentsAffected([]Dependent{
+					{Outage: Outage{Server: "flexo", Service: "Web site", Start: start}, ParentServer: "router"}})))
+				d.add("several", must[string](t)(DependentsAffected([]Dependent{
+					{Outage: Outage{Server: "mom", Service: "Web site", Start: start}, ParentServer: "router"},
+					{Outage: Outage{Server: "mom", Service: "E-mail", Start: start}, ParentServer: "router"},
+					{Outage: Outage{Server: "elzar", Service: "Web site", Start: start}, ParentServer: "router"}})))
+				d.add("two parents", must[string](t)(DependentsAffected([]Dependent{
+					{Outage: Outage{Server: "flexo", Service: "Web site", Start: start}, ParentServer: "router"},
+					{Outage: Outage{Server: "mom", Service: "E-mail", Start: start}, ParentServer: "nas", ParentService: "NFS"},
+					{Outage: Outage{Server: "zapp", Service: "E-mail", Start: start}, ParentServer: "nas", ParentService: "NFS"}})))
+				d.add("hostile", must[string](t)(DependentsAffected([]Dependent{
+					{Outage: Outage{Server: "flexo", Service: "Web site", Start: start}, ParentServer: "[r](https://evil.example)", ParentService: "<b>x</b>"}})))
+				return d
+			},
+		},
+		{
 			name: "hostile-names",
 			run: func(t *testing.T) draft {
 				return outageDraft(t, Outage{Server: "[flexo](https://evil.example)", Service: "<b>Mail</b>",

@@ -54,7 +54,8 @@ type Outage struct {
 	MaintenanceID int64  // set when it happened inside a window on its component
 	IncidentID    int64  // the incident it opened or joined
 	// Decision is what Herald made of it: "" not yet decided, "maintenance",
-	// "incident" or "ignored" (automatic incidents off).
+	// "incident", "ignored" (automatic incidents off) or "dependency" (down
+	// while something it depends on was: IncidentID is that one's incident).
 	Decision   string
 	DetectedAt time.Time // when the threshold was crossed
 }
@@ -65,6 +66,7 @@ const (
 	DecisionMaintenance = "maintenance"
 	DecisionIncident    = "incident"
 	DecisionIgnored     = "ignored"
+	DecisionDependency  = "dependency"
 )
 
 // Override is a component status an operator set by hand.
