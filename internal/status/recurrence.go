@@ -207,6 +207,22 @@ func (s *Series) Occurrences(after time.Time, limit int) ([]time.Time, error) {
 // a daily series for a hundred years.
 const maxSkip = 36600
 
+// Wall is the wall-clock reading the rule gave the occurrence that starts
+// at start (what a calendar's RECURRENCE-ID and EXDATE name): its local
+// date at the series' time of day, or the day before when a gap moved it
+// past midnight. A start the rule did not give reads as itself.
+func (s *Series) Wall(start time.Time) time.Time {
+	loc := s.Location()
+	l := start.In(loc)
+	for _, back := range []int{0, -1} {
+		w := time.Date(l.Year(), l.Month(), l.Day()+back, s.Start.Hour(), s.Start.Minute(), s.Start.Second(), 0, time.UTC)
+		if Resolve(w, loc).Equal(start) {
+			return w
+		}
+	}
+	return floating(l)
+}
+
 // floating is t's wall-clock reading as a UTC time, the form the rule is
 // expanded in.
 func floating(t time.Time) time.Time {
