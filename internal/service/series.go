@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,8 +20,6 @@ type NewSeries struct {
 	Zone       string    // IANA name; empty: the page's zone
 	Duration   time.Duration
 	Components []string
-	// Key names a series declared in the configuration (see SyncSeries).
-	Key string
 }
 
 // DefaultAhead is how far ahead a series' occurrences become windows when
@@ -65,7 +64,7 @@ func (s *Service) CreateSeries(ctx context.Context, actor string, req NewSeries)
 			zone = "UTC"
 		}
 	}
-	sr := &status.Series{Key: req.Key, Title: strings.TrimSpace(req.Title), Body: req.Body, Rule: req.Rule,
+	sr := &status.Series{Title: strings.TrimSpace(req.Title), Body: req.Body, Rule: req.Rule,
 		Start: floatingWall(req.Start), Zone: zone, Duration: req.Duration, Components: comps,
 		CreatedAt: now, UpdatedAt: now}
 	if err := status.CheckSeries(sr); err != nil {
@@ -116,48 +115,23 @@ func (s *Service) EndSeries(ctx context.Context, actor string, id int64, body st
 		return nil, err
 	}
 	now := s.Now()
-	var after *status.Series
 	err := s.store.Tx(ctx, func(q *store.Queries) error {
 		if err := q.LockSeries(ctx, id); err != nil {
 			return notFound(err, "maintenance series", id)
 		}
-		before, err := q.OneSeries(ctx, id)
+		sr, err := q.OneSeries(ctx, id)
 		if err != nil {
 			return notFound(err, "maintenance series", id)
 		}
-		if !before.EndedAt.IsZero() {
-			return conflictf("maintenance series %d already ended on %s", id, before.EndedAt.Format(time.RFC3339))
+		if sr.Key != "" {
+			return conflictf("maintenance series %d is declared in the configuration (maintenance.recurring, %q); remove it there", id, sr.Key)
 		}
-		sr := *before
-		sr.EndedAt, sr.UpdatedAt, sr.Sequence = now, now, sr.Sequence+1
-		if err := q.SaveSeries(ctx, &sr); err != nil {
-			return err
-		}
-		if err := s.record(ctx, q, now, actor, "maintenance_series.end", subject("maintenance_series", id), before, &sr); err != nil {
-			return err
-		}
-		after = &sr
-		windows, err := q.Maintenances(ctx, store.MaintenanceFilter{State: "upcoming", SeriesID: id})
-		if err != nil {
-			return err
-		}
-		for i := range windows {
-			m := &windows[i]
-			old := m.Clone()
-			m.Sequence++
-			if err := finish(ctx, q, m, status.Cancelled, now, now, orDefault(body, textSeriesEnded)); err != nil {
-				return err
-			}
-			got, err := q.Maintenance(ctx, m.ID)
-			if err != nil {
-				return err
-			}
-			if err := s.record(ctx, q, now, actor, "maintenance.cancel", subject("maintenance", m.ID), old, got); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.endSeries(ctx, q, actor, id, body, now)
 	})
+	if err != nil {
+		return nil, err
+	}
+	after, err := s.store.OneSeries(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +139,45 @@ func (s *Service) EndSeries(ctx context.Context, actor string, id int64, body st
 	s.wakeClock()
 	s.changedAfter(ctx)
 	return after, nil
+}
+
+// endSeries ends a series inside q's transaction (see EndSeries).
+func (s *Service) endSeries(ctx context.Context, q *store.Queries, actor string, id int64, body string, now time.Time) error {
+	before, err := q.OneSeries(ctx, id)
+	if err != nil {
+		return notFound(err, "maintenance series", id)
+	}
+	if !before.EndedAt.IsZero() {
+		return conflictf("maintenance series %d already ended on %s", id, before.EndedAt.Format(time.RFC3339))
+	}
+	sr := *before
+	sr.EndedAt, sr.UpdatedAt, sr.Sequence = now, now, sr.Sequence+1
+	if err := q.SaveSeries(ctx, &sr); err != nil {
+		return err
+	}
+	if err := s.record(ctx, q, now, actor, "maintenance_series.end", subject("maintenance_series", id), before, &sr); err != nil {
+		return err
+	}
+	windows, err := q.Maintenances(ctx, store.MaintenanceFilter{State: "upcoming", SeriesID: id})
+	if err != nil {
+		return err
+	}
+	for i := range windows {
+		m := &windows[i]
+		old := m.Clone()
+		m.Sequence++
+		if err := finish(ctx, q, m, status.Cancelled, now, now, orDefault(body, textSeriesEnded)); err != nil {
+			return err
+		}
+		got, err := q.Maintenance(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.record(ctx, q, now, actor, "maintenance.cancel", subject("maintenance", m.ID), old, got); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Series returns one series.
@@ -266,4 +279,97 @@ func bumpSeries(ctx context.Context, q *store.Queries, id int64, now time.Time) 
 	sr.Sequence++
 	sr.UpdatedAt = now
 	return q.SaveSeries(ctx, sr)
+}
+
+// SyncSeries makes the stored series declared in the configuration (Key
+// set) those given: a series whose rule, start, zone, length or components
+// changed is ended and started again, one whose text alone changed takes
+// it in place (for the windows not yet made), and one no longer declared is
+// ended. Series made through the API or the admin are left alone.
+func (s *Service) SyncSeries(ctx context.Context, want []status.Series) error {
+	ended, created := 0, 0
+	var made []*status.Series
+	err := s.store.Tx(ctx, func(q *store.Queries) error {
+		// Instances started together sync one after the other.
+		if err := q.SerializeSync(ctx, "maintenance-series"); err != nil {
+			return err
+		}
+		running, err := q.AllSeries(ctx, true)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		have := map[string]*status.Series{}
+		for i := range running {
+			if running[i].Key != "" {
+				have[running[i].Key] = &running[i]
+			}
+		}
+		for i := range want {
+			w := want[i]
+			if err := status.CheckSeries(&w); err != nil {
+				return invalidf("recurring maintenance %q: %s", w.Key, err)
+			}
+			old := have[w.Key]
+			delete(have, w.Key)
+			if old != nil && sameSchedule(old, &w) {
+				if old.Body != w.Body {
+					before := *old
+					old.Body, old.UpdatedAt = w.Body, now
+					if err := q.SaveSeries(ctx, old); err != nil {
+						return err
+					}
+					if err := s.record(ctx, q, now, configActor, "maintenance_series.edit", subject("maintenance_series", old.ID), &before, old); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if old != nil {
+				if err := s.endSeries(ctx, q, configActor, old.ID, "", now); err != nil {
+					return err
+				}
+				ended++
+			}
+			w.CreatedAt, w.UpdatedAt = now, now
+			if err := q.InsertSeries(ctx, &w); err != nil {
+				return err
+			}
+			if err := s.record(ctx, q, now, configActor, "maintenance_series.create", subject("maintenance_series", w.ID), nil, &w); err != nil {
+				return err
+			}
+			made = append(made, &w)
+			created++
+		}
+		for _, old := range have {
+			if err := s.endSeries(ctx, q, configActor, old.ID, "", now); err != nil {
+				return err
+			}
+			ended++
+		}
+		for _, sr := range made {
+			if _, err := s.materialize(ctx, q, sr, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if ended+created > 0 {
+		s.log.Info("recurring maintenance from the configuration", slog.Int("started", created), slog.Int("ended", ended))
+		s.wakeClock()
+		s.changedAfter(ctx)
+	}
+	return nil
+}
+
+// configActor is who the change log names for what the configuration declares.
+const configActor = "config"
+
+// sameSchedule reports whether two series make the same windows.
+func sameSchedule(a, b *status.Series) bool {
+	return a.Title == b.Title && a.Rule == b.Rule && a.Start.Equal(b.Start) && a.Zone == b.Zone &&
+		a.Duration == b.Duration && slices.Equal(a.Components, b.Components)
 }

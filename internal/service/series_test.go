@@ -260,3 +260,59 @@ func TestMaterializeTwoInstances(t *testing.T) {
 		}
 	})
 }
+
+func TestSyncSeries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := setup(t, b)
+		ctx := t.Context()
+		e.clock.Set(march1)
+		declared := status.Series{Key: "Weekly restarts", Title: "Weekly restarts", Body: "Restarts.", Rule: "FREQ=WEEKLY;BYDAY=SU",
+			Start: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC), Zone: "America/Los_Angeles", Duration: time.Hour,
+			Components: []string{"flexo/web"}}
+		sync := func(want ...status.Series) []status.Series {
+			t.Helper()
+			if err := e.svc.SyncSeries(ctx, want); err != nil {
+				t.Fatal(err)
+			}
+			return must(e.svc.AllSeries(ctx))(t)
+		}
+		list := sync(declared)
+		if len(list) != 1 || list[0].Key != "Weekly restarts" || len(e.occurrences(t, list[0].ID)) == 0 {
+			t.Fatalf("after the first sync: %+v", list)
+		}
+		first := list[0].ID
+		// The same again: nothing changes.
+		if list = sync(declared); len(list) != 1 || list[0].ID != first || !list[0].EndedAt.IsZero() {
+			t.Fatalf("after the same sync: %+v", list)
+		}
+		// A new body is taken in place.
+		edited := declared
+		edited.Body = "Restarts, with the new kernel."
+		if list = sync(edited); len(list) != 1 || list[0].ID != first || list[0].Body != edited.Body {
+			t.Fatalf("after a new body: %+v", list)
+		}
+		// Only the configuration ends a series it declares.
+		_, err := e.svc.EndSeries(ctx, "user:alice", first, "")
+		wantErr[*service.ConflictError](t, err, "declared in the configuration")
+		// A new hour ends the series and starts another; its windows to come are cancelled.
+		moved := edited
+		moved.Start = moved.Start.Add(time.Hour)
+		list = sync(moved)
+		if len(list) != 2 || list[0].EndedAt.IsZero() == list[1].EndedAt.IsZero() {
+			t.Fatalf("after a new hour: %+v", list)
+		}
+		for _, m := range e.occurrences(t, first) {
+			if m.Status != status.Cancelled && m.Status != status.Completed && m.Status != status.InProgress {
+				t.Errorf("the old series' window %d is %s", m.ID, m.Status)
+			}
+		}
+		// Removed from the configuration: ended; one made through the API stays.
+		api := e.series(t, "FREQ=MONTHLY;BYDAY=1SU", "2026-04-05T02:00", time.Hour)
+		list = sync()
+		for _, s := range list {
+			if (s.ID == api.ID) != s.EndedAt.IsZero() {
+				t.Errorf("series %d (%q) ended at %v", s.ID, s.Key, s.EndedAt)
+			}
+		}
+	})
+}
