@@ -22,6 +22,13 @@ type maintListData struct {
 	Choices       []compChoice
 	Form          maintForm
 	Error         string
+	// Recurring maintenance (series.go).
+	Series      []seriesRow
+	SeriesForm  seriesForm
+	SeriesError string
+	DefaultZone string
+	SeriesByID  map[int64]string // titles, for the windows that are occurrences
+	Presets     []rulePreset
 }
 
 func (a *Admin) maintListData(r *http.Request) (maintListData, error) {
@@ -43,6 +50,9 @@ func (a *Admin) maintListData(r *http.Request) (maintListData, error) {
 		start = start.AddDate(0, 0, 1)
 	}
 	d.Form = maintForm{Start: start.Format(localLayout), Minutes: "30", Components: map[string]bool{}}
+	if err := a.seriesListData(r, &d, start); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 
