@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/words"
 )
 
 // seriesForm is the form that schedules recurring maintenance.
@@ -20,6 +21,7 @@ type seriesForm struct {
 type seriesRow struct {
 	S          status.Series
 	Next       []time.Time // its next starts, whether or not made yet
+	Length     string      // "one hour"
 	FromConfig bool
 }
 
@@ -42,7 +44,7 @@ func (a *Admin) seriesListData(r *http.Request, d *maintListData, start time.Tim
 	d.SeriesByID = map[int64]string{}
 	for _, sr := range all {
 		d.SeriesByID[sr.ID] = sr.Title
-		row := seriesRow{S: sr, FromConfig: sr.Key != ""}
+		row := seriesRow{S: sr, FromConfig: sr.Key != "", Length: words.Duration(sr.Duration)}
 		if next, err := sr.Occurrences(now, 3); err == nil {
 			row.Next = next
 		}

@@ -314,9 +314,17 @@ func (s *Site) refresh(ctx context.Context, r *records, loc *time.Location) (*se
 			if at, listed := windowListedAt(m); listed {
 				plan.months[monthKey(at, loc)] = true
 			}
+			// An occurrence cancelled alone changes its series' calendar event too.
+			r.staleSeries = r.staleSeries || m.SeriesID != 0
 		} else {
 			delete(r.windows, id)
 		}
+	}
+	if r.staleSeries && !plan.series {
+		if r.series, err = s.svc.AllSeries(ctx); err != nil {
+			return nil, err
+		}
+		plan.series = true
 	}
 	if len(r.staleIncidents) > 0 {
 		if r.latest, err = s.latest(ctx, r); err != nil {
