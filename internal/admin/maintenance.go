@@ -130,6 +130,7 @@ type maintDetailData struct {
 	Section string
 	Form    maintForm
 	Public  string
+	Series  *status.Series // the series it is an occurrence of, if any
 }
 
 func (a *Admin) maintDetail(r *http.Request, id int64) (maintDetailData, error) {
@@ -138,6 +139,11 @@ func (a *Admin) maintDetail(r *http.Request, id int64) (maintDetailData, error) 
 		return maintDetailData{}, err
 	}
 	d := maintDetailData{M: m, Names: a.names(), Public: "/maintenance/" + itoa(m.ID)}
+	if m.SeriesID != 0 {
+		if d.Series, err = a.Service.Series(r.Context(), m.SeriesID); err != nil {
+			return maintDetailData{}, err
+		}
+	}
 	in := map[string]bool{}
 	for _, c := range m.Components {
 		in[c] = true
