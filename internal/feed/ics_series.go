@@ -44,7 +44,7 @@ func (w *icsWriter) series(s *status.Series, occurrences []status.Maintenance, b
 	uid := "maintenance-series-" + strconv.FormatInt(s.ID, 10) + "@" + host
 	tz := ";TZID=" + s.Zone
 	stamp := firstSet(s.UpdatedAt, now)
-	rule := s.Rule
+	start, rule := s.CalendarRule()
 	if !s.EndedAt.IsZero() {
 		// Ended: no occurrence starts after the end. COUNT and UNTIL may not both be given.
 		var parts []string
@@ -70,7 +70,7 @@ func (w *icsWriter) series(s *status.Series, occurrences []status.Maintenance, b
 	w.prop("BEGIN", "VEVENT")
 	w.prop("UID", uid)
 	w.prop("DTSTAMP", icsTime(stamp))
-	w.prop("DTSTART"+tz, localTime(s.Start))
+	w.prop("DTSTART"+tz, localTime(start))
 	w.prop("DURATION", icsDuration(s.Duration))
 	w.prop("RRULE", rule)
 	for chunk := range slices.Chunk(exdates, 8) {

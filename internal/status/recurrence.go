@@ -3,6 +3,7 @@ package status
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -206,6 +207,41 @@ func (s *Series) Occurrences(after time.Time, limit int) ([]time.Time, error) {
 // maxSkip bounds the occurrences passed over before the ones asked for:
 // a daily series for a hundred years.
 const maxSkip = 36600
+
+// CalendarRule is the series as a calendar should carry it: its first
+// occurrence not over when the series was made (none before it ever was a
+// window) as DTSTART's wall-clock reading, and the rule with COUNT reduced
+// by the occurrences left out. A series made before its start keeps both.
+func (s *Series) CalendarRule() (time.Time, string) {
+	if s.CreatedAt.IsZero() {
+		return s.Start, s.Rule
+	}
+	all, err := s.Occurrences(time.Time{}, maxExpand)
+	if err != nil {
+		return s.Start, s.Rule
+	}
+	skipped := 0
+	for _, t := range all {
+		if t.Add(s.Duration).After(s.CreatedAt) {
+			break
+		}
+		skipped++
+	}
+	if skipped == 0 || skipped == len(all) {
+		return s.Start, s.Rule
+	}
+	parts := strings.Split(s.Rule, ";")
+	for i, p := range parts {
+		if n, ok := strings.CutPrefix(p, "COUNT="); ok {
+			c, err := strconv.Atoi(n)
+			if err != nil {
+				return s.Start, s.Rule
+			}
+			parts[i] = "COUNT=" + strconv.Itoa(c-skipped)
+		}
+	}
+	return s.Wall(all[skipped]), strings.Join(parts, ";")
+}
 
 // Wall is the wall-clock reading the rule gave the occurrence that starts
 // at start (what a calendar's RECURRENCE-ID and EXDATE name): its local

@@ -175,3 +175,19 @@ func TestCheckSeriesRefuses(t *testing.T) {
 		t.Errorf("lower case rule: %v, rule %q", err, s.Rule)
 	}
 }
+
+// A calendar carries a series from its first occurrence not over when it
+// was made: the ones before never were windows.
+func TestCalendarRule(t *testing.T) {
+	s := &Series{Rule: "FREQ=WEEKLY;BYDAY=SU;COUNT=10", Start: wall(t, "2026-11-01T02:00"), Zone: "America/Los_Angeles",
+		Duration: time.Hour, CreatedAt: utc(t, "2026-11-10T00:00:00Z")}
+	start, rule := s.CalendarRule()
+	// November 1 and 8 are left out: two of ten.
+	if !start.Equal(wall(t, "2026-11-15T02:00")) || rule != "FREQ=WEEKLY;BYDAY=SU;COUNT=8" {
+		t.Errorf("from %s with %s", start, rule)
+	}
+	s.CreatedAt = utc(t, "2026-10-01T00:00:00Z") // made ahead of its start
+	if start, rule := s.CalendarRule(); !start.Equal(s.Start) || rule != s.Rule {
+		t.Errorf("made ahead: from %s with %s", start, rule)
+	}
+}
