@@ -373,6 +373,8 @@ var notices = map[string]string{
 	"mupdate":     "Update posted to the window.",
 	"completed":   "Maintenance marked complete.",
 	"cancelled":   "Maintenance cancelled.",
+	"series":      "Recurring maintenance scheduled: its next windows are announced.",
+	"seriesended": "Series ended: its windows to come are cancelled.",
 	"user":        "User added.",
 	"role":        "Role changed.",
 	"disabled":    "User disabled and signed out everywhere.",

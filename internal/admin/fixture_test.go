@@ -106,6 +106,7 @@ type fixture struct {
 	site     *web.Site
 	// seeded records
 	draft, open, resolved, tonight, tomorrow, active int64
+	series                                           int64 // recurring maintenance
 }
 
 // passwords of the seeded users: alice is admin, erin editor, vic viewer.
@@ -218,6 +219,15 @@ func (f *fixture) seed(t testing.TB) {
 		t.Fatal(err)
 	}
 	f.tomorrow = m.ID
+	// Recurring maintenance: the first Sunday of each month at 2 AM Pacific time.
+	sr, err := f.svc.CreateSeries(ctx, "user:erin", service.NewSeries{Title: "Monthly kernel updates",
+		Body: "The servers restart with the month's kernel.", Rule: "FREQ=MONTHLY;BYDAY=1SU",
+		Start: time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC), Zone: "America/Los_Angeles", Duration: time.Hour,
+		Components: []string{"flexo/web", "mom/web"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.series = sr.ID
 	m, err = f.svc.ScheduleMaintenance(ctx, "user:erin", service.NewMaintenance{Title: "Mail queue migration on elzar",
 		Body: "Mail to elzar is queued, not lost, for up to thirty minutes.", Components: []string{"elzar/email"},
 		Start: at("2026-11-25 03:00"), End: at("2026-11-25 03:30")})

@@ -22,6 +22,13 @@ type maintListData struct {
 	Choices       []compChoice
 	Form          maintForm
 	Error         string
+	// Recurring maintenance (series.go).
+	Series      []seriesRow
+	SeriesForm  seriesForm
+	SeriesError string
+	DefaultZone string
+	SeriesByID  map[int64]string // titles, for the windows that are occurrences
+	Presets     []rulePreset
 }
 
 func (a *Admin) maintListData(r *http.Request) (maintListData, error) {
@@ -43,6 +50,9 @@ func (a *Admin) maintListData(r *http.Request) (maintListData, error) {
 		start = start.AddDate(0, 0, 1)
 	}
 	d.Form = maintForm{Start: start.Format(localLayout), Minutes: "30", Components: map[string]bool{}}
+	if err := a.seriesListData(r, &d, start); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 
@@ -120,6 +130,7 @@ type maintDetailData struct {
 	Section string
 	Form    maintForm
 	Public  string
+	Series  *status.Series // the series it is an occurrence of, if any
 }
 
 func (a *Admin) maintDetail(r *http.Request, id int64) (maintDetailData, error) {
@@ -128,6 +139,11 @@ func (a *Admin) maintDetail(r *http.Request, id int64) (maintDetailData, error) 
 		return maintDetailData{}, err
 	}
 	d := maintDetailData{M: m, Names: a.names(), Public: "/maintenance/" + itoa(m.ID)}
+	if m.SeriesID != 0 {
+		if d.Series, err = a.Service.Series(r.Context(), m.SeriesID); err != nil {
+			return maintDetailData{}, err
+		}
+	}
 	in := map[string]bool{}
 	for _, c := range m.Components {
 		in[c] = true

@@ -37,6 +37,8 @@ func (a *Admin) routes() {
 	m.Handle("POST /admin/maintenance/{id}/update", a.page(editor, a.maintenanceUpdate))
 	m.Handle("POST /admin/maintenance/{id}/complete", a.page(editor, a.maintenanceComplete))
 	m.Handle("POST /admin/maintenance/{id}/cancel", a.page(editor, a.maintenanceCancel))
+	m.Handle("POST /admin/maintenance/series", a.page(editor, a.seriesCreate))
+	m.Handle("POST /admin/maintenance/series/{id}/end", a.page(editor, a.seriesEnd))
 
 	m.Handle("GET /admin/monitors", a.page(anyone, a.monitors))
 	m.Handle("GET /admin/agents", a.page(anyone, a.agents))

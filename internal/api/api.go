@@ -126,6 +126,10 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	w("POST /api/v1/maintenance/{id}/updates", a.postMaintenanceUpdate)
 	w("POST /api/v1/maintenance/{id}/complete", a.completeMaintenance)
 	w("POST /api/v1/maintenance/{id}/cancel", a.cancelMaintenance)
+	r("GET /api/v1/maintenance-series", a.listSeries)
+	w("POST /api/v1/maintenance-series", a.createSeries)
+	r("GET /api/v1/maintenance-series/{id}", a.getSeries)
+	w("POST /api/v1/maintenance-series/{id}/end", a.endSeries)
 
 	// Anything else under /api/v1/ answers in JSON, after authentication, so
 	// the API's shape is not visible to a caller without a token. This

@@ -375,6 +375,8 @@ type maintenanceJSON struct {
 		CreatedAt *string `json:"created_at"`
 		DisplayAt *string `json:"display_at"`
 	} `json:"updates"`
+	SeriesID   int64   `json:"series_id"`
+	Occurrence *string `json:"occurrence"`
 }
 
 type componentJSON struct {

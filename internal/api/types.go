@@ -141,6 +141,10 @@ type maintenanceJSON struct {
 	Sequence       int                     `json:"sequence"`
 	Components     []componentRef          `json:"components"`
 	Updates        []maintenanceUpdateJSON `json:"updates"`
+	// An occurrence of recurring maintenance names its series and the
+	// start its rule gave it (which stays if the window is moved).
+	SeriesID   int64  `json:"series_id,omitempty"`
+	Occurrence *jtime `json:"occurrence,omitempty"`
 }
 
 type componentRef struct {
@@ -162,6 +166,7 @@ func maintenanceOut(cat *service.Catalog, m *status.Maintenance) maintenanceJSON
 		ScheduledFor: jt(m.ScheduledFor), ScheduledUntil: jt(m.ScheduledUntil), StartedAt: jt(m.StartedAt),
 		CompletedAt: jt(m.CompletedAt), CreatedAt: jt(m.CreatedAt), UpdatedAt: jt(m.UpdatedAt), Sequence: m.Sequence,
 		Components: []componentRef{}, Updates: []maintenanceUpdateJSON{},
+		SeriesID: m.SeriesID, Occurrence: jt(m.Occurrence),
 	}
 	for _, c := range m.Components {
 		out.Components = append(out.Components, componentRef{ID: c, Name: componentName(cat, c)})

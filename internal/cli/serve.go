@@ -501,6 +501,9 @@ func reload(ctx context.Context, o serveOptions, getenv func(string) string, cur
 	if err := svc.SyncCatalog(ctx, groups, comps); err != nil {
 		return fmt.Errorf("store the configured components: %w", err)
 	}
+	if err := syncSeries(ctx, svc, cfg); err != nil {
+		return err
+	}
 	current.Store(&cfg)
 	svc.SetSettle(cfg.SettleFor())
 	// Monitors follow the catalog: a monitor's component must exist first.

@@ -188,5 +188,5 @@ func (m *writeMode) catalog(ctx context.Context, svc *service.Service, cfg confi
 	if err := svc.SyncCatalog(ctx, groups, comps); err != nil {
 		return fmt.Errorf("store the configured components: %w", err)
 	}
-	return nil
+	return syncSeries(ctx, svc, cfg)
 }

@@ -302,6 +302,13 @@ type MaintenanceSettings struct {
 	// Settle is how long a window's completion waits after its end for the
 	// monitors to measure its last minutes; absent: SettleFor's rule.
 	Settle Duration `yaml:"settle"`
+	// Ahead is how long before its start each occurrence of recurring
+	// maintenance becomes a window and is announced; 0: the default, 14
+	// days (service.DefaultAhead). A series' next occurrence is made
+	// whatever this says.
+	Ahead Duration `yaml:"ahead"`
+	// Recurring is maintenance that repeats (see recurring.go).
+	Recurring []Recurring `yaml:"recurring"`
 }
 
 // MonitoringSettings configures how long check results are kept.

@@ -174,6 +174,7 @@ func validate(c *Config, file string, pos positions, check MonitorCheck) Errors 
 			v.addf(fmt.Sprintf("maintenance.reminders[%d]", i), "maintenance reminder %s must be more than 0 and at most 30 days (720h)", r)
 		}
 	}
+	v.recurring(c)
 	// Rules run section by section; the operator reads the file top down.
 	sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
 	c.warnings = v.warns

@@ -25,14 +25,18 @@ import (
 // a window that has no UpdatedAt. A calendar with no window holds a UTC
 // VTIMEZONE, as RFC 5545 requires a component. The events are TRANSP:TRANSPARENT: a
 // provider's maintenance does not make a subscriber busy.
-func ICS(p Page, windows []status.Maintenance, now time.Time) ([]byte, error) {
-	return ICSAt(p, windows, now, ICSPath)
+//
+// A window that is an occurrence of a series (recurring maintenance) is not
+// an event of its own: the series is one event with its rule (see
+// writeSeries), so that calendar programs show it as a series.
+func ICS(p Page, windows []status.Maintenance, series []status.Series, now time.Time) ([]byte, error) {
+	return ICSAt(p, windows, series, now, ICSPath)
 }
 
 // ICSAt renders the iCalendar feed served at self (a path such as
 // /feeds/flexo.ics), which its SOURCE names: RFC 7986 makes SOURCE the
 // address a calendar reloads the feed from, so each feed names itself.
-func ICSAt(p Page, windows []status.Maintenance, now time.Time, self string) ([]byte, error) {
+func ICSAt(p Page, windows []status.Maintenance, series []status.Series, now time.Time, self string) ([]byte, error) {
 	base := strings.TrimRight(p.URL, "/")
 	host := "herald"
 	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
@@ -57,7 +61,14 @@ func ICSAt(p Page, windows []status.Maintenance, now time.Time, self string) ([]
 	w.prop("X-PUBLISHED-TTL", "PT1H")                                     // the same, for older clients
 	w.prop("SOURCE;VALUE=URI", base+(&url.URL{Path: self}).EscapedPath()) // RFC 7986
 
-	ws := slices.Clone(windows)
+	// The series' time zones, then the series, then the windows of no series.
+	ws, bySeries := splitBySeries(windows, series)
+	writeZones(&w, series, now)
+	for i := range series {
+		if err := w.series(&series[i], bySeries[series[i].ID], base, host, now); err != nil {
+			return nil, err
+		}
+	}
 	slices.SortStableFunc(ws, func(a, b status.Maintenance) int {
 		if c := a.ScheduledFor.Compare(b.ScheduledFor); c != 0 {
 			return c
@@ -88,7 +99,7 @@ func ICSAt(p Page, windows []status.Maintenance, now time.Time, self string) ([]
 		w.prop("URL;VALUE=URI", link)
 		w.prop("END", "VEVENT")
 	}
-	if len(ws) == 0 {
+	if len(ws) == 0 && len(series) == 0 {
 		// RFC 5545 wants at least one component in a calendar; a time
 		// zone definition is one that no client shows.
 		w.utcZone()

@@ -47,7 +47,7 @@ func decodeICS(t *testing.T, b []byte) *ical.Calendar {
 
 func TestICS(t *testing.T) {
 	now := t0.Add(100 * time.Hour)
-	b, err := ICS(page, icsWindows(), now)
+	b, err := ICS(page, icsWindows(), nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func checkLines(t *testing.T, b []byte) {
 }
 
 func TestICSEmptyAndBad(t *testing.T) {
-	b, err := ICS(Page{}, nil, t0)
+	b, err := ICS(Page{}, nil, nil, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestICSEmptyAndBad(t *testing.T) {
 
 	// A window with no UpdatedAt is stamped now.
 	m := status.Maintenance{ID: 1, Title: "x", Status: status.Scheduled, ScheduledFor: t0, ScheduledUntil: t0.Add(time.Hour)}
-	b, err = ICS(page, []status.Maintenance{m}, t0.Add(time.Minute))
+	b, err = ICS(page, []status.Maintenance{m}, nil, t0.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestICSEmptyAndBad(t *testing.T) {
 	}
 
 	m.ScheduledUntil = m.ScheduledFor
-	if _, err := ICS(page, []status.Maintenance{m}, t0); err == nil {
+	if _, err := ICS(page, []status.Maintenance{m}, nil, t0); err == nil {
 		t.Error("a window that ends as it starts was accepted")
 	}
 }
@@ -190,7 +190,7 @@ func TestICSTextRoundTrip(t *testing.T) {
 	)
 	for _, v := range vectors {
 		m := status.Maintenance{ID: 1, Title: v, Status: status.Scheduled, ScheduledFor: t0, ScheduledUntil: t0.Add(time.Hour), UpdatedAt: t0}
-		b, err := ICS(page, []status.Maintenance{m}, t0)
+		b, err := ICS(page, []status.Maintenance{m}, nil, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +209,7 @@ func FuzzICSText(f *testing.F) {
 	f.Add(`a,b;c\d` + "\n\r\x00")
 	f.Fuzz(func(t *testing.T, title string) {
 		m := status.Maintenance{ID: 1, Title: title, Status: status.Scheduled, ScheduledFor: t0, ScheduledUntil: t0.Add(time.Hour), UpdatedAt: t0}
-		b, err := ICS(page, []status.Maintenance{m}, t0)
+		b, err := ICS(page, []status.Maintenance{m}, nil, t0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -123,7 +123,9 @@ func (s *Service) step(ctx context.Context, m *status.Maintenance, st status.Ste
 	return moved, nil
 }
 
-// RunClock moves maintenance windows along at their times until ctx ends.
+// RunClock moves maintenance windows along at their times until ctx ends,
+// and makes the windows of recurring maintenance as they come within the
+// announce horizon (checked at least once a minute).
 // It sleeps until the next transition (or a minute at most), and wakes early
 // when a window is scheduled or edited.
 func (s *Service) RunClock(ctx context.Context, timer Timer) {
@@ -131,6 +133,10 @@ func (s *Service) RunClock(ctx context.Context, timer Timer) {
 		timer = realTimer
 	}
 	for {
+		// The windows of series' occurrences first, so one due now starts in this pass.
+		if _, err := s.MaterializeSeries(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("maintenance clock: recurring maintenance", slog.Any("err", err))
+		}
 		if _, err := s.AdvanceMaintenance(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("maintenance clock", slog.Any("err", err))
 		}

@@ -275,6 +275,12 @@ func (s *Service) CancelMaintenance(ctx context.Context, actor string, id int64,
 			return conflictf("%s", err)
 		}
 		m.Sequence++
+		if m.SeriesID != 0 {
+			// The series' calendar event gains an EXDATE: a change calendars must see.
+			if err := bumpSeries(ctx, q, m.SeriesID, now); err != nil {
+				return err
+			}
+		}
 		return finish(ctx, q, m, status.Cancelled, now, now, orDefault(body, textCancelled))
 	})
 }

@@ -47,6 +47,10 @@ type Service struct {
 
 	// settle is how long completions wait for measurements (SetSettle).
 	settle atomic.Int64
+	// ahead is how far ahead series' occurrences become windows (SetAhead),
+	// and zone the zone of a series that names none (SetZone).
+	ahead atomic.Int64
+	zone  atomic.Pointer[string]
 	// wake nudges the maintenance clock when a window changes.
 	wake chan struct{}
 

@@ -88,6 +88,12 @@ type Maintenance struct {
 	Components []string // component ids
 	Updates    []MaintenanceUpdate
 
+	// SeriesID names the series this window is an occurrence of (0: none),
+	// and Occurrence is the start its rule gave it (RFC 5545 RECURRENCE-ID),
+	// which stays as it was if the window is moved.
+	SeriesID   int64     `json:",omitempty"`
+	Occurrence time.Time `json:",omitzero"`
+
 	// Rendered is Body as shown, made when it was written.
 	Rendered Rendered `json:"-"`
 }

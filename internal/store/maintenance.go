@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/status"
@@ -16,25 +18,45 @@ type MaintenanceFilter struct {
 	State string
 	// Limit caps the count; 0 means no limit.
 	Limit int
+	// SeriesID, when set, keeps a series' occurrences only.
+	SeriesID int64
 }
 
 const maintenanceColumns = `id, title, body, status, scheduled_for, scheduled_until, started_at, completed_at,
-	created_at, updated_at, sequence, body_html, body_text`
+	created_at, updated_at, sequence, body_html, body_text, series_id, occurrence`
 
 // InsertMaintenance stores a new window with its components and sets its ID.
 func (q *Queries) InsertMaintenance(ctx context.Context, m *status.Maintenance) error {
+	_, err := q.insertMaintenance(ctx, m, "")
+	return err
+}
+
+// InsertOccurrence stores a series' occurrence, unless the series has one
+// for that start already (another instance wrote it, or it was cancelled),
+// and reports whether it did.
+func (q *Queries) InsertOccurrence(ctx context.Context, m *status.Maintenance) (bool, error) {
+	if m.SeriesID == 0 || m.Occurrence.IsZero() {
+		return false, fmt.Errorf("insert occurrence: no series or occurrence start")
+	}
+	return q.insertMaintenance(ctx, m, ` ON CONFLICT (series_id, occurrence) DO NOTHING`)
+}
+
+func (q *Queries) insertMaintenance(ctx context.Context, m *status.Maintenance, onConflict string) (bool, error) {
 	m.Rendered = render(m.Body)
 	id, err := q.insertID(ctx, `INSERT INTO maintenances (title, body, status, scheduled_for, scheduled_until,
-			started_at, completed_at, created_at, updated_at, sequence, body_html, body_text)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, completed_at, created_at, updated_at, sequence, body_html, body_text, series_id, occurrence)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+onConflict,
 		m.Title, m.Body, string(m.Status), m.ScheduledFor.UnixMilli(), m.ScheduledUntil.UnixMilli(),
 		ms(m.StartedAt), ms(m.CompletedAt), m.CreatedAt.UnixMilli(), m.UpdatedAt.UnixMilli(), m.Sequence,
-		string(m.Rendered.HTML), m.Rendered.Text)
+		string(m.Rendered.HTML), m.Rendered.Text, nullID(m.SeriesID), ms(m.Occurrence))
+	if onConflict != "" && errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
-		return fmt.Errorf("insert maintenance: %w", err)
+		return false, fmt.Errorf("insert maintenance: %w", err)
 	}
 	m.ID = id
-	return q.replaceMaintenanceComponents(ctx, m)
+	return true, q.replaceMaintenanceComponents(ctx, m)
 }
 
 // SaveMaintenance stores a window's fields and components (not its
@@ -103,27 +125,36 @@ func (q *Queries) Maintenance(ctx context.Context, id int64) (*status.Maintenanc
 func (q *Queries) Maintenances(ctx context.Context, f MaintenanceFilter) ([]status.Maintenance, error) {
 	query := `SELECT ` + maintenanceColumns + ` FROM maintenances`
 	order := ` ORDER BY scheduled_for DESC, id DESC`
+	var where []string
 	switch f.State {
 	case "":
 	case "upcoming":
-		query += ` WHERE status = 'scheduled'`
+		where = append(where, `status = 'scheduled'`)
 		order = ` ORDER BY scheduled_for, id`
 	case "active":
-		query += ` WHERE status = 'in_progress'`
+		where = append(where, `status = 'in_progress'`)
 		order = ` ORDER BY scheduled_for, id`
 	case "pending":
-		query += ` WHERE status IN ('scheduled', 'in_progress')`
+		where = append(where, `status IN ('scheduled', 'in_progress')`)
 		order = ` ORDER BY scheduled_for, id`
 	case "past":
-		query += ` WHERE status IN ('completed', 'cancelled')`
+		where = append(where, `status IN ('completed', 'cancelled')`)
 	default:
 		return nil, fmt.Errorf("unknown maintenance state %q", f.State)
+	}
+	var args []any
+	if f.SeriesID != 0 {
+		where = append(where, `series_id = ?`)
+		args = append(args, f.SeriesID)
+	}
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
 	}
 	query += order
 	if f.Limit > 0 {
 		query += fmt.Sprintf(` LIMIT %d`, f.Limit)
 	}
-	return q.loadMaintenances(ctx, query)
+	return q.loadMaintenances(ctx, query, args...)
 }
 
 // NextMaintenanceTransition returns the earliest time the clock owes any
@@ -151,11 +182,13 @@ func (q *Queries) loadMaintenances(ctx context.Context, query string, args ...an
 			start, until, created, updated int64
 			started, completed             sql.NullInt64
 			html, text                     sql.NullString
+			series, occurrence             sql.NullInt64
 		)
 		if err := rows.Scan(&m.ID, &m.Title, &m.Body, &st, &start, &until, &started, &completed,
-			&created, &updated, &m.Sequence, &html, &text); err != nil {
+			&created, &updated, &m.Sequence, &html, &text, &series, &occurrence); err != nil {
 			return err
 		}
+		m.SeriesID, m.Occurrence = series.Int64, fromMS(occurrence)
 		m.Rendered = stored(m.Body, html, text)
 		m.Status = status.MaintenanceStatus(st)
 		m.ScheduledFor, m.ScheduledUntil = time.UnixMilli(start).UTC(), time.UnixMilli(until).UTC()

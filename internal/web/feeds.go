@@ -56,9 +56,9 @@ func (f *feedItems) items(cfg config.Config, loc *time.Location, incidents []sta
 
 // feedDocs renders the Atom and RSS feeds of the most recent published
 // incidents and maintenance windows (items), and the calendar of every
-// window. How an incident's updates appear is the feed package's rule: one
+// window and recurring series. How an incident's updates appear is the feed package's rule: one
 // entry per event, its timeline as the content.
-func feedDocs(cfg config.Config, items []feed.Item, allWindows []status.Maintenance, now time.Time) ([]doc, error) {
+func feedDocs(cfg config.Config, items []feed.Item, allWindows []status.Maintenance, series []status.Series, now time.Time) ([]doc, error) {
 	atom, err := feed.Atom(cfg.Page, items)
 	if err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func feedDocs(cfg config.Config, items []feed.Item, allWindows []status.Maintena
 	if err != nil {
 		return nil, err
 	}
-	ics, err := feed.ICS(cfg.Page, allWindows, now)
+	ics, err := feed.ICS(cfg.Page, allWindows, series, now)
 	if err != nil {
 		return nil, err
 	}

@@ -139,6 +139,7 @@ func scope(in pageInput, shows func(group string) bool) pageInput {
 	out.Comps, out.Groups = comps, groups
 	out.Incidents = scopeIncidents(in.Incidents, shown)
 	out.Windows = scopeWindows(in.Windows, shown)
+	out.Series = scopeSeries(in.Series, shown)
 	out.Latest = scopeIncidents(in.Latest, shown)
 	out.Cards = nil // cards are kept for page:'s own view of the records
 	return out
@@ -190,6 +191,26 @@ func scopeWindows(list []status.Maintenance, shown map[string]bool) []status.Mai
 		}
 		m.Components = comps
 		out = append(out, m)
+	}
+	return out
+}
+
+// scopeSeries keeps the series on a shown component, each naming the shown
+// components only (as their windows do, by scopeWindows).
+func scopeSeries(list []status.Series, shown map[string]bool) []status.Series {
+	var out []status.Series
+	for _, sr := range list {
+		var comps []string
+		for _, id := range sr.Components {
+			if shown[id] {
+				comps = append(comps, id)
+			}
+		}
+		if len(comps) == 0 {
+			continue
+		}
+		sr.Components = comps
+		out = append(out, sr)
 	}
 	return out
 }
@@ -277,7 +298,7 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, in pageInput, prev map[
 		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body})
 	}
 	items := newFeedItems().items(pcfg, in.Loc, in.Latest, newestWindows(in.Windows))
-	feeds, err := feedDocs(pcfg, items, in.Windows, in.Now)
+	feeds, err := feedDocs(pcfg, items, in.Windows, in.Series, in.Now)
 	if err != nil {
 		return nil, err
 	}

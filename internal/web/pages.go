@@ -61,6 +61,7 @@ type pageInput struct {
 	Snapshot  *service.Snapshot
 	Incidents []status.Incident    // published, newest first
 	Windows   []status.Maintenance // all
+	Series    []status.Series      // recurring maintenance, for the calendar
 	Groups    map[string]store.Group
 	Comps     map[string]store.Component
 	// Monitoring holds the outages, monitors and latency the uptime bars and component pages show.
@@ -85,6 +86,7 @@ type selection struct {
 	incidents                   map[int64]bool  // /incidents/ID
 	windows                     map[int64]bool  // /maintenance/ID
 	months                      map[string]bool // /history/YYYY-MM
+	series                      bool            // the calendar's recurring events
 }
 
 // view is what every page template receives.

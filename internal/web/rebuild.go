@@ -50,6 +50,10 @@ type records struct {
 	// started or resolved since since); windows are every window.
 	incidents map[int64]status.Incident
 	windows   map[int64]status.Maintenance
+	// series are the recurring maintenance series, for the calendar;
+	// staleSeries says the change log named one since they were read.
+	series      []status.Series
+	staleSeries bool
 	// latest are the newest published incidents, for the JSON and the feeds.
 	latest []status.Incident
 	feed   *feedItems
@@ -187,6 +191,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	// Read again and rendered: until now a failure left them to the next try.
 	clear(r.staleIncidents)
 	clear(r.staleWindows)
+	r.staleSeries = false
 	s.markShown(gen)
 	return nil
 }
@@ -217,6 +222,9 @@ func (s *Site) load(ctx context.Context, loc *time.Location, now time.Time) (*re
 	for _, m := range windows {
 		r.windows[m.ID] = m
 	}
+	if r.series, err = s.svc.AllSeries(ctx); err != nil {
+		return nil, err
+	}
 	if r.latest, err = s.svc.Incidents(ctx, store.IncidentFilter{State: "published", Limit: listLimit}); err != nil {
 		return nil, err
 	}
@@ -243,6 +251,8 @@ func (s *Site) refresh(ctx context.Context, r *records, loc *time.Location) (*se
 			r.staleIncidents[id] = true
 		case kind == "maintenance":
 			r.staleWindows[id] = true
+		case kind == "maintenance_series":
+			r.staleSeries = true
 		}
 	}
 	plan := &selection{incidents: map[int64]bool{}, windows: map[int64]bool{}, months: map[string]bool{}}
@@ -276,6 +286,13 @@ func (s *Site) refresh(ctx context.Context, r *records, loc *time.Location) (*se
 			}
 		}
 	}
+	if r.staleSeries {
+		// A handful at most: read again whole.
+		if r.series, err = s.svc.AllSeries(ctx); err != nil {
+			return nil, err
+		}
+		plan.series = true
+	}
 	r.feed.forget(r.staleIncidents, r.staleWindows)
 	for id := range r.staleIncidents {
 		delete(r.cards, id)
@@ -297,9 +314,17 @@ func (s *Site) refresh(ctx context.Context, r *records, loc *time.Location) (*se
 			if at, listed := windowListedAt(m); listed {
 				plan.months[monthKey(at, loc)] = true
 			}
+			// An occurrence cancelled alone changes its series' calendar event too.
+			r.staleSeries = r.staleSeries || m.SeriesID != 0
 		} else {
 			delete(r.windows, id)
 		}
+	}
+	if r.staleSeries && !plan.series {
+		if r.series, err = s.svc.AllSeries(ctx); err != nil {
+			return nil, err
+		}
+		plan.series = true
 	}
 	if len(r.staleIncidents) > 0 {
 		if r.latest, err = s.latest(ctx, r); err != nil {
@@ -378,7 +403,7 @@ func (s *Site) pageInput(cfg config.Config, loc *time.Location, now time.Time, r
 	for _, g := range cat.Groups {
 		groups[g.ID] = g
 	}
-	in := pageInput{Page: cfg.Page, Loc: loc, Now: now, Snapshot: snap, Incidents: incidents, Windows: windows,
+	in := pageInput{Page: cfg.Page, Loc: loc, Now: now, Snapshot: snap, Incidents: incidents, Windows: windows, Series: r.series,
 		Groups: groups, Comps: comps, Monitoring: mon, Cards: r.cards, Latest: r.latest}
 	in.Live = liveNote(snap, r.readAt, &words{loc: loc, zone: config.ZoneName(loc), now: now})
 	return in
@@ -515,9 +540,9 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 		// Kept: the first phase put them there (a new brand's old files go).
 		list = append(list, allBrandDocs(cfg)...)
 	}
-	if plan == nil || len(plan.incidents) > 0 || len(plan.windows) > 0 {
+	if plan == nil || len(plan.incidents) > 0 || len(plan.windows) > 0 || plan.series {
 		items := r.feed.items(cfg, loc, in.Latest, newestWindows(in.Windows))
-		feeds, err := feedDocs(cfg, items, in.Windows, in.Now)
+		feeds, err := feedDocs(cfg, items, in.Windows, in.Series, in.Now)
 		if err != nil {
 			return err
 		}

@@ -85,7 +85,18 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 		}
 	}
 	if ext == ".ics" {
-		body, err = feed.ICSAt(page, mine, s.svc.Now(), r.URL.Path)
+		all, serr := s.svc.AllSeries(r.Context())
+		if serr != nil {
+			s.feedFail(w, serr)
+			return
+		}
+		var series []status.Series
+		for _, sr := range all {
+			if slices.ContainsFunc(sr.Components, func(c string) bool { return slices.Contains(ids, c) }) {
+				series = append(series, sr)
+			}
+		}
+		body, err = feed.ICSAt(page, mine, series, s.svc.Now(), r.URL.Path)
 		ct = "text/calendar; charset=utf-8"
 	} else {
 		list, lerr := s.svc.Incidents(r.Context(), store.IncidentFilter{State: "published", Limit: 100})
