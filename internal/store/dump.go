@@ -65,6 +65,8 @@ var dumpTables = []dumpTable{
 	{name: "incident_updates", order: "id", serial: true, omit: map[string]any{"body_html": nil, "body_text": nil}},
 	{name: "incident_update_changes", order: "update_id, component_id"},
 	{name: "incident_links", order: "a, b"},
+	{name: "maintenance_series", order: "id", serial: true},
+	{name: "maintenance_series_components", order: "series_id, component_id"},
 	{name: "maintenances", order: "id", serial: true, omit: map[string]any{"body_html": nil, "body_text": nil}},
 	{name: "maintenance_components", order: "maintenance_id, component_id"},
 	{name: "maintenance_updates", order: "id", serial: true, omit: map[string]any{"body_html": nil, "body_text": nil}},
