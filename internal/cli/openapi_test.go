@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/pb33f/libopenapi"
-	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/paths"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/service"
@@ -50,7 +50,7 @@ type openAPIRun struct {
 	base    string
 	v       validator.Validator
 	model   *libopenapi.DocumentModel[v3.Document]
-	sink    string // a loopback webhook receiver
+	sink    string              // a loopback webhook receiver
 	covered map[string]*[2]bool // "GET /api/v1/incidents/{id}": [a success, an error]
 }
 
@@ -79,6 +79,7 @@ func openAPIStory(t *testing.T, dsn store.DSN) {
 	}))
 	defer sink.Close()
 	const heartbeat = "openapi-heartbeat-token-0123"
+	t.Setenv("HERALD_TEST_OPENAPI_HEARTBEAT", heartbeat) // the configuration is read with the process's environment
 	cfg := fmt.Sprintf(`page: {title: Test Hosting, url: https://status.example.net, zone: America/Los_Angeles}
 groups:
   - id: flexo
@@ -129,13 +130,7 @@ channels:
 	o.notify.MaxAttempts = 1
 	o.notify.Poll = 100 * time.Millisecond
 	logs := &syncBuffer{}
-	getenv := func(k string) string {
-		if k == "HERALD_TEST_OPENAPI_HEARTBEAT" {
-			return heartbeat
-		}
-		return ""
-	}
-	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: getenv}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: os.Getenv}
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- serve(ctx, env, o) }()
@@ -485,4 +480,3 @@ func (run *openAPIRun) doH(ex openAPIExchange) (map[string]any, []byte, http.Hea
 	}
 	return v, body, resp.Header
 }
-
