@@ -76,7 +76,7 @@ func New(d Deps) (*Admin, error) {
 }
 
 // Register mounts the admin screens on mux under /admin.
-func (a *Admin) Register(mux *http.ServeMux) {
+func (a *Admin) Register(mux interface{ Handle(string, http.Handler) }) {
 	h := a.Handler()
 	mux.Handle("/admin", h)
 	mux.Handle("/admin/", h)

@@ -39,8 +39,11 @@ func NewServer(svc *service.Service, st *store.Store, cfg func() config.Config, 
 	return &Server{svc: svc, st: st, cfg: cfg, decider: decider, log: log}
 }
 
-// Register adds the agent endpoints to mux.
-func (s *Server) Register(mux *http.ServeMux) {
+// Register adds the agent endpoints to mux (an *http.ServeMux, or one that
+// also notes the patterns).
+func (s *Server) Register(mux interface {
+	HandleFunc(string, func(http.ResponseWriter, *http.Request))
+}) {
 	mux.HandleFunc("GET "+AssignmentPath, s.assignment)
 	mux.HandleFunc("POST "+ResultsPath, s.results)
 }

@@ -86,11 +86,20 @@ const NowHeader = "Herald-Now"
 // handler is an API handler that returns an error instead of writing one.
 type handler func(w http.ResponseWriter, r *http.Request, actor string) error
 
+// Mux is where routes are registered: an *http.ServeMux, or one that also
+// notes each pattern (the server's, whose routes a test holds against the
+// OpenAPI description).
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+	Handler(r *http.Request) (h http.Handler, pattern string)
+}
+
 // Register adds the admin API's routes to mux.
-func (a *Admin) Register(mux *http.ServeMux) {
+func (a *Admin) Register(mux Mux) {
 	r := func(pattern string, h handler) { mux.Handle(pattern, a.auth(service.ScopeRead, h)) }
 	w := func(pattern string, h handler) { mux.Handle(pattern, a.auth(service.ScopeWrite, h)) }
 
+	mux.Handle("GET "+OpenAPIPath, a.serveOpenAPI())
 	r("GET /api/v1/status", a.getStatus)
 	r("GET /api/v1/about", a.getAbout)
 	r("GET /api/v1/components", a.listComponents)
@@ -145,7 +154,7 @@ func (a *Admin) Register(mux *http.ServeMux) {
 }
 
 // allowedMethods lists the methods with a route of their own for r's path.
-func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+func allowedMethods(mux Mux, r *http.Request) []string {
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if _, pattern := mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); pattern != "/api/v1/" && pattern != "" {

@@ -28,7 +28,7 @@ type Notify struct {
 
 // RegisterNotify adds the subscriber, delivery and customer routes to mux,
 // behind the same token checks as the rest of /api/v1/.
-func (a *Admin) RegisterNotify(mux *http.ServeMux, n *notify.Notifier, dir *customers.Directory) {
+func (a *Admin) RegisterNotify(mux Mux, n *notify.Notifier, dir *customers.Directory) {
 	h := &Notify{a: a, n: n, dir: dir}
 	r := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeRead, fn)) }
 	w := func(pattern string, fn handler) { mux.Handle(pattern, a.auth(service.ScopeWrite, fn)) }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/netip"
 	"os"
 	"strings"
@@ -141,7 +140,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // startNotify builds the notifier, the customer directory and their pages
 // and API routes, for serve.
 func startNotify(ctx context.Context, env *Env, st *store.Store, svc *service.Service, cfg func() config.Config,
-	log *slog.Logger, o serveOptions, admin *api.Admin, mux *http.ServeMux, refusals *refusal.Log) (*notify.Notifier, func(), error) {
+	log *slog.Logger, o serveOptions, admin *api.Admin, mux *routeMux, refusals *refusal.Log) (*notify.Notifier, func(), error) {
 	n, unhook, err := notify.New(ctx, st, svc, cfg, log, o.notify)
 	if err != nil {
 		return nil, nil, fmt.Errorf("notifications: %w", err)

@@ -175,7 +175,7 @@ func (m *monitoring) metrics() http.Handler {
 
 // register adds /metrics (unless metrics is nil: it is served elsewhere)
 // and the heartbeat endpoint.
-func (m *monitoring) register(mux *http.ServeMux, metrics http.Handler) {
+func (m *monitoring) register(mux *routeMux, metrics http.Handler) {
 	if metrics != nil {
 		mux.Handle("GET /metrics", metrics)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,9 @@ type serveOptions struct {
 	pidFile string
 	// mirror is where copies of the public site are kept (--publish).
 	mirror mirrorOptions
+	// routes, when set, is given every pattern registered, once all are
+	// (the OpenAPI test holds them against the description).
+	routes func(patterns []string)
 }
 
 func storeFlags(fs interface {
@@ -232,7 +236,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return fmt.Errorf("read the change log: %w", err)
 	}
 
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -282,6 +286,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return fmt.Errorf("admin pages: %w", err)
 	}
 	adminUI.Register(mux)
+	if o.routes != nil {
+		o.routes(slices.Clone(mux.patterns))
+	}
 
 	addr := addrs[0]
 	if o.seed != nil {
@@ -417,7 +424,7 @@ func ready(log *slog.Logger, env *Env, socks *sockets) {
 
 // consistentWrites makes writes through the admin API (which the CLI uses)
 // and the admin screens answer once the public pages show them.
-func consistentWrites(site *web.Site, mux *http.ServeMux) http.Handler {
+func consistentWrites(site *web.Site, mux http.Handler) http.Handler {
 	writes := site.Consistent(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path

@@ -245,7 +245,9 @@ func (s *Site) Run(ctx context.Context) {
 func (s *Site) Rebuild(ctx context.Context) error { return s.rebuild(ctx, true) }
 
 // Register adds the public pages' and the public API's routes to mux.
-func (s *Site) Register(mux *http.ServeMux) {
+func (s *Site) Register(mux interface {
+	HandleFunc(string, func(http.ResponseWriter, *http.Request))
+}) {
 	mux.HandleFunc("GET /{$}", s.serveAsset)
 	mux.HandleFunc("GET /incidents/{id}", s.serveAsset)
 	mux.HandleFunc("GET /maintenance/{id}", s.serveAsset)

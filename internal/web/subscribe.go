@@ -67,7 +67,9 @@ func NewSubscriptions(svc *service.Service, cfg func() config.Config, n *notify.
 }
 
 // Register adds the routes to mux.
-func (s *Subscriptions) Register(mux *http.ServeMux) {
+func (s *Subscriptions) Register(mux interface {
+	HandleFunc(string, func(http.ResponseWriter, *http.Request))
+}) {
 	mux.HandleFunc("GET /subscribe", s.subscribeForm)
 	mux.HandleFunc("POST /subscribe", s.subscribe)
 	mux.HandleFunc("GET /subscribe/confirm", s.confirmForm)
