@@ -376,7 +376,7 @@ func (s *Site) pageInput(cfg config.Config, loc *time.Location, now time.Time, r
 	}
 	in := pageInput{Page: cfg.Page, Loc: loc, Now: now, Snapshot: snap, Incidents: incidents, Windows: windows,
 		Groups: groups, Comps: comps, Monitoring: mon, Cards: r.cards}
-	in.Live = liveNote(snap, r.readAt, &words{loc: loc, zone: config.ZoneName(loc), now: now})
+	in.Live = liveNote(snap, r.readAt, newWords(loc, now, cfg.Page.Lang()))
 	return in
 }
 
@@ -385,10 +385,10 @@ func (s *Site) pageInput(cfg config.Config, loc *time.Location, now time.Time, r
 func liveNote(snap *service.Snapshot, readAt time.Time, w *words) string {
 	switch {
 	case snap.Stale:
-		return "Herald cannot read its database right now. The statuses shown are what our monitors measure now and are not yet recorded; incidents and maintenance are as last read, " +
-			strings.ToLower(w.When(readAt)[:1]) + w.When(readAt)[1:] + "."
+		return w.T("Herald cannot read its database right now. The statuses shown are what our monitors measure now and are not yet recorded; incidents and maintenance are as last read, %s.",
+			w.wr.DayMid(readAt, w.now, w.loc)+", "+w.Time(readAt))
 	case snap.Unrecorded:
-		return "Herald cannot write to its database right now. The statuses shown are what our monitors measure now and are not yet recorded in the history."
+		return w.T("Herald cannot write to its database right now. The statuses shown are what our monitors measure now and are not yet recorded in the history.")
 	}
 	return ""
 }

@@ -97,6 +97,9 @@ func newAsset(path string, body []byte, contentType string) (*asset, error) {
 	case contentType == htmlType:
 		setPageHeaders(h)
 	}
+	if l := docLang(body, contentType); l != "" {
+		h.Set("Content-Language", l)
+	}
 	a.header = h
 	return a, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
@@ -21,10 +22,10 @@ import (
 // maxForm bounds a subscription form's body.
 const maxForm = 16 << 10
 
-var subscribeTemplates = func() map[string]*template.Template {
-	m := map[string]*template.Template{}
+var subscribeTemplates = func() map[string]map[locale.Lang]*template.Template {
+	m := map[string]map[locale.Lang]*template.Template{}
 	for _, name := range []string{"subscribe.html", "lookup.html"} {
-		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name))
+		m[name] = langTemplates(name, "templates/layout.html", "templates/"+name)
 	}
 	return m
 }()
@@ -127,15 +128,16 @@ func (s *Subscriptions) choices(checked []string) []choiceGroup {
 func (s *Subscriptions) render(w http.ResponseWriter, code int, tmpl, title string, main any) {
 	cfg := s.cfg()
 	loc := cfg.Location()
-	v := view{Title: title, SiteTitle: cfg.Page.Title, Description: cfg.Page.Description, Zone: config.ZoneName(loc),
-		CSS: cssPath, Section: "subscribe", W: &words{loc: loc, zone: config.ZoneName(loc), now: s.svc.Now()}, Main: main,
+	wds := newWords(loc, s.svc.Now(), cfg.Page.Lang())
+	v := view{Title: title, Lang: wds.wr.L.Lang, SiteTitle: cfg.Page.Title, Description: cfg.Page.Description, Zone: wds.Zone(),
+		CSS: cssPath, Section: "subscribe", W: wds, Main: main,
 		Brand: brandOf(cfg.Page)}
 	if v.SiteTitle == "" {
-		v.SiteTitle = "Status"
+		v.SiteTitle = wds.T("Status")
 	}
 	v.Title += " · " + v.SiteTitle
 	var buf bytes.Buffer
-	if err := subscribeTemplates[tmpl].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := subscribeTemplates[tmpl][v.Lang].ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.log.Error("render page", slog.String("template", tmpl), slog.Any("err", err))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
