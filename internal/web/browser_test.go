@@ -52,7 +52,10 @@ type browserFixture struct {
 	site                *web.Site
 }
 
-func newBrowserFixture(t *testing.T) *browserFixture {
+func newBrowserFixture(t *testing.T) *browserFixture { t.Helper(); return newBrowserFixtureIn(t, "") }
+
+// newBrowserFixtureIn is the fixture with its page in a language (page.language).
+func newBrowserFixtureIn(t *testing.T, language string) *browserFixture {
 	t.Helper()
 	return newBrowserFixtureWith(t, nil)
 }
@@ -125,7 +128,7 @@ func newBrowserFixtureWith(t *testing.T, conf *config.Config) *browserFixture {
 	f.mnt = m.ID
 
 	cfg, err := config.Parse("test.yaml", []byte(`
-page: {title: "Example Hosting Status", zone: America/Los_Angeles}
+page: {title: "Example Hosting Status", zone: America/Los_Angeles, language: "`+language+`"}
 groups:
   - id: flexo
     components: [{id: web, name: Web sites}]

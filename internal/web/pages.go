@@ -121,6 +121,12 @@ func newWords(loc *time.Location, now time.Time, l locale.Lang) *words {
 }
 
 func (w *words) When(t time.Time) string { return w.wr.When(t, w.now, w.loc, w.zone) }
+
+// WhenMid is When within a sentence ("Aktualisiert heute, 10:30 Uhr"); in
+// English the same as When.
+func (w *words) WhenMid(t time.Time) string {
+	return w.wr.DayMid(t, w.now, w.loc) + ", " + w.wr.TimeIn(t, w.loc, w.zone)
+}
 func (w *words) Time(t time.Time) string { return w.wr.TimeIn(t, w.loc, w.zone) }
 func (w *words) Day(t time.Time) string  { return w.wr.Day(t, w.now, w.loc) }
 func (w *words) ISO(t time.Time) string  { return t.UTC().Format(time.RFC3339) }

@@ -306,8 +306,12 @@ func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
 		setPageHeaders(h)
 		h.Set("Content-Type", htmlType)
 		h.Set("Cache-Control", "no-cache")
+		nf, ok := assets["404"]
+		if ok && nf.header.Get("Content-Language") != "" {
+			h.Set("Content-Language", nf.header.Get("Content-Language"))
+		}
 		w.WriteHeader(http.StatusNotFound)
-		if nf, ok := assets["404"]; ok && r.Method != http.MethodHead {
+		if ok && r.Method != http.MethodHead {
 			_, _ = w.Write(nf.body)
 		}
 		return
