@@ -47,6 +47,8 @@ type Service struct {
 
 	// settle is how long completions wait for measurements (SetSettle).
 	settle atomic.Int64
+	// lang is the language of drafted texts (SetLanguage), a locale.Lang.
+	lang atomic.Value
 	// wake nudges the maintenance clock when a window changes.
 	wake chan struct{}
 
