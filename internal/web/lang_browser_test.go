@@ -24,7 +24,7 @@ func TestBrowserTranslatedPages(t *testing.T) {
 	execPath := browsertest.Chromium(t)
 	axe := browsertest.AxeSource(t)
 	operators := []string{"Web sites on flexo interrupted", "Web sites on mom unreachable", "Kernel update on flexo",
-		"Example Hosting Status", "Web sites", "E-mail", "flexo", "mom"}
+		"Example Hosting Status", "Web sites", "E-mail", "flexo", "mom", "shop.example"}
 	for _, lang := range []string{"de", "es"} {
 		t.Run(lang, func(t *testing.T) {
 			f := newBrowserFixtureIn(t, lang)
@@ -48,6 +48,8 @@ func TestBrowserTranslatedPages(t *testing.T) {
 				{"postmortem", fmt.Sprintf("/incidents/%d", f.resolved)},
 				{"maintenance", fmt.Sprintf("/maintenance/%d", f.mnt)},
 				{"history", "/history"},
+				{"subscribe", "/subscribe"},
+				{"lookup", "/lookup?domain=shop.example"},
 			} {
 				ctx, cancel := context.WithTimeout(bctx, 2*browserStep)
 				for _, width := range []int64{1280, 390} {

@@ -104,7 +104,7 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.lookupLimit.Refused(w, r, s.refusals, "rate limited: look-up") {
-		const msg = "Too many look-ups from your address. Please wait a little and try again."
+		msg := s.t("Too many look-ups from your address. Please wait a little and try again.")
 		if wantsJSON(r) {
 			writeLookupJSON(w, http.StatusTooManyRequests, lookupJSON{Message: msg})
 		} else {
@@ -120,18 +120,18 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, customers.ErrUnknown):
 		d, _ := customers.Normalize(typed)
-		s.lookupFail(w, r, http.StatusNotFound, lookupView{Query: typed, Domain: d, Asked: true, Error: unknownAnswer})
+		s.lookupFail(w, r, http.StatusNotFound, lookupView{Query: typed, Domain: d, Asked: true, Error: s.t(unknownAnswer)})
 		return
 	case err != nil:
 		s.log.Error("look-up", slog.Any("err", err))
-		s.lookupFail(w, r, http.StatusInternalServerError, lookupView{Query: typed, Asked: true, Error: "Something went wrong on our side; please try again."})
+		s.lookupFail(w, r, http.StatusInternalServerError, lookupView{Query: typed, Asked: true, Error: s.t("Something went wrong on our side; please try again.")})
 		return
 	}
 	d, _ := customers.Normalize(typed)
 	v, out, err := s.answer(r, d, c)
 	if err != nil {
 		s.log.Error("look-up", slog.Any("err", err))
-		s.lookupFail(w, r, http.StatusInternalServerError, lookupView{Query: typed, Asked: true, Error: "Something went wrong on our side; please try again."})
+		s.lookupFail(w, r, http.StatusInternalServerError, lookupView{Query: typed, Asked: true, Error: s.t("Something went wrong on our side; please try again.")})
 		return
 	}
 	v.Query = typed
@@ -148,7 +148,7 @@ func (s *Subscriptions) lookupFail(w http.ResponseWriter, r *http.Request, code 
 		return
 	}
 	v.Asked = true
-	s.render(w, code, "lookup.html", "Find your server", v)
+	s.render(w, code, "lookup.html", s.t("Find your server"), v)
 }
 
 func writeLookupJSON(w http.ResponseWriter, code int, v lookupJSON) {

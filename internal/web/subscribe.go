@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"slices"
 	"time"
 
@@ -157,7 +158,7 @@ func (s *Subscriptions) page(w http.ResponseWriter, code int, v subscribeView) {
 	if code == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5") // the database is down, full or takes no writes here
 	}
-	s.render(w, code, "subscribe.html", titles[v.Page], v)
+	s.render(w, code, "subscribe.html", s.t(titles[v.Page]), v)
 }
 
 // readForm parses a urlencoded (or, for RFC 8058 one-click, multipart) form
@@ -214,7 +215,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.log.Error("subscribe", slog.Any("err", err))
-		s.page(w, http.StatusInternalServerError, subscribeView{Page: "form", Error: "Something went wrong on our side; please try again.",
+		s.page(w, http.StatusInternalServerError, subscribeView{Page: "form", Error: s.t("Something went wrong on our side; please try again."),
 			Email: email, Groups: s.choices(comps)})
 		return
 	}
@@ -230,9 +231,9 @@ func (s *Subscriptions) badLink(w http.ResponseWriter, err error) {
 		s.page(w, code, subscribeView{Page: "unavailable", Error: msg})
 		return
 	}
-	msg := "This link is not valid. It may have been cut short by your mail program; try copying the whole link."
+	msg := s.t("This link is not valid. It may have been cut short by your mail program; try copying the whole link.")
 	if errors.Is(err, notify.ErrBadToken) && err.Error() != notify.ErrBadToken.Error() {
-		msg = "This confirmation link has expired. Subscribe again to get a new one."
+		msg = s.t("This confirmation link has expired. Subscribe again to get a new one.")
 	}
 	s.page(w, http.StatusNotFound, subscribeView{Page: "invalid", Error: msg})
 }
@@ -244,7 +245,7 @@ func (s *Subscriptions) confirmForm(w http.ResponseWriter, r *http.Request) {
 		s.badLink(w, err)
 		return
 	}
-	s.page(w, http.StatusOK, subscribeView{Page: "confirm", Email: c.Address, Token: tok, Summary: summary(c.All, c.Names)})
+	s.page(w, http.StatusOK, subscribeView{Page: "confirm", Email: c.Address, Token: tok, Summary: s.summary(c.All, c.Names)})
 }
 
 func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
@@ -258,22 +259,20 @@ func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
 		s.badLink(w, err)
 		return
 	}
-	s.page(w, http.StatusOK, subscribeView{Page: "confirmed", Email: c.Address, Summary: summary(c.All, c.Names),
+	s.page(w, http.StatusOK, subscribeView{Page: "confirmed", Email: c.Address, Summary: s.summary(c.All, c.Names),
 		Manage: "/manage?token=" + url.QueryEscape(manage)})
 }
 
-func summary(all bool, names []string) string {
+func (s *Subscriptions) summary(all bool, names []string) string {
 	if all || len(names) == 0 {
-		return "every incident and maintenance notice"
+		return s.t("every incident and maintenance notice")
 	}
-	out := "notices about "
-	for i, n := range names {
-		if i > 0 {
-			out += "; "
-		}
-		out += n
-	}
-	return out
+	return s.t("notices about %s", strings.Join(names, "; "))
+}
+
+// t is a message in the page's language.
+func (s *Subscriptions) t(key string, args ...any) string {
+	return locale.For(s.cfg().Page.Lang()).T(key, args...)
 }
 
 func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
@@ -286,7 +285,7 @@ func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
 	checked := sub.Components
 	v := subscribeView{Page: "manage", Email: sub.Address, Token: tok, Groups: s.choices(checked)}
 	if !sub.UnsubscribedAt.IsZero() {
-		v.Error = "You are unsubscribed. Choose what you want and save to subscribe again."
+		v.Error = s.t("You are unsubscribed. Choose what you want and save to subscribe again.")
 	}
 	s.page(w, http.StatusOK, v)
 }
@@ -317,7 +316,7 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.page(w, http.StatusOK, subscribeView{Page: "saved", Email: sub.Address, Token: tok,
-		Summary: summary(sub.All, s.n.Names(sub.Components)), Manage: "/manage?token=" + url.QueryEscape(tok)})
+		Summary: s.summary(sub.All, s.n.Names(sub.Components)), Manage: "/manage?token=" + url.QueryEscape(tok)})
 }
 
 func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) {
