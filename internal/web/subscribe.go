@@ -8,8 +8,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strings"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
