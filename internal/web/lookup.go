@@ -184,11 +184,11 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 			continue
 		}
 		ids = append(ids, cs.ID)
-		v.Comps = append(v.Comps, compView{Name: cs.Name, Label: cs.Status.Label(), Kind: cs.Status.Kind()})
+		v.Comps = append(v.Comps, compView{Name: cs.Name, Label: s.t(cs.Status.Label()), Kind: cs.Status.Kind()})
 		v.Choices = append(v.Choices, choice{ID: cs.ID, Name: cs.Name, Checked: true})
 		out.Components = append(out.Components, lookupCompJSON{ID: cs.ID, Name: cs.Name, Status: string(cs.Status)})
 	}
-	v.Overall = badge{worst.Label(), worst.Kind()}
+	v.Overall = badge{s.t(worst.Label()), worst.Kind()}
 	out.Group = &lookupGroupJSON{ID: c.GroupID, Name: name, Status: string(worst)}
 	if worst == status.Operational {
 		out.Message = fmt.Sprintf("%s is on %s, and %s is working normally.", domain, name, name)
@@ -206,7 +206,7 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 		}
 		link := fmt.Sprintf("/incidents/%d", in.ID)
 		v.Recent = append(v.Recent, lookupIncident{URL: link, Title: in.Title, Open: in.Open(),
-			Status: badge{in.Status.Label(), in.Status.Kind()}})
+			Status: badge{s.t(in.Status.Label()), in.Status.Kind()}})
 		out.Incidents = append(out.Incidents, lookupIncJSON{ID: in.ID, Title: in.Title, Status: string(in.Status), URL: base + link})
 		if len(v.Recent) == 5 {
 			break
