@@ -89,8 +89,8 @@ func TestTranslationsTakeTheSameArguments(t *testing.T) {
 
 // used finds the messages the code and templates ask for by their key.
 var used = []*regexp.Regexp{
-	regexp.MustCompile(`\{\{t "((?:[^"\\]|\\.)+)"`),                                    // templates
-	regexp.MustCompile(`\b(?:b\.t|s\.t|w\.t|w\.T|wds\.T|\.L\.T)\("((?:[^"\\]|\\.)+)"`), // Go
+	regexp.MustCompile(`\{\{t "((?:[^"\\]|\\.)+)"`),                                          // templates
+	regexp.MustCompile(`\b(?:b\.t|s\.t|w\.t|w\.T|tr\.T|wds\.T|\.L\.T)\("((?:[^"\\]|\\.)+)"`), // Go
 }
 
 // TestEveryMessageIsTranslated reads Herald's templates and Go code for
@@ -141,6 +141,9 @@ func TestEveryMessageIsTranslated(t *testing.T) {
 		"Subscribe", "Check your inbox", "Confirm your subscription", "Subscribed", "Your subscription", "Subscription saved",
 		"Unsubscribe", "Unsubscribed", "Link not valid", "Not right now",
 		"We could not find that domain among our customers. Check the spelling, and use your site's main domain (the one in your hosting account). You can always follow every server on the status page.",
+		"New incident", "Incident update", "Resolved", "Scheduled maintenance", "Maintenance update", "Maintenance has started",
+		"Maintenance completed", "Maintenance cancelled", "Please confirm your subscription", "Alert", "Test", "Still open", "Status update",
+		"Status:", "Affected:", "Details:", "Details on the status page", "Change what you receive",
 		"earlier", "later", "24 hours", "7 days", "30 days", "90 days", "down %s", "degraded %s", "maintenance downtime %s"} {
 		keys[k] = "by value"
 	}
