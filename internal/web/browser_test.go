@@ -52,12 +52,24 @@ type browserFixture struct {
 	site                *web.Site
 }
 
-func newBrowserFixture(t *testing.T) *browserFixture { t.Helper(); return newBrowserFixtureIn(t, "") }
+func newBrowserFixture(t *testing.T) *browserFixture {
+	t.Helper()
+	return newBrowserFixtureWith(t, nil)
+}
 
 // newBrowserFixtureIn is the fixture with its page in a language (page.language).
 func newBrowserFixtureIn(t *testing.T, language string) *browserFixture {
 	t.Helper()
-	return newBrowserFixtureWith(t, nil)
+	cfg, err := config.Parse("test.yaml", []byte(`
+page: {title: "Example Hosting Status", zone: America/Los_Angeles, language: "`+language+`"}
+groups:
+  - id: flexo
+    components: [{id: web, name: Web sites}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newBrowserFixtureWith(t, &cfg)
 }
 
 // newBrowserFixtureWith is newBrowserFixture with the given configuration
@@ -128,7 +140,7 @@ func newBrowserFixtureWith(t *testing.T, conf *config.Config) *browserFixture {
 	f.mnt = m.ID
 
 	cfg, err := config.Parse("test.yaml", []byte(`
-page: {title: "Example Hosting Status", zone: America/Los_Angeles, language: "`+language+`"}
+page: {title: "Example Hosting Status", zone: America/Los_Angeles}
 groups:
   - id: flexo
     components: [{id: web, name: Web sites}]

@@ -380,13 +380,24 @@ func (s *Site) pageInput(cfg config.Config, loc *time.Location, now time.Time, r
 	return in
 }
 
+// lastRead is when the database was last read, within a sentence: "today,
+// 12:18 PM Pacific time", "heute, 12:18 Uhr (Pazifikzeit)".
+func (w *words) lastRead(t time.Time) string {
+	s := w.WhenMid(t)
+	if w.wr.L.English() {
+		// English's day words begin a line; here one is mid-sentence.
+		s = strings.ToLower(s[:1]) + s[1:]
+	}
+	return s
+}
+
 // liveNote says, when it is so, that the statuses shown are measured but not
 // yet recorded.
 func liveNote(snap *service.Snapshot, readAt time.Time, w *words) string {
 	switch {
 	case snap.Stale:
 		return w.T("Herald cannot read its database right now. The statuses shown are what our monitors measure now and are not yet recorded; incidents and maintenance are as last read, %s.",
-			w.wr.DayMid(readAt, w.now, w.loc)+", "+w.Time(readAt))
+			w.lastRead(readAt))
 	case snap.Unrecorded:
 		return w.T("Herald cannot write to its database right now. The statuses shown are what our monitors measure now and are not yet recorded in the history.")
 	}
