@@ -227,6 +227,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	o.notify.Once = shared.once
 	svc := service.New(st, clock, log)
 	svc.SetSettle(cfg.SettleFor())
+	svc.SetLanguage(cfg.Page.Lang())
 	if err := wm.catalog(ctx, svc, cfg); err != nil {
 		return err
 	}
@@ -513,6 +514,7 @@ func reload(ctx context.Context, o serveOptions, getenv func(string) string, cur
 	}
 	current.Store(&cfg)
 	svc.SetSettle(cfg.SettleFor())
+	svc.SetLanguage(cfg.Page.Lang())
 	// Monitors follow the catalog: a monitor's component must exist first.
 	if err := mon.apply(ctx, cfg); err != nil {
 		return fmt.Errorf("apply the monitors: %w", err)

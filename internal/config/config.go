@@ -5,6 +5,7 @@
 package config
 
 import (
+	"github.com/heraldhq/herald/internal/locale"
 	"net/netip"
 	"strings"
 	"time"
@@ -89,6 +90,10 @@ type Page struct {
 	Favicon        string       `yaml:"favicon"` // PNG, ICO, SVG or WebP
 	Footer         []FooterLink `yaml:"footer"`
 	CSS            string       `yaml:"css"` // a stylesheet served after Herald's own
+	// Language is the language of the page's interface and of Herald's
+	// drafted texts: en (the default), de or es. Operators' own texts are
+	// shown as written.
+	Language string `yaml:"language"`
 
 	// brand is what the brand's keys loaded: nil without any.
 	brand *Brand
@@ -107,6 +112,15 @@ type Logo struct {
 type FooterLink struct {
 	Text string `yaml:"text"`
 	URL  string `yaml:"url"`
+}
+
+// Lang is the page's language (English when none is set).
+func (p Page) Lang() locale.Lang {
+	l, err := locale.Parse(p.Language)
+	if err != nil {
+		return locale.English
+	}
+	return l
 }
 
 // Incidents holds the policy for incidents Herald opens by itself.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/status"
 	"net"
 	"net/mail"
@@ -238,6 +239,9 @@ func (v *validator) page(c *Config) {
 		}
 	}
 	v.brand("page", &c.Page)
+	if _, err := locale.Parse(p.Language); err != nil {
+		v.addf("page.language", "page.language %q is not a language Herald writes (want en, de or es)", p.Language)
+	}
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)

@@ -345,7 +345,7 @@ func (r *Reactor) look(ctx context.Context, q *store.Queries) (*world, error) {
 	loc := cfg.Location()
 	now := r.svc.Now()
 	w := &world{q: q, now: now, cfg: cfg, hold: cfg.HoldFor(), cat: r.svc.Catalog(),
-		page:      prose.Page{Loc: loc, Zone: config.ZoneName(loc), Now: now},
+		page:      prose.Page{Loc: loc, Zone: config.ZoneName(loc), Now: now, Lang: cfg.Page.Lang()},
 		incidents: map[int64]*status.Incident{}, attached: map[int64][]store.Outage{}, joined: map[int64][]store.Outage{},
 		decided: map[int64]bool{},
 		dep: depState{listing: map[int64][]covered{}, listed: map[int64][]store.Outage{}, was: map[int64]store.Outage{},
@@ -633,7 +633,7 @@ func (w *world) proseOutage(o *store.Outage) prose.Outage {
 }
 
 func (r *Reactor) openServer(ctx context.Context, w *world, o *store.Outage) error {
-	text, err := prose.Investigating(w.proseOutage(o))
+	text, err := prose.InvestigatingIn(w.proseOutage(o), w.page.Lang)
 	if err != nil {
 		return err
 	}

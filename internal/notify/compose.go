@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"github.com/heraldhq/herald/internal/locale"
 	"html/template"
 	"mime"
 	"net/url"
@@ -79,15 +80,26 @@ func statusLabel(s string) string {
 // composeMail builds the e-mail for one subscriber and event.
 func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s *store.Subscriber, now time.Time) (*Message, error) {
 	base := strings.TrimRight(cfg.Page.URL, "/")
+	// Subscribers read the page's language; an operator's alert channel
+	// reads Herald's English, like the admin.
+	lang := cfg.Page.Lang()
+	if s.Operator {
+		lang = locale.English
+	}
+	tr, wr := locale.For(lang), words.In(lang)
 	site := cfg.Page.Title
 	if site == "" {
-		site = "Status"
+		site = tr.T("Status")
 	}
 	loc := cfg.Location()
 	zone := config.ZoneName(loc)
 	l := n.linksFor(base, s, now)
 	l.Confirm = base + "/subscribe/confirm?token=" + url.QueryEscape(n.sign.sign(purposeConfirm, ev.ID, ev.CreatedAt.Add(confirmTTL)))
-	v := mailView{Lead: headline(p), Title: p.Title, Status: statusLabel(p.Status), Body: p.BodyText, URL: p.URL,
+	lead := tr.T(headline(p))
+	if p.Kind == KindReminder {
+		lead = tr.T("Reminder: maintenance in %s", wr.Duration(p.Lead))
+	}
+	v := mailView{L: labelsIn(lang), Lead: lead, Title: p.Title, Status: tr.T(statusLabel(p.Status)), Body: p.BodyText, URL: p.URL,
 		Affected: strings.Join(p.Names, "; "), BodyHTML: template.HTML(p.BodyHTML)} //nolint:gosec // rendered and sanitized when written
 	if p.BodyHTML == "" && p.Body != "" {
 		// An event queued before payloads carried the rendering: its
@@ -97,34 +109,33 @@ func (n *Notifier) composeMail(cfg config.Config, ev *store.Event, p Payload, s 
 	if !p.Started.IsZero() {
 		// When the incident ran, as its page says it, with the date in
 		// full: an e-mail is read later than it is sent.
-		v.When = words.DatedInterval(p.Started, p.Resolved, now, loc, zone)
+		v.When = wr.DatedInterval(p.Started, p.Resolved, now, loc, zone)
 	}
 	if !p.From.IsZero() {
-		v.When = "Scheduled " + words.DatedWindow(p.From, p.Until, now, loc, zone)
+		v.When = tr.T("Scheduled %s", wr.DatedWindow(p.From, p.Until, now, loc, zone))
 	}
 	m := &Message{To: s.Address, ID: fmt.Sprintf("herald.%d.%d@%s", ev.ID, s.ID, msgIDHost(base)), ListID: listID(site, base)}
 	if p.Kind == KindConfirm {
-		v.Title = "Confirm your subscription to " + site
-		what := "every update"
+		v.Title = tr.T("Confirm your subscription to %s", site)
+		what := tr.T("every update")
 		if !p.All {
-			what = "updates about " + strings.Join(p.Names, "; ")
+			what = tr.T("updates about %s", strings.Join(p.Names, "; "))
 		}
 		v.BodyHTML = ""
-		v.Body = "Someone (we hope you) asked to receive " + what + " from " + site + " at this address. " +
-			"Nothing will be sent until you confirm. If it was not you, ignore this message."
-		v.Action, v.ActionURL, v.ActionLabel = "Confirm: "+l.Confirm, l.Confirm, "Confirm my subscription"
+		v.Body = tr.T("Someone (we hope you) asked to receive %s from %s at this address. Nothing will be sent until you confirm. If it was not you, ignore this message.", what, site)
+		v.Action, v.ActionURL, v.ActionLabel = tr.T("Confirm: %s", l.Confirm), l.Confirm, tr.T("Confirm my subscription")
 		v.URL = ""
-		v.Footer = "This link works for " + words.Duration(confirmTTL) + "."
-		m.Subject = cleanHeader(site + ": confirm your subscription")
+		v.Footer = tr.T("This link works for %s.", wr.Duration(confirmTTL))
+		m.Subject = cleanHeader(tr.T("%s: confirm your subscription", site))
 	} else if s.Operator {
 		// An alert channel from the configuration: changed there, not by a link.
 		v.Footer = "Operator alert from " + site + " (a channel in Herald's configuration)."
 		m.Subject = cleanHeader(fmt.Sprintf("[%s alert] %s: %s", site, headline(p), p.Title))
 	} else {
-		v.Footer = "You receive this because you subscribed to " + site + "."
+		v.Footer = tr.T("You receive this because you subscribed to %s.", site)
 		v.Manage, v.Unsubscribe = l.Manage, l.Unsubscribe
 		m.Unsubscribe = l.Unsubscribe
-		m.Subject = cleanHeader(fmt.Sprintf("[%s] %s: %s", site, headline(p), p.Title))
+		m.Subject = cleanHeader(fmt.Sprintf("[%s] %s: %s", site, lead, p.Title))
 	}
 	v.Subject = m.Subject
 	var err error

@@ -1,6 +1,13 @@
 package notify
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/store"
+)
 
 // The List-Id and the Message-ID's right side stay valid RFC 5322 / 2919
 // whatever the page's title and address are.
@@ -23,5 +30,51 @@ func TestListIDAndMessageIDHost(t *testing.T) {
 				t.Errorf("msgIDHost(%q) = %q, want %q", tc.base, got, tc.idHost)
 			}
 		})
+	}
+}
+
+// TestMailInThePagesLanguage: a subscriber of a German page gets German
+// mail (the templates' words, the headline, dates and times), with the
+// operator's title and text as written; an operator's alert channel stays
+// English.
+func TestMailInThePagesLanguage(t *testing.T) {
+	cfg, err := config.Parse("test.yaml", []byte(`
+page: {title: Beispiel Status, url: "https://status.example.net", zone: Europe/Berlin, language: de}
+groups:
+  - id: flexo
+    components: [{id: web, name: Webseiten}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Notifier{sign: signer{key: []byte("k")}}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	now := time.Date(2026, 12, 3, 10, 27, 0, 0, berlin)
+	p := Payload{Kind: "incident.resolve", Title: "Web sites on flexo not responding", Status: "resolved",
+		BodyText: "Operator's words.", URL: "https://status.example.net/incidents/1", Names: []string{"flexo: Webseiten"},
+		Started: now.Add(-40 * time.Minute), Resolved: now.Add(-36 * time.Minute)}
+	ev := &store.Event{ID: 7, CreatedAt: now}
+	m, err := n.composeMail(cfg, ev, p, &store.Subscriber{ID: 3, Address: "ann@example.net"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Behoben", "Status: Behoben", "Betroffen: flexo: Webseiten", "Donnerstag, 3. Dezember, 09:47 bis 09:51 Uhr (Ortszeit Berlin) · vier Minuten",
+		"Details:", "Sie erhalten diese Nachricht, weil Sie Beispiel Status abonniert haben.", "Web sites on flexo not responding", "Operator's words."} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text part lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if !strings.Contains(m.HTML, `<html lang="de">`) || !strings.Contains(m.HTML, "Details auf der Statusseite") {
+		t.Errorf("HTML part not German:\n%s", m.HTML)
+	}
+	if m.Subject != "[Beispiel Status] Behoben: Web sites on flexo not responding" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	alert, err := n.composeMail(cfg, ev, p, &store.Subscriber{ID: 4, Address: "ops@example.net", Operator: true}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(alert.Text, "Status: Resolved") || alert.Subject != "[Beispiel Status alert] Resolved: Web sites on flexo not responding" {
+		t.Errorf("the operator's alert is not English: %q\n%s", alert.Subject, alert.Text)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/heraldhq/herald/internal/locale"
 	"html/template"
 	"log/slog"
 	"net"
@@ -221,36 +222,36 @@ var (
 	textTmpl = texttemplate.Must(texttemplate.New("text").Parse(`{{.Lead}}
 
 {{.Title}}{{with .Status}}
-Status: {{.}}{{end}}{{with .When}}
+{{$.L.Status}} {{.}}{{end}}{{with .When}}
 {{.}}{{end}}{{with .Affected}}
-Affected: {{.}}{{end}}
+{{$.L.Affected}} {{.}}{{end}}
 {{with .Body}}
 {{.}}
 {{end}}{{with .URL}}
-Details: {{.}}
+{{$.L.Details}} {{.}}
 {{end}}{{with .Action}}
 {{.}}
 {{end}}
 --
 {{.Footer}}{{with .Manage}}
-Change what you receive: {{.}}{{end}}{{with .Unsubscribe}}
-Unsubscribe: {{.}}{{end}}
+{{$.L.Change}}: {{.}}{{end}}{{with .Unsubscribe}}
+{{$.L.Unsubscribe}}: {{.}}{{end}}
 `))
 	htmlTmpl = template.Must(template.New("html").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<html lang="{{.L.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24;max-width:40rem">
 <p>{{.Lead}}</p>
 <h1 style="font-size:1.25rem">{{.Title}}</h1>
-{{with .Status}}<p><strong>Status:</strong> {{.}}</p>{{end}}
+{{with .Status}}<p><strong>{{$.L.Status}}</strong> {{.}}</p>{{end}}
 {{with .When}}<p>{{.}}</p>{{end}}
-{{with .Affected}}<p><strong>Affected:</strong> {{.}}</p>{{end}}
+{{with .Affected}}<p><strong>{{$.L.Affected}}</strong> {{.}}</p>{{end}}
 {{if .BodyHTML}}<div>{{.BodyHTML}}</div>{{else}}{{with .Body}}<p style="white-space:pre-wrap">{{.}}</p>{{end}}{{end}}
-{{with .URL}}<p><a href="{{.}}">Details on the status page</a></p>{{end}}
+{{with .URL}}<p><a href="{{.}}">{{$.L.DetailsLink}}</a></p>{{end}}
 {{with .ActionURL}}<p><a href="{{.}}">{{$.ActionLabel}}</a></p>{{end}}
 <hr>
 <p style="color:#57606a;font-size:.875rem">{{.Footer}}
-{{with .Manage}}<br><a href="{{.}}">Change what you receive</a>{{end}}
-{{with .Unsubscribe}} · <a href="{{.}}">Unsubscribe</a>{{end}}</p>
+{{with .Manage}}<br><a href="{{.}}">{{$.L.Change}}</a>{{end}}
+{{with .Unsubscribe}} · <a href="{{.}}">{{$.L.Unsubscribe}}</a>{{end}}</p>
 </body></html>
 `))
 )
@@ -263,6 +264,21 @@ type mailView struct {
 	BodyHTML                       template.HTML
 	Action, ActionURL, ActionLabel string
 	Footer, Manage, Unsubscribe    string
+	// L are the templates' own words, in the page's language.
+	L mailLabels
+}
+
+// mailLabels are the words the mail templates write around the values.
+type mailLabels struct {
+	Lang                                                        locale.Lang
+	Status, Affected, Details, DetailsLink, Change, Unsubscribe string
+}
+
+// labelsIn are the mail templates' words in language l.
+func labelsIn(l locale.Lang) mailLabels {
+	t := locale.For(l).T
+	return mailLabels{Lang: locale.For(l).Lang, Status: t("Status:"), Affected: t("Affected:"), Details: t("Details:"),
+		DetailsLink: t("Details on the status page"), Change: t("Change what you receive"), Unsubscribe: t("Unsubscribe")}
 }
 
 func renderMail(v mailView) (text, html string, err error) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/words"
 )
 
@@ -77,6 +78,56 @@ func Downtime(window Span, outages []Span) time.Duration {
 //
 // Figures are worded to the second (words.Measured), never abbreviated.
 func MaintenanceCompleted(m Maintenance) (string, error) {
+	return MaintenanceCompletedIn(m, locale.English)
+}
+
+// completedWords are MaintenanceCompleted's sentences in one language:
+// none, unplanned, less, same, longer (each with the list and the planned
+// downtime where they take them) and a server's figure without downtime.
+type completedWords struct {
+	none, unplanned, less, same, longer, zero string
+}
+
+var completed = map[locale.Lang]completedWords{
+	locale.English: {
+		none:      "The maintenance was completed with no downtime.",
+		unplanned: "The maintenance was completed with the following downtime: %[1]s.",
+		less:      "The maintenance was completed with less than %[2]s of downtime: %[1]s.",
+		same:      "The maintenance was completed with no more than %[2]s of downtime: %[1]s.",
+		longer:    "The maintenance was completed, but took longer than planned: %[1]s. We had announced approximately %[2]s of downtime, and we apologize for the longer interruption.",
+		zero:      "no downtime",
+	},
+	// As German providers word a completed Wartung (see lang.go).
+	locale.German: {
+		none:      "Die Wartung wurde ohne Ausfallzeit abgeschlossen.",
+		unplanned: "Die Wartung wurde abgeschlossen. Die gemessene Ausfallzeit: %[1]s.",
+		less:      "Die Wartung wurde mit weniger als %[2]s Ausfallzeit abgeschlossen: %[1]s.",
+		same:      "Die Wartung wurde mit höchstens %[2]s Ausfallzeit abgeschlossen: %[1]s.",
+		longer:    "Die Wartung wurde abgeschlossen, dauerte aber länger als geplant: %[1]s. Angekündigt hatten wir etwa %[2]s Ausfallzeit; für die längere Unterbrechung bitten wir um Entschuldigung.",
+		zero:      "keine Ausfallzeit",
+	},
+	// As Spanish providers word a completed mantenimiento (see lang.go).
+	locale.Spanish: {
+		none:      "El mantenimiento se completó sin tiempo de inactividad.",
+		unplanned: "El mantenimiento se completó con el siguiente tiempo de inactividad: %[1]s.",
+		less:      "El mantenimiento se completó con menos de %[2]s de inactividad: %[1]s.",
+		same:      "El mantenimiento se completó con no más de %[2]s de inactividad: %[1]s.",
+		longer:    "El mantenimiento se completó, pero duró más de lo previsto: %[1]s. Habíamos anunciado unos %[2]s de inactividad; les pedimos disculpas por la interrupción más larga.",
+		zero:      "sin inactividad",
+	},
+}
+
+// abbreviationStop lets an abbreviation's point end a sentence, as German
+// writes it: "mom 2 Min. 5 Sek." and not "Sek..".
+var abbreviationStop = strings.NewReplacer("Sek..", "Sek.", "Min..", "Min.", "Std..", "Std.", "Tg..", "Tg.")
+
+// MaintenanceCompletedIn is MaintenanceCompleted drafted in language l.
+func MaintenanceCompletedIn(m Maintenance, l locale.Lang) (string, error) {
+	cw, ok := completed[l]
+	if !ok {
+		cw = completed[locale.English]
+	}
+	w := words.In(l)
 	if len(m.Servers) == 0 {
 		return "", errors.New("prose: the maintenance names no servers")
 	}
@@ -98,24 +149,28 @@ func MaintenanceCompleted(m Maintenance) (string, error) {
 			d = time.Second
 		}
 		longest = max(longest, d)
-		figure := words.Measured(s.Downtime)
+		figure := w.Measured(s.Downtime)
 		if s.Downtime == 0 {
-			figure = "no downtime"
+			figure = cw.zero
 		}
 		figures[i] = md(s.Server) + " " + figure
 	}
 	list := strings.Join(figures, ", ")
-	planned := words.Measured(m.Planned)
+	planned := w.Measured(m.Planned)
+	pattern := cw.longer
 	switch {
 	case longest == 0:
-		return "The maintenance was completed with no downtime.", nil
+		return cw.none, nil
 	case m.Planned == 0:
-		return "The maintenance was completed with the following downtime: " + list + ".", nil
+		pattern = cw.unplanned
 	case longest < m.Planned:
-		return "The maintenance was completed with less than " + planned + " of downtime: " + list + ".", nil
+		pattern = cw.less
 	case longest == m.Planned:
-		return "The maintenance was completed with no more than " + planned + " of downtime: " + list + ".", nil
+		pattern = cw.same
 	}
-	return "The maintenance was completed, but took longer than planned: " + list +
-		". We had announced approximately " + planned + " of downtime, and we apologize for the longer interruption.", nil
+	args := []any{list, planned}
+	if m.Planned == 0 {
+		args = args[:1]
+	}
+	return abbreviationStop.Replace(fmt.Sprintf(pattern, args...)), nil
 }

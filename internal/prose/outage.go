@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/words"
 )
 
@@ -71,9 +72,15 @@ func (o Outage) check(needEnd bool) error {
 //
 //	Web sites on flexo not responding
 //	We're investigating a problem with Web site service on the flexo server. We'll post an update here as soon as we know more.
-func Investigating(o Outage) (Text, error) {
+func Investigating(o Outage) (Text, error) { return InvestigatingIn(o, locale.English) }
+
+// InvestigatingIn is Investigating drafted in language l.
+func InvestigatingIn(o Outage, l locale.Lang) (Text, error) {
 	if err := o.check(false); err != nil {
 		return Text{}, err
+	}
+	if v := voiceFor(l); v != nil {
+		return v.draftInvestigating(o), nil
 	}
 	server, noun := plain(o.Server), plain(o.Service)
 	const later = "We'll post an update here as soon as we know more."
@@ -101,6 +108,9 @@ func Resolved(o Outage, p Page) (string, error) {
 	}
 	if err := p.check(); err != nil {
 		return "", err
+	}
+	if v := voiceFor(p.Lang); v != nil {
+		return v.resolved(o, p), nil
 	}
 	return sentences(what(o, p), notAffected(o), recurrence(o, p)), nil
 }
@@ -279,6 +289,9 @@ func Recurrence(o Outage, p Page) (string, error) {
 	prev := o.earlier()
 	if len(prev) == 0 {
 		return "", nil
+	}
+	if v := voiceFor(p.Lang); v != nil {
+		return v.recurrenceUpdate(o, p, prev), nil
 	}
 	span := words.Span{Start: o.Start, End: o.End}
 	a, b, now := o.Start.In(p.Loc), o.End.In(p.Loc), p.Now.In(p.Loc)

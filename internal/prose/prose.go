@@ -20,6 +20,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/words"
 )
 
@@ -28,8 +29,12 @@ import (
 // "this morning" may be said.
 type Page struct {
 	Loc  *time.Location // the page's zone
-	Zone string         // its name, "Pacific time" (config.ZoneName makes it)
+	Zone string         // its name in English, "Pacific time" (config.ZoneName makes it)
 	Now  time.Time      // when the text is published
+	// Lang is the language the texts are drafted in (page.language);
+	// English when empty. So far the outage texts (Investigating, Resolved,
+	// Recurrence) are drafted in German and Spanish; the others in English.
+	Lang locale.Lang
 }
 
 func (p Page) check() error {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"github.com/heraldhq/herald/internal/locale"
 	"log/slog"
 	"time"
 
@@ -28,6 +29,16 @@ func (s *Service) NextClockStep(ctx context.Context) (time.Time, error) {
 // end for the measurements of its last minutes to settle (see
 // status.Maintenance.DueSteps); serve sets it from the monitors' settings.
 func (s *Service) SetSettle(d time.Duration) { s.settle.Store(int64(max(d, 0))) }
+
+// SetLanguage says which language the texts Herald drafts here (a
+// maintenance's completion) are written in: page.language; serve sets it.
+func (s *Service) SetLanguage(l locale.Lang) { s.lang.Store(string(l)) }
+
+// language is the language set by SetLanguage, English before.
+func (s *Service) language() locale.Lang {
+	l, _ := s.lang.Load().(string)
+	return locale.Lang(l)
+}
 
 // clockCheckEvery bounds how long the clock sleeps even with nothing due, so
 // it notices windows written by another instance sharing the database.

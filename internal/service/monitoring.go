@@ -173,7 +173,7 @@ func (s *Service) maintenanceReport(ctx context.Context, q *store.Queries, m *st
 		}
 		report.Servers = append(report.Servers, prose.ServerDowntime{Server: name, Downtime: prose.Downtime(window, spans[gid])})
 	}
-	return prose.MaintenanceCompleted(report)
+	return prose.MaintenanceCompletedIn(report, s.language())
 }
 
 // SetIncidentComponents sets component statuses within an open incident

@@ -51,6 +51,8 @@ type Service struct {
 	// and zone the zone of a series that names none (SetZone).
 	ahead atomic.Int64
 	zone  atomic.Pointer[string]
+	// lang is the language of drafted texts (SetLanguage), a locale.Lang.
+	lang atomic.Value
 	// wake nudges the maintenance clock when a window changes.
 	wake chan struct{}
 

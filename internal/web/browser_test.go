@@ -57,6 +57,21 @@ func newBrowserFixture(t *testing.T) *browserFixture {
 	return newBrowserFixtureWith(t, nil)
 }
 
+// newBrowserFixtureIn is the fixture with its page in a language (page.language).
+func newBrowserFixtureIn(t *testing.T, language string) *browserFixture {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(`
+page: {title: "Example Hosting Status", zone: America/Los_Angeles, language: "`+language+`"}
+groups:
+  - id: flexo
+    components: [{id: web, name: Web sites}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newBrowserFixtureWith(t, &cfg)
+}
+
 // newBrowserFixtureWith is newBrowserFixture with the given configuration
 // (nil: a plain one).
 func newBrowserFixtureWith(t *testing.T, conf *config.Config) *browserFixture {

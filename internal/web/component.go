@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -238,9 +239,9 @@ func (b *builder) bars(id string) *barsView {
 // began after the first of them.
 func (b *builder) over(u *componentUptime, first time.Time, days int) string {
 	if u.since.After(first) {
-		return "since monitoring began (" + b.w.When(u.since) + ")"
+		return b.t("since monitoring began (%s)", b.w.When(u.since))
 	}
-	return fmt.Sprintf("in the last %d days", days)
+	return b.t("in the last %d days", days)
 }
 
 // barsWords says in words what the given days of the bars show.
@@ -254,31 +255,32 @@ func (b *builder) barsWords(u *componentUptime, days []uptime.Day) barsWords {
 		}
 	}
 	over := b.over(u, days[0].Date, len(days))
-	w := barsWords{Percent: total.PercentText(), Over: "uptime " + over}
+	wr := b.w.wr
+	w := barsWords{Percent: b.pct(total.PercentText()), Over: b.t("uptime %s", over)}
 	if u.since.After(days[0].Date) {
-		w.Over = "uptime since monitoring began"
+		w.Over = b.t("uptime since monitoring began")
 	}
 	switch {
 	case !total.HasData():
-		w.Summary = "No data yet."
+		w.Summary = b.t("No data yet.")
 	case len(bad) == 0:
-		w.Summary = w.Percent + " uptime " + over + ": no downtime."
+		w.Summary = b.t("%s uptime %s: no downtime.", w.Percent, over)
 	case len(bad) == 1:
-		w.Summary = fmt.Sprintf("%s uptime %s. Downtime on one day, %s.", w.Percent, over, wd.LongDate(bad[0].Date, b.in.Now))
+		w.Summary = b.t("%s uptime %s. Downtime on one day, %s.", w.Percent, over, wr.LongDate(bad[0].Date, b.in.Now))
 	default:
-		w.Summary = fmt.Sprintf("%s uptime %s. Downtime on %s days, most recently %s.", w.Percent, over,
-			wd.NumberWord(len(bad)), wd.LongDate(bad[len(bad)-1].Date, b.in.Now))
+		w.Summary = b.t("%s uptime %s. Downtime on %s days, most recently %s.", w.Percent, over,
+			wr.NumberWord(len(bad)), wr.LongDate(bad[len(bad)-1].Date, b.in.Now))
 	}
 	return w
 }
 
 // dayLabel is "Tuesday, August 12", or "Today, December 1".
 func (b *builder) dayLabel(d time.Time) string {
-	label := wd.LongDate(d, b.in.Now)
-	if rel := wd.Day(d, b.in.Now, b.in.Loc); rel == "Today" || rel == "Yesterday" {
-		label = rel + ", " + d.Format("January 2")
+	wr := b.w.wr
+	if recent(d, b.in.Now, b.in.Loc) {
+		return wr.Day(d, b.in.Now, b.in.Loc) + ", " + wr.ShortDate(d)
 	}
-	return label
+	return locale.Upper(wr.LongDate(d, b.in.Now))
 }
 
 // dayTitle is a bar's words: "Tuesday, August 12: 99.72% — down four
@@ -286,18 +288,18 @@ func (b *builder) dayLabel(d time.Time) string {
 func (b *builder) dayTitle(d uptime.Day) string {
 	label := b.dayLabel(d.Date)
 	if d.State == uptime.NoData {
-		return label + ": no data"
+		return label + ": " + b.t("no data")
 	}
-	pct := d.PercentText()
+	pct := b.pct(d.PercentText())
 	if pct == "" {
-		pct = "no uptime figure"
+		pct = b.t("no uptime figure")
 	}
 	if wd.SameDay(d.Date, b.in.Now.In(b.in.Loc)) {
-		pct += " so far"
+		pct = b.t("%s so far", pct)
 	}
 	parts := b.spanParts(d, false)
 	if len(parts) == 0 {
-		return label + ": " + pct + " — no downtime"
+		return label + ": " + pct + " — " + b.t("no downtime")
 	}
 	return label + ": " + pct + " — " + strings.Join(parts, "; ")
 }
@@ -324,14 +326,14 @@ func (b *builder) spanParts(d uptime.Day, zone bool) []string {
 			continue
 		}
 		if len(times) > 3 {
-			times = append(times[:3], fmt.Sprintf("and %d more", len(times)-3))
+			times = append(times[:3], b.t("and %d more", len(times)-3))
 		}
 		list := strings.Join(times, ", ")
 		if zone {
-			list += " " + b.w.zone
+			list += " " + b.w.Zone()
 		}
-		word := map[uptime.State]string{uptime.Down: "down", uptime.Maintenance: "maintenance downtime", uptime.Degraded: "degraded"}[st]
-		parts = append(parts, word+" "+wd.Duration(total)+" ("+list+")")
+		word := map[uptime.State]string{uptime.Down: "down %s", uptime.Maintenance: "maintenance downtime %s", uptime.Degraded: "degraded %s"}[st]
+		parts = append(parts, b.t(word, b.w.wr.Duration(total))+" ("+list+")")
 	}
 	return parts
 }
@@ -343,11 +345,14 @@ func (b *builder) spanTimes(s uptime.Span, day time.Time) string {
 	a, e := s.Start.In(loc), s.End.In(loc)
 	switch {
 	case s.Ongoing:
-		return "since " + wd.Clock(a, loc)
+		return b.t("since %s", b.w.wr.Clock(a, loc))
 	case !wd.SameDay(a, e):
-		return wd.Span{Start: a, End: e}.Clock(a, loc) + " to midnight"
+		if (wd.Span{Start: a, End: e}).Precise() {
+			return b.t("%s to midnight", b.w.wr.ClockSeconds(a, loc))
+		}
+		return b.t("%s to midnight", b.w.wr.Clock(a, loc))
 	}
-	return wd.Range(a, e, loc, b.in.Now)
+	return b.w.wr.Range(wd.Span{Start: a, End: e}, loc, b.in.Now)
 }
 
 // Figures for the component page.
@@ -396,9 +401,9 @@ func (b *builder) figures(u *componentUptime) []figure {
 		if p.partial {
 			// Measured only since then, so the figure is the same for this
 			// period and every longer one: shown once, for what it is.
-			return append(out, figure{Label: "Since monitoring began", Value: pctOrDash(p.t), When: b.w.When(u.since), Note: downNote(p.t)})
+			return append(out, figure{Label: b.t("Since monitoring began"), Value: b.pct(pctOrDash(p.t)), When: b.w.When(u.since), Note: b.downNote(p.t)})
 		}
-		out = append(out, figure{Label: p.label, Value: pctOrDash(p.t), Note: downNote(p.t)})
+		out = append(out, figure{Label: b.t(p.label), Value: b.pct(pctOrDash(p.t)), Note: b.downNote(p.t)})
 	}
 	return out
 }
@@ -484,19 +489,19 @@ func pctOrDash(t uptime.Totals) string {
 }
 
 // downNote is a figure's downtime in words: "3 minutes 10 seconds down".
-func downNote(t uptime.Totals) string {
+func (b *builder) downNote(t uptime.Totals) string {
 	switch {
 	case !t.HasData():
-		return "no data"
+		return b.t("no data")
 	case t.Down == 0 && t.Maintenance == 0:
-		return "no downtime"
+		return b.t("no downtime")
 	}
 	var parts []string
 	if t.Down > 0 {
-		parts = append(parts, wd.Measured(t.Down)+" down")
+		parts = append(parts, b.t("%s down", b.w.wr.Measured(t.Down)))
 	}
 	if t.Maintenance > 0 {
-		parts = append(parts, wd.Measured(t.Maintenance)+" in maintenance")
+		parts = append(parts, b.t("%s in maintenance", b.w.wr.Measured(t.Maintenance)))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -526,14 +531,14 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 			continue
 		}
 		st := mon.Detector.State
-		v := monitorView{Kind: st.Kind(), Name: monitorLabel(mon.Kind), Label: st.Label(), LastCheck: mon.LastCheckAt,
+		v := monitorView{Kind: st.Kind(), Name: b.t(monitorLabel(mon.Kind)), Label: b.t(st.Label()), LastCheck: mon.LastCheckAt,
 			Where: b.monitorWhere(mon.ID)}
 		if b.unheard(mon.ID) {
 			// Not "not decided yet": no place checks it now.
-			v.Kind, v.Label = status.KindNone, "Unknown"
+			v.Kind, v.Label = status.KindNone, b.t("Unknown")
 		}
 		if !mon.LastCheckAt.IsZero() && mon.LastLevel != status.LevelDown {
-			v.Latency = wd.Latency(mon.LastLatency)
+			v.Latency = b.w.wr.Latency(mon.LastLatency)
 		}
 		views = append(views, v)
 		// Agents' response times are not charted (yet): an empty chart
@@ -546,8 +551,8 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 		return views, nil
 	}
 	now := b.in.Now
-	day := b.chart("rt-24h-"+strings.ReplaceAll(id, "/", "-"), "Last 24 hours", now.Add(-24*time.Hour), now, latencyBucket, series)
-	week := b.chart("rt-7d-"+strings.ReplaceAll(id, "/", "-"), "Last 7 days", now.Add(-latencyWeek), now, time.Hour, series)
+	day := b.chart("rt-24h-"+strings.ReplaceAll(id, "/", "-"), b.t("Last 24 hours"), now.Add(-24*time.Hour), now, latencyBucket, series)
+	week := b.chart("rt-7d-"+strings.ReplaceAll(id, "/", "-"), b.t("Last 7 days"), now.Add(-latencyWeek), now, time.Hour, series)
 	return views, []chartView{day, week}
 }
 
@@ -585,13 +590,13 @@ func (b *builder) outageDays(id string, u *componentUptime) []outageDay {
 }
 
 func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) outageView {
-	v := outageView{Kind: status.OutageKind(o.Severity, o.MaintenanceID != 0), Label: "Down", Continued: o.StartedAt.Before(day)}
+	v := outageView{Kind: status.OutageKind(o.Severity, o.MaintenanceID != 0), Label: b.t("Down"), Continued: o.StartedAt.Before(day)}
 	if o.Severity != status.MonitorDown {
-		v.Label = "Degraded"
+		v.Label = b.t("Degraded")
 	}
 	if o.MaintenanceID != 0 {
-		v.Label = map[bool]string{true: "Maintenance downtime", false: "Degraded during maintenance"}[o.Severity == status.MonitorDown]
-		v.Maintenance = &link{URL: fmt.Sprintf("/maintenance/%d", o.MaintenanceID), Title: "the maintenance window"}
+		v.Label = b.t(map[bool]string{true: "Maintenance downtime", false: "Degraded during maintenance"}[o.Severity == status.MonitorDown])
+		v.Maintenance = &link{URL: fmt.Sprintf("/maintenance/%d", o.MaintenanceID), Title: b.t("the maintenance window")}
 		for i := range b.in.Windows {
 			if b.in.Windows[i].ID == o.MaintenanceID {
 				v.Maintenance.Title = b.in.Windows[i].Title
@@ -605,23 +610,24 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 	if nameMonitor {
 		for _, mon := range b.in.Monitoring.monitors {
 			if mon.ID == o.MonitorID {
-				v.Monitor = monitorLabel(mon.Kind)
+				v.Monitor = b.t(monitorLabel(mon.Kind))
 			}
 		}
 	}
 	loc := b.in.Loc
 	if o.EndedAt.IsZero() {
 		v.Ongoing = true
-		v.Times = "Since " + wd.Clock(o.StartedAt, loc) + " " + b.w.zone
+		wr := b.w.wr
+		v.Times = b.t("Since %s", wr.TimeIn(o.StartedAt, loc, b.w.zone))
 		if !wd.SameDay(o.StartedAt.In(loc), b.in.Now.In(loc)) {
-			v.Times = "Since " + wd.LongDate(o.StartedAt.In(loc), b.in.Now) + ", " + wd.TimeIn(o.StartedAt, loc, b.w.zone)
+			v.Times = b.t("Since %s", wr.LongDate(o.StartedAt.In(loc), b.in.Now)+", "+wr.TimeIn(o.StartedAt, loc, b.w.zone))
 		}
-		v.Duration = wd.Span{Start: o.StartedAt, End: b.in.Now}.Duration() + " so far"
+		v.Duration = b.t("%s so far", wr.Duration(wd.Span{Start: o.StartedAt, End: b.in.Now}.Length()))
 		return v
 	}
 	span := wd.Span{Start: o.StartedAt, End: o.EndedAt}
-	v.Times = span.Range(loc, b.in.Now) + " " + b.w.zone
-	v.Duration = span.Duration()
+	v.Times = b.w.wr.Range(span, loc, b.in.Now) + " " + b.w.Zone()
+	v.Duration = b.w.wr.Duration(span.Length())
 	return v
 }
 
@@ -645,7 +651,7 @@ func (b *builder) locatedNotes(id string) []string {
 			continue
 		}
 		if len(mons) > 1 {
-			n = monitorLabel(mon.Kind) + ": " + n
+			n = b.t(monitorLabel(mon.Kind)) + ": " + n
 		}
 		notes = append(notes, n)
 	}

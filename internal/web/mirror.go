@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"html/template"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +33,7 @@ type Document struct {
 // copy line follows it.
 const mainOpen = "<main id=\"main\" class=\"wrap\">\n"
 
-var copyTemplate = template.Must(template.New("copy.html").ParseFS(templateFS, "templates/layout.html", "templates/copy.html"))
+var copyTemplates = langTemplates("copy.html", "templates/layout.html", "templates/copy.html")
 
 // Served returns every public document as served now. It waits for a
 // rebuild in progress, so the set is one rebuild's: a page linked from the
@@ -94,7 +93,7 @@ var unavailable = []struct{ path, what, cannot string }{
 func Copy(docs []Document, cfg config.Config, madeAt time.Time) ([]Document, error) {
 	loc := cfg.Location()
 	var line bytes.Buffer
-	if err := copyTemplate.ExecuteTemplate(&line, "copy", CopyLine(madeAt, loc)); err != nil {
+	if err := copyTemplates[cfg.Page.Lang()].ExecuteTemplate(&line, "copy", CopyLine(madeAt, loc)); err != nil {
 		return nil, err
 	}
 	out := make([]Document, 0, len(docs)+len(unavailable))
@@ -143,12 +142,13 @@ func withLine(page, line []byte) ([]byte, error) {
 type unavailableView struct{ What, Cannot, URL string }
 
 func unavailablePage(cfg config.Config, loc *time.Location, now time.Time, what, cannot, url string) ([]byte, error) {
-	zone := config.ZoneName(loc)
-	v := view{Title: what + " · " + orDefault(cfg.Page.Title, "Status"), SiteTitle: orDefault(cfg.Page.Title, "Status"),
-		Description: cfg.Page.Description, Zone: zone, CSS: cssPath, Section: "subscribe", Brand: brandOf(cfg.Page),
-		W: &words{loc: loc, zone: zone, now: now}, Main: unavailableView{What: what, Cannot: cannot, URL: url}}
+	w := newWords(loc, now, cfg.Page.Lang())
+	site := orDefault(cfg.Page.Title, w.T("Status"))
+	v := view{Title: what + " · " + site, Lang: w.wr.L.Lang, SiteTitle: site,
+		Description: cfg.Page.Description, Zone: w.Zone(), CSS: cssPath, Section: "subscribe", Brand: brandOf(cfg.Page),
+		W: w, Main: unavailableView{What: what, Cannot: cannot, URL: url}}
 	var buf bytes.Buffer
-	if err := copyTemplate.ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := copyTemplates[v.Lang].ExecuteTemplate(&buf, "layout", v); err != nil {
 		return nil, fmt.Errorf("render the copy's %s page: %w", what, err)
 	}
 	return buf.Bytes(), nil

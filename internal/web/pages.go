@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/markdown"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
@@ -44,11 +45,17 @@ const (
 	excerptRunes  = 280
 )
 
-// pageTemplates holds one template set per page, each with the shared layout.
-var pageTemplates = func() map[string]*template.Template {
-	m := map[string]*template.Template{}
+// pageTemplates holds one template set per language and page, each with the
+// shared layout.
+var pageTemplates = func() map[locale.Lang]map[string]*template.Template {
+	m := map[locale.Lang]map[string]*template.Template{}
 	for _, name := range []string{"index.html", "incident.html", "maintenance.html", "history.html", "notfound.html", "component.html"} {
-		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/uptime.html", "templates/badges.html", "templates/"+name))
+		for l, t := range langTemplates(name, "templates/layout.html", "templates/uptime.html", "templates/badges.html", "templates/"+name) {
+			if m[l] == nil {
+				m[l] = map[string]*template.Template{}
+			}
+			m[l][name] = t
+		}
 	}
 	return m
 }()
@@ -92,6 +99,7 @@ type selection struct {
 // view is what every page template receives.
 type view struct {
 	Title       string // the document's title
+	Lang        locale.Lang
 	SiteTitle   string
 	Description string
 	Zone        string
@@ -103,22 +111,42 @@ type view struct {
 	Main        any
 }
 
-// words formats times and text for one rebuild.
+// words formats times and text for one rebuild, in the page's language.
 type words struct {
 	loc  *time.Location
-	zone string
+	zone string // in English: "Pacific time"; the writer says it in the page's language
 	now  time.Time
+	wr   wd.Writer
 }
 
-func (w *words) When(t time.Time) string { return wd.When(t, w.now, w.loc, w.zone) }
-func (w *words) Time(t time.Time) string { return wd.TimeIn(t, w.loc, w.zone) }
-func (w *words) Day(t time.Time) string  { return wd.Day(t, w.now, w.loc) }
+// newWords is the words of a page in language l.
+func newWords(loc *time.Location, now time.Time, l locale.Lang) *words {
+	return &words{loc: loc, zone: config.ZoneName(loc), now: now, wr: wd.In(l)}
+}
+
+func (w *words) When(t time.Time) string { return w.wr.When(t, w.now, w.loc, w.zone) }
+
+// WhenMid is When within a sentence ("Aktualisiert heute, 10:30 Uhr"); in
+// English the same as When.
+func (w *words) WhenMid(t time.Time) string {
+	return w.wr.DayMid(t, w.now, w.loc) + ", " + w.wr.TimeIn(t, w.loc, w.zone)
+}
+func (w *words) Time(t time.Time) string { return w.wr.TimeIn(t, w.loc, w.zone) }
+func (w *words) Day(t time.Time) string  { return w.wr.Day(t, w.now, w.loc) }
 func (w *words) ISO(t time.Time) string  { return t.UTC().Format(time.RFC3339) }
+
+// Zone is the zone's name in the page's language: "Pacific time", "Pazifikzeit".
+func (w *words) Zone() string { return w.wr.Zone(w.zone) }
+
+// T is a message of the page's catalog.
+func (w *words) T(key string, args ...any) string { return w.wr.L.T(key, args...) }
 
 // Window is a span with its day and zone: "Today, 9:48 to 9:52 AM Pacific
 // time", or both days when it crosses midnight (see words.Window).
-func (w *words) Window(a, b time.Time) string { return wd.Window(a, b, w.now, w.loc, w.zone) }
+func (w *words) Window(a, b time.Time) string { return w.wr.Window(a, b, w.now, w.loc, w.zone) }
 
+// impactLabel is the English label of an impact; the page's catalog
+// translates it.
 func impactLabel(i status.Impact) string {
 	switch i {
 	case status.ImpactMinor:
@@ -184,6 +212,7 @@ type item struct {
 
 type dayView struct {
 	Label string
+	Short string // the date, after "Today" and "Yesterday": "December 3"
 	Date  time.Time
 	Items []item
 }
@@ -257,7 +286,7 @@ type builder struct {
 // buildPages renders every HTML page. The keys are paths; "404" is the
 // not-found page.
 func buildPages(in pageInput) (map[string][]byte, error) {
-	b := &builder{in: in, w: &words{loc: in.Loc, zone: config.ZoneName(in.Loc), now: in.Now},
+	b := &builder{in: in, w: newWords(in.Loc, in.Now, in.Page.Lang()),
 		published: map[int64]*status.Incident{}, docs: map[string][]byte{}}
 	for i := range in.Incidents {
 		if !in.Incidents[i].Draft {
@@ -291,10 +320,10 @@ func buildPages(in pageInput) (map[string][]byte, error) {
 }
 
 func (b *builder) render(path, tmpl, title, section string, main any) error {
-	v := view{Title: title, SiteTitle: b.in.Page.Title, Description: b.in.Page.Description,
-		Zone: b.w.zone, CSS: cssPath, Section: section, Live: b.in.Live, W: b.w, Main: main, Brand: brandOf(b.in.Page)}
+	v := view{Title: title, Lang: b.w.wr.L.Lang, SiteTitle: b.in.Page.Title, Description: b.in.Page.Description,
+		Zone: b.w.Zone(), CSS: cssPath, Section: section, Live: b.in.Live, W: b.w, Main: main, Brand: brandOf(b.in.Page)}
 	if v.SiteTitle == "" {
-		v.SiteTitle = "Status"
+		v.SiteTitle = b.t("Status")
 	}
 	if v.Title == "" {
 		v.Title = v.SiteTitle
@@ -302,7 +331,7 @@ func (b *builder) render(path, tmpl, title, section string, main any) error {
 		v.Title += " · " + v.SiteTitle
 	}
 	var buf bytes.Buffer
-	if err := pageTemplates[tmpl].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := pageTemplates[v.Lang][tmpl].ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", path, err)
 	}
 	b.docs[path] = buf.Bytes()
@@ -364,7 +393,7 @@ func (b *builder) interval(in *status.Incident) string {
 	if in.Status == status.Resolved {
 		end = in.ResolvedAt
 	}
-	return wd.Interval(in.StartedAt, end, b.in.Now, b.in.Loc, b.w.zone)
+	return b.w.wr.Interval(in.StartedAt, end, b.in.Now, b.in.Loc, b.w.zone)
 }
 
 func (b *builder) card(in *status.Incident) incidentCard {
@@ -381,8 +410,8 @@ func (b *builder) card(in *status.Incident) incidentCard {
 
 func (b *builder) newCard(in *status.Incident) incidentCard {
 	c := incidentCard{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
-		Impact: badge{impactLabel(in.Impact), in.Impact.Kind()},
-		Status: badge{in.Status.Label(), in.Status.Kind()}, Started: in.StartedAt}
+		Impact: badge{b.t(impactLabel(in.Impact)), in.Impact.Kind()},
+		Status: badge{b.t(in.Status.Label()), in.Status.Kind()}, Started: in.StartedAt}
 	c.Summary = b.interval(in)
 	ids := make([]string, len(in.Components))
 	for i, ac := range in.Components {
@@ -391,7 +420,7 @@ func (b *builder) newCard(in *status.Incident) incidentCard {
 	c.Affected = b.affected(ids)
 	if len(in.Updates) > 0 {
 		u := in.Updates[0]
-		c.Latest = &updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML}
+		c.Latest = &updateView{Label: b.t(u.Status.Label()), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML}
 		c.Excerpt, _ = markdown.Cut(u.Rendered.Text, excerptRunes)
 	}
 	if in.Postmortem != "" {
@@ -413,7 +442,7 @@ func maintSpan(m *status.Maintenance) (start, end time.Time) {
 func (b *builder) maintCard(m *status.Maintenance) maintCard {
 	start, end := maintSpan(m)
 	c := maintCard{URL: fmt.Sprintf("/maintenance/%d", m.ID), Title: m.Title,
-		Status: badge{m.Status.Label(), m.Status.Kind()}, Window: b.w.Window(start, end),
+		Status: badge{b.t(m.Status.Label()), m.Status.Kind()}, Window: b.w.Window(start, end),
 		Body: m.Rendered.HTML, Start: start}
 	c.Excerpt, _ = markdown.Cut(m.Rendered.Text, excerptRunes)
 	c.Affected = b.affected(m.Components)
@@ -422,18 +451,18 @@ func (b *builder) maintCard(m *status.Maintenance) maintCard {
 
 func (b *builder) index() error {
 	snap := b.in.Snapshot
-	v := indexView{Overall: badge{snap.Overall.Description, snap.Overall.Indicator.Kind()}}
+	v := indexView{Overall: badge{b.t(snap.Overall.Description), snap.Overall.Indicator.Kind()}}
 	for _, g := range snap.Groups {
 		gv := groupView{Name: g.Name, Description: g.Description}
 		for _, c := range snap.Components {
 			if c.GroupID == g.ID {
 				gv.Components = append(gv.Components, compView{Name: c.Name, Description: c.Description,
-					Label: c.Status.Label(), Kind: c.Status.Kind(), URL: componentURL(c.ID), Uptime: b.bars(c.ID)})
+					Label: b.t(c.Status.Label()), Kind: c.Status.Kind(), URL: componentURL(c.ID), Uptime: b.bars(c.ID)})
 				v.Bars = v.Bars || gv.Components[len(gv.Components)-1].Uptime != nil
 			}
 		}
 		st := snap.GroupStatus(g.ID)
-		gv.Kind, gv.Label = st.Kind(), st.Label()
+		gv.Kind, gv.Label = st.Kind(), b.t(st.Label())
 		if len(gv.Components) > 0 {
 			v.Groups = append(v.Groups, gv)
 		}
@@ -489,7 +518,11 @@ func (b *builder) days(from, to time.Time, every bool) []dayView {
 			continue
 		}
 		sort.SliceStable(items, func(i, j int) bool { return items[i].at.After(items[j].at) })
-		out = append(out, dayView{Label: b.w.Day(d), Date: d, Items: items})
+		dv := dayView{Label: b.w.Day(d), Date: d, Items: items}
+		if recent(d, b.in.Now, b.in.Loc) {
+			dv.Short = b.w.wr.ShortDate(d)
+		}
+		out = append(out, dv)
 	}
 	return out
 }
@@ -548,10 +581,10 @@ func (b *builder) incidents() error {
 		}
 		for _, ac := range in.Components {
 			st := worst[ac.ComponentID]
-			v.Components = append(v.Components, compView{Name: b.compName(ac.ComponentID), Label: st.Label(), Kind: st.Kind()})
+			v.Components = append(v.Components, compView{Name: b.compName(ac.ComponentID), Label: b.t(st.Label()), Kind: st.Kind()})
 		}
 		for _, u := range in.Updates {
-			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML})
+			v.Updates = append(v.Updates, updateView{Label: b.t(u.Status.Label()), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML})
 		}
 		sort.SliceStable(v.Updates, func(i, j int) bool { return v.Updates[i].At.After(v.Updates[j].At) })
 		v.Locations = b.incidentLocations(in.ID)
@@ -578,7 +611,7 @@ func (b *builder) maintenances() error {
 		}
 		v := maintView{maintCard: b.maintCard(m)}
 		for _, u := range m.Updates {
-			v.Updates = append(v.Updates, updateView{Label: u.Status.Label(), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML})
+			v.Updates = append(v.Updates, updateView{Label: b.t(u.Status.Label()), Kind: u.Status.Kind(), At: u.DisplayAt, Body: u.Rendered.HTML})
 		}
 		sort.SliceStable(v.Updates, func(i, j int) bool { return v.Updates[i].At.After(v.Updates[j].At) })
 		if err := b.render(v.URL, "maintenance.html", m.Title, "history", v); err != nil {
@@ -599,13 +632,13 @@ func (b *builder) history() error {
 	for i := range months {
 		months[i] = first.AddDate(0, -i, 0)
 		key := months[i].Format("2006-01")
-		links[i] = monthLink{URL: "/history/" + key, Label: months[i].Format("January 2006"), Count: counts[key]}
+		links[i] = monthLink{URL: "/history/" + key, Label: locale.Upper(b.w.wr.Month(months[i])), Count: counts[key]}
 	}
 	for i, m := range months {
 		if b.in.Only != nil && !b.in.Only.months[m.Format("2006-01")] {
 			continue
 		}
-		v := historyView{Month: m.Format("January 2006"), Days: b.days(m, m.AddDate(0, 1, 0), false)}
+		v := historyView{Month: b.w.wr.Month(m), Days: b.days(m, m.AddDate(0, 1, 0), false)}
 		for j, l := range links {
 			l.Current = j == i
 			v.Months = append(v.Months, l)
@@ -617,7 +650,7 @@ func (b *builder) history() error {
 			v.Next = &links[i-1]
 		}
 		path := links[i].URL
-		if err := b.render(path, "history.html", "History, "+v.Month, "history", v); err != nil {
+		if err := b.render(path, "history.html", b.t("History, %s", v.Month), "history", v); err != nil {
 			return err
 		}
 		if i == 0 {
@@ -628,7 +661,17 @@ func (b *builder) history() error {
 }
 
 func (b *builder) notFound() error {
-	return b.render("404", "notfound.html", "Not found", "", nil)
+	return b.render("404", "notfound.html", b.t("Not found"), "", nil)
+}
+
+// t is a message in the page's language.
+func (b *builder) t(key string, args ...any) string { return b.w.T(key, args...) }
+
+// recent reports whether d is today or yesterday, which the day lists name
+// by word and date ("Today December 3").
+func recent(d, now time.Time, loc *time.Location) bool {
+	n := now.In(loc)
+	return wd.SameDay(d.In(loc), n) || wd.SameDay(d.In(loc), n.AddDate(0, 0, -1))
 }
 
 // Now is the moment the pages were built.

@@ -41,7 +41,10 @@ type pagesFixture struct {
 	maint                      int64
 }
 
-func newPagesFixture(t *testing.T) *pagesFixture {
+func newPagesFixture(t *testing.T) *pagesFixture { t.Helper(); return newPagesFixtureIn(t, "") }
+
+// newPagesFixtureIn is the fixture with its page in a language (page.language).
+func newPagesFixtureIn(t *testing.T, language string) *pagesFixture {
 	t.Helper()
 	ctx := context.Background()
 	la, err := time.LoadLocation("America/Los_Angeles")
@@ -123,7 +126,7 @@ func newPagesFixture(t *testing.T) *pagesFixture {
 	f.maint = m.ID
 
 	cfg, err := config.Parse("test.yaml", []byte(`
-page: {title: "Example Hosting Status", zone: America/Los_Angeles}
+page: {title: "Example Hosting Status", zone: America/Los_Angeles, language: "`+language+`"}
 groups:
   - id: flexo
     components: [{id: web, name: Web sites}]

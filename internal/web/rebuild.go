@@ -405,8 +405,19 @@ func (s *Site) pageInput(cfg config.Config, loc *time.Location, now time.Time, r
 	}
 	in := pageInput{Page: cfg.Page, Loc: loc, Now: now, Snapshot: snap, Incidents: incidents, Windows: windows, Series: r.series,
 		Groups: groups, Comps: comps, Monitoring: mon, Cards: r.cards, Latest: r.latest}
-	in.Live = liveNote(snap, r.readAt, &words{loc: loc, zone: config.ZoneName(loc), now: now})
+	in.Live = liveNote(snap, r.readAt, newWords(loc, now, cfg.Page.Lang()))
 	return in
+}
+
+// lastRead is when the database was last read, within a sentence: "today,
+// 12:18 PM Pacific time", "heute, 12:18 Uhr (Pazifikzeit)".
+func (w *words) lastRead(t time.Time) string {
+	s := w.WhenMid(t)
+	if w.wr.L.English() {
+		// English's day words begin a line; here one is mid-sentence.
+		s = strings.ToLower(s[:1]) + s[1:]
+	}
+	return s
 }
 
 // liveNote says, when it is so, that the statuses shown are measured but not
@@ -414,10 +425,10 @@ func (s *Site) pageInput(cfg config.Config, loc *time.Location, now time.Time, r
 func liveNote(snap *service.Snapshot, readAt time.Time, w *words) string {
 	switch {
 	case snap.Stale:
-		return "Herald cannot read its database right now. The statuses shown are what our monitors measure now and are not yet recorded; incidents and maintenance are as last read, " +
-			strings.ToLower(w.When(readAt)[:1]) + w.When(readAt)[1:] + "."
+		return w.T("Herald cannot read its database right now. The statuses shown are what our monitors measure now and are not yet recorded; incidents and maintenance are as last read, %s.",
+			w.lastRead(readAt))
 	case snap.Unrecorded:
-		return "Herald cannot write to its database right now. The statuses shown are what our monitors measure now and are not yet recorded in the history."
+		return w.T("Herald cannot write to its database right now. The statuses shown are what our monitors measure now and are not yet recorded in the history.")
 	}
 	return ""
 }

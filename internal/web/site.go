@@ -99,6 +99,9 @@ func newAsset(path string, body []byte, contentType string) (*asset, error) {
 	case contentType == htmlType:
 		setPageHeaders(h)
 	}
+	if l := docLang(body, contentType); l != "" {
+		h.Set("Content-Language", l)
+	}
 	a.header = h
 	return a, nil
 }
@@ -343,8 +346,12 @@ func (s *Site) serveDoc(w http.ResponseWriter, r *http.Request, assets map[strin
 		setPageHeaders(h)
 		h.Set("Content-Type", htmlType)
 		h.Set("Cache-Control", "no-cache")
+		nf, ok := assets["404"]
+		if ok && nf.header.Get("Content-Language") != "" {
+			h.Set("Content-Language", nf.header.Get("Content-Language"))
+		}
 		w.WriteHeader(http.StatusNotFound)
-		if nf, ok := assets["404"]; ok && r.Method != http.MethodHead {
+		if ok && r.Method != http.MethodHead {
 			_, _ = w.Write(nf.body)
 		}
 		return

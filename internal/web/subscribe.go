@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/refusal"
 	"github.com/heraldhq/herald/internal/service"
@@ -22,10 +24,10 @@ import (
 // maxForm bounds a subscription form's body.
 const maxForm = 16 << 10
 
-var subscribeTemplates = func() map[string]*template.Template {
-	m := map[string]*template.Template{}
+var subscribeTemplates = func() map[string]map[locale.Lang]*template.Template {
+	m := map[string]map[locale.Lang]*template.Template{}
 	for _, name := range []string{"subscribe.html", "lookup.html"} {
-		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name))
+		m[name] = langTemplates(name, "templates/layout.html", "templates/"+name)
 	}
 	return m
 }()
@@ -131,15 +133,16 @@ func (s *Subscriptions) choices(r *http.Request, checked []string) []choiceGroup
 func (s *Subscriptions) render(w http.ResponseWriter, r *http.Request, code int, tmpl, title string, main any) {
 	cfg := pageConfig(s.cfg(), r)
 	loc := cfg.Location()
-	v := view{Title: title, SiteTitle: cfg.Page.Title, Description: cfg.Page.Description, Zone: config.ZoneName(loc),
-		CSS: cssPath, Section: "subscribe", W: &words{loc: loc, zone: config.ZoneName(loc), now: s.svc.Now()}, Main: main,
+	wds := newWords(loc, s.svc.Now(), cfg.Page.Lang())
+	v := view{Title: title, Lang: wds.wr.L.Lang, SiteTitle: cfg.Page.Title, Description: cfg.Page.Description, Zone: wds.Zone(),
+		CSS: cssPath, Section: "subscribe", W: wds, Main: main,
 		Brand: brandOf(cfg.Page)}
 	if v.SiteTitle == "" {
-		v.SiteTitle = "Status"
+		v.SiteTitle = wds.T("Status")
 	}
 	v.Title += " · " + v.SiteTitle
 	var buf bytes.Buffer
-	if err := subscribeTemplates[tmpl].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := subscribeTemplates[tmpl][v.Lang].ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.log.Error("render page", slog.String("template", tmpl), slog.Any("err", err))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -159,7 +162,7 @@ func (s *Subscriptions) page(w http.ResponseWriter, r *http.Request, code int, v
 	if code == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5") // the database is down, full or takes no writes here
 	}
-	s.render(w, r, code, "subscribe.html", titles[v.Page], v)
+	s.render(w, r, code, "subscribe.html", s.t(titles[v.Page]), v)
 }
 
 // readForm parses a urlencoded (or, for RFC 8058 one-click, multipart) form
@@ -220,7 +223,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.log.Error("subscribe", slog.Any("err", err))
-		s.page(w, r, http.StatusInternalServerError, subscribeView{Page: "form", Error: "Something went wrong on our side; please try again.",
+		s.page(w, r, http.StatusInternalServerError, subscribeView{Page: "form", Error: s.t("Something went wrong on our side; please try again."),
 			Email: email, Groups: s.choices(r, comps)})
 		return
 	}
@@ -236,9 +239,9 @@ func (s *Subscriptions) badLink(w http.ResponseWriter, r *http.Request, err erro
 		s.page(w, r, code, subscribeView{Page: "unavailable", Error: msg})
 		return
 	}
-	msg := "This link is not valid. It may have been cut short by your mail program; try copying the whole link."
+	msg := s.t("This link is not valid. It may have been cut short by your mail program; try copying the whole link.")
 	if errors.Is(err, notify.ErrBadToken) && err.Error() != notify.ErrBadToken.Error() {
-		msg = "This confirmation link has expired. Subscribe again to get a new one."
+		msg = s.t("This confirmation link has expired. Subscribe again to get a new one.")
 	}
 	s.page(w, r, http.StatusNotFound, subscribeView{Page: "invalid", Error: msg})
 }
@@ -250,7 +253,7 @@ func (s *Subscriptions) confirmForm(w http.ResponseWriter, r *http.Request) {
 		s.badLink(w, r, err)
 		return
 	}
-	s.page(w, r, http.StatusOK, subscribeView{Page: "confirm", Email: c.Address, Token: tok, Summary: summary(c.All, c.Names)})
+	s.page(w, r, http.StatusOK, subscribeView{Page: "confirm", Email: c.Address, Token: tok, Summary: s.summary(c.All, c.Names)})
 }
 
 func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
@@ -264,22 +267,20 @@ func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
 		s.badLink(w, r, err)
 		return
 	}
-	s.page(w, r, http.StatusOK, subscribeView{Page: "confirmed", Email: c.Address, Summary: summary(c.All, c.Names),
+	s.page(w, r, http.StatusOK, subscribeView{Page: "confirmed", Email: c.Address, Summary: s.summary(c.All, c.Names),
 		Manage: "/manage?token=" + url.QueryEscape(manage)})
 }
 
-func summary(all bool, names []string) string {
+func (s *Subscriptions) summary(all bool, names []string) string {
 	if all || len(names) == 0 {
-		return "every incident and maintenance notice"
+		return s.t("every incident and maintenance notice")
 	}
-	out := "notices about "
-	for i, n := range names {
-		if i > 0 {
-			out += "; "
-		}
-		out += n
-	}
-	return out
+	return s.t("notices about %s", strings.Join(names, "; "))
+}
+
+// t is a message in the page's language.
+func (s *Subscriptions) t(key string, args ...any) string {
+	return locale.For(s.cfg().Page.Lang()).T(key, args...)
 }
 
 func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
@@ -292,7 +293,7 @@ func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
 	checked := sub.Components
 	v := subscribeView{Page: "manage", Email: sub.Address, Token: tok, Groups: s.choices(r, checked)}
 	if !sub.UnsubscribedAt.IsZero() {
-		v.Error = "You are unsubscribed. Choose what you want and save to subscribe again."
+		v.Error = s.t("You are unsubscribed. Choose what you want and save to subscribe again.")
 	}
 	s.page(w, r, http.StatusOK, v)
 }
@@ -327,7 +328,7 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.page(w, r, http.StatusOK, subscribeView{Page: "saved", Email: sub.Address, Token: tok,
-		Summary: summary(sub.All, s.n.Names(sub.Components)), Manage: "/manage?token=" + url.QueryEscape(tok)})
+		Summary: s.summary(sub.All, s.n.Names(sub.Components)), Manage: "/manage?token=" + url.QueryEscape(tok)})
 }
 
 func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) {

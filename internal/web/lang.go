@@ -1,0 +1,40 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+
+	"github.com/heraldhq/herald/internal/locale"
+)
+
+// langTemplates parses a template set once per language, with t bound to
+// that language's catalog: {{t "Current incidents"}} is the page's words
+// for it, {{t "Past %d days" 14}} formats as fmt does.
+func langTemplates(name string, files ...string) map[locale.Lang]*template.Template {
+	m := map[locale.Lang]*template.Template{}
+	for _, l := range locale.Langs {
+		funcs := template.FuncMap{"t": locale.For(l).T}
+		m[l] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, files...))
+	}
+	return m
+}
+
+// pct is an uptime figure in the page's language: "99.95%", "99,95 %".
+func (b *builder) pct(s string) string { return b.w.wr.L.Decimal(s) }
+
+// htmlLang opens every page (templates/layout.html) with its language.
+const htmlLang = "<!doctype html>\n<html lang=\""
+
+// docLang is the language a rendered page declares on its html element, for
+// its Content-Language header; "" for anything else.
+func docLang(body []byte, contentType string) string {
+	rest, ok := bytes.CutPrefix(body, []byte(htmlLang))
+	if contentType != htmlType || !ok {
+		return ""
+	}
+	l, _, ok := bytes.Cut(rest, []byte(`"`))
+	if !ok || len(l) > 8 {
+		return ""
+	}
+	return string(l)
+}

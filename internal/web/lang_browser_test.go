@@ -1,0 +1,113 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/heraldhq/herald/internal/browsertest"
+)
+
+// TestBrowserTranslatedPages opens the public pages of a page in German and
+// in Spanish in Chromium: at 1280 and 390 pixels wide (screenshots saved
+// with HERALD_SAVE_SCREENSHOTS=1 as docs/screenshots/browser-de-index-390.png
+// and so on), with nothing sticking out sideways, axe-core clean in the light
+// and the dark scheme, and no word of Herald's English interface in what
+// the browser shows (operators' texts, in English here, are left out).
+func TestBrowserTranslatedPages(t *testing.T) {
+	execPath := browsertest.Chromium(t)
+	axe := browsertest.AxeSource(t)
+	operators := []string{"Web sites on flexo interrupted", "Web sites on mom unreachable", "Kernel update on flexo",
+		"Example Hosting Status", "Web sites", "E-mail", "flexo", "mom", "shop.example"}
+	for _, lang := range []string{"de", "es"} {
+		t.Run(lang, func(t *testing.T) {
+			f := newBrowserFixtureIn(t, lang)
+			allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+				chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
+				chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
+				chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
+				chromedp.Flag("force-color-profile", "srgb"))
+			defer cancelAlloc()
+			bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+			defer cancelBrowser()
+			watchdog := time.AfterFunc(browserStep, cancelBrowser)
+			err := chromedp.Do(bctx)
+			if !watchdog.Stop() || err != nil {
+				t.Fatalf("starting %s: %v", execPath, err)
+			}
+			save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
+			for _, p := range []struct{ name, path string }{
+				{"index", "/"},
+				{"incident", fmt.Sprintf("/incidents/%d", f.open)},
+				{"postmortem", fmt.Sprintf("/incidents/%d", f.resolved)},
+				{"maintenance", fmt.Sprintf("/maintenance/%d", f.mnt)},
+				{"history", "/history"},
+				{"subscribe", "/subscribe"},
+				{"lookup", "/lookup?domain=shop.example"},
+			} {
+				ctx, cancel := context.WithTimeout(bctx, 2*browserStep)
+				for _, width := range []int64{1280, 390} {
+					var mobile []chromedp.EmulateViewportOption
+					if width < 600 {
+						mobile = append(mobile, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+					}
+					if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800, mobile...), chromedp.Navigate(f.srv.URL+p.path)); err != nil {
+						t.Fatalf("%s at %d: %v", p.name, width, err)
+					}
+					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+					if err != nil {
+						t.Fatalf("screenshot of %s at %d: %v", p.name, width, err)
+					}
+					file := fmt.Sprintf("browser-%s-%s-%d.png", lang, p.name, width)
+					dir := t.TempDir()
+					if save {
+						dir = filepath.Join("..", "..", "docs", "screenshots")
+					}
+					if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					over, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 1"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if over {
+						t.Errorf("%s at %d px scrolls sideways", p.name, width)
+					}
+				}
+				got, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
+				if err != nil || got.Value != lang {
+					t.Errorf("%s: html lang %q (%v), want %q", p.name, got.Value, err, lang)
+				}
+				// What the browser shows, less the operators' texts
+				// (updates and postmortems are theirs too).
+				text, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+					`(() => { const c = document.body.cloneNode(true); c.querySelectorAll(".prose, .excerpt, code").forEach(e => e.remove()); return c.innerText })()`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range operators {
+					text = strings.ReplaceAll(text, s, "")
+				}
+				for _, line := range strings.Split(text, "\n") {
+					if m := englishWords.FindString(line); m != "" {
+						t.Errorf("%s: English %q in %q", p.name, m, strings.TrimSpace(line))
+					}
+				}
+				found, err := browsertest.Axe(ctx, axe)
+				if err != nil {
+					t.Fatalf("%s: %v", p.name, err)
+				}
+				for _, v := range found {
+					t.Errorf("%s: %s", p.name, v)
+				}
+				cancel()
+			}
+		})
+	}
+}
