@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -40,7 +39,9 @@ const (
 	maxPasswordForm = 4 << 10
 )
 
-var signInTemplate = template.Must(template.New("signin.html").ParseFS(templateFS, "templates/layout.html", "templates/signin.html"))
+// signInTemplates are the private pages' sign-in page, per language (its own
+// sentences are English yet; the layout around them is the page's language).
+var signInTemplates = langTemplates("signin.html", "templates/layout.html", "templates/signin.html")
 
 // pageKey returns the key signing a private page's links and sessions.
 func privateKey(p *config.PageEntry, getenv func(string) string) ([]byte, error) {
@@ -237,10 +238,11 @@ func (s *Site) renderSignIn(p *pageSet, w http.ResponseWriter, code int, v signI
 	pcfg := s.cfg().ForPage(p.entry)
 	loc := pcfg.Location()
 	zone := config.ZoneName(loc)
-	page := view{Title: "Sign in · " + orDefault(pcfg.Page.Title, "Status"), SiteTitle: orDefault(pcfg.Page.Title, "Status"),
-		Zone: zone, CSS: cssPath, Section: "private", W: &words{loc: loc, zone: zone, now: s.svc.Now()}, Main: v}
+	lang := pcfg.Page.Lang()
+	page := view{Title: "Sign in · " + orDefault(pcfg.Page.Title, "Status"), Lang: lang, SiteTitle: orDefault(pcfg.Page.Title, "Status"),
+		Zone: zone, CSS: cssPath, Section: "private", W: newWords(loc, s.svc.Now(), lang), Main: v}
 	var buf bytes.Buffer
-	if err := signInTemplate.ExecuteTemplate(&buf, "layout", page); err != nil {
+	if err := signInTemplates[lang].ExecuteTemplate(&buf, "layout", page); err != nil {
 		s.log.Error("render sign-in", slog.Any("err", err))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
