@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,17 @@ groups:
         name: Mail
         monitors:
           - {type: http, url: "%s/", interval: 1h, timeout: 1s, locations: [fra-1], quorum: majority}
+      - id: mailman
+        name: Mailing lists
+        depends_on: [flexo/mail]
+maintenance:
+  recurring:
+    - title: Yearly disk check
+      rrule: FREQ=YEARLY
+      start: "2026-01-04T02:00"
+      duration: 1h
+      components: [flexo/mail]
+      body: The disks are checked once a year.
 channels:
   - name: ops
     type: webhook
@@ -213,7 +225,13 @@ func (run *openAPIRun) story(tok map[string]string, heartbeat string, st *store.
 	do(openAPIExchange{method: "GET", path: "/api/v1/status", token: A, want: 403})
 	do(openAPIExchange{method: "GET", path: "/api/v1/about", token: R, want: 200})
 	do(openAPIExchange{method: "GET", path: "/api/v1/about", token: none, want: 401})
-	do(openAPIExchange{method: "GET", path: "/api/v1/components", token: R, want: 200})
+	comps, _ := do(openAPIExchange{method: "GET", path: "/api/v1/components", token: R, want: 200})
+	if list, _ := comps["components"].([]any); !slices.ContainsFunc(list, func(c any) bool {
+		m, _ := c.(map[string]any)
+		return m["id"] == "flexo/mailman" && fmt.Sprint(m["depends_on"]) == "[flexo/mail]"
+	}) {
+		t.Errorf("no flexo/mailman depending on flexo/mail in %v", comps)
+	}
 	do(openAPIExchange{method: "GET", path: "/api/v1/components", token: "hrld_" + strings.Repeat("A", 43), want: 401})
 	do(openAPIExchange{method: "GET", path: "/api/v1/changes?limit=5", token: R, want: 200})
 	do(openAPIExchange{method: "GET", path: "/api/v1/changes?limit=0", token: R, want: 400})
@@ -329,6 +347,51 @@ func (run *openAPIRun) story(tok map[string]string, heartbeat string, st *store.
 	do(openAPIExchange{method: "POST", path: m2w + "/complete", token: W, body: `{"body": "Done early."}`, want: 200})
 	do(openAPIExchange{method: "POST", path: m2w + "/complete", token: W, want: 409})
 
+	// Recurring maintenance: a series made here, and the one the configuration declares.
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := time.Now().In(la).Add(48*time.Hour).Format("2006-01-02") + "T02:00"
+	weekly := `{"title": "Weekly restarts", "body": "Restarts.", "rrule": "FREQ=WEEKLY", "start": "` + first + `", "duration": "1h", "components": ["flexo/web"]}`
+	sr, _ := do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series", token: W, body: weekly, want: 201})
+	srw := "/api/v1/maintenance-series/" + id(sr, "id")
+	if sr["zone"] != "America/Los_Angeles" || sr["from_config"] != false {
+		t.Errorf("a series without a zone takes the page's and is not the configuration's: %v", sr)
+	}
+	do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series", token: W,
+		body: `{"title": "x", "body": "y", "rrule": "FREQ=HOURLY", "start": "` + first + `", "duration": "1h", "components": ["flexo/web"]}`, want: 422})
+	do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series", token: W,
+		body: `{"title": "x", "body": "y", "rrule": "FREQ=DAILY", "start": "` + first + `", "duration": "25h", "components": ["flexo/web"]}`, want: 422})
+	do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series", token: W,
+		body: `{"title": "x", "body": "y", "rrule": "FREQ=DAILY", "start": "tomorrow", "duration": "1h", "components": ["flexo/web"]}`, want: 400})
+	do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series", token: W, body: `{"title": "x", "every": "week"}`, want: 400})
+	do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series", token: R, body: weekly, want: 403})
+	do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series", token: W, body: `{"title": "` + strings.Repeat("x", api.MaxBody) + `"}`, want: 413})
+	all, _ := do(openAPIExchange{method: "GET", path: "/api/v1/maintenance-series", token: R, want: 200})
+	do(openAPIExchange{method: "GET", path: "/api/v1/maintenance-series", token: none, want: 401})
+	var declared string
+	for _, x := range all["series"].([]any) {
+		if m := x.(map[string]any); m["from_config"] == true {
+			declared = id(m, "id")
+		}
+	}
+	if declared == "" {
+		t.Fatalf("the configuration's series is not listed: %v", all)
+	}
+	one, _ := do(openAPIExchange{method: "GET", path: srw, token: R, want: 200})
+	if ws, _ := one["windows"].([]any); len(ws) == 0 || fmt.Sprint(ws[0].(map[string]any)["series_id"]) != fmt.Sprint(one["id"]) {
+		t.Errorf("the series' windows do not name it: %v", one)
+	}
+	do(openAPIExchange{method: "GET", path: "/api/v1/maintenance-series/999999", token: R, want: 404})
+	ended, _ := do(openAPIExchange{method: "POST", path: srw + "/end", token: W, body: `{"body": "No longer needed."}`, want: 200})
+	if ws, _ := ended["windows"].([]any); ended["ended_at"] == nil || len(ws) == 0 || ws[0].(map[string]any)["status"] != "cancelled" {
+		t.Errorf("the ended series is not ended with its windows cancelled: %v", ended)
+	}
+	do(openAPIExchange{method: "POST", path: srw + "/end", token: W, want: 409})
+	do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series/" + declared + "/end", token: W, want: 409})
+	do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series/999999/end", token: W, want: 404})
+
 	// Subscribers, deliveries and the operator channel's test.
 	sub, _ := do(openAPIExchange{method: "POST", path: "/api/v1/subscribers", token: W, body: `{"kind": "webhook", "address": "` + run.sink + "/subscriber" + `"}`, want: 201})
 	do(openAPIExchange{method: "POST", path: "/api/v1/subscribers", token: W, body: `{"kind": "pigeon", "address": "roof"}`, want: 422})
@@ -372,6 +435,7 @@ func (run *openAPIRun) story(tok map[string]string, heartbeat string, st *store.
 	// A database that takes no writes: a 503 that says so.
 	st.RefuseWrites(store.ReasonStandby)
 	do(openAPIExchange{method: "POST", path: "/api/v1/incidents", token: W, body: newIncident, want: 503})
+	do(openAPIExchange{method: "POST", path: "/api/v1/maintenance-series", token: W, body: weekly, want: 503})
 	// Too many bad tokens: a 429 before the next is looked at. One bad token
 	// was sent above; nine more make the ten a client is allowed.
 	for range 9 {
