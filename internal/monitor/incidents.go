@@ -695,13 +695,13 @@ func (r *Reactor) announce(ctx context.Context, w *world) error {
 			}
 			// Most servers became all of them: the title says so.
 			if ev, _ := w.networkEvent(id); len(ev.Unaffected) == 0 {
-				if text, terr := prose.NetworkInvestigating(ev); terr == nil && text.Title != in.Title {
+				if text, terr := prose.NetworkInvestigatingIn(ev, w.page.Lang); terr == nil && text.Title != in.Title {
 					in, err = r.svc.EditIncident(ctx, actor, id, service.IncidentEdit{Title: &text.Title})
 				}
 			}
 		} else {
 			var body string
-			if body, err = prose.AlsoAffected(told); err != nil {
+			if body, err = prose.AlsoAffectedIn(told, w.page.Lang); err != nil {
 				return err
 			}
 			in, err = r.svc.PostIncidentUpdate(ctx, actor, id, service.IncidentUpdate{Body: body, Components: comps})
@@ -794,7 +794,7 @@ func (r *Reactor) openNetwork(ctx context.Context, w *world, undecided []store.O
 	if ev.FromOutside, err = r.fromOutside(ctx, w, told); err != nil {
 		return err
 	}
-	text, err := prose.NetworkInvestigating(ev)
+	text, err := prose.NetworkInvestigatingIn(ev, w.page.Lang)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package prose
 import (
 	"errors"
 	"strings"
+
+	"github.com/heraldhq/herald/internal/locale"
 )
 
 // AlsoAffected drafts the update posted when more services go down while an
@@ -10,12 +12,16 @@ import (
 //
 //	E-mail service on the flexo server is affected too. We're working on it.
 //	Also affected: Web site and E-mail service on the mom server, and Web site service on the elzar server. We're working on it.
-func AlsoAffected(outages []Outage) (string, error) {
+func AlsoAffected(outages []Outage) (string, error) { return AlsoAffectedIn(outages, locale.English) }
+
+// AlsoAffectedIn is AlsoAffected drafted in language l.
+func AlsoAffectedIn(outages []Outage, l locale.Lang) (string, error) {
 	if len(outages) == 0 {
 		return "", errors.New("prose: no outages to tell")
 	}
 	var order []string
 	byServer := map[string][]string{}
+	plainServices := map[string][]string{} // byServer before Markdown, for the translations
 	for _, o := range outages {
 		if err := o.check(false); err != nil {
 			return "", err
@@ -26,7 +32,11 @@ func AlsoAffected(outages []Outage) (string, error) {
 		}
 		if noun := md(plain(o.Service)); !contains(byServer[s], noun) {
 			byServer[s] = append(byServer[s], noun)
+			plainServices[s] = append(plainServices[s], plain(o.Service))
 		}
+	}
+	if n := netVoiceFor(l); n != nil {
+		return n.alsoAffected(order, plainServices), nil
 	}
 	const after = " We're working on it."
 	if len(order) == 1 && len(byServer[order[0]]) == 1 {

@@ -110,40 +110,7 @@ func TestGoldenTranslated(t *testing.T) {
 				if r := must[string](t)(Recurrence(tc.o, p)); r != "" {
 					d.add("update on the first incident", r)
 				}
-				got := d.String()
-				for _, s := range tc.seed[l] {
-					if !strings.Contains(got, s) {
-						t.Errorf("draft lacks the sentence\n  %s\ngot:\n%s", s, got)
-					}
-				}
-				// Less the earlier incidents' titles, quoted as written.
-				var texts strings.Builder
-				for _, part := range d {
-					texts.WriteString(part.text + "\n")
-				}
-				unquoted := regexp.MustCompile(`(„[^“]*“|«[^»]*»)`).ReplaceAllString(texts.String(), "")
-				for _, en := range []string{" the ", " was ", " were ", "Customers", "AM", "PM", "Pacific time", "minutes"} {
-					if strings.Contains(unquoted, en) {
-						t.Errorf("English %q in the draft:\n%s", en, got)
-					}
-				}
-				path := filepath.Join("testdata", string(l), tc.name+".golden")
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./internal/prose -update to write it)", err)
-				}
-				if got != string(want) {
-					t.Errorf("draft differs from %s\ngot:\n%s\nwant:\n%s", path, got, want)
-				}
+				checkTranslated(t, l, d, tc.seed[l], tc.name)
 			})
 		}
 	}
@@ -193,6 +160,232 @@ func TestGoldenTranslatedMaintenance(t *testing.T) {
 					t.Errorf("draft differs from %s\ngot:\n%s\nwant:\n%s", path, got, want)
 				}
 			})
+		}
+	}
+}
+
+// TestGoldenTranslatedNetwork drafts the network-event texts (opening,
+// restoration updates, resolution) and AlsoAffected in German and Spanish,
+// as the English cases of the same names; golden files beside the outage
+// ones. The seed's network event first: all servers, and most servers,
+// seen from the Internet; then seen from inside only, restorations in
+// order, updates on their own, one still down, and a timeline that passes
+// midnight.
+func TestGoldenTranslatedNetwork(t *testing.T) {
+	la := zone(t, "America/Los_Angeles")
+	fleet := func(times ...string) []Restoration {
+		names := []string{"flexo", "mom", "elzar", "zapp"}
+		var rs []Restoration
+		for i, s := range times {
+			r := Restoration{Server: names[i]}
+			if s != "" {
+				r.Restored = at(t, la, s)
+			}
+			rs = append(rs, r)
+		}
+		return rs
+	}
+	start := at(t, la, "2026-08-14 02:16:20")
+	seedFleet := func() []Restoration {
+		return fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")
+	}
+	cases := []struct {
+		name string
+		run  func(p func(now string) Page) draft
+		seed map[locale.Lang][]string
+	}{
+		{name: "seed-network-attack",
+			run: func(p func(string) Page) draft {
+				return networkDraft(t, NetworkEvent{Start: start, Servers: seedFleet(), FromOutside: true}, p("2026-08-14 03:35:00"))
+			},
+			seed: map[locale.Lang][]string{
+				locale.German: {
+					"Alle Server nicht erreichbar oder sehr langsam",
+					"Alle unsere Server sind aus dem Internet nicht erreichbar (oder sehr langsam). Wir untersuchen das Problem.",
+					"Um 02:59 Uhr haben wir den Betrieb auf allen Servern außer flexo wiederhergestellt.",
+					"Heute (14. August) ab 02:16 Uhr (Pazifikzeit) waren alle unsere Server aus dem Internet nicht erreichbar (oder sehr langsam). Um 02:59 Uhr haben wir den Betrieb auf allen Servern außer flexo wiederhergestellt. Um 03:29 Uhr haben wir den Betrieb auf dem Server flexo wiederhergestellt. Insgesamt dauerte die Störung",
+					"Alle Dienste laufen wieder normal.",
+				},
+				locale.Spanish: {
+					"Todos los servidores inaccesibles o muy lentos",
+					"Todos nuestros servidores están inaccesibles (o muy lentos) desde Internet. Estamos investigando el problema.",
+					"A las 02:59 restablecimos el servicio en todos los servidores excepto flexo.",
+					"A partir de las 02:16 (hora del Pacífico) de hoy (14 de agosto), todos nuestros servidores quedaron inaccesibles (o muy lentos) desde Internet. A las 02:59 restablecimos el servicio en todos los servidores excepto flexo. A las 03:29 restablecimos el servicio en el servidor flexo. En total, el problema duró",
+					"Todos los servicios funcionan ya con normalidad.",
+				},
+			}},
+		{name: "seed-network-most-servers",
+			run: func(p func(string) Page) draft {
+				return networkDraft(t, NetworkEvent{Start: start, Servers: fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20"),
+					Unaffected: []string{"zapp"}, FromOutside: true}, p("2026-08-14 03:35:00"))
+			},
+			seed: map[locale.Lang][]string{
+				locale.German: {
+					"Die meisten Server nicht erreichbar oder sehr langsam",
+					"Die meisten unserer Server sind aus dem Internet nicht erreichbar (oder sehr langsam). Wir untersuchen das Problem.",
+					"waren die meisten unserer Server aus dem Internet nicht erreichbar (oder sehr langsam). Der Server zapp war nicht betroffen.",
+				},
+				locale.Spanish: {
+					"La mayoría de los servidores inaccesibles o muy lentos",
+					"La mayoría de nuestros servidores están inaccesibles (o muy lentos) desde Internet. Estamos investigando el problema.",
+					"la mayoría de nuestros servidores quedaron inaccesibles (o muy lentos) desde Internet. El servidor zapp no se vio afectado.",
+				},
+			}},
+		{name: "network-seen-from-inside",
+			run: func(p func(string) Page) draft {
+				return networkDraft(t, NetworkEvent{Start: start, Servers: fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20"),
+					Unaffected: []string{"zapp"}}, p("2026-08-14 03:35:00"))
+			},
+			seed: map[locale.Lang][]string{
+				locale.German:  {"Die meisten unserer Server sind nicht erreichbar oder sehr langsam. Wir untersuchen das Problem."},
+				locale.Spanish: {"La mayoría de nuestros servidores están inaccesibles o muy lentos. Estamos investigando el problema."},
+			}},
+		{name: "network-restored-in-order",
+			run: func(p func(string) Page) draft {
+				return networkDraft(t, NetworkEvent{Start: start,
+					Servers: fleet("2026-08-14 03:29:10", "2026-08-14 02:58:05", "2026-08-14 02:59:20", "2026-08-14 02:58:40")}, p("2026-08-14 03:35:00"))
+			}},
+		{name: "network-restored-updates",
+			run: func(p func(string) Page) draft {
+				var d draft
+				post := func(label, told string, restored ...string) {
+					e := NetworkEvent{Start: start, Servers: fleet(restored...)}
+					for i := range e.Servers {
+						if told != "" && !e.Servers[i].Restored.IsZero() && !e.Servers[i].Restored.After(at(t, la, told)) {
+							e.Servers[i].Told = true
+						}
+					}
+					d.add(label, must[string](t)(NetworkRestored(e, p("2026-08-14 03:00:00"))))
+				}
+				post("most at once", "", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")
+				post("two of four", "", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "")
+				post("one pass, three seconds", "", "", "2026-08-14 02:59:12", "2026-08-14 02:59:20", "2026-08-14 02:59:22")
+				post("one more after others", "2026-08-14 02:51:00", "", "2026-08-14 02:51:00", "2026-08-14 02:59:20", "2026-08-14 02:51:00")
+				post("two left after others", "2026-08-14 02:51:00", "", "2026-08-14 02:51:00", "2026-08-14 02:59:20", "")
+				post("the last one", "2026-08-14 02:51:00", "2026-08-14 02:59:58", "2026-08-14 02:51:00", "2026-08-14 02:51:00", "2026-08-14 02:51:00")
+				e := NetworkEvent{Start: start, Servers: fleet("", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "")}
+				d.add("posted the next day", must[string](t)(NetworkRestored(e, p("2026-08-15 09:00:00"))))
+				return d
+			},
+			seed: map[locale.Lang][]string{
+				locale.German: {
+					"Um 02:59 Uhr haben wir den Betrieb auf den Servern mom und elzar wiederhergestellt. Die Server flexo und zapp sind weiterhin nicht erreichbar.",
+					"Wir haben den Betrieb wiederhergestellt: auf dem Server mom um 02:59:12 Uhr, auf dem Server elzar um 02:59:20 Uhr und auf dem Server zapp um 02:59:22 Uhr. Der Server flexo ist weiterhin nicht erreichbar.",
+					"Nur der Server flexo ist noch nicht wieder erreichbar.",
+					"Alle unsere Server sind wieder erreichbar.",
+				},
+				locale.Spanish: {
+					"A las 02:59 restablecimos el servicio en los servidores mom y elzar. Los servidores flexo y zapp siguen sin respuesta.",
+					"Restablecimos el servicio en el servidor mom a las 02:59:12, en el servidor elzar a las 02:59:20 y en el servidor zapp a las 02:59:22. El servidor flexo sigue sin respuesta.",
+					"Solo el servidor flexo sigue sin respuesta.",
+					"Todos nuestros servidores vuelven a estar accesibles.",
+				},
+			}},
+		{name: "network-three-groups",
+			run: func(p func(string) Page) draft {
+				return networkDraft(t, NetworkEvent{Start: at(t, la, "2026-08-13 23:40:00"),
+					Servers: fleet("2026-08-14 01:29:10", "2026-08-14 00:20:05", "2026-08-14 00:58:30", "2026-08-14 00:21:40")}, p("2026-08-14 01:35:00"))
+			}},
+		{name: "network-still-down",
+			run: func(p func(string) Page) draft {
+				return networkDraft(t, NetworkEvent{Start: start,
+					Servers: fleet("", "2026-08-14 02:58:05", "2026-08-14 02:59:20", "2026-08-14 02:58:40")}, p("2026-08-14 03:05:00"))
+			}},
+		{name: "also-affected",
+			run: func(p func(string) Page) draft {
+				var d draft
+				l, at := p("2026-08-12 10:00:00").Lang, at(t, la, "2026-08-12 09:48:07")
+				d.add("one more", must[string](t)(AlsoAffectedIn([]Outage{{Server: "flexo", Service: "E-mail", Start: at}}, l)))
+				d.add("one more, plural", must[string](t)(AlsoAffectedIn([]Outage{{Server: "flexo", Service: "Web site", Start: at}}, l)))
+				d.add("several", must[string](t)(AlsoAffectedIn([]Outage{
+					{Server: "mom", Service: "Web site", Start: at}, {Server: "mom", Service: "E-mail", Start: at},
+					{Server: "elzar", Service: "Web site", Start: at}, {Server: "mom", Service: "E-mail", Start: at}}, l)))
+				d.add("hostile", must[string](t)(AlsoAffectedIn([]Outage{
+					{Server: "[flexo](https://evil.example)", Service: "<b>Mail</b>", Start: at}, {Server: "www.evil.example", Service: "*FTP*", Start: at}}, l)))
+				return d
+			},
+			seed: map[locale.Lang][]string{
+				locale.German: {
+					"Auch der E-Mail-Dienst auf dem Server flexo ist betroffen. Wir arbeiten daran.",
+					"Auch die Webseiten auf dem Server flexo sind betroffen.",
+					"Ebenfalls betroffen: Webseiten und E-Mail auf dem Server mom und Webseiten auf dem Server elzar. Wir arbeiten daran.",
+				},
+				locale.Spanish: {
+					"El correo electrónico del servidor flexo también se ve afectado. Estamos trabajando en ello.",
+					"Los sitios web del servidor flexo también se ven afectados.",
+					"También se ven afectados: sitios web y correo electrónico del servidor mom y sitios web del servidor elzar. Estamos trabajando en ello.",
+				},
+			}},
+	}
+	for _, l := range []locale.Lang{locale.German, locale.Spanish} {
+		for _, tc := range cases {
+			t.Run(string(l)+"/"+tc.name, func(t *testing.T) {
+				d := tc.run(func(now string) Page { return Page{Loc: la, Zone: "Pacific time", Now: at(t, la, now), Lang: l} })
+				checkTranslated(t, l, d, tc.seed[l], tc.name)
+			})
+		}
+	}
+}
+
+// checkTranslated checks a translated draft: it holds the seed's sentences,
+// has no English outside the quoted titles of earlier incidents, and
+// matches testdata/LANG/NAME.golden.
+func checkTranslated(t *testing.T, l locale.Lang, d draft, seed []string, name string) {
+	t.Helper()
+	got := d.String()
+	for _, s := range seed {
+		if !strings.Contains(got, s) {
+			t.Errorf("draft lacks the sentence\n  %s\ngot:\n%s", s, got)
+		}
+	}
+	// Less the earlier incidents' titles, quoted as written.
+	var texts strings.Builder
+	for _, part := range d {
+		texts.WriteString(part.text + "\n")
+	}
+	unquoted := regexp.MustCompile(`(„[^“]*“|«[^»]*»)`).ReplaceAllString(texts.String(), "")
+	for _, en := range []string{" the ", " was ", " were ", "Customers", "AM", "PM", "Pacific time", "minutes",
+		" server", "We're", "restored", "service", " all ", "Most", "All ", "unreachable", "slow", "affected", "Also", " and "} {
+		if strings.Contains(unquoted, en) {
+			t.Errorf("English %q in the draft:\n%s", en, got)
+		}
+	}
+	path := filepath.Join("testdata", string(l), name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/prose -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("draft differs from %s\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// TestLastingInWords checks the network resolution's length in full words,
+// including a span that runs for days (minutes left out, as Duration does).
+func TestLastingInWords(t *testing.T) {
+	for _, tc := range []struct {
+		d      time.Duration
+		de, es string
+	}{
+		{4 * time.Minute, "vier Minuten", "cuatro minutos"},
+		{time.Hour + 13*time.Minute, "eine Stunde und 13 Minuten", "una hora y 13 minutos"},
+		{2 * time.Hour, "zwei Stunden", "dos horas"},
+		{26*time.Hour + 5*time.Minute, "ein Tag und zwei Stunden", "un día y dos horas"},
+	} {
+		if got := germanNet.lasting(tc.d); got != tc.de {
+			t.Errorf("German %v: got %q, want %q", tc.d, got, tc.de)
+		}
+		if got := spanishNet.lasting(tc.d); got != tc.es {
+			t.Errorf("Spanish %v: got %q, want %q", tc.d, got, tc.es)
 		}
 	}
 }

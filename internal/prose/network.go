@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/words"
 )
 
@@ -86,8 +87,16 @@ func (e NetworkEvent) most() string {
 //
 // (without FromOutside: "Most of our servers are unreachable or very slow.")
 func NetworkInvestigating(e NetworkEvent) (Text, error) {
+	return NetworkInvestigatingIn(e, locale.English)
+}
+
+// NetworkInvestigatingIn is NetworkInvestigating drafted in language l.
+func NetworkInvestigatingIn(e NetworkEvent, l locale.Lang) (Text, error) {
 	if err := e.check(); err != nil {
 		return Text{}, err
+	}
+	if v := netVoiceFor(l); v != nil {
+		return v.investigating(e), nil
 	}
 	most := e.most()
 	return Text{
@@ -113,6 +122,9 @@ func NetworkResolved(e NetworkEvent, p Page) (string, error) {
 	}
 	if err := p.check(); err != nil {
 		return "", err
+	}
+	if v := netVoiceFor(p.Lang); v != nil {
+		return v.resolved(e, p), nil
 	}
 	groups, down := restorationGroups(e.Servers)
 	tell := newTeller(e.Start, groups, p)
@@ -202,6 +214,9 @@ func NetworkRestored(e NetworkEvent, p Page) (string, error) {
 	if len(news) == 0 {
 		return "", errors.New("prose: no restoration in the network event is left to tell")
 	}
+	if v := netVoiceFor(p.Lang); v != nil {
+		return v.restored(e, p, groups, news, down, earlier), nil
+	}
 	tell := newTeller(e.Start, groups, p)
 	now := p.Now.In(p.Loc)
 	clauses := make([]string, len(news))
@@ -240,12 +255,13 @@ func isAre(plural bool) string {
 // second where a time shares its minute with another told time, so that
 // the order of the start and the restorations reads true.
 type teller struct {
+	w      words.Writer // the page's language
 	loc    *time.Location
 	perMin map[time.Time]int // distinct told times (to the second) per minute
 }
 
 func newTeller(start time.Time, groups []restorationGroup, p Page) teller {
-	t := teller{loc: p.Loc, perMin: map[time.Time]int{}}
+	t := teller{w: words.In(p.Lang), loc: p.Loc, perMin: map[time.Time]int{}}
 	seen := map[time.Time]bool{}
 	for _, at := range append([]time.Time{start}, groupTimes(groups)...) {
 		s := at.Truncate(time.Second)
@@ -269,9 +285,9 @@ func groupTimes(groups []restorationGroup) []time.Time {
 // falls in the same minute.
 func (t teller) clock(at time.Time) string {
 	if t.perMin[at.Truncate(time.Minute)] > 1 {
-		return words.ClockSeconds(at, t.loc)
+		return t.w.ClockSeconds(at, t.loc)
 	}
-	return words.Clock(at, t.loc)
+	return t.w.Clock(at, t.loc)
 }
 
 type restorationGroup struct {

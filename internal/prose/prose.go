@@ -32,8 +32,11 @@ type Page struct {
 	Zone string         // its name in English, "Pacific time" (config.ZoneName makes it)
 	Now  time.Time      // when the text is published
 	// Lang is the language the texts are drafted in (page.language);
-	// English when empty. So far the outage texts (Investigating, Resolved,
-	// Recurrence) are drafted in German and Spanish; the others in English.
+	// English when empty. The outage texts (Investigating, Resolved,
+	// Recurrence), the network-event texts (NetworkInvestigatingIn,
+	// NetworkRestored, NetworkResolved), AlsoAffectedIn and
+	// MaintenanceCompletedIn are drafted in German and Spanish;
+	// DependentsAffected is still English only.
 	Lang locale.Lang
 }
 

@@ -76,7 +76,7 @@ func outageDraft(t *testing.T, o Outage, p Page) draft {
 func networkDraft(t *testing.T, e NetworkEvent, p Page) draft {
 	t.Helper()
 	var d draft
-	open := must[Text](t)(NetworkInvestigating(e))
+	open := must[Text](t)(NetworkInvestigatingIn(e, p.Lang))
 	d.add("title", open.Title)
 	d.add("investigating", open.Body)
 	var instants []time.Time
@@ -102,7 +102,7 @@ func networkDraft(t *testing.T, e NetworkEvent, p Page) draft {
 			then.Servers = append(then.Servers, r)
 		}
 		d.add("restored, posted at "+at.Add(20*time.Second).In(p.Loc).Format("3:04:05 PM"),
-			must[string](t)(NetworkRestored(then, Page{Loc: p.Loc, Zone: p.Zone, Now: at.Add(20 * time.Second)})))
+			must[string](t)(NetworkRestored(then, Page{Loc: p.Loc, Zone: p.Zone, Now: at.Add(20 * time.Second), Lang: p.Lang})))
 	}
 	d.add("resolved", must[string](t)(NetworkResolved(e, p)))
 	return d
