@@ -202,7 +202,7 @@ func (r *Reactor) listDependents(ctx context.Context, w *world) error {
 		if len(told) == 0 {
 			continue
 		}
-		body, err := prose.DependentsAffected(told)
+		body, err := prose.DependentsAffectedIn(told, w.page.Lang)
 		if err != nil {
 			return err
 		}

@@ -165,7 +165,8 @@ func TestGoldenTranslatedMaintenance(t *testing.T) {
 }
 
 // TestGoldenTranslatedNetwork drafts the network-event texts (opening,
-// restoration updates, resolution) and AlsoAffected in German and Spanish,
+// restoration updates, resolution), AlsoAffected and DependentsAffected in
+// German and Spanish,
 // as the English cases of the same names; golden files beside the outage
 // ones. The seed's network event first: all servers, and most servers,
 // seen from the Internet; then seen from inside only, restorations in
@@ -314,6 +315,36 @@ func TestGoldenTranslatedNetwork(t *testing.T) {
 					"El correo electrónico del servidor flexo también se ve afectado. Estamos trabajando en ello.",
 					"Los sitios web del servidor flexo también se ven afectados.",
 					"También se ven afectados: sitios web y correo electrónico del servidor mom y sitios web del servidor elzar. Estamos trabajando en ello.",
+				},
+			}},
+		{name: "dependents",
+			run: func(p func(string) Page) draft {
+				var d draft
+				l, start := p("2026-08-12 10:00:00").Lang, at(t, la, "2026-08-12 09:48:07")
+				dep := func(ds ...Dependent) string { return must[string](t)(DependentsAffectedIn(ds, l)) }
+				d.add("one", dep(Dependent{Outage: Outage{Server: "flexo", Service: "Web site", Start: start}, ParentServer: "router"}))
+				d.add("several", dep(
+					Dependent{Outage: Outage{Server: "mom", Service: "Web site", Start: start}, ParentServer: "router"},
+					Dependent{Outage: Outage{Server: "mom", Service: "E-mail", Start: start}, ParentServer: "router"},
+					Dependent{Outage: Outage{Server: "elzar", Service: "Web site", Start: start}, ParentServer: "router"}))
+				d.add("two parents", dep(
+					Dependent{Outage: Outage{Server: "flexo", Service: "Web site", Start: start}, ParentServer: "router"},
+					Dependent{Outage: Outage{Server: "mom", Service: "E-mail", Start: start}, ParentServer: "nas", ParentService: "NFS"},
+					Dependent{Outage: Outage{Server: "zapp", Service: "E-mail", Start: start}, ParentServer: "nas", ParentService: "NFS"}))
+				d.add("hostile", dep(Dependent{Outage: Outage{Server: "flexo", Service: "Web site", Start: start},
+					ParentServer: "[r](https://evil.example)", ParentService: "<b>x</b>"}))
+				return d
+			},
+			seed: map[locale.Lang][]string{
+				locale.German: {
+					"Wegen der Abhängigkeit vom Server router sind auch die Webseiten auf dem Server flexo betroffen. Wir arbeiten daran.",
+					"Wegen der Abhängigkeit vom Server router ebenfalls betroffen: Webseiten und E-Mail auf dem Server mom und Webseiten auf dem Server elzar. Wir arbeiten daran.",
+					"Wegen der Abhängigkeit von NFS auf dem Server nas ebenfalls betroffen: E-Mail auf dem Server mom und E-Mail auf dem Server zapp.",
+				},
+				locale.Spanish: {
+					"Debido a su dependencia del servidor router, los sitios web del servidor flexo también se ven afectados. Estamos trabajando en ello.",
+					"Por depender del servidor router, también se ven afectados: sitios web y correo electrónico del servidor mom y sitios web del servidor elzar. Estamos trabajando en ello.",
+					"Por depender de NFS en el servidor nas, también se ven afectados: correo electrónico del servidor mom y correo electrónico del servidor zapp.",
 				},
 			}},
 	}

@@ -47,8 +47,13 @@ type netVoice struct {
 	alsoOne              [2]string // subject, server: singular, plural
 	alsoMany             string    // parts
 	alsoPart             string    // services, server
-	lowerTitles          bool      // service names inside a list start lower case
-	quoteDayComma        bool      // a named day in restoredOne closes with a comma
+	parentServer         string    // server: what dependents need
+	parentService        string    // service, server
+	depOne               [2]string // parent, subject, server: singular, plural
+	depMany              string    // parent, parts
+	working              string
+	lowerTitles          bool // service names inside a list start lower case
+	quoteDayComma        bool // a named day in restoredOne closes with a comma
 }
 
 func netVoiceFor(l locale.Lang) *netVoice {
@@ -100,6 +105,11 @@ var germanNet = netVoice{
 	alsoOne:       [2]string{"Auch %[1]s auf dem Server %[2]s ist betroffen. Wir arbeiten daran.", "Auch %[1]s auf dem Server %[2]s sind betroffen. Wir arbeiten daran."},
 	alsoMany:      "Ebenfalls betroffen: %s. Wir arbeiten daran.",
 	alsoPart:      "%[1]s auf dem Server %[2]s",
+	parentServer:  "vom Server %s",
+	parentService: "von %[1]s auf dem Server %[2]s",
+	depOne:        [2]string{"Wegen der Abhängigkeit %[1]s ist auch %[2]s auf dem Server %[3]s betroffen.", "Wegen der Abhängigkeit %[1]s sind auch %[2]s auf dem Server %[3]s betroffen."},
+	depMany:       "Wegen der Abhängigkeit %[1]s ebenfalls betroffen: %[2]s.",
+	working:       "Wir arbeiten daran.",
 	quoteDayComma: true,
 }
 
@@ -146,6 +156,11 @@ var spanishNet = netVoice{
 	alsoOne:       [2]string{"%[1]s del servidor %[2]s también se ve afectado. Estamos trabajando en ello.", "%[1]s del servidor %[2]s también se ven afectados. Estamos trabajando en ello."},
 	alsoMany:      "También se ven afectados: %s. Estamos trabajando en ello.",
 	alsoPart:      "%[1]s del servidor %[2]s",
+	parentServer:  "del servidor %s",
+	parentService: "de %[1]s en el servidor %[2]s",
+	depOne:        [2]string{"Debido a su dependencia %[1]s, %[2]s del servidor %[3]s también se ve afectado.", "Debido a su dependencia %[1]s, %[2]s del servidor %[3]s también se ven afectados."},
+	depMany:       "Por depender %[1]s, también se ven afectados: %[2]s.",
+	working:       "Estamos trabajando en ello.",
 	lowerTitles:   true,
 	quoteDayComma: true,
 }
@@ -299,13 +314,27 @@ func (n *netVoice) restored(e NetworkEvent, p Page, groups, news []restorationGr
 // services' plain names.
 func (n *netVoice) alsoAffected(order []string, byServer map[string][]string) string {
 	if len(order) == 1 && len(byServer[order[0]]) == 1 {
-		f := n.v.noun(byServer[order[0]][0])
-		subj := md(f.subject)
-		if n.v == &german && f.subject != f.title {
-			subj = strings.ToLower(subj[:1]) + subj[1:] // "der E-Mail-Dienst"
-		}
-		return fmt.Sprintf(pick(n.alsoOne, f.plural), subj, md(order[0]))
+		subj, plural := n.subject(byServer[order[0]][0], n.v == &german)
+		return fmt.Sprintf(pick(n.alsoOne, plural), subj, md(order[0]))
 	}
+	return fmt.Sprintf(n.alsoMany, n.parts(order, byServer))
+}
+
+// subject is a service as a sentence's subject, its article in lower case
+// when lower ("der E-Mail-Dienst", "el correo electrónico"), and whether it
+// is plural.
+func (n *netVoice) subject(service string, lower bool) (string, bool) {
+	f := n.v.noun(service)
+	subj := md(f.subject)
+	if lower && f.subject != f.title {
+		subj = strings.ToLower(subj[:1]) + subj[1:]
+	}
+	return subj, f.plural
+}
+
+// parts names the services by server: "Webseiten und E-Mail auf dem Server
+// mom und Webseiten auf dem Server elzar".
+func (n *netVoice) parts(order []string, byServer map[string][]string) string {
 	parts := make([]string, len(order))
 	for i, s := range order {
 		names := make([]string, len(byServer[s]))
@@ -318,7 +347,22 @@ func (n *netVoice) alsoAffected(order []string, byServer map[string][]string) st
 		}
 		parts[i] = fmt.Sprintf(n.alsoPart, n.w().List(names), md(s))
 	}
-	return fmt.Sprintf(n.alsoMany, n.w().List(parts))
+	return n.w().List(parts)
+}
+
+// dependents is one parent's sentence of DependentsAffected in the
+// language: server and service name the parent (service empty for the
+// whole server), byServer the dependents' plain service names.
+func (n *netVoice) dependents(server, service string, order []string, byServer map[string][]string) string {
+	parent := fmt.Sprintf(n.parentServer, md(server))
+	if service != "" {
+		parent = fmt.Sprintf(n.parentService, md(service), md(server))
+	}
+	if len(order) == 1 && len(byServer[order[0]]) == 1 {
+		subj, plural := n.subject(byServer[order[0]][0], true)
+		return fmt.Sprintf(pick(n.depOne, plural), parent, subj, md(order[0]))
+	}
+	return fmt.Sprintf(n.depMany, parent, n.parts(order, byServer))
 }
 
 // lasting is how long the event lasted within a sentence: words.Writer's

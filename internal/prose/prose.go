@@ -34,9 +34,9 @@ type Page struct {
 	// Lang is the language the texts are drafted in (page.language);
 	// English when empty. The outage texts (Investigating, Resolved,
 	// Recurrence), the network-event texts (NetworkInvestigatingIn,
-	// NetworkRestored, NetworkResolved), AlsoAffectedIn and
-	// MaintenanceCompletedIn are drafted in German and Spanish;
-	// DependentsAffected is still English only.
+	// NetworkRestored, NetworkResolved), AlsoAffectedIn,
+	// DependentsAffectedIn and MaintenanceCompletedIn are drafted in German
+	// and Spanish.
 	Lang locale.Lang
 }
 
