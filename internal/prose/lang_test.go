@@ -402,21 +402,3 @@ func checkTranslated(t *testing.T, l locale.Lang, d draft, seed []string, name s
 
 // TestLastingInWords checks the network resolution's length in full words,
 // including a span that runs for days (minutes left out, as Duration does).
-func TestLastingInWords(t *testing.T) {
-	for _, tc := range []struct {
-		d      time.Duration
-		de, es string
-	}{
-		{4 * time.Minute, "vier Minuten", "cuatro minutos"},
-		{time.Hour + 13*time.Minute, "eine Stunde und 13 Minuten", "una hora y 13 minutos"},
-		{2 * time.Hour, "zwei Stunden", "dos horas"},
-		{26*time.Hour + 5*time.Minute, "ein Tag und zwei Stunden", "un día y dos horas"},
-	} {
-		if got := germanNet.lasting(tc.d); got != tc.de {
-			t.Errorf("German %v: got %q, want %q", tc.d, got, tc.de)
-		}
-		if got := spanishNet.lasting(tc.d); got != tc.es {
-			t.Errorf("Spanish %v: got %q, want %q", tc.d, got, tc.es)
-		}
-	}
-}

@@ -273,7 +273,7 @@ func (n *netVoice) resolved(e NetworkEvent, p Page) string {
 		return sentences(append(out, fmt.Sprintf(n.stillWorking, n.named(down)))...)
 	}
 	span := words.Span{Start: e.Start, End: groups[len(groups)-1].at}
-	return sentences(append(out, fmt.Sprintf(n.lasted, n.lasting(span.Length())), n.normal)...)
+	return sentences(append(out, fmt.Sprintf(n.lasted, n.w().Lasting(span.Length())), n.normal)...)
 }
 
 func (n *netVoice) restored(e NetworkEvent, p Page, groups, news []restorationGroup, down []string, earlier bool) string {
@@ -363,32 +363,4 @@ func (n *netVoice) dependents(server, service string, order []string, byServer m
 		return fmt.Sprintf(pick(n.depOne, plural), parent, subj, md(order[0]))
 	}
 	return fmt.Sprintf(n.depMany, parent, n.parts(order, byServer))
-}
-
-// lasting is how long the event lasted within a sentence: words.Writer's
-// Duration, but a compound length in full words rather than its short
-// forms ("eine Stunde und 13 Minuten", "una hora y 13 minutos"), each part
-// worded by Duration itself, split as Duration splits it (to the minute;
-// days and hours once it runs for days).
-func (n *netVoice) lasting(d time.Duration) string {
-	w := n.w()
-	mins := int(d.Round(time.Minute) / time.Minute)
-	if mins < 60 {
-		return w.Duration(d)
-	}
-	days, hours, minutes := mins/(24*60), mins/60%24, mins%60
-	units := []struct {
-		n    int
-		unit time.Duration
-	}{{days, 24 * time.Hour}, {hours, time.Hour}, {minutes, time.Minute}}
-	if days > 0 {
-		units = units[:2]
-	}
-	var parts []string
-	for _, u := range units {
-		if u.n > 0 {
-			parts = append(parts, w.Duration(time.Duration(u.n)*u.unit))
-		}
-	}
-	return w.List(parts)
 }

@@ -269,6 +269,26 @@ func (w Writer) Duration(d time.Duration) string {
 	return strings.Join(out, " ")
 }
 
+// Lasting is Duration within a sentence: a compound length in full words,
+// joined as a list ("one hour and 13 minutes", "eine Stunde und 13
+// Minuten", "una hora y 13 minutos") rather than in Duration's short forms;
+// split and rounded as Duration is.
+func (w Writer) Lasting(d time.Duration) string {
+	if d < time.Minute {
+		return w.Duration(d)
+	}
+	parts := durationParts(d)
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		if w.en() {
+			out[i] = NumberWord(p.n) + " " + Plural(p.n, p.unit)
+		} else {
+			out[i] = w.unit(p.n, p.unit)
+		}
+	}
+	return w.List(out)
+}
+
 // unit is n of unit in words: "eine Minute", "vier Minuten", "un minuto".
 func (w Writer) unit(n int, unit string) string {
 	if n == 1 {

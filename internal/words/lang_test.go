@@ -94,3 +94,22 @@ func TestWriterEnglishIsThePackages(t *testing.T) {
 		t.Errorf("Window %q, want %q", got, want)
 	}
 }
+
+func TestWriterLasting(t *testing.T) {
+	for _, tc := range []struct {
+		d          time.Duration
+		en, de, es string
+	}{
+		{46 * time.Second, "46 seconds", "46 Sekunden", "46 segundos"},
+		{4 * time.Minute, "four minutes", "vier Minuten", "cuatro minutos"},
+		{time.Hour + 13*time.Minute, "one hour and 13 minutes", "eine Stunde und 13 Minuten", "una hora y 13 minutos"},
+		{2 * time.Hour, "two hours", "zwei Stunden", "dos horas"},
+		{26*time.Hour + 5*time.Minute, "one day and two hours", "ein Tag und zwei Stunden", "un día y dos horas"},
+	} {
+		for lang, want := range map[locale.Lang]string{locale.English: tc.en, locale.German: tc.de, locale.Spanish: tc.es} {
+			if got := words.In(lang).Lasting(tc.d); got != want {
+				t.Errorf("%s %v: got %q, want %q", lang, tc.d, got, want)
+			}
+		}
+	}
+}
