@@ -174,18 +174,7 @@ func TestGoldenTranslatedMaintenance(t *testing.T) {
 // midnight.
 func TestGoldenTranslatedNetwork(t *testing.T) {
 	la := zone(t, "America/Los_Angeles")
-	fleet := func(times ...string) []Restoration {
-		names := []string{"flexo", "mom", "elzar", "zapp"}
-		var rs []Restoration
-		for i, s := range times {
-			r := Restoration{Server: names[i]}
-			if s != "" {
-				r.Restored = at(t, la, s)
-			}
-			rs = append(rs, r)
-		}
-		return rs
-	}
+	fleet := func(times ...string) []Restoration { return testFleet(t, la, times...) }
 	start := at(t, la, "2026-08-14 02:16:20")
 	seedFleet := func() []Restoration {
 		return fleet("2026-08-14 03:29:10", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")
@@ -250,13 +239,7 @@ func TestGoldenTranslatedNetwork(t *testing.T) {
 			run: func(p func(string) Page) draft {
 				var d draft
 				post := func(label, told string, restored ...string) {
-					e := NetworkEvent{Start: start, Servers: fleet(restored...)}
-					for i := range e.Servers {
-						if told != "" && !e.Servers[i].Restored.IsZero() && !e.Servers[i].Restored.After(at(t, la, told)) {
-							e.Servers[i].Told = true
-						}
-					}
-					d.add(label, must[string](t)(NetworkRestored(e, p("2026-08-14 03:00:00"))))
+					d.add(label, must[string](t)(NetworkRestored(toldBefore(t, la, start, told, restored...), p("2026-08-14 03:00:00"))))
 				}
 				post("most at once", "", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")
 				post("two of four", "", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "")

@@ -123,18 +123,7 @@ func TestGolden(t *testing.T) {
 	pacific := func(now string) Page { return Page{Loc: la, Zone: "Pacific time", Now: at(t, la, now)} }
 	email := []OtherService{{Service: "E-mail"}}
 	web := []OtherService{{Service: "Web site"}}
-	fleet := func(times ...string) []Restoration {
-		names := []string{"flexo", "mom", "elzar", "zapp"}
-		var rs []Restoration
-		for i, s := range times {
-			r := Restoration{Server: names[i]}
-			if s != "" {
-				r.Restored = at(t, la, s)
-			}
-			rs = append(rs, r)
-		}
-		return rs
-	}
+	fleet := func(times ...string) []Restoration { return testFleet(t, la, times...) }
 
 	for _, tc := range []struct {
 		name string
@@ -411,12 +400,7 @@ func TestGolden(t *testing.T) {
 				// post tells the restorations after told, those before it
 				// having been told by an earlier update.
 				post := func(label, told string, restored ...string) {
-					e := NetworkEvent{Start: start, Servers: fleet(restored...)}
-					for i := range e.Servers {
-						if told != "" && !e.Servers[i].Restored.IsZero() && !e.Servers[i].Restored.After(at(t, la, told)) {
-							e.Servers[i].Told = true
-						}
-					}
+					e := toldBefore(t, la, start, told, restored...)
 					d.add(label, must[string](t)(NetworkRestored(e, pacific("2026-08-14 03:00:00"))))
 				}
 				post("most at once", "", "", "2026-08-14 02:59:20", "2026-08-14 02:59:20", "2026-08-14 02:59:20")
@@ -591,4 +575,32 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testFleet is the seed's four servers, each restored at its time in la
+// ("" for one still down).
+func testFleet(t *testing.T, la *time.Location, times ...string) []Restoration {
+	names := []string{"flexo", "mom", "elzar", "zapp"}
+	var rs []Restoration
+	for i, s := range times {
+		r := Restoration{Server: names[i]}
+		if s != "" {
+			r.Restored = at(t, la, s)
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// toldBefore is a network event from start whose servers were restored at
+// their times, those restored by told ("" for none) already told by an
+// earlier update.
+func toldBefore(t *testing.T, la *time.Location, start time.Time, told string, restored ...string) NetworkEvent {
+	e := NetworkEvent{Start: start, Servers: testFleet(t, la, restored...)}
+	for i := range e.Servers {
+		if told != "" && !e.Servers[i].Restored.IsZero() && !e.Servers[i].Restored.After(at(t, la, told)) {
+			e.Servers[i].Told = true
+		}
+	}
+	return e
 }
