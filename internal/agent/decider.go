@@ -142,10 +142,8 @@ func (d *Decider) Run(ctx context.Context) {
 // specs are the configured monitors with locations, by id.
 func (d *Decider) specs() map[string]monitor.Spec {
 	out := map[string]monitor.Spec{}
-	for _, sp := range monitor.Specs(d.o.Config()) {
-		if sp.Located() {
-			out[sp.ID] = sp
-		}
+	for _, sp := range monitor.LocatedSpecs(d.o.Config()) {
+		out[sp.ID] = sp
 	}
 	return out
 }

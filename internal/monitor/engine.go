@@ -48,11 +48,24 @@ func (s Spec) Target() string {
 }
 
 // Specs lists the configuration's monitors in file order.
-func Specs(cfg config.Config) []Spec {
+func Specs(cfg config.Config) []Spec { return specsOf(cfg, nil) }
+
+// LocatedSpecs lists the configuration's monitors with locations (those
+// agents check), in file order. The decider asks for them every second: the
+// others are skipped before a Spec is built.
+func LocatedSpecs(cfg config.Config) []Spec {
+	return specsOf(cfg, func(m *config.Monitor) bool { return Spec{Monitor: *m}.Located() })
+}
+
+// specsOf lists the monitors keep accepts (nil: all).
+func specsOf(cfg config.Config, keep func(*config.Monitor) bool) []Spec {
 	var out []Spec
 	for _, g := range cfg.Groups {
 		for _, c := range g.Components {
 			for _, m := range c.Monitors {
+				if keep != nil && !keep(&m) {
+					continue
+				}
 				out = append(out, Spec{ID: config.MonitorID(g.ID, c.ID, m), ComponentID: g.ID + "/" + c.ID, GroupID: g.ID, Monitor: m})
 			}
 		}
@@ -119,6 +132,9 @@ type Engine struct {
 	// monitor's state changed since the last write; owned by the writer.
 	batch        []store.CheckResult
 	transitioned bool
+	// transitionWritten is when a batch with a state change was last
+	// written (the wall clock; see transitionGap).
+	transitionWritten time.Time
 
 	// applyMu orders Apply and Own; all is the last applied configuration
 	// and owned the shards held (nil: every monitor runs here).
@@ -597,6 +613,10 @@ func (e *Engine) Run(ctx context.Context) {
 	e.wg.Go(func() { e.scheduler(ctx) })
 	tick := time.NewTicker(e.o.FlushEvery)
 	defer tick.Stop()
+	// gap is armed while a state change waits for transitionGap to pass
+	// since the last write of one.
+	var gap *time.Timer
+	var gapC <-chan time.Time
 	for {
 		select {
 		case c := <-e.results:
@@ -604,15 +624,29 @@ func (e *Engine) Run(ctx context.Context) {
 			e.batch = append(e.batch, r)
 			if moved {
 				e.transitioned = true
-				e.flushAll(ctx)
-			} else if len(e.batch) >= 2000 {
+			}
+			switch {
+			case e.transitioned && gapC == nil:
+				if wait := transitionGap - time.Since(e.transitionWritten); wait > 0 {
+					gap = time.NewTimer(wait)
+					gapC = gap.C
+				} else {
+					e.flushAll(ctx)
+				}
+			case len(e.batch) >= 2000:
 				e.flushAll(ctx)
 			}
+		case <-gapC:
+			gapC = nil
+			e.flushAll(ctx)
 		case fn := <-e.cmds:
 			fn()
 		case <-tick.C:
 			e.flushAll(ctx)
 		case <-ctx.Done():
+			if gap != nil {
+				gap.Stop()
+			}
 			e.stopAll()
 			// Results already sent are drained and written with a detached context.
 			for drained := false; !drained; {
@@ -637,6 +671,9 @@ func (e *Engine) Run(ctx context.Context) {
 func (e *Engine) flushAll(ctx context.Context) {
 	if len(e.batch) == 0 && !e.anyDirty() {
 		return
+	}
+	if e.transitioned {
+		e.transitionWritten = time.Now()
 	}
 	if err := e.flush(ctx, e.batch); err != nil {
 		e.log.Error("write check results; keeping them for the next try", slog.Int("results", len(e.batch)), slog.Any("err", err))
@@ -829,6 +866,17 @@ func fenced(held map[int]bool, batch []store.CheckResult, states []store.Monitor
 	}
 	return b, s, o
 }
+
+// transitionGap is the least time between two writes of state changes. A
+// change is written at once when none was written in the last
+// transitionGap, else when that much has passed, with every change and
+// result that came meanwhile: each write of a change is followed by work
+// that reads every monitor (the published states, the measured component
+// statuses, the page and the reactor), so a burst of changes (a fleet's
+// first checks, a thousand targets going down together) must not pay it
+// per change. The detection time stored with an outage is its check's and
+// does not move; only the page shows it up to this much later.
+const transitionGap = 200 * time.Millisecond
 
 // steadyWrite is how often the row of a monitor that stays up is written.
 const steadyWrite = time.Minute

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -284,5 +285,64 @@ func TestEngineLive(t *testing.T) {
 	waitFor(t, "mom up after the reload", func() bool { return state(hangSpec.ID) == status.MonitorUp })
 	if len(transitions) == 0 {
 		t.Errorf("OnTransition never called")
+	}
+}
+
+// A burst of state changes (a fleet's first checks, many targets failing
+// together) is written in a few transactions, not one each: every result
+// and every state still reaches the store, and OnTransition is told.
+func TestBurstOfChangesIsWrittenTogether(t *testing.T) {
+	b := storetest.SQLite(t)
+	ctx := t.Context()
+	seedFleet(t, b.Store)
+	t0 := time.Date(2026, 8, 12, 16, 47, 30, 0, time.UTC)
+	const n = 200
+	var specs []Spec
+	var defs []store.MonitorDef
+	configured := map[string]bool{}
+	for i := range n {
+		sp := httpSpec(fmt.Sprintf("flexo/web/http-%d", i), "flexo/web", "http://127.0.0.1:1/", 30*time.Second)
+		specs = append(specs, sp)
+		defs = append(defs, store.MonitorDef{ID: sp.ID, ComponentID: sp.ComponentID, Kind: "http", Target: sp.Target()})
+		configured[sp.ID] = true
+	}
+	if err := b.Store.Tx(ctx, func(q *store.Queries) error { return q.SyncMonitors(ctx, defs, t0) }); err != nil {
+		t.Fatal(err)
+	}
+	var told atomic.Int64
+	e := New(Options{Store: b.Store, Now: func() time.Time { return t0.Add(time.Second) }, FlushEvery: time.Hour,
+		OnTransition: func() { told.Add(1) }})
+	e.adopt(ctx, specs, configured, nil, nil, t0)
+	// Every monitor's first check is a change (unknown to up); all are
+	// queued before the writer starts, as when it falls behind.
+	for _, sp := range specs {
+		e.results <- check{id: sp.ID, planned: t0, at: t0, res: probe.Result{Outcome: probe.Up, Latency: time.Millisecond, Message: "status 200"}}
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(rctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "every state written", func() bool {
+		rows, err := b.Store.Monitors(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		up := 0
+		for _, r := range rows {
+			if r.Detector.State == status.MonitorUp {
+				up++
+			}
+		}
+		return up == n
+	})
+	waitFor(t, "OnTransition told", func() bool { return told.Load() > 0 })
+	if got := told.Load(); got >= n/2 {
+		t.Errorf("%d changes queued together were written in %d transactions", n, got)
+	}
+	for _, sp := range specs {
+		checks, err := b.Store.Checks(ctx, store.CheckFilter{MonitorID: sp.ID, Since: time.Unix(0, 0)})
+		if err != nil || len(checks) != 1 || !checks[0].At.Equal(t0) {
+			t.Fatalf("%s: checks %+v %v", sp.ID, checks, err)
+		}
 	}
 }
