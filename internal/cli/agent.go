@@ -13,6 +13,7 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/probe"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -50,8 +51,7 @@ func runAgent(ctx context.Context, env *Env, args []string) error {
 		if ip == nil {
 			return usagef("--source-address %q is not an IP address", source)
 		}
-		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}
-		o.Env.Dial = d.DialContext
+		o.Env.Dial = probe.NewDialer(&net.TCPAddr{IP: ip}).DialContext
 	}
 	if o.Dir == "" {
 		dir, err := os.MkdirTemp("", "herald-agent-")

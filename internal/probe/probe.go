@@ -75,10 +75,20 @@ type Env struct {
 	Heartbeats *Heartbeats
 }
 
+// NewDialer is the dialer of checks, from local (nil: the system picks the
+// source address). A connection lives for one check, so it goes without TCP
+// keep-alive, which would cost four system calls per check and never send
+// a probe within a check's timeout.
+func NewDialer(local net.Addr) *net.Dialer {
+	return &net.Dialer{LocalAddr: local, KeepAlive: -1}
+}
+
+// dialer is the default: it holds no state, so every monitor shares it.
+var dialer = NewDialer(nil)
+
 func (e Env) withDefaults() Env {
 	if e.Dial == nil {
-		d := &net.Dialer{}
-		e.Dial = d.DialContext
+		e.Dial = dialer.DialContext
 	}
 	if e.Now == nil {
 		e.Now = time.Now

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -172,5 +173,39 @@ func TestCancelled(t *testing.T) {
 				t.Errorf("under the caller's deadline: %s %q, want down and \"no ... within 10s\"", res.Outcome, res.Message)
 			}
 		})
+	}
+}
+
+// A check's connection is used once: the default dialer leaves TCP
+// keep-alive off (turning it on costs four system calls per check).
+func TestDefaultDialerHasNoKeepAlive(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			defer c.Close()
+			_, _ = c.Read(make([]byte, 1))
+		}
+	}()
+	conn, err := Env{}.withDefaults().Dial(t.Context(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	raw, err := conn.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepAlive, serr := -1, error(nil)
+	if err := raw.Control(func(fd uintptr) {
+		keepAlive, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_KEEPALIVE)
+	}); err != nil || serr != nil {
+		t.Fatal(err, serr)
+	}
+	if keepAlive != 0 {
+		t.Errorf("SO_KEEPALIVE = %d on a check's connection, want 0", keepAlive)
 	}
 }
