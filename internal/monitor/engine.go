@@ -89,6 +89,7 @@ type Options struct {
 	// a thousand hanging targets must not delay the others.
 	Concurrency int
 	// FlushEvery is how often results are written when nothing changes state; 0 means 1 s.
+	// A change of state is written sooner (see transitionGap).
 	FlushEvery time.Duration
 	// OnTransition is called after a batch with state changes is committed.
 	OnTransition func()
@@ -734,7 +735,8 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage, bool) {
 	tr, changed := m.row.Detector.Observe(level, c.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter)
 	// A monitor that is up and stays up changes nothing worth a write but
 	// its last check: its row is written at most every steadyWrite then
-	// (its result is stored every time). Anything else is written at once.
+	// (its result is stored every time). Anything else is written at the
+	// next write, a change of state within transitionGap.
 	if changed || level != status.LevelUp || m.row.Detector.State != status.MonitorUp || c.at.Sub(m.writtenAt) >= steadyWrite {
 		m.dirty = true
 	}

@@ -457,7 +457,11 @@ func (h *simHarness) result(ev *simEvent) bool {
 		h.holdUntil = maxTime(h.holdUntil, h.now().Add(h.fleet.mons[h.fleet.byID[ev.c.id]].hold()+simReactEvery))
 	}
 	if transition {
-		return h.flush() // Run writes a transition at once
+		// Run writes a transition at once, or, within transitionGap (200
+		// ms of the wall clock) of the last, together with what came
+		// meanwhile; the histories model the first, which tells pages
+		// and the reactor sooner, and their time bounds have seconds of slack.
+		return h.flush()
 	}
 	if !h.flushTicked {
 		// Run's ticker fires every FlushEvery since the process started.
