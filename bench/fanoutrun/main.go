@@ -96,10 +96,20 @@ func run(args []string) error {
 		total  int
 		last   time.Time // when the sink last accepted a message
 	)
+	// A message sent again must be the same message: the first Message-ID
+	// each recipient got is kept, and a repeat with another one counted.
+	msgIDs := make(map[string]string, o.subscribers)
+	otherIDs := 0
 	sink, err := smtpsink.Start(smtpsink.Options{Discard: true, OnMessage: func(m smtpsink.Message) {
+		id := messageID(m.Data)
 		mu.Lock()
 		for _, to := range m.To {
 			perRcp[to]++
+			if first, ok := msgIDs[to]; !ok {
+				msgIDs[to] = id
+			} else if first != id {
+				otherIDs++
+			}
 		}
 		total++
 		last = time.Now()
@@ -276,10 +286,13 @@ notify:
 	} else {
 		fmt.Printf("restarts took %.1fs in all; sending went on at %.0f messages/s between them\n",
 			restartTime.Seconds(), float64(got)/(elapsed-restartTime).Seconds())
-		fmt.Printf("lost=%d duplicates=%d\n", lost, dups)
+		fmt.Printf("lost=%d duplicates=%d other_message_ids=%d\n", lost, dups, otherIDs)
 	}
 	if lost > 0 {
 		return fmt.Errorf("%d subscribers never received the update", lost)
+	}
+	if otherIDs > 0 {
+		return fmt.Errorf("%d messages sent again under another Message-ID", otherIDs)
 	}
 	return nil
 }
@@ -289,6 +302,17 @@ func dbName(url string) string {
 		return "SQLite"
 	}
 	return "PostgreSQL"
+}
+
+// messageID is the Message-ID header's value in a message's header.
+func messageID(data []byte) string {
+	head, _, _ := bytes.Cut(data, []byte("\r\n\r\n"))
+	for line := range bytes.SplitSeq(head, []byte("\r\n")) {
+		if name, value, ok := bytes.Cut(line, []byte(":")); ok && strings.EqualFold(string(name), "Message-ID") {
+			return strings.TrimSpace(string(value))
+		}
+	}
+	return ""
 }
 
 func conns(n int) string {
