@@ -280,7 +280,7 @@ notify:
 		if accepted.Seconds() > goal || lost > 0 {
 			verdict = "FAIL"
 		}
-		fmt.Printf("fanout %s subscribers=%d seconds=%.1f msgs_per_s=%.0f queue_ms=%d recorded_s=%.1f goal<=%.0fs %s\n",
+		fmt.Printf("fanout %s subscribers=%d seconds=%.1f msgs_per_s=%.0f queue_ms=%d recorded_s=%.1f goal<=%gs %s\n",
 			strings.ToLower(dbName(o.db)), o.subscribers, accepted.Seconds(), float64(got)/accepted.Seconds(),
 			queued.Milliseconds(), elapsed.Seconds(), goal, verdict)
 	} else {
