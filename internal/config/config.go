@@ -271,6 +271,9 @@ type Email struct {
 	PasswordEnv string `yaml:"password_env"`
 	// RatePerSecond caps sending; 0 means the default (10/s).
 	RatePerSecond float64 `yaml:"rate_per_second"`
+	// Connections is how many connections to the relay send at once;
+	// 0 means the default (8). Read when herald starts.
+	Connections int `yaml:"connections"`
 }
 
 // Channel is an operator alert channel for monitor events, apart from customer notices.

@@ -33,6 +33,8 @@ const (
 	defaultRecord         = "A"
 	defaultEmailTLS       = "starttls"
 	defaultRatePerSecond  = 10
+	defaultConnections    = 8
+	maxConnections        = 100
 )
 
 // applyDefaults fills in what the file left out. Text is defaulted when
@@ -82,6 +84,9 @@ func applyDefaults(c *Config, has func(path string) bool) {
 		// rate at all would mean never sending.
 		if e.RatePerSecond == 0 {
 			e.RatePerSecond = defaultRatePerSecond
+		}
+		if e.Connections == 0 {
+			e.Connections = defaultConnections
 		}
 	}
 	if c.Maintenance.Reminders == nil && !has("maintenance.reminders") {
@@ -498,6 +503,9 @@ func (v *validator) email(e *Email) {
 	}
 	if e.RatePerSecond < 0 {
 		v.addf("notify.email.rate_per_second", "notify.email.rate_per_second %g must not be negative", e.RatePerSecond)
+	}
+	if e.Connections < 0 || e.Connections > maxConnections {
+		v.addf("notify.email.connections", "notify.email.connections %d must be between 1 and %d", e.Connections, maxConnections)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"github.com/heraldhq/herald/internal/config"
 )
@@ -50,7 +51,13 @@ type Session interface {
 	Close() error
 }
 
-// smtpSender sends through the configured relay with go-mail.
+// runSender is a Session that can send a run of messages with one round
+// trip each (see smtpSession.SendAll); the workers use it when they can.
+type runSender interface {
+	SendAll(ctx context.Context, msgs []*Message, pace func() time.Duration, done func(i int, err error))
+}
+
+// smtpSender sends through the configured relay.
 type smtpSender struct {
 	cfg func() config.Config
 	log *slog.Logger
@@ -59,15 +66,27 @@ type smtpSender struct {
 
 func (s *smtpSender) Session() Session { return &smtpSession{cfg: s.cfg, tls: s.tls} }
 
+// smtpSession is one connection to the relay, opened on first use. go-mail
+// opens it (EHLO, STARTTLS or TLS, AUTH); the mail transactions are this
+// file's own (smtp.go), so that they can be pipelined.
 type smtpSession struct {
 	cfg    func() config.Config
 	tls    *tls.Config
-	client *mail.Client
+	client *smtp.Client
 	from   string
+	// pipelining and utf8 are the relay's PIPELINING (RFC 2920) and
+	// SMTPUTF8 (RFC 6531) extensions.
+	pipelining, utf8 bool
+	// dirty means the last transaction stopped before its data: RSET first.
+	dirty bool
+	buf   bytes.Buffer
 }
 
 // ErrNoEmail is returned when e-mail is not configured.
 var ErrNoEmail = errors.New("e-mail is not configured (notify.email in the configuration)")
+
+// smtpTimeout bounds each exchange with the relay.
+const smtpTimeout = 20 * time.Second
 
 func (s *smtpSession) dial(ctx context.Context) error {
 	e := s.cfg().Notify.Email
@@ -82,7 +101,7 @@ func (s *smtpSession) dial(ctx context.Context) error {
 	if err != nil {
 		return permanent{fmt.Errorf("notify.email.smtp %q: bad port", e.SMTP)}
 	}
-	opts := []mail.Option{mail.WithPort(port), mail.WithTimeout(20 * time.Second), mail.WithoutNoop()}
+	opts := []mail.Option{mail.WithPort(port), mail.WithTimeout(smtpTimeout), mail.WithoutNoop()}
 	switch e.TLS {
 	case "none":
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
@@ -102,35 +121,21 @@ func (s *smtpSession) dial(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("smtp client: %w", err)
 	}
-	if err := c.DialWithContext(ctx); err != nil {
+	sc, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		return fmt.Errorf("connect to %s: %w", e.SMTP, err)
 	}
-	s.client, s.from = c, e.From
+	s.client, s.from, s.dirty = sc, e.From, false
+	s.pipelining, _ = sc.Extension("PIPELINING")
+	s.utf8, _ = sc.Extension("SMTPUTF8")
 	return nil
 }
 
+// Send sends one message.
 func (s *smtpSession) Send(ctx context.Context, m *Message) error {
-	if s.client == nil {
-		if err := s.dial(ctx); err != nil {
-			return err
-		}
-	}
-	msg, err := buildMsg(s.from, m)
-	if err != nil {
-		return permanent{err}
-	}
-	if err := s.client.Send(msg); err != nil {
-		var se *mail.SendError
-		if errors.As(err, &se) && !se.IsTemp() && se.Reason != mail.ErrConnCheck && se.Reason != mail.ErrSMTPMailFrom {
-			// Refused for good (a 5xx for this message): no point retrying,
-			// and the session is still usable.
-			_ = s.client.Reset()
-			return permanent{err}
-		}
-		s.Close()
-		return err
-	}
-	return nil
+	var out error
+	s.SendAll(ctx, []*Message{m}, nil, func(_ int, err error) { out = err })
+	return out
 }
 
 // buildMsg makes the e-mail for m, from the address from. Besides what
@@ -176,13 +181,26 @@ func buildMsg(from string, m *Message) (*mail.Msg, error) {
 	return msg, nil
 }
 
+// Close says QUIT and closes the connection.
 func (s *smtpSession) Close() error {
 	if s.client == nil {
 		return nil
 	}
-	err := s.client.Close()
+	_ = s.client.UpdateDeadline(5 * time.Second)
+	err := s.client.Quit()
+	if err != nil {
+		_ = s.client.Close()
+	}
 	s.client = nil
 	return err
+}
+
+// drop closes the connection without a word: it is broken or out of step.
+func (s *smtpSession) drop() {
+	if s.client != nil {
+		_ = s.client.Close()
+		s.client = nil
+	}
 }
 
 // limiter spaces sends to a rate shared by every worker.
@@ -191,29 +209,36 @@ type limiter struct {
 	next time.Time
 }
 
-func (l *limiter) wait(ctx context.Context, perSecond float64) error {
+// reserve takes the next sending slot and says how long until it comes.
+func (l *limiter) reserve(perSecond float64) time.Duration {
 	if perSecond <= 0 {
-		return nil
+		return 0
 	}
 	gap := time.Duration(float64(time.Second) / perSecond)
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	now := time.Now()
 	at := l.next
 	if at.Before(now) {
 		at = now
 	}
 	l.next = at.Add(gap)
-	l.mu.Unlock()
-	if d := time.Until(at); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
+	return at.Sub(now)
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
 	}
-	return nil
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Message texts. Plain text is the message; the HTML part says the same with

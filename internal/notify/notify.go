@@ -36,8 +36,10 @@ func (systemClock) Now() time.Time { return time.Now().UTC() }
 
 // Options tune the notifier; zero values take the defaults.
 type Options struct {
-	Workers     int           // concurrent senders; default 4
-	Batch       int           // deliveries a worker claims at once; default 20
+	// Workers is how many deliver at once, each with at most one relay
+	// connection; default notify.email.connections (4 without e-mail).
+	Workers     int
+	Batch       int           // deliveries a worker claims at once; default 50
 	Lease       time.Duration // how long a claim is held without renewal; default 60s
 	MaxAttempts int           // tries before a delivery is dead; default 8
 	BackoffBase time.Duration // first retry delay, doubled each try; default 30s
@@ -64,11 +66,8 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.Workers <= 0 {
-		o.Workers = 4
-	}
 	if o.Batch <= 0 {
-		o.Batch = 20
+		o.Batch = 50
 	}
 	if o.Lease <= 0 {
 		o.Lease = time.Minute
@@ -110,8 +109,7 @@ type Notifier struct {
 	mu     sync.Mutex
 	events map[int64]*eventCache
 
-	markerOnce sync.Once
-	marker     *store.SentMarker
+	recorder recorder
 }
 
 type eventCache struct {
@@ -140,6 +138,7 @@ func New(ctx context.Context, st *store.Store, svc *service.Service, cfg func() 
 	}
 	n := &Notifier{st: st, svc: svc, cfg: cfg, log: log, opt: opt, sign: signer{key: raw},
 		wake: make(chan struct{}, 1), events: map[int64]*eventCache{}}
+	n.recorder.write = n.writeOutcomes
 	n.dial = newSafeDialer(AddrPolicy{Allow: opt.AllowAddrs}, opt.Resolver, opt.Dialer)
 	n.http = &http.Client{
 		Timeout: 15 * time.Second,

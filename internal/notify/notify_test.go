@@ -3,6 +3,7 @@ package notify_test
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -645,6 +646,66 @@ func TestMaintenanceEditsReachTheirSubscribers(t *testing.T) {
 			if !strings.Contains(text, s) {
 				t.Errorf("ann's mail does not say %q", s)
 			}
+		}
+	})
+}
+
+// One update to many subscribers, some of whom the relay refuses: the run
+// goes over one pipelined connection in batches, every accepted message is
+// recorded sent once, every refused one dead after one try (not retried),
+// and nobody gets two.
+func TestFanOutBatchesRecordEachResult(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := setup(t, b, notify.Options{Batch: 16})
+		ctx := t.Context()
+		var addrs []string
+		for i := range 60 {
+			addrs = append(addrs, fmt.Sprintf("user%d@example.net", i))
+			if i%20 == 7 {
+				addrs = append(addrs, "gone@example.net")
+			}
+		}
+		if _, err := e.st.InsertConfirmedEmails(ctx, addrs, nil, t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Web sites down", Status: status.Investigating,
+			Body: "Looking.", Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.drain(t); got != 61 {
+			t.Fatalf("handled %d, want 61 (60 sent, 1 refused)", got)
+		}
+		if got := e.drain(t); got != 0 {
+			t.Fatalf("a second pass handled %d, want 0", got)
+		}
+		counts, err := e.st.DeliveryCounts(ctx, 0)
+		if err != nil || counts[store.DeliverySent] != 60 || counts[store.DeliveryDead] != 1 || len(counts) != 2 {
+			t.Fatalf("delivery counts %v, %v; want 60 sent and 1 dead", counts, err)
+		}
+		dead, err := e.st.Deliveries(ctx, store.DeliveryFilter{State: store.DeliveryDead})
+		if err != nil || len(dead) != 1 || dead[0].Address != "gone@example.net" || dead[0].Attempts != 1 ||
+			!strings.Contains(dead[0].LastError, "550") {
+			t.Fatalf("dead letters %+v, %v; want gone@example.net refused once", dead, err)
+		}
+		seen := map[string]int{}
+		ids := map[string]bool{}
+		for _, m := range e.sink.Messages() {
+			for _, to := range m.To {
+				seen[to]++
+			}
+			h, err := m.Header()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[h.Get("Message-Id")] = true
+		}
+		for _, a := range addrs {
+			if a != "gone@example.net" && seen[a] != 1 {
+				t.Errorf("%s got %d messages, want 1", a, seen[a])
+			}
+		}
+		if len(seen) != 60 || len(ids) != 60 {
+			t.Errorf("%d recipients and %d Message-IDs at the relay, want 60 of each", len(seen), len(ids))
 		}
 	})
 }

@@ -26,8 +26,16 @@ func (n *Notifier) Run(ctx context.Context) {
 			n.log.Warn("notify: requeued deliveries interrupted by a stop; each may have been sent once already", slog.Int64("count", k))
 		}
 	}
+	workers := n.opt.Workers
+	if workers <= 0 {
+		// One worker a relay connection (each holds at most one).
+		workers = 4
+		if e := n.cfg().Notify.Email; e != nil && e.Connections > 0 {
+			workers = e.Connections
+		}
+	}
 	var wg sync.WaitGroup
-	for i := 0; i < n.opt.Workers; i++ {
+	for i := 0; i < workers; i++ {
 		wg.Go(func() { n.worker(ctx, i) })
 	}
 	wg.Go(func() { n.reaper(ctx) })
@@ -46,9 +54,6 @@ func (n *Notifier) Run(ctx context.Context) {
 		n.repeats(ctx)
 	})
 	wg.Wait()
-	if n.marker != nil {
-		_ = n.marker.Close()
-	}
 }
 
 // reaper returns the claims of workers that died (another instance, on
@@ -97,9 +102,11 @@ func (n *Notifier) worker(ctx context.Context, id int) {
 	}
 }
 
-// ProcessBatch claims due deliveries and sends them one by one, recording
-// each result as soon as it is known: a worker killed mid-batch leaves at
-// most the one message in flight unrecorded. It returns how many it handled.
+// ProcessBatch claims due deliveries and sends them, recording each result
+// as soon as it is known (several workers' results share a transaction):
+// a worker killed mid-batch leaves at most the one message in flight
+// unrecorded. E-mails go out as one run over the session's connection,
+// pipelined where the relay allows. It returns how many it handled.
 func (n *Notifier) ProcessBatch(ctx context.Context, sess Session) (int, error) {
 	if sess == nil {
 		sess = n.send.Session()
@@ -108,6 +115,12 @@ func (n *Notifier) ProcessBatch(ctx context.Context, sess Session) (int, error) 
 	now := n.opt.Clock.Now()
 	var claims []store.Claim
 	err := n.st.Tx(ctx, func(q *store.Queries) error {
+		// A claim the database forgets in a crash only puts its rows back
+		// in the queue; not waiting for the disk keeps the claim's row
+		// locks short (the results of other workers wait on them).
+		if err := q.LazyCommit(ctx); err != nil {
+			return err
+		}
 		var err error
 		claims, err = q.ClaimDeliveries(ctx, now, now.Add(n.opt.Lease), n.opt.Batch)
 		return err
@@ -132,15 +145,57 @@ func (n *Notifier) ProcessBatch(ctx context.Context, sess Session) (int, error) 
 		return 0, err
 	}
 	done := 0
+	var mails []store.Claim
+	var msgs []*Message
 	for i, c := range claims {
 		if ctx.Err() != nil {
-			n.release(ids[i:])
+			n.release(append(ids[i:], claimIDs(mails)...))
 			return done, nil
 		}
-		n.deliver(ctx, sess, c, subs[c.SubscriberID])
-		done++
+		s := subs[c.SubscriberID]
+		if s == nil || s.Kind != store.SubEmail {
+			n.finish(ctx, c, n.attempt(ctx, c, s))
+			done++
+			continue
+		}
+		m, err := n.prepareMail(ctx, c, s)
+		if err != nil {
+			n.finish(ctx, c, err)
+			done++
+			continue
+		}
+		mails, msgs = append(mails, c), append(msgs, m)
 	}
-	return done, nil
+	if len(mails) == 0 {
+		return done, nil
+	}
+	pace := func() time.Duration {
+		rate := 10.0
+		if e := n.cfg().Notify.Email; e != nil && e.RatePerSecond > 0 {
+			rate = e.RatePerSecond
+		}
+		return n.rate.reserve(rate)
+	}
+	if rs, ok := sess.(runSender); ok {
+		rs.SendAll(ctx, msgs, pace, func(i int, err error) { n.finish(ctx, mails[i], err) })
+		return done + len(mails), nil
+	}
+	for i, m := range msgs {
+		err := sleep(ctx, pace())
+		if err == nil {
+			err = sess.Send(ctx, m)
+		}
+		n.finish(ctx, mails[i], err)
+	}
+	return done + len(mails), nil
+}
+
+func claimIDs(cs []store.Claim) []int64 {
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	return ids
 }
 
 func (n *Notifier) keepLease(ctx context.Context, ids []int64) {
@@ -193,67 +248,81 @@ func (n *Notifier) event(ctx context.Context, id int64) (*eventCache, error) {
 
 var errGone = errors.New("subscriber no longer subscribed")
 
-// deliver sends one claimed delivery and records the outcome.
-func (n *Notifier) deliver(ctx context.Context, sess Session, c store.Claim, s *store.Subscriber) {
-	err := n.attempt(ctx, sess, c, s)
+// finish records what became of a delivery tried with the result err, and
+// returns once it is written. One stopped before it could be tried goes
+// back to the queue.
+func (n *Notifier) finish(ctx context.Context, c store.Claim, err error) {
 	if err != nil && ctx.Err() != nil {
 		n.release([]int64{c.ID}) // stopped before it could be tried
 		return
 	}
-	// Record with a context that survives shutdown: the message is out.
-	rec, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	now := n.opt.Clock.Now()
-	var rerr error
+	o := outcome{id: c.ID, at: n.opt.Clock.Now()}
 	switch {
 	case err == nil:
-		rerr = n.markSent(rec, c.ID, now)
-		n.Sent.Add(1)
+		o.state = store.DeliverySent
 	case errors.Is(err, errGone):
-		rerr = n.st.MarkCancelled(rec, c.ID, err.Error())
+		o.state, o.reason = store.DeliveryCancelled, err.Error()
 	case errors.Is(err, errSkip):
-		rerr = n.st.MarkCancelled(rec, c.ID, "PagerDuty pages for incidents and alerts; maintenance is not paged")
+		o.state, o.reason = store.DeliveryCancelled, "PagerDuty pages for incidents and alerts; maintenance is not paged"
 	case isPermanent(err) || c.Attempts >= n.opt.MaxAttempts:
 		n.log.Warn("notify: delivery failed for good; see the dead-letter list", slog.Int64("delivery", c.ID),
 			slog.Int("attempts", c.Attempts), slog.Any("err", err))
-		rerr = n.st.MarkDead(rec, c.ID, err.Error())
+		o.state, o.reason = store.DeliveryDead, err.Error()
 	default:
-		next := now.Add(n.backoff(c.Attempts))
+		o.state, o.reason = store.DeliveryQueued, err.Error()
+		o.at = o.at.Add(n.backoff(c.Attempts))
 		n.log.Info("notify: delivery failed; will retry", slog.Int64("delivery", c.ID), slog.Int("attempts", c.Attempts),
-			slog.Time("next", next), slog.Any("err", err))
-		rerr = n.st.RetryLater(rec, c.ID, next, err.Error())
+			slog.Time("next", o.at), slog.Any("err", err))
 	}
-	if rerr != nil {
+	// Record with a context that survives shutdown: the message is out.
+	rec, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if rerr := n.recorder.record(rec, o); rerr != nil {
 		n.log.Error("notify: record delivery result", slog.Int64("delivery", c.ID), slog.Any("err", rerr))
+		return
+	}
+	if o.state == store.DeliverySent {
+		n.Sent.Add(1)
 	}
 }
 
-func (n *Notifier) attempt(ctx context.Context, sess Session, c store.Claim, s *store.Subscriber) error {
+// eventFor reads a claimed delivery's event; errGone when its subscriber
+// (s, nil when deleted) has left since it was queued.
+func (n *Notifier) eventFor(ctx context.Context, c store.Claim, s *store.Subscriber) (*eventCache, error) {
 	if s == nil {
-		return errGone
+		return nil, errGone
 	}
 	e, err := n.event(ctx, c.EventID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if e.payload.Kind != KindConfirm && !s.Active() {
-		return errGone
+		return nil, errGone
+	}
+	return e, nil
+}
+
+// prepareMail composes the e-mail for a claimed delivery to s.
+func (n *Notifier) prepareMail(ctx context.Context, c store.Claim, s *store.Subscriber) (*Message, error) {
+	e, err := n.eventFor(ctx, c, s)
+	if err != nil {
+		return nil, err
+	}
+	m, err := n.composeMail(n.cfg(), e.ev, e.payload, s, n.opt.Clock.Now())
+	if err != nil {
+		return nil, permanent{err}
+	}
+	return m, nil
+}
+
+// attempt delivers a claimed delivery that is not an e-mail.
+func (n *Notifier) attempt(ctx context.Context, c store.Claim, s *store.Subscriber) error {
+	e, err := n.eventFor(ctx, c, s)
+	if err != nil {
+		return err
 	}
 	cfg := n.cfg()
 	switch s.Kind {
-	case store.SubEmail:
-		m, err := n.composeMail(cfg, e.ev, e.payload, s, n.opt.Clock.Now())
-		if err != nil {
-			return permanent{err}
-		}
-		rate := 10.0
-		if cfg.Notify.Email != nil && cfg.Notify.Email.RatePerSecond > 0 {
-			rate = cfg.Notify.Email.RatePerSecond
-		}
-		if err := n.rate.wait(ctx, rate); err != nil {
-			return err
-		}
-		return sess.Send(ctx, m)
 	case store.SubWebhook:
 		body, err := json.Marshal(n.webhookPayload(ctx, cfg, e.ev, e.payload, s))
 		if err != nil {
@@ -278,21 +347,4 @@ func (n *Notifier) attempt(ctx context.Context, sess Session, c store.Claim, s *
 		return n.do(ctx, r, s.Secret)
 	}
 	return permanent{fmt.Errorf("unknown subscriber kind %q", s.Kind)}
-}
-
-// markSent records a send through the prepared statement, preparing it on
-// first use (and falling back to a plain statement if that fails).
-func (n *Notifier) markSent(ctx context.Context, id int64, now time.Time) error {
-	n.markerOnce.Do(func() {
-		m, err := n.st.PrepareSentMarker(ctx)
-		if err != nil {
-			n.log.Warn("notify: prepare statement", slog.Any("err", err))
-			return
-		}
-		n.marker = m
-	})
-	if n.marker != nil {
-		return n.marker.MarkSent(ctx, id, now)
-	}
-	return n.st.MarkSent(ctx, id, now)
 }

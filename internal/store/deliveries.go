@@ -186,10 +186,14 @@ func (q *Queries) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time
 	if q.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	// The state is written into the statement, not bound: only then can
+	// either database use the partial index of due deliveries (a bound
+	// value made PostgreSQL's cached plan read and sort the whole table
+	// for every claim).
 	rows, err := q.query(ctx, `UPDATE deliveries SET state = ?, lease_until = ?, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM deliveries WHERE state = ? AND next_at <= ? ORDER BY next_at, id LIMIT `+fmt.Sprint(limit)+lock+`)
+		WHERE id IN (SELECT id FROM deliveries WHERE state = '`+DeliveryQueued+`' AND next_at <= ? ORDER BY next_at, id LIMIT `+fmt.Sprint(limit)+lock+`)
 		RETURNING id, event_id, subscriber_id, attempts`,
-		DeliverySending, leaseUntil.UnixMilli(), DeliveryQueued, now.UnixMilli())
+		DeliverySending, leaseUntil.UnixMilli(), now.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -215,6 +219,38 @@ func (q *Queries) MarkSent(ctx context.Context, id int64, now time.Time) error {
 	if _, err := q.exec(ctx, `UPDATE deliveries SET state = ?, sent_at = ?, lease_until = NULL, last_error = '' WHERE id = ?`,
 		DeliverySent, now.UnixMilli(), id); err != nil {
 		return fmt.Errorf("mark delivery sent: %w", err)
+	}
+	return nil
+}
+
+// MarkSentAll records that deliveries went out, in one statement per 500.
+func (q *Queries) MarkSentAll(ctx context.Context, ids []int64, now time.Time) error {
+	for _, chunk := range chunks(ids, 500) {
+		args := []any{DeliverySent, now.UnixMilli()}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if _, err := q.exec(ctx, `UPDATE deliveries SET state = ?, sent_at = ?, lease_until = NULL, last_error = ''
+			WHERE id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+			return fmt.Errorf("mark deliveries sent: %w", err)
+		}
+	}
+	return nil
+}
+
+// LazyCommit lets the transaction it runs in commit without waiting for its
+// log to reach the disk, on PostgreSQL (synchronous_commit off for it alone):
+// what SQLite's synchronous=NORMAL in WAL mode already does for every
+// transaction here. The writes are seen at once and survive Herald being
+// killed; a crash of the database server or of the machine may forget the
+// last fraction of a second of them. The notifier records sends this way: a
+// forgotten "sent" means a message sent again, never one lost.
+func (q *Queries) LazyCommit(ctx context.Context) error {
+	if q.dialect != Postgres {
+		return nil
+	}
+	if _, err := q.exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		return fmt.Errorf("lazy commit: %w", err)
 	}
 	return nil
 }
@@ -284,7 +320,7 @@ func (q *Queries) ExtendLease(ctx context.Context, ids []int64, until time.Time)
 // flight. It returns how many were requeued.
 func (q *Queries) RequeueExpired(ctx context.Context, now time.Time) (int64, error) {
 	res, err := q.exec(ctx, `UPDATE deliveries SET state = ?, lease_until = NULL, last_error = ?
-		WHERE state = ? AND lease_until < ?`, DeliveryQueued, "requeued: its worker stopped before recording the result", DeliverySending, now.UnixMilli())
+		WHERE state = '`+DeliverySending+`' AND lease_until < ?`, DeliveryQueued, "requeued: its worker stopped before recording the result", now.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("requeue expired deliveries: %w", err)
 	}
@@ -432,28 +468,3 @@ func truncate(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s[:n], "")
 }
-
-// SentMarker records sends through a prepared statement: a worker marks
-// every message it sends, one by one, and re-parsing the same UPDATE each
-// time was a sixth of the fan-out's CPU.
-type SentMarker struct{ stmt *sql.Stmt }
-
-// PrepareSentMarker prepares MarkSent's statement on the pool.
-func (s *Store) PrepareSentMarker(ctx context.Context) (*SentMarker, error) {
-	stmt, err := s.db.PrepareContext(ctx, s.rebind(`UPDATE deliveries SET state = ?, sent_at = ?, lease_until = NULL, last_error = '' WHERE id = ?`))
-	if err != nil {
-		return nil, fmt.Errorf("prepare mark sent: %w", err)
-	}
-	return &SentMarker{stmt: stmt}, nil
-}
-
-// MarkSent records that a delivery went out.
-func (m *SentMarker) MarkSent(ctx context.Context, id int64, now time.Time) error {
-	if _, err := m.stmt.ExecContext(ctx, DeliverySent, now.UnixMilli(), id); err != nil {
-		return fmt.Errorf("mark delivery sent: %w", err)
-	}
-	return nil
-}
-
-// Close releases the statement.
-func (m *SentMarker) Close() error { return m.stmt.Close() }
