@@ -1,16 +1,11 @@
 package admin_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,75 +15,12 @@ import (
 	"github.com/heraldhq/herald/internal/admin"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/sso"
+	"github.com/heraldhq/herald/internal/sso/ssotest"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
 
-// The OpenID provider is real: panva's oidc-provider (OpenID certified),
-// run by node from test/oidc (installed by .ci/run with npm ci; the path
-// of its script is HERALD_OIDC_PROVIDER). HERALD_REQUIRE_OIDC=1 makes a
-// missing one fail the test instead of skipping it.
-
-type provider struct {
-	issuer string
-}
-
-func oidcProvider(t *testing.T, redirect string, accounts map[string][]string) *provider {
-	t.Helper()
-	script := os.Getenv("HERALD_OIDC_PROVIDER")
-	if script == "" {
-		script, _ = filepath.Abs("../../test/oidc/provider.mjs")
-	}
-	node, nodeErr := exec.LookPath("node")
-	_, scriptErr := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "oidc-provider"))
-	if nodeErr != nil || scriptErr != nil {
-		if os.Getenv("HERALD_REQUIRE_OIDC") == "1" {
-			t.Fatalf("the OpenID provider is required (HERALD_REQUIRE_OIDC=1) but cannot run: node %v, %s: %v", nodeErr, script, scriptErr)
-		}
-		t.Skipf("no OpenID provider to test against (node: %v; %v); run npm ci in test/oidc", nodeErr, scriptErr)
-	}
-	accts := map[string]any{}
-	for name, groups := range accounts {
-		accts[name] = map[string]any{"groups": groups}
-	}
-	cfg, _ := json.Marshal(map[string]any{"client_id": "herald", "client_secret": "client secret for tests",
-		"redirect_uris": []string{redirect}, "accounts": accts})
-	path := filepath.Join(t.TempDir(), "provider.json")
-	if err := os.WriteFile(path, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, script, path)
-	stdin, _ := cmd.StdinPipe()
-	out, _ := cmd.StdoutPipe()
-	var errs strings.Builder
-	cmd.Stderr = &errs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		_ = cmd.Process.Kill() // by its pid: the process this test started
-		_ = cmd.Wait()
-	})
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if iss, ok := strings.CutPrefix(sc.Text(), "ready "); ok {
-				ready <- iss
-			}
-		}
-	}()
-	select {
-	case iss := <-ready:
-		if !strings.HasPrefix(iss, "http://127.0.0.1:") {
-			t.Fatalf("provider issuer %q is not on loopback", iss)
-		}
-		return &provider{issuer: iss}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the OpenID provider did not start: %s", errs.String())
-	}
-	return nil
-}
+// The OpenID provider is real: Ory Hydra (OpenID Certified), started on
+// loopback by ssotest with a login and consent app of the test's own.
 
 // ssoBrowser follows redirects across Herald and the provider with one
 // cookie jar, as a browser does, and stops at Herald's answers.
@@ -167,48 +99,59 @@ func (b *ssoBrowser) submit(p ssoPage, fields url.Values) ssoPage {
 	return b.visit(http.MethodPost, action.String(), fields)
 }
 
-// signInAt goes through the provider's login and consent as account.
-func (b *ssoBrowser) signInAt(prov *provider, next, account string) ssoPage {
+// atLogin checks that a sign-in started at Herald went through the
+// provider's authorization endpoint and now shows its login form.
+func (b *ssoBrowser) atLogin(prov *ssotest.Provider, p ssoPage) {
+	b.t.Helper()
+	authorized := false
+	for _, u := range b.trail {
+		authorized = authorized || strings.HasPrefix(u, prov.Issuer+"/oauth2/auth?")
+	}
+	if !authorized || !strings.HasPrefix(p.url, prov.Login+"/login?") {
+		b.t.Fatalf("start did not lead to the provider's login: %s (%d) %.300s\ntrail: %q", p.url, p.code, p.body, b.trail)
+	}
+}
+
+// signInAt signs in at the provider as account; its consent is given
+// without a question, and the browser ends at Herald's answer.
+func (b *ssoBrowser) signInAt(prov *ssotest.Provider, next, account string) ssoPage {
 	b.t.Helper()
 	p := b.visit(http.MethodGet, b.herald+"/admin/oidc/start?next="+url.QueryEscape(next), nil)
-	if !strings.HasPrefix(p.url, prov.issuer) {
-		b.t.Fatalf("start did not lead to the provider: %s (%d) %.300s", p.url, p.code, p.body)
-	}
-	p = b.submit(p, url.Values{"prompt": {"login"}, "login": {account}, "password": {"any password"}})
-	if strings.HasPrefix(p.url, prov.issuer) {
-		p = b.submit(p, url.Values{"prompt": {"consent"}})
-	}
-	return p
+	b.atLogin(prov, p)
+	return b.submit(p, url.Values{"login": {account}, "password": {"any password"}})
 }
 
 func TestSingleSignOn(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, be storetest.Backend) {
 		var (
-			mu  sync.Mutex
-			cfg config.Config
+			mu   sync.Mutex
+			cfg  config.Config
+			prov *ssotest.Provider
 		)
 		live := func() config.Config { mu.Lock(); defer mu.Unlock(); return cfg }
 		f := newFixture(t, be, func(d *admin.Deps) {
 			d.Config = live
 			d.SSO = sso.New(live, func(k string) string {
 				if k == "HERALD_TEST_OIDC_SECRET" {
-					return "client secret for tests"
+					return prov.ClientSecret
 				}
 				return ""
 			}, nil)
 		})
 		redirect := f.srv.URL + "/admin/oidc/callback"
-		prov := oidcProvider(t, redirect, map[string][]string{
-			"olivia": {"staff", "herald-admins"},
-			"eddie":  {"herald-editors"},
-			"nora":   {"staff"},
-			"alice":  {"herald-viewers"},
+		prov = ssotest.Start(t, redirect, map[string]ssotest.Account{
+			"olivia": {Groups: []string{"staff", "herald-admins"}},
+			"eddie":  {Groups: []string{"herald-editors"}},
+			"nora":   {Groups: []string{"staff"}},
+			"alice":  {Groups: []string{"herald-viewers"}},
+			"mia":    {Groups: []string{"herald-viewers", "herald-admins", "herald-editors"}},
+			"rita":   {Groups: []string{"herald-viewers"}, Email: "rita@example.test"},
 		})
 		parsed, err := config.Parse("test.yaml", []byte(testConfig+`
 admin:
   oidc:
-    issuer: `+prov.issuer+`
-    client_id: herald
+    issuer: `+prov.Issuer+`
+    client_id: `+prov.ClientID+`
     client_secret_env: HERALD_TEST_OIDC_SECRET
     redirect_url: `+redirect+`
     label: Sign in with Example ID
@@ -255,10 +198,37 @@ admin:
 			}
 		})
 
+		t.Run("the most trusted match wins", func(t *testing.T) {
+			p := newSSOBrowser(t, f.srv.URL).signInAt(prov, "/admin", "mia")
+			if p.code != http.StatusOK || !strings.Contains(p.body, "Signed in as <strong>mia</strong>") || !strings.Contains(p.body, `<span class="role">admin</span>`) {
+				t.Fatalf("mia (viewer, admin and editor groups): %s (%d)\n%.1500s", p.url, p.code, p.body)
+			}
+		})
+
+		t.Run("the claim is read again at each sign-in", func(t *testing.T) {
+			p := newSSOBrowser(t, f.srv.URL).signInAt(prov, "/admin", "rita")
+			if p.code != http.StatusOK || !strings.Contains(p.body, `<span class="role">viewer</span>`) {
+				t.Fatalf("rita as a viewer: %s (%d)\n%.1500s", p.url, p.code, p.body)
+			}
+			prov.SetGroups("rita", "herald-editors")
+			p = newSSOBrowser(t, f.srv.URL).signInAt(prov, "/admin", "rita")
+			if p.code != http.StatusOK || !strings.Contains(p.body, "Signed in as <strong>rita</strong>") || !strings.Contains(p.body, `<span class="role">editor</span>`) {
+				t.Fatalf("rita after the provider made her an editor: %s (%d)\n%.1500s", p.url, p.code, p.body)
+			}
+			if u, err := f.store.UserByName(t.Context(), "rita"); err != nil || u.Role != "editor" {
+				t.Errorf("rita's account after the second sign-in: %+v, %v", u, err)
+			}
+			prov.SetGroups("rita", "staff")
+			if p := newSSOBrowser(t, f.srv.URL).signInAt(prov, "/admin", "rita"); p.code != http.StatusForbidden || !strings.Contains(p.body, "gives that account no role") {
+				t.Errorf("rita out of every mapped group: %s (%d)\n%.1500s", p.url, p.code, p.body)
+			}
+		})
+
 		t.Run("no role is refused", func(t *testing.T) {
 			b := newSSOBrowser(t, f.srv.URL)
 			p := b.signInAt(prov, "/admin", "nora")
-			if p.code != http.StatusForbidden || !strings.Contains(p.body, "gives that account no role") || !strings.Contains(p.body, "nora") {
+			if p.code != http.StatusForbidden || !strings.Contains(p.body, "gives that account no role") || !strings.Contains(p.body, "nora") ||
+				!strings.Contains(p.body, "your groups do not include") {
 				t.Fatalf("nora (no mapped group): %s (%d)\n%.1500s", p.url, p.code, p.body)
 			}
 			if p := b.visit(http.MethodGet, f.srv.URL+"/admin", nil); p.url != f.srv.URL+"/admin/login" {
@@ -280,9 +250,7 @@ admin:
 		t.Run("bad state is refused", func(t *testing.T) {
 			b := newSSOBrowser(t, f.srv.URL)
 			start := b.visit(http.MethodGet, f.srv.URL+"/admin/oidc/start", nil)
-			if !strings.HasPrefix(start.url, prov.issuer) {
-				t.Fatalf("start: %s", start.url)
-			}
+			b.atLogin(prov, start)
 			p := b.visit(http.MethodGet, f.srv.URL+"/admin/oidc/callback?code=forged&state=forged", nil)
 			if p.code != http.StatusBadRequest || !strings.Contains(p.body, "does not match a sign-in started in this browser") {
 				t.Errorf("forged state: %d\n%.2000s", p.code, p.body)
@@ -322,6 +290,13 @@ admin:
 			}
 			if r := c.get("/admin/users"); r.code != http.StatusOK || !strings.Contains(r.body, "Signed in as <strong>alice</strong>") {
 				t.Errorf("after local sign-in: %d", r.code)
+			}
+		})
+
+		t.Run("a refusal at the provider is shown", func(t *testing.T) {
+			p := newSSOBrowser(t, f.srv.URL).signInAt(prov, "/admin", "mallory")
+			if p.code != http.StatusBadGateway || !strings.Contains(p.body, "The sign-in provider refused the sign-in") {
+				t.Errorf("an account the provider does not know: %s (%d)\n%.1500s", p.url, p.code, p.body)
 			}
 		})
 
