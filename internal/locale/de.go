@@ -315,4 +315,47 @@ var de = map[string]string{
 	"You receive this because you subscribed to %s.": "Sie erhalten diese Nachricht, weil Sie %s abonniert haben.",
 	"every update":     "alle Meldungen",
 	"updates about %s": "Meldungen zu %s",
+
+	// Charts and located checks on the component pages (internal/web
+	// chart.go, located.go). The chart's English "Mean response time of
+	// the HTTP check over the last 24 hours, in 10-minute steps: typically
+	// 120 ms (median), …" reads in German as a figure caption would.
+	"Response time, %s":                      "Antwortzeit, %s",
+	"the last 24 hours":                      "den letzten 24 Stunden",
+	"the last 7 days":                        "den letzten 7 Tagen",
+	"No response times were measured in %s.": "In %s wurden keine Antwortzeiten gemessen.",
+	"Mean response time of the %s over %s, %s: typically %s (median), fastest %s, slowest %s (%s).": "Mittlere Antwortzeit der %[1]s in %[2]s, %[3]s: meist %[4]s (Median), am schnellsten %[5]s, am langsamsten %[6]s (%[7]s).",
+	" Checks failed in one step, marked with triangles along the top.":                              " In einem Abschnitt schlugen Prüfungen fehl, oben mit einem Dreieck markiert.",
+	" Checks failed in %s steps, marked with triangles along the top.":                              " In %s Abschnitten schlugen Prüfungen fehl, oben mit Dreiecken markiert.",
+	"in one-hour steps":               "in Stundenschritten",
+	"in %d-minute steps":              "in %d-Minuten-Schritten",
+	"time.hour":                       "%d Uhr",
+	"date.axis":                       "%[1]s %[2]d.",
+	"Mon":                             "Mo",
+	"Tue":                             "Di",
+	"Wed":                             "Mi",
+	"Thu":                             "Do",
+	"Fri":                             "Fr",
+	"Sat":                             "Sa",
+	"Sun":                             "So",
+	"unreachable":                     "nicht erreichbar",
+	"located.degraded":                "eingeschränkt",
+	"located.from":                    "von %s aus %s",
+	"span.from":                       "ab %s",
+	"span.from.to":                    "von %s bis %s",
+	"where.from":                      "von %s aus",
+	"%s %s; %d of %d locations fine.": "%s %s; %d von %d Standorten in Ordnung.",
+	"No location reports on this check right now, so its state is unknown: counted neither up nor down.": "Zurzeit meldet kein Standort etwas zu dieser Prüfung, ihr Zustand ist daher unbekannt: Sie zählt weder als erreichbar noch als ausgefallen.",
+
+	// Badges (internal/web badge.go): labels as short as shields.io's, in
+	// German's capitals ("Status", "Verfügbarkeit 30 Tage").
+	"badge.status":                 "Status",
+	"badge.uptime":                 "Verfügbarkeit %s",
+	"uptime since %s":              "Verfügbarkeit seit %s",
+	"not monitored":                "nicht überwacht",
+	"This service’s status":        "Status dieses Dienstes",
+	"The %s server’s status":       "Serverstatus von %s",
+	"%s status":                    "Status von %s",
+	"%s uptime, last %s":           "Verfügbarkeit von %s, letzte %s",
+	"Uptime over the last 30 days": "Verfügbarkeit der letzten 30 Tage",
 }

@@ -7,4 +7,16 @@ var en = map[string]string{
 	"zone.after":  "%s",
 	"zone.city":   "%s time",
 	"snippet.end": ".",
+	// A clock time as a phrase reads it ("9:48 AM"; German adds "Uhr").
+	"time.at": "%s",
+	// The component pages' notes on where a located check failed:
+	// "unreachable from fra-1 from 9:48:10 to 9:52:10 AM" (located.go).
+	"located.from":     "from %s %s",
+	"located.degraded": "degraded",
+	"span.from":        "from %s",
+	"span.from.to":     "from %s to %s",
+	"where.from":       "from %s",
+	// The badges' labels (badge.go), lower case as shields.io's are.
+	"badge.status": "status",
+	"badge.uptime": "uptime %s",
 }

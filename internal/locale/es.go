@@ -316,4 +316,48 @@ var es = map[string]string{
 	"You receive this because you subscribed to %s.": "Recibe este mensaje porque se suscribió a %s.",
 	"every update":     "todas las actualizaciones",
 	"updates about %s": "actualizaciones sobre %s",
+
+	// Charts and located checks on the component pages (internal/web
+	// chart.go, located.go). The chart's English "Mean response time of
+	// the HTTP check over the last 24 hours, in 10-minute steps: typically
+	// 120 ms (median), …" reads in Spanish as a figure caption would, the
+	// check's name in parentheses (it is a label, "Comprobación HTTP").
+	"Response time, %s":                      "Tiempo de respuesta, %s",
+	"the last 24 hours":                      "las últimas 24 horas",
+	"the last 7 days":                        "los últimos 7 días",
+	"No response times were measured in %s.": "No se midieron tiempos de respuesta en %s.",
+	"Mean response time of the %s over %s, %s: typically %s (median), fastest %s, slowest %s (%s).": "Tiempo medio de respuesta en %[2]s (%[1]s), %[3]s: normalmente %[4]s (mediana), mínimo %[5]s, máximo %[6]s (%[7]s).",
+	" Checks failed in one step, marked with triangles along the top.":                              " Hubo comprobaciones fallidas en un intervalo, marcado con un triángulo en la parte superior.",
+	" Checks failed in %s steps, marked with triangles along the top.":                              " Hubo comprobaciones fallidas en %s intervalos, marcados con triángulos en la parte superior.",
+	"in one-hour steps":               "en intervalos de una hora",
+	"in %d-minute steps":              "en intervalos de %d minutos",
+	"time.hour":                       "%d h",
+	"date.axis":                       "%[1]s %[2]d",
+	"Mon":                             "lun",
+	"Tue":                             "mar",
+	"Wed":                             "mié",
+	"Thu":                             "jue",
+	"Fri":                             "vie",
+	"Sat":                             "sáb",
+	"Sun":                             "dom",
+	"unreachable":                     "inaccesible",
+	"located.degraded":                "con servicio degradado",
+	"located.from":                    "desde %s %s",
+	"span.from":                       "a partir de %s",
+	"span.from.to":                    "de %s a %s",
+	"where.from":                      "desde %s",
+	"%s %s; %d of %d locations fine.": "%s %s; %d de %d ubicaciones sin problemas.",
+	"No location reports on this check right now, so its state is unknown: counted neither up nor down.": "Ahora mismo ninguna ubicación informa sobre esta comprobación, así que su estado es desconocido: no cuenta ni como disponible ni como caída.",
+
+	// Badges (internal/web badge.go): labels as short and as lower case as
+	// shields.io's ("estado", "disponibilidad 30 días").
+	"badge.status":                 "estado",
+	"badge.uptime":                 "disponibilidad %s",
+	"uptime since %s":              "disponibilidad desde el %s",
+	"not monitored":                "sin supervisión",
+	"This service’s status":        "Estado de este servicio",
+	"The %s server’s status":       "Estado del servidor %s",
+	"%s status":                    "Estado de %s",
+	"%s uptime, last %s":           "Disponibilidad de %s, últimos %s",
+	"Uptime over the last 30 days": "Disponibilidad en los últimos 30 días",
 }

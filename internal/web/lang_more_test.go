@@ -1,0 +1,102 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store/storetest"
+)
+
+// noEnglish fails on every line of text that holds a word of Herald's
+// English interface (englishWords).
+func noEnglish(t *testing.T, what, text string) {
+	t.Helper()
+	for _, line := range strings.Split(text, "\n") {
+		if m := englishWords.FindString(line); m != "" {
+			t.Errorf("%s: English %q in %q", what, m, strings.TrimSpace(line))
+		}
+	}
+}
+
+// TestComponentPageInGermanAndSpanish reads a monitored component's page
+// (its uptime figures, outages and response-time charts, whose captions and
+// descriptions a screen reader reads out) in German and Spanish. The
+// charts' English, "Mean response time of the HTTP check over the last 24
+// hours, in 10-minute steps: typically 120 ms (median), fastest 120 ms,
+// slowest 203 ms (Today, 9:00 AM Pacific time).", is worded as a German or
+// Spanish figure caption would word it (internal/locale's catalogs).
+func TestComponentPageInGermanAndSpanish(t *testing.T) {
+	operators := []string{"Example Hosting Status", "Web sites on flexo interrupted", "Kernel update <b>now</b>", "Web sites", "E-mail", "flexo", "mom"}
+	for _, c := range []struct {
+		lang  string
+		wants []string
+	}{
+		{"de", []string{"Antwortzeit, letzte 24 Stunden",
+			"Mittlere Antwortzeit der HTTP-Prüfung in den letzten 24 Stunden, in 10-Minuten-Schritten: meist 120 ms (Median), am schnellsten 120 ms, am langsamsten 203 ms (heute, 09:00 Uhr (Pazifikzeit)). In einem Abschnitt schlugen Prüfungen fehl, oben mit einem Dreieck markiert.",
+			"Mittlere Antwortzeit der HTTP-Prüfung in den letzten 7 Tagen, in Stundenschritten",
+			"99,95\u00a0%", "18 Uhr", "Do 13."}},
+		{"es", []string{"Tiempo de respuesta, últimas 24 horas",
+			"Tiempo medio de respuesta en las últimas 24 horas (Comprobación HTTP), en intervalos de 10 minutos: normalmente 120 ms (mediana), mínimo 120 ms, máximo 203 ms (hoy, 09:00 (hora del Pacífico)). Hubo comprobaciones fallidas en un intervalo, marcado con un triángulo en la parte superior.",
+			"Tiempo medio de respuesta en los últimos 7 días (Comprobación HTTP), en intervalos de una hora",
+			"99,95\u00a0%", "18 h", "jue 13"}},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			f := newUptimeFixtureIn(t, false, c.lang)
+			for _, path := range []string{"/components/flexo/web", "/components/mom/web", "/"} {
+				text := visibleText(t, f.page(t, path), operators)
+				if path == "/components/flexo/web" {
+					for _, w := range c.wants {
+						if !strings.Contains(text, w) {
+							t.Errorf("%s lacks %q", path, w)
+						}
+					}
+				}
+				noEnglish(t, path, text)
+			}
+		})
+	}
+}
+
+// TestLocatedNotesInGermanAndSpanish: what a component page and an
+// incident's page say of a check failing from some places, in German and
+// Spanish ("Unreachable from fra-1 since 9:48 AM Pacific time; 2 of 3
+// locations fine." in English, TestLocatedPages).
+func TestLocatedNotesInGermanAndSpanish(t *testing.T) {
+	for _, c := range []struct{ lang, note, after string }{
+		{"de", "Nicht erreichbar von fra-1 aus seit 09:48 Uhr (Pazifikzeit); 2 von 3 Standorten in Ordnung.",
+			"Nicht erreichbar von fra-1 aus von 09:48:10 bis 09:52:10 Uhr, von ams-1 aus von 09:48:40 bis 09:52:10 Uhr"},
+		{"es", "Inaccesible desde fra-1 desde las 09:48 (hora del Pacífico); 2 de 3 ubicaciones sin problemas.",
+			"Inaccesible desde fra-1 de 09:48:10 a 09:52:10, desde ams-1 de 09:48:40 a 09:52:10"},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			f := newLocatedFixture(t, storetest.SQLite(t))
+			f.cfg.Page.Language = c.lang
+			const comp = "/components/flexo/web"
+			sec := func(s int) time.Time { return locT0.Add(time.Duration(s) * time.Second) }
+			f.report(sec(0), every(status.LevelUp))
+			f.pass(sec(1))
+			for _, s := range []int{10, 20} {
+				f.report(sec(s), map[string]status.Level{"fra-1": status.LevelDown, "ams-1": status.LevelUp, "nyc-1": status.LevelUp})
+			}
+			f.pass(sec(21))
+			page := f.a.page(t, comp)
+			mustContain(t, "the page with path trouble", page, c.note)
+			noEnglish(t, "the page with path trouble", visibleText(t, page, []string{"Example hosting", "Web sites", "E-mail", "flexo"}))
+			for _, s := range []int{30, 40, 50, 60, 70} {
+				lv := map[string]status.Level{"fra-1": status.LevelDown, "ams-1": status.LevelDown, "nyc-1": status.LevelUp}
+				if s == 30 {
+					lv["ams-1"] = status.LevelUp
+				}
+				f.report(sec(s), lv)
+			}
+			f.pass(sec(71))
+			f.report(sec(250), every(status.LevelUp))
+			f.pass(sec(251))
+			page = f.a.page(t, comp)
+			mustContain(t, "the page after the outage", page, c.after)
+			noEnglish(t, "the page after the outage", visibleText(t, page, []string{"Example hosting", "Web sites", "E-mail", "flexo"}))
+		})
+	}
+}
