@@ -34,6 +34,7 @@ var de = map[string]string{
 	"duration.so.far":    "bisher %s",
 	"date.long":          "%[1]s, %[2]d. %[3]s",
 	"date.long.year":     "%[1]s, %[2]d. %[3]s %[4]d",
+	"date.year":          "%[1]d. %[2]s %[3]d",
 	"date.short":         "%[1]d. %[2]s",
 	"date.month":         "%[1]s %[2]d",
 	"day.today":          "heute",
@@ -358,4 +359,13 @@ var de = map[string]string{
 	"%s status":                    "Status von %s",
 	"%s uptime, last %s":           "Verfügbarkeit von %s, letzte %s",
 	"Uptime over the last 30 days": "Verfügbarkeit der letzten 30 Tage",
+
+	// Feeds and the calendar (internal/feed): their fixed words, the
+	// status words and the dates with their year ("seit dem 25. November
+	// 2026, 09:00 Uhr (Pazifikzeit)").
+	"since.moment":                     "seit dem %s",
+	"Announced":                        "Angekündigt",
+	"Incidents and maintenance for %s": "Störungen und Wartungsarbeiten von %s",
+	"%s maintenance":                   "%s: Wartungsarbeiten",
+	"Repeats: %s (%s %s)":              "Wiederholung: %s (%s Uhr, %s)",
 }

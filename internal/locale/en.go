@@ -17,6 +17,8 @@ var en = map[string]string{
 	"span.from.to":     "from %s to %s",
 	"where.from":       "from %s",
 	// The badges' labels (badge.go), lower case as shields.io's are.
+	// A moment with its date in a feed: "since Mar 14, 2026, 1:00 PM Pacific time".
+	"since.moment": "since %s",
 	"badge.status": "status",
 	"badge.uptime": "uptime %s",
 }

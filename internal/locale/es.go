@@ -35,6 +35,7 @@ var es = map[string]string{
 	"duration.so.far":    "%s hasta ahora",
 	"date.long":          "%[1]s, %[2]d de %[3]s",
 	"date.long.year":     "%[1]s, %[2]d de %[3]s de %[4]d",
+	"date.year":          "%[1]d de %[2]s de %[3]d",
 	"date.short":         "%[1]d de %[2]s",
 	"date.month":         "%[1]s de %[2]d",
 	"day.today":          "hoy",
@@ -360,4 +361,13 @@ var es = map[string]string{
 	"%s status":                    "Estado de %s",
 	"%s uptime, last %s":           "Disponibilidad de %s, últimos %s",
 	"Uptime over the last 30 days": "Disponibilidad en los últimos 30 días",
+
+	// Feeds and the calendar (internal/feed): their fixed words, the
+	// status words and the dates with their year ("desde el 25 de
+	// noviembre de 2026, 09:00 (hora del Pacífico)").
+	"since.moment":                     "desde el %s",
+	"Announced":                        "Anunciado",
+	"Incidents and maintenance for %s": "Incidencias y mantenimientos de %s",
+	"%s maintenance":                   "%s: mantenimientos",
+	"Repeats: %s (%s %s)":              "Se repite: %s (%s, %s)",
 }

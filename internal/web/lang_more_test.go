@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"html"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +100,81 @@ func TestLocatedNotesInGermanAndSpanish(t *testing.T) {
 			page = f.a.page(t, comp)
 			mustContain(t, "the page after the outage", page, c.after)
 			noEnglish(t, "the page after the outage", visibleText(t, page, []string{"Example hosting", "Web sites", "E-mail", "flexo"}))
+		})
+	}
+}
+
+var (
+	feedHeads   = regexp.MustCompile(`<p><strong>([^<]*)</strong>([^<]*)</p>|<content type="html">&lt;p&gt;([^&]*)&lt;/p&gt;|<summary type="html">([^<]*?): `)
+	feedLangRe  = regexp.MustCompile(`<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="(\w+)">`)
+	icsUnfolded = strings.NewReplacer("\r\n ", "", "\\,", ",", "\\;", ";")
+)
+
+// TestFeedsInGermanAndSpanish reads the Atom and RSS feeds and the
+// maintenance calendar of a page in German and in Spanish: each declares
+// its language (xml:lang, <language>, the calendar's NAME), and what Herald
+// writes in them (status words, when each event ran, with its year, as a
+// feed read out of context needs it: "25. November 2026", "25 de
+// noviembre de 2026") is in the page's language; the operators' titles and
+// texts stay as written.
+func TestFeedsInGermanAndSpanish(t *testing.T) {
+	for _, c := range []struct {
+		lang  string
+		wants map[string][]string
+	}{
+		{"de", map[string][]string{
+			"/history.atom": {`xml:lang="de"`, "Seit dem 25. November 2026, 09:00 Uhr (Pazifikzeit)",
+				"23. November 2026, 09:48 bis 09:52 Uhr (Pazifikzeit) · vier Minuten", "<strong>Ursache gefunden</strong> · 25. November 2026, 09:20 Uhr (Pazifikzeit)",
+				"<strong>Nachbetrachtung</strong>", "<strong>Geplant</strong> · 26. November 2026, 23:00 bis 23:05 Uhr (Pazifikzeit)", "<strong>Angekündigt</strong>"},
+			"/history.rss":     {"<language>de</language>", "Störungen und Wartungsarbeiten von Example Hosting Status", "Behoben"},
+			"/maintenance.ics": {"X-WR-CALNAME:Example Hosting Status: Wartungsarbeiten", "NAME;LANGUAGE=de:Example Hosting Status: Wartungsarbeiten", "Details: /maintenance/"},
+		}},
+		{"es", map[string][]string{
+			"/history.atom": {`xml:lang="es"`, "Desde el 25 de noviembre de 2026, 09:00 (hora del Pacífico)",
+				"23 de noviembre de 2026, 09:48 a 09:52 (hora del Pacífico) · cuatro minutos", "<strong>Causa identificada</strong> · 25 de noviembre de 2026, 09:20 (hora del Pacífico)",
+				"<strong>Análisis posterior</strong>", "<strong>Programado</strong> · 26 de noviembre de 2026, 23:00 a 23:05 (hora del Pacífico)", "<strong>Anunciado</strong>"},
+			"/history.rss":     {"<language>es</language>", "Incidencias y mantenimientos de Example Hosting Status", "Resuelta"},
+			"/maintenance.ics": {"X-WR-CALNAME:Example Hosting Status: mantenimientos", "NAME;LANGUAGE=es:Example Hosting Status: mantenimientos", "Detalles: /maintenance/"},
+		}},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			f := newPagesFixtureIn(t, c.lang)
+			for path, wants := range c.wants {
+				resp, body := get(t, f.srv.URL+path, nil)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s = %s", path, resp.Status)
+				}
+				doc := html.UnescapeString(string(body))
+				if path == "/maintenance.ics" {
+					doc = icsUnfolded.Replace(string(body))
+				}
+				for _, w := range wants {
+					if !strings.Contains(doc, w) {
+						t.Errorf("%s lacks %q", path, w)
+					}
+				}
+				switch path {
+				case "/history.atom":
+					if m := feedLangRe.FindStringSubmatch(string(body)); m == nil || m[1] != c.lang {
+						t.Errorf("%s: the feed does not declare xml:lang=%q", path, c.lang)
+					}
+					// What Herald writes: the entries' opening lines, their
+					// status words and times, and their summaries' heads.
+					for _, m := range feedHeads.FindAllStringSubmatch(doc, -1) {
+						noEnglish(t, path, strings.Join(m[1:], " "))
+					}
+				case "/maintenance.ics":
+					for _, line := range strings.Split(doc, "\r\n") {
+						name, value, _ := strings.Cut(line, ":")
+						if strings.HasPrefix(name, "X-WR-CALNAME") || strings.HasPrefix(name, "NAME") {
+							noEnglish(t, path, strings.ReplaceAll(value, "Example Hosting Status", ""))
+						}
+						if strings.HasPrefix(name, "DESCRIPTION") && !strings.Contains(line, "Details: /maintenance/") && !strings.Contains(line, "Detalles: /maintenance/") {
+							t.Errorf("%s: %q lacks its translated details line", path, line)
+						}
+					}
+				}
+			}
 		})
 	}
 }
