@@ -368,4 +368,19 @@ var de = map[string]string{
 	"Incidents and maintenance for %s": "Störungen und Wartungsarbeiten von %s",
 	"%s maintenance":                   "%s: Wartungsarbeiten",
 	"Repeats: %s (%s %s)":              "Wiederholung: %s (%s Uhr, %s)",
+
+	// The widget (internal/web widget.go, static/widget.js) and its
+	// framed page.
+	"widget.since":                         "seit %s",
+	"widget.to":                            " bis ",
+	"Status of %s":                         "Status von %s",
+	"Service status":                       "Dienststatus",
+	"Loading the status…":                  "Status wird geladen …",
+	"Full status page":                     "Vollständige Statusseite",
+	"(opens in a new tab)":                 "(öffnet in einem neuen Tab)",
+	"of %s (opens in a new tab)":           "von %s (öffnet in einem neuen Tab)",
+	"The status cannot be read right now.": "Der Status kann gerade nicht abgerufen werden.",
+	"This status page has no server named “%s”.": "Diese Statusseite hat keinen Server namens „%s“.",
+	"No incidents or maintenance.":               "Keine Störungen oder Wartungsarbeiten.",
+	"As of":                                      "Stand:",
 }

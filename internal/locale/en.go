@@ -19,6 +19,10 @@ var en = map[string]string{
 	// The badges' labels (badge.go), lower case as shields.io's are.
 	// A moment with its date in a feed: "since Mar 14, 2026, 1:00 PM Pacific time".
 	"since.moment": "since %s",
+	// The widget (widget.go, static/widget.js): an open incident's start,
+	// and the words between a window's two times.
+	"widget.since": "since %s",
+	"widget.to":    " to ",
 	"badge.status": "status",
 	"badge.uptime": "uptime %s",
 }

@@ -370,4 +370,19 @@ var es = map[string]string{
 	"Incidents and maintenance for %s": "Incidencias y mantenimientos de %s",
 	"%s maintenance":                   "%s: mantenimientos",
 	"Repeats: %s (%s %s)":              "Se repite: %s (%s, %s)",
+
+	// The widget (internal/web widget.go, static/widget.js) and its
+	// framed page.
+	"widget.since":                         "desde %s",
+	"widget.to":                            " a ",
+	"Status of %s":                         "Estado de %s",
+	"Service status":                       "Estado del servicio",
+	"Loading the status…":                  "Cargando el estado…",
+	"Full status page":                     "Página de estado completa",
+	"(opens in a new tab)":                 "(se abre en una pestaña nueva)",
+	"of %s (opens in a new tab)":           "de %s (se abre en una pestaña nueva)",
+	"The status cannot be read right now.": "Ahora mismo no se puede consultar el estado.",
+	"This status page has no server named “%s”.": "Esta página de estado no tiene ningún servidor llamado «%s».",
+	"No incidents or maintenance.":               "Sin incidencias ni mantenimientos.",
+	"As of":                                      "Actualizado:",
 }

@@ -80,8 +80,8 @@ func feedDocs(cfg config.Config, items []feed.Item, allWindows []status.Maintena
 		return nil, err
 	}
 	return []doc{
-		{feed.AtomPath, "application/atom+xml; charset=utf-8", atom},
-		{feed.RSSPath, "application/rss+xml; charset=utf-8", rss},
-		{feed.ICSPath, "text/calendar; charset=utf-8", ics},
+		{feed.AtomPath, "application/atom+xml; charset=utf-8", atom, docLanguage(cfg.Page)},
+		{feed.RSSPath, "application/rss+xml; charset=utf-8", rss, docLanguage(cfg.Page)},
+		{feed.ICSPath, "text/calendar; charset=utf-8", ics, docLanguage(cfg.Page)},
 	}, nil
 }

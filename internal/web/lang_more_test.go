@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"html"
 	"net/http"
 	"regexp"
@@ -175,6 +176,105 @@ func TestFeedsInGermanAndSpanish(t *testing.T) {
 					}
 				}
 			}
+		})
+	}
+}
+
+// TestWidgetAndBadgesInGermanAndSpanish: the widget's script carries its
+// words in every language a page may be shown in, none of them English but
+// English's; a translated page's /api/v2 documents say their language in
+// Content-Language (which the script reads across origins: a
+// CORS-safelisted header); the framed widget and the badges speak the
+// page's language, figures with a decimal comma.
+func TestWidgetAndBadgesInGermanAndSpanish(t *testing.T) {
+	f := newPagesFixture(t)
+	_, body := get(t, f.srv.URL+"/widget.js", nil)
+	script := string(body)
+	start := strings.Index(script, "var ALL = ")
+	end := strings.Index(script[start:], ";\n")
+	if start < 0 || end < 0 {
+		t.Fatal("widget.js carries no words")
+	}
+	var all map[string]struct {
+		Component, Incident, Maintenance map[string][2]string
+		Overall, Window, UI              map[string]string
+		Empty                            string
+	}
+	if err := json.Unmarshal([]byte(script[start+len("var ALL = "):start+end]), &all); err != nil {
+		t.Fatal(err)
+	}
+	if all["en"].UI["full"] != "Full status page" || all["en"].Overall["none"] != "All Systems Operational" ||
+		all["de"].UI["full"] != "Vollständige Statusseite" || all["es"].Overall["none"] != "Todos los sistemas operativos" {
+		t.Errorf("widget.js words: en %v, de %v", all["en"].UI, all["de"].UI)
+	}
+	for _, l := range []string{"de", "es"} {
+		w := all[l]
+		var text []string
+		for _, m := range []map[string][2]string{w.Component, w.Incident, w.Maintenance} {
+			for _, v := range m {
+				text = append(text, v[1])
+			}
+		}
+		for _, m := range []map[string]string{w.Overall, w.Window, w.UI} {
+			for _, v := range m {
+				text = append(text, v)
+			}
+		}
+		if len(w.UI) < 10 || len(w.Component) < 5 {
+			t.Fatalf("%s: too few words in widget.js: %v", l, w)
+		}
+		noEnglish(t, "widget.js "+l, strings.Join(append(text, w.Empty), "\n"))
+	}
+
+	for _, c := range []struct {
+		lang                    string
+		status, uptime, overall []string
+		frame                   []string
+	}{
+		{"de", []string{`aria-label="Status: Schwerer Dienstausfall"`}, []string{"Verfügbarkeit 30 Tage", "nicht überwacht"},
+			[]string{`aria-label="flexo: Betriebsbereit"`}, []string{"Status von flexo", "Stand:", "Vollständige Statusseite", "Geplante Wartungsarbeiten"}},
+		{"es", []string{`aria-label="estado: Interrupción grave del servicio"`}, []string{"disponibilidad 30 días", "sin supervisión"},
+			[]string{`aria-label="flexo: Operativo"`}, []string{"Estado de flexo", "Actualizado:", "Página de estado completa"}},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			f := newPagesFixtureIn(t, c.lang)
+			resp, _ := get(t, f.srv.URL+"/api/v2/summary.json", nil)
+			if got := resp.Header.Get("Content-Language"); got != c.lang {
+				t.Errorf("/api/v2/summary.json: Content-Language %q, want %q", got, c.lang)
+			}
+			for path, wants := range map[string][]string{"/badges/status.svg": c.status, "/badges/flexo/web/uptime-30d.svg": c.uptime,
+				"/badges/flexo.svg": c.overall} {
+				resp, body := get(t, f.srv.URL+path, nil)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s = %s", path, resp.Status)
+				}
+				for _, w := range wants[:1] {
+					if !strings.Contains(string(body), w) && path != "/badges/flexo/web/uptime-30d.svg" {
+						t.Errorf("%s lacks %q: %s", path, w, body)
+					}
+				}
+				svgText := tagRe.ReplaceAllString(string(body), "\n")
+				noEnglish(t, path, strings.ReplaceAll(svgText, "Web sites", ""))
+			}
+			// The uptime badges of a component no monitor watches.
+			_, body := get(t, f.srv.URL+"/badges/flexo/web/uptime-30d.svg", nil)
+			for _, w := range c.uptime {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("uptime badge lacks %q: %s", w, body)
+				}
+			}
+			page := f.page(t, "/widget/flexo")
+			if !strings.Contains(page, `<html lang="`+c.lang+`">`) {
+				t.Errorf("/widget/flexo: not lang=%q", c.lang)
+			}
+			text := visibleText(t, page, []string{"Example Hosting Status", "Kernel update " + evilTitle, "flexo"})
+			for _, w := range c.frame[1:] {
+				if !strings.Contains(text+page, w) {
+					t.Errorf("/widget/flexo lacks %q", w)
+				}
+			}
+			noEnglish(t, "/widget/flexo", text)
+			noEnglish(t, "/widget", visibleText(t, f.page(t, "/widget"), []string{"Example Hosting Status", "Web sites on mom unreachable", "Kernel update " + evilTitle}))
 		})
 	}
 }
