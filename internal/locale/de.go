@@ -383,4 +383,41 @@ var de = map[string]string{
 	"This status page has no server named “%s”.": "Diese Statusseite hat keinen Server namens „%s“.",
 	"No incidents or maintenance.":               "Keine Störungen oder Wartungsarbeiten.",
 	"As of":                                      "Stand:",
+
+	// The private pages' sign-in page and its e-mail (internal/web
+	// private.go, private_customers.go, templates/signin.html).
+	"This page is private":                 "Diese Seite ist nicht öffentlich",
+	"Sign in with the link you were sent.": "Melden Sie sich mit dem Link an, den Sie erhalten haben.",
+	"Sign in":                              "Anmelden",
+	"If %s belongs to one of our customers on this page, a sign-in link is on its way to it. The link works once, within 15 minutes.": "Wenn %s zu einem unserer Kunden auf dieser Seite gehört, ist ein Anmeldelink dorthin unterwegs. Der Link funktioniert einmal, innerhalb von 15 Minuten.",
+	"Password":            "Passwort",
+	"Your e-mail address": "Ihre E-Mail-Adresse",
+	"We send a sign-in link to addresses at our customers' domains; it shows you your own server.": "Wir senden Anmeldelinks an Adressen unter den Domains unserer Kunden; er zeigt Ihnen Ihren eigenen Server.",
+	"E-mail me a link": "Link per E-Mail senden",
+	"Enter the page's password, have a sign-in link sent to your e-mail address, or open the link you were given.": "Geben Sie das Passwort der Seite ein, lassen Sie sich einen Anmeldelink an Ihre E-Mail-Adresse senden oder öffnen Sie den Link, den Sie erhalten haben.",
+	"Enter the page's password, or open the link you were given.":                                                  "Geben Sie das Passwort der Seite ein oder öffnen Sie den Link, den Sie erhalten haben.",
+	"Have a sign-in link sent to your e-mail address, or open the link you were given.":                            "Lassen Sie sich einen Anmeldelink an Ihre E-Mail-Adresse senden oder öffnen Sie den Link, den Sie erhalten haben.",
+	"Open the link you were given to see this page.":                                                               "Öffnen Sie den Link, den Sie erhalten haben, um diese Seite zu sehen.",
+	"This link is not valid or has expired. Ask for a new one.":                                                    "Dieser Link ist ungültig oder abgelaufen. Fordern Sie einen neuen an.",
+	"The form was sent from another site.":                                                                         "Das Formular wurde von einer anderen Website gesendet.",
+	"Too many tries from your address. Please wait a minute and try again.":                                        "Zu viele Versuche von Ihrer Adresse. Bitte warten Sie eine Minute und versuchen Sie es erneut.",
+	"This page has no password: open the link you were given.":                                                     "Diese Seite hat kein Passwort: Öffnen Sie den Link, den Sie erhalten haben.",
+	"The form could not be read.":                                                                                  "Das Formular konnte nicht gelesen werden.",
+	"That password is not right.":                                                                                  "Das Passwort stimmt nicht.",
+	"That is not an e-mail address we can write to.":                                                               "An diese E-Mail-Adresse können wir nicht schreiben.",
+	"This sign-in link is not valid or has expired. Ask for a new one below.":                                      "Dieser Anmeldelink ist ungültig oder abgelaufen. Fordern Sie unten einen neuen an.",
+	"We cannot sign you in right now; please try again in a minute.":                                               "Wir können Sie gerade nicht anmelden; bitte versuchen Sie es in einer Minute erneut.",
+	"This sign-in link was used already. Ask for a new one below.":                                                 "Dieser Anmeldelink wurde schon benutzt. Fordern Sie unten einen neuen an.",
+	"Sign in to %s": "Anmeldung bei %s",
+	"Someone, probably you, asked to sign in to %s with this address.":          "Jemand, wahrscheinlich Sie, möchte sich mit dieser Adresse bei %s anmelden.",
+	"Open this link within 15 minutes to sign in; it works once:":               "Öffnen Sie diesen Link innerhalb von 15 Minuten, um sich anzumelden; er funktioniert einmal:",
+	"If it was not you, ignore this message: nothing happens without the link.": "Wenn Sie das nicht waren, ignorieren Sie diese Nachricht: Ohne den Link geschieht nichts.",
+
+	// A subscription form's refused address or choice (internal/notify
+	// subscribe.go's Refusals, worded by the page).
+	"an e-mail address is required":                                "Bitte geben Sie eine E-Mail-Adresse an",
+	"that e-mail address is too long":                              "Diese E-Mail-Adresse ist zu lang",
+	"%q is not an e-mail address (write it like name@example.com)": "%q ist keine E-Mail-Adresse (schreiben Sie sie wie name@example.com)",
+	"too many components chosen":                                   "Zu viele Dienste ausgewählt",
+	"unknown component %s":                                         "Unbekannter Dienst: %s",
 }

@@ -385,4 +385,41 @@ var es = map[string]string{
 	"This status page has no server named “%s”.": "Esta página de estado no tiene ningún servidor llamado «%s».",
 	"No incidents or maintenance.":               "Sin incidencias ni mantenimientos.",
 	"As of":                                      "Actualizado:",
+
+	// The private pages' sign-in page and its e-mail (internal/web
+	// private.go, private_customers.go, templates/signin.html).
+	"This page is private":                 "Esta página es privada",
+	"Sign in with the link you were sent.": "Inicie sesión con el enlace que recibió.",
+	"Sign in":                              "Iniciar sesión",
+	"If %s belongs to one of our customers on this page, a sign-in link is on its way to it. The link works once, within 15 minutes.": "Si %s pertenece a uno de nuestros clientes de esta página, le hemos enviado un enlace de acceso. El enlace funciona una sola vez, durante 15 minutos.",
+	"Password":            "Contraseña",
+	"Your e-mail address": "Su dirección de correo electrónico",
+	"We send a sign-in link to addresses at our customers' domains; it shows you your own server.": "Enviamos enlaces de acceso a direcciones de los dominios de nuestros clientes; el enlace le muestra su propio servidor.",
+	"E-mail me a link": "Enviarme un enlace",
+	"Enter the page's password, have a sign-in link sent to your e-mail address, or open the link you were given.": "Introduzca la contraseña de la página, pida que le enviemos un enlace de acceso a su correo electrónico o abra el enlace que recibió.",
+	"Enter the page's password, or open the link you were given.":                                                  "Introduzca la contraseña de la página o abra el enlace que recibió.",
+	"Have a sign-in link sent to your e-mail address, or open the link you were given.":                            "Pida que le enviemos un enlace de acceso a su correo electrónico o abra el enlace que recibió.",
+	"Open the link you were given to see this page.":                                                               "Abra el enlace que recibió para ver esta página.",
+	"This link is not valid or has expired. Ask for a new one.":                                                    "Este enlace no es válido o ha caducado. Pida uno nuevo.",
+	"The form was sent from another site.":                                                                         "El formulario se envió desde otro sitio.",
+	"Too many tries from your address. Please wait a minute and try again.":                                        "Demasiados intentos desde su dirección. Espere un minuto y vuelva a intentarlo.",
+	"This page has no password: open the link you were given.":                                                     "Esta página no tiene contraseña: abra el enlace que recibió.",
+	"The form could not be read.":                                                                                  "No se pudo leer el formulario.",
+	"That password is not right.":                                                                                  "La contraseña no es correcta.",
+	"That is not an e-mail address we can write to.":                                                               "No podemos escribir a esa dirección de correo electrónico.",
+	"This sign-in link is not valid or has expired. Ask for a new one below.":                                      "Este enlace de acceso no es válido o ha caducado. Pida uno nuevo más abajo.",
+	"We cannot sign you in right now; please try again in a minute.":                                               "Ahora mismo no podemos iniciar su sesión; vuelva a intentarlo dentro de un minuto.",
+	"This sign-in link was used already. Ask for a new one below.":                                                 "Este enlace de acceso ya se ha usado. Pida uno nuevo más abajo.",
+	"Sign in to %s": "Acceso a %s",
+	"Someone, probably you, asked to sign in to %s with this address.":          "Alguien, probablemente usted, ha pedido acceder a %s con esta dirección.",
+	"Open this link within 15 minutes to sign in; it works once:":               "Abra este enlace en los próximos 15 minutos para acceder; funciona una sola vez:",
+	"If it was not you, ignore this message: nothing happens without the link.": "Si no fue usted, ignore este mensaje: sin el enlace no ocurre nada.",
+
+	// A subscription form's refused address or choice (internal/notify
+	// subscribe.go's Refusals, worded by the page).
+	"an e-mail address is required":                                "Indique una dirección de correo electrónico",
+	"that e-mail address is too long":                              "Esa dirección de correo electrónico es demasiado larga",
+	"%q is not an e-mail address (write it like name@example.com)": "%q no es una dirección de correo electrónico (escríbala como nombre@example.com)",
+	"too many components chosen":                                   "Ha elegido demasiados servicios",
+	"unknown component %s":                                         "Servicio desconocido: %s",
 }
