@@ -2,8 +2,19 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"github.com/heraldhq/herald/internal/auth"
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/web"
 	"html"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -277,4 +288,126 @@ func TestWidgetAndBadgesInGermanAndSpanish(t *testing.T) {
 			noEnglish(t, "/widget", visibleText(t, f.page(t, "/widget"), []string{"Example Hosting Status", "Web sites on mom unreachable", "Kernel update " + evilTitle}))
 		})
 	}
+}
+
+// TestDynamicPagesInTheEntrysLanguage: every page Herald answers a
+// request with (subscribing, the look-up, a confirmation, manage and
+// unsubscribe links, the private pages' sign-in) speaks the language of the
+// page it was asked on: an entry of pages: its own, not page:'s. A refused
+// address is worded by the page (notify's RefusedError), in English as
+// notify writes it.
+func TestDynamicPagesInTheEntrysLanguage(t *testing.T) {
+	t.Setenv(pageKeyEnv, strings.Repeat("k", 40))
+	ctx := t.Context()
+	b := storetest.SQLite(t)
+	clock := &fixedClock{t: time.Date(2026, 11, 25, 18, 30, 0, 0, time.UTC)}
+	svc := service.New(b.Store, clock, nil)
+	if err := svc.SyncCatalog(ctx, []store.Group{{ID: "flexo", Name: "flexo"}, {ID: "mom", Name: "mom", Position: 1},
+		{ID: "zapp", Name: "zapp", Position: 2}},
+		[]store.Component{{ID: "flexo/web", GroupID: "flexo", Name: "Web sites"}, {ID: "mom/web", GroupID: "mom", Name: "Web sites"},
+			{ID: "zapp/web", GroupID: "zapp", Name: "Web sites"}}); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := auth.HashPassword("correct horse", auth.Params{Memory: 1024, Time: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`
+page: {title: Example Hosting Status, zone: America/Los_Angeles}
+pages:
+  - {id: acme, title: Acme Status, path: /acme, groups: [mom], language: es}
+  - id: secret
+    title: Secret Status
+    path: /secret
+    groups: [zapp]
+    language: de
+    private: {password_hash: %q, key_env: %s}
+groups:
+  - id: flexo
+    components: [{id: web, name: Web sites}]
+  - id: mom
+    components: [{id: web, name: Web sites}]
+  - id: zapp
+    components: [{id: web, name: Web sites}]
+`, hash, pageKeyEnv)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Notify.Email = &config.Email{SMTP: "127.0.0.1:1", From: "status@example.net", TLS: "none", RatePerSecond: 1000}
+	cfgFn := func() config.Config { return cfg }
+	n, remove, err := notify.New(ctx, b.Store, svc, cfgFn, nil, notify.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(remove)
+	site := web.NewSite(svc, cfgFn, nil)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	site.Register(mux)
+	web.NewSubscriptions(svc, cfgFn, n, customers.New(b.Store, svc), nil, clock.Now).Register(mux)
+	srv := httptest.NewServer(site.Handler(mux))
+	t.Cleanup(srv.Close)
+	read := func(resp *http.Response, err error) (int, string) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(body)
+	}
+	operators := []string{"Example Hosting Status", "Acme Status", "Secret Status", "Web sites", "mom", "zapp", "flexo"}
+	check := func(what, lang, page string, wants ...string) {
+		t.Helper()
+		if !strings.Contains(page, `<html lang="`+lang+`">`) {
+			t.Errorf("%s: not lang=%q", what, lang)
+		}
+		text := visibleText(t, page, operators)
+		for _, w := range wants {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s lacks %q", what, w)
+			}
+		}
+		if lang != "en" {
+			noEnglish(t, what, text)
+		}
+	}
+
+	for _, path := range []string{"/acme/subscribe", "/acme/lookup", "/acme/subscribe/confirm?token=nope", "/acme/manage?token=nope", "/acme/unsubscribe?token=nope"} {
+		_, page := read(http.Get(srv.URL + path))
+		check(path, "es", page)
+	}
+	_, page := read(http.Get(srv.URL + "/acme/subscribe/confirm?token=nope"))
+	check("a bad link", "es", page, "Este enlace no es válido")
+	code, page := read(http.PostForm(srv.URL+"/acme/subscribe", url.Values{"email": {"not an address"}}))
+	if code != http.StatusUnprocessableEntity {
+		t.Errorf("a bad address on /acme = %d", code)
+	}
+	check("a bad address on /acme", "es", page, `"not an address" no es una dirección de correo electrónico (escríbala como nombre@example.com)`)
+	_, page = read(http.PostForm(srv.URL+"/acme/subscribe", url.Values{"email": {""}}))
+	check("no address on /acme", "es", page, "Indique una dirección de correo electrónico")
+	// page: is English, worded as notify words it.
+	_, page = read(http.PostForm(srv.URL+"/subscribe", url.Values{"email": {"not an address"}}))
+	check("a bad address on page:", "en", page, `"not an address" is not an e-mail address (write it like name@example.com)`)
+
+	// The private page's sign-in, in German.
+	code, page = read(http.Get(srv.URL + "/secret/"))
+	if code != http.StatusUnauthorized {
+		t.Errorf("/secret/ = %d", code)
+	}
+	check("the sign-in page", "de", page, "Diese Seite ist nicht öffentlich", "Geben Sie das Passwort der Seite ein oder öffnen Sie den Link, den Sie erhalten haben.", "Passwort", "Anmelden")
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/secret/private/sign-in", strings.NewReader(url.Values{"password": {"wrong"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	_, page = read(http.DefaultClient.Do(req))
+	check("a wrong password", "de", page, "Das Passwort stimmt nicht.")
+	_, page = read(http.Get(srv.URL + "/secret/?access=1.x.y"))
+	check("a bad access link", "de", page, "Dieser Link ist ungültig oder abgelaufen.")
 }

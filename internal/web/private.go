@@ -237,14 +237,14 @@ func (s *Site) renderSignIn(p *pageSet, w http.ResponseWriter, code int, v signI
 	}
 	pcfg := s.cfg().ForPage(p.entry)
 	loc := pcfg.Location()
-	zone := config.ZoneName(loc)
 	lang := pcfg.Page.Lang()
+	wds := newWords(loc, s.svc.Now(), lang)
 	// The lead and the error are English keys of the page's catalog.
 	tr := locale.For(lang)
 	v.Lead, v.Error = tr.T(v.Lead), tr.T(v.Error)
 	site := orDefault(pcfg.Page.Title, tr.T("Status"))
 	page := view{Title: tr.T("Sign in") + " · " + site, Lang: lang, SiteTitle: site,
-		Zone: zone, CSS: cssPath, Section: "private", W: newWords(loc, s.svc.Now(), lang), Main: v}
+		Zone: wds.Zone(), CSS: cssPath, Section: "private", W: wds, Main: v}
 	var buf bytes.Buffer
 	if err := signInTemplates[lang].ExecuteTemplate(&buf, "layout", page); err != nil {
 		s.log.Error("render sign-in", slog.Any("err", err))
