@@ -372,6 +372,8 @@ var de = map[string]string{
 	// The widget (internal/web widget.go, static/widget.js) and its
 	// framed page.
 	"widget.since":                         "seit %s",
+	"widget.scheduled":                     "Geplante Wartung",
+	"widget.inprogress":                    "Wartung läuft",
 	"widget.to":                            " bis ",
 	"Status of %s":                         "Status von %s",
 	"Service status":                       "Dienststatus",

@@ -23,6 +23,9 @@ var en = map[string]string{
 	// and the words between a window's two times.
 	"widget.since": "since %s",
 	"widget.to":    " to ",
-	"badge.status": "status",
-	"badge.uptime": "uptime %s",
+	// One window in the widget, by its status.
+	"widget.scheduled":  "Scheduled maintenance",
+	"widget.inprogress": "Maintenance in progress",
+	"badge.status":      "status",
+	"badge.uptime":      "uptime %s",
 }

@@ -374,6 +374,8 @@ var es = map[string]string{
 	// The widget (internal/web widget.go, static/widget.js) and its
 	// framed page.
 	"widget.since":                         "desde %s",
+	"widget.scheduled":                     "Mantenimiento programado",
+	"widget.inprogress":                    "Mantenimiento en curso",
 	"widget.to":                            " a ",
 	"Status of %s":                         "Estado de %s",
 	"Service status":                       "Estado del servicio",

@@ -626,7 +626,7 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 		return v
 	}
 	span := wd.Span{Start: o.StartedAt, End: o.EndedAt}
-	v.Times = b.w.wr.Range(span, loc, b.in.Now) + " " + b.w.Zone()
+	v.Times = b.w.wr.Range(span, loc, b.in.Now) + " " + b.t("zone.after", b.w.Zone())
 	v.Duration = b.w.wr.Duration(span.Length())
 	return v
 }

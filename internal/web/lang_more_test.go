@@ -243,7 +243,7 @@ func TestWidgetAndBadgesInGermanAndSpanish(t *testing.T) {
 		frame                   []string
 	}{
 		{"de", []string{`aria-label="Status: Schwerer Dienstausfall"`}, []string{"Verfügbarkeit 30 Tage", "nicht überwacht"},
-			[]string{`aria-label="flexo: Betriebsbereit"`}, []string{"Status von flexo", "Stand:", "Vollständige Statusseite", "Geplante Wartungsarbeiten"}},
+			[]string{`aria-label="flexo: Betriebsbereit"`}, []string{"Status von flexo", "Stand:", "Vollständige Statusseite", "Geplante Wartung"}},
 		{"es", []string{`aria-label="estado: Interrupción grave del servicio"`}, []string{"disponibilidad 30 días", "sin supervisión"},
 			[]string{`aria-label="flexo: Operativo"`}, []string{"Estado de flexo", "Actualizado:", "Página de estado completa"}},
 	} {

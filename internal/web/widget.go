@@ -87,9 +87,10 @@ type widgetWordsJSON struct {
 	UI map[string]string `json:"ui"`
 }
 
-// windowWords name a window in the widget, by its status.
-var windowWords = map[string]string{string(status.InProgress): "Maintenance in progress",
-	string(status.Scheduled): "Scheduled maintenance"}
+// windowWords name one window in the widget, by its status (catalog ids:
+// "Scheduled maintenance" in English, "Geplante Wartung" in German).
+var windowWords = map[string]string{string(status.InProgress): "widget.inprogress",
+	string(status.Scheduled): "widget.scheduled"}
 
 const widgetEmpty = "No incidents or maintenance."
 
