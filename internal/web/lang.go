@@ -33,6 +33,17 @@ func docLanguage(p config.Page) string {
 	return string(p.Lang())
 }
 
+// contentLanguage is a document's Content-Language: a page's, from its
+// html element, or lang, the language a document other than a page was
+// rendered in (the widget reads it on /api/v2 across origins: a
+// CORS-safelisted header).
+func contentLanguage(body []byte, contentType, lang string) string {
+	if l := docLang(body, contentType); l != "" {
+		return l
+	}
+	return lang
+}
+
 // htmlLang opens every page (templates/layout.html) with its language.
 const htmlLang = "<!doctype html>\n<html lang=\""
 

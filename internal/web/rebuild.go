@@ -614,7 +614,8 @@ func pageDocs(pages map[string][]byte) []doc {
 func putAll(next, prev map[string]*asset, docs []doc) error {
 	var fresh []doc
 	for _, d := range docs {
-		if old, ok := prev[d.path]; ok && old.contentType == d.contentType && old.header.Get("Content-Language") == d.lang && bytes.Equal(old.body, d.body) {
+		if old, ok := prev[d.path]; ok && old.contentType == d.contentType && bytes.Equal(old.body, d.body) &&
+			old.header.Get("Content-Language") == contentLanguage(d.body, d.contentType, d.lang) {
 			next[d.path] = old
 			continue
 		}

@@ -99,12 +99,8 @@ func newAsset(path string, body []byte, contentType, lang string) (*asset, error
 	case contentType == htmlType:
 		setPageHeaders(h)
 	}
-	if l := docLang(body, contentType); l != "" {
+	if l := contentLanguage(body, contentType, lang); l != "" {
 		h.Set("Content-Language", l)
-	} else if lang != "" {
-		// The widget reads it cross-origin (a CORS-safelisted header) to
-		// speak the page's language.
-		h.Set("Content-Language", lang)
 	}
 	a.header = h
 	return a, nil
