@@ -70,7 +70,8 @@
     this.server = (script.getAttribute("data-server") || "").trim();
     // data-lang, when given and known, wins over the page's language.
     this.fixedLang = known(script.getAttribute("data-lang"));
-    this.lang = this.fixedLang || "en";
+    // Until the page's language is known, the site's own is the best guess.
+    this.lang = this.fixedLang || known(document.documentElement.lang) || "en";
     this.W = ALL[this.lang];
     this.shown = null;
     var root = el("section", "herald-widget");
