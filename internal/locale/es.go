@@ -359,7 +359,7 @@ var es = map[string]string{
 	"This service’s status":        "Estado de este servicio",
 	"The %s server’s status":       "Estado del servidor %s",
 	"%s status":                    "Estado de %s",
-	"%s uptime, last %s":           "Disponibilidad de %s, últimos %s",
+	"%s uptime, last %s":           "Disponibilidad de %s (periodo de %s)",
 	"Uptime over the last 30 days": "Disponibilidad en los últimos 30 días",
 
 	// Feeds and the calendar (internal/feed): their fixed words, the
