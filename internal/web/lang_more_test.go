@@ -86,8 +86,7 @@ func TestLocatedNotesInGermanAndSpanish(t *testing.T) {
 			"Inaccesible desde fra-1 de 09:48:10 a 09:52:10, desde ams-1 de 09:48:40 a 09:52:10"},
 	} {
 		t.Run(c.lang, func(t *testing.T) {
-			f := newLocatedFixture(t, storetest.SQLite(t))
-			f.cfg.Page.Language = c.lang
+			f := newLocatedFixtureIn(t, storetest.SQLite(t), c.lang)
 			const comp = "/components/flexo/web"
 			sec := func(s int) time.Time { return locT0.Add(time.Duration(s) * time.Second) }
 			f.report(sec(0), every(status.LevelUp))
