@@ -7,10 +7,13 @@ import (
 	"html"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/locale"
 )
 
 type atomFeed struct {
 	XMLName   xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang      string      `xml:"xml:lang,attr,omitempty"`
 	ID        string      `xml:"id"`
 	Title     atomText    `xml:"title"`
 	Subtitle  *atomText   `xml:"subtitle,omitempty"`
@@ -67,6 +70,7 @@ func AtomAt(p Page, items []Item, self string) ([]byte, error) {
 	}
 	f := atomFeed{
 		ID:    id,
+		Lang:  feedLang(p),
 		Title: atomText{Type: "text", Body: pageTitle(p)},
 		Links: []atomLink{
 			{Rel: "alternate", Type: "text/html", Href: base + "/"},
@@ -108,7 +112,16 @@ func pageTitle(p Page) string {
 	if t := strings.TrimSpace(p.Title); t != "" {
 		return t
 	}
-	return "Status"
+	return locale.For(p.Lang()).T("Status")
+}
+
+// feedLang is the language a feed declares (Atom's xml:lang, RSS's
+// language): the page's, when it has one.
+func feedLang(p Page) string {
+	if p.Language == "" {
+		return ""
+	}
+	return string(p.Lang())
 }
 
 // marshal writes v as an indented XML document. encoding/xml escapes text

@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/words"
 )
@@ -78,9 +79,16 @@ type Item struct {
 	draft bool // set for draft incidents, which no feed shows
 }
 
-// IncidentItem makes the entry for an incident. Times in the content are
-// shown in loc (UTC when nil).
+// IncidentItem makes the entry for an incident, in English. Times in the
+// content are shown in loc (UTC when nil).
 func IncidentItem(in status.Incident, pageURL string, loc *time.Location) Item {
+	return IncidentItemIn(in, pageURL, loc, words.English)
+}
+
+// IncidentItemIn makes the entry for an incident in wr's language: the
+// status words, times and lengths Herald writes; the operators' texts stay
+// as written.
+func IncidentItemIn(in status.Incident, pageURL string, loc *time.Location, wr words.Writer) Item {
 	loc = orUTC(loc)
 	link := eventURL(pageURL, "incidents", in.ID)
 	it := Item{
@@ -89,15 +97,15 @@ func IncidentItem(in status.Incident, pageURL string, loc *time.Location) Item {
 		draft:     in.Draft,
 	}
 
-	st := in.Status.Label()
-	span := "since " + when(in.StartedAt, loc)
+	st := wr.L.T(in.Status.Label())
+	span := wr.L.T("since.moment", when(in.StartedAt, loc, wr))
 	if in.Status == status.Resolved && !in.ResolvedAt.IsZero() {
-		span = Window(in.StartedAt, in.ResolvedAt, loc) + " · " + words.Span{Start: in.StartedAt, End: in.ResolvedAt}.Duration()
+		span = window(in.StartedAt, in.ResolvedAt, loc, wr) + " · " + wr.Duration(words.Span{Start: in.StartedAt, End: in.ResolvedAt}.Length())
 	}
 	var b strings.Builder
-	b.WriteString("<p>" + html.EscapeString(capitalize(span)) + "</p>\n")
+	b.WriteString("<p>" + html.EscapeString(locale.Upper(span)) + "</p>\n")
 	if !in.PostmortemPublishedAt.IsZero() && strings.TrimSpace(in.Postmortem) != "" {
-		entryHead(&b, "Postmortem", in.PostmortemPublishedAt, loc)
+		entryHead(&b, wr.L.T("Postmortem"), in.PostmortemPublishedAt, loc, wr)
 		b.WriteString(string(in.PostmortemRendered.HTML))
 		it.Updated = in.PostmortemPublishedAt
 	}
@@ -106,7 +114,7 @@ func IncidentItem(in status.Incident, pageURL string, loc *time.Location) Item {
 		return shownAt(b.DisplayAt, b.CreatedAt).Compare(shownAt(a.DisplayAt, a.CreatedAt))
 	})
 	for _, u := range updates {
-		entryHead(&b, u.Status.Label(), shownAt(u.DisplayAt, u.CreatedAt), loc)
+		entryHead(&b, wr.L.T(u.Status.Label()), shownAt(u.DisplayAt, u.CreatedAt), loc, wr)
 		b.WriteString(string(u.Rendered.HTML))
 		it.Updated = latest(it.Updated, u.CreatedAt, u.DisplayAt)
 	}
@@ -123,9 +131,14 @@ func IncidentItem(in status.Incident, pageURL string, loc *time.Location) Item {
 	return it
 }
 
-// MaintenanceItem makes the entry for a maintenance window. Times in the
-// content are shown in loc (UTC when nil).
+// MaintenanceItem makes the entry for a maintenance window, in English.
+// Times in the content are shown in loc (UTC when nil).
 func MaintenanceItem(m status.Maintenance, pageURL string, loc *time.Location) Item {
+	return MaintenanceItemIn(m, pageURL, loc, words.English)
+}
+
+// MaintenanceItemIn makes the entry for a maintenance window in wr's language.
+func MaintenanceItemIn(m status.Maintenance, pageURL string, loc *time.Location, wr words.Writer) Item {
 	loc = orUTC(loc)
 	link := eventURL(pageURL, "maintenance", m.ID)
 	it := Item{
@@ -133,21 +146,22 @@ func MaintenanceItem(m status.Maintenance, pageURL string, loc *time.Location) I
 		Published: firstSet(m.CreatedAt, m.UpdatedAt, m.ScheduledFor),
 		Updated:   m.UpdatedAt,
 	}
-	window := Window(m.ScheduledFor, m.ScheduledUntil, loc)
+	window := window(m.ScheduledFor, m.ScheduledUntil, loc, wr)
+	label := wr.L.T(m.Status.Label())
 
 	var b strings.Builder
-	b.WriteString("<p><strong>" + html.EscapeString(m.Status.Label()) + "</strong> · " + html.EscapeString(window) + "</p>\n")
+	b.WriteString("<p><strong>" + html.EscapeString(label) + "</strong> · " + html.EscapeString(window) + "</p>\n")
 	updates := slices.Clone(m.Updates)
 	slices.SortStableFunc(updates, func(a, b status.MaintenanceUpdate) int {
 		return shownAt(b.DisplayAt, b.CreatedAt).Compare(shownAt(a.DisplayAt, a.CreatedAt))
 	})
 	for _, u := range updates {
-		entryHead(&b, u.Status.Label(), shownAt(u.DisplayAt, u.CreatedAt), loc)
+		entryHead(&b, wr.L.T(u.Status.Label()), shownAt(u.DisplayAt, u.CreatedAt), loc, wr)
 		b.WriteString(string(u.Rendered.HTML))
 		it.Updated = latest(it.Updated, u.CreatedAt, u.DisplayAt)
 	}
 	if strings.TrimSpace(m.Body) != "" {
-		entryHead(&b, "Announced", it.Published, loc)
+		entryHead(&b, wr.L.T("Announced"), it.Published, loc, wr)
 		b.WriteString(string(m.Rendered.HTML))
 	}
 	it.Content = template.HTML(b.String()) //nolint:gosec // escaped and sanitized above
@@ -156,7 +170,7 @@ func MaintenanceItem(m status.Maintenance, pageURL string, loc *time.Location) I
 	if len(updates) > 0 && strings.TrimSpace(updates[0].Body) != "" {
 		latestText = updates[0].Rendered.Text
 	}
-	it.Summary = summary(m.Status.Label()+" · "+window, latestText)
+	it.Summary = summary(label+" · "+window, latestText)
 	if it.Updated.IsZero() {
 		it.Updated = it.Published
 	}
@@ -168,16 +182,12 @@ func MaintenanceItem(m status.Maintenance, pageURL string, loc *time.Location) I
 // 3:00 AM Pacific time", both dates when it spans midnight, and the times to
 // the second when it lasted under a minute (words.Span's rules).
 func Window(from, until time.Time, loc *time.Location) string {
-	if loc == nil {
-		loc = time.UTC
-	}
-	span := words.Span{Start: from, End: until}
-	f, u := from.In(loc), until.In(loc)
-	end := u.Format("Jan 2, 2006, ") + span.Clock(u, loc)
-	if words.SameDay(f, u) {
-		end = span.Clock(u, loc)
-	}
-	return f.Format("Jan 2, 2006, ") + span.Clock(f, loc) + " – " + end + " " + config.ZoneName(loc)
+	return window(from, until, orUTC(loc), words.English)
+}
+
+// window is Window in wr's language (words.Writer.YearWindow).
+func window(from, until time.Time, loc *time.Location, wr words.Writer) string {
+	return wr.YearWindow(from, until, loc, config.ZoneName(loc))
 }
 
 // visible drops drafts and orders the rest newest first, leaving the
@@ -207,24 +217,17 @@ func newest(items []Item) time.Time {
 	return items[0].Updated
 }
 
-func entryHead(b *strings.Builder, label string, at time.Time, loc *time.Location) {
+func entryHead(b *strings.Builder, label string, at time.Time, loc *time.Location, wr words.Writer) {
 	b.WriteString("<p><strong>" + html.EscapeString(label) + "</strong>")
 	if !at.IsZero() {
-		b.WriteString(" · " + html.EscapeString(when(at, loc)))
+		b.WriteString(" · " + html.EscapeString(when(at, loc, wr)))
 	}
 	b.WriteString("</p>\n")
 }
 
 // when is a time as the page shows it, with the year a feed needs.
-func when(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("Jan 2, 2006, 3:04 PM") + " " + config.ZoneName(loc)
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+func when(t time.Time, loc *time.Location, wr words.Writer) string {
+	return wr.Moment(t, loc, config.ZoneName(loc))
 }
 
 func summary(head, text string) string {

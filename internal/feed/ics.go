@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/words"
 )
 
 // ICS renders maintenance windows as an iCalendar object (RFC 5545) for
@@ -49,14 +50,19 @@ func ICSAt(p Page, windows []status.Maintenance, series []status.Series, now tim
 		}
 	}
 
-	var w icsWriter
+	w := icsWriter{wr: words.In(p.Lang())}
 	w.prop("BEGIN", "VCALENDAR")
 	w.prop("VERSION", "2.0")
 	w.prop("PRODID", "-//Herald//Herald status page//EN")
 	w.prop("CALSCALE", "GREGORIAN")
 	w.prop("METHOD", "PUBLISH")
-	w.text("X-WR-CALNAME", pageTitle(p)+" maintenance")
-	w.text("NAME", pageTitle(p)+" maintenance")                           // RFC 7986
+	calName := w.wr.L.T("%s maintenance", pageTitle(p))
+	w.text("X-WR-CALNAME", calName)
+	if l := feedLang(p); l != "" {
+		w.text("NAME;LANGUAGE="+l, calName) // RFC 7986, with RFC 5545's language
+	} else {
+		w.text("NAME", calName) // RFC 7986
+	}
 	w.prop("REFRESH-INTERVAL;VALUE=DURATION", "PT1H")                     // RFC 7986
 	w.prop("X-PUBLISHED-TTL", "PT1H")                                     // the same, for older clients
 	w.prop("SOURCE;VALUE=URI", base+(&url.URL{Path: self}).EscapedPath()) // RFC 7986
@@ -95,7 +101,7 @@ func ICSAt(p Page, windows []status.Maintenance, series []status.Series, now tim
 		w.prop("STATUS", icsStatus(m.Status))
 		w.prop("TRANSP", "TRANSPARENT")
 		w.text("SUMMARY", m.Title)
-		w.text("DESCRIPTION", description(m, loc, link))
+		w.text("DESCRIPTION", description(m, loc, link, w.wr))
 		w.prop("URL;VALUE=URI", link)
 		w.prop("END", "VEVENT")
 	}
@@ -122,7 +128,7 @@ func (w *icsWriter) utcZone() {
 }
 
 // description is the announcement, then the latest update, then the link.
-func description(m status.Maintenance, loc *time.Location, link string) string {
+func description(m status.Maintenance, loc *time.Location, link string, wr words.Writer) string {
 	var parts []string
 	if t := m.Rendered.Text; t != "" {
 		parts = append(parts, t)
@@ -131,10 +137,10 @@ func description(m status.Maintenance, loc *time.Location, link string) string {
 		u := slices.MaxFunc(m.Updates, func(a, b status.MaintenanceUpdate) int {
 			return shownAt(a.DisplayAt, a.CreatedAt).Compare(shownAt(b.DisplayAt, b.CreatedAt))
 		})
-		head := u.Status.Label() + " (" + when(shownAt(u.DisplayAt, u.CreatedAt), loc) + ")"
+		head := wr.L.T(u.Status.Label()) + " (" + when(shownAt(u.DisplayAt, u.CreatedAt), loc, wr) + ")"
 		parts = append(parts, summary(head, u.Rendered.Text))
 	}
-	parts = append(parts, "Details: "+link)
+	parts = append(parts, wr.L.T("Details:")+" "+link)
 	return strings.Join(parts, "\n\n")
 }
 
@@ -150,6 +156,7 @@ func icsTime(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
 // icsWriter writes content lines: CRLF-terminated, folded at 75 octets.
 type icsWriter struct {
 	buf bytes.Buffer
+	wr  words.Writer // the page's language, for what Herald writes
 }
 
 // prop writes a property whose value needs no escaping (a date, a number, a

@@ -92,7 +92,8 @@ func (w *icsWriter) series(s *status.Series, occurrences []status.Maintenance, b
 	if next := nextOccurrence(occurrences, now); next != nil {
 		link = eventURL(base, "maintenance", next.ID)
 	}
-	w.text("DESCRIPTION", desc+"Repeats: "+s.Rule+" ("+s.Start.Format("3:04 PM")+" "+s.Zone+")\n\nDetails: "+link)
+	w.text("DESCRIPTION", desc+w.wr.L.T("Repeats: %s (%s %s)", s.Rule, w.wr.Clock(s.Start, s.Start.Location()), s.Zone)+
+		"\n\n"+w.wr.L.T("Details:")+" "+link)
 	w.prop("URL;VALUE=URI", link)
 	w.prop("END", "VEVENT")
 	for _, m := range overrides {
@@ -112,7 +113,7 @@ func (w *icsWriter) series(s *status.Series, occurrences []status.Maintenance, b
 		w.prop("STATUS", icsStatus(m.Status))
 		w.prop("TRANSP", "TRANSPARENT")
 		w.text("SUMMARY", m.Title)
-		w.text("DESCRIPTION", description(m, loc, link))
+		w.text("DESCRIPTION", description(m, loc, link, w.wr))
 		w.prop("URL;VALUE=URI", link)
 		w.prop("END", "VEVENT")
 	}

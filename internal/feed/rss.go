@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/locale"
 )
 
 type rssDoc struct {
@@ -20,6 +22,7 @@ type rssChannel struct {
 	Self          rssAtomLink `xml:"atom:link"`
 	LastBuildDate string      `xml:"lastBuildDate"`
 	Generator     string      `xml:"generator"`
+	Language      string      `xml:"language,omitempty"`
 	Items         []rssItem   `xml:"item"`
 }
 
@@ -57,7 +60,7 @@ func RSSAt(p Page, items []Item, self string) ([]byte, error) {
 	base := strings.TrimRight(p.URL, "/")
 	desc := p.Description
 	if desc == "" {
-		desc = "Incidents and maintenance for " + pageTitle(p)
+		desc = locale.For(p.Lang()).T("Incidents and maintenance for %s", pageTitle(p))
 	}
 	doc := rssDoc{
 		Version: "2.0",
@@ -69,6 +72,7 @@ func RSSAt(p Page, items []Item, self string) ([]byte, error) {
 			Self:          rssAtomLink{Href: base + self, Rel: "self", Type: "application/rss+xml"},
 			LastBuildDate: rssTime(newest(items)),
 			Generator:     "Herald",
+			Language:      feedLang(p),
 		},
 	}
 	for _, it := range items {

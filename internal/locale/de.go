@@ -34,6 +34,7 @@ var de = map[string]string{
 	"duration.so.far":    "bisher %s",
 	"date.long":          "%[1]s, %[2]d. %[3]s",
 	"date.long.year":     "%[1]s, %[2]d. %[3]s %[4]d",
+	"date.year":          "%[1]d. %[2]s %[3]d",
 	"date.short":         "%[1]d. %[2]s",
 	"date.month":         "%[1]s %[2]d",
 	"day.today":          "heute",
@@ -315,4 +316,110 @@ var de = map[string]string{
 	"You receive this because you subscribed to %s.": "Sie erhalten diese Nachricht, weil Sie %s abonniert haben.",
 	"every update":     "alle Meldungen",
 	"updates about %s": "Meldungen zu %s",
+
+	// Charts and located checks on the component pages (internal/web
+	// chart.go, located.go). The chart's English "Mean response time of
+	// the HTTP check over the last 24 hours, in 10-minute steps: typically
+	// 120 ms (median), …" reads in German as a figure caption would.
+	"Response time, %s":                      "Antwortzeit, %s",
+	"the last 24 hours":                      "den letzten 24 Stunden",
+	"the last 7 days":                        "den letzten 7 Tagen",
+	"No response times were measured in %s.": "In %s wurden keine Antwortzeiten gemessen.",
+	"Mean response time of the %s over %s, %s: typically %s (median), fastest %s, slowest %s (%s).": "Mittlere Antwortzeit der %[1]s in %[2]s, %[3]s: meist %[4]s (Median), am schnellsten %[5]s, am langsamsten %[6]s (%[7]s).",
+	" Checks failed in one step, marked with triangles along the top.":                              " In einem Abschnitt schlugen Prüfungen fehl, oben mit einem Dreieck markiert.",
+	" Checks failed in %s steps, marked with triangles along the top.":                              " In %s Abschnitten schlugen Prüfungen fehl, oben mit Dreiecken markiert.",
+	"in one-hour steps":               "in Stundenschritten",
+	"in %d-minute steps":              "in %d-Minuten-Schritten",
+	"time.hour":                       "%d Uhr",
+	"date.axis":                       "%[1]s %[2]d.",
+	"Mon":                             "Mo",
+	"Tue":                             "Di",
+	"Wed":                             "Mi",
+	"Thu":                             "Do",
+	"Fri":                             "Fr",
+	"Sat":                             "Sa",
+	"Sun":                             "So",
+	"unreachable":                     "nicht erreichbar",
+	"located.degraded":                "eingeschränkt",
+	"located.from":                    "von %s aus %s",
+	"span.from":                       "ab %s",
+	"span.from.to":                    "von %s bis %s",
+	"where.from":                      "von %s aus",
+	"%s %s; %d of %d locations fine.": "%s %s; %d von %d Standorten in Ordnung.",
+	"No location reports on this check right now, so its state is unknown: counted neither up nor down.": "Zurzeit meldet kein Standort etwas zu dieser Prüfung, ihr Zustand ist daher unbekannt: Sie zählt weder als erreichbar noch als ausgefallen.",
+
+	// Badges (internal/web badge.go): labels as short as shields.io's, in
+	// German's capitals ("Status", "Verfügbarkeit 30 Tage").
+	"badge.status":                 "Status",
+	"badge.uptime":                 "Verfügbarkeit %s",
+	"uptime since %s":              "Verfügbarkeit seit %s",
+	"not monitored":                "nicht überwacht",
+	"This service’s status":        "Status dieses Dienstes",
+	"The %s server’s status":       "Serverstatus von %s",
+	"%s status":                    "Status von %s",
+	"%s uptime, last %s":           "Verfügbarkeit von %s, letzte %s",
+	"Uptime over the last 30 days": "Verfügbarkeit der letzten 30 Tage",
+
+	// Feeds and the calendar (internal/feed): their fixed words, the
+	// status words and the dates with their year ("seit dem 25. November
+	// 2026, 09:00 Uhr (Pazifikzeit)").
+	"since.moment":                     "seit dem %s",
+	"Announced":                        "Angekündigt",
+	"Incidents and maintenance for %s": "Störungen und Wartungsarbeiten von %s",
+	"%s maintenance":                   "%s: Wartungsarbeiten",
+	"Repeats: %s (%s %s)":              "Wiederholung: %s (%s Uhr, %s)",
+
+	// The widget (internal/web widget.go, static/widget.js) and its
+	// framed page.
+	"widget.since":                         "seit %s",
+	"widget.scheduled":                     "Geplante Wartung",
+	"widget.inprogress":                    "Wartung läuft",
+	"widget.to":                            " bis ",
+	"Status of %s":                         "Status von %s",
+	"Service status":                       "Dienststatus",
+	"Loading the status…":                  "Status wird geladen …",
+	"Full status page":                     "Vollständige Statusseite",
+	"(opens in a new tab)":                 "(öffnet in einem neuen Tab)",
+	"of %s (opens in a new tab)":           "von %s (öffnet in einem neuen Tab)",
+	"The status cannot be read right now.": "Der Status kann gerade nicht abgerufen werden.",
+	"This status page has no server named “%s”.": "Diese Statusseite hat keinen Server namens „%s“.",
+	"No incidents or maintenance.":               "Keine Störungen oder Wartungsarbeiten.",
+	"As of":                                      "Stand:",
+
+	// The private pages' sign-in page and its e-mail (internal/web
+	// private.go, private_customers.go, templates/signin.html).
+	"This page is private":                 "Diese Seite ist nicht öffentlich",
+	"Sign in with the link you were sent.": "Melden Sie sich mit dem Link an, den Sie erhalten haben.",
+	"Sign in":                              "Anmelden",
+	"If %s belongs to one of our customers on this page, a sign-in link is on its way to it. The link works once, within 15 minutes.": "Wenn %s zu einem unserer Kunden auf dieser Seite gehört, ist ein Anmeldelink dorthin unterwegs. Der Link funktioniert einmal, innerhalb von 15 Minuten.",
+	"Password":            "Passwort",
+	"Your e-mail address": "Ihre E-Mail-Adresse",
+	"We send a sign-in link to addresses at our customers' domains; it shows you your own server.": "Wir senden Anmeldelinks an Adressen unter den Domains unserer Kunden; er zeigt Ihnen Ihren eigenen Server.",
+	"E-mail me a link": "Link per E-Mail senden",
+	"Enter the page's password, have a sign-in link sent to your e-mail address, or open the link you were given.": "Geben Sie das Passwort der Seite ein, lassen Sie sich einen Anmeldelink an Ihre E-Mail-Adresse senden oder öffnen Sie den Link, den Sie erhalten haben.",
+	"Enter the page's password, or open the link you were given.":                                                  "Geben Sie das Passwort der Seite ein oder öffnen Sie den Link, den Sie erhalten haben.",
+	"Have a sign-in link sent to your e-mail address, or open the link you were given.":                            "Lassen Sie sich einen Anmeldelink an Ihre E-Mail-Adresse senden oder öffnen Sie den Link, den Sie erhalten haben.",
+	"Open the link you were given to see this page.":                                                               "Öffnen Sie den Link, den Sie erhalten haben, um diese Seite zu sehen.",
+	"This link is not valid or has expired. Ask for a new one.":                                                    "Dieser Link ist ungültig oder abgelaufen. Fordern Sie einen neuen an.",
+	"The form was sent from another site.":                                                                         "Das Formular wurde von einer anderen Website gesendet.",
+	"Too many tries from your address. Please wait a minute and try again.":                                        "Zu viele Versuche von Ihrer Adresse. Bitte warten Sie eine Minute und versuchen Sie es erneut.",
+	"This page has no password: open the link you were given.":                                                     "Diese Seite hat kein Passwort: Öffnen Sie den Link, den Sie erhalten haben.",
+	"The form could not be read.":                                                                                  "Das Formular konnte nicht gelesen werden.",
+	"That password is not right.":                                                                                  "Das Passwort stimmt nicht.",
+	"That is not an e-mail address we can write to.":                                                               "An diese E-Mail-Adresse können wir nicht schreiben.",
+	"This sign-in link is not valid or has expired. Ask for a new one below.":                                      "Dieser Anmeldelink ist ungültig oder abgelaufen. Fordern Sie unten einen neuen an.",
+	"We cannot sign you in right now; please try again in a minute.":                                               "Wir können Sie gerade nicht anmelden; bitte versuchen Sie es in einer Minute erneut.",
+	"This sign-in link was used already. Ask for a new one below.":                                                 "Dieser Anmeldelink wurde schon benutzt. Fordern Sie unten einen neuen an.",
+	"Sign in to %s": "Anmeldung bei %s",
+	"Someone, probably you, asked to sign in to %s with this address.":          "Jemand, wahrscheinlich Sie, möchte sich mit dieser Adresse bei %s anmelden.",
+	"Open this link within 15 minutes to sign in; it works once:":               "Öffnen Sie diesen Link innerhalb von 15 Minuten, um sich anzumelden; er funktioniert einmal:",
+	"If it was not you, ignore this message: nothing happens without the link.": "Wenn Sie das nicht waren, ignorieren Sie diese Nachricht: Ohne den Link geschieht nichts.",
+
+	// A subscription form's refused address or choice (internal/notify
+	// subscribe.go's Refusals, worded by the page).
+	"an e-mail address is required":                                "Bitte geben Sie eine E-Mail-Adresse an",
+	"that e-mail address is too long":                              "Diese E-Mail-Adresse ist zu lang",
+	"%q is not an e-mail address (write it like name@example.com)": "%q ist keine E-Mail-Adresse (schreiben Sie sie wie name@example.com)",
+	"too many components chosen":                                   "Zu viele Dienste ausgewählt",
+	"unknown component %s":                                         "Unbekannter Dienst: %s",
 }

@@ -35,6 +35,7 @@ var es = map[string]string{
 	"duration.so.far":    "%s hasta ahora",
 	"date.long":          "%[1]s, %[2]d de %[3]s",
 	"date.long.year":     "%[1]s, %[2]d de %[3]s de %[4]d",
+	"date.year":          "%[1]d de %[2]s de %[3]d",
 	"date.short":         "%[1]d de %[2]s",
 	"date.month":         "%[1]s de %[2]d",
 	"day.today":          "hoy",
@@ -316,4 +317,111 @@ var es = map[string]string{
 	"You receive this because you subscribed to %s.": "Recibe este mensaje porque se suscribió a %s.",
 	"every update":     "todas las actualizaciones",
 	"updates about %s": "actualizaciones sobre %s",
+
+	// Charts and located checks on the component pages (internal/web
+	// chart.go, located.go). The chart's English "Mean response time of
+	// the HTTP check over the last 24 hours, in 10-minute steps: typically
+	// 120 ms (median), …" reads in Spanish as a figure caption would, the
+	// check's name in parentheses (it is a label, "Comprobación HTTP").
+	"Response time, %s":                      "Tiempo de respuesta, %s",
+	"the last 24 hours":                      "las últimas 24 horas",
+	"the last 7 days":                        "los últimos 7 días",
+	"No response times were measured in %s.": "No se midieron tiempos de respuesta en %s.",
+	"Mean response time of the %s over %s, %s: typically %s (median), fastest %s, slowest %s (%s).": "Tiempo medio de respuesta en %[2]s (%[1]s), %[3]s: normalmente %[4]s (mediana), mínimo %[5]s, máximo %[6]s (%[7]s).",
+	" Checks failed in one step, marked with triangles along the top.":                              " Hubo comprobaciones fallidas en un intervalo, marcado con un triángulo en la parte superior.",
+	" Checks failed in %s steps, marked with triangles along the top.":                              " Hubo comprobaciones fallidas en %s intervalos, marcados con triángulos en la parte superior.",
+	"in one-hour steps":               "en intervalos de una hora",
+	"in %d-minute steps":              "en intervalos de %d minutos",
+	"time.hour":                       "%d h",
+	"date.axis":                       "%[1]s %[2]d",
+	"Mon":                             "lun",
+	"Tue":                             "mar",
+	"Wed":                             "mié",
+	"Thu":                             "jue",
+	"Fri":                             "vie",
+	"Sat":                             "sáb",
+	"Sun":                             "dom",
+	"unreachable":                     "inaccesible",
+	"located.degraded":                "con servicio degradado",
+	"located.from":                    "desde %s %s",
+	"span.from":                       "a partir de %s",
+	"span.from.to":                    "de %s a %s",
+	"where.from":                      "desde %s",
+	"%s %s; %d of %d locations fine.": "%s %s; %d de %d ubicaciones sin problemas.",
+	"No location reports on this check right now, so its state is unknown: counted neither up nor down.": "Ahora mismo ninguna ubicación informa sobre esta comprobación, así que su estado es desconocido: no cuenta ni como disponible ni como caída.",
+
+	// Badges (internal/web badge.go): labels as short and as lower case as
+	// shields.io's ("estado", "disponibilidad 30 días").
+	"badge.status":                 "estado",
+	"badge.uptime":                 "disponibilidad %s",
+	"uptime since %s":              "disponibilidad desde el %s",
+	"not monitored":                "sin supervisión",
+	"This service’s status":        "Estado de este servicio",
+	"The %s server’s status":       "Estado del servidor %s",
+	"%s status":                    "Estado de %s",
+	"%s uptime, last %s":           "Disponibilidad de %s (periodo de %s)",
+	"Uptime over the last 30 days": "Disponibilidad en los últimos 30 días",
+
+	// Feeds and the calendar (internal/feed): their fixed words, the
+	// status words and the dates with their year ("desde el 25 de
+	// noviembre de 2026, 09:00 (hora del Pacífico)").
+	"since.moment":                     "desde el %s",
+	"Announced":                        "Anunciado",
+	"Incidents and maintenance for %s": "Incidencias y mantenimientos de %s",
+	"%s maintenance":                   "%s: mantenimientos",
+	"Repeats: %s (%s %s)":              "Se repite: %s (%s, %s)",
+
+	// The widget (internal/web widget.go, static/widget.js) and its
+	// framed page.
+	"widget.since":                         "desde %s",
+	"widget.scheduled":                     "Mantenimiento programado",
+	"widget.inprogress":                    "Mantenimiento en curso",
+	"widget.to":                            " a ",
+	"Status of %s":                         "Estado de %s",
+	"Service status":                       "Estado del servicio",
+	"Loading the status…":                  "Cargando el estado…",
+	"Full status page":                     "Página de estado completa",
+	"(opens in a new tab)":                 "(se abre en una pestaña nueva)",
+	"of %s (opens in a new tab)":           "de %s (se abre en una pestaña nueva)",
+	"The status cannot be read right now.": "Ahora mismo no se puede consultar el estado.",
+	"This status page has no server named “%s”.": "Esta página de estado no tiene ningún servidor llamado «%s».",
+	"No incidents or maintenance.":               "Sin incidencias ni mantenimientos.",
+	"As of":                                      "Actualizado:",
+
+	// The private pages' sign-in page and its e-mail (internal/web
+	// private.go, private_customers.go, templates/signin.html).
+	"This page is private":                 "Esta página es privada",
+	"Sign in with the link you were sent.": "Inicie sesión con el enlace que recibió.",
+	"Sign in":                              "Iniciar sesión",
+	"If %s belongs to one of our customers on this page, a sign-in link is on its way to it. The link works once, within 15 minutes.": "Si %s pertenece a uno de nuestros clientes de esta página, le hemos enviado un enlace de acceso. El enlace funciona una sola vez, durante 15 minutos.",
+	"Password":            "Contraseña",
+	"Your e-mail address": "Su dirección de correo electrónico",
+	"We send a sign-in link to addresses at our customers' domains; it shows you your own server.": "Enviamos enlaces de acceso a direcciones de los dominios de nuestros clientes; el enlace le muestra su propio servidor.",
+	"E-mail me a link": "Enviarme un enlace",
+	"Enter the page's password, have a sign-in link sent to your e-mail address, or open the link you were given.": "Introduzca la contraseña de la página, pida que le enviemos un enlace de acceso a su correo electrónico o abra el enlace que recibió.",
+	"Enter the page's password, or open the link you were given.":                                                  "Introduzca la contraseña de la página o abra el enlace que recibió.",
+	"Have a sign-in link sent to your e-mail address, or open the link you were given.":                            "Pida que le enviemos un enlace de acceso a su correo electrónico o abra el enlace que recibió.",
+	"Open the link you were given to see this page.":                                                               "Abra el enlace que recibió para ver esta página.",
+	"This link is not valid or has expired. Ask for a new one.":                                                    "Este enlace no es válido o ha caducado. Pida uno nuevo.",
+	"The form was sent from another site.":                                                                         "El formulario se envió desde otro sitio.",
+	"Too many tries from your address. Please wait a minute and try again.":                                        "Demasiados intentos desde su dirección. Espere un minuto y vuelva a intentarlo.",
+	"This page has no password: open the link you were given.":                                                     "Esta página no tiene contraseña: abra el enlace que recibió.",
+	"The form could not be read.":                                                                                  "No se pudo leer el formulario.",
+	"That password is not right.":                                                                                  "La contraseña no es correcta.",
+	"That is not an e-mail address we can write to.":                                                               "No podemos escribir a esa dirección de correo electrónico.",
+	"This sign-in link is not valid or has expired. Ask for a new one below.":                                      "Este enlace de acceso no es válido o ha caducado. Pida uno nuevo más abajo.",
+	"We cannot sign you in right now; please try again in a minute.":                                               "Ahora mismo no podemos iniciar su sesión; vuelva a intentarlo dentro de un minuto.",
+	"This sign-in link was used already. Ask for a new one below.":                                                 "Este enlace de acceso ya se ha usado. Pida uno nuevo más abajo.",
+	"Sign in to %s": "Acceso a %s",
+	"Someone, probably you, asked to sign in to %s with this address.":          "Alguien, probablemente usted, ha pedido acceder a %s con esta dirección.",
+	"Open this link within 15 minutes to sign in; it works once:":               "Abra este enlace en los próximos 15 minutos para acceder; funciona una sola vez:",
+	"If it was not you, ignore this message: nothing happens without the link.": "Si no fue usted, ignore este mensaje: sin el enlace no ocurre nada.",
+
+	// A subscription form's refused address or choice (internal/notify
+	// subscribe.go's Refusals, worded by the page).
+	"an e-mail address is required":                                "Indique una dirección de correo electrónico",
+	"that e-mail address is too long":                              "Esa dirección de correo electrónico es demasiado larga",
+	"%q is not an e-mail address (write it like name@example.com)": "%q no es una dirección de correo electrónico (escríbala como nombre@example.com)",
+	"too many components chosen":                                   "Ha elegido demasiados servicios",
+	"unknown component %s":                                         "Servicio desconocido: %s",
 }

@@ -89,8 +89,11 @@ func TestTranslationsTakeTheSameArguments(t *testing.T) {
 
 // used finds the messages the code and templates ask for by their key.
 var used = []*regexp.Regexp{
-	regexp.MustCompile(`\{\{t "((?:[^"\\]|\\.)+)"`),                                          // templates
-	regexp.MustCompile(`\b(?:b\.t|s\.t|w\.t|w\.T|tr\.T|wds\.T|\.L\.T)\("((?:[^"\\]|\\.)+)"`), // Go
+	regexp.MustCompile(`\{\{t "((?:[^"\\]|\\.)+)"`),                                                  // templates
+	regexp.MustCompile(`\b(?:b\.t|s\.t|w\.t|w\.T|tr\.T|wds\.T|\.L\.T)\((?:r, )?"((?:[^"\\]|\\.)+)"`), // Go
+	regexp.MustCompile(`\bs\.signInPage\([^"\n]*"((?:[^"\\]|\\.)+)"`),                                // the sign-in page's errors, words of its catalog
+	regexp.MustCompile(`\bv\.Lead = "((?:[^"\\]|\\.)+)"`),
+	regexp.MustCompile(`\bRefused\w+ +Refusal = "((?:[^"\\]|\\.)+)"`), // notify's refusals, worded by the pages                                    // and its leads
 }
 
 // TestEveryMessageIsTranslated reads Herald's templates and Go code for

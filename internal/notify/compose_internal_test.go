@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +77,85 @@ groups:
 	}
 	if !strings.Contains(alert.Text, "Status: Resolved") || alert.Subject != "[Beispiel Status alert] Resolved: Web sites on flexo not responding" {
 		t.Errorf("the operator's alert is not English: %q\n%s", alert.Subject, alert.Text)
+	}
+}
+
+// TestConfirmationMailInGermanAndSpanish: the confirmation a subscriber of
+// a German or a Spanish page gets, and an incident's mail to a Spanish
+// page's subscriber, in the page's language: the English "Someone (we hope
+// you) asked to receive every update from Example Status at this address…"
+// as a native writer words it (the catalogs in internal/locale), the link's
+// lifetime in words, and not one English word of Herald's.
+func TestConfirmationMailInGermanAndSpanish(t *testing.T) {
+	english := regexp.MustCompile(`\b(confirm|subscription|Someone|receive|address|message|link works|every update|updates about|Resolved|Details on|Change what|Unsubscribe|days|minutes)\b`)
+	for _, c := range []struct {
+		lang, zone     string
+		subject, body  string
+		footer, button string
+		incident       []string
+	}{
+		{"de", "Europe/Berlin", "Beispiel Status: Bitte bestätigen Sie Ihr Abonnement",
+			"Jemand (hoffentlich Sie) möchte Meldungen zu flexo: Webseiten von Beispiel Status an diese Adresse erhalten. Bis Sie bestätigen, senden wir nichts.",
+			"Dieser Link gilt zwei Tage.", "Abonnement bestätigen",
+			[]string{"Status: Behoben", "Donnerstag, 3. Dezember, 09:47 bis 09:51 Uhr (Ortszeit Berlin) · vier Minuten"}},
+		{"es", "Europe/Madrid", "Beispiel Status: confirme su suscripción", "", "", "",
+			[]string{"Resuelta", "Jueves, 3 de diciembre, 09:47 a 09:51 (hora de Madrid) · cuatro minutos"}},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			cfg, err := config.Parse("test.yaml", []byte(`
+page: {title: Beispiel Status, url: "https://status.example.net", zone: `+c.zone+`, language: `+c.lang+`}
+groups:
+  - id: flexo
+    components: [{id: web, name: Webseiten}]
+`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := &Notifier{sign: signer{key: []byte("k")}}
+			loc, _ := time.LoadLocation(c.zone)
+			now := time.Date(2026, 12, 3, 10, 27, 0, 0, loc)
+			ev := &store.Event{ID: 7, CreatedAt: now}
+			m, err := n.composeMail(cfg, ev, Payload{Kind: KindConfirm, Names: []string{"flexo: Webseiten"}},
+				&store.Subscriber{ID: 3, Address: "ann@example.net"}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.lang == "de" {
+				if m.Subject != c.subject {
+					t.Errorf("subject %q, want %q", m.Subject, c.subject)
+				}
+				for _, w := range []string{c.body, c.footer, c.button} {
+					if !strings.Contains(m.Text+m.HTML, w) {
+						t.Errorf("the confirmation lacks %q:\n%s", w, m.Text)
+					}
+				}
+			} else if !strings.HasPrefix(strings.ToLower(m.Subject), "beispiel status:") {
+				t.Errorf("subject %q", m.Subject)
+			}
+			for _, part := range []string{m.Subject, m.Text} {
+				for _, line := range strings.Split(part, "\n") {
+					if w := english.FindString(strings.ReplaceAll(line, "https://status.example.net/subscribe/confirm", "")); w != "" {
+						t.Errorf("confirmation: English %q in %q", w, line)
+					}
+				}
+			}
+			p := Payload{Kind: "incident.resolve", Title: "Web sites on flexo not responding", Status: "resolved",
+				BodyText: "Operator's words.", URL: "https://status.example.net/incidents/1", Names: []string{"flexo: Webseiten"},
+				Started: now.Add(-40 * time.Minute), Resolved: now.Add(-36 * time.Minute)}
+			m, err = n.composeMail(cfg, ev, p, &store.Subscriber{ID: 3, Address: "ann@example.net"}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range c.incident {
+				if !strings.Contains(m.Text, w) {
+					t.Errorf("the incident's mail lacks %q:\n%s", w, m.Text)
+				}
+			}
+			for _, line := range strings.Split(strings.ReplaceAll(m.Text, "Web sites on flexo not responding", ""), "\n") {
+				if w := english.FindString(line); w != "" && !strings.Contains(line, "http") {
+					t.Errorf("incident mail: English %q in %q", w, line)
+				}
+			}
+		})
 	}
 }

@@ -18,6 +18,36 @@ import (
 // invalidf refuses a request with a message safe to show (service.Safe).
 func invalidf(format string, a ...any) error { return service.Invalidf(format, a...) }
 
+// Refusal is why the address or the choice a subscriber gave was refused,
+// for a page to word in its own language: its English (the catalog's key in
+// internal/locale) is the error's text, with the RefusedError's Args.
+type Refusal string
+
+// The refusals a subscription form may meet, each its English pattern.
+const (
+	RefusedNoAddress    Refusal = "an e-mail address is required"
+	RefusedTooLong      Refusal = "that e-mail address is too long"
+	RefusedNotAnAddress Refusal = "%q is not an e-mail address (write it like name@example.com)"
+	RefusedTooMany      Refusal = "too many components chosen"
+	RefusedUnknown      Refusal = "unknown component %s"
+)
+
+// RefusedError is a subscriber's input refused: safe to show
+// (service.Safe finds the invalid-request error it wraps), with its
+// Refusal and what goes in it.
+type RefusedError struct {
+	Refusal Refusal
+	Args    []any
+	err     error
+}
+
+func (e *RefusedError) Error() string { return e.err.Error() }
+func (e *RefusedError) Unwrap() error { return e.err }
+
+func refused(r Refusal, args ...any) error {
+	return &RefusedError{Refusal: r, Args: args, err: invalidf(string(r), args...)}
+}
+
 // confirmEvery throttles confirmation messages to one address.
 const confirmEvery = 5 * time.Minute
 
@@ -25,14 +55,14 @@ const confirmEvery = 5 * time.Minute
 func CheckEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", invalidf("an e-mail address is required")
+		return "", refused(RefusedNoAddress)
 	}
 	if len(s) > 254 {
-		return "", invalidf("that e-mail address is too long")
+		return "", refused(RefusedTooLong)
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") && !strings.HasSuffix(s, "@localhost") {
-		return "", invalidf("%q is not an e-mail address (write it like name@example.com)", s)
+		return "", refused(RefusedNotAnAddress, s)
 	}
 	return s, nil
 }
@@ -44,7 +74,7 @@ func (n *Notifier) Components(ids []string) (all bool, comps []string, err error
 		return true, nil, nil
 	}
 	if len(ids) > 200 {
-		return false, nil, invalidf("too many components chosen")
+		return false, nil, refused(RefusedTooMany)
 	}
 	cat := n.svc.Catalog()
 	set := map[string]bool{}
@@ -67,7 +97,7 @@ func (n *Notifier) Components(ids []string) (all bool, comps []string, err error
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return false, nil, invalidf("unknown component %s", strings.Join(unknown, ", "))
+		return false, nil, refused(RefusedUnknown, strings.Join(unknown, ", "))
 	}
 	return false, sortedKeys(set), nil
 }

@@ -96,6 +96,10 @@ var indicatorWords = map[Indicator]string{
 	IndicatorCritical:    "Major Service Outage",
 }
 
+// Description is the indicator's words, as Overall.Description carries
+// them: "All Systems Operational".
+func (i Indicator) Description() string { return indicatorWords[i] }
+
 func indicatorForComponent(s ComponentStatus) Indicator {
 	switch s {
 	case UnderMaintenance:

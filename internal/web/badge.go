@@ -214,45 +214,61 @@ func uptimeBadgeURL(id, key string) string { return badgePrefix + id + "/uptime-
 // component its status and its uptime over each period the page gives.
 func (b *builder) badges() {
 	snap := b.in.Snapshot
-	b.docs[overallBadge] = badgeSVG("status", snap.Overall.Description, snap.Overall.Indicator.Kind())
+	b.docs[overallBadge] = badgeSVG(b.t("badge.status"), b.t(snap.Overall.Description), snap.Overall.Indicator.Kind())
 	for _, g := range snap.Groups {
 		if badgeURL(g.ID) == overallBadge {
 			continue
 		}
 		st := snap.GroupStatus(g.ID)
-		b.docs[badgeURL(g.ID)] = badgeSVG(orDefault(g.Name, g.ID), st.Label(), st.Kind())
+		b.docs[badgeURL(g.ID)] = badgeSVG(orDefault(g.Name, g.ID), b.t(st.Label()), st.Kind())
 	}
 	for _, c := range snap.Components {
-		b.docs[badgeURL(c.ID)] = badgeSVG(b.compName(c.ID), c.Status.Label(), c.Status.Kind())
+		b.docs[badgeURL(c.ID)] = badgeSVG(b.compName(c.ID), b.t(c.Status.Label()), c.Status.Kind())
 		periods := b.uptimePeriods(b.uptimeOf(c.ID))
 		if periods == nil {
 			// No monitor watches it: the addresses answer all the same,
 			// so an image embedded elsewhere is never broken.
 			for _, key := range uptimeKeys {
-				b.docs[uptimeBadgeURL(c.ID, key)] = badgeSVG("uptime "+key, "not monitored", status.KindNone)
+				b.docs[uptimeBadgeURL(c.ID, key)] = badgeSVG(b.uptimeLabel(key, uptimeLabels[key]), b.t("not monitored"), status.KindNone)
 			}
 		}
 		for _, p := range periods {
-			b.docs[uptimeBadgeURL(c.ID, p.key)] = badgeSVG(p.badgeLabel(b), pctOrNoData(p.t), uptimeKind(p.t))
+			b.docs[uptimeBadgeURL(c.ID, p.key)] = badgeSVG(p.badgeLabel(b), b.pctOrNoData(p.t), uptimeKind(p.t))
 		}
 	}
 }
 
 // badgeLabel is a period's badge label: "uptime 30d", or "uptime since
 // Nov 22" when monitoring began within the period, since a figure over a
-// few days is never shown as a month's.
+// few days is never shown as a month's. German and Spanish write the
+// period in words ("Verfügbarkeit 30 Tage", "disponibilidad 30 días").
 func (p uptimePeriod) badgeLabel(b *builder) string {
 	if p.partial {
-		return "uptime since " + p.since.In(b.in.Loc).Format("Jan 2")
+		if b.w.wr.L.English() {
+			return "uptime since " + p.since.In(b.in.Loc).Format("Jan 2")
+		}
+		return b.t("uptime since %s", b.w.wr.ShortDate(p.since.In(b.in.Loc)))
 	}
-	return "uptime " + p.key
+	return b.uptimeLabel(p.key, p.label)
 }
 
-func pctOrNoData(t uptime.Totals) string {
-	if p := t.PercentText(); p != "" {
-		return p
+// uptimeLabels are the periods' labels by key, as uptimePeriods names them.
+var uptimeLabels = map[string]string{"24h": "24 hours", "7d": "7 days", "30d": "30 days", "90d": "90 days"}
+
+// uptimeLabel is an uptime badge's label for a period: "uptime 30d".
+func (b *builder) uptimeLabel(key, label string) string {
+	if b.w.wr.L.English() {
+		return "uptime " + key
 	}
-	return "no data"
+	return b.t("badge.uptime", b.t(label))
+}
+
+// pctOrNoData is a figure in the page's language, or that there is none.
+func (b *builder) pctOrNoData(t uptime.Totals) string {
+	if p := t.PercentText(); p != "" {
+		return b.pct(p)
+	}
+	return b.t("no data")
 }
 
 // badgeSnippet is a badge a component page offers, with what to paste to
@@ -286,17 +302,17 @@ func (b *builder) badgesView(c service.ComponentState) *badgesView {
 	add := func(title, img, alt, now, link string) {
 		v.List = append(v.List, snippet(title, base, img, alt, now, link))
 	}
-	add("This service’s status", badgeURL(c.ID), name+" status", name+": "+c.Status.Label(), page)
+	add(b.t("This service’s status"), badgeURL(c.ID), b.t("%s status", name), name+": "+b.t(c.Status.Label()), page)
 	if g, ok := b.in.Groups[c.GroupID]; ok && badgeURL(g.ID) != overallBadge {
 		st := b.in.Snapshot.GroupStatus(g.ID)
 		gname := orDefault(g.Name, g.ID)
-		add("The "+gname+" server’s status", badgeURL(g.ID), gname+" status", gname+": "+st.Label(), base+"/")
+		add(b.t("The %s server’s status", gname), badgeURL(g.ID), b.t("%s status", gname), gname+": "+b.t(st.Label()), base+"/")
 	}
 	for _, p := range b.uptimePeriods(b.uptimeOf(c.ID)) {
-		alt := name + " uptime, last " + p.label
-		now := name + " " + p.badgeLabel(b) + ": " + pctOrNoData(p.t)
+		alt := b.t("%s uptime, last %s", name, b.t(p.label))
+		now := name + " " + p.badgeLabel(b) + ": " + b.pctOrNoData(p.t)
 		if p.key == "30d" {
-			add("Uptime over the last 30 days", uptimeBadgeURL(c.ID, p.key), alt, now, page)
+			add(b.t("Uptime over the last 30 days"), uptimeBadgeURL(c.ID, p.key), alt, now, page)
 			continue
 		}
 		v.Periods = append(v.Periods, snippet("", base, uptimeBadgeURL(c.ID, p.key), alt, now, page))

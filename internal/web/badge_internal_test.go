@@ -150,7 +150,7 @@ func TestUptimeKind(t *testing.T) {
 func BenchmarkBadge(b *testing.B) {
 	for b.Loop() {
 		body := badgeSVG("flexo · Web sites", "Partial outage", status.KindMajor)
-		if _, err := newAsset("/badges/flexo/web.svg", body, badgeType); err != nil {
+		if _, err := newAsset("/badges/flexo/web.svg", body, badgeType, ""); err != nil {
 			b.Fatal(err)
 		}
 	}

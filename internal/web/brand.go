@@ -121,11 +121,11 @@ func brandDocs(p config.Page) []doc {
 		img  *config.Image
 	}{{"logo", b.Logo}, {"logo", b.LogoDark}, {"favicon", b.Favicon}} {
 		if f.img != nil {
-			docs = append(docs, doc{imagePath(f.name, f.img), f.img.Type, f.img.Data})
+			docs = append(docs, doc{imagePath(f.name, f.img), f.img.Type, f.img.Data, ""})
 		}
 	}
 	if sheet := brandSheet(b); sheet != nil {
-		docs = append(docs, doc{"/static/brand." + b.Sum + ".css", "text/css; charset=utf-8", sheet})
+		docs = append(docs, doc{"/static/brand." + b.Sum + ".css", "text/css; charset=utf-8", sheet, ""})
 	}
 	return docs
 }

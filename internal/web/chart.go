@@ -6,9 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/heraldhq/herald/internal/store"
-	wd "github.com/heraldhq/herald/internal/words"
 )
 
 // chartSeries is one monitor's response times.
@@ -49,12 +50,15 @@ const (
 
 var chartDashes = []string{"", "6 3", "2 3"}
 
-// chart draws the series over [from, to) in steps of step (a multiple of latencyBucket).
-func (b *builder) chart(id, heading string, from, to time.Time, step time.Duration, series []chartSeries) chartView {
+// chart draws the series over [from, to) in steps of step (a multiple of
+// latencyBucket). heading names the period as a caption ("Last 24 hours"),
+// over as a sentence does after "in" or "over" ("the last 24 hours").
+func (b *builder) chart(id, heading, over string, from, to time.Time, step time.Duration, series []chartSeries) chartView {
 	v := chartView{ID: id, Heading: heading, W: chartW, H: chartH, Left: chartLeft, Right: chartRight,
 		Top: chartTop, Bottom: chartBottom}
 	span := to.Sub(from)
-	v.Title = "Response time, " + strings.ToLower(heading[:1]) + heading[1:]
+	wr := b.w.wr
+	v.Title = b.t("Response time, %s", lowerFirst(heading))
 	type point struct {
 		at         time.Time
 		mean       time.Duration
@@ -104,7 +108,7 @@ func (b *builder) chart(id, heading string, from, to time.Time, step time.Durati
 	}
 	if len(means) == 0 {
 		v.Empty = true
-		v.Desc = "No response times were measured in the " + strings.ToLower(heading) + "."
+		v.Desc = b.t("No response times were measured in %s.", over)
 		return v
 	}
 	top, ticks := niceScale(maxMean)
@@ -117,7 +121,7 @@ func (b *builder) chart(id, heading string, from, to time.Time, step time.Durati
 	for _, t := range ticks {
 		label := "0"
 		if t > 0 {
-			label = wd.Latency(t)
+			label = wr.Latency(t)
 		}
 		v.YTicks = append(v.YTicks, chartTick{Pos: num(y(t)), Label: label})
 	}
@@ -151,20 +155,39 @@ func (b *builder) chart(id, heading string, from, to time.Time, step time.Durati
 	for i, s := range series {
 		names[i] = s.Name
 	}
-	v.Desc = fmt.Sprintf("Mean response time of the %s over the %s, in %s steps: typically %s (median), fastest %s, slowest %s (%s).",
-		wd.List(names), strings.ToLower(heading), stepWords(step), wd.Latency(means[len(means)/2]), wd.Latency(means[0]),
-		wd.Latency(maxMean), wd.When(slowest.at, b.in.Now, b.in.Loc, b.w.zone))
-	if failedSteps > 0 {
-		v.Desc += fmt.Sprintf(" Checks failed in %s %s, marked with triangles along the top.", wd.NumberWord(failedSteps), wd.Plural(failedSteps, "step"))
+	// English names the slowest moment as a line would ("Today, 9:00 AM
+	// Pacific time"), German and Spanish within their sentence ("heute").
+	slowestAt := b.w.When(slowest.at)
+	if !wr.L.English() {
+		slowestAt = b.w.WhenMid(slowest.at)
+	}
+	v.Desc = b.t("Mean response time of the %s over %s, %s: typically %s (median), fastest %s, slowest %s (%s).",
+		wr.List(names), over, b.stepWords(step), wr.Latency(means[len(means)/2]), wr.Latency(means[0]),
+		wr.Latency(maxMean), slowestAt)
+	switch {
+	case failedSteps == 1:
+		v.Desc += b.t(" Checks failed in one step, marked with triangles along the top.")
+	case failedSteps > 1:
+		v.Desc += b.t(" Checks failed in %s steps, marked with triangles along the top.", wr.NumberWord(failedSteps))
 	}
 	return v
 }
 
-func stepWords(step time.Duration) string {
+func (b *builder) stepWords(step time.Duration) string {
 	if step >= time.Hour {
-		return "one-hour"
+		return b.t("in one-hour steps")
 	}
-	return fmt.Sprintf("%d-minute", int(step/time.Minute))
+	return b.t("in %d-minute steps", int(step/time.Minute))
+}
+
+// lowerFirst writes s with its first letter small, for a caption within a
+// title ("Response time, last 24 hours", "Tiempo de respuesta, últimas 24 horas").
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
 }
 
 // niceScale picks the value axis's top and ticks: 1, 2 or 5 times a power
@@ -192,14 +215,22 @@ func niceScale(max time.Duration) (time.Duration, []time.Duration) {
 // timeTicks marks the time axis: every six hours over a day, every midnight over a week.
 func (b *builder) timeTicks(from, to time.Time, x func(time.Time) float64) []chartTick {
 	loc := b.in.Loc
+	wr := b.w.wr
 	var out []chartTick
 	long := to.Sub(from) > 36*time.Hour
 	for t := dayStart(from, loc); t.Before(to); {
 		if !t.Before(from) {
 			label := t.Format("3 PM")
-			if long {
+			switch {
+			case !wr.L.English() && long:
+				label = b.t("date.axis", b.t(t.Format("Mon")), t.Day())
+			case !wr.L.English() && t.Hour() == 0:
+				label = wr.ShortDate(t)
+			case !wr.L.English():
+				label = b.t("time.hour", t.Hour())
+			case long:
 				label = t.Format("Mon 2")
-			} else if t.Hour() == 0 {
+			case t.Hour() == 0:
 				label = t.Format("Jan 2")
 			}
 			out = append(out, chartTick{Pos: num(x(t)), Label: label})

@@ -380,11 +380,11 @@ func (b *builder) uptimePeriods(u *componentUptime) []uptimePeriod {
 		return nil
 	}
 	periods := []uptimePeriod{
-		{key: "24h", label: "24 hours", from: b.in.Now.Add(-24 * time.Hour), t: u.last24h},
+		{key: "24h", label: uptimeLabels["24h"], from: b.in.Now.Add(-24 * time.Hour), t: u.last24h},
 		// 7, 30 and 90 are calendar days ending today, like the bars.
-		{key: "7d", label: "7 days", from: u.bars.Days[barDays-7].Date, t: u.last7d},
-		{key: "30d", label: "30 days", from: u.bars.Days[barDays-30].Date, t: u.last30d},
-		{key: "90d", label: "90 days", from: u.bars.Days[0].Date, t: u.bars.Total},
+		{key: "7d", label: uptimeLabels["7d"], from: u.bars.Days[barDays-7].Date, t: u.last7d},
+		{key: "30d", label: uptimeLabels["30d"], from: u.bars.Days[barDays-30].Date, t: u.last30d},
+		{key: "90d", label: uptimeLabels["90d"], from: u.bars.Days[0].Date, t: u.bars.Total},
 	}
 	for i := range periods {
 		periods[i].partial, periods[i].since = u.since.After(periods[i].from), u.since
@@ -454,7 +454,7 @@ type monitorView struct {
 func (b *builder) components() error {
 	for _, c := range b.in.Snapshot.Components {
 		v := componentView{Name: c.Name, Description: c.Description,
-			Status: badge{c.Status.Label(), c.Status.Kind()}}
+			Status: badge{b.t(c.Status.Label()), c.Status.Kind()}}
 		if g, ok := b.in.Groups[c.GroupID]; ok {
 			v.Group = g.Name
 		}
@@ -551,8 +551,8 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 		return views, nil
 	}
 	now := b.in.Now
-	day := b.chart("rt-24h-"+strings.ReplaceAll(id, "/", "-"), b.t("Last 24 hours"), now.Add(-24*time.Hour), now, latencyBucket, series)
-	week := b.chart("rt-7d-"+strings.ReplaceAll(id, "/", "-"), b.t("Last 7 days"), now.Add(-latencyWeek), now, time.Hour, series)
+	day := b.chart("rt-24h-"+strings.ReplaceAll(id, "/", "-"), b.t("Last 24 hours"), b.t("the last 24 hours"), now.Add(-24*time.Hour), now, latencyBucket, series)
+	week := b.chart("rt-7d-"+strings.ReplaceAll(id, "/", "-"), b.t("Last 7 days"), b.t("the last 7 days"), now.Add(-latencyWeek), now, time.Hour, series)
 	return views, []chartView{day, week}
 }
 
@@ -626,7 +626,7 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 		return v
 	}
 	span := wd.Span{Start: o.StartedAt, End: o.EndedAt}
-	v.Times = b.w.wr.Range(span, loc, b.in.Now) + " " + b.w.Zone()
+	v.Times = b.w.wr.Range(span, loc, b.in.Now) + " " + b.t("zone.after", b.w.Zone())
 	v.Duration = b.w.wr.Duration(span.Length())
 	return v
 }

@@ -5,7 +5,9 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/feed"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/status"
+	wd "github.com/heraldhq/herald/internal/words"
 )
 
 // feedItems keeps the feeds' entries, one per incident or window, from one
@@ -13,6 +15,7 @@ import (
 // only those of records read again need rendering again.
 type feedItems struct {
 	incidents, windows map[int64]feed.Item
+	lang               locale.Lang // the language they are written in
 }
 
 func newFeedItems() *feedItems {
@@ -32,12 +35,17 @@ func (f *feedItems) forget(incidents, windows map[int64]bool) {
 // items returns the entries of incidents and windows, rendering those it
 // does not hold, and forgets the entries of records no longer listed.
 func (f *feedItems) items(cfg config.Config, loc *time.Location, incidents []status.Incident, windows []status.Maintenance) []feed.Item {
+	wr := wd.In(cfg.Page.Lang())
+	if f.lang != wr.L.Lang {
+		// The page's language changed: every entry is written anew.
+		f.incidents, f.windows, f.lang = map[int64]feed.Item{}, map[int64]feed.Item{}, wr.L.Lang
+	}
 	items := make([]feed.Item, 0, len(incidents)+len(windows))
 	keepIn, keepWin := make(map[int64]feed.Item, len(incidents)), make(map[int64]feed.Item, len(windows))
 	for _, in := range incidents {
 		it, ok := f.incidents[in.ID]
 		if !ok {
-			it = feed.IncidentItem(in, cfg.Page.URL, loc)
+			it = feed.IncidentItemIn(in, cfg.Page.URL, loc, wr)
 		}
 		keepIn[in.ID] = it
 		items = append(items, it)
@@ -45,7 +53,7 @@ func (f *feedItems) items(cfg config.Config, loc *time.Location, incidents []sta
 	for _, m := range windows {
 		it, ok := f.windows[m.ID]
 		if !ok {
-			it = feed.MaintenanceItem(m, cfg.Page.URL, loc)
+			it = feed.MaintenanceItemIn(m, cfg.Page.URL, loc, wr)
 		}
 		keepWin[m.ID] = it
 		items = append(items, it)
@@ -72,8 +80,8 @@ func feedDocs(cfg config.Config, items []feed.Item, allWindows []status.Maintena
 		return nil, err
 	}
 	return []doc{
-		{feed.AtomPath, "application/atom+xml; charset=utf-8", atom},
-		{feed.RSSPath, "application/rss+xml; charset=utf-8", rss},
-		{feed.ICSPath, "text/calendar; charset=utf-8", ics},
+		{feed.AtomPath, "application/atom+xml; charset=utf-8", atom, docLanguage(cfg.Page)},
+		{feed.RSSPath, "application/rss+xml; charset=utf-8", rss, docLanguage(cfg.Page)},
+		{feed.ICSPath, "text/calendar; charset=utf-8", ics, docLanguage(cfg.Page)},
 	}, nil
 }

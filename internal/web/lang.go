@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/locale"
 )
 
@@ -21,6 +22,27 @@ func langTemplates(name string, files ...string) map[locale.Lang]*template.Templ
 
 // pct is an uptime figure in the page's language: "99.95%", "99,95 %".
 func (b *builder) pct(s string) string { return b.w.wr.L.Decimal(s) }
+
+// docLanguage is the Content-Language of a page's documents other than its
+// pages (the /api/v2 documents, the feeds): its language when it has one
+// configured, "" for a page that never chose.
+func docLanguage(p config.Page) string {
+	if p.Language == "" {
+		return ""
+	}
+	return string(p.Lang())
+}
+
+// contentLanguage is a document's Content-Language: a page's, from its
+// html element, or lang, the language a document other than a page was
+// rendered in (the widget reads it on /api/v2 across origins: a
+// CORS-safelisted header).
+func contentLanguage(body []byte, contentType, lang string) string {
+	if l := docLang(body, contentType); l != "" {
+		return l
+	}
+	return lang
+}
 
 // htmlLang opens every page (templates/layout.html) with its language.
 const htmlLang = "<!doctype html>\n<html lang=\""

@@ -13,7 +13,7 @@ import (
 // englishWords are words of Herald's English interface that neither German
 // nor Spanish writes: one of them on a translated page is a message that
 // missed the catalog.
-var englishWords = regexp.MustCompile(`\b(Today|Yesterday|Tomorrow|Updated|Updates|Affected|History|[Ii]ncidents?|[Mm]aintenance|Scheduled|Resolved|Identified|Investigating|Operational|[Oo]utages?|[Uu]ptime|days|minutes|hours|seconds|AM|PM|Pacific|time|the|and|of|for|with|Powered|Postmortem|Read|Published|Related|Current|Past|Page|found|Skip|content|reload|feed|calendar|Servers|services|Each|bar|down|degraded|no data)\b`)
+var englishWords = regexp.MustCompile(`\b(Today|Yesterday|Tomorrow|Updated|Updates|Affected|History|[Ii]ncidents?|[Mm]aintenance|Scheduled|Resolved|Identified|Investigating|Operational|[Oo]utages?|[Uu]ptime|days|minutes|hours|seconds|AM|PM|Pacific|time|the|and|of|for|with|Powered|Postmortem|Read|Published|Related|Current|Past|Page|found|Skip|content|reload|feed|calendar|Servers|services|Each|bar|down|degraded|no data|from|since|steps|status|Status of|Sign in|Password|unreachable|locations|Loading|opens|tab|Response|Mean|typically|fastest|slowest|Repeats|Announced|Details on|e-mail)\b`)
 
 // visibleText is what a reader (or a screen reader) gets of a page: its
 // text and the attributes that are read out, less what operators wrote

@@ -5,11 +5,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 	wd "github.com/heraldhq/herald/internal/words"
@@ -123,11 +123,11 @@ func (l *locatedData) heard(mon string) int {
 }
 
 // troubleWord is how a location's failing interval reads.
-func troubleWord(sev status.MonitorState) string {
+func (b *builder) troubleWord(sev status.MonitorState) string {
 	if sev == status.MonitorDown {
-		return "unreachable"
+		return b.t("unreachable")
 	}
-	return "degraded"
+	return b.t("located.degraded")
 }
 
 // maxSpansShown bounds the per-location spans listed for one outage: a
@@ -147,14 +147,14 @@ func (b *builder) locationSpans(ivs []store.LocationInterval, ref time.Time, sin
 			if (li.Severity == status.MonitorDown) != down {
 				continue
 			}
-			word = troubleWord(li.Severity)
-			froms = append(froms, "from "+li.Location+" "+b.spanFrom(li, ref, since))
+			word = b.troubleWord(li.Severity)
+			froms = append(froms, b.t("located.from", li.Location, b.spanFrom(li, ref, since)))
 		}
 		if len(froms) == 0 {
 			continue
 		}
 		if len(froms) > maxSpansShown {
-			froms = append(froms[:maxSpansShown], fmt.Sprintf("and %d more", len(froms)-maxSpansShown))
+			froms = append(froms[:maxSpansShown], b.t("and %d more", len(froms)-maxSpansShown))
 		}
 		parts = append(parts, word+" "+strings.Join(froms, ", "))
 	}
@@ -164,29 +164,24 @@ func (b *builder) locationSpans(ivs []store.LocationInterval, ref time.Time, sin
 // spanFrom is one location's interval: "from 9:48:10 AM", "from 9:48:10 to
 // 9:52:10 AM", or with since "since 9:48 AM" (a note, to the minute).
 func (b *builder) spanFrom(li store.LocationInterval, ref time.Time, since bool) string {
-	loc := b.in.Loc
+	loc, wr := b.in.Loc, b.w.wr
 	at := func(t time.Time, clock func(time.Time, *time.Location) string) string {
 		if wd.SameDay(t.In(loc), ref.In(loc)) {
 			return clock(t, loc)
 		}
-		return wd.LongDate(t.In(loc), b.in.Now) + ", " + clock(t, loc)
+		return wr.LongDate(t.In(loc), b.in.Now) + ", " + clock(t, loc)
 	}
 	switch {
 	case since:
-		return "since " + at(li.StartedAt, wd.Clock)
+		return b.t("since %s", b.t("time.at", at(li.StartedAt, wr.Clock)))
 	case li.EndedAt.IsZero():
-		return "from " + at(li.StartedAt, wd.ClockSeconds)
+		return b.t("time.at", b.t("span.from", at(li.StartedAt, wr.ClockSeconds)))
 	}
-	return "from " + at(li.StartedAt, wd.ClockSeconds) + " to " + at(li.EndedAt, wd.ClockSeconds)
+	return b.t("time.at", b.t("span.from.to", at(li.StartedAt, wr.ClockSeconds), at(li.EndedAt, wr.ClockSeconds)))
 }
 
-// capitalized is s with its first letter upper case (the words are ASCII).
-func capitalized(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
+// capitalized is s with its first letter upper case.
+func capitalized(s string) string { return locale.Upper(s) }
 
 // locatedNote is what the component page says of a located monitor beside
 // its state: path trouble below the quorum ("Unreachable from fra-1 since
@@ -202,7 +197,7 @@ func (b *builder) locatedNote(mon store.Monitor) string {
 		return ""
 	}
 	if l.heard(mon.ID) == 0 {
-		return "No location reports on this check right now, so its state is unknown: counted neither up nor down."
+		return b.t("No location reports on this check right now, so its state is unknown: counted neither up nor down.")
 	}
 	if mon.Detector.State.Bad() {
 		return "" // an outage: the outages below say where it was seen from
@@ -218,8 +213,8 @@ func (b *builder) locatedNote(mon store.Monitor) string {
 			fine++
 		}
 	}
-	return capitalized(b.locationSpans(open, b.in.Now, true)) + " " + b.w.zone + "; " +
-		strconv.Itoa(fine) + " of " + strconv.Itoa(len(locs)) + " locations fine."
+	return b.t("%s %s; %d of %d locations fine.", capitalized(b.locationSpans(open, b.in.Now, true)),
+		b.t("zone.after", b.w.Zone()), fine, len(locs))
 }
 
 // monitorWhere says where a located monitor checks from: "from fra-1,
@@ -229,7 +224,7 @@ func (b *builder) monitorWhere(id string) string {
 	if l == nil || len(l.locations[id]) == 0 {
 		return ""
 	}
-	return "from " + wd.List(l.locations[id])
+	return b.t("where.from", b.w.wr.List(l.locations[id]))
 }
 
 // unheard reports whether a located monitor has no location reporting on
@@ -273,7 +268,7 @@ func (b *builder) incidentLocations(id int64) []incidentLocation {
 	var list []incidentLocation
 	for _, o := range out {
 		if s := b.outageLocations(o); s != "" {
-			list = append(list, incidentLocation{Component: b.compName(o.ComponentID), Spans: s + " (" + b.w.zone + ")."})
+			list = append(list, incidentLocation{Component: b.compName(o.ComponentID), Spans: s + " (" + b.w.Zone() + ")."})
 		}
 	}
 	return list

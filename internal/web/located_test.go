@@ -56,8 +56,15 @@ var locT0 = time.Date(2026, 8, 12, 16, 48, 0, 0, time.UTC)
 
 func newLocatedFixture(t *testing.T, b storetest.Backend) *locatedFixture {
 	t.Helper()
+	return newLocatedFixtureIn(t, b, "")
+}
+
+// newLocatedFixtureIn is the fixture with its page in a language (page.language).
+func newLocatedFixtureIn(t *testing.T, b storetest.Backend, language string) *locatedFixture {
+	t.Helper()
 	ctx := context.Background()
 	f := &locatedFixture{t: t, st: b.Store, clock: &fixedClock{t: locT0.Add(-time.Hour)}, cfg: locatedConfig()}
+	f.cfg.Page.Language = language
 	svc := service.New(b.Store, f.clock, nil)
 	if err := svc.SyncCatalog(ctx, []store.Group{{ID: "flexo", Name: "flexo"}}, []store.Component{
 		{ID: "flexo/web", GroupID: "flexo", Name: "Web sites"},

@@ -104,7 +104,7 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.lookupLimit.Refused(w, r, s.refusals, "rate limited: look-up") {
-		msg := s.t("Too many look-ups from your address. Please wait a little and try again.")
+		msg := s.t(r, "Too many look-ups from your address. Please wait a little and try again.")
 		if wantsJSON(r) {
 			writeLookupJSON(w, http.StatusTooManyRequests, lookupJSON{Message: msg})
 		} else {
@@ -123,18 +123,18 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, customers.ErrUnknown):
 		d, _ := customers.Normalize(typed)
-		s.lookupFail(w, r, http.StatusNotFound, lookupView{Query: typed, Domain: d, Asked: true, Error: s.t(unknownAnswer)})
+		s.lookupFail(w, r, http.StatusNotFound, lookupView{Query: typed, Domain: d, Asked: true, Error: s.t(r, unknownAnswer)})
 		return
 	case err != nil:
 		s.log.Error("look-up", slog.Any("err", err))
-		s.lookupFail(w, r, http.StatusInternalServerError, lookupView{Query: typed, Asked: true, Error: s.t("Something went wrong on our side; please try again.")})
+		s.lookupFail(w, r, http.StatusInternalServerError, lookupView{Query: typed, Asked: true, Error: s.t(r, "Something went wrong on our side; please try again.")})
 		return
 	}
 	d, _ := customers.Normalize(typed)
 	v, out, err := s.answer(r, d, c)
 	if err != nil {
 		s.log.Error("look-up", slog.Any("err", err))
-		s.lookupFail(w, r, http.StatusInternalServerError, lookupView{Query: typed, Asked: true, Error: s.t("Something went wrong on our side; please try again.")})
+		s.lookupFail(w, r, http.StatusInternalServerError, lookupView{Query: typed, Asked: true, Error: s.t(r, "Something went wrong on our side; please try again.")})
 		return
 	}
 	v.Query = typed
@@ -151,7 +151,7 @@ func (s *Subscriptions) lookupFail(w http.ResponseWriter, r *http.Request, code 
 		return
 	}
 	v.Asked = true
-	s.render(w, r, code, "lookup.html", s.t("Find your server"), v)
+	s.render(w, r, code, "lookup.html", s.t(r, "Find your server"), v)
 }
 
 func writeLookupJSON(w http.ResponseWriter, code int, v lookupJSON) {
@@ -187,11 +187,11 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 			continue
 		}
 		ids = append(ids, cs.ID)
-		v.Comps = append(v.Comps, compView{Name: cs.Name, Label: s.t(cs.Status.Label()), Kind: cs.Status.Kind()})
+		v.Comps = append(v.Comps, compView{Name: cs.Name, Label: s.t(r, cs.Status.Label()), Kind: cs.Status.Kind()})
 		v.Choices = append(v.Choices, choice{ID: cs.ID, Name: cs.Name, Checked: true})
 		out.Components = append(out.Components, lookupCompJSON{ID: cs.ID, Name: cs.Name, Status: string(cs.Status)})
 	}
-	v.Overall = badge{s.t(worst.Label()), worst.Kind()}
+	v.Overall = badge{s.t(r, worst.Label()), worst.Kind()}
 	out.Group = &lookupGroupJSON{ID: c.GroupID, Name: name, Status: string(worst)}
 	if worst == status.Operational {
 		out.Message = fmt.Sprintf("%s is on %s, and %s is working normally.", domain, name, name)
@@ -209,7 +209,7 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 		}
 		link := fmt.Sprintf("/incidents/%d", in.ID)
 		v.Recent = append(v.Recent, lookupIncident{URL: link, Title: in.Title, Open: in.Open(),
-			Status: badge{s.t(in.Status.Label()), in.Status.Kind()}})
+			Status: badge{s.t(r, in.Status.Label()), in.Status.Kind()}})
 		out.Incidents = append(out.Incidents, lookupIncJSON{ID: in.ID, Title: in.Title, Status: string(in.Status), URL: base + link})
 		if len(v.Recent) == 5 {
 			break

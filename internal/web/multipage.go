@@ -295,7 +295,7 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, in pageInput, prev map[
 	}
 	list := pageDocs(pages)
 	for name, body := range docs {
-		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body})
+		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body, docLanguage(pcfg.Page)})
 	}
 	items := newFeedItems().items(pcfg, in.Loc, in.Latest, newestWindows(in.Windows))
 	feeds, err := feedDocs(pcfg, items, in.Windows, in.Series, in.Now)

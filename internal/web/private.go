@@ -16,6 +16,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/locale"
 )
 
 // Private pages. Nothing rendered for a private page is served without
@@ -39,8 +40,7 @@ const (
 	maxPasswordForm = 4 << 10
 )
 
-// signInTemplates are the private pages' sign-in page, per language (its own
-// sentences are English yet; the layout around them is the page's language).
+// signInTemplates are the private pages' sign-in page, per language.
 var signInTemplates = langTemplates("signin.html", "templates/layout.html", "templates/signin.html")
 
 // pageKey returns the key signing a private page's links and sessions.
@@ -237,10 +237,14 @@ func (s *Site) renderSignIn(p *pageSet, w http.ResponseWriter, code int, v signI
 	}
 	pcfg := s.cfg().ForPage(p.entry)
 	loc := pcfg.Location()
-	zone := config.ZoneName(loc)
 	lang := pcfg.Page.Lang()
-	page := view{Title: "Sign in · " + orDefault(pcfg.Page.Title, "Status"), Lang: lang, SiteTitle: orDefault(pcfg.Page.Title, "Status"),
-		Zone: zone, CSS: cssPath, Section: "private", W: newWords(loc, s.svc.Now(), lang), Main: v}
+	wds := newWords(loc, s.svc.Now(), lang)
+	// The lead and the error are English keys of the page's catalog.
+	tr := locale.For(lang)
+	v.Lead, v.Error = tr.T(v.Lead), tr.T(v.Error)
+	site := orDefault(pcfg.Page.Title, tr.T("Status"))
+	page := view{Title: tr.T("Sign in") + " · " + site, Lang: lang, SiteTitle: site,
+		Zone: wds.Zone(), CSS: cssPath, Section: "private", W: wds, Main: v}
 	var buf bytes.Buffer
 	if err := signInTemplates[lang].ExecuteTemplate(&buf, "layout", page); err != nil {
 		s.log.Error("render sign-in", slog.Any("err", err))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/customers"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/notify"
 )
 
@@ -101,11 +102,12 @@ func (s *Site) mailSignIn(p *pageSet, key []byte, addr, group string) {
 	nonce := newNonce()
 	exp := s.svc.Now().Add(signInValid)
 	link := base + "/?" + signInParam + "=" + url.QueryEscape(nonce+"."+makeToken(key, p.entry.ID, "email:"+nonce, group, exp))
-	title := orDefault(p.entry.Title, "Status")
-	msg := &notify.Message{To: addr, Subject: "Sign in to " + title,
-		Text: "Someone, probably you, asked to sign in to " + title + " with this address.\n\n" +
-			"Open this link within 15 minutes to sign in; it works once:\n\n" + link + "\n\n" +
-			"If it was not you, ignore this message: nothing happens without the link.\n"}
+	tr := locale.For(s.cfg().ForPage(p.entry).Page.Lang())
+	title := orDefault(p.entry.Title, tr.T("Status"))
+	msg := &notify.Message{To: addr, Subject: tr.T("Sign in to %s", title),
+		Text: tr.T("Someone, probably you, asked to sign in to %s with this address.", title) + "\n\n" +
+			tr.T("Open this link within 15 minutes to sign in; it works once:") + "\n\n" + link + "\n\n" +
+			tr.T("If it was not you, ignore this message: nothing happens without the link.") + "\n"}
 	mail := s.customers.Mail
 	s.mailing.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

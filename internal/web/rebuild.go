@@ -455,7 +455,7 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	// The brand's files go with the first pages that link to them.
 	list := append(pageDocs(pages), allBrandDocs(cfg)...)
 	for name, body := range docs {
-		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body})
+		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body, docLanguage(cfg.Page)})
 	}
 	prev := *s.assets.Load()
 	next := maps.Clone(prev)
@@ -590,6 +590,9 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 type doc struct {
 	path, contentType string
 	body              []byte
+	// lang is the language a document other than a page is written in,
+	// for its Content-Language header (a page's is on its html element).
+	lang string
 }
 
 // pageDocs lists rendered pages (and badges); "404" is the not-found page.
@@ -600,7 +603,7 @@ func pageDocs(pages map[string][]byte) []doc {
 		if strings.HasPrefix(path, badgePrefix) {
 			ct = badgeType
 		}
-		list = append(list, doc{path, ct, body})
+		list = append(list, doc{path, ct, body, ""})
 	}
 	return list
 }
@@ -611,7 +614,8 @@ func pageDocs(pages map[string][]byte) []doc {
 func putAll(next, prev map[string]*asset, docs []doc) error {
 	var fresh []doc
 	for _, d := range docs {
-		if old, ok := prev[d.path]; ok && old.contentType == d.contentType && bytes.Equal(old.body, d.body) {
+		if old, ok := prev[d.path]; ok && old.contentType == d.contentType && bytes.Equal(old.body, d.body) &&
+			old.header.Get("Content-Language") == contentLanguage(d.body, d.contentType, d.lang) {
 			next[d.path] = old
 			continue
 		}
@@ -625,7 +629,7 @@ func putAll(next, prev map[string]*asset, docs []doc) error {
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			assets[i], errs[i] = newAsset(d.path, d.body, d.contentType)
+			assets[i], errs[i] = newAsset(d.path, d.body, d.contentType, d.lang)
 		})
 	}
 	wg.Wait()

@@ -49,7 +49,7 @@ var gzips = sync.Pool{New: func() any {
 	return zw
 }}
 
-func newAsset(path string, body []byte, contentType string) (*asset, error) {
+func newAsset(path string, body []byte, contentType, lang string) (*asset, error) {
 	var buf bytes.Buffer
 	zw := gzips.Get().(*gzip.Writer)
 	defer gzips.Put(zw)
@@ -99,7 +99,7 @@ func newAsset(path string, body []byte, contentType string) (*asset, error) {
 	case contentType == htmlType:
 		setPageHeaders(h)
 	}
-	if l := docLang(body, contentType); l != "" {
+	if l := contentLanguage(body, contentType, lang); l != "" {
 		h.Set("Content-Language", l)
 	}
 	a.header = h
@@ -159,9 +159,9 @@ func NewSite(svc *service.Service, cfg func() config.Config, log *slog.Logger) *
 		log = slog.New(slog.DiscardHandler)
 	}
 	fixed := map[string]*asset{}
-	for _, d := range []doc{{cssPath, "text/css; charset=utf-8", stylesheet},
-		{widgetJSPath, "text/javascript; charset=utf-8", widgetJS}, {widgetCSSPath, "text/css; charset=utf-8", widgetCSS}} {
-		a, err := newAsset(d.path, d.body, d.contentType)
+	for _, d := range []doc{{cssPath, "text/css; charset=utf-8", stylesheet, ""},
+		{widgetJSPath, "text/javascript; charset=utf-8", widgetJS, ""}, {widgetCSSPath, "text/css; charset=utf-8", widgetCSS, ""}} {
+		a, err := newAsset(d.path, d.body, d.contentType, d.lang)
 		if err != nil {
 			panic(err) // gzip into memory does not fail
 		}

@@ -162,7 +162,7 @@ func (s *Subscriptions) page(w http.ResponseWriter, r *http.Request, code int, v
 	if code == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5") // the database is down, full or takes no writes here
 	}
-	s.render(w, r, code, "subscribe.html", s.t(titles[v.Page]), v)
+	s.render(w, r, code, "subscribe.html", s.t(r, titles[v.Page]), v)
 }
 
 // readForm parses a urlencoded (or, for RFC 8058 one-click, multipart) form
@@ -219,11 +219,11 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
-			s.page(w, r, code, subscribeView{Page: "form", Error: msg, Email: email, Groups: s.choices(r, comps)})
+			s.page(w, r, code, subscribeView{Page: "form", Error: s.refusal(r, err, msg), Email: email, Groups: s.choices(r, comps)})
 			return
 		}
 		s.log.Error("subscribe", slog.Any("err", err))
-		s.page(w, r, http.StatusInternalServerError, subscribeView{Page: "form", Error: s.t("Something went wrong on our side; please try again."),
+		s.page(w, r, http.StatusInternalServerError, subscribeView{Page: "form", Error: s.t(r, "Something went wrong on our side; please try again."),
 			Email: email, Groups: s.choices(r, comps)})
 		return
 	}
@@ -239,9 +239,9 @@ func (s *Subscriptions) badLink(w http.ResponseWriter, r *http.Request, err erro
 		s.page(w, r, code, subscribeView{Page: "unavailable", Error: msg})
 		return
 	}
-	msg := s.t("This link is not valid. It may have been cut short by your mail program; try copying the whole link.")
+	msg := s.t(r, "This link is not valid. It may have been cut short by your mail program; try copying the whole link.")
 	if errors.Is(err, notify.ErrBadToken) && err.Error() != notify.ErrBadToken.Error() {
-		msg = s.t("This confirmation link has expired. Subscribe again to get a new one.")
+		msg = s.t(r, "This confirmation link has expired. Subscribe again to get a new one.")
 	}
 	s.page(w, r, http.StatusNotFound, subscribeView{Page: "invalid", Error: msg})
 }
@@ -253,7 +253,7 @@ func (s *Subscriptions) confirmForm(w http.ResponseWriter, r *http.Request) {
 		s.badLink(w, r, err)
 		return
 	}
-	s.page(w, r, http.StatusOK, subscribeView{Page: "confirm", Email: c.Address, Token: tok, Summary: s.summary(c.All, c.Names)})
+	s.page(w, r, http.StatusOK, subscribeView{Page: "confirm", Email: c.Address, Token: tok, Summary: s.summary(r, c.All, c.Names)})
 }
 
 func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
@@ -267,20 +267,32 @@ func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
 		s.badLink(w, r, err)
 		return
 	}
-	s.page(w, r, http.StatusOK, subscribeView{Page: "confirmed", Email: c.Address, Summary: s.summary(c.All, c.Names),
+	s.page(w, r, http.StatusOK, subscribeView{Page: "confirmed", Email: c.Address, Summary: s.summary(r, c.All, c.Names),
 		Manage: "/manage?token=" + url.QueryEscape(manage)})
 }
 
-func (s *Subscriptions) summary(all bool, names []string) string {
+func (s *Subscriptions) summary(r *http.Request, all bool, names []string) string {
 	if all || len(names) == 0 {
-		return s.t("every incident and maintenance notice")
+		return s.t(r, "every incident and maintenance notice")
 	}
-	return s.t("notices about %s", strings.Join(names, "; "))
+	return s.t(r, "notices about %s", strings.Join(names, "; "))
 }
 
-// t is a message in the page's language.
-func (s *Subscriptions) t(key string, args ...any) string {
-	return locale.For(s.cfg().Page.Lang()).T(key, args...)
+// refusal words a subscriber's refused address or choice (notify's
+// RefusedError) in the page's language; any other error's safe message,
+// msg, is shown as it is.
+func (s *Subscriptions) refusal(r *http.Request, err error, msg string) string {
+	var re *notify.RefusedError
+	if errors.As(err, &re) {
+		return s.t(r, string(re.Refusal), re.Args...)
+	}
+	return msg
+}
+
+// t is a message in the language of the page r was routed to (an entry
+// of pages: speaks its own).
+func (s *Subscriptions) t(r *http.Request, key string, args ...any) string {
+	return locale.For(pageConfig(s.cfg(), r).Page.Lang()).T(key, args...)
 }
 
 func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
@@ -293,7 +305,7 @@ func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
 	checked := sub.Components
 	v := subscribeView{Page: "manage", Email: sub.Address, Token: tok, Groups: s.choices(r, checked)}
 	if !sub.UnsubscribedAt.IsZero() {
-		v.Error = s.t("You are unsubscribed. Choose what you want and save to subscribe again.")
+		v.Error = s.t(r, "You are unsubscribed. Choose what you want and save to subscribe again.")
 	}
 	s.page(w, r, http.StatusOK, v)
 }
@@ -312,7 +324,7 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
-			s.page(w, r, code, subscribeView{Page: "manage", Token: tok, Error: msg, Groups: s.choices(r, form["component"])})
+			s.page(w, r, code, subscribeView{Page: "manage", Token: tok, Error: s.refusal(r, err, msg), Groups: s.choices(r, form["component"])})
 			return
 		}
 		s.badLink(w, r, err)
@@ -328,7 +340,7 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.page(w, r, http.StatusOK, subscribeView{Page: "saved", Email: sub.Address, Token: tok,
-		Summary: s.summary(sub.All, s.n.Names(sub.Components)), Manage: "/manage?token=" + url.QueryEscape(tok)})
+		Summary: s.summary(r, sub.All, s.n.Names(sub.Components)), Manage: "/manage?token=" + url.QueryEscape(tok)})
 }
 
 func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
+	wd "github.com/heraldhq/herald/internal/words"
 )
 
 // groupFeed serves /feeds/GROUP.atom, .rss and .ics: the history feeds
@@ -107,14 +108,14 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 		var items []feed.Item
 		for i := range list {
 			if touches(&list[i], ids) {
-				items = append(items, feed.IncidentItem(list[i], cfg.Page.URL, loc))
+				items = append(items, feed.IncidentItemIn(list[i], cfg.Page.URL, loc, wd.In(page.Lang())))
 			}
 		}
 		for _, m := range mine {
 			if len(items) >= 100 {
 				break
 			}
-			items = append(items, feed.MaintenanceItem(m, cfg.Page.URL, loc))
+			items = append(items, feed.MaintenanceItemIn(m, cfg.Page.URL, loc, wd.In(page.Lang())))
 		}
 		if ext == ".rss" {
 			body, err = feed.RSSAt(page, items, r.URL.Path)

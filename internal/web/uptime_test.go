@@ -32,6 +32,12 @@ type uptimeFixture struct {
 // the pages at 10:30 AM Pacific time on Friday, August 14, 2026.
 func newUptimeFixture(t *testing.T, exclude bool) *uptimeFixture {
 	t.Helper()
+	return newUptimeFixtureIn(t, exclude, "")
+}
+
+// newUptimeFixtureIn is the fixture with its page in a language (page.language).
+func newUptimeFixtureIn(t *testing.T, exclude bool, language string) *uptimeFixture {
+	t.Helper()
 	ctx := context.Background()
 	la, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
@@ -137,7 +143,7 @@ func newUptimeFixture(t *testing.T, exclude bool) *uptimeFixture {
 	}
 
 	clock.t = at("2026-08-14 10:30:00")
-	yaml := "page: {title: \"Example Hosting Status\", zone: America/Los_Angeles}\n"
+	yaml := "page: {title: \"Example Hosting Status\", zone: America/Los_Angeles, language: \"" + language + "\"}\n"
 	if exclude {
 		yaml += "maintenance: {exclude_from_uptime: true}\n"
 	}

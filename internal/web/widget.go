@@ -5,10 +5,11 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/status"
 )
 
@@ -38,11 +39,19 @@ var widgetScript []byte
 //go:embed static/widget.css
 var widgetSheet []byte
 
-// widgetJS is the script with the status words it shows put in from
-// internal/status, so the widget names and colours each status as the page
-// does, without a second list of them.
+// widgetJS is the script with the words it shows put in, in every language
+// a page may be shown in: the status words from internal/status, so the
+// widget names and colours each status as the page does, without a second
+// list of them, and its own sentences, both from internal/locale's
+// catalogs. The script speaks its element's data-lang when given, else the
+// language the page's /api/v2 documents declare (Content-Language), else
+// English.
 var widgetJS = func() []byte {
-	words, err := json.Marshal(widgetWords())
+	all := map[locale.Lang]widgetWordsJSON{}
+	for _, l := range locale.Langs {
+		all[l] = widgetWords(locale.For(l))
+	}
+	words, err := json.Marshal(all)
 	if err != nil {
 		panic(err) // maps of strings always marshal
 	}
@@ -60,40 +69,69 @@ var widgetCSS = append([]byte(widgetPalette()), widgetSheet...)
 // wordKind is a status's visual class and its label.
 type wordKind [2]string
 
-// widgetWordsJSON is what widget.js knows of statuses: for each word the
-// JSON carries, its kind (the CSS class) and label.
+// widgetWordsJSON is what widget.js knows of statuses in one language: for
+// each word the JSON carries, its kind (the CSS class) and label.
 type widgetWordsJSON struct {
 	Component   map[string]wordKind `json:"component"`
 	Incident    map[string]wordKind `json:"incident"`
 	Maintenance map[string]wordKind `json:"maintenance"`
 	Indicator   map[string]string   `json:"indicator"`
+	// Overall is the page's overall status by indicator, in words.
+	Overall map[string]string `json:"overall"`
 	// Window names a window in the widget by its status; Empty is said
 	// when nothing is going on.
 	Window map[string]string `json:"window"`
 	Empty  string            `json:"empty"`
+	// UI are the widget's own sentences, by the names widget.js uses;
+	// "%s" is what it puts in.
+	UI map[string]string `json:"ui"`
 }
 
-// windowWords name a window in the widget, by its status.
-var windowWords = map[string]string{string(status.InProgress): "Maintenance in progress",
-	string(status.Scheduled): "Scheduled maintenance"}
+// windowWords name one window in the widget, by its status (catalog ids:
+// "Scheduled maintenance" in English, "Geplante Wartung" in German).
+var windowWords = map[string]string{string(status.InProgress): "widget.inprogress",
+	string(status.Scheduled): "widget.scheduled"}
 
 const widgetEmpty = "No incidents or maintenance."
 
-func widgetWords() widgetWordsJSON {
+// widgetUI are widget.js's sentences: its names for them, and their English
+// (the catalog's key).
+var widgetUI = map[string]string{
+	"statusOf": "Status of %s",
+	"service":  "Service status",
+	"title":    "Status",
+	"loading":  "Loading the status…",
+	"full":     "Full status page",
+	"newTab":   "(opens in a new tab)",
+	"fail":     "The status cannot be read right now.",
+	"noServer": "This status page has no server named “%s”.",
+	"since":    "widget.since",
+	"to":       "widget.to",
+}
+
+func widgetWords(loc *locale.Locale) widgetWordsJSON {
 	w := widgetWordsJSON{Component: map[string]wordKind{}, Incident: map[string]wordKind{},
-		Maintenance: map[string]wordKind{}, Indicator: map[string]string{}, Window: windowWords, Empty: widgetEmpty}
+		Maintenance: map[string]wordKind{}, Indicator: map[string]string{}, Overall: map[string]string{},
+		Window: map[string]string{}, Empty: loc.T(widgetEmpty), UI: map[string]string{}}
 	for _, s := range status.ComponentStatuses {
-		w.Component[string(s)] = wordKind{s.Kind(), s.Label()}
+		w.Component[string(s)] = wordKind{s.Kind(), loc.T(s.Label())}
 	}
 	for _, s := range status.IncidentStatuses {
-		w.Incident[string(s)] = wordKind{s.Kind(), s.Label()}
+		w.Incident[string(s)] = wordKind{s.Kind(), loc.T(s.Label())}
 	}
 	for _, s := range status.MaintenanceStatuses {
-		w.Maintenance[string(s)] = wordKind{s.Kind(), s.Label()}
+		w.Maintenance[string(s)] = wordKind{s.Kind(), loc.T(s.Label())}
 	}
 	for _, i := range []status.Indicator{status.IndicatorNone, status.IndicatorMinor, status.IndicatorMajor,
 		status.IndicatorCritical, status.IndicatorMaintenance} {
 		w.Indicator[string(i)] = i.Kind()
+		w.Overall[string(i)] = loc.T(i.Description())
+	}
+	for k, v := range windowWords {
+		w.Window[k] = loc.T(v)
+	}
+	for name, key := range widgetUI {
+		w.UI[name] = loc.T(key)
 	}
 	return w
 }
@@ -122,10 +160,12 @@ func widgetPalette() string {
 // loads its own stylesheet and nothing else.
 const widgetFrameCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors *; base-uri 'none'; form-action 'none'"
 
-var widgetTemplate = template.Must(template.New("widget.html").ParseFS(templateFS, "templates/widget.html"))
+// widgetTemplates are the framed widget's page, per language.
+var widgetTemplates = langTemplates("widget.html", "templates/widget.html")
 
 // widgetView is what the framed widget shows.
 type widgetView struct {
+	Lang      locale.Lang
 	Heading   string // the server's name, or the page's title
 	SiteTitle string
 	CSS       string
@@ -150,8 +190,8 @@ type widgetItem struct {
 // server.
 func (b *builder) widgetFrames() error {
 	snap := b.in.Snapshot
-	title := orDefault(b.in.Page.Title, "Status")
-	all := widgetView{Heading: title, Status: badge{snap.Overall.Description, snap.Overall.Indicator.Kind()}}
+	title := orDefault(b.in.Page.Title, b.t("Status"))
+	all := widgetView{Heading: title, Status: badge{b.t(snap.Overall.Description), snap.Overall.Indicator.Kind()}}
 	if err := b.widgetFrame(widgetFramePath, all, func([]string) bool { return true }); err != nil {
 		return err
 	}
@@ -163,7 +203,7 @@ func (b *builder) widgetFrames() error {
 			}
 		}
 		st := snap.GroupStatus(g.ID)
-		v := widgetView{Heading: orDefault(g.Name, g.ID), Status: badge{st.Label(), st.Kind()}}
+		v := widgetView{Heading: orDefault(g.Name, g.ID), Status: badge{b.t(st.Label()), st.Kind()}}
 		affects := func(ids []string) bool {
 			for _, id := range ids {
 				if inGroup[id] {
@@ -181,8 +221,12 @@ func (b *builder) widgetFrames() error {
 
 func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) bool) error {
 	snap := b.in.Snapshot
-	v.SiteTitle, v.CSS = orDefault(b.in.Page.Title, "Status"), widgetCSSPath
+	v.Lang = b.w.wr.L.Lang
+	v.SiteTitle, v.CSS = orDefault(b.in.Page.Title, b.t("Status")), widgetCSSPath
 	v.AsOf, v.AsOfISO = b.w.When(b.in.Now), b.w.ISO(b.in.Now)
+	if !b.w.wr.L.English() {
+		v.AsOf = b.w.WhenMid(b.in.Now) // "Stand: heute, 10:30 Uhr"
+	}
 	v.Brand = brandOf(b.in.Page)
 	for i := range snap.Open {
 		in := &snap.Open[i]
@@ -194,7 +238,7 @@ func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) 
 			continue
 		}
 		v.Items = append(v.Items, widgetItem{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
-			Kind: in.Status.Kind(), Label: in.Status.Label(), When: "since " + b.w.When(in.StartedAt)})
+			Kind: in.Status.Kind(), Label: b.t(in.Status.Label()), When: b.widgetSince(in.StartedAt)})
 	}
 	windows := append(append([]status.Maintenance{}, snap.Active...), snap.Upcoming...)
 	upcoming := 0
@@ -211,20 +255,29 @@ func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) 
 		}
 		start, end := maintSpan(m)
 		v.Items = append(v.Items, widgetItem{URL: fmt.Sprintf("/maintenance/%d", m.ID), Title: m.Title,
-			Kind: m.Status.Kind(), Label: windowWords[string(m.Status)], When: b.w.Window(start, end)})
+			Kind: m.Status.Kind(), Label: b.t(windowWords[string(m.Status)]), When: b.w.Window(start, end)})
 	}
 	// Trouble first, then running windows, then planned ones; each as listed.
 	rank := map[string]int{status.KindCritical: 0, status.KindMajor: 0, status.KindMinor: 0, status.KindMaint: 1}
 	sort.SliceStable(v.Items, func(i, j int) bool { return rank[v.Items[i].Kind] < rank[v.Items[j].Kind] })
 	if len(v.Items) == 0 {
-		v.Empty = widgetEmpty
+		v.Empty = b.t(widgetEmpty)
 	}
 	var buf bytes.Buffer
-	if err := widgetTemplate.ExecuteTemplate(&buf, "widget.html", v); err != nil {
+	if err := widgetTemplates[v.Lang].ExecuteTemplate(&buf, "widget.html", v); err != nil {
 		return fmt.Errorf("render %s: %w", path, err)
 	}
 	b.docs[path] = buf.Bytes()
 	return nil
+}
+
+// widgetSince is when an open incident began: "since Today, 9:00 AM
+// Pacific time", "seit heute, 09:00 Uhr (Pazifikzeit)".
+func (b *builder) widgetSince(t time.Time) string {
+	if b.w.wr.L.English() {
+		return "since " + b.w.When(t)
+	}
+	return b.t("widget.since", b.w.WhenMid(t))
 }
 
 // nowDoc reports whether a document is one of those rendered with the

@@ -202,6 +202,43 @@ func (w Writer) ShortDate(t time.Time) string {
 	return w.t("date.short", t.Day(), w.t(t.Month().String()))
 }
 
+// DateYear is a day with its year, as a feed or a calendar read out of
+// context needs it: "Mar 14, 2026", "14. März 2026", "14 de marzo de 2026".
+func (w Writer) DateYear(t time.Time) string {
+	if w.en() {
+		return t.Format("Jan 2, 2006")
+	}
+	return w.t("date.year", t.Day(), w.t(t.Month().String()), t.Year())
+}
+
+// Moment is a time with its day, year and zone: "Mar 14, 2026, 3:04 PM
+// Pacific time", "14. März 2026, 15:04 Uhr (Pazifikzeit)", "14 de marzo de
+// 2026, 15:04 (hora del Pacífico)".
+func (w Writer) Moment(t time.Time, loc *time.Location, zone string) string {
+	return w.DateYear(t.In(loc)) + ", " + w.TimeIn(t, loc, zone)
+}
+
+// YearWindow says when an incident or a window ran, with the year: "Mar
+// 14, 2026, 1:00 AM – 3:00 AM Pacific time", both dates when it spans
+// midnight, to the second when it lasted under a minute (Span's rules);
+// "14. März 2026, 01:00 bis 03:00 Uhr (Pazifikzeit)".
+func (w Writer) YearWindow(from, until time.Time, loc *time.Location, zone string) string {
+	span := Span{Start: from, End: until}
+	f, u := from.In(loc), until.In(loc)
+	if w.en() {
+		end := w.DateYear(u) + ", " + span.Clock(u, loc)
+		if SameDay(f, u) {
+			end = span.Clock(u, loc)
+		}
+		return w.DateYear(f) + ", " + span.Clock(f, loc) + " – " + end + " " + zone
+	}
+	if SameDay(f, u) {
+		return w.DateYear(f) + ", " + w.Times(span, loc, w.t("range.to")) + " " + w.zoneAfter(zone)
+	}
+	return w.DateYear(f) + ", " + w.t("time.at", w.spanClock(span, f, loc)) + w.t("range.to") +
+		w.DateYear(u) + ", " + w.t("time.at", w.spanClock(span, u, loc)) + " " + w.zoneAfter(zone)
+}
+
 // Month is a month with its year: "November 2026", "November 2026",
 // "noviembre de 2026".
 func (w Writer) Month(t time.Time) string {

@@ -113,3 +113,38 @@ func TestWriterLasting(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterYearWindow: a span with its date and year, as feeds and
+// calendars show it, across midnight and under a minute too; English as
+// the feeds always wrote it.
+func TestWriterYearWindow(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04:05", s, la)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	de, es, en := words.In(locale.German), words.In(locale.Spanish), words.English
+	zone := "Pacific time"
+	for _, c := range []struct{ got, want string }{
+		{en.YearWindow(at("2026-03-14 13:00:00"), at("2026-03-14 14:30:00"), la, zone), "Mar 14, 2026, 1:00 PM – 2:30 PM Pacific time"},
+		{en.YearWindow(at("2026-03-14 23:00:00"), at("2026-03-15 01:00:00"), la, zone), "Mar 14, 2026, 11:00 PM – Mar 15, 2026, 1:00 AM Pacific time"},
+		{de.YearWindow(at("2026-03-14 13:00:00"), at("2026-03-14 14:30:00"), la, zone), "14. März 2026, 13:00 bis 14:30 Uhr (Pazifikzeit)"},
+		{de.YearWindow(at("2026-03-14 23:00:00"), at("2026-03-15 01:00:00"), la, zone), "14. März 2026, 23:00 Uhr bis 15. März 2026, 01:00 Uhr (Pazifikzeit)"},
+		{de.YearWindow(at("2026-03-14 13:00:10"), at("2026-03-14 13:00:50"), la, zone), "14. März 2026, 13:00:10 bis 13:00:50 Uhr (Pazifikzeit)"},
+		{es.YearWindow(at("2026-03-14 13:00:00"), at("2026-03-14 14:30:00"), la, zone), "14 de marzo de 2026, 13:00 a 14:30 (hora del Pacífico)"},
+		{es.YearWindow(at("2026-03-14 23:00:00"), at("2026-03-15 01:00:00"), la, zone), "14 de marzo de 2026, 23:00 a 15 de marzo de 2026, 01:00 (hora del Pacífico)"},
+		{en.Moment(at("2026-12-03 14:05:00"), la, zone), "Dec 3, 2026, 2:05 PM Pacific time"},
+		{de.Moment(at("2026-12-03 14:05:00"), la, zone), "3. Dezember 2026, 14:05 Uhr (Pazifikzeit)"},
+		{es.Moment(at("2026-12-03 14:05:00"), la, zone), "3 de diciembre de 2026, 14:05 (hora del Pacífico)"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

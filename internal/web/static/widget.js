@@ -3,11 +3,15 @@
      <script src="https://status.example.net/widget.js" data-server="flexo" async></script>
    It reads the page's Statuspage-compatible /api/v2/summary.json (served
    with CORS), adds widget.css, and puts the widget right after its script
-   element. No dependencies; every text from the page is set as text. */
+   element. No dependencies; every text from the page is set as text.
+   It speaks the status page's language (de, es or en, as the page's
+   /api/v2 documents declare it in Content-Language), or the script
+   element's data-lang when given. */
 (function () {
   "use strict";
-  // The status words and their classes, put in by Herald (internal/status).
-  var WORDS = /*HERALD_WORDS*/null;
+  // The status words and their classes, and the widget's sentences, in
+  // each language, put in by Herald (internal/status, internal/locale).
+  var ALL = /*HERALD_WORDS*/null;
   var REFRESH_MS = 60000;
   var UPCOMING = 3;
 
@@ -29,15 +33,26 @@
     document.head.appendChild(link);
   }
 
-  // when formats a time in the page's zone, as the page would.
-  function when(iso, zone) {
+  // known is a language the widget speaks, from a code such as "de" or "de-AT".
+  function known(code) {
+    var l = String(code || "").trim().toLowerCase().split(/[-_,\s]/)[0];
+    return Object.prototype.hasOwnProperty.call(ALL, l) ? l : "";
+  }
+
+  // fill puts a value in a sentence's "%s".
+  function fill(s, v) { return s.replace("%s", v); }
+
+  // when formats a time in the page's zone and language, as the page would
+  // ("Dec 3, 2:05 PM PST", "3. Dez., 14:05 PST").
+  function when(iso, zone, lang) {
     var d = new Date(iso);
     if (isNaN(d)) return "";
     var opts = { month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+    var locale = lang === "en" ? undefined : lang;
     try {
-      return new Intl.DateTimeFormat(undefined, Object.assign({ timeZone: zone }, opts)).format(d);
+      return new Intl.DateTimeFormat(locale, Object.assign({ timeZone: zone }, opts)).format(d);
     } catch (e) {
-      return new Intl.DateTimeFormat(undefined, opts).format(d);
+      return new Intl.DateTimeFormat(locale, opts).format(d);
     }
   }
 
@@ -53,34 +68,55 @@
   function Widget(script) {
     this.base = new URL(".", script.src);
     this.server = (script.getAttribute("data-server") || "").trim();
+    // data-lang, when given and known, wins over the page's language.
+    this.fixedLang = known(script.getAttribute("data-lang"));
+    // Until the page's language is known, the site's own is the best guess.
+    this.lang = this.fixedLang || known(document.documentElement.lang) || "en";
+    this.W = ALL[this.lang];
     this.shown = null;
     var root = el("section", "herald-widget");
-    root.setAttribute("aria-label", this.server ? "Status of " + this.server : "Service status");
-    this.title = el("p", "hw-title", this.server || "Status");
+    root.setAttribute("lang", this.lang);
+    root.setAttribute("aria-label", this.server ? fill(this.W.ui.statusOf, this.server) : this.W.ui.service);
+    this.title = el("p", "hw-title", this.server || this.W.ui.title);
     // What changes is announced, politely, and only when it changes.
     this.live = el("div", "hw-live");
     this.live.setAttribute("role", "status");
     this.live.setAttribute("aria-live", "polite");
-    this.live.appendChild(el("p", "hw-empty", "Loading the status…"));
+    this.live.appendChild(el("p", "hw-empty", this.W.ui.loading));
     var foot = el("p", "hw-foot");
-    this.link = el("a", null, "Full status page");
+    this.link = el("a");
     this.link.href = this.base.href;
     this.link.target = "_blank";
     this.link.rel = "noopener";
-    this.link.appendChild(el("span", "hw-sr", " (opens in a new tab)"));
     foot.appendChild(this.link);
     root.appendChild(this.title);
     root.appendChild(this.live);
     root.appendChild(foot);
     this.root = root;
+    this.speak(this.lang);
     script.parentNode.insertBefore(root, script.nextSibling);
   }
+
+  // speak sets the widget's language and the words that do not come with
+  // the status: the link to the page.
+  Widget.prototype.speak = function (lang) {
+    this.lang = lang;
+    this.W = ALL[lang];
+    this.root.setAttribute("lang", lang);
+    this.link.textContent = this.W.ui.full;
+    this.link.appendChild(el("span", "hw-sr", " " + this.W.ui.newTab));
+  };
 
   Widget.prototype.load = function () {
     var self = this;
     return fetch(new URL("api/v2/summary.json", this.base).href, { credentials: "omit", mode: "cors" })
       .then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status);
+        var lang = self.fixedLang || known(r.headers.get("Content-Language")) || "en";
+        if (lang !== self.lang) {
+          self.speak(lang);
+          self.shown = null; // say it all again, in this language
+        }
         return r.json();
       })
       .then(function (s) { self.render(s); })
@@ -91,7 +127,7 @@
     // Whatever was shown stays: a failed refresh is no news. Only a widget
     // that never loaded says so.
     if (this.shown !== null) return;
-    this.show("fail", [el("p", "hw-empty", "The status cannot be read right now.")]);
+    this.show("fail", [el("p", "hw-empty", this.W.ui.fail)]);
   };
 
   Widget.prototype.show = function (key, nodes) {
@@ -103,38 +139,40 @@
 
   Widget.prototype.render = function (s) {
     var server = this.server, zone = (s.page && s.page.time_zone) || undefined;
+    var W = this.W, lang = this.lang;
     var kind, label, name;
     if (server) {
       var group = null;
       (s.components || []).forEach(function (c) { if (c.group && c.id === server) group = c; });
       if (!group) {
-        this.show("unknown", [el("p", "hw-empty", "This status page has no server named “" + server + "”.")]);
+        this.show("unknown", [el("p", "hw-empty", fill(W.ui.noServer, server))]);
         return;
       }
-      var w = WORDS.component[group.status] || ["none", group.status];
+      var w = W.component[group.status] || ["none", group.status];
       kind = w[0]; label = w[1]; name = group.name;
     } else {
       var st = s.status || {};
-      kind = WORDS.indicator[st.indicator] || "none"; label = st.description || ""; name = (s.page && s.page.name) || "Status";
+      kind = W.indicator[st.indicator] || "none"; label = W.overall[st.indicator] || st.description || "";
+      name = (s.page && s.page.name) || W.ui.title;
     }
     this.title.textContent = name;
-    this.root.setAttribute("aria-label", "Status of " + name);
+    this.root.setAttribute("aria-label", fill(W.ui.statusOf, name));
     if (s.page && /^https?:\/\//.test(s.page.url || "")) this.link.href = s.page.url;
 
     var items = [], base = this.base;
     (s.incidents || []).forEach(function (inc) {
       if (!affects(inc, server)) return;
-      var w = WORDS.incident[inc.status] || ["major", inc.status];
-      items.push({ url: inc.shortlink, title: inc.name, kind: w[0], label: w[1], when: "since " + when(inc.started_at || inc.created_at, zone) });
+      var w = W.incident[inc.status] || ["major", inc.status];
+      items.push({ url: inc.shortlink, title: inc.name, kind: w[0], label: w[1], when: fill(W.ui.since, when(inc.started_at || inc.created_at, zone, lang)) });
     });
     var windows = (s.scheduled_maintenances || []).filter(function (m) { return affects(m, server); });
     var running = windows.filter(function (m) { return m.status !== "scheduled"; });
     var planned = windows.filter(function (m) { return m.status === "scheduled"; }).slice(0, UPCOMING);
     running.concat(planned).forEach(function (m) {
-      var w = WORDS.maintenance[m.status] || ["maint", m.status];
-      var word = WORDS.window[m.status] || w[1];
+      var w = W.maintenance[m.status] || ["maint", m.status];
+      var word = W.window[m.status] || w[1];
       items.push({ url: m.shortlink, title: m.name, kind: w[0], label: word,
-        when: when(m.scheduled_for, zone) + " to " + when(m.scheduled_until, zone) });
+        when: when(m.scheduled_for, zone, lang) + W.ui.to + when(m.scheduled_until, zone, lang) });
     });
 
     var status = el("p", "hw-status hw-k-" + kind);
@@ -144,7 +182,7 @@
     status.appendChild(el("span", null, label));
     var nodes = [status];
     if (items.length === 0) {
-      nodes.push(el("p", "hw-empty", WORDS.empty));
+      nodes.push(el("p", "hw-empty", W.empty));
     } else {
       var list = el("ul", "hw-items");
       items.forEach(function (it) {
@@ -153,7 +191,7 @@
         try { a.href = new URL(it.url || "", base).href; } catch (e) { a.href = base.href; }
         a.target = "_blank";
         a.rel = "noopener";
-        a.appendChild(el("span", "hw-sr", " (opens in a new tab)"));
+        a.appendChild(el("span", "hw-sr", " " + W.ui.newTab));
         var meta = el("span", "hw-meta");
         meta.appendChild(el("span", "hw-label", it.label));
         meta.appendChild(document.createTextNode(" · " + it.when));
@@ -166,7 +204,7 @@
     }
     // Shown again only when what it says changed, so a screen reader
     // hears news, not the same words every minute.
-    this.show(JSON.stringify([name, kind, label, items]), nodes);
+    this.show(JSON.stringify([lang, name, kind, label, items]), nodes);
   };
 
   function start() {
