@@ -209,7 +209,7 @@ func (n *Notifier) deliver(ctx context.Context, sess Session, c store.Claim, s *
 	case err == nil:
 		rerr = n.markSent(rec, c.ID, now)
 		n.Sent.Add(1)
-	case errors.Is(err, errGone):
+	case errors.Is(err, errGone), errors.Is(err, errNoPage), errors.Is(err, errNotOnPage):
 		rerr = n.st.MarkCancelled(rec, c.ID, err.Error())
 	case errors.Is(err, errSkip):
 		rerr = n.st.MarkCancelled(rec, c.ID, "PagerDuty pages for incidents and alerts; maintenance is not paged")
@@ -242,7 +242,10 @@ func (n *Notifier) attempt(ctx context.Context, sess Session, c store.Claim, s *
 	cfg := n.cfg()
 	switch s.Kind {
 	case store.SubEmail:
-		m, err := n.composeMail(cfg, e.ev, e.payload, s, n.opt.Clock.Now())
+		m, err := n.mailFor(cfg, e.ev, e.payload, s, n.opt.Clock.Now())
+		if errors.Is(err, errNoPage) || errors.Is(err, errNotOnPage) {
+			return err
+		}
 		if err != nil {
 			return permanent{err}
 		}
