@@ -120,7 +120,7 @@ groups:
 	const reseller = "status.reseller.example"
 	pages := []struct {
 		host, pre, folder, title, url string
-		want                         []string
+		want                          []string
 	}{
 		{"", "", "", "Example Hosting Status", "https://status.example.net", []string{"/", "/history", "/api/v2/summary.json", "/history.atom"}},
 		{reseller, "", reseller, "Reseller Status", "https://" + reseller,
