@@ -429,6 +429,59 @@ func TestPublishOnSQLite(t *testing.T) {
 	}
 }
 
+// herald publish copies every public page of pages: (a path page under its
+// path, a host page in its folder) and never a private one.
+func TestPublishPagesOnSQLite(t *testing.T) {
+	herald(t)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "herald.yaml")
+	pages := strings.Replace(mirrorYAML, "incidents:\n", `pages:
+  - {id: reseller, title: Reseller Status, host: status.reseller.example, groups: [mom]}
+  - {id: acme, title: Acme Status, path: /acme, groups: [mom]}
+  - id: secret
+    title: Secret Customers Status
+    path: /secret
+    groups: [zapp]
+    private: {key_env: HERALD_TEST_SECRET_KEY}
+incidents:
+`, 1) + "  - id: zapp\n    name: zapp\n    components:\n      - id: web\n        name: Web sites\n"
+	writeFile(t, config, []byte(pages))
+	data := filepath.Join(dir, "data")
+	mustRun(t, nil, "migrate", "--data", data)
+	out := filepath.Join(dir, "site")
+	env := []string{"HERALD_TEST_SECRET_KEY=" + strings.Repeat("k", 40)}
+	r := runHerald(t, env, "publish", "--config", config, "--data", data, "--to", out)
+	if r.code != 0 {
+		t.Fatalf("herald publish: exit %d: %s", r.code, r.stderr)
+	}
+	for file, title := range map[string]string{"index.html": "Example Hosting Status", "acme/index.html": "Acme Status",
+		"acme/history/index.html": "Acme Status", "acme/404.html": "Acme Status", "acme/api/v2/summary.json": "Acme Status",
+		"status.reseller.example/index.html": "Reseller Status", "status.reseller.example/404.html": "Reseller Status",
+		"status.reseller.example/api/v2/summary.json": "Reseller Status"} {
+		b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(file)))
+		if err != nil || !strings.Contains(string(b), title) {
+			t.Errorf("%s: %v, or it does not say %q", file, err, title)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "status.reseller.example", "subscribe", "index.html")); err != nil ||
+		!strings.Contains(string(b), `href="https://status.reseller.example/subscribe"`) || strings.Contains(string(b), "status.example.net") {
+		t.Errorf("the host page's copy of /subscribe does not lead to its own address: %v", err)
+	}
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if strings.Contains(string(b), "zapp") || strings.Contains(string(b), "Secret Customers") || strings.Contains(p, "secret") {
+			t.Errorf("%s: the copy holds something of the private page", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // mediaType is a Content-Type without its parameters, with JavaScript's
 // obsolete name (which web servers' type tables still give .js files) read
 // as the current one (RFC 9239).
