@@ -274,6 +274,7 @@ http {
     error_page 403 404 =404 /404.html;
     location = /404.html { internal; proxy_pass http://%[5]s%[6]s/404.html; }
     location = / { proxy_pass http://%[5]s%[6]s/index.html; }
+    location ~ "^/.+/$" { rewrite ^(.*)$ %[6]s$1index.html break; proxy_pass http://%[5]s; }
     location ~ "^/(.*/)?[^/.]+$" { rewrite ^(.*)$ %[6]s$1/index.html break; proxy_pass http://%[5]s; }
     location / { rewrite ^(.*)$ %[6]s$1 break; proxy_pass http://%[5]s; }
   }

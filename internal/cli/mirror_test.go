@@ -429,6 +429,141 @@ func TestPublishOnSQLite(t *testing.T) {
 	}
 }
 
+// pagesMirrorYAML is mirrorYAML with a host page, a path page and a private page.
+var pagesMirrorYAML = strings.Replace(mirrorYAML, "incidents:\n", `pages:
+  - {id: reseller, title: Reseller Status, host: status.reseller.example, groups: [mom]}
+  - {id: acme, title: Acme Status, path: /acme, groups: [mom]}
+  - id: secret
+    title: Secret Customers Status
+    path: /secret
+    groups: [zapp]
+    private: {key_env: HERALD_TEST_SECRET_KEY}
+incidents:
+`, 1) + "  - id: zapp\n    name: zapp\n    components:\n      - id: web\n        name: Web sites\n"
+
+// herald publish copies every public page of pages: (a path page under its
+// path, a host page in its folder) and never a private one.
+func TestPublishPagesOnSQLite(t *testing.T) {
+	herald(t)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "herald.yaml")
+	writeFile(t, config, []byte(pagesMirrorYAML))
+	data := filepath.Join(dir, "data")
+	mustRun(t, nil, "migrate", "--data", data)
+	out := filepath.Join(dir, "site")
+	env := []string{"HERALD_TEST_SECRET_KEY=" + strings.Repeat("k", 40)}
+	r := runHerald(t, env, "publish", "--config", config, "--data", data, "--to", out)
+	if r.code != 0 {
+		t.Fatalf("herald publish: exit %d: %s", r.code, r.stderr)
+	}
+	for file, title := range map[string]string{"index.html": "Example Hosting Status", "acme/index.html": "Acme Status",
+		"acme/history/index.html": "Acme Status", "acme/404.html": "Acme Status", "acme/api/v2/summary.json": "Acme Status",
+		"status.reseller.example/index.html": "Reseller Status", "status.reseller.example/404.html": "Reseller Status",
+		"status.reseller.example/api/v2/summary.json": "Reseller Status"} {
+		b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(file)))
+		if err != nil || !strings.Contains(string(b), title) {
+			t.Errorf("%s: %v, or it does not say %q", file, err, title)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "status.reseller.example", "subscribe", "index.html")); err != nil ||
+		!strings.Contains(string(b), `href="https://status.reseller.example/subscribe"`) || strings.Contains(string(b), "status.example.net") {
+		t.Errorf("the host page's copy of /subscribe does not lead to its own address: %v", err)
+	}
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if strings.Contains(string(b), "zapp") || strings.Contains(string(b), "Secret Customers") || strings.Contains(p, "secret") {
+			t.Errorf("%s: the copy holds something of the private page", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestE2EMirrorPages: herald publish puts the same copy of every public
+// page, and nothing of the private one, in a folder, over rsync to sshd and
+// into versitygw, and nginx serves each page's copy back from each.
+func TestE2EMirrorPages(t *testing.T) {
+	herald(t)
+	tools := needMirrorTools(t)
+	far := startSSHD(t, tools)
+	s3 := startS3(t, tools)
+	dir := t.TempDir()
+	local := filepath.Join(dir, "status")
+	web := startNginx(t, tools, local, far.root, s3)
+	config := filepath.Join(dir, "herald.yaml")
+	writeFile(t, config, []byte(pagesMirrorYAML))
+	data := filepath.Join(dir, "data")
+	mustRun(t, nil, "migrate", "--data", data)
+	env := []string{"HERALD_TEST_SECRET_KEY=" + strings.Repeat("k", 40), "AWS_ACCESS_KEY_ID=" + s3.access, "AWS_SECRET_ACCESS_KEY=" + s3.secret}
+	for _, to := range [][]string{{local}, {far.spec, "--mirror-ssh-key", far.key, "--mirror-known-hosts", far.knownHosts},
+		{"s3://" + s3.bucket + "/" + s3.prefix, "--mirror-s3-endpoint", s3.endpoint}} {
+		r := runHerald(t, env, append([]string{"publish", "--config", config, "--data", data, "--to"}, to...)...)
+		if r.code != 0 {
+			t.Fatalf("herald publish --to %s: exit %d: %s", to[0], r.code, r.stderr)
+		}
+	}
+	// The same files in each, none of the private page.
+	files := func(root string) []string {
+		var out []string
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() == ".herald-mirror" {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, filepath.ToSlash(rel))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(out)
+		return out
+	}
+	want := files(local)
+	if got := files(far.root); !slices.Equal(got, want) {
+		t.Errorf("over rsync: %v\nin the folder: %v", got, want)
+	}
+	var keys []string
+	for o := range s3.client.ListObjects(context.Background(), s3.bucket, minio.ListObjectsOptions{Prefix: s3.prefix + "/", Recursive: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		keys = append(keys, strings.TrimPrefix(o.Key, s3.prefix+"/"))
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, want) {
+		t.Errorf("in S3: %v\nin the folder: %v", keys, want)
+	}
+	for _, f := range []string{"acme/index.html", "acme/404.html", "status.reseller.example/index.html", "status.reseller.example/api/v2/summary.json"} {
+		if !slices.Contains(want, f) {
+			t.Errorf("the copy lacks %s: %v", f, want)
+		}
+	}
+	for _, f := range want {
+		if strings.Contains(f, "secret") {
+			t.Errorf("the copy holds %s", f)
+		}
+	}
+	servers := map[string]string{"folder": web.dirURL, "rsync over ssh": web.farURL, "s3": web.s3URL}
+	for name, url := range servers {
+		for path, title := range map[string]string{"/acme/": "Acme Status", "/status.reseller.example/": "Reseller Status",
+			"/status.reseller.example/api/v2/summary.json": "Reseller Status"} {
+			code, _, body, err := fetch(url + path)
+			if err != nil || code != http.StatusOK || !strings.Contains(string(body), title) || strings.Contains(string(body), "zapp") {
+				t.Errorf("the %s copy answers %s with %d %v, not %s's page", name, path, code, err, title)
+			}
+		}
+		if code, _, _, err := fetch(url + "/secret/"); err != nil || code != http.StatusNotFound {
+			t.Errorf("the %s copy answers /secret/ with %d %v, want 404", name, code, err)
+		}
+	}
+}
+
 // mediaType is a Content-Type without its parameters, with JavaScript's
 // obsolete name (which web servers' type tables still give .js files) read
 // as the current one (RFC 9239).

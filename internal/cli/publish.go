@@ -109,7 +109,7 @@ func runPublish(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("render the public documents: %w", err)
 	}
 	madeAt := svc.Now()
-	files, err := mirror.Make(site.Served(), cfg, madeAt)
+	files, err := mirror.MakeAll(site.ServedAll(), cfg, madeAt)
 	if err != nil {
 		return err
 	}

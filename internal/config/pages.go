@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -24,6 +25,14 @@ type PageEntry struct {
 	Groups []string `yaml:"groups"`
 	// Private, when set, makes the page visible only to who may see it.
 	Private *Private `yaml:"private"`
+	// EmailFrom is the sender of the mail its subscribers get
+	// ("Reseller Status <status@reseller.example>"); by default the page's
+	// title with notify.email.from's address.
+	EmailFrom string `yaml:"email_from"`
+	// Mirror is the folder of a public host page's copy in each mirror
+	// target (default: its host name). A path page's copy is under its
+	// path; a private page is never mirrored.
+	Mirror string `yaml:"mirror"`
 
 	loc *time.Location
 }
@@ -62,6 +71,49 @@ func (c Config) ForPage(p PageEntry) Config {
 	return c
 }
 
+// PageByID is the entry of pages: with id.
+func (c Config) PageByID(id string) (PageEntry, bool) {
+	for _, p := range c.Pages {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return PageEntry{}, false
+}
+
+// PageBase is a page's public address, where its links lead (no trailing
+// slash): its url, else its host over https, else page.url and its path.
+func (c Config) PageBase(p PageEntry) (string, error) {
+	base := strings.TrimRight(p.URL, "/")
+	switch {
+	case base == "" && p.Host != "":
+		base = "https://" + p.Host
+	case base == "" && c.Page.URL != "":
+		base = strings.TrimRight(c.Page.URL, "/") + p.Path
+	case base == "":
+		return "", fmt.Errorf("page %s has no url, nor has page:", p.ID)
+	}
+	if p.Path != "" && !strings.HasSuffix(base, p.Path) {
+		base += p.Path
+	}
+	return base, nil
+}
+
+// MirrorFolder is the folder of the page's copy in a mirror target: a
+// host page's mirror (default its host name), a path page's path without
+// its slash, "" for a private page (never mirrored).
+func (p PageEntry) MirrorFolder() string {
+	switch {
+	case p.Private != nil:
+		return ""
+	case p.Path != "":
+		return p.Path[1:]
+	case p.Mirror != "":
+		return p.Mirror
+	}
+	return p.Host
+}
+
 // Shows reports whether the page shows group g.
 func (p PageEntry) Shows(g string) bool { return slices.Contains(p.Groups, g) }
 
@@ -89,7 +141,9 @@ func (p *Private) SessionFor() time.Duration {
 
 var (
 	pagePath = regexp.MustCompile(`^/[a-z0-9][a-z0-9_-]{0,62}$`)
-	hostName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+	// mirrorFolder is one segment a static server and S3 take as they are.
+	mirrorFolder = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,252}$`)
+	hostName     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
 )
 
 // reservedPaths are the first segments of Herald's own addresses, which a
@@ -150,6 +204,11 @@ func (v *validator) pages(c *Config) {
 				public[g] = p.ID
 			}
 		}
+		if p.EmailFrom != "" {
+			if _, err := mail.ParseAddress(p.EmailFrom); err != nil {
+				v.addf(at+".email_from", "page %s: email_from %q is not an e-mail address (write it like \"Reseller Status <status@reseller.example>\")", label, p.EmailFrom)
+			}
+		}
 		if p.Private != nil {
 			v.private(at+".private", label, p.Private)
 			if p.Private.Customers && p.URL == "" && p.Host == "" && c.Page.URL == "" {
@@ -159,6 +218,7 @@ func (v *validator) pages(c *Config) {
 			}
 		}
 	}
+	v.mirrorFolders(c)
 	// A private page's servers are shown nowhere else: page: shows every
 	// group not on a private page, and a public entry may not list one.
 	for i, p := range c.Pages {
@@ -198,6 +258,48 @@ func (v *validator) pageAddress(at, label string, p *PageEntry, hosts, paths map
 			v.addf(at+".path", "page %s: path %q is used by another page", label, p.Path)
 		}
 		paths[p.Path] = true
+	}
+}
+
+// mirrorFolders checks where each public page's copy goes in a mirror
+// target: beside page:'s files, so in no folder of Herald's own and in no
+// other page's.
+func (v *validator) mirrorFolders(c *Config) {
+	taken := map[string]string{}
+	for _, p := range c.Pages {
+		if p.Path != "" && p.Private == nil {
+			taken[p.Path[1:]] = p.ID
+		}
+	}
+	for i, p := range c.Pages {
+		at := fmt.Sprintf("pages[%d]", i)
+		if p.Mirror != "" {
+			switch {
+			case p.Private != nil:
+				v.addf(at+".mirror", "page %s: a private page is never mirrored; remove mirror", p.ID)
+				continue
+			case p.Path != "":
+				v.addf(at+".mirror", "page %s: a path page's copy is under its path (%s); mirror is for host pages", p.ID, p.Path)
+				continue
+			}
+			at += ".mirror"
+		} else {
+			at += ".host"
+		}
+		if p.Host == "" || p.Path != "" || p.Private != nil || p.Mirror == "" && !hostName.MatchString(p.Host) {
+			continue // not a public host page, or its address is refused already
+		}
+		f := p.MirrorFolder()
+		switch {
+		case !mirrorFolder.MatchString(f):
+			v.addf(at, "page %s: mirror %q must be one folder name (a-z, 0-9, \".\", \"-\" and \"_\")", p.ID, f)
+		case slices.Contains(reservedPaths, f) || f == "index.html" || f == "404.html":
+			v.addf(at, "page %s: its copy in a mirror would be the folder %q, one of Herald's own; set mirror to another folder", p.ID, f)
+		case taken[f] != "":
+			v.addf(at, "page %s: its copy in a mirror would be the folder %q, which page %s's copy takes; set mirror to another folder", p.ID, f, taken[f])
+		default:
+			taken[f] = p.ID
+		}
 	}
 }
 

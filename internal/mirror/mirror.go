@@ -26,6 +26,9 @@ type File struct {
 	ContentType  string
 	CacheControl string
 	Body         []byte
+	// Front marks a page's front page (index.html, or a page of pages:'s
+	// FOLDER/index.html): put in place after the documents it links to.
+	Front bool
 }
 
 // IndexName is the front page's file: it is put in place last, once every
@@ -59,39 +62,91 @@ func FileName(d web.Document) (string, error) {
 
 // Files lays documents out as files, the front page last.
 func Files(docs []web.Document) ([]File, error) {
-	files := make([]File, 0, len(docs))
-	seen := map[string]bool{}
+	files, err := appendFiles(nil, map[string]bool{}, "", "", docs)
+	if err != nil {
+		return nil, err
+	}
+	sortFiles(files)
+	return files, nil
+}
+
+// appendFiles lays one page's documents out as files under folder (""
+// for page:'s), their paths first made relative to the page's path pre.
+func appendFiles(files []File, seen map[string]bool, folder, pre string, docs []web.Document) ([]File, error) {
 	for _, d := range docs {
+		if pre != "" && d.Path != "404" {
+			rest, ok := strings.CutPrefix(d.Path, pre+"/")
+			if !ok {
+				return nil, fmt.Errorf("mirror: %q is not under the page's path %s", d.Path, pre)
+			}
+			d.Path = "/" + rest
+		}
 		name, err := FileName(d)
 		if err != nil {
 			return nil, err
+		}
+		if folder != "" {
+			name = folder + "/" + name
 		}
 		if seen[name] {
 			return nil, fmt.Errorf("mirror: two documents would be %s", name)
 		}
 		seen[name] = true
-		files = append(files, File{Name: name, ContentType: d.ContentType, CacheControl: d.CacheControl, Body: d.Body})
+		files = append(files, File{Name: name, ContentType: d.ContentType, CacheControl: d.CacheControl, Body: d.Body, Front: d.Path == "/"})
 	}
-	slices.SortFunc(files, func(a, b File) int {
-		switch {
-		case a.Name == IndexName:
-			return 1
-		case b.Name == IndexName:
-			return -1
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
 	return files, nil
 }
 
-// Make is the copy of the documents served now, made at madeAt: the pages
-// say so and the JSON carries it (web.Copy), laid out as files.
-func Make(docs []web.Document, cfg config.Config, madeAt time.Time) ([]File, error) {
-	cp, err := web.Copy(docs, cfg, madeAt)
-	if err != nil {
-		return nil, err
+// sortFiles orders files by name, the front pages last, page:'s the very last.
+func sortFiles(files []File) {
+	rank := func(f File) int {
+		switch {
+		case f.Name == IndexName:
+			return 2
+		case f.Front:
+			return 1
+		}
+		return 0
 	}
-	return Files(cp)
+	slices.SortFunc(files, func(a, b File) int {
+		if c := rank(a) - rank(b); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+}
+
+// Make is the copy of page:'s documents served now, made at madeAt: the
+// pages say so and the JSON carries it (web.Copy), laid out as files.
+func Make(docs []web.Document, cfg config.Config, madeAt time.Time) ([]File, error) {
+	return MakeAll([]web.PageDocs{{Docs: docs}}, cfg, madeAt)
+}
+
+// MakeAll is the copy of every public page (web.Site.ServedAll): page:'s
+// at the root, each page of pages: in its folder (PageEntry.MirrorFolder:
+// a path page's under its path, a host page's in the folder named by its
+// mirror, by default its host name). A private page is never copied.
+func MakeAll(parts []web.PageDocs, cfg config.Config, madeAt time.Time) ([]File, error) {
+	var files []File
+	seen := map[string]bool{}
+	for _, part := range parts {
+		folder, pre := "", ""
+		if e := part.Page; e != nil {
+			if e.Private != nil {
+				return nil, fmt.Errorf("mirror: page %s is private; a private page is never copied", e.ID)
+			}
+			folder, pre = e.MirrorFolder(), e.Path
+		}
+		cp, err := web.CopyPage(part.Docs, cfg, part.Page, madeAt)
+		if err != nil {
+			return nil, err
+		}
+		if files, err = appendFiles(files, seen, folder, pre, cp); err != nil {
+			return nil, err
+		}
+	}
+	sortFiles(files)
+	return files, nil
 }
 
 // Target is where a copy is kept. Publish puts files there so that a

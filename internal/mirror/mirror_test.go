@@ -238,10 +238,10 @@ type site struct {
 	docs []web.Document
 }
 
-func (s *site) Served() []web.Document {
+func (s *site) ServedAll() []web.PageDocs {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.docs)
+	return []web.PageDocs{{Docs: slices.Clone(s.docs)}}
 }
 
 func (s *site) set(front string) {

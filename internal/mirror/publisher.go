@@ -17,8 +17,8 @@ const Every = 5 * time.Second
 // retryMax is the longest wait before trying a failed target again.
 const retryMax = time.Minute
 
-// Source gives the documents served now (web.Site.Served).
-type Source interface{ Served() []web.Document }
+// Source gives the documents of every public page served now (web.Site.ServedAll).
+type Source interface{ ServedAll() []web.PageDocs }
 
 // Publisher keeps one target's copy current: after Notify (each rebuild of
 // the site), at most once every Every, it sends a copy when the documents
@@ -86,7 +86,7 @@ func (p *Publisher) Run(ctx context.Context) {
 		case <-retry:
 		}
 		retry = nil
-		docs := p.Site.Served()
+		docs := p.Site.ServedAll()
 		sum := fingerprint(docs)
 		if haveSent && sum == sent {
 			continue
@@ -112,7 +112,7 @@ func (p *Publisher) Run(ctx context.Context) {
 			p.Log.Info("mirror: copy sent again after failures", slog.String("target", p.Target.String()), slog.Int("failures", failures))
 		}
 		failures, sent, haveSent = 0, sum, true
-		p.Log.Info("mirror: copy sent", slog.String("target", p.Target.String()), slog.Int("documents", len(docs)),
+		p.Log.Info("mirror: copy sent", slog.String("target", p.Target.String()), slog.Int("documents", count(docs)),
 			slog.Duration("took", time.Since(start).Round(time.Millisecond)))
 		// At most one copy every Every: a Notify meanwhile waits its turn.
 		if !wait(ctx, Every) {
@@ -132,25 +132,39 @@ func (p *Publisher) after(ctx context.Context, wait func(context.Context, time.D
 	return c
 }
 
-func (p *Publisher) publish(ctx context.Context, docs []web.Document) error {
-	files, err := Make(docs, p.Config(), p.Now())
+func (p *Publisher) publish(ctx context.Context, docs []web.PageDocs) error {
+	files, err := MakeAll(docs, p.Config(), p.Now())
 	if err != nil {
 		return err
 	}
 	return p.Target.Publish(ctx, files)
 }
 
+func count(parts []web.PageDocs) int {
+	n := 0
+	for _, p := range parts {
+		n += len(p.Docs)
+	}
+	return n
+}
+
 // fingerprint tells one set of documents from another.
-func fingerprint(docs []web.Document) [32]byte {
+func fingerprint(parts []web.PageDocs) [32]byte {
 	h := sha256.New()
 	var n [8]byte
-	for _, d := range docs {
-		for _, part := range [][]byte{[]byte(d.Path), []byte(d.ContentType), []byte(d.CacheControl), d.Body} {
-			for i := range n {
-				n[i] = byte(len(part) >> (8 * i))
+	for _, pd := range parts {
+		page := ""
+		if pd.Page != nil {
+			page = pd.Page.ID + " " + pd.Page.MirrorFolder()
+		}
+		for _, d := range append([]web.Document{{Path: page}}, pd.Docs...) {
+			for _, part := range [][]byte{[]byte(d.Path), []byte(d.ContentType), []byte(d.CacheControl), d.Body} {
+				for i := range n {
+					n[i] = byte(len(part) >> (8 * i))
+				}
+				h.Write(n[:])
+				h.Write(part)
 			}
-			h.Write(n[:])
-			h.Write(part)
 		}
 	}
 	var sum [32]byte

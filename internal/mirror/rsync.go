@@ -52,9 +52,15 @@ func (r *Rsync) Publish(ctx context.Context, files []File) error {
 	if err := (Dir{Root: r.Stage}).Publish(ctx, files); err != nil {
 		return err
 	}
-	// First every file but the front page, put in place together at the end
-	// of the run; then the front page, and the removals.
-	if err := r.run(ctx, "--exclude=/"+IndexName); err != nil {
+	// First every file but the front pages, put in place together at the
+	// end of the run; then the front pages, and the removals.
+	var fronts []string
+	for _, f := range files {
+		if f.Front || f.Name == IndexName {
+			fronts = append(fronts, "--exclude=/"+f.Name)
+		}
+	}
+	if err := r.run(ctx, fronts...); err != nil {
 		return err
 	}
 	return r.run(ctx, "--delete-delay")

@@ -84,16 +84,23 @@ func (s *S3) Publish(ctx context.Context, files []File) error {
 	if err := s.list(ctx); err != nil {
 		return err
 	}
-	var rest []File
+	var rest, fronts []File
 	var index *File
 	for i := range files {
-		if files[i].Name == IndexName {
+		switch {
+		case files[i].Name == IndexName:
 			index = &files[i]
-		} else {
+		case files[i].Front:
+			fronts = append(fronts, files[i])
+		default:
 			rest = append(rest, files[i])
 		}
 	}
 	if err := s.putAll(ctx, rest); err != nil {
+		return err
+	}
+	// The pages of pages:'s front pages, then page:'s.
+	if err := s.putAll(ctx, fronts); err != nil {
 		return err
 	}
 	if index != nil {

@@ -29,6 +29,8 @@ type subscriberLog struct {
 	Everything bool     `json:"everything"`
 	Components []string `json:"components,omitempty"`
 	Operator   bool     `json:"operator,omitempty"`
+	// Page is the entry of pages: it subscribed on (none: page:).
+	Page string `json:"page,omitempty"`
 	// Asked is the choice a request waits to have confirmed.
 	Asked *choice `json:"asked,omitempty"`
 }
@@ -39,7 +41,7 @@ type choice struct {
 }
 
 func logView(s *store.Subscriber) *subscriberLog {
-	v := &subscriberLog{ID: s.ID, Kind: s.Kind, State: "active", Everything: s.All, Components: s.Components, Operator: s.Operator}
+	v := &subscriberLog{ID: s.ID, Kind: s.Kind, State: "active", Everything: s.All, Components: s.Components, Operator: s.Operator, Page: s.Page}
 	switch {
 	case !s.UnsubscribedAt.IsZero():
 		v.State = "unsubscribed"

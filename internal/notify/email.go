@@ -37,6 +37,9 @@ type Message struct {
 	ID string
 	// ListID is the List-Id header's value (RFC 2919): the page's list.
 	ListID string
+	// From, when set, is the sender instead of notify.email.from: the
+	// page a subscription was made on speaks for itself.
+	From string
 }
 
 // Sender opens sessions that send e-mail; one session a worker, reused for
@@ -147,6 +150,9 @@ func (s *smtpSession) Send(ctx context.Context, m *Message) error {
 // unsubscribe of RFC 8058.
 func buildMsg(from string, m *Message) (*mail.Msg, error) {
 	msg := mail.NewMsg()
+	if m.From != "" {
+		from = m.From
+	}
 	if err := msg.From(from); err != nil {
 		return nil, fmt.Errorf("from address: %w", err)
 	}

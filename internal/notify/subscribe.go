@@ -106,8 +106,26 @@ func (n *Notifier) Components(ids []string) (all bool, comps []string, err error
 // opt-in: nothing changes until the confirmation link is used, so no one can
 // subscribe someone else, or change someone's choice, without their say.
 // It answers the same whether or not the address was known. actor says who
-// asked, for the change log (ActorForm from the public form).
+// asked, for the change log (ActorForm from the public form). The
+// subscription is page:'s; SubscribeEmailOn makes one on another page.
 func (n *Notifier) SubscribeEmail(ctx context.Context, actor, address string, choose []string) error {
+	return n.SubscribeEmailOn(ctx, actor, "", address, choose)
+}
+
+// SubscribeEmailOn is SubscribeEmail on a page: page is the id of an entry
+// of pages: ("" for page:). The subscription is that page's: its messages
+// lead to the page's address under its title, and an address subscribed on
+// two pages has a subscription on each.
+func (n *Notifier) SubscribeEmailOn(ctx context.Context, actor, page, address string, choose []string) error {
+	if page != "" {
+		e, ok := n.cfg().PageByID(page)
+		if !ok {
+			return invalidf("no page %q is configured", page)
+		}
+		if e.Private != nil {
+			return invalidf("the private page %q takes no subscriptions", page)
+		}
+	}
 	address, err := CheckEmail(address)
 	if err != nil {
 		return err
@@ -119,10 +137,10 @@ func (n *Notifier) SubscribeEmail(ctx context.Context, actor, address string, ch
 	now := n.opt.Clock.Now()
 	err = n.svc.Apply(ctx, actor, "subscriber.request", func(q *store.Queries) (service.Changed, error) {
 		var c service.Changed
-		s, err := q.SubscriberByAddress(ctx, store.SubEmail, address)
+		s, err := q.SubscriberOnPage(ctx, store.SubEmail, address, page)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			s = &store.Subscriber{Kind: store.SubEmail, Address: address, All: all, Components: comps, CreatedAt: now}
+			s = &store.Subscriber{Kind: store.SubEmail, Address: address, All: all, Components: comps, Page: page, CreatedAt: now}
 			if err := q.InsertSubscriber(ctx, s); err != nil {
 				return c, err
 			}

@@ -260,7 +260,7 @@ func (n *Notifier) finish(ctx context.Context, c store.Claim, err error) {
 	switch {
 	case err == nil:
 		o.state = store.DeliverySent
-	case errors.Is(err, errGone):
+	case errors.Is(err, errGone), errors.Is(err, errNoPage), errors.Is(err, errNotOnPage):
 		o.state, o.reason = store.DeliveryCancelled, err.Error()
 	case errors.Is(err, errSkip):
 		o.state, o.reason = store.DeliveryCancelled, "PagerDuty pages for incidents and alerts; maintenance is not paged"
@@ -308,7 +308,10 @@ func (n *Notifier) prepareMail(ctx context.Context, c store.Claim, s *store.Subs
 	if err != nil {
 		return nil, err
 	}
-	m, err := n.composeMail(n.cfg(), e.ev, e.payload, s, n.opt.Clock.Now())
+	m, err := n.mailFor(n.cfg(), e.ev, e.payload, s, n.opt.Clock.Now())
+	if errors.Is(err, errNoPage) || errors.Is(err, errNotOnPage) {
+		return nil, err // cancelled: sent as another page, it would show that page's brand
+	}
 	if err != nil {
 		return nil, permanent{err}
 	}

@@ -37,7 +37,10 @@ type Subscriber struct {
 	All        bool
 	Components []string
 	// Operator marks an alert channel from the configuration, apart from customers.
-	Operator       bool
+	Operator bool
+	// Page is the id of the entry of pages: the subscription was made on,
+	// "" for page:. Its messages lead there and carry that page's title.
+	Page           string
 	ConfirmedAt    time.Time
 	UnsubscribedAt time.Time
 	ConfirmSentAt  time.Time
@@ -56,7 +59,7 @@ func AddressKey(kind, address string) string {
 	return strings.TrimSpace(address)
 }
 
-const subscriberCols = `id, kind, address, secret, all_components, operator, confirmed_at, unsubscribed_at, confirm_sent_at, created_at, updated_at`
+const subscriberCols = `id, kind, address, secret, all_components, operator, page, confirmed_at, unsubscribed_at, confirm_sent_at, created_at, updated_at`
 
 func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 	var (
@@ -64,7 +67,7 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 		confirmed, unsubscribed, confirm sql.NullInt64
 		created, updated                 int64
 	)
-	if err := sc.Scan(&s.ID, &s.Kind, &s.Address, &s.Secret, &s.All, &s.Operator, &confirmed, &unsubscribed, &confirm, &created, &updated); err != nil {
+	if err := sc.Scan(&s.ID, &s.Kind, &s.Address, &s.Secret, &s.All, &s.Operator, &s.Page, &confirmed, &unsubscribed, &confirm, &created, &updated); err != nil {
 		return nil, err
 	}
 	s.ConfirmedAt, s.UnsubscribedAt, s.ConfirmSentAt = fromMS(confirmed), fromMS(unsubscribed), fromMS(confirm)
@@ -74,9 +77,9 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 
 // InsertSubscriber stores a new subscriber with its components and sets its ID.
 func (q *Queries) InsertSubscriber(ctx context.Context, s *Subscriber) error {
-	id, err := q.insertID(ctx, `INSERT INTO subscribers (kind, address, address_key, secret, all_components, operator,
-		confirmed_at, unsubscribed_at, confirm_sent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.Kind, s.Address, AddressKey(s.Kind, s.Address), s.Secret, s.All, s.Operator, ms(s.ConfirmedAt), ms(s.UnsubscribedAt),
+	id, err := q.insertID(ctx, `INSERT INTO subscribers (kind, address, address_key, secret, all_components, operator, page,
+		confirmed_at, unsubscribed_at, confirm_sent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.Kind, s.Address, AddressKey(s.Kind, s.Address), s.Secret, s.All, s.Operator, s.Page, ms(s.ConfirmedAt), ms(s.UnsubscribedAt),
 		ms(s.ConfirmSentAt), s.CreatedAt.UnixMilli(), s.CreatedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("insert subscriber: %w", err)
@@ -110,10 +113,17 @@ func (q *Queries) Subscriber(ctx context.Context, id int64) (*Subscriber, error)
 	return s, q.loadSubscriberComponents(ctx, []*Subscriber{s})
 }
 
-// SubscriberByAddress finds a customer subscriber (not an operator channel) by kind and address.
+// SubscriberByAddress finds a customer subscriber (not an operator channel)
+// of page: by kind and address.
 func (q *Queries) SubscriberByAddress(ctx context.Context, kind, address string) (*Subscriber, error) {
+	return q.SubscriberOnPage(ctx, kind, address, "")
+}
+
+// SubscriberOnPage finds a customer subscriber by kind and address among
+// the subscriptions made on a page (an id of pages:, "" for page:).
+func (q *Queries) SubscriberOnPage(ctx context.Context, kind, address, page string) (*Subscriber, error) {
 	s, err := scanSubscriber(q.queryRow(ctx, `SELECT `+subscriberCols+` FROM subscribers
-		WHERE kind = ? AND address_key = ? AND operator = ?`, kind, AddressKey(kind, address), false))
+		WHERE kind = ? AND address_key = ? AND operator = ? AND page = ?`, kind, AddressKey(kind, address), false, page))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("subscriber: %w", ErrNotFound)
 	}
@@ -374,7 +384,7 @@ func (q *Queries) InsertConfirmedEmails(ctx context.Context, addrs []string, com
 			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, SubEmail, a, AddressKey(SubEmail, a), len(comps) == 0, now.UnixMilli(), now.UnixMilli(), now.UnixMilli())
 		}
-		b.WriteString(` ON CONFLICT (kind, address_key, operator) DO NOTHING RETURNING id`)
+		b.WriteString(` ON CONFLICT (kind, address_key, operator, page) DO NOTHING RETURNING id`)
 		rows, err := q.query(ctx, b.String(), args...)
 		if err != nil {
 			return added, fmt.Errorf("insert subscribers: %w", err)

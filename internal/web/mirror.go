@@ -42,9 +42,76 @@ func (s *Site) Served() []Document {
 	s.buildMu.Lock()
 	assets := *s.assets.Load()
 	s.buildMu.Unlock()
+	return documents(assets, func(string) bool { return true })
+}
+
+// PageDocs is one page's public documents as a copy holds them.
+type PageDocs struct {
+	// Page is the entry of pages: they are of; nil for page:.
+	Page *config.PageEntry
+	// Docs are at the paths served: a path page's under its path (but its
+	// not-found page, "404"); a host page's as page:'s are, with the
+	// stylesheet and its brand's files.
+	Docs []Document
+}
+
+// ServedAll returns page:'s documents and those of every public entry of
+// pages:, as served now, all of one rebuild. A private page's documents are
+// never among them, nor the files of a brand only private pages use.
+func (s *Site) ServedAll() []PageDocs {
+	cfg := s.cfg()
+	s.buildMu.Lock()
+	assets := *s.assets.Load()
+	var sets []*pageSet
+	if p := s.pages.Load(); p != nil {
+		sets = *p
+	}
+	parts := make([]PageDocs, 0, len(sets)+1)
+	for _, p := range sets {
+		if p.entry.Private != nil {
+			continue
+		}
+		e := p.entry
+		docs := documents(*p.assets.Load(), func(path string) bool {
+			return e.Path == "" || path == "404" || strings.HasPrefix(path, e.Path+"/")
+		})
+		parts = append(parts, PageDocs{Page: &e, Docs: docs})
+	}
+	s.buildMu.Unlock()
+	hidden := privateBrandFiles(cfg)
+	main := documents(assets, func(path string) bool { return !hidden[path] })
+	return append([]PageDocs{{Docs: main}}, parts...)
+}
+
+// privateBrandFiles are the paths of the brand files that only private
+// pages use.
+func privateBrandFiles(cfg config.Config) map[string]bool {
+	private, public := map[string]bool{}, map[string]bool{}
+	for _, d := range brandDocs(cfg.Page) {
+		public[d.path] = true
+	}
+	for _, e := range cfg.Pages {
+		for _, d := range brandDocs(e.Page) {
+			if e.Private != nil {
+				private[d.path] = true
+			} else {
+				public[d.path] = true
+			}
+		}
+	}
+	for path := range public {
+		delete(private, path)
+	}
+	return private
+}
+
+// documents are the assets whose path keep accepts, in path order.
+func documents(assets map[string]*asset, keep func(path string) bool) []Document {
 	out := make([]Document, 0, len(assets))
 	for path, a := range assets {
-		out = append(out, Document{Path: path, ContentType: a.contentType, CacheControl: a.header.Get("Cache-Control"), Body: a.body})
+		if keep(path) {
+			out = append(out, Document{Path: path, ContentType: a.contentType, CacheControl: a.header.Get("Cache-Control"), Body: a.body})
+		}
 	}
 	slices.SortFunc(out, func(a, b Document) int { return strings.Compare(a.Path, b.Path) })
 	return out
@@ -91,6 +158,20 @@ var unavailable = []struct{ path, what, cannot string }{
 // the pages that answer per request on the live site are replaced by ones
 // saying that a copy cannot do that and where to do it.
 func Copy(docs []Document, cfg config.Config, madeAt time.Time) ([]Document, error) {
+	return CopyPage(docs, cfg, nil, madeAt)
+}
+
+// CopyPage is Copy of one page's documents (ServedAll): page: for a nil
+// page, else an entry of pages:, whose copy speaks as the page does (its
+// title, language, zone) and whose pages that answer per request lead to
+// the page's own address; a path page's are under its path.
+func CopyPage(docs []Document, cfg config.Config, page *config.PageEntry, madeAt time.Time) ([]Document, error) {
+	pre := ""
+	if page != nil {
+		base, _ := cfg.PageBase(*page) // none: the links are relative, as page:'s without a url
+		cfg = cfg.ForPage(*page)
+		cfg.Page.URL, pre = base, page.Path
+	}
 	loc := cfg.Location()
 	var line bytes.Buffer
 	if err := copyTemplates[cfg.Page.Lang()].ExecuteTemplate(&line, "copy", CopyLine(madeAt, loc)); err != nil {
@@ -105,7 +186,7 @@ func Copy(docs []Document, cfg config.Config, madeAt time.Time) ([]Document, err
 				return nil, fmt.Errorf("copy of %s: %w", d.Path, err)
 			}
 			d.Body = body
-		case strings.HasPrefix(d.Path, "/api/v2/"):
+		case strings.HasPrefix(d.Path, pre+"/api/v2/"):
 			body, err := statuspage.WithCopy(d.Body, madeAt, loc)
 			if err != nil {
 				return nil, fmt.Errorf("copy of %s: %w", d.Path, err)
@@ -122,7 +203,11 @@ func Copy(docs []Document, cfg config.Config, madeAt time.Time) ([]Document, err
 		if body, err = withLine(body, line.Bytes()); err != nil {
 			return nil, err
 		}
-		out = append(out, Document{Path: u.path, ContentType: htmlType, CacheControl: "public, max-age=10", Body: body})
+		path := u.path
+		if pre != "" {
+			path, body = prefixed(pre, path, htmlType, body)
+		}
+		out = append(out, Document{Path: path, ContentType: htmlType, CacheControl: "public, max-age=10", Body: body})
 	}
 	return out, nil
 }

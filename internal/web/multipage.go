@@ -303,6 +303,11 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, in pageInput, prev map[
 		return nil, err
 	}
 	list = append(list, feeds...)
+	if p.prefix() == "" {
+		// A host page's own brand files are served on its host (a path
+		// page's links lead to page:'s, which has every brand's).
+		list = append(list, brandDocs(pcfg.Page)...)
+	}
 	for i := range list {
 		if p.entry.Private != nil && list[i].contentType == htmlType {
 			list[i].body = withNoIndex(list[i].body)

@@ -15,6 +15,15 @@ func pageConfig(cfg config.Config, r *http.Request) config.Config {
 	return cfg
 }
 
+// pageID is the id of the entry of pages: r was routed to, "" for page:: the
+// page a subscription made there belongs to, whose address its mail leads to.
+func pageID(r *http.Request) string {
+	if p := PageOf(r); p != nil {
+		return p.ID
+	}
+	return ""
+}
+
 // shows says which groups the page r was routed to shows: an entry's
 // groups, or for page: every group not on a private page.
 func (s *Subscriptions) shows(r *http.Request) func(group string) bool {

@@ -92,7 +92,7 @@ groups:
 	if code, body := post("/acme/subscribe", url.Values{"email": {"ann@example.org"}}); code != 200 {
 		t.Fatalf("subscribe on /acme = %d:\n%s", code, body)
 	}
-	sub, err := b.Store.SubscriberByAddress(ctx, store.SubEmail, "ann@example.org")
+	sub, err := b.Store.SubscriberOnPage(ctx, store.SubEmail, "ann@example.org", "acme")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,16 @@ type pagesEnv struct {
 
 func newPagesEnv(t *testing.T, yaml string, extra ...func(*http.ServeMux)) *pagesEnv {
 	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newPagesEnvWith(t, cfg, extra...)
+}
+
+// newPagesEnvWith is newPagesEnv with a configuration already read.
+func newPagesEnvWith(t *testing.T, cfg config.Config, extra ...func(*http.ServeMux)) *pagesEnv {
+	t.Helper()
 	ctx := context.Background()
 	b := storetest.SQLite(t)
 	svc := service.New(b.Store, nil, nil)
@@ -62,10 +72,6 @@ func newPagesEnv(t *testing.T, yaml string, extra ...func(*http.ServeMux)) *page
 			{ID: "elzar/web", GroupID: "elzar", Name: "Web sites"},
 			{ID: "zapp/web", GroupID: "zapp", Name: "Web sites"},
 		}); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse("test.yaml", []byte(yaml))
-	if err != nil {
 		t.Fatal(err)
 	}
 	e := &pagesEnv{svc: svc, st: b.Store, cfg: &cfg}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -48,23 +47,8 @@ func (s *Site) WithCustomerSignIn(c CustomerSignIn) *Site {
 	return s
 }
 
-// pageBase is a page's public address, where its links lead: its url,
-// else its host over https, else page.url and its path.
-func pageBase(cfg config.Config, p *config.PageEntry) (string, error) {
-	base := strings.TrimRight(p.URL, "/")
-	switch {
-	case base == "" && p.Host != "":
-		base = "https://" + p.Host
-	case base == "" && cfg.Page.URL != "":
-		base = strings.TrimRight(cfg.Page.URL, "/") + p.Path
-	case base == "":
-		return "", fmt.Errorf("page %s has no url, nor has page:", p.ID)
-	}
-	if p.Path != "" && !strings.HasSuffix(base, p.Path) {
-		base += p.Path
-	}
-	return base, nil
-}
+// pageBase is a page's public address, where its links lead (config.PageBase).
+func pageBase(cfg config.Config, p *config.PageEntry) (string, error) { return cfg.PageBase(*p) }
 
 func newNonce() string {
 	b := make([]byte, 18)

@@ -215,7 +215,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	email, comps := form.Get("email"), form["component"]
 	chosen, err := s.pageChoice(r, comps)
 	if err == nil {
-		err = s.n.SubscribeEmail(r.Context(), notify.ActorForm, email, chosen)
+		err = s.n.SubscribeEmailOn(r.Context(), notify.ActorForm, pageID(r), email, chosen)
 	}
 	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
@@ -333,7 +333,7 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 	if !sub.UnsubscribedAt.IsZero() {
 		// Saving a choice after leaving comes back through a confirmation,
 		// as any new subscription does.
-		if err := s.n.SubscribeEmail(r.Context(), notify.ActorManageLink, sub.Address, chosen); err != nil {
+		if err := s.n.SubscribeEmailOn(r.Context(), notify.ActorManageLink, sub.Page, sub.Address, chosen); err != nil {
 			s.log.Error("resubscribe", slog.Any("err", err))
 		}
 		s.page(w, r, http.StatusOK, subscribeView{Page: "sent", Email: sub.Address})
