@@ -94,6 +94,11 @@ type selection struct {
 	windows                     map[int64]bool  // /maintenance/ID
 	months                      map[string]bool // /history/YYYY-MM
 	series                      bool            // the calendar's recurring events
+	// compKeys, when set, are the componentKey each component page was last
+	// rendered with: components renders those whose key moved (every one
+	// with allComponents) and records the keys it rendered with.
+	compKeys      map[string]string
+	allComponents bool
 }
 
 // view is what every page template receives.
@@ -281,6 +286,9 @@ type builder struct {
 	w         *words
 	published map[int64]*status.Incident
 	docs      map[string][]byte
+	// Indexes made on first use (component.go).
+	byComponent  map[string][]store.Monitor
+	windowTitles map[int64]string
 }
 
 // buildPages renders every HTML page. The keys are paths; "404" is the

@@ -144,6 +144,9 @@ type Site struct {
 	// buildMu lets one rebuild run at a time; rec is what it keeps.
 	buildMu sync.Mutex
 	rec     *records
+	// rendered are the paths of the pages the last rebuild rendered
+	// (buildPages' keys, "404" for the not-found page), for tests.
+	rendered []string
 
 	listenMu sync.Mutex
 	rebuilt  []func() // OnRebuilt's listeners (mirror.go)
