@@ -140,7 +140,8 @@ type result struct {
 	rss, heap                float64 // bytes
 	sizes                    []size
 	writes                   map[string][]time.Duration
-	stale                    int // windows scheduled that the JSON did not show when the write answered
+	cpuPerWrite              float64 // herald's CPU seconds over the writes, per write
+	stale                    int     // windows scheduled that the JSON did not show when the write answered
 }
 
 type size struct {
@@ -161,6 +162,7 @@ func (r *result) print() {
 		med, worst := medianMax(r.writes[k])
 		fmt.Printf("  write %-12s median %7.1f ms, worst %7.1f ms (%d writes)\n", k, ms(med), ms(worst), len(r.writes[k]))
 	}
+	fmt.Printf("  herald's CPU per write: %.0f ms (the rebuild's work, whatever the machine's load)\n", r.cpuPerWrite*1000)
 	fmt.Printf("  answered before the documents showed them: %d of %d windows scheduled (want 0)\n", r.stale, len(r.writes["maintenance"]))
 }
 
@@ -261,6 +263,10 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 	}
 	c := &client{base: base, token: token}
 	rng := rand.New(rand.NewPCG(uint64(years), 7))
+	cpu0, err := benchkit.CPUSeconds(srv.Pid)
+	if err != nil {
+		return nil, err
+	}
 	for i := range o.writes {
 		comp := h.comps[rng.IntN(len(h.comps))]
 		mark := fmt.Sprintf("scale-%d-%d", years, i)
@@ -293,6 +299,11 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 			r.stale++ // it answered after herald's WriteWait, not once they did
 		}
 	}
+	cpu1, err := benchkit.CPUSeconds(srv.Pid)
+	if err != nil {
+		return nil, err
+	}
+	r.cpuPerWrite = (cpu1 - cpu0) / float64(4*o.writes)
 	return r, nil
 }
 

@@ -30,3 +30,11 @@ func (s *Site) Rendered() []string {
 	defer s.buildMu.Unlock()
 	return slices.Sorted(slices.Values(s.rendered))
 }
+
+// RenderedRows lists the front page's component rows the last rebuild
+// rendered, sorted.
+func (s *Site) RenderedRows() []string {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	return slices.Sorted(slices.Values(s.renderedRows))
+}

@@ -126,6 +126,14 @@ func TestAWriteRendersOnlyThePagesItChanges(t *testing.T) {
 		if !slices.Contains(rendered, "/") {
 			t.Errorf("%s did not render the front page (rendered %v)", step.name, rendered)
 		}
+		// The front page's rows are those of the same components.
+		var rows []string
+		for _, c := range step.components {
+			rows = append(rows, strings.TrimPrefix(c, "/components/"))
+		}
+		if got := site.RenderedRows(); !slices.Equal(got, rows) {
+			t.Errorf("%s rendered the front page's rows of %v, want %v", step.name, got, rows)
+		}
 	}
 	// The clock alone renders every component page again.
 	clock.add(time.Minute)
@@ -134,6 +142,9 @@ func TestAWriteRendersOnlyThePagesItChanges(t *testing.T) {
 	}
 	if got := pagesUnder(site.Rendered(), "/components/"); len(got) != len(rwComps) {
 		t.Errorf("a rebuild after a minute with no change rendered component pages %v, want all %d", got, len(rwComps))
+	}
+	if got := site.RenderedRows(); len(got) != len(rwComps) {
+		t.Errorf("a rebuild after a minute with no change rendered the front page's rows of %v, want all %d", got, len(rwComps))
 	}
 }
 

@@ -73,6 +73,8 @@ type records struct {
 	// componentsAt is when every component page was last rendered.
 	compKeys     map[string]string
 	componentsAt time.Time
+	// rows are the front page's component rows as last rendered.
+	rows map[string]indexRow
 }
 
 // listLimit is how many incidents and windows the JSON lists and the feeds carry.
@@ -184,7 +186,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	}
 	all := s.pageInput(cfg, loc, now, r, snap, mon)
 	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
-	if err := s.renderNow(cfg, loc, in, r, false); err != nil {
+	if err := s.renderNow(cfg, loc, in, r, false, plan == nil || plan.allComponents); err != nil {
 		return err
 	}
 	if err := s.renderRest(cfg, loc, in, r, plan); err != nil {
@@ -461,17 +463,27 @@ func newestWindows(all []status.Maintenance) []status.Maintenance {
 // renderNow renders and swaps in what says what is going on now: the
 // /api/v2 documents and the front page, and with components the component
 // pages too.
-func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components bool) error {
+//
+// The front page's rows are kept in r and rendered again when their
+// component's key moved, or every one with allRows.
+func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components, allRows bool) error {
 	docs, err := statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: in.Snapshot,
 		Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
 	if err != nil {
 		return err
 	}
-	in.Only = &selection{index: true, components: components}
+	if r.rows == nil {
+		r.rows = map[string]indexRow{}
+	}
+	if allRows {
+		clear(r.rows) // and rows of components gone go with them
+	}
+	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows}
 	pages, err := buildPages(in)
 	if err != nil {
 		return err
 	}
+	s.renderedRows = in.Only.rowsRendered
 	s.noteRendered(pages)
 	// The brand's files go with the first pages that link to them.
 	list := append(pageDocs(pages), allBrandDocs(cfg)...)
@@ -616,7 +628,7 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 	clear(r.compKeys)
 	all := s.pageInput(cfg, loc, now, r, snap, r.mon)
 	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
-	if err := s.renderNow(cfg, loc, in, r, true); err != nil {
+	if err := s.renderNow(cfg, loc, in, r, true, true); err != nil {
 		return err
 	}
 	return s.renderPages(cfg, all)
