@@ -140,8 +140,8 @@ type result struct {
 	rss, heap                float64 // bytes
 	sizes                    []size
 	writes                   map[string][]time.Duration
-	cpuPerWrite              float64 // herald's CPU seconds over the writes, per write
-	stale                    int     // windows scheduled that the JSON did not show when the write answered
+	cpu                      map[string][]time.Duration // herald's CPU from each write until it was shown
+	stale                    int                        // writes the JSON did not show when they answered
 }
 
 type size struct {
@@ -160,19 +160,22 @@ func (r *result) print() {
 	}
 	for _, k := range writeKinds {
 		med, worst := medianMax(r.writes[k])
-		fmt.Printf("  write %-12s median %7.1f ms, worst %7.1f ms (%d writes)\n", k, ms(med), ms(worst), len(r.writes[k]))
+		cmed, cworst := medianMax(r.cpu[k])
+		fmt.Printf("  write %-12s answered median %7.1f ms, worst %7.1f ms; herald CPU until shown median %6.1f ms, worst %6.1f ms (%d writes)\n",
+			k, ms(med), ms(worst), ms(cmed), ms(cworst), len(r.writes[k]))
 	}
-	fmt.Printf("  herald's CPU per write: %.0f ms (the rebuild's work, whatever the machine's load)\n", r.cpuPerWrite*1000)
-	fmt.Printf("  answered before the documents showed them: %d of %d windows scheduled (want 0)\n", r.stale, len(r.writes["maintenance"]))
+	fmt.Printf("  writes answered before the JSON showed them: %d of %d (want 0; herald answers after %s anyway)\n", r.stale, 4*len(r.writes["open"]), "5 s")
 }
 
 func verdict(all []*result) {
 	first, last := all[0], all[len(all)-1]
-	var every []time.Duration
+	var every, cpu []time.Duration
 	for _, k := range writeKinds {
 		every = append(every, last.writes[k]...)
+		cpu = append(cpu, last.cpu[k]...)
 	}
 	med, _ := medianMax(every)
+	cmed, _ := medianMax(cpu)
 	fmt.Printf("\ngrowth from %d to %d years: RSS ×%.2f, Go heap ×%.2f", first.years, last.years, last.rss/first.rss, last.heap/first.heap)
 	for i := range last.sizes {
 		fmt.Printf(", %s ×%.2f", last.sizes[i].path, float64(last.sizes[i].plain)/float64(first.sizes[i].plain))
@@ -180,12 +183,12 @@ func verdict(all []*result) {
 	fmt.Println()
 	okWrite, okMem := ms(med) <= 100 && last.stale == 0, last.rss <= 2*first.rss
 	word := map[bool]string{true: "PASS", false: "FAIL"}
-	fmt.Printf("verdict: %s (write answered with its pages rebuilt at %d years: median %.1f ms, goal <= 100 ms: %s; RSS %.1f MB vs %.1f MB at %d years (today's), goal <= 2x: %s)\n",
-		word[okWrite && okMem], last.years, ms(med), word[okWrite], last.rss/1e6, first.rss/1e6, first.years, word[okMem])
+	fmt.Printf("verdict: %s (at %d years a write answered with its pages rebuilt in a median %.1f ms, herald's CPU %.1f ms, goal <= 100 ms: %s; RSS %.1f MB vs %.1f MB at %d years (today's), goal <= 2x: %s)\n",
+		word[okWrite && okMem], last.years, ms(med), ms(cmed), word[okWrite], last.rss/1e6, first.rss/1e6, first.years, word[okMem])
 }
 
 func measure(ctx context.Context, o options, years int, dir, target string) (*result, error) {
-	r := &result{years: years, writes: map[string][]time.Duration{}}
+	r := &result{years: years, writes: map[string][]time.Duration{}, cpu: map[string][]time.Duration{}}
 	cfgPath := filepath.Join(dir, fmt.Sprintf("scale-%d.yaml", years))
 	if err := os.WriteFile(cfgPath, []byte(fleetConfig(o.servers, target)), 0o644); err != nil {
 		return nil, err
@@ -263,47 +266,65 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 	}
 	c := &client{base: base, token: token}
 	rng := rand.New(rand.NewPCG(uint64(years), 7))
-	cpu0, err := benchkit.CPUSeconds(srv.Pid)
-	if err != nil {
-		return nil, err
+	// Each write, then a wait until the JSON shows it: its round trip, and
+	// herald's CPU from sending it until it is shown (the rebuild's work,
+	// which the machine's load does not move, as a round trip it does).
+	step := func(kind, path, body, doc, shows string, into any) error {
+		cpu0, err := benchkit.CPUSeconds(srv.Pid)
+		if err != nil {
+			return err
+		}
+		took, err := c.write(path, body, into)
+		if err != nil {
+			return err
+		}
+		r.writes[kind] = append(r.writes[kind], took)
+		first := true
+		for deadline := time.Now().Add(time.Minute); ; first = false {
+			got, err := benchkit.Get(base + doc)
+			if err != nil {
+				return err
+			}
+			if strings.Contains(got, shows) {
+				break
+			}
+			if first {
+				r.stale++ // answered after herald's WriteWait, not once they showed it
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s never showed %q", doc, shows)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cpu1, err := benchkit.CPUSeconds(srv.Pid)
+		if err != nil {
+			return err
+		}
+		r.cpu[kind] = append(r.cpu[kind], time.Duration((cpu1-cpu0)*float64(time.Second)))
+		return nil
 	}
 	for i := range o.writes {
 		comp := h.comps[rng.IntN(len(h.comps))]
 		mark := fmt.Sprintf("scale-%d-%d", years, i)
 		var in struct{ ID int64 }
-		took, err := c.write("/api/v1/incidents", fmt.Sprintf(`{"title": %q, "body": "Looking into it.", "components": {%q: "major_outage"}}`, mark, comp.id), &in)
-		if err != nil {
+		if err := step("open", "/api/v1/incidents", fmt.Sprintf(`{"title": %q, "body": "Looking into it.", "components": {%q: "major_outage"}}`, mark, comp.id),
+			"/api/v2/incidents.json", mark, &in); err != nil {
 			return nil, err
 		}
-		r.writes["open"] = append(r.writes["open"], took)
-		if took, err = c.write(fmt.Sprintf("/api/v1/incidents/%d/updates", in.ID), `{"status": "identified", "body": "A disk filled up; freeing space."}`, nil); err != nil {
+		if err := step("update", fmt.Sprintf("/api/v1/incidents/%d/updates", in.ID), fmt.Sprintf(`{"status": "identified", "body": "A disk filled up (%s)."}`, mark),
+			"/api/v2/incidents.json", "A disk filled up ("+mark+").", nil); err != nil {
 			return nil, err
 		}
-		r.writes["update"] = append(r.writes["update"], took)
-		if took, err = c.write(fmt.Sprintf("/api/v1/incidents/%d/resolve", in.ID), `{"body": "Fixed."}`, nil); err != nil {
+		if err := step("resolve", fmt.Sprintf("/api/v1/incidents/%d/resolve", in.ID), fmt.Sprintf(`{"body": "Fixed (%s)."}`, mark),
+			"/api/v2/incidents.json", "Fixed ("+mark+").", nil); err != nil {
 			return nil, err
 		}
-		r.writes["resolve"] = append(r.writes["resolve"], took)
 		start := now.Add(time.Duration(48+24*i) * time.Hour).Format(time.RFC3339)
-		if took, err = c.write("/api/v1/maintenance", fmt.Sprintf(`{"title": "Kernel update %s", "body": "A restart.", "components": [%q], "start": %q, "duration": "30m"}`,
-			mark, comp.id, start), nil); err != nil {
+		if err := step("maintenance", "/api/v1/maintenance", fmt.Sprintf(`{"title": "Kernel update %s", "body": "A restart.", "components": [%q], "start": %q, "duration": "30m"}`,
+			mark, comp.id, start), "/api/v2/scheduled-maintenances.json", "Kernel update "+mark, nil); err != nil {
 			return nil, err
 		}
-		r.writes["maintenance"] = append(r.writes["maintenance"], took)
-		// The pages show each write when it answers: check the last.
-		doc, err := benchkit.Get(base + "/api/v2/scheduled-maintenances.json")
-		if err != nil {
-			return nil, err
-		}
-		if !strings.Contains(doc, "Kernel update "+mark) {
-			r.stale++ // it answered after herald's WriteWait, not once they did
-		}
 	}
-	cpu1, err := benchkit.CPUSeconds(srv.Pid)
-	if err != nil {
-		return nil, err
-	}
-	r.cpuPerWrite = (cpu1 - cpu0) / float64(4*o.writes)
 	return r, nil
 }
 

@@ -197,7 +197,10 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	}
 	r.spanKeys = spanKeys
 	if plan == nil || plan.allComponents {
-		r.componentsAt = now
+		// From when they were done: a fleet whose pages take longer than
+		// refreshEvery to render still gets rebuilds of what changed
+		// between the ones of everything.
+		r.componentsAt = s.svc.Now()
 	}
 	// Read again and rendered: until now a failure left them to the next try.
 	clear(r.staleIncidents)
@@ -209,7 +212,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 
 // componentsDue reports whether a rebuild renders every component page:
 // one with nothing named by the change log (the clock's, or a measurement's)
-// does, and so does any once the last that did is refreshEvery old, so that
+// does, and so does any once the last that did ended refreshEvery ago, so that
 // a steady stream of writes does not keep the pages' clock-driven figures
 // (the last 24 hours, today's bar, "so far") from moving. Other rebuilds
 // render the component pages whose componentKey moved.
