@@ -30,10 +30,14 @@ import (
 //
 //  1. the snapshot, the /api/v2 documents and the front page, which say
 //     what is going on now;
-//  2. the component pages, the pages of the incidents and windows that
-//     changed (and of those linking to them), the history months that list
-//     them (every month when a month's count moved, since each page lists
-//     the counts), and the feeds when anything in them changed.
+//  2. the component pages whose inputs moved (componentKey; every one when
+//     only the clock moved, and a minute after that was last done), the
+//     pages of the incidents and windows that changed (and of those linking
+//     to them), the history months that list them (every month when a
+//     month's count moved, since each page lists the counts), and the feeds
+//     when anything in them changed.
+//
+// The front page keeps its component rows the same way (indexRow).
 //
 // Open incidents and running windows are rendered again every time, as
 // their "so far" durations move. Everything is rendered at start, after
