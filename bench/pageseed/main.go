@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/bench/internal/benchkit"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
@@ -244,44 +245,6 @@ func (g *gen) present(now time.Time) {
 }
 
 var (
-	webTitles = []string{
-		"Web sites on %s unavailable", "Web sites on %s slow", "Intermittent errors on %s Web sites",
-		"%s Web server restarting", "PHP sites on %s returning errors", "Slow page loads on %s",
-		"HTTPS certificate errors on %s", "Database connection errors for sites on %s",
-	}
-	mailTitles = []string{
-		"Incoming mail delayed on %s", "Outgoing mail delayed on %s", "IMAP logins failing on %s",
-		"%s mail server unreachable", "Webmail unavailable on %s", "Spam filtering delays on %s",
-	}
-	networkTitles = []string{
-		"Network connectivity problems", "Packet loss in the data center", "DNS resolution failures",
-		"Network attack: some servers unreachable", "Upstream provider outage",
-	}
-	investigating = []string{
-		"We are investigating reports of problems with %s.",
-		"Our monitoring shows %s is not responding normally. We are investigating.",
-		"Some customers report errors from %s. We are looking into it now.",
-		"We are aware of a problem affecting %s and are investigating.",
-	}
-	identified = []string{
-		"We have identified the cause: a disk on the server filled up with log files. We are freeing space now.",
-		"The problem is a failed network switch port. We are moving the server's connection to a spare port.",
-		"A software update left a service misconfigured. We are rolling it back.",
-		"One of the server's RAID disks failed and the array is rebuilding, which slows everything down. We are limiting the rebuild speed.",
-		"We traced the problem to a runaway process using all available memory. We have stopped it and are restarting the affected services.",
-		"Our upstream network provider has confirmed a fault on one of their routers and is rerouting traffic.",
-	}
-	monitoring = []string{
-		"A fix has been applied and service is recovering. We are monitoring the results.",
-		"Service has been restored. We are watching the server closely to make sure the problem does not come back.",
-		"Delayed work is being processed now; everything should be back to normal within a few minutes.",
-	}
-	resolved = []string{
-		"This incident has been resolved. We apologize for the inconvenience.",
-		"Service was interrupted for %s. Everything is operating normally again, and no data was lost.",
-		"All services are operating normally. We sincerely apologize for the trouble this caused.",
-		"The problem has been fixed and all delayed mail has been delivered. Customers do not need to take any action.",
-	}
 	causes = []string{
 		"an apparent bug in the Linux kernel's network driver",
 		"a full disk on the log partition",
@@ -301,7 +264,7 @@ func (g *gen) incident(start, now time.Time) {
 	severity := []status.ComponentStatus{status.DegradedPerformance, status.DegradedPerformance, status.PartialOutage, status.PartialOutage, status.MajorOutage}
 	switch x := g.r.IntN(20); {
 	case x == 0: // network-wide
-		title, what = g.pick(networkTitles), "our network"
+		title, what = g.pick(benchkit.NetworkTitles), "our network"
 		worst := severity[2+g.r.IntN(3)]
 		for _, c := range g.comps {
 			if g.r.IntN(3) > 0 {
@@ -321,9 +284,9 @@ func (g *gen) incident(start, now time.Time) {
 		c := g.pick(g.comps)
 		server := strings.Split(c, "/")[0]
 		if strings.HasSuffix(c, "/email") {
-			title, what = fmt.Sprintf(g.pick(mailTitles), server), "e-mail on "+server
+			title, what = fmt.Sprintf(g.pick(benchkit.MailTitles), server), "e-mail on "+server
 		} else {
-			title, what = fmt.Sprintf(g.pick(webTitles), server), "Web sites on "+server
+			title, what = fmt.Sprintf(g.pick(benchkit.WebTitles), server), "Web sites on "+server
 		}
 		affected[c] = severity[g.r.IntN(len(severity))]
 	}
@@ -366,7 +329,7 @@ func (g *gen) incident(start, now time.Time) {
 	if g.r.IntN(8) == 0 {
 		impact = status.ImpactCritical
 	}
-	body := fmt.Sprintf(g.pick(investigating), what)
+	body := fmt.Sprintf(g.pick(benchkit.Investigating), what)
 	g.add(noticed, "incident.open", func(ctx context.Context, svc *service.Service) error {
 		in, err := svc.OpenIncident(ctx, actor, service.NewIncident{Title: title, Impact: impact, StartedAt: start,
 			Components: affected, Body: body})
@@ -380,9 +343,9 @@ func (g *gen) incident(start, now time.Time) {
 		at := noticed.Add(span * time.Duration(i+1) / time.Duration(len(steps)+1))
 		stp := stp
 		var comps map[string]status.ComponentStatus
-		text := g.pick(identified)
+		text := g.pick(benchkit.Identified)
 		if stp == status.Monitoring {
-			text = g.pick(monitoring)
+			text = g.pick(benchkit.Recovering)
 			// Recovering: outages ease to degraded performance.
 			comps = map[string]status.ComponentStatus{}
 			for c := range affected {
@@ -394,7 +357,7 @@ func (g *gen) incident(start, now time.Time) {
 			return err
 		})
 	}
-	res := g.pick(resolved)
+	res := g.pick(benchkit.Resolved)
 	if strings.Contains(res, "%s") {
 		res = fmt.Sprintf(res, humanDuration(length))
 	}
@@ -458,14 +421,6 @@ If you have questions about this incident, please contact support and mention `+
 		title, local.Format("20060102"))
 }
 
-var maintTitles = []struct{ title, body string }{
-	{"Server restarts for a kernel update", "The %s will be restarted to install an updated kernel. Service will be unavailable for approximately five minutes. No e-mail will be lost; incoming mail will just be slightly delayed."},
-	{"Disk replacement", "We will replace a disk in the RAID array of the %s. Service may be slow while the array rebuilds."},
-	{"Network equipment upgrade", "We are upgrading the network switches that serve the %s. Expect a few short interruptions of a minute or less."},
-	{"Database server upgrade", "We will upgrade the MySQL database server used by the %s. Sites using a database will be unavailable for up to fifteen minutes."},
-	{"Mail server software update", "We will update the mail server software on the %s. Incoming mail will be queued and delivered after the update."},
-}
-
 // maintenance plans one window starting at start; a future one is only scheduled.
 func (g *gen) maintenance(start, now time.Time, future bool) {
 	g.windows++
@@ -483,18 +438,18 @@ func (g *gen) maintenance(start, now time.Time, future bool) {
 			comps, who = []string{g.pick(g.groups[server])}, server+" server"
 		}
 	}
-	t := maintTitles[g.r.IntN(len(maintTitles))]
+	t := benchkit.MaintTitles[g.r.IntN(len(benchkit.MaintTitles))]
 	length := []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour}[g.r.IntN(4)]
 	end := start.Add(length)
 	announced := start.Add(-time.Duration(2+g.r.IntN(6)) * 24 * time.Hour)
 	if future {
 		announced = now.Add(-time.Duration(1+g.r.IntN(20)) * time.Hour)
 	}
-	body := fmt.Sprintf(t.body, "the "+who)
+	body := fmt.Sprintf(t.Body, "the "+who)
 	cancelled := !future && g.r.IntN(12) == 0
 	var id int64
 	g.add(announced, "maintenance.schedule", func(ctx context.Context, svc *service.Service) error {
-		m, err := svc.ScheduleMaintenance(ctx, actor, service.NewMaintenance{Title: t.title, Body: body, Components: comps, Start: start, End: end})
+		m, err := svc.ScheduleMaintenance(ctx, actor, service.NewMaintenance{Title: t.Title, Body: body, Components: comps, Start: start, End: end})
 		if m != nil {
 			id = m.ID
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"sync"
@@ -450,9 +451,89 @@ type monitorView struct {
 	Latency     string
 }
 
-// components renders /components/GROUP/ID for each configured component.
+// componentKey fingerprints what a component's page is made of, the clock
+// aside: its record and status, its server's name and status (the badges'
+// snippets), its monitors and the response times charted, its outages and
+// the titles of the incidents and windows they link to, and the page's live
+// note. A rebuild after a write renders the pages whose key moved; one
+// driven by the clock renders every one (componentsDue). "" (located
+// monitors, whose notes come from every location's reports) means always.
+func (b *builder) componentKey(c service.ComponentState) string {
+	m := b.in.Monitoring
+	if m != nil && m.located != nil {
+		return ""
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%+v|%q|", c, b.in.Live)
+	if g, ok := b.in.Groups[c.GroupID]; ok {
+		fmt.Fprintf(h, "%+v|%v|", g, b.in.Snapshot.GroupStatus(g.ID))
+	}
+	if m == nil {
+		return string(h.Sum(nil))
+	}
+	fmt.Fprintf(h, "%v|", m.exclude)
+	for _, mon := range b.monitorsOf(c.ID) {
+		fmt.Fprintf(h, "%+v|", mon)
+		if pts, ok := m.latency[mon.ID]; ok {
+			// The cache keeps a slice until it reads them again.
+			fmt.Fprintf(h, "%p/%d|", pts, len(pts))
+		}
+	}
+	for _, o := range m.outages[c.ID] {
+		fmt.Fprintf(h, "%+v|", o)
+		if in, ok := b.published[o.IncidentID]; ok && o.IncidentID != 0 {
+			fmt.Fprintf(h, "%q|", in.Title)
+		}
+		if o.MaintenanceID != 0 {
+			fmt.Fprintf(h, "%q|", b.windowTitle(o.MaintenanceID))
+		}
+	}
+	return string(h.Sum(nil))
+}
+
+// monitorsOf are a component's monitors, configured or removed, in the
+// monitoring's order.
+func (b *builder) monitorsOf(id string) []store.Monitor {
+	if b.byComponent == nil {
+		b.byComponent = map[string][]store.Monitor{}
+		for _, mon := range b.in.Monitoring.monitors {
+			b.byComponent[mon.ComponentID] = append(b.byComponent[mon.ComponentID], mon)
+		}
+	}
+	return b.byComponent[id]
+}
+
+// windowTitle is the title of window id as an outage's link names it.
+func (b *builder) windowTitle(id int64) string {
+	if b.windowTitles == nil {
+		b.windowTitles = make(map[int64]string, len(b.in.Windows))
+		for i := range b.in.Windows {
+			b.windowTitles[b.in.Windows[i].ID] = b.in.Windows[i].Title
+		}
+	}
+	if t, ok := b.windowTitles[id]; ok {
+		return t
+	}
+	return b.t("the maintenance window")
+}
+
+// components renders /components/GROUP/ID for each configured component,
+// or, when the selection keeps keys and does not ask for every one, those
+// whose componentKey moved.
 func (b *builder) components() error {
+	var keys map[string]string
+	every := true
+	if b.in.Only != nil && b.in.Only.compKeys != nil {
+		keys, every = b.in.Only.compKeys, b.in.Only.allComponents
+	}
 	for _, c := range b.in.Snapshot.Components {
+		var key string
+		if keys != nil {
+			key = b.componentKey(c)
+			if old, ok := keys[c.ID]; ok && !every && key != "" && old == key {
+				continue
+			}
+		}
 		v := componentView{Name: c.Name, Description: c.Description,
 			Status: badge{b.t(c.Status.Label()), c.Status.Kind()}}
 		if g, ok := b.in.Groups[c.GroupID]; ok {
@@ -476,6 +557,9 @@ func (b *builder) components() error {
 		}
 		if err := b.render(componentURL(c.ID), "component.html", title, "status", v); err != nil {
 			return err
+		}
+		if keys != nil {
+			keys[c.ID] = key
 		}
 	}
 	return nil
@@ -596,12 +680,7 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 	}
 	if o.MaintenanceID != 0 {
 		v.Label = b.t(map[bool]string{true: "Maintenance downtime", false: "Degraded during maintenance"}[o.Severity == status.MonitorDown])
-		v.Maintenance = &link{URL: fmt.Sprintf("/maintenance/%d", o.MaintenanceID), Title: b.t("the maintenance window")}
-		for i := range b.in.Windows {
-			if b.in.Windows[i].ID == o.MaintenanceID {
-				v.Maintenance.Title = b.in.Windows[i].Title
-			}
-		}
+		v.Maintenance = &link{URL: fmt.Sprintf("/maintenance/%d", o.MaintenanceID), Title: b.windowTitle(o.MaintenanceID)}
 	}
 	v.Locations = capitalized(b.outageLocations(o))
 	if in, ok := b.published[o.IncidentID]; ok && o.IncidentID != 0 {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -22,3 +23,18 @@ func (s *Site) SetWriteWait(d time.Duration) { s.writeWait = d }
 
 // SetReadWait changes how long a rebuild after the first waits on its reads.
 func (s *Site) SetReadWait(d time.Duration) { s.readWait = d }
+
+// Rendered lists the pages the last rebuild rendered, sorted.
+func (s *Site) Rendered() []string {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	return slices.Sorted(slices.Values(s.rendered))
+}
+
+// RenderedRows lists the front page's component rows the last rebuild
+// rendered, sorted.
+func (s *Site) RenderedRows() []string {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	return slices.Sorted(slices.Values(s.renderedRows))
+}

@@ -94,6 +94,16 @@ type selection struct {
 	windows                     map[int64]bool  // /maintenance/ID
 	months                      map[string]bool // /history/YYYY-MM
 	series                      bool            // the calendar's recurring events
+	// compKeys, when set, are the componentKey each component page was last
+	// rendered with: components renders those whose key moved (every one
+	// with allComponents) and records the keys it rendered with.
+	compKeys      map[string]string
+	allComponents bool
+	// rows, when set, are the front page's rows as last rendered: index
+	// renders those whose key moved (every one with allComponents) and
+	// keeps them there.
+	rows         map[string]indexRow
+	rowsRendered []string // the ids of the rows index rendered
 }
 
 // view is what every page template receives.
@@ -167,8 +177,16 @@ type compView struct {
 
 type groupView struct {
 	Name, Description string
-	Components        []compView
-	Kind, Label       string // the group's worst status
+	Rows              []template.HTML // its components' rows ("comprow")
+	Kind, Label       string          // the group's worst status
+}
+
+// indexRow is a component's row on the front page as last rendered, with
+// the componentKey it was rendered from.
+type indexRow struct {
+	key  string
+	html template.HTML
+	bars bool // it has uptime bars
 }
 
 type badge struct{ Label, Kind string }
@@ -281,6 +299,9 @@ type builder struct {
 	w         *words
 	published map[int64]*status.Incident
 	docs      map[string][]byte
+	// Indexes made on first use (component.go).
+	byComponent  map[string][]store.Monitor
+	windowTitles map[int64]string
 }
 
 // buildPages renders every HTML page. The keys are paths; "404" is the
@@ -456,14 +477,17 @@ func (b *builder) index() error {
 		gv := groupView{Name: g.Name, Description: g.Description}
 		for _, c := range snap.Components {
 			if c.GroupID == g.ID {
-				gv.Components = append(gv.Components, compView{Name: c.Name, Description: c.Description,
-					Label: b.t(c.Status.Label()), Kind: c.Status.Kind(), URL: componentURL(c.ID), Uptime: b.bars(c.ID)})
-				v.Bars = v.Bars || gv.Components[len(gv.Components)-1].Uptime != nil
+				row, err := b.indexRow(c)
+				if err != nil {
+					return err
+				}
+				gv.Rows = append(gv.Rows, row.html)
+				v.Bars = v.Bars || row.bars
 			}
 		}
 		st := snap.GroupStatus(g.ID)
 		gv.Kind, gv.Label = st.Kind(), b.t(st.Label())
-		if len(gv.Components) > 0 {
+		if len(gv.Rows) > 0 {
 			v.Groups = append(v.Groups, gv)
 		}
 	}
@@ -481,6 +505,36 @@ func (b *builder) index() error {
 	today := dayStart(b.in.Now, b.in.Loc)
 	v.Days = b.days(today.AddDate(0, 0, -(recentDays-1)), today.AddDate(0, 0, 1), true)
 	return b.render("/", "index.html", "", "status", v)
+}
+
+// indexRow is component c's row on the front page: the one rendered
+// before when the selection keeps rows and c's componentKey has not moved
+// (a superset of what the row shows), else rendered now.
+func (b *builder) indexRow(c service.ComponentState) (indexRow, error) {
+	var (
+		rows map[string]indexRow
+		key  string
+	)
+	if b.in.Only != nil && b.in.Only.rows != nil {
+		rows = b.in.Only.rows
+		key = b.componentKey(c)
+		if old, ok := rows[c.ID]; ok && !b.in.Only.allComponents && key != "" && old.key == key {
+			return old, nil
+		}
+	}
+	v := compView{Name: c.Name, Description: c.Description, Label: b.t(c.Status.Label()), Kind: c.Status.Kind(),
+		URL: componentURL(c.ID), Uptime: b.bars(c.ID)}
+	var buf bytes.Buffer
+	if err := pageTemplates[b.w.wr.L.Lang]["index.html"].ExecuteTemplate(&buf, "comprow", v); err != nil {
+		return indexRow{}, fmt.Errorf("render the row of %s: %w", c.ID, err)
+	}
+	// Rendered by html/template above: safe as it stands.
+	row := indexRow{key: key, html: template.HTML(buf.String()), bars: v.Uptime != nil}
+	if rows != nil {
+		rows[c.ID] = row
+		b.in.Only.rowsRendered = append(b.in.Only.rowsRendered, c.ID)
+	}
+	return row, nil
 }
 
 func dayStart(t time.Time, loc *time.Location) time.Time {

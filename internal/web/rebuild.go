@@ -30,10 +30,14 @@ import (
 //
 //  1. the snapshot, the /api/v2 documents and the front page, which say
 //     what is going on now;
-//  2. the component pages, the pages of the incidents and windows that
-//     changed (and of those linking to them), the history months that list
-//     them (every month when a month's count moved, since each page lists
-//     the counts), and the feeds when anything in them changed.
+//  2. the component pages whose inputs moved (componentKey; every one when
+//     only the clock moved, and a minute after that was last done), the
+//     pages of the incidents and windows that changed (and of those linking
+//     to them), the history months that list them (every month when a
+//     month's count moved, since each page lists the counts), and the feeds
+//     when anything in them changed.
+//
+// The front page keeps its component rows the same way (indexRow).
 //
 // Open incidents and running windows are rendered again every time, as
 // their "so far" durations move. Everything is rendered at start, after
@@ -69,6 +73,12 @@ type records struct {
 	// spanKeys fingerprint each incident's per-location spans as last
 	// rendered (incidentSpanKeys).
 	spanKeys map[int64]string
+	// compKeys are the componentKey each component page was rendered with;
+	// componentsAt is when every component page was last rendered.
+	compKeys     map[string]string
+	componentsAt time.Time
+	// rows are the front page's component rows as last rendered.
+	rows map[string]indexRow
 }
 
 // listLimit is how many incidents and windows the JSON lists and the feeds carry.
@@ -134,6 +144,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	} else {
 		plan, err = s.refresh(readCtx, r, loc)
 	}
+	s.rendered = s.rendered[:0]
 	var snap *service.Snapshot
 	var mon *monitoring
 	if err == nil {
@@ -152,6 +163,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	s.rec = r
 	s.setLively(snap)
 	if plan != nil {
+		plan.allComponents = componentsDue(plan, r, now)
 		// Open incidents and running windows move with the clock.
 		for _, in := range snap.Open {
 			if _, ok := r.incidents[in.ID]; ok {
@@ -178,7 +190,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	}
 	all := s.pageInput(cfg, loc, now, r, snap, mon)
 	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
-	if err := s.renderNow(cfg, loc, in, r, false); err != nil {
+	if err := s.renderNow(cfg, loc, in, r, false, plan == nil || plan.allComponents); err != nil {
 		return err
 	}
 	if err := s.renderRest(cfg, loc, in, r, plan); err != nil {
@@ -188,12 +200,29 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 		return err
 	}
 	r.spanKeys = spanKeys
+	if plan == nil || plan.allComponents {
+		// From when they were done: a fleet whose pages take longer than
+		// refreshEvery to render still gets rebuilds of what changed
+		// between the ones of everything.
+		r.componentsAt = s.svc.Now()
+	}
 	// Read again and rendered: until now a failure left them to the next try.
 	clear(r.staleIncidents)
 	clear(r.staleWindows)
 	r.staleSeries = false
 	s.markShown(gen)
 	return nil
+}
+
+// componentsDue reports whether a rebuild renders every component page:
+// one with nothing named by the change log (the clock's, or a measurement's)
+// does, and so does any once the last that did ended refreshEvery ago, so that
+// a steady stream of writes does not keep the pages' clock-driven figures
+// (the last 24 hours, today's bar, "so far") from moving. Other rebuilds
+// render the component pages whose componentKey moved.
+func componentsDue(plan *selection, r *records, now time.Time) bool {
+	named := len(plan.incidents) > 0 || len(plan.windows) > 0 || plan.series
+	return !named || now.Sub(r.componentsAt) >= refreshEvery || now.Before(r.componentsAt)
 }
 
 // load reads every record the pages show.
@@ -441,17 +470,28 @@ func newestWindows(all []status.Maintenance) []status.Maintenance {
 // renderNow renders and swaps in what says what is going on now: the
 // /api/v2 documents and the front page, and with components the component
 // pages too.
-func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components bool) error {
+//
+// The front page's rows are kept in r and rendered again when their
+// component's key moved, or every one with allRows.
+func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components, allRows bool) error {
 	docs, err := statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: in.Snapshot,
 		Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
 	if err != nil {
 		return err
 	}
-	in.Only = &selection{index: true, components: components}
+	if r.rows == nil {
+		r.rows = map[string]indexRow{}
+	}
+	if allRows {
+		clear(r.rows) // and rows of components gone go with them
+	}
+	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows}
 	pages, err := buildPages(in)
 	if err != nil {
 		return err
 	}
+	s.renderedRows = in.Only.rowsRendered
+	s.noteRendered(pages)
 	// The brand's files go with the first pages that link to them.
 	list := append(pageDocs(pages), allBrandDocs(cfg)...)
 	for name, body := range docs {
@@ -493,11 +533,17 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 		sel.months = historyMonthKeys(in.Now, loc)
 	}
 	sel.components = true
+	if r.compKeys == nil {
+		r.compKeys = map[string]string{}
+	}
+	sel.compKeys = r.compKeys
+	sel.allComponents = plan == nil || plan.allComponents
 	in.Only = sel
 	pages, err := buildPages(in)
 	if err != nil {
 		return err
 	}
+	s.noteRendered(pages)
 	prev := *s.assets.Load()
 	var next map[string]*asset
 	if plan == nil {
@@ -545,6 +591,11 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 			delete(next, path)
 		}
 	}
+	for id := range r.compKeys {
+		if !components[componentURL(id)] {
+			delete(r.compKeys, id) // rendered anew if it comes back
+		}
+	}
 	r.components = components
 	list := pageDocs(pages)
 	if plan == nil {
@@ -560,6 +611,7 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 		list = append(list, feeds...)
 	}
 	if err := putAll(next, prev, list); err != nil {
+		clear(r.compKeys) // rendered but not swapped in
 		return err
 	}
 	r.counts = counts
@@ -578,12 +630,23 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 	}
 	snap := s.svc.Rederive(r.snap)
 	s.setLively(snap)
+	// The component pages are rendered below from other statuses than
+	// their keys say: the next rebuild renders each again.
+	clear(r.compKeys)
 	all := s.pageInput(cfg, loc, now, r, snap, r.mon)
 	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
-	if err := s.renderNow(cfg, loc, in, r, true); err != nil {
+	if err := s.renderNow(cfg, loc, in, r, true, true); err != nil {
 		return err
 	}
 	return s.renderPages(cfg, all)
+}
+
+// noteRendered adds the paths of pages to those the running rebuild
+// rendered (Site.rendered), which tests read.
+func (s *Site) noteRendered(pages map[string][]byte) {
+	for path := range pages {
+		s.rendered = append(s.rendered, path)
+	}
 }
 
 // doc is a rendered document on its way to being served.

@@ -49,10 +49,28 @@ var gzips = sync.Pool{New: func() any {
 	return zw
 }}
 
+// largeDoc is the size past which a document is compressed at gzip's
+// default level instead of its best: a large fleet's front page runs to
+// megabytes, which the best level takes several times as long over, for a
+// few per cent.
+const largeDoc = 1 << 20
+
+var largeGzips = sync.Pool{New: func() any {
+	zw, err := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	if err != nil {
+		panic(err) // only for a bad level
+	}
+	return zw
+}}
+
 func newAsset(path string, body []byte, contentType, lang string) (*asset, error) {
 	var buf bytes.Buffer
-	zw := gzips.Get().(*gzip.Writer)
-	defer gzips.Put(zw)
+	pool := &gzips
+	if len(body) > largeDoc {
+		pool = &largeGzips
+	}
+	zw := pool.Get().(*gzip.Writer)
+	defer pool.Put(zw)
 	zw.Reset(&buf)
 	if _, err := zw.Write(body); err != nil {
 		return nil, err
@@ -144,6 +162,12 @@ type Site struct {
 	// buildMu lets one rebuild run at a time; rec is what it keeps.
 	buildMu sync.Mutex
 	rec     *records
+	// rendered are the paths of the pages the last rebuild rendered
+	// (buildPages' keys, "404" for the not-found page), for tests.
+	rendered []string
+	// renderedRows are the ids of the front page's component rows the last
+	// rebuild rendered (the others were kept), for tests.
+	renderedRows []string
 
 	listenMu sync.Mutex
 	rebuilt  []func() // OnRebuilt's listeners (mirror.go)

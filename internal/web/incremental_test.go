@@ -1,0 +1,269 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/service"
+	"github.com/heraldhq/herald/internal/status"
+	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/store/storetest"
+	"github.com/heraldhq/herald/internal/web"
+)
+
+// monitoredFleet gives each of rwComps a monitor and an outage a week ago,
+// so that their pages have bars, figures and outage lists to keep.
+func monitoredFleet(t *testing.T, st *store.Store, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	var defs []store.MonitorDef
+	for _, c := range rwComps {
+		defs = append(defs, store.MonitorDef{ID: c.ID + "/http", ComponentID: c.ID, Kind: "http", Target: "http://127.0.0.1:1/"})
+	}
+	if err := st.SyncMonitors(ctx, defs, now.AddDate(0, 0, -30)); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range rwComps {
+		o := store.Outage{ComponentID: c.ID, MonitorID: c.ID + "/http", Severity: status.MonitorDown,
+			StartedAt: now.AddDate(0, 0, -7-i), EndedAt: now.AddDate(0, 0, -7-i).Add(3 * time.Minute), Decision: "ignored",
+			DetectedAt: now.AddDate(0, 0, -7-i)}
+		if err := st.InsertOutage(ctx, &o); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// pagesUnder are the rendered paths that begin with prefix.
+func pagesUnder(paths []string, prefix string) []string {
+	var out []string
+	for _, p := range paths {
+		if strings.HasPrefix(p, prefix) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// A write touching one component renders that component's page, and its
+// server's other components' when the server's status moves (their badge
+// snippets show it), and no other; the page of the incident it names and
+// no other incident's.
+func TestAWriteRendersOnlyThePagesItChanges(t *testing.T) {
+	ctx := context.Background()
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fixedClock{t: time.Date(2026, 11, 25, 10, 30, 0, 0, la).UTC()}
+	b := storetest.SQLite(t)
+	svc := newService(t, b.Store, clock)
+	monitoredFleet(t, b.Store, clock.Now())
+	old, err := svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Old trouble", Body: "Looking.",
+		StartedAt: clock.Now().AddDate(0, -1, 0), Components: map[string]status.ComponentStatus{"mom/web": status.PartialOutage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ResolveIncident(ctx, "test", old.ID, service.Resolution{Body: "Fixed.", ResolvedAt: old.StartedAt.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	site := newSite(t, svc)
+	if got := pagesUnder(site.Rendered(), "/components/"); len(got) != len(rwComps) {
+		t.Fatalf("a full rebuild rendered component pages %v, want all %d", got, len(rwComps))
+	}
+	var in *status.Incident
+	steps := []struct {
+		name       string
+		do         func() error
+		components []string // the component pages it must render, exactly
+		incidents  bool     // renders the incident's page, and no other incident's
+	}{
+		{"opening an incident on flexo/web", func() (err error) {
+			in, err = svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Web sites on flexo unreachable", Body: "Looking.",
+				Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}})
+			return err
+		}, []string{"/components/flexo/email", "/components/flexo/web"}, true},
+		{"an update", func() error {
+			_, err := svc.PostIncidentUpdate(ctx, "test", in.ID, service.IncidentUpdate{Status: status.Identified, Body: "Apache hangs."})
+			return err
+		}, nil, true},
+		{"resolving it", func() error {
+			_, err := svc.ResolveIncident(ctx, "test", in.ID, service.Resolution{Body: "Restarted."})
+			return err
+		}, []string{"/components/flexo/email", "/components/flexo/web"}, true},
+		{"scheduling a window on mom/web", func() error {
+			start := clock.Now().Add(48 * time.Hour).Truncate(time.Minute)
+			_, err := svc.ScheduleMaintenance(ctx, "test", service.NewMaintenance{Title: "Kernel update", Body: "Restarting.",
+				Components: []string{"mom/web"}, Start: start, End: start.Add(time.Hour)})
+			return err
+		}, nil, false},
+	}
+	for _, step := range steps {
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if err := site.RebuildChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rendered := site.Rendered()
+		if got := pagesUnder(rendered, "/components/"); !slices.Equal(got, step.components) {
+			t.Errorf("%s rendered the component pages %v, want %v", step.name, got, step.components)
+		}
+		var want []string
+		if step.incidents {
+			want = []string{fmt.Sprintf("/incidents/%d", in.ID)}
+		}
+		if got := pagesUnder(rendered, "/incidents/"); !slices.Equal(got, want) {
+			t.Errorf("%s rendered the incident pages %v, want %v", step.name, got, want)
+		}
+		if !slices.Contains(rendered, "/") {
+			t.Errorf("%s did not render the front page (rendered %v)", step.name, rendered)
+		}
+		// The front page's rows are those of the same components.
+		var rows []string
+		for _, c := range step.components {
+			rows = append(rows, strings.TrimPrefix(c, "/components/"))
+		}
+		if got := site.RenderedRows(); !slices.Equal(got, rows) {
+			t.Errorf("%s rendered the front page's rows of %v, want %v", step.name, got, rows)
+		}
+	}
+	// The clock alone renders every component page again.
+	clock.add(time.Minute)
+	if err := site.RebuildChanged(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := pagesUnder(site.Rendered(), "/components/"); len(got) != len(rwComps) {
+		t.Errorf("a rebuild after a minute with no change rendered component pages %v, want all %d", got, len(rwComps))
+	}
+	if got := site.RenderedRows(); len(got) != len(rwComps) {
+		t.Errorf("a rebuild after a minute with no change rendered the front page's rows of %v, want all %d", got, len(rwComps))
+	}
+}
+
+// After each of a seeded, replayable sequence of random writes (and
+// moments passing), what the site serves is what rendering everything from
+// scratch serves. HERALD_REPLAY_SEED=N replays one sequence.
+func TestRandomWritesServeWhatAFullRebuildServes(t *testing.T) {
+	// Each step renders everything from scratch to compare: two sequences
+	// of 25 keep the package's -race run within its time.
+	seeds := []uint64{1, 2}
+	if s := replaySeed(t); s != 0 {
+		seeds = []uint64{s}
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { randomWrites(t, seed, 25) })
+	}
+}
+
+func randomWrites(t *testing.T, seed uint64, n int) {
+	ctx := context.Background()
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 99))
+	clock := &fixedClock{t: time.Date(2026, 11, 25, 10, 30, 0, 0, la).UTC()}
+	b := storetest.SQLite(t)
+	svc := newService(t, b.Store, clock)
+	monitoredFleet(t, b.Store, clock.Now())
+	site := newSite(t, svc)
+	full := func() map[string][]byte {
+		fresh := web.NewSite(svc, func() config.Config { return rwConfig }, nil)
+		if err := fresh.Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return fresh.Documents()
+	}
+	var open []int64
+	var windows []int64
+	comp := func() string { return rwComps[rng.IntN(len(rwComps))].ID }
+	sev := []status.ComponentStatus{status.DegradedPerformance, status.PartialOutage, status.MajorOutage}
+	for i := range n {
+		var what string
+		var err error
+		switch x := rng.IntN(10); {
+		case x < 2 || len(open) == 0:
+			c := comp()
+			what = "open on " + c
+			var in *status.Incident
+			started := clock.Now().Add(-time.Duration(rng.IntN(90*24)) * time.Hour)
+			in, err = svc.OpenIncident(ctx, "test", service.NewIncident{Title: fmt.Sprintf("Trouble %d", i), Body: "Looking.",
+				StartedAt: started, Components: map[string]status.ComponentStatus{c: sev[rng.IntN(len(sev))]}})
+			if err == nil {
+				open = append(open, in.ID)
+				// Its monitor saw it: an outage linked to it.
+				o := store.Outage{ComponentID: c, MonitorID: c + "/http", Severity: status.MonitorDown, StartedAt: started,
+					EndedAt: started.Add(5 * time.Minute), IncidentID: in.ID, Decision: "incident", DetectedAt: started}
+				err = b.Store.InsertOutage(ctx, &o)
+			}
+		case x < 4:
+			id := open[rng.IntN(len(open))]
+			what = fmt.Sprintf("update %d", id)
+			_, err = svc.PostIncidentUpdate(ctx, "test", id, service.IncidentUpdate{Status: status.Identified, Body: fmt.Sprintf("Step %d.", i)})
+		case x < 5:
+			id := open[rng.IntN(len(open))]
+			what = fmt.Sprintf("rename %d", id)
+			title := fmt.Sprintf("Trouble renamed at %d", i)
+			_, err = svc.EditIncident(ctx, "test", id, service.IncidentEdit{Title: &title})
+		case x < 6:
+			k := rng.IntN(len(open))
+			what = fmt.Sprintf("resolve %d", open[k])
+			_, err = svc.ResolveIncident(ctx, "test", open[k], service.Resolution{Body: "Fixed."})
+			open = slices.Delete(open, k, k+1)
+		case x < 7:
+			c := comp()
+			what = "window on " + c
+			start := clock.Now().Add(time.Duration(1+rng.IntN(72)) * time.Hour).Truncate(time.Minute)
+			var m *status.Maintenance
+			m, err = svc.ScheduleMaintenance(ctx, "test", service.NewMaintenance{Title: fmt.Sprintf("Window %d", i), Body: "Work.",
+				Components: []string{c}, Start: start, End: start.Add(30 * time.Minute)})
+			if err == nil {
+				windows = append(windows, m.ID)
+			}
+		case x < 8 && len(windows) > 0:
+			k := rng.IntN(len(windows))
+			what = fmt.Sprintf("cancel window %d", windows[k])
+			_, err = svc.CancelMaintenance(ctx, "test", windows[k], "Not needed.")
+			windows = slices.Delete(windows, k, k+1)
+		case x < 9:
+			c := comp()
+			what = "manual status on " + c
+			_, err = svc.SetOverride(ctx, "test", c, sev[rng.IntN(len(sev))], "")
+		default:
+			what = "a minute passing"
+			clock.add(time.Minute)
+		}
+		if err != nil {
+			t.Fatalf("seed %d step %d (%s): %v", seed, i, what, err)
+		}
+		if err := site.RebuildChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sameDocuments(t, fmt.Sprintf("seed %d step %d (%s)", seed, i, what), site.Documents(), full())
+		if t.Failed() {
+			t.Fatalf("replay: HERALD_REPLAY_SEED=%d go test ./internal/web -run TestRandomWritesServeWhatAFullRebuildServes", seed)
+		}
+	}
+}
+
+// replaySeed is HERALD_REPLAY_SEED, or 0 when unset.
+func replaySeed(t *testing.T) uint64 {
+	t.Helper()
+	s := os.Getenv("HERALD_REPLAY_SEED")
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 {
+		t.Fatalf("HERALD_REPLAY_SEED=%q: want a positive integer", s)
+	}
+	return n
+}
