@@ -78,7 +78,10 @@ func newFront(site *web.Site, slow *http.Server, drain *drainer, log *slog.Logge
 		ReadTimeout: lim.readHeader,
 		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 			if n := h.ContentLength(); n > 0 || n == -1 { // -1: chunked
-				return fasthttp.RequestConfig{ReadTimeout: lim.read}
+				// One byte of the body read ahead at most, so that the
+				// request reaches its handler as soon as net/http would
+				// pass it on (a handler may answer before the body comes).
+				return fasthttp.RequestConfig{ReadTimeout: lim.read, MaxRequestBodySize: 1}
 			}
 			return fasthttp.RequestConfig{}
 		},
@@ -87,8 +90,8 @@ func newFront(site *web.Site, slow *http.Server, drain *drainer, log *slog.Logge
 		ReadBufferSize:  lim.maxHead,
 		WriteBufferSize: writeBuffer,
 		// The body of a request fasthttp hands over is net/http's to
-		// read, within the limit of its route: fasthttp reads at most 8 KB
-		// of it ahead and passes those bytes on, and never parses a form.
+		// read, within the limit of its route: fasthttp reads one byte of
+		// it ahead (HeaderReceived) and passes it on, and never parses a form.
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
 		MaxRequestBodySize:           1 << 62,
