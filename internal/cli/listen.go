@@ -212,7 +212,7 @@ func (d *drainer) wrap(h http.Handler) http.Handler {
 // process or the service manager may still hold), waits for the servers'
 // loops to return, lets connections close after their next response, and
 // then shuts the server down, finishing requests in flight within grace.
-func (d *drainer) drain(log *slog.Logger, srv *http.Server, lns []net.Listener, served <-chan error, grace time.Duration) {
+func (d *drainer) drain(log *slog.Logger, srv interface{ Shutdown(context.Context) error }, lns []net.Listener, served <-chan error, grace time.Duration) {
 	d.draining.Store(true)
 	for _, ln := range lns {
 		if err := ln.Close(); err != nil {

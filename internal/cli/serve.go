@@ -69,6 +69,18 @@ type serveOptions struct {
 	// routes, when set, is given every pattern registered, once all are
 	// (the OpenAPI test holds them against the description).
 	routes func(patterns []string)
+	// limits, when set, replace the HTTP servers' timeouts and sizes
+	// (tests); wrapListener, when set, wraps each listener (tests count
+	// the system calls of a connection with it).
+	limits       *httpLimits
+	wrapListener func(net.Listener) net.Listener
+}
+
+func (o serveOptions) limitsOr() httpLimits {
+	if o.limits != nil {
+		return *o.limits
+	}
+	return defaultLimits
 }
 
 func storeFlags(fs interface {
@@ -300,16 +312,13 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	drain := newDrainer()
 	// Every handler below finds the client's address with peer.From.
 	clients := peer.Resolver{Proxies: func() []netip.Prefix { return current.Load().Server.Proxies() }}
-	srv := &http.Server{
-		Handler:           drain.wrap(clients.Handler(site.Handler(consistentWrites(site, mux)))),
-		ConnState:         drain.track,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	// The public documents are answered by fasthttp in front, the rest by
+	// net/http (front.go), which sets the limits of both.
+	srv := newFront(site, &http.Server{
+		Handler:   drain.wrap(clients.Handler(site.Handler(consistentWrites(site, mux)))),
+		ConnState: drain.track,
+		ErrorLog:  slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}, drain, log, o.limitsOr())
 
 	// Background work: the maintenance clock and the reload watcher stop
 	// when work is cancelled, and serve waits for them before closing the database.
@@ -358,7 +367,10 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 
 	serveErr := make(chan error, len(socks.lns))
 	for _, ln := range socks.lns {
-		go func() { serveErr <- srv.Serve(ln) }()
+		if o.wrapListener != nil {
+			ln = o.wrapListener(ln)
+		}
+		go func() { serveErr <- srv.serve(ln) }()
 	}
 	log.Info("herald is serving", slog.String("url", "http://"+addr+"/"), slog.String("config", o.configPath),
 		slog.String("database", string(st.Dialect())), slog.Int("pid", os.Getpid()))

@@ -59,12 +59,14 @@ func PageOf(r *http.Request) *config.PageEntry {
 }
 
 // route finds the entry serving r: by host name, else by path prefix.
-func (s *Site) route(r *http.Request) *pageSet {
+func (s *Site) route(r *http.Request) *pageSet { return s.routeTo(r.Host, r.URL.Path) }
+
+// routeTo finds the entry serving path on host (a Host header's value).
+func (s *Site) routeTo(host, path string) *pageSet {
 	sets := s.pages.Load()
 	if sets == nil || len(*sets) == 0 {
 		return nil
 	}
-	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
@@ -75,7 +77,7 @@ func (s *Site) route(r *http.Request) *pageSet {
 		}
 	}
 	for _, p := range *sets {
-		if pre := p.entry.Path; pre != "" && (r.URL.Path == pre || strings.HasPrefix(r.URL.Path, pre+"/")) {
+		if pre := p.entry.Path; pre != "" && (path == pre || strings.HasPrefix(path, pre+"/")) {
 			return p
 		}
 	}

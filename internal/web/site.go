@@ -36,6 +36,9 @@ type asset struct {
 	// request costs map assignments, not formatting and allocation.
 	header          http.Header
 	plainLen, gzLen []string
+	// raw is header as name and value bytes in name order, for the
+	// public read path (fast.go), which sets them as they are.
+	raw []rawHeader
 }
 
 // gzips are the compressors of every rebuild: a best-compression writer
@@ -121,6 +124,7 @@ func newAsset(path string, body []byte, contentType, lang string) (*asset, error
 		h.Set("Content-Language", l)
 	}
 	a.header = h
+	a.raw = rawHeaders(h)
 	return a, nil
 }
 
@@ -442,16 +446,35 @@ func acceptsGzip(header string) bool {
 // during an outage, so they skip the router's pattern matching.
 func (s *Site) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			if assets := s.publicAssets(r.Host, r.URL.Path); assets != nil {
+				s.serveDoc(w, r, assets, r.URL.Path, false)
+				return
+			}
+		}
 		if p := s.route(r); p != nil {
 			s.servePage(p, w, r, next)
 			return
 		}
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			if _, ok := (*s.assets.Load())[r.URL.Path]; ok {
-				s.serveAsset(w, r)
-				return
-			}
-		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// publicAssets are the documents holding path when a GET of path on host is
+// a public document answered from memory (by Handler, or by ServeFast on
+// the public read path), else nil: a private page's documents, its
+// address without the final slash and everything not rendered are left to
+// the routes.
+func (s *Site) publicAssets(host, path string) map[string]*asset {
+	assets := *s.assets.Load()
+	if p := s.routeTo(host, path); p != nil {
+		if p.entry.Private != nil || path == p.prefix() {
+			return nil
+		}
+		assets = *p.assets.Load()
+	}
+	if _, ok := assets[path]; !ok {
+		return nil
+	}
+	return assets
 }

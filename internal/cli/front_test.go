@@ -1,0 +1,434 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// The public read path (front.go), against the real listener of an
+// in-process `herald serve`.
+
+// frontServer starts serve on 127.0.0.1:0 with the example fleet, limits
+// lim (nil: the defaults) and each accepted connection wrapped to count
+// its reads and writes; it returns the address and the counters.
+func frontServer(t *testing.T, lim *httpLimits) (string, *connCounts) {
+	t.Helper()
+	cfgPath, err := filepath.Abs("../../examples/hosting.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := &connCounts{}
+	addrc := make(chan string, 1)
+	o := serveOptions{
+		configPath:    cfgPath,
+		dsn:           store.DSN{DataDir: t.TempDir()},
+		listen:        "127.0.0.1:0",
+		started:       func(addr string) { addrc <- addr },
+		shutdownGrace: 10 * time.Second,
+		limits:        lim,
+		wrapListener:  func(ln net.Listener) net.Listener { return &countingListener{Listener: ln, counts: counts} },
+	}
+	logs := &syncBuffer{}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: os.Getenv}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, env, o) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v\n%s", err, logs)
+		}
+	})
+	select {
+	case addr := <-addrc:
+		return addr, counts
+	case err := <-served:
+		t.Fatalf("serve returned before listening: %v\n%s", err, logs)
+		return "", nil
+	}
+}
+
+// connCounts are the Read and Write calls made on the server's side of the
+// connections accepted, each call one system call or a wait for one.
+type connCounts struct {
+	mu     sync.Mutex
+	reads  int
+	writes int
+}
+
+func (c *connCounts) get() (reads, writes int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reads, c.writes
+}
+
+type countingListener struct {
+	net.Listener
+	counts *connCounts
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, counts: l.counts}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	counts *connCounts
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	c.counts.mu.Lock()
+	c.counts.reads++
+	c.counts.mu.Unlock()
+	return c.Conn.Read(p)
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.counts.mu.Lock()
+	c.counts.writes++
+	c.counts.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+// CloseWrite reaches the TCP connection, as net/http asks for it.
+func (c *countingConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// rawConn is a client connection that writes requests as given and reads
+// answers in order.
+type rawConn struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func dialRaw(t *testing.T, addr string) *rawConn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	// A bound for a broken server, not a measurement.
+	_ = c.SetDeadline(time.Now().Add(time.Minute))
+	return &rawConn{t: t, conn: c, r: bufio.NewReader(c)}
+}
+
+func (c *rawConn) send(reqs ...string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.conn, strings.Join(reqs, "")); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// answer reads one response to a request of method.
+func (c *rawConn) answer(method string) (*http.Response, []byte) {
+	c.t.Helper()
+	resp, err := http.ReadResponse(c.r, &http.Request{Method: method})
+	if err != nil {
+		c.t.Fatalf("read the answer: %v", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		c.t.Fatalf("read the body: %v", err)
+	}
+	return resp, body
+}
+
+func getReq(path string, headers ...string) string {
+	return req("GET", path, headers...)
+}
+
+func req(method, path string, headers ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: status.example.net\r\n", method, path)
+	for _, h := range headers {
+		b.WriteString(h + "\r\n")
+	}
+	b.WriteString("\r\n")
+	return b.String()
+}
+
+// TestFrontConditionalAndHead: an ETag given back gets 304 without a body,
+// HEAD gets the headers of GET without the body.
+func TestFrontConditionalAndHead(t *testing.T) {
+	addr, _ := frontServer(t, nil)
+	c := dialRaw(t, addr)
+	for _, path := range []string{"/", "/api/v2/summary.json"} {
+		c.send(getReq(path))
+		full, body := c.answer("GET")
+		etag := full.Header.Get("ETag")
+		if full.StatusCode != 200 || etag == "" || len(body) == 0 || full.ContentLength != int64(len(body)) {
+			t.Fatalf("GET %s: %s, ETag %q, %d bytes (Content-Length %d)", path, full.Status, etag, len(body), full.ContentLength)
+		}
+		c.send(getReq(path, "If-None-Match: "+etag), getReq(path, "If-None-Match: W/"+etag+", \"other\""))
+		for range 2 {
+			resp, b := c.answer("GET")
+			if resp.StatusCode != http.StatusNotModified || len(b) != 0 || resp.Header.Get("ETag") != etag {
+				t.Errorf("GET %s with its ETag: %s, %d bytes, ETag %q; want 304, none, %q", path, resp.Status, len(b), resp.Header.Get("ETag"), etag)
+			}
+		}
+		c.send(getReq(path, `If-None-Match: "stale"`))
+		if resp, b := c.answer("GET"); resp.StatusCode != 200 || !bytes.Equal(b, body) {
+			t.Errorf("GET %s with another ETag: %s, %d bytes; want 200 and the document", path, resp.Status, len(b))
+		}
+		c.send(req("HEAD", path))
+		resp, b := c.answer("HEAD")
+		if resp.StatusCode != 200 || resp.ContentLength != int64(len(body)) || resp.Header.Get("ETag") != etag {
+			t.Errorf("HEAD %s: %s, Content-Length %d, ETag %q; want 200, %d, %q", path, resp.Status, resp.ContentLength, resp.Header.Get("ETag"), len(body), etag)
+		}
+		// HEAD's answer has no body: the next answer follows at once.
+		c.send(getReq(path, "If-None-Match: "+etag))
+		if resp, _ := c.answer("GET"); resp.StatusCode != http.StatusNotModified {
+			t.Errorf("after HEAD %s: %s; want the 304 asked next", path, resp.Status)
+		}
+		_ = b
+	}
+}
+
+// TestFrontGzip: gzip when the client takes it (the same document,
+// compressed), the plain bytes when it does not or refuses it with q=0.
+func TestFrontGzip(t *testing.T) {
+	addr, _ := frontServer(t, nil)
+	c := dialRaw(t, addr)
+	for _, path := range []string{"/", "/api/v2/summary.json"} {
+		c.send(getReq(path))
+		plain, body := c.answer("GET")
+		if plain.Header.Get("Content-Encoding") != "" || plain.Header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("GET %s without Accept-Encoding: encoding %q, Vary %q", path, plain.Header.Get("Content-Encoding"), plain.Header.Get("Vary"))
+		}
+		c.send(getReq(path, "Accept-Encoding: br, gzip;q=0.8"))
+		resp, zipped := c.answer("GET")
+		if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Vary") != "Accept-Encoding" || resp.ContentLength != int64(len(zipped)) {
+			t.Fatalf("GET %s with gzip: encoding %q, Vary %q, Content-Length %d for %d bytes", path,
+				resp.Header.Get("Content-Encoding"), resp.Header.Get("Vary"), resp.ContentLength, len(zipped))
+		}
+		if resp.Header.Get("ETag") != plain.Header.Get("ETag") {
+			t.Errorf("GET %s: the gzip answer's ETag %q differs from the plain one's %q", path, resp.Header.Get("ETag"), plain.Header.Get("ETag"))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(zipped))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unzipped, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(unzipped, body) {
+			t.Errorf("GET %s with gzip: %v; the document unzipped is not the plain one (%d and %d bytes)", path, err, len(unzipped), len(body))
+		}
+		c.send(getReq(path, "Accept-Encoding: gzip;q=0, identity"))
+		if resp, b := c.answer("GET"); resp.Header.Get("Content-Encoding") != "" || !bytes.Equal(b, body) {
+			t.Errorf("GET %s with gzip;q=0: encoding %q, %d bytes; want the plain document", path, resp.Header.Get("Content-Encoding"), len(b))
+		}
+	}
+}
+
+// TestFrontKeepAliveAndPipelining: requests sent together on one
+// connection are answered in order on it, public documents and others
+// mixed; after one for net/http the connection serves on.
+func TestFrontKeepAliveAndPipelining(t *testing.T) {
+	addr, _ := frontServer(t, nil)
+	c := dialRaw(t, addr)
+	type want struct {
+		method, path, contentType, contains string
+		status                              int
+	}
+	wants := []want{
+		{"GET", "/", "text/html; charset=utf-8", "<html", 200},
+		{"GET", "/api/v2/summary.json", "application/json", `"components"`, 200},
+		{"HEAD", "/api/v2/status.json", "application/json", "", 200},
+		{"GET", "/healthz", "text/plain; charset=utf-8", "ok", 200}, // net/http's
+		{"GET", "/api/v2/summary.json", "application/json", `"components"`, 200},
+		{"GET", "/no-such-page", "text/plain; charset=utf-8", "not found", 404}, // the router's
+		{"GET", "/", "text/html; charset=utf-8", "<html", 200},
+	}
+	for round := range 2 {
+		var reqs []string
+		for _, w := range wants {
+			reqs = append(reqs, req(w.method, w.path))
+		}
+		c.send(reqs...)
+		for i, w := range wants {
+			resp, body := c.answer(w.method)
+			if resp.StatusCode != w.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), w.contentType) ||
+				!bytes.Contains(body, []byte(w.contains)) || resp.Close {
+				t.Errorf("round %d, answer %d (%s %s): %s, %q, close %v, %.40q; want %d, %q, a kept connection, %q",
+					round, i, w.method, w.path, resp.Status, resp.Header.Get("Content-Type"), resp.Close, body, w.status, w.contentType, w.contains)
+			}
+		}
+	}
+}
+
+// TestFrontSameAnswersAsNetHTTP: the answers fasthttp gives are those
+// net/http gives to the same requests (Date aside), for public documents
+// and for what fasthttp hands over. A connection whose first request is
+// for net/http stays with net/http, which serves the documents too.
+func TestFrontSameAnswersAsNetHTTP(t *testing.T) {
+	addr, _ := frontServer(t, nil)
+	fast, slow := dialRaw(t, addr), dialRaw(t, addr)
+	slow.send(getReq("/healthz"))
+	if resp, _ := slow.answer("GET"); resp.StatusCode != 200 {
+		t.Fatalf("/healthz: %s", resp.Status)
+	}
+	var etag string
+	{
+		fast.send(getReq("/"))
+		resp, _ := fast.answer("GET")
+		etag = resp.Header.Get("ETag")
+	}
+	for _, r := range []struct{ method, path string }{
+		{"GET", "/"}, {"HEAD", "/"}, {"GET", "/?utm=x"}, {"GET", "/api/v2/summary.json"}, {"GET", "/api/v2/incidents.json"},
+		{"GET", "/history"}, {"GET", "/history.atom"}, {"GET", "/static/nope.css"}, {"GET", "/api/v2/nope.json"},
+		{"GET", "/./"}, {"GET", "//"}, {"GET", "/%2F"}, {"GET", "/robots.txt"}, {"OPTIONS", "/api/v2/summary.json"},
+	} {
+		for _, headers := range [][]string{nil, {"Accept-Encoding: gzip"}, {"If-None-Match: " + etag}, {"Accept-Encoding: gzip;q=0"}} {
+			text := req(r.method, r.path, headers...)
+			fast.send(text)
+			slow.send(text)
+			fr, fb := fast.answer(r.method)
+			sr, sb := slow.answer(r.method)
+			name := fmt.Sprintf("%s %s %q", r.method, r.path, headers)
+			if fr.StatusCode != sr.StatusCode || !bytes.Equal(fb, sb) {
+				t.Errorf("%s: fasthttp %s with %d bytes, net/http %s with %d", name, fr.Status, len(fb), sr.Status, len(sb))
+			}
+			if f, s := headerLines(fr.Header), headerLines(sr.Header); !slices.Equal(f, s) {
+				t.Errorf("%s: headers differ\nfasthttp: %q\nnet/http: %q", name, f, s)
+			}
+		}
+	}
+}
+
+func headerLines(h http.Header) []string {
+	var out []string
+	for k, vs := range h {
+		if k == "Date" {
+			continue
+		}
+		for _, v := range vs {
+			out = append(out, k+": "+v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestFrontTimeouts: a client that stops half way through a request's
+// head, and one that keeps a connection idle, are cut off. The limits are
+// shortened for the test; what is asserted is that the server closes the
+// connection, not when.
+func TestFrontTimeouts(t *testing.T) {
+	lim := defaultLimits
+	lim.readHeader, lim.idle = 300*time.Millisecond, 300*time.Millisecond
+	addr, _ := frontServer(t, &lim)
+
+	slowHead := dialRaw(t, addr)
+	slowHead.send("GET / HTTP/1.1\r\nHost: status.example.net\r\n") // no end of head
+	if rest, err := io.ReadAll(slowHead.r); err != nil || (len(rest) > 0 && !bytes.HasPrefix(rest, []byte("HTTP/1.1 4"))) {
+		t.Errorf("half a head: the server answered %.60q (%v); want the connection closed, at most with an error", rest, err)
+	}
+
+	idle := dialRaw(t, addr)
+	idle.send(getReq("/"))
+	if resp, _ := idle.answer("GET"); resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("GET /: %s, close %v", resp.Status, resp.Close)
+	}
+	if rest, err := io.ReadAll(idle.r); err != nil || len(rest) > 0 {
+		t.Errorf("an idle connection: got %.60q (%v); want it closed without a word", rest, err)
+	}
+
+	// The same for a connection net/http holds.
+	handed := dialRaw(t, addr)
+	handed.send(getReq("/healthz"))
+	if resp, _ := handed.answer("GET"); resp.StatusCode != 200 {
+		t.Fatalf("/healthz: %s", resp.Status)
+	}
+	if rest, err := io.ReadAll(handed.r); err != nil || len(rest) > 0 {
+		t.Errorf("an idle connection held by net/http: got %.60q (%v); want it closed", rest, err)
+	}
+}
+
+// TestFrontSizeLimits: a request head over the limit is refused with 431
+// by either server, and a body over its route's limit with 413 after the
+// hand-over, the connection then closed.
+func TestFrontSizeLimits(t *testing.T) {
+	addr, _ := frontServer(t, nil)
+	big := "X-Filler: " + strings.Repeat("a", defaultLimits.maxHead)
+	c := dialRaw(t, addr)
+	c.send(getReq("/", big))
+	if resp, _ := c.answer("GET"); resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("GET / with a %d-byte header: %s; want 431", len(big), resp.Status)
+	}
+	c = dialRaw(t, addr)
+	c.send(getReq("/", "X-Filler: "+strings.Repeat("a", defaultLimits.maxHead/2)))
+	if resp, _ := c.answer("GET"); resp.StatusCode != 200 {
+		t.Errorf("GET / with a header half the limit: %s; want 200", resp.Status)
+	}
+
+	body := strings.Repeat("a", 1<<20)
+	c = dialRaw(t, addr)
+	// Written aside: the server answers and closes before reading it all.
+	go io.WriteString(c.conn, fmt.Sprintf("POST /api/v2/subscribers.json HTTP/1.1\r\nHost: status.example.net\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
+	if resp, _ := c.answer("POST"); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST /api/v2/subscribers.json with 1 MB: %s; want 413", resp.Status)
+	}
+}
+
+// TestFrontOneWritePerAnswer counts the server's system calls on a
+// connection (the Read and Write calls on it) while a client asks for the
+// public documents one after the other: one write per answer (net/http
+// made two for a document over 4 KB) and one read per request (net/http
+// made another, in the background, to see a client leave).
+func TestFrontOneWritePerAnswer(t *testing.T) {
+	addr, counts := frontServer(t, nil)
+	c := dialRaw(t, addr)
+	c.send(getReq("/"))
+	c.answer("GET") // the connection's first request is read apart
+	asks := []struct {
+		method, path string
+		headers      []string
+	}{
+		{"GET", "/", nil}, {"GET", "/api/v2/summary.json", nil}, {"GET", "/", []string{"Accept-Encoding: gzip"}},
+		{"HEAD", "/", nil}, {"GET", "/history", nil}, {"GET", "/history.atom", nil},
+	}
+	reads0, writes0 := counts.get()
+	const rounds = 20
+	for range rounds {
+		for _, a := range asks {
+			c.send(req(a.method, a.path, a.headers...))
+			if resp, body := c.answer(a.method); resp.StatusCode != 200 || (a.method == "GET" && len(body) == 0) {
+				t.Fatalf("%s %s: %s, %d bytes", a.method, a.path, resp.Status, len(body))
+			}
+		}
+	}
+	reads, writes := counts.get()
+	n := rounds * len(asks)
+	if writes-writes0 != n {
+		t.Errorf("%d answers took %d writes; want one each", n, writes-writes0)
+	}
+	if reads-reads0 != n {
+		t.Errorf("%d requests took %d reads; want one each", n, reads-reads0)
+	}
+}
