@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,15 +12,16 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/monitor"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/strictjson"
 )
 
 // Server answers agents: their assignment, and the results they push.
@@ -79,13 +81,14 @@ func (s *Server) answer(w http.ResponseWriter, err error) {
 	fail(w, http.StatusInternalServerError, "internal error")
 }
 
-// auth finds the agent token's location, and notes the contact.
-func (s *Server) auth(r *http.Request, dropped int64) (string, error) {
-	bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || bearer == "" {
+// auth finds the agent token's location. It is decided from the header
+// alone, before any body is read: an anonymous request costs a look-up.
+func (s *Server) auth(r *http.Request) (string, error) {
+	bearer := api.BearerToken(r.Header.Get("Authorization"))
+	if bearer == "" {
 		return "", &failure{http.StatusUnauthorized, "missing bearer token (create one with herald token create --scope agent --location NAME)"}
 	}
-	tok, err := s.svc.Authenticate(r.Context(), strings.TrimSpace(bearer))
+	tok, err := s.svc.Authenticate(r.Context(), bearer)
 	if errors.Is(err, service.ErrBadToken) {
 		return "", &failure{http.StatusUnauthorized, "invalid or revoked token"}
 	}
@@ -95,14 +98,17 @@ func (s *Server) auth(r *http.Request, dropped int64) (string, error) {
 	if tok.Scope != service.ScopeAgent || tok.Location == "" {
 		return "", &failure{http.StatusForbidden, "this endpoint takes an agent token (herald token create --scope agent --location NAME)"}
 	}
+	return tok.Location, nil
+}
+
+// touch notes the agent's contact: its version and what it says it dropped
+// (-1: not said).
+func (s *Server) touch(r *http.Request, location string, dropped int64) error {
 	version := r.Header.Get(VersionHeader)
 	if len(version) > 64 || !utf8.ValidString(version) {
 		version = version[:0]
 	}
-	if err := s.st.TouchAgent(r.Context(), tok.Location, version, dropped, s.svc.Now()); err != nil {
-		return "", err
-	}
-	return tok.Location, nil
+	return s.st.TouchAgent(r.Context(), location, version, dropped, s.svc.Now())
 }
 
 // AssignmentFor lists the monitors location checks, in configuration
@@ -134,7 +140,10 @@ func encodeAssignment(a Assignment) ([]byte, string) {
 // long poll, at most a minute) for the assignment to change.
 func (s *Server) assignment(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	location, err := s.auth(r, -1)
+	location, err := s.auth(r)
+	if err == nil {
+		err = s.touch(r, location, -1)
+	}
 	if err != nil {
 		s.answer(w, err)
 		return
@@ -185,16 +194,29 @@ func (s *Server) assignment(w http.ResponseWriter, r *http.Request) {
 // whole.
 func (s *Server) results(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	r.Body = http.MaxBytesReader(w, r.Body, maxPushBytes)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	var p Push
-	if err := dec.Decode(&p); err != nil {
+	location, err := s.auth(r)
+	if err != nil {
+		s.answer(w, err)
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPushBytes))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("a push is at most %d bytes", maxPushBytes))
 			return
 		}
+		fail(w, http.StatusBadRequest, "reading the push: "+err.Error())
+		return
+	}
+	if err := strictjson.Check(data); err != nil {
+		fail(w, http.StatusBadRequest, "malformed push: "+err.Error())
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Push
+	if err := dec.Decode(&p); err != nil {
 		fail(w, http.StatusBadRequest, "malformed push: "+err.Error())
 		return
 	}
@@ -206,8 +228,7 @@ func (s *Server) results(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, fmt.Sprintf("a push holds at most %d results and dropped is not negative", MaxBatch))
 		return
 	}
-	location, err := s.auth(r, p.Dropped)
-	if err != nil {
+	if err := s.touch(r, location, p.Dropped); err != nil {
 		s.answer(w, err)
 		return
 	}

@@ -78,6 +78,18 @@ func TestServerEndpoints(t *testing.T) {
 		if as.Location != "fra-1" || len(as.Monitors) != 1 || as.Monitors[0].ID != "flexo/web/http" {
 			t.Fatalf("fra-1's assignment is %+v; want flexo/web/http alone", as)
 		}
+		// The scheme's name is case-insensitive (RFC 6750), and a push is read
+		// only once its token is known: a duplicate key is refused, an anonymous
+		// push is refused before its body is looked at.
+		if code, _, body := do(t, "GET", ts.URL+AssignmentPath, "", "", "Authorization", "bearer "+fra); code != http.StatusOK {
+			t.Fatalf("lower-case bearer: %d %s", code, body)
+		}
+		if code, _, body := do(t, "POST", ts.URL+ResultsPath, fra, `{"results":[],"results":[]}`); code != http.StatusBadRequest || !strings.Contains(body, "results") {
+			t.Fatalf("a push with a duplicate key: %d %s, want 400 naming it", code, body)
+		}
+		if code, _, _ := do(t, "POST", ts.URL+ResultsPath, "", `{not json`); code != http.StatusUnauthorized {
+			t.Fatalf("an anonymous malformed push: %d, want 401 (the token is checked first)", code)
+		}
 		etag := hdr.Get("ETag")
 		if code, _, _ := do(t, "GET", ts.URL+AssignmentPath, fra, "", "If-None-Match", etag); code != http.StatusNotModified {
 			t.Fatalf("unchanged assignment with its ETag: %d, want 304", code)
