@@ -69,6 +69,7 @@ func newFront(site *web.Site, slow *http.Server, drain *drainer, log *slog.Logge
 	slow.WriteTimeout = lim.write
 	slow.IdleTimeout = lim.idle
 	slow.MaxHeaderBytes = lim.maxHead - 4<<10
+	slow.Handler = closeAfterChunks(slow.Handler)
 	f := &front{site: site, drain: drain, slow: slow, slowDone: make(chan error, 1),
 		handed: &handoffListener{conns: make(chan net.Conn), done: make(chan struct{})}}
 	f.fast = &fasthttp.Server{
@@ -258,4 +259,21 @@ type fastLogger struct{ log *slog.Logger }
 
 func (l fastLogger) Printf(format string, args ...any) {
 	l.log.Warn("http server", slog.String("msg", fmt.Sprintf(format, args...)))
+}
+
+// closeAfterChunks closes a connection after answering a request that
+// came in chunks. RFC 9112 (section 6.3) says a server MUST close the
+// connection after a request with both Transfer-Encoding and
+// Content-Length, which a proxy in front might have framed by its length
+// (request smuggling); net/http reads such a request by its chunks and
+// drops the Content-Length before a handler can see it, so every chunked
+// request ends its connection. Browsers never send one; an API client that
+// does opens a new connection, which costs it a handshake.
+func closeAfterChunks(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TransferEncoding) > 0 {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
 }

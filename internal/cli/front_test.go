@@ -432,3 +432,109 @@ func TestFrontOneWritePerAnswer(t *testing.T) {
 		t.Errorf("%d requests took %d reads; want one each", n, reads-reads0)
 	}
 }
+
+// TestFrontHandsOverBodiesWhole: a request with a body is net/http's, and
+// net/http reads all of it as the client sent it, however it is framed
+// and however the client's writes split it; a request pipelined behind it
+// is answered after it, in order. The body is a strict JSON subscription
+// with a field no subscription has: only a handler that read the body
+// whole names that field in its refusal (a cut body would be refused as
+// cut, a lost one as empty).
+func TestFrontHandsOverBodiesWhole(t *testing.T) {
+	const body = `{"subscriber":{"email":"reader@example.com"},"unheard_of_field":1}`
+	head := "POST /api/v2/subscribers.json HTTP/1.1\r\nHost: status.example.net\r\nContent-Type: application/json\r\n"
+	chunked := fmt.Sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", 20, body[:20], len(body)-20, body[20:])
+	cases := []struct {
+		name   string
+		writes []string // each one write of the client's, a pause between
+	}{
+		{"length, one write", []string{head + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)) + body}},
+		{"length, the body after the head", []string{head + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)), body}},
+		{"length, the body in three", []string{head + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)) + body[:1], body[1:30], body[30:]}},
+		{"chunked, one write", []string{head + "Transfer-Encoding: chunked\r\n\r\n" + chunked}},
+		{"chunked, the chunks after the head", []string{head + "Transfer-Encoding: chunked\r\n\r\n", chunked[:10], chunked[10:]}},
+		{"expect 100-continue", []string{head + fmt.Sprintf("Content-Length: %d\r\nExpect: 100-continue\r\n\r\n", len(body)), body}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// A server each: subscriptions are limited per client.
+			addr, _ := frontServer(t, nil)
+			c := dialRaw(t, addr)
+			for i, w := range tc.writes {
+				if i > 0 {
+					// The server has the earlier part first (no timing is
+					// asserted: any pause, or none, must give the same).
+					time.Sleep(20 * time.Millisecond)
+				}
+				c.send(w)
+			}
+			chunks := strings.Contains(tc.writes[0], "chunked")
+			c.send(getReq("/api/v2/status.json"))
+			resp, got := c.answer("POST")
+			if resp.StatusCode == http.StatusContinue {
+				resp, got = c.answer("POST")
+			}
+			if resp.StatusCode != http.StatusBadRequest || !bytes.Contains(got, []byte("unheard_of_field")) {
+				t.Errorf("the subscription: %s %q; want 400 naming the unknown field (the body read whole)", resp.Status, got)
+			}
+			if chunks {
+				// A chunked request ends its connection (TestFrontRefusesAmbiguousFraming).
+				if !resp.Close {
+					t.Errorf("a chunked request's answer keeps the connection")
+				}
+				return
+			}
+			resp, got = c.answer("GET")
+			if resp.StatusCode != http.StatusOK || !bytes.Contains(got, []byte(`"status"`)) {
+				t.Errorf("the request behind it: %s %.60q; want 200 with the status document", resp.Status, got)
+			}
+		})
+	}
+}
+
+// TestFrontRefusesAmbiguousFraming: a request whose length two readers
+// could take differently (two lengths, a length beside chunks, chunks not
+// last, a GET with a body) is refused or read one way only, and nothing
+// hidden in its body is answered as a request of its own (request
+// smuggling): a proxy in front that went by the Content-Length would see
+// one request where Herald, going by the chunks, sees two. After a request
+// with both, RFC 9112 (section 6.3) says the server must close.
+func TestFrontRefusesAmbiguousFraming(t *testing.T) {
+	addr, _ := frontServer(t, nil)
+	hidden := "GET /api/v2/status.json HTTP/1.1\r\nHost: status.example.net\r\n\r\n"
+	for _, tc := range []struct{ name, request string }{
+		{"two lengths", "POST /lookup HTTP/1.1\r\nHost: status.example.net\r\nContent-Length: 0\r\nContent-Length: " +
+			fmt.Sprint(len(hidden)) + "\r\n\r\n" + hidden},
+		{"a length beside chunks", "POST /lookup HTTP/1.1\r\nHost: status.example.net\r\nContent-Length: " +
+			fmt.Sprint(len("0\r\n\r\n")+len(hidden)) + "\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden},
+		{"chunked not last", "POST /lookup HTTP/1.1\r\nHost: status.example.net\r\nTransfer-Encoding: chunked, identity\r\nContent-Length: " +
+			fmt.Sprint(len(hidden)) + "\r\n\r\n" + hidden},
+		{"a GET with a length", "GET / HTTP/1.1\r\nHost: status.example.net\r\nContent-Length: " + fmt.Sprint(len(hidden)) + "\r\n\r\n" + hidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dialRaw(t, addr)
+			c.send(tc.request)
+			// Then the connection is closed by the client: every answer the
+			// server gives to what was sent is read until it closes.
+			if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
+				_ = cw.CloseWrite()
+			}
+			var statuses []string
+			for {
+				resp, err := http.ReadResponse(c.r, &http.Request{Method: "GET"})
+				if err != nil {
+					break
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				statuses = append(statuses, resp.Status)
+				if bytes.Contains(b, []byte(`"status"`)) && bytes.Contains(b, []byte(`"indicator"`)) {
+					t.Errorf("the request hidden in the body was answered: %s", resp.Status)
+				}
+			}
+			if len(statuses) > 1 {
+				t.Errorf("%d answers to one request: %q", len(statuses), statuses)
+			}
+		})
+	}
+}
