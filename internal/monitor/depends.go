@@ -46,6 +46,14 @@ import (
 //     started while the parent was down and has ended too, points at that
 //     incident but is not added to it: a resolved incident is not changed by
 //     the monitors.
+//   - A child decided covered because its parent was down when it was
+//     decided, whose parent's outage then turned out to have ended before the
+//     child's began (the parent's recovery is known only once its monitor
+//     confirmed it, and is dated from its first good check), was not covered:
+//     it is decided again as any lone outage, held from its own detection,
+//     and its component shows operational again in the parent's incident
+//     (which keeps naming it: what was told stays told). The same for a
+//     child whose covering parent's outage is gone from the incident.
 //   - A parent going down after a child's own incident was opened does not
 //     fold that incident away (what was told stays told): the two incidents
 //     are linked, so each page points at the other.
@@ -167,6 +175,66 @@ func (w *world) dependencyOverruns(ctx context.Context, open []store.Outage) ([]
 		w.dep.newsAt[o.ID] = at
 		o.Decision, o.IncidentID = store.DecisionNone, 0
 		out = append(out, o)
+	}
+	return out, nil
+}
+
+// uncoveredDependents are the covered outages of open incidents that no
+// parent's outage covers any more (see above), made undecided again, in
+// the store too, and returned to be decided. Their components show operational again in the
+// incident, unless something of the incident's still keeps them down.
+func (r *Reactor) uncoveredDependents(ctx context.Context, w *world) ([]store.Outage, error) {
+	var out []store.Outage
+	for _, id := range slices.Sorted(maps.Keys(w.dep.listed)) {
+		in, open := w.incidents[id]
+		if !open {
+			continue
+		}
+		var kept, gone []store.Outage
+		for _, o := range w.dep.listed[id] {
+			_, wait, ok, err := w.parentOf(ctx, &o)
+			if err != nil {
+				return nil, err
+			}
+			if wait || ok {
+				kept = append(kept, o)
+				continue
+			}
+			gone = append(gone, o)
+		}
+		if len(gone) == 0 {
+			continue
+		}
+		w.dep.listed[id] = kept
+		lasting := map[string]bool{}
+		for _, o := range append(slices.Clone(kept), w.attached[id]...) {
+			if o.EndedAt.IsZero() {
+				lasting[o.ComponentID] = true
+			}
+		}
+		comps := map[string]status.ComponentStatus{}
+		for _, o := range gone {
+			r.log.Info("outage no longer covered: its parent's outage ended before it began", slog.Int64("outage", o.ID),
+				slog.String("component", o.ComponentID), slog.Int64("incident", id))
+			if st, listed := in.ComponentStatusOf(o.ComponentID); listed && st != status.Operational && !lasting[o.ComponentID] {
+				comps[o.ComponentID] = status.Operational
+			}
+			// Undecided again in the store at once: until it is decided
+			// anew (after its hold), it is nobody's dependent.
+			was := o
+			o.Decision, o.IncidentID = store.DecisionNone, 0
+			if err := w.q.DecideOutage(ctx, &o, was); err != nil {
+				return nil, err
+			}
+			out = append(out, o)
+		}
+		if len(comps) > 0 {
+			in, err := r.svc.SetIncidentComponents(ctx, actor, id, comps)
+			if err != nil {
+				return nil, err
+			}
+			w.incidents[id] = in
+		}
 	}
 	return out, nil
 }

@@ -289,6 +289,11 @@ func (r *Reactor) pass(ctx context.Context, q *store.Queries) error {
 		return err
 	}
 	undecided = append(undecided, overruns...)
+	uncovered, err := r.uncoveredDependents(ctx, w)
+	if err != nil {
+		return err
+	}
+	undecided = append(undecided, uncovered...)
 	sort.SliceStable(undecided, func(i, j int) bool { return w.start(&undecided[i]).Before(w.start(&undecided[j])) })
 	// An outage waiting for its parent's decision is looked at again once
 	// an outage was decided (the parent may have been, later in the order).

@@ -129,9 +129,13 @@ type simHarness struct {
 
 	// Idle ticks (idleTick): gen counts changes to what the pipeline reads.
 	gen, passGen int
-	passIdle     bool
-	holdUntil    time.Time // the end of the latest hold running (a new outage's)
-	idleTicks    int
+	// flushGen counts the writer's flushes that stored something (what the
+	// monitors measured); flushGenAtPass is its value when the last pass
+	// began: decisions on a measurement are due at the next pass.
+	flushGen, flushGenAtPass int
+	passIdle                 bool
+	holdUntil                time.Time // the end of the latest hold running (a new outage's)
+	idleTicks                int
 
 	// Quiet stretches (skipQuiet).
 	lastBusy     time.Time // the last change to the store, action or start
@@ -153,14 +157,19 @@ type simHarness struct {
 	servedErr error
 	cached    *simWorld // what read last read through the service's records
 
-	hash      hash.Hash
-	events    int
-	counts    [len(simKindNames)]int // events handled, by kind
-	recent    []string               // the last notable events, for a failure's dump
-	step      int
-	checks    int
-	failures  []simFailure
-	broken    map[int]bool // invariants already reported in this history
+	hash     hash.Hash
+	events   int
+	counts   [len(simKindNames)]int // events handled, by kind
+	recent   []string               // the last notable events, for a failure's dump
+	step     int
+	checks   int
+	failures []simFailure
+	broken   map[int]bool // invariants already reported in this history
+	// toldDependent are the components each incident was seen to have as
+	// dependents (outages decided covered by a parent's outage in it).
+	toldDependent map[int64]map[string]bool
+	// endSeen is when each outage's end was first seen stored.
+	endSeen   map[int64]time.Time
 	firstDump string
 	fatal     error
 
@@ -181,7 +190,7 @@ func newSimHarness(ctx context.Context, st *store.Store, plan *simPlan, runtimeS
 	return &simHarness{ctx: ctx, st: st, plan: plan, fleet: plan.fleet, clock: &fakeClock{t: plan.start},
 		rt: rand.New(rand.NewPCG(runtimeSeed, 0x0dd_ba11)), checkpoints: map[int64]bool{},
 		windows: map[string]int64{}, manual: map[string]int64{}, operatorResolved: map[int64]bool{},
-		everAttached: map[int64]map[int64]bool{}, hash: sha256.New(), broken: map[int]bool{}}
+		everAttached: map[int64]map[int64]bool{}, hash: sha256.New(), broken: map[int]bool{}, toldDependent: map[int64]map[string]bool{}, endSeen: map[int64]time.Time{}}
 }
 
 // rel is a time relative to the history's start, for logs: "T+01:02:03.456".
@@ -481,6 +490,7 @@ func (h *simHarness) flush() bool {
 	if wrote {
 		h.lastBusy = h.now()
 		h.gen++
+		h.flushGen++
 		h.note("flushed")
 		// The time-bound invariants (3, 5, 9) are due a hold and a pass after a change.
 		h.checkpoint(h.now().Add(h.fleet.maxHold + simReactEvery + simSlack))
@@ -544,6 +554,7 @@ func (h *simHarness) runWriterUntil(t time.Time) {
 func (h *simHarness) pass() bool {
 	before := h.changes
 	h.passGen, h.passIdle = h.gen, false
+	h.flushGenAtPass = h.flushGen
 	h.inPass, h.passAt = true, h.now()
 	err := h.proc.pass()
 	h.inPass = false

@@ -89,8 +89,15 @@ func (h *simHarness) read() (*simWorld, error) {
 	for i := range w.outages {
 		o := &w.outages[i]
 		w.outByID[o.ID] = o
+		if _, seen := h.endSeen[o.ID]; !seen && !o.EndedAt.IsZero() {
+			h.endSeen[o.ID] = h.now()
+		}
 		if o.Decision == store.DecisionDependency {
 			w.dependents[o.IncidentID] = append(w.dependents[o.IncidentID], *o)
+			if h.toldDependent[o.IncidentID] == nil {
+				h.toldDependent[o.IncidentID] = map[string]bool{}
+			}
+			h.toldDependent[o.IncidentID][o.ComponentID] = true
 		} else if o.IncidentID != 0 {
 			w.attached[o.IncidentID] = append(w.attached[o.IncidentID], *o)
 		}
@@ -918,6 +925,7 @@ func simInvRestored(h *simHarness, w *simWorld) []string {
 			continue
 		}
 		back := map[string]time.Time{}
+		known := map[string]time.Time{} // when the last of those ends was stored
 		down := map[string]bool{}
 		// (A dependent told in it, still down, keeps its server down.)
 		for _, o := range append(slices.Clone(w.attached[in.ID]), w.dependents[in.ID]...) {
@@ -926,12 +934,15 @@ func simInvRestored(h *simHarness, w *simWorld) []string {
 				down[g] = true
 			}
 			back[g] = maxTime(back[g], o.EndedAt)
+			known[g] = maxTime(known[g], h.endSeen[o.ID])
 		}
 		if len(back) < 2 {
 			continue
 		}
 		for _, g := range sortedKeysOf(back) {
-			if down[g] || w.now.Before(maxTime(back[g], h.procStart).Add(h.fleet.maxHold+simReactEvery+simSlack)) {
+			// (Counted from when the recovery was known: a monitor that
+			// wants several good checks dates it from the first.)
+			if down[g] || w.now.Before(maxTime(known[g], h.procStart).Add(h.fleet.maxHold+simReactEvery+simSlack)) {
 				continue
 			}
 			for _, c := range in.Components {
