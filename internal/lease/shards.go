@@ -173,13 +173,29 @@ func (s *Shards) step(ctx context.Context, apply func(context.Context, map[int]b
 	}
 	now := s.now()
 	s.mu.Lock()
+	lost := false
 	for n, l := range s.held {
 		if !l.ExpiresAt.After(now) {
 			delete(s.held, n) // lost: not renewed in time, maybe taken
+			lost = true
 		}
 	}
 	renewed := maps.Clone(s.held)
 	s.mu.Unlock()
+	if lost {
+		// The work of a lost shard stops before any shard is claimed: one
+		// claimed back in this step comes under a new term, and its
+		// monitors must be taken up from the store, where another
+		// instance may have left them changed, not continued from what
+		// this one held before it lost the shard (paused past its lease).
+		keep := map[int]bool{}
+		for n := range renewed {
+			keep[n] = true
+		}
+		if err := s.tell(ctx, apply, applied, keep); err != nil {
+			return err
+		}
+	}
 	fair := (ShardCount + live - 1) / max(live, 1)
 	if extra := len(renewed) - fair; extra > 0 {
 		// Stop the work of the shards given up, then give them up.

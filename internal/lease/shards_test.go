@@ -20,8 +20,27 @@ import (
 type shardKeeper struct {
 	s       *Shards
 	applied map[int]bool
-	alive   bool
-	paused  bool
+	// terms are the terms of the leases under which each shard applied
+	// was given to the engine (which then loaded its monitors' states).
+	terms  map[int]int64
+	alive  bool
+	paused bool
+}
+
+// tellEngine is the engine's apply: it records the set, and the term under
+// which each shard new to it came.
+func (k *shardKeeper) tellEngine(held map[int]bool) {
+	for n := range k.terms {
+		if !held[n] {
+			delete(k.terms, n)
+		}
+	}
+	for n := range held {
+		if _, kept := k.terms[n]; !kept {
+			k.terms[n] = k.s.held[n].Term
+		}
+	}
+	k.applied = maps.Clone(held)
 }
 
 // The shard keepers of three instances, stepped in a seeded random order on
@@ -74,7 +93,7 @@ func shardHistory(t *testing.T, ctx context.Context, st *store.Store, seed uint6
 	newKeeper := func(i int) *shardKeeper {
 		s := NewShards(st, ttl, log)
 		s.holder, s.now = fmt.Sprintf("inst%d-%d", i, rnd.IntN(1e6)), c.now
-		return &shardKeeper{s: s, applied: map[int]bool{}, alive: true}
+		return &shardKeeper{s: s, applied: map[int]bool{}, terms: map[int]int64{}, alive: true}
 	}
 	if err := st.Tx(ctx, func(q *store.Queries) error { return q.EnsureShards(ctx, ShardCount) }); err != nil {
 		t.Fatal(err)
@@ -85,6 +104,10 @@ func shardHistory(t *testing.T, ctx context.Context, st *store.Store, seed uint6
 	// shards up and another to take them.
 	lastEvent := c.t
 	stepsSince := map[int]int{}
+	lastStep := map[*shardKeeper]time.Time{}
+	for _, k := range ks {
+		lastStep[k] = c.t
+	}
 	for step := range 200 {
 		c.t = c.t.Add(time.Duration(200+rnd.IntN(1800)) * time.Millisecond)
 		i := rnd.IntN(len(ks))
@@ -105,13 +128,19 @@ func shardHistory(t *testing.T, ctx context.Context, st *store.Store, seed uint6
 			}
 			ks[i] = newKeeper(i) // and a new process starts in its place
 		}
+		if what == "step" && k.alive && !k.paused && c.t.Sub(lastStep[k]) > ttl {
+			// Not chosen for longer than a lease: the others took it for
+			// dead, as if it had been paused, and it comes back now.
+			what = "back after a lease"
+		}
 		if what != "step" {
 			lastEvent = c.t
 			clear(stepsSince)
 		}
 		if k.alive && !k.paused && what != "stop" {
+			lastStep[k] = c.t
 			apply := func(_ context.Context, held map[int]bool) error {
-				k.applied = maps.Clone(held)
+				k.tellEngine(held)
 				return nil
 			}
 			if err := k.s.step(ctx, apply, maps.Clone(k.applied)); err != nil {
@@ -124,7 +153,9 @@ func shardHistory(t *testing.T, ctx context.Context, st *store.Store, seed uint6
 		checkShards(t, ctx, st, ks, step, what, i)
 		settled := true
 		for j, o := range ks {
-			settled = settled && (!o.alive || o.paused || stepsSince[j] >= 3)
+			// (One not chosen for longer than a lease is taken for dead by
+			// the others until it steps again: not settled.)
+			settled = settled && (!o.alive || o.paused || stepsSince[j] >= 3 && c.t.Sub(lastStep[o]) <= ttl)
 		}
 		if settled {
 			checkSpread(t, ctx, st, ks, c.t, step)
@@ -182,6 +213,17 @@ func checkShards(t *testing.T, ctx context.Context, st *store.Store, ks []*shard
 	if !maps.Equal(fence, k.applied) {
 		t.Errorf("step %d (%s of instance %d): its engine runs %d shards, the database says it holds %d",
 			step, what, who, len(k.applied), len(fence))
+	}
+	// A shard lost (its lease ran out while the instance was paused) and
+	// claimed again in one step has a new term: the engine must have been
+	// told it went, so that it loads the shard's monitors from the store
+	// again (another instance may have run them meanwhile), rather than
+	// go on from what it held before the pause.
+	for n := range k.applied {
+		if got, want := k.terms[n], k.s.held[n].Term; got != want {
+			t.Errorf("step %d (%s of instance %d): its engine runs shard %d as given under term %d, but holds it under term %d: it was never told the shard was lost",
+				step, what, who, n, got, want)
+		}
 	}
 }
 
