@@ -26,7 +26,8 @@ func (e *env) subscribeOn(t *testing.T, scope notify.Scope, addr string, comps .
 	e.drain(t)
 	mails := e.mailTo(addr)
 	if len(mails) == 0 {
-		t.Fatalf("no confirmation request to %s", addr)
+		list, _ := e.st.Deliveries(ctx, store.DeliveryFilter{})
+		t.Fatalf("no confirmation request to %s: %+v", addr, list)
 	}
 	text, _ := parts(t, mails[len(mails)-1])
 	link := pageConfirmRe.FindString(text)
