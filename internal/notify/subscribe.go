@@ -248,10 +248,13 @@ func (n *Notifier) queueConfirm(ctx context.Context, q *store.Queries, s *store.
 type Confirmation struct {
 	SubscriberID int64
 	Address      string
-	All          bool
-	Names        []string
-	components   []string
-	customer     string
+	// Page and Group are the subscription's (store.Subscriber): where the
+	// link is valid, and the one server it may cover.
+	Page, Group string
+	All         bool
+	Names       []string
+	components  []string
+	customer    string
 }
 
 // PendingConfirmation reads a confirmation token without acting on it (the
@@ -284,7 +287,7 @@ func (n *Notifier) PendingConfirmation(ctx context.Context, token string) (*Conf
 	if err != nil {
 		return nil, err
 	}
-	return &Confirmation{SubscriberID: id, Address: s.Address, All: p.All, Names: p.Names, components: p.Components, customer: p.Customer}, nil
+	return &Confirmation{SubscriberID: id, Address: s.Address, Page: s.Page, Group: s.Group, All: p.All, Names: p.Names, components: p.Components, customer: p.Customer}, nil
 }
 
 // Confirm acts on a confirmation token: the subscription takes effect with
