@@ -150,6 +150,9 @@ func TestBrowserPrivatePageSubscribe(t *testing.T) {
 	}
 	incognito, cancelIncognito := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
 	defer cancelIncognito()
+	if err := chromedp.Do(incognito); err != nil { // its tab, kept open
+		t.Fatal(err)
+	}
 	ictx, cancel := context.WithTimeout(incognito, step)
 	if err := chromedp.Do(ictx, chromedp.Navigate(confirm)); err != nil {
 		t.Fatal(err)
