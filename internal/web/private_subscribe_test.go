@@ -31,6 +31,8 @@ const privSubKeyEnv = "HERALD_TEST_PRIVSUB_KEY"
 // privSub is a Herald with a private page, /secret, showing elzar and zapp
 // (flexo is page:'s), taking subscriptions, its mail to a loopback sink.
 type privSub struct {
+	// host is the Host header of the requests do sends ("" the server's).
+	host  string
 	t     *testing.T
 	st    *store.Store
 	svc   *service.Service
@@ -77,11 +79,16 @@ pages:
     path: /secret
     groups: [elzar, zapp]
     private: {password_hash: %q, key_env: %s, customers: true}
+  - id: hidden
+    title: Hidden Status
+    host: status.hidden.example
+    groups: [elzar]
+    private: {key_env: %s}
 groups:
   - {id: flexo, components: [{id: web, name: Web sites}]}
   - {id: elzar, components: [{id: web, name: Web sites}]}
   - {id: zapp, components: [{id: web, name: Web sites}, {id: email, name: E-mail}]}
-`, srv.URL, hash, privSubKeyEnv)))
+`, srv.URL, hash, privSubKeyEnv, privSubKeyEnv)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +158,9 @@ func (e *privSub) do(method, path, cookie string, form url.Values, js string) (*
 	if cookie != "" {
 		req.Header.Set("Cookie", cookie)
 	}
+	if e.host != "" {
+		req.Host = e.host
+	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -158,7 +168,7 @@ func (e *privSub) do(method, path, cookie string, form url.Values, js string) (*
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	if strings.HasPrefix(path, "/secret/") {
+	if strings.HasPrefix(path, "/secret/") || e.host != "" {
 		if got := resp.Header.Get("X-Robots-Tag"); got != "noindex, nofollow" {
 			e.t.Errorf("%s %s: X-Robots-Tag %q", method, path, got)
 		}
@@ -467,5 +477,37 @@ func TestPrivatePageSubscriptions(t *testing.T) {
 	}
 	if resp, body := e.do("GET", strings.TrimPrefix(unsub, e.srv.URL), "", nil, ""); resp.StatusCode != 200 || len(names(body, others...)) > 0 {
 		t.Errorf("the unsubscribe page without a session = %d:\n%s", resp.StatusCode, body)
+	}
+}
+
+// A private page on a host of its own takes subscriptions the same way:
+// the form with a session only, the token's pages without one.
+func TestPrivateHostPageSubscriptions(t *testing.T) {
+	e := newPrivSub(t)
+	e.host = "status.hidden.example"
+	if resp, body := e.do("GET", "/subscribe", "", nil, ""); resp.StatusCode != http.StatusUnauthorized || strings.Contains(body, "elzar") {
+		t.Errorf("GET /subscribe on the host without a session = %d:\n%s", resp.StatusCode, body)
+	}
+	link, err := SignedLink(e.cfg, "hidden", "", time.Hour, e.clock.Now(), os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(link)
+	resp, _ := e.do("GET", u.RequestURI(), "", nil, "")
+	cookie := sessionCookie(t, resp)
+	resp, form := e.do("GET", "/subscribe", cookie, nil, "")
+	if resp.StatusCode != 200 || !strings.Contains(form, `value="elzar/web"`) || strings.Contains(form, "zapp") || strings.Contains(form, "flexo") ||
+		!strings.Contains(form, `action="/subscribe"`) {
+		t.Fatalf("the host page's form = %d:\n%s", resp.StatusCode, form)
+	}
+	if resp, body := e.do("POST", "/subscribe", cookie, url.Values{"email": {"ann@example.org"}}, ""); resp.StatusCode != 200 {
+		t.Fatalf("subscribing on the host page = %d:\n%s", resp.StatusCode, body)
+	}
+	if s, err := e.st.SubscriberOnPage(t.Context(), store.SubEmail, "ann@example.org", "hidden"); err != nil || !slices.Equal(s.Components, []string{"elzar/web"}) {
+		t.Errorf("the host page's subscription: %+v, %v", s, err)
+	}
+	// A token's page answers without a session (here: a bad token).
+	if resp, body := e.do("GET", "/manage?token=m.1.0.forged", "", nil, ""); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "not valid") {
+		t.Errorf("the manage page on the host without a session = %d:\n%s", resp.StatusCode, body)
 	}
 }
