@@ -300,6 +300,10 @@ func TestPrivatePageSubscriptions(t *testing.T) {
 		!strings.Contains(body, `action="/secret/subscribe"`) || len(names(body, others...)) > 0 {
 		t.Errorf("zapp's visitor looking up shop.example = %d:\n%s", resp.StatusCode, body)
 	}
+	if resp, body := e.do("GET", "/secret/lookup?domain=shop.example&format=json", zapp, nil, ""); resp.StatusCode != 200 ||
+		!strings.Contains(body, `"subscribe":"`+e.srv.URL+`/secret/subscribe?component=zapp"`) || len(names(body, others...)) > 0 {
+		t.Errorf("zapp's visitor looking up shop.example in JSON = %d:\n%s", resp.StatusCode, body)
+	}
 	for _, d := range []string{"elzar-customer.example", "flexo-customer.example"} {
 		if resp, body := e.do("GET", "/secret/lookup?domain="+d, zapp, nil, ""); resp.StatusCode != http.StatusNotFound ||
 			len(names(strings.ReplaceAll(body, d, ""), others...)) > 0 {
