@@ -31,6 +31,10 @@ type subscriberLog struct {
 	Operator   bool     `json:"operator,omitempty"`
 	// Page is the entry of pages: it subscribed on (none: page:).
 	Page string `json:"page,omitempty"`
+	// Server is the one server of a private page it is limited to, and
+	// Customer the customer domain whose sign-in made it.
+	Server   string `json:"server,omitempty"`
+	Customer string `json:"customer,omitempty"`
 	// Asked is the choice a request waits to have confirmed.
 	Asked *choice `json:"asked,omitempty"`
 }
@@ -41,7 +45,8 @@ type choice struct {
 }
 
 func logView(s *store.Subscriber) *subscriberLog {
-	v := &subscriberLog{ID: s.ID, Kind: s.Kind, State: "active", Everything: s.All, Components: s.Components, Operator: s.Operator, Page: s.Page}
+	v := &subscriberLog{ID: s.ID, Kind: s.Kind, State: "active", Everything: s.All, Components: s.Components, Operator: s.Operator, Page: s.Page,
+		Server: s.Group, Customer: s.Customer}
 	switch {
 	case !s.UnsubscribedAt.IsZero():
 		v.State = "unsubscribed"

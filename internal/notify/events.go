@@ -57,6 +57,9 @@ type Payload struct {
 	Lead time.Duration `json:"lead,omitempty"`
 	// Components chosen for a confirmation request, and whether it is for everything.
 	All bool `json:"all,omitempty"`
+	// Customer is the customer domain a confirmation request on a private
+	// page was made with (store.Subscriber.Customer), set when confirmed.
+	Customer string `json:"customer,omitempty"`
 
 	// before are an incident's or a window's components before the change,
 	// added those it named for the first time; they decide who hears of it,

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -37,6 +38,11 @@ var errNoPage = errors.New("the page it was made on is no longer configured")
 // page does not show.
 var errNotOnPage = errors.New("what it tells of is not on the subscriber's page")
 
+// errNotCustomer cancels a delivery to a subscription a customer's e-mail
+// sign-in made once that customer's domain has left the customer list (or
+// moved to another server): it was the customer's grant to hear of it.
+var errNotCustomer = errors.New("the customer it was made for is no longer a customer of its server")
+
 // pageOf is the page s subscribed on, as cfg has it.
 func (n *Notifier) pageOf(cfg config.Config, s *store.Subscriber) (mailPage, error) {
 	switch {
@@ -53,10 +59,12 @@ func (n *Notifier) pageOf(cfg config.Config, s *store.Subscriber) (mailPage, err
 	}
 	base, _ := cfg.PageBase(e) // none: the links are relative, as page:'s without a url
 	mp := mailPage{cfg: cfg.ForPage(e), shows: e.Shows, from: e.EmailFrom, entry: true}
-	if e.Private != nil {
-		// A private page shows each customer their own server: its
-		// subscriber hears of the servers it chose, never of the others.
-		mp.shows = n.groupsOf(s.Components)
+	if s.Group != "" {
+		// Made on a private page by a visitor who saw one of its servers (a
+		// customer's): it hears of that server alone, while the page shows
+		// it. (Which components it covers was settled when the delivery
+		// was queued; the subscriber read here has none loaded.)
+		mp.shows = func(g string) bool { return g == s.Group && e.Shows(g) }
 	}
 	mp.cfg.Page.URL = base
 	if mp.from == "" && cfg.Notify.Email != nil {
@@ -104,6 +112,24 @@ func (n *Notifier) scoped(mp mailPage, p Payload) (Payload, bool) {
 	return p, true
 }
 
+// stillCustomer is nil when s was made by no customer's sign-in, or its
+// customer's domain is still a customer of its server; else errNotCustomer.
+func (n *Notifier) stillCustomer(ctx context.Context, s *store.Subscriber) error {
+	if s.Customer == "" {
+		return nil
+	}
+	c, err := n.st.CustomerByDomain(ctx, s.Customer)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%w (%s)", errNotCustomer, s.Customer)
+	case err != nil:
+		return err
+	case c.GroupID != s.Group:
+		return fmt.Errorf("%w (%s)", errNotCustomer, s.Customer)
+	}
+	return nil
+}
+
 // mailFor is the e-mail for one subscriber and event as the page the
 // subscription was made on tells it.
 func (n *Notifier) mailFor(cfg config.Config, ev *store.Event, p Payload, s *store.Subscriber, now time.Time) (*Message, error) {
@@ -121,16 +147,4 @@ func (n *Notifier) mailFor(cfg config.Config, ev *store.Event, p Payload, s *sto
 	}
 	m.From = mp.from
 	return m, nil
-}
-
-// groupsOf says whether a group holds one of comps.
-func (n *Notifier) groupsOf(comps []string) func(group string) bool {
-	cat := n.svc.Catalog()
-	set := map[string]bool{}
-	for _, id := range comps {
-		if c, ok := cat.Component(id); ok {
-			set[c.GroupID] = true
-		}
-	}
-	return func(g string) bool { return set[g] }
 }

@@ -117,30 +117,61 @@ func (n *Notifier) SubscribeEmail(ctx context.Context, actor, address string, ch
 // lead to the page's address under its title, and an address subscribed on
 // two pages has a subscription on each.
 func (n *Notifier) SubscribeEmailOn(ctx context.Context, actor, page, address string, choose []string) error {
-	if page != "" {
-		e, ok := n.cfg().PageByID(page)
+	return n.SubscribeEmailScoped(ctx, actor, Scope{Page: page}, address, choose)
+}
+
+// Scope is where a subscription is made: on which page, and on a private
+// page, for whom.
+type Scope struct {
+	// Page is the id of an entry of pages: ("" for page:).
+	Page string
+	// Group is the one server of a private page the visitor saw (a
+	// customer's signed link or e-mail sign-in), "" for the whole page.
+	// The subscription covers that server's components only and hears of
+	// that server alone; "everything" is that server's components.
+	Group string
+	// Customer is the customer domain the visitor signed in with by e-mail
+	// (with Group its server), "" for none: the subscription hears only
+	// while that domain is a customer of Group.
+	Customer string
+}
+
+// SubscribeEmailScoped is SubscribeEmailOn for a visitor of a private page
+// who may see one of its servers (sc.Group) or the whole page. A choice
+// outside sc.Group is refused as unknown, as any other unknown choice.
+func (n *Notifier) SubscribeEmailScoped(ctx context.Context, actor string, sc Scope, address string, choose []string) error {
+	if sc.Page != "" {
+		e, ok := n.cfg().PageByID(sc.Page)
 		if !ok {
-			return invalidf("no page %q is configured", page)
+			return invalidf("no page %q is configured", sc.Page)
 		}
-		if e.Private != nil {
-			return invalidf("the private page %q takes no subscriptions", page)
+		if sc.Group != "" && (e.Private == nil || !e.Shows(sc.Group)) {
+			return invalidf("the page %q has no server %q to subscribe to", sc.Page, sc.Group)
 		}
+	}
+	if (sc.Group != "" || sc.Customer != "") && sc.Page == "" || sc.Customer != "" && sc.Group == "" {
+		return invalidf("a subscription for one server is made on a private page, and a customer's for their server")
 	}
 	address, err := CheckEmail(address)
 	if err != nil {
 		return err
 	}
 	all, comps, err := n.Components(choose)
+	if err == nil && sc.Group != "" {
+		comps, err = n.within(sc.Group, all, comps)
+		all = false
+	}
 	if err != nil {
 		return err
 	}
 	now := n.opt.Clock.Now()
 	err = n.svc.Apply(ctx, actor, "subscriber.request", func(q *store.Queries) (service.Changed, error) {
 		var c service.Changed
-		s, err := q.SubscriberOnPage(ctx, store.SubEmail, address, page)
+		s, err := q.SubscriberOnPageFor(ctx, store.SubEmail, address, sc.Page, sc.Group)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			s = &store.Subscriber{Kind: store.SubEmail, Address: address, All: all, Components: comps, Page: page, CreatedAt: now}
+			s = &store.Subscriber{Kind: store.SubEmail, Address: address, All: all, Components: comps, Page: sc.Page,
+				Group: sc.Group, Customer: sc.Customer, CreatedAt: now}
 			if err := q.InsertSubscriber(ctx, s); err != nil {
 				return c, err
 			}
@@ -151,7 +182,7 @@ func (n *Notifier) SubscribeEmailOn(ctx context.Context, actor, page, address st
 		default:
 			c.Before = logView(s)
 		}
-		if err := n.queueConfirm(ctx, q, s, all, comps, now); err != nil {
+		if err := n.queueConfirm(ctx, q, s, all, comps, sc.Customer, now); err != nil {
 			return c, err
 		}
 		after := logView(s)
@@ -165,8 +196,34 @@ func (n *Notifier) SubscribeEmailOn(ctx context.Context, actor, page, address st
 	return err
 }
 
-func (n *Notifier) queueConfirm(ctx context.Context, q *store.Queries, s *store.Subscriber, all bool, comps []string, now time.Time) error {
-	p := Payload{Kind: KindConfirm, All: all, Components: comps, Names: n.names(comps), At: now}
+// within is a choice (all, or comps) made for server group alone: group's
+// components for all, else comps when each is group's; any other is
+// refused as unknown.
+func (n *Notifier) within(group string, all bool, comps []string) ([]string, error) {
+	cat := n.svc.Catalog()
+	var mine, other []string
+	for _, c := range cat.Active() {
+		if c.GroupID == group {
+			mine = append(mine, c.ID)
+		}
+	}
+	if all {
+		sort.Strings(mine)
+		return mine, nil
+	}
+	for _, id := range comps {
+		if c, ok := cat.Component(id); !ok || c.GroupID != group {
+			other = append(other, id)
+		}
+	}
+	if len(other) > 0 {
+		return nil, refused(RefusedUnknown, strings.Join(other, ", "))
+	}
+	return comps, nil
+}
+
+func (n *Notifier) queueConfirm(ctx context.Context, q *store.Queries, s *store.Subscriber, all bool, comps []string, customer string, now time.Time) error {
+	p := Payload{Kind: KindConfirm, All: all, Components: comps, Names: n.names(comps), At: now, Customer: customer}
 	var nonce [6]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
 		return err
@@ -191,9 +248,13 @@ func (n *Notifier) queueConfirm(ctx context.Context, q *store.Queries, s *store.
 type Confirmation struct {
 	SubscriberID int64
 	Address      string
-	All          bool
-	Names        []string
-	components   []string
+	// Page and Group are the subscription's (store.Subscriber): where the
+	// link is valid, and the one server it may cover.
+	Page, Group string
+	All         bool
+	Names       []string
+	components  []string
+	customer    string
 }
 
 // PendingConfirmation reads a confirmation token without acting on it (the
@@ -226,7 +287,7 @@ func (n *Notifier) PendingConfirmation(ctx context.Context, token string) (*Conf
 	if err != nil {
 		return nil, err
 	}
-	return &Confirmation{SubscriberID: id, Address: s.Address, All: p.All, Names: p.Names, components: p.Components}, nil
+	return &Confirmation{SubscriberID: id, Address: s.Address, Page: s.Page, Group: s.Group, All: p.All, Names: p.Names, components: p.Components, customer: p.Customer}, nil
 }
 
 // Confirm acts on a confirmation token: the subscription takes effect with
@@ -243,6 +304,10 @@ func (n *Notifier) Confirm(ctx context.Context, token string) (*Confirmation, st
 	err = n.svc.Apply(ctx, ActorConfirmLink, "subscriber.confirm", func(q *store.Queries) (service.Changed, error) {
 		return changeSubscriber(ctx, q, c.SubscriberID, func() error {
 			if err := q.UpdateSubscription(ctx, c.SubscriberID, c.All, c.components, now); err != nil {
+				return err
+			}
+			// The sign-in the request was made with is the one it hears for.
+			if err := q.SetSubscriberCustomer(ctx, c.SubscriberID, c.customer); err != nil {
 				return err
 			}
 			_, err := q.ConfirmSubscriber(ctx, c.SubscriberID, now)

@@ -248,6 +248,12 @@ func (n *Notifier) event(ctx context.Context, id int64) (*eventCache, error) {
 
 var errGone = errors.New("subscriber no longer subscribed")
 
+// cancels reports whether err cancels a delivery rather than failing it:
+// its subscriber left, or its page no longer has it hear of the news.
+func cancels(err error) bool {
+	return errors.Is(err, errGone) || errors.Is(err, errNoPage) || errors.Is(err, errNotOnPage) || errors.Is(err, errNotCustomer)
+}
+
 // finish records what became of a delivery tried with the result err, and
 // returns once it is written. One stopped before it could be tried goes
 // back to the queue.
@@ -260,7 +266,7 @@ func (n *Notifier) finish(ctx context.Context, c store.Claim, err error) {
 	switch {
 	case err == nil:
 		o.state = store.DeliverySent
-	case errors.Is(err, errGone), errors.Is(err, errNoPage), errors.Is(err, errNotOnPage):
+	case cancels(err):
 		o.state, o.reason = store.DeliveryCancelled, err.Error()
 	case errors.Is(err, errSkip):
 		o.state, o.reason = store.DeliveryCancelled, "PagerDuty pages for incidents and alerts; maintenance is not paged"
@@ -308,8 +314,11 @@ func (n *Notifier) prepareMail(ctx context.Context, c store.Claim, s *store.Subs
 	if err != nil {
 		return nil, err
 	}
+	if err := n.stillCustomer(ctx, s); err != nil {
+		return nil, err // cancelled, or the customer list could not be read: tried again
+	}
 	m, err := n.mailFor(n.cfg(), e.ev, e.payload, s, n.opt.Clock.Now())
-	if errors.Is(err, errNoPage) || errors.Is(err, errNotOnPage) {
+	if cancels(err) {
 		return nil, err // cancelled: sent as another page, it would show that page's brand
 	}
 	if err != nil {

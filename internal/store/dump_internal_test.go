@@ -33,7 +33,7 @@ var exportedColumns = map[string]string{
 	"agents":                        "location version first_seen_at last_seen_at results dropped silent_since network_lost_since network_back_at",
 	"location_states":               "monitor_id location detector last_check_at last_level last_message",
 	"location_intervals":            "id monitor_id component_id location severity started_at ended_at cause",
-	"subscribers":                   "id kind address address_key all_components operator confirmed_at unsubscribed_at confirm_sent_at created_at updated_at page",
+	"subscribers":                   "id kind address address_key all_components operator confirmed_at unsubscribed_at confirm_sent_at created_at updated_at page group_id customer_domain",
 	"subscriber_components":         "subscriber_id component_id",
 	"customers":                     "domain group_id updated_at",
 	"users":                         "id name role created_at updated_at disabled_at last_login_at sso_issuer sso_subject",

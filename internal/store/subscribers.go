@@ -40,7 +40,15 @@ type Subscriber struct {
 	Operator bool
 	// Page is the id of the entry of pages: the subscription was made on,
 	// "" for page:. Its messages lead there and carry that page's title.
-	Page           string
+	Page string
+	// Group is the server (a group id) a subscription made on a private
+	// page by a visitor limited to it is limited to, "" for none; it
+	// hears of that server alone.
+	Group string
+	// Customer is the customer domain whose e-mail sign-in made the
+	// subscription, "" for none: it hears only while that domain is a
+	// customer of Group.
+	Customer       string
 	ConfirmedAt    time.Time
 	UnsubscribedAt time.Time
 	ConfirmSentAt  time.Time
@@ -59,7 +67,7 @@ func AddressKey(kind, address string) string {
 	return strings.TrimSpace(address)
 }
 
-const subscriberCols = `id, kind, address, secret, all_components, operator, page, confirmed_at, unsubscribed_at, confirm_sent_at, created_at, updated_at`
+const subscriberCols = `id, kind, address, secret, all_components, operator, page, group_id, customer_domain, confirmed_at, unsubscribed_at, confirm_sent_at, created_at, updated_at`
 
 func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 	var (
@@ -67,7 +75,7 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 		confirmed, unsubscribed, confirm sql.NullInt64
 		created, updated                 int64
 	)
-	if err := sc.Scan(&s.ID, &s.Kind, &s.Address, &s.Secret, &s.All, &s.Operator, &s.Page, &confirmed, &unsubscribed, &confirm, &created, &updated); err != nil {
+	if err := sc.Scan(&s.ID, &s.Kind, &s.Address, &s.Secret, &s.All, &s.Operator, &s.Page, &s.Group, &s.Customer, &confirmed, &unsubscribed, &confirm, &created, &updated); err != nil {
 		return nil, err
 	}
 	s.ConfirmedAt, s.UnsubscribedAt, s.ConfirmSentAt = fromMS(confirmed), fromMS(unsubscribed), fromMS(confirm)
@@ -78,8 +86,8 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 // InsertSubscriber stores a new subscriber with its components and sets its ID.
 func (q *Queries) InsertSubscriber(ctx context.Context, s *Subscriber) error {
 	id, err := q.insertID(ctx, `INSERT INTO subscribers (kind, address, address_key, secret, all_components, operator, page,
-		confirmed_at, unsubscribed_at, confirm_sent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.Kind, s.Address, AddressKey(s.Kind, s.Address), s.Secret, s.All, s.Operator, s.Page, ms(s.ConfirmedAt), ms(s.UnsubscribedAt),
+		group_id, customer_domain, confirmed_at, unsubscribed_at, confirm_sent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.Kind, s.Address, AddressKey(s.Kind, s.Address), s.Secret, s.All, s.Operator, s.Page, s.Group, s.Customer, ms(s.ConfirmedAt), ms(s.UnsubscribedAt),
 		ms(s.ConfirmSentAt), s.CreatedAt.UnixMilli(), s.CreatedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("insert subscriber: %w", err)
@@ -120,10 +128,17 @@ func (q *Queries) SubscriberByAddress(ctx context.Context, kind, address string)
 }
 
 // SubscriberOnPage finds a customer subscriber by kind and address among
-// the subscriptions made on a page (an id of pages:, "" for page:).
+// the subscriptions made on a page (an id of pages:, "" for page:) for
+// all the servers it shows.
 func (q *Queries) SubscriberOnPage(ctx context.Context, kind, address, page string) (*Subscriber, error) {
+	return q.SubscriberOnPageFor(ctx, kind, address, page, "")
+}
+
+// SubscriberOnPageFor is SubscriberOnPage among the subscriptions limited
+// to server group ("" for none).
+func (q *Queries) SubscriberOnPageFor(ctx context.Context, kind, address, page, group string) (*Subscriber, error) {
 	s, err := scanSubscriber(q.queryRow(ctx, `SELECT `+subscriberCols+` FROM subscribers
-		WHERE kind = ? AND address_key = ? AND operator = ? AND page = ?`, kind, AddressKey(kind, address), false, page))
+		WHERE kind = ? AND address_key = ? AND operator = ? AND page = ? AND group_id = ?`, kind, AddressKey(kind, address), false, page, group))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("subscriber: %w", ErrNotFound)
 	}
@@ -232,6 +247,15 @@ func (q *Queries) UpdateSubscription(ctx context.Context, id int64, all bool, co
 		comps = nil
 	}
 	return q.setSubscriberComponents(ctx, id, comps)
+}
+
+// SetSubscriberCustomer sets the customer domain a subscription hears
+// for ("" for none): the sign-in its latest confirmed request was made with.
+func (q *Queries) SetSubscriberCustomer(ctx context.Context, id int64, domain string) error {
+	if _, err := q.exec(ctx, `UPDATE subscribers SET customer_domain = ? WHERE id = ?`, domain, id); err != nil {
+		return fmt.Errorf("set subscriber customer: %w", err)
+	}
+	return nil
 }
 
 // ConfirmSubscriber marks a subscriber confirmed (again subscribed, if it had
@@ -384,7 +408,7 @@ func (q *Queries) InsertConfirmedEmails(ctx context.Context, addrs []string, com
 			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, SubEmail, a, AddressKey(SubEmail, a), len(comps) == 0, now.UnixMilli(), now.UnixMilli(), now.UnixMilli())
 		}
-		b.WriteString(` ON CONFLICT (kind, address_key, operator, page) DO NOTHING RETURNING id`)
+		b.WriteString(` ON CONFLICT (kind, address_key, operator, page, group_id) DO NOTHING RETURNING id`)
 		rows, err := q.query(ctx, b.String(), args...)
 		if err != nil {
 			return added, fmt.Errorf("insert subscribers: %w", err)

@@ -172,6 +172,9 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 	}
 	cfg := pageConfig(s.cfg(), r)
 	base := strings.TrimRight(cfg.Page.URL, "/")
+	if p := PageOf(r); p != nil {
+		base, _ = s.cfg().PageBase(*p) // a path page's links are under its path
+	}
 	name := c.GroupID
 	for _, g := range snap.Groups {
 		if g.ID == c.GroupID && g.Name != "" {

@@ -391,10 +391,17 @@ func (s *Site) servePage(p *pageSet, w http.ResponseWriter, r *http.Request, nex
 		// on a host, the robots rule, the shared stylesheet and script and
 		// Herald's own addresses (the admin, its API) go on.
 		if rest == signInPath || pageDocPath(rest) || pre != "" {
-			s.servePrivate(p, w, r, rest)
+			s.servePrivate(p, w, r, rest, next)
 			return
 		}
 	}
+	s.passOn(p, w, r, next)
+}
+
+// passOn hands a request for page p to next, with the path made relative
+// to the page's and its HTML's links moved under the page's path.
+func (s *Site) passOn(p *pageSet, w http.ResponseWriter, r *http.Request, next http.Handler) {
+	pre := p.prefix()
 	if pre == "" {
 		next.ServeHTTP(w, r)
 		return

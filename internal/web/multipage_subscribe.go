@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/service"
 )
 
@@ -25,13 +26,39 @@ func pageID(r *http.Request) string {
 }
 
 // shows says which groups the page r was routed to shows: an entry's
-// groups, or for page: every group not on a private page.
+// groups, or for page: every group not on a private page. On a private
+// page, a visitor limited to one server (and a subscription made by one)
+// is shown that server alone.
 func (s *Subscriptions) shows(r *http.Request) func(group string) bool {
 	if p := PageOf(r); p != nil {
+		if a, ok := visitorOf(r); ok && a.group != "" {
+			return func(g string) bool { return g == a.group && p.Shows(g) }
+		}
 		return p.Shows
 	}
 	cfg := s.cfg()
 	return func(g string) bool { return !cfg.Hidden(g) }
+}
+
+// scopeOf is where a subscription made by r is made: r's page, and on a
+// private page the server and customer its visitor's session is for.
+func scopeOf(r *http.Request) notify.Scope {
+	a, _ := visitorOf(r)
+	return notify.Scope{Page: pageID(r), Group: a.group, Customer: a.customer}
+}
+
+// holder is r answered for the holder of a subscription's token: on the
+// page the subscription was made on (page), within the one server it is
+// limited to (group). On another page the token is not valid (ErrBadToken),
+// so it shows nothing of that page.
+func (s *Subscriptions) holder(r *http.Request, page, group, customer string) (*http.Request, error) {
+	if page != pageID(r) {
+		return r, notify.ErrBadToken
+	}
+	if p := PageOf(r); p == nil || p.Private == nil {
+		return r, nil
+	}
+	return withVisitor(r, access{group: group, customer: customer}), nil
 }
 
 // pageChoice is what a subscription made on r's page covers: what was

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -113,29 +114,74 @@ func SignedLink(cfg config.Config, id, group string, valid time.Duration, now ti
 
 func cookieName(p *pageSet) string { return "herald_page_" + p.entry.ID }
 
-// visitor is who the request's session lets in: ok, and the server it is
-// limited to ("" the whole page).
-func (s *Site) visitor(p *pageSet, key []byte, r *http.Request) (string, bool) {
-	c, err := r.Cookie(cookieName(p))
-	if err != nil {
-		return "", false
-	}
-	group, _, ok := checkToken(key, p.entry.ID, "session", c.Value, s.svc.Now())
-	if ok && group != "" && !p.entry.Shows(group) {
-		return "", false // a server since taken off the page
-	}
-	return group, ok
+// access is what a visitor's session lets them see of a private page.
+type access struct {
+	// group is the one server they may see, "" the whole page.
+	group string
+	// customer is the customer domain they signed in with by e-mail, ""
+	// when they came by the password or a link: what a subscription they
+	// make hears for (notify.Scope).
+	customer string
 }
 
-// startSession gives the visitor a session cookie for group, until the
+// A customer's session is a token signed for "customer:DOMAIN" with the
+// domain after it (EXPIRY.GROUP.SIGNATURE.DOMAIN): its domain cannot be
+// changed without its signature failing, nor a session be made one.
+func sessionPurpose(customer string) string {
+	if customer == "" {
+		return "session"
+	}
+	return "customer:" + customer
+}
+
+func sessionValue(key []byte, pageID string, a access, until time.Time) string {
+	v := makeToken(key, pageID, sessionPurpose(a.customer), a.group, until)
+	if a.customer != "" {
+		v += "." + a.customer
+	}
+	return v
+}
+
+// visitor is who the request's session lets in.
+func (s *Site) visitor(p *pageSet, key []byte, r *http.Request) (access, bool) {
+	c, err := r.Cookie(cookieName(p))
+	if err != nil {
+		return access{}, false
+	}
+	tok, customer := c.Value, ""
+	if parts := strings.SplitN(c.Value, ".", 4); len(parts) == 4 {
+		tok, customer = strings.Join(parts[:3], "."), parts[3]
+	}
+	group, _, ok := checkToken(key, p.entry.ID, sessionPurpose(customer), tok, s.svc.Now())
+	if !ok || group != "" && !p.entry.Shows(group) || customer != "" && group == "" {
+		return access{}, false // a server since taken off the page
+	}
+	return access{group: group, customer: customer}, true
+}
+
+type visitorKey struct{}
+
+// withVisitor is r for a visitor of a private page who may see a.
+func withVisitor(r *http.Request, a access) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), visitorKey{}, a))
+}
+
+// visitorOf is what the visitor of r's private page may see; ok is false
+// for a public page's request.
+func visitorOf(r *http.Request) (access, bool) {
+	a, ok := r.Context().Value(visitorKey{}).(access)
+	return a, ok
+}
+
+// startSession gives the visitor a session cookie for a, until the
 // earlier of until (zero: none) and the page's session length.
-func (s *Site) startSession(w http.ResponseWriter, r *http.Request, p *pageSet, key []byte, group string, until time.Time) {
+func (s *Site) startSession(w http.ResponseWriter, r *http.Request, p *pageSet, key []byte, a access, until time.Time) {
 	end := s.svc.Now().Add(p.entry.Private.SessionFor())
 	if !until.IsZero() && until.Before(end) {
 		end = until
 	}
 	path := p.prefix() + "/"
-	http.SetCookie(w, &http.Cookie{Name: cookieName(p), Value: makeToken(key, p.entry.ID, "session", group, end), Path: path,
+	http.SetCookie(w, &http.Cookie{Name: cookieName(p), Value: sessionValue(key, p.entry.ID, a, end), Path: path,
 		Expires: end, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: r.TLS != nil || strings.HasPrefix(p.entry.URL, "https:")})
 }
@@ -150,9 +196,33 @@ func pageDocPath(rest string) bool {
 	return pageRoute(rest)
 }
 
+// tokenRoute reports whether rest is a private page's address whose
+// authority is the subscriber's token from the mail (confirm, manage,
+// unsubscribe, and RFC 8058's one-click POST from a mail program), open
+// without a session; each answers only within that subscription's scope.
+func tokenRoute(rest string) bool {
+	switch rest {
+	case "/subscribe/confirm", "/manage", "/unsubscribe":
+		return true
+	}
+	return false
+}
+
+// visitorRoute reports whether rest is a private page's address answered
+// per request for a visitor with a session (subscribing, the look-up, the
+// feeds per server), within what the session may see.
+func visitorRoute(rest string) bool {
+	switch rest {
+	case "/subscribe", "/lookup", "/api/v2/subscribers.json":
+		return true
+	}
+	return strings.HasPrefix(rest, "/feeds/")
+}
+
 // servePrivate answers a request for a private page: the sign-in, a signed
-// link, or a document for a visitor with a session; else the sign-in page.
-func (s *Site) servePrivate(p *pageSet, w http.ResponseWriter, r *http.Request, rest string) {
+// link, a subscriber's token, or for a visitor with a session a document
+// or a subscription's page (to next); else the sign-in page.
+func (s *Site) servePrivate(p *pageSet, w http.ResponseWriter, r *http.Request, rest string, next http.Handler) {
 	h := w.Header()
 	h.Set("X-Robots-Tag", noIndex)
 	h.Set("Cache-Control", "private, no-store")
@@ -176,11 +246,15 @@ func (s *Site) servePrivate(p *pageSet, w http.ResponseWriter, r *http.Request, 
 			s.signInPage(p, w, http.StatusForbidden, "This link is not valid or has expired. Ask for a new one.")
 			return
 		}
-		s.startSession(w, r, p, key, group, until)
+		s.startSession(w, r, p, key, access{group: group}, until)
 		http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 		return
 	}
-	group, ok := s.visitor(p, key, r)
+	if tokenRoute(rest) {
+		s.passOn(p, w, r, next)
+		return
+	}
+	a, ok := s.visitor(p, key, r)
 	if !ok {
 		switch {
 		case strings.HasPrefix(rest, "/api/v2/"):
@@ -194,14 +268,18 @@ func (s *Site) servePrivate(p *pageSet, w http.ResponseWriter, r *http.Request, 
 		}
 		return
 	}
+	if visitorRoute(rest) {
+		s.passOn(p, w, withVisitor(r, a), next)
+		return
+	}
 	assets := *p.assets.Load()
-	if group != "" {
+	if a.group != "" {
 		views := p.servers.Load()
-		if views == nil || (*views)[group] == nil {
+		if views == nil || (*views)[a.group] == nil {
 			http.Error(w, "This page is not available right now.", http.StatusServiceUnavailable)
 			return
 		}
-		assets = *(*views)[group]
+		assets = *(*views)[a.group]
 	}
 	s.serveDoc(w, r, assets, r.URL.Path, true)
 }
@@ -321,7 +399,7 @@ func (s *Site) passwordSignIn(p *pageSet, key []byte, w http.ResponseWriter, r *
 		s.signInPage(p, w, http.StatusUnauthorized, "That password is not right.")
 		return
 	}
-	s.startSession(w, r, p, key, "", time.Time{})
+	s.startSession(w, r, p, key, access{}, time.Time{})
 	http.Redirect(w, r, p.prefix()+"/", http.StatusSeeOther)
 }
 

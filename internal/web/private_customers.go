@@ -70,14 +70,15 @@ func (s *Site) emailSignIn(p *pageSet, key []byte, w http.ResponseWriter, r *htt
 	case err != nil:
 		s.log.Error("private page sign-in: look-up", slog.String("page", p.entry.ID), slog.Any("err", err))
 	case p.entry.Shows(c.GroupID):
-		s.mailSignIn(p, key, addr, c.GroupID)
+		s.mailSignIn(p, key, addr, c.GroupID, c.Domain)
 	}
 	s.signInPageSent(p, w, addr)
 }
 
 // mailSignIn sends the one-time link in the background, bounded in time;
-// Close waits for the sends under way.
-func (s *Site) mailSignIn(p *pageSet, key []byte, addr, group string) {
+// Close waits for the sends under way. The link is NONCE.EXPIRY.GROUP.
+// SIGNATURE.DOMAIN: for the customer domain that let it be sent, signed.
+func (s *Site) mailSignIn(p *pageSet, key []byte, addr, group, domain string) {
 	base, err := pageBase(s.cfg(), &p.entry)
 	if err != nil {
 		s.log.Error("private page sign-in", slog.Any("err", err))
@@ -85,7 +86,7 @@ func (s *Site) mailSignIn(p *pageSet, key []byte, addr, group string) {
 	}
 	nonce := newNonce()
 	exp := s.svc.Now().Add(signInValid)
-	link := base + "/?" + signInParam + "=" + url.QueryEscape(nonce+"."+makeToken(key, p.entry.ID, "email:"+nonce, group, exp))
+	link := base + "/?" + signInParam + "=" + url.QueryEscape(nonce+"."+makeToken(key, p.entry.ID, "email:"+nonce+":"+domain, group, exp)+"."+domain)
 	tr := locale.For(s.cfg().ForPage(p.entry).Page.Lang())
 	title := orDefault(p.entry.Title, tr.T("Status"))
 	msg := &notify.Message{To: addr, Subject: tr.T("Sign in to %s", title),
@@ -110,8 +111,12 @@ func (s *Site) WaitMail() { s.mailing.Wait() }
 // useSignIn checks a one-time link's token and spends it.
 func (s *Site) useSignIn(p *pageSet, key []byte, w http.ResponseWriter, r *http.Request, tok string) {
 	nonce, rest, _ := strings.Cut(tok, ".")
-	group, until, ok := checkToken(key, p.entry.ID, "email:"+nonce, rest, s.svc.Now())
-	if !ok || group == "" || !p.entry.Shows(group) {
+	var domain string
+	if parts := strings.SplitN(rest, ".", 4); len(parts) == 4 {
+		rest, domain = strings.Join(parts[:3], "."), parts[3]
+	}
+	group, until, ok := checkToken(key, p.entry.ID, "email:"+nonce+":"+domain, rest, s.svc.Now())
+	if !ok || group == "" || domain == "" || !p.entry.Shows(group) {
 		s.signInPage(p, w, http.StatusForbidden, "This sign-in link is not valid or has expired. Ask for a new one below.")
 		return
 	}
@@ -125,6 +130,6 @@ func (s *Site) useSignIn(p *pageSet, key []byte, w http.ResponseWriter, r *http.
 		s.signInPage(p, w, http.StatusForbidden, "This sign-in link was used already. Ask for a new one below.")
 		return
 	}
-	s.startSession(w, r, p, key, group, time.Time{})
+	s.startSession(w, r, p, key, access{group: group, customer: domain}, time.Time{})
 	http.Redirect(w, r, p.prefix()+"/", http.StatusSeeOther)
 }

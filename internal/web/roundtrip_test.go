@@ -79,6 +79,10 @@ func TestExportImportGivesTheSamePages(t *testing.T) {
 				t.Errorf("no rows of %s imported; the test store should have some (%v)", want, rows)
 			}
 		}
+		if sub, err := dst.Store.SubscriberOnPageFor(ctx, "email", "reader@shop.example", "acme", "mom"); err != nil ||
+			sub.Group != "mom" || sub.Customer != "shop.example" {
+			t.Errorf("the private page's subscription imported as %+v, %v", sub, err)
+		}
 		var second bytes.Buffer
 		if err := dst.Store.Export(ctx, &second, clock.Now(), nil); err != nil {
 			t.Fatal(err)
@@ -224,6 +228,13 @@ func populate(t *testing.T, svc *service.Service, st *store.Store, clock *fixedC
 		sub := &store.Subscriber{Kind: "email", Address: "reader@example.org", Components: []string{"flexo/web"},
 			ConfirmedAt: at("2026-11-02 00:00"), CreatedAt: at("2026-11-01 00:00"), UpdatedAt: at("2026-11-02 00:00")}
 		if err := q.InsertSubscriber(ctx, sub); err != nil {
+			return err
+		}
+		// A customer's subscription on a private page, limited to their
+		// server and bound to their sign-in's domain.
+		if err := q.InsertSubscriber(ctx, &store.Subscriber{Kind: "email", Address: "reader@shop.example", Components: []string{"mom/web"},
+			Page: "acme", Group: "mom", Customer: "shop.example", ConfirmedAt: at("2026-11-02 00:00"), CreatedAt: at("2026-11-01 00:00"),
+			UpdatedAt: at("2026-11-02 00:00")}); err != nil {
 			return err
 		}
 		return q.InsertSubscriber(ctx, &store.Subscriber{Kind: "webhook", Address: "http://127.0.0.1:9/hook", Operator: true, All: true,

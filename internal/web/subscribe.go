@@ -147,12 +147,18 @@ func (s *Subscriptions) render(w http.ResponseWriter, r *http.Request, code int,
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	body := buf.Bytes()
 	h := w.Header()
 	setPageHeaders(h)
 	h.Set("Content-Type", htmlType)
 	h.Set("Cache-Control", "no-store")
+	if p := PageOf(r); p != nil && p.Private != nil {
+		body = withNoIndex(body)
+		h.Set("Cache-Control", "private, no-store")
+		h.Set("X-Robots-Tag", noIndex)
+	}
 	w.WriteHeader(code)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 }
 
 func (s *Subscriptions) page(w http.ResponseWriter, r *http.Request, code int, v subscribeView) {
@@ -215,7 +221,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	email, comps := form.Get("email"), form["component"]
 	chosen, err := s.pageChoice(r, comps)
 	if err == nil {
-		err = s.n.SubscribeEmailOn(r.Context(), notify.ActorForm, pageID(r), email, chosen)
+		err = s.n.SubscribeEmailScoped(r.Context(), notify.ActorForm, scopeOf(r), email, chosen)
 	}
 	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
@@ -249,6 +255,9 @@ func (s *Subscriptions) badLink(w http.ResponseWriter, r *http.Request, err erro
 func (s *Subscriptions) confirmForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
 	c, err := s.n.PendingConfirmation(r.Context(), tok)
+	if err == nil {
+		r, err = s.holder(r, c.Page, c.Group, "")
+	}
 	if err != nil {
 		s.badLink(w, r, err)
 		return
@@ -262,7 +271,15 @@ func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
 		return
 	}
-	c, manage, err := s.n.Confirm(r.Context(), form.Get("token"))
+	var c *notify.Confirmation
+	var manage string
+	pending, err := s.n.PendingConfirmation(r.Context(), form.Get("token"))
+	if err == nil {
+		r, err = s.holder(r, pending.Page, pending.Group, "")
+	}
+	if err == nil {
+		c, manage, err = s.n.Confirm(r.Context(), form.Get("token"))
+	}
 	if err != nil {
 		s.badLink(w, r, err)
 		return
@@ -298,7 +315,13 @@ func (s *Subscriptions) t(r *http.Request, key string, args ...any) string {
 func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
 	sub, err := s.n.Subscription(r.Context(), tok)
-	if err != nil || sub.Operator {
+	if err == nil && sub.Operator {
+		err = notify.ErrBadToken
+	}
+	if err == nil {
+		r, err = s.holder(r, sub.Page, sub.Group, sub.Customer)
+	}
+	if err != nil {
 		s.badLink(w, r, err)
 		return
 	}
@@ -317,14 +340,24 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := form.Get("token")
-	chosen, err := s.pageChoice(r, form["component"])
-	var sub *store.Subscriber
+	sub, err := s.n.Subscription(r.Context(), tok)
 	if err == nil {
-		sub, err = s.n.ChangeSubscription(r.Context(), tok, chosen)
+		r, err = s.holder(r, sub.Page, sub.Group, sub.Customer)
+	}
+	if err != nil {
+		s.badLink(w, r, err)
+		return
+	}
+	chosen, err := s.pageChoice(r, form["component"])
+	if err == nil {
+		var changed *store.Subscriber
+		if changed, err = s.n.ChangeSubscription(r.Context(), tok, chosen); err == nil {
+			sub = changed
+		}
 	}
 	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
-			s.page(w, r, code, subscribeView{Page: "manage", Token: tok, Error: s.refusal(r, err, msg), Groups: s.choices(r, form["component"])})
+			s.page(w, r, code, subscribeView{Page: "manage", Email: sub.Address, Token: tok, Error: s.refusal(r, err, msg), Groups: s.choices(r, form["component"])})
 			return
 		}
 		s.badLink(w, r, err)
@@ -333,7 +366,8 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 	if !sub.UnsubscribedAt.IsZero() {
 		// Saving a choice after leaving comes back through a confirmation,
 		// as any new subscription does.
-		if err := s.n.SubscribeEmailOn(r.Context(), notify.ActorManageLink, sub.Page, sub.Address, chosen); err != nil {
+		if err := s.n.SubscribeEmailScoped(r.Context(), notify.ActorManageLink,
+			notify.Scope{Page: sub.Page, Group: sub.Group, Customer: sub.Customer}, sub.Address, chosen); err != nil {
 			s.log.Error("resubscribe", slog.Any("err", err))
 		}
 		s.page(w, r, http.StatusOK, subscribeView{Page: "sent", Email: sub.Address})
@@ -346,6 +380,9 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
 	sub, err := s.n.Subscription(r.Context(), tok)
+	if err == nil {
+		r, err = s.holder(r, sub.Page, sub.Group, sub.Customer)
+	}
 	if err != nil {
 		s.badLink(w, r, err)
 		return
@@ -365,7 +402,13 @@ func (s *Subscriptions) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	if tok == "" {
 		tok = r.URL.Query().Get("token")
 	}
-	sub, err := s.n.Unsubscribe(r.Context(), tok)
+	sub, err := s.n.Subscription(r.Context(), tok)
+	if err == nil {
+		r, err = s.holder(r, sub.Page, sub.Group, sub.Customer)
+	}
+	if err == nil {
+		sub, err = s.n.Unsubscribe(r.Context(), tok)
+	}
 	if err != nil {
 		s.badLink(w, r, err)
 		return

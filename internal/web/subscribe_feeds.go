@@ -132,6 +132,9 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 	h := w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("Cache-Control", "public, max-age=60")
+	if _, private := visitorOf(r); private {
+		h.Set("Cache-Control", "private, no-store") // a private page's visitor's
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(body)
 }

@@ -78,7 +78,7 @@ func (s *Subscriptions) subscribeV2(w http.ResponseWriter, r *http.Request) {
 	}
 	chosen, err := s.pageChoice(r, req.Components)
 	if err == nil {
-		err = s.n.SubscribeEmailOn(r.Context(), notify.ActorForm, pageID(r), req.Email, chosen)
+		err = s.n.SubscribeEmailScoped(r.Context(), notify.ActorForm, scopeOf(r), req.Email, chosen)
 	}
 	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
