@@ -104,6 +104,13 @@ type selection struct {
 	// keeps them there.
 	rows         map[string]indexRow
 	rowsRendered []string // the ids of the rows index rendered
+	// kept are the documents index and badges left as they were (the
+	// badges of the components whose rows were kept): the caller keeps
+	// them from the previous set.
+	kept map[string]bool
+	// keys, when set, are the componentKeys worked out in this rebuild,
+	// shared by its phases (which build from the same input).
+	keys map[string]string
 }
 
 // view is what every page template receives.
@@ -318,6 +325,9 @@ type builder struct {
 	groupStatuses map[string]status.ComponentStatus
 	// drawBars says the front page draws its rows' uptime bars (frontBars).
 	drawBars bool
+	// keptRows are the components whose front-page rows index kept: their
+	// badges, made of the same inputs (componentKey), are kept too.
+	keptRows map[string]bool
 }
 
 // buildPages renders every HTML page. The keys are paths; "404" is the
@@ -539,6 +549,10 @@ func (b *builder) indexRow(c service.ComponentState) (indexRow, error) {
 		rows = b.in.Only.rows
 		key = b.componentKey(c)
 		if old, ok := rows[c.ID]; ok && !b.in.Only.allComponents && key != "" && old.key == key && old.drawn == b.drawBars {
+			if b.keptRows == nil {
+				b.keptRows = map[string]bool{}
+			}
+			b.keptRows[c.ID] = true
 			return old, nil
 		}
 	}

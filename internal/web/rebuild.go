@@ -79,6 +79,9 @@ type records struct {
 	componentsAt time.Time
 	// rows are the front page's component rows as last rendered.
 	rows map[string]indexRow
+	// keys are the componentKeys of the running rebuild, which its phases
+	// share.
+	keys map[string]string
 }
 
 // listLimit is how many incidents and windows the JSON lists and the feeds carry.
@@ -190,6 +193,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	}
 	all := s.pageInput(cfg, loc, now, r, snap, mon)
 	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
+	r.keys = map[string]string{}
 	if err := s.renderNow(cfg, loc, in, r, false, plan == nil || plan.allComponents); err != nil {
 		return err
 	}
@@ -485,7 +489,8 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	if allRows {
 		clear(r.rows) // and rows of components gone go with them
 	}
-	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows}
+	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows,
+		kept: map[string]bool{}, keys: r.keys}
 	pages, err := buildPages(in)
 	if err != nil {
 		return err
@@ -502,7 +507,7 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	// The badges and framed widgets of servers and components no longer
 	// configured go.
 	for path := range prev {
-		if _, ok := pages[path]; nowDoc(path) && !ok {
+		if _, ok := pages[path]; nowDoc(path) && !ok && !in.Only.kept[path] {
 			delete(next, path)
 		}
 	}
@@ -537,6 +542,7 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 		r.compKeys = map[string]string{}
 	}
 	sel.compKeys = r.compKeys
+	sel.keys = r.keys
 	sel.allComponents = plan == nil || plan.allComponents
 	in.Only = sel
 	pages, err := buildPages(in)
@@ -633,6 +639,7 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 	// The component pages are rendered below from other statuses than
 	// their keys say: the next rebuild renders each again.
 	clear(r.compKeys)
+	r.keys = map[string]string{}
 	all := s.pageInput(cfg, loc, now, r, snap, r.mon)
 	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
 	if err := s.renderNow(cfg, loc, in, r, true, true); err != nil {
