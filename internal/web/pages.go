@@ -381,7 +381,9 @@ func (b *builder) render(path, tmpl, title, section string, main any) error {
 	if err := pageTemplates[v.Lang][tmpl].ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", path, err)
 	}
-	b.docs[path] = buf.Bytes()
+	// Kept until the next rendering: exactly its length, not the
+	// buffer's doubled capacity (a fleet's pages add up to tens of MB).
+	b.docs[path] = bytes.Clone(buf.Bytes())
 	return nil
 }
 

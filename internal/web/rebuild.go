@@ -204,6 +204,10 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 		return err
 	}
 	r.spanKeys = spanKeys
+	// The figures worked out for this rebuild's pages (90 days of each
+	// component's) are not kept at rest: renderFromMemory works them out
+	// again.
+	clear(mon.cache)
 	if plan == nil || plan.allComponents {
 		// From when they were done: a fleet whose pages take longer than
 		// refreshEvery to render still gets rebuilds of what changed
