@@ -151,10 +151,16 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	var snap *service.Snapshot
 	var mon *monitoring
 	if err == nil {
-		snap, err = s.svc.Snapshot(readCtx)
-	}
-	if err == nil {
+		// Two reads of their own: side by side.
+		var snapErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			snap, snapErr = s.svc.Snapshot(readCtx)
+		}()
 		mon, err = s.loadMonitoring(readCtx, cfg, loc, now)
+		<-done
+		err = errors.Join(snapErr, err)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -482,11 +488,18 @@ func newestWindows(all []status.Maintenance) []status.Maintenance {
 // The front page's rows are kept in r and rendered again when their
 // component's key moved, or every one with allRows.
 func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components, allRows bool) error {
-	docs, err := statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: in.Snapshot,
-		Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
-	if err != nil {
-		return err
-	}
+	// The JSON is made beside the pages: neither writes what the other reads.
+	var (
+		docs    map[string][]byte
+		jsonErr error
+		done    = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		docs, jsonErr = statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: in.Snapshot,
+			Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
+	}()
+	defer func() { <-done }()
 	if r.rows == nil {
 		r.rows = map[string]indexRow{}
 	}
@@ -496,7 +509,8 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows,
 		kept: map[string]bool{}, keys: r.keys}
 	pages, err := buildPages(in)
-	if err != nil {
+	<-done
+	if err := errors.Join(err, jsonErr); err != nil {
 		return err
 	}
 	s.renderedRows = in.Only.rowsRendered
