@@ -26,6 +26,9 @@
 //     it (read after write), so this is the rebuild after one write as a
 //     client sees it, the database's commit included.
 //
+// With -profile DIR it also saves herald's heap profile at rest and a CPU
+// profile of 20 s of more rounds of writes (not counted in the figures).
+//
 // It prints a table per history length and a verdict: the writes' median
 // within 100 ms at the longest history, and memory at rest there within
 // twice that of the shortest (today's: the same fleet with one year).
