@@ -26,6 +26,9 @@
 //     it (read after write), so this is the rebuild after one write as a
 //     client sees it, the database's commit included.
 //
+// With -profile DIR it also saves herald's heap profile at rest and a CPU
+// profile of 20 s of more rounds of writes (not counted in the figures).
+//
 // It prints a table per history length and a verdict: the writes' median
 // within 100 ms at the longest history, and memory at rest there within
 // twice that of the shortest (today's: the same fleet with one year).
@@ -70,6 +73,7 @@ type options struct {
 	writes   int
 	db       string
 	keep     string
+	profile  string
 	settle   time.Duration
 	deadline time.Duration
 }
@@ -85,6 +89,7 @@ func run(args []string) error {
 	fs.IntVar(&o.writes, "writes", 5, "rounds of writes (open, update, resolve, maintenance) per run")
 	fs.StringVar(&o.db, "db", "", "run on PostgreSQL at this postgres:// URL instead of SQLite (a schema is made per run and dropped)")
 	fs.StringVar(&o.keep, "keep", "", "keep the seeded SQLite folders under this folder")
+	fs.StringVar(&o.profile, "profile", "", "write herald's heap profile at rest and a CPU profile of 20 s of writes (after the measured ones) into this folder")
 	fs.DurationVar(&o.settle, "settle", 10*time.Second, "wait after start before measuring memory")
 	fs.DurationVar(&o.deadline, "deadline", 10*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
@@ -99,6 +104,11 @@ func run(args []string) error {
 	}
 	if o.herald == "" || o.servers < 1 || o.writes < 1 {
 		return errors.New("usage: scalerun -herald BIN [-years 1,3,10] [-servers 250] [-incidents 300] [-writes 5] [-db URL]")
+	}
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.deadline)
 	defer cancel()
@@ -240,8 +250,17 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 	base := "http://" + addr
 	logPath := filepath.Join(dir, fmt.Sprintf("herald-%d.log", years))
 	began = time.Now()
-	srv, err := benchkit.StartServer(ctx, logPath, base, 3*time.Minute, o.herald,
-		append([]string{"serve", "--config", cfgPath, "--listen", addr}, storeArgs...)...)
+	serveArgs := append([]string{"serve", "--config", cfgPath, "--listen", addr}, storeArgs...)
+	var pprofBase string
+	if o.profile != "" {
+		pa, err := benchkit.FreeAddr()
+		if err != nil {
+			return nil, err
+		}
+		pprofBase = "http://" + pa
+		serveArgs = append(serveArgs, "--pprof", pa)
+	}
+	srv, err := benchkit.StartServer(ctx, logPath, base, 3*time.Minute, o.herald, serveArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +274,11 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 	}
 	if r.heap, err = heapInuse(base); err != nil {
 		return nil, err
+	}
+	if pprofBase != "" {
+		if err := fetchTo(pprofBase+"/debug/pprof/heap", filepath.Join(o.profile, fmt.Sprintf("heap-%dy.pb.gz", years))); err != nil {
+			return nil, err
+		}
 	}
 	month := now.AddDate(0, -6, 0).Format("2006-01")
 	for _, p := range []string{"/", "/history", "/history/" + month, "/api/v2/summary.json"} {
@@ -303,27 +327,49 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 		r.cpu[kind] = append(r.cpu[kind], time.Duration((cpu1-cpu0)*float64(time.Second)))
 		return nil
 	}
-	for i := range o.writes {
+	round := func(i int, mark string) error {
 		comp := h.comps[rng.IntN(len(h.comps))]
-		mark := fmt.Sprintf("scale-%d-%d", years, i)
 		var in struct{ ID int64 }
 		if err := step("open", "/api/v1/incidents", fmt.Sprintf(`{"title": %q, "body": "Looking into it.", "components": {%q: "major_outage"}}`, mark, comp.id),
 			"/api/v2/incidents.json", mark, &in); err != nil {
-			return nil, err
+			return err
 		}
 		if err := step("update", fmt.Sprintf("/api/v1/incidents/%d/updates", in.ID), fmt.Sprintf(`{"status": "identified", "body": "A disk filled up (%s)."}`, mark),
 			"/api/v2/incidents.json", "A disk filled up ("+mark+").", nil); err != nil {
-			return nil, err
+			return err
 		}
 		if err := step("resolve", fmt.Sprintf("/api/v1/incidents/%d/resolve", in.ID), fmt.Sprintf(`{"body": "Fixed (%s)."}`, mark),
 			"/api/v2/incidents.json", "Fixed ("+mark+").", nil); err != nil {
-			return nil, err
+			return err
 		}
 		start := now.Add(time.Duration(48+24*i) * time.Hour).Format(time.RFC3339)
-		if err := step("maintenance", "/api/v1/maintenance", fmt.Sprintf(`{"title": "Kernel update %s", "body": "A restart.", "components": [%q], "start": %q, "duration": "30m"}`,
-			mark, comp.id, start), "/api/v2/scheduled-maintenances.json", "Kernel update "+mark, nil); err != nil {
+		return step("maintenance", "/api/v1/maintenance", fmt.Sprintf(`{"title": "Kernel update %s", "body": "A restart.", "components": [%q], "start": %q, "duration": "30m"}`,
+			mark, comp.id, start), "/api/v2/scheduled-maintenances.json", "Kernel update "+mark, nil)
+	}
+	for i := range o.writes {
+		if err := round(i, fmt.Sprintf("scale-%d-%d", years, i)); err != nil {
 			return nil, err
 		}
+	}
+	if pprofBase != "" {
+		// Not counted: rounds of writes while herald's CPU is profiled.
+		writes, cpu, stale := r.writes, r.cpu, r.stale
+		r.writes, r.cpu = map[string][]time.Duration{}, map[string][]time.Duration{}
+		done := make(chan error, 1)
+		const seconds = 20
+		go func() {
+			done <- fetchTo(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofBase, seconds), filepath.Join(o.profile, fmt.Sprintf("cpu-writes-%dy.pb.gz", years)))
+		}()
+		for i, until := o.writes, time.Now().Add(seconds*time.Second-time.Second); time.Now().Before(until); i++ {
+			if err := round(i, fmt.Sprintf("scale-%d-p%d", years, i)); err != nil {
+				return nil, err
+			}
+		}
+		if err := <-done; err != nil {
+			return nil, err
+		}
+		logf("%d years: %d rounds of writes profiled into %s", years, len(r.writes["open"]), o.profile)
+		r.writes, r.cpu, r.stale = writes, cpu, stale
 	}
 	return r, nil
 }
@@ -445,6 +491,27 @@ func sizes(u string) (int, int, error) {
 		out[i] = len(b)
 	}
 	return out[0], out[1], nil
+}
+
+// fetchTo saves the body of a GET of u in path.
+func fetchTo(u, path string) error {
+	resp, err := plainClient.Get(u)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 type countWriter struct{ n int }

@@ -166,7 +166,7 @@ channels:
 
 var everyKindProblems = []string{
 	`:3:3: page.zone "Mars/Olympus_Mons" is not a known time zone (want an IANA name such as America/Los_Angeles)`,
-	`:4:3: unknown key "colour" in page; remove it or use one of title, url, zone, description, logo, accent, accent_dark, accent_contrast, favicon, footer, css, language`,
+	`:4:3: unknown key "colour" in page; remove it or use one of title, url, zone, description, logo, accent, accent_dark, accent_contrast, favicon, footer, css, language, front_bars`,
 	`:6:3: incidents.auto "sometimes" must be one of publish, draft, off`,
 	`:15:13: unknown key "intervall" in a monitor (did you mean "interval"?)`,
 	`:16:25: down_after: want a whole number, got text "two"`,

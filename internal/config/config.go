@@ -94,6 +94,12 @@ type Page struct {
 	// drafted texts: en (the default), de or es. Operators' own texts are
 	// shown as written.
 	Language string `yaml:"language"`
+	// FrontBars is how many components the front page may show and still
+	// draw each one's 90 days of uptime bars (FrontBarsLimit): above it,
+	// each row has the 90-day figure and links to the component's page,
+	// which has the bars. 0 never draws them; unset is 100, and an entry
+	// of pages: without it takes page:'s.
+	FrontBars *int `yaml:"front_bars"`
 
 	// brand is what the brand's keys loaded: nil without any.
 	brand *Brand
@@ -122,6 +128,23 @@ func (p Page) Lang() locale.Lang {
 	}
 	return l
 }
+
+// DefaultFrontBars is how many components a front page may show with
+// their uptime bars when page.front_bars is not set.
+const DefaultFrontBars = 100
+
+// FrontBarsLimit is how many components the front page may show and still
+// draw their uptime bars (page.front_bars, else DefaultFrontBars).
+func (p Page) FrontBarsLimit() int {
+	if p.FrontBars == nil {
+		return DefaultFrontBars
+	}
+	return *p.FrontBars
+}
+
+// FrontBarsFor reports whether a front page showing n components draws
+// their uptime bars.
+func (p Page) FrontBarsFor(n int) bool { return n <= p.FrontBarsLimit() }
 
 // Incidents holds the policy for incidents Herald opens by itself.
 type Incidents struct {

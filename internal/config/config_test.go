@@ -410,3 +410,34 @@ func TestServerProxiesByHand(t *testing.T) {
 		t.Errorf("no proxies: %v", got)
 	}
 }
+
+// TestFrontBars: page.front_bars defaults to DefaultFrontBars, a written 0
+// stays 0 (never), and an entry of pages: without the key takes page:'s
+// while one with it keeps its own.
+func TestFrontBars(t *testing.T) {
+	const groups = "groups: [{id: g, components: [{id: c, name: C}]}, {id: h, components: [{id: c, name: C}]}]\n"
+	c, err := Parse("x.yaml", []byte("page: {title: T, zone: UTC}\n"+groups))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Page.FrontBarsLimit(); got != DefaultFrontBars {
+		t.Errorf("unset front_bars: limit %d, want %d", got, DefaultFrontBars)
+	}
+	if !c.Page.FrontBarsFor(DefaultFrontBars) || c.Page.FrontBarsFor(DefaultFrontBars+1) {
+		t.Errorf("FrontBarsFor: want bars at %d components and none at %d", DefaultFrontBars, DefaultFrontBars+1)
+	}
+	c, err = Parse("x.yaml", []byte("page: {title: T, zone: UTC, front_bars: 0}\n"+groups+
+		"pages:\n  - {id: a, title: A, path: /a, groups: [g]}\n  - {id: b, title: B, path: /b, groups: [h], front_bars: 7}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Page.FrontBarsLimit(); got != 0 || c.Page.FrontBarsFor(1) {
+		t.Errorf("front_bars: 0: limit %d, bars for one component %v; want 0 and none", got, c.Page.FrontBarsFor(1))
+	}
+	if got := c.Pages[0].FrontBarsLimit(); got != 0 {
+		t.Errorf("pages entry without front_bars: limit %d, want page:'s 0", got)
+	}
+	if got := c.Pages[1].FrontBarsLimit(); got != 7 {
+		t.Errorf("pages entry with front_bars: 7: limit %d, want 7", got)
+	}
+}

@@ -180,6 +180,11 @@ func (v *validator) pages(c *Config) {
 		if p.Zone == "" {
 			p.Zone = c.Page.Zone
 		}
+		if p.FrontBars == nil {
+			p.FrontBars = c.Page.FrontBars
+		} else {
+			v.frontBars(at+".front_bars", fmt.Sprintf("page %s: front_bars", label), p.FrontBars)
+		}
 		if loc, err := time.LoadLocation(p.Zone); err != nil || p.Zone == "Local" {
 			v.addf(at+".zone", "page %s: zone %q is not a known time zone (want an IANA name such as America/Los_Angeles)", label, p.Zone)
 		} else {

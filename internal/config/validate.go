@@ -247,6 +247,14 @@ func (v *validator) page(c *Config) {
 	if _, err := locale.Parse(p.Language); err != nil {
 		v.addf("page.language", "page.language %q is not a language Herald writes (want en, de or es)", p.Language)
 	}
+	v.frontBars("page.front_bars", "page.front_bars", p.FrontBars)
+}
+
+// frontBars checks a front_bars setting: a count of components.
+func (v *validator) frontBars(at, name string, n *int) {
+	if n != nil && *n < 0 {
+		v.addf(at, "%s %d must be 0 (never draw the uptime bars on the front page) or more (the most components shown with their bars)", name, *n)
+	}
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)

@@ -422,4 +422,6 @@ var de = map[string]string{
 	"%q is not an e-mail address (write it like name@example.com)": "%q ist keine E-Mail-Adresse (schreiben Sie sie wie name@example.com)",
 	"too many components chosen":                                   "Zu viele Dienste ausgewählt",
 	"unknown component %s":                                         "Unbekannter Dienst: %s",
+	// The front page of a fleet too large to draw its uptime bars (page.front_bars).
+	"Uptime figures are over the last %d days, or since monitoring began when that is later. Select a service to see its uptime day by day and its outages.": "Die Verfügbarkeitswerte gelten für die letzten %d Tage oder seit Beginn der Überwachung, wenn diese später begann. Wählen Sie einen Dienst, um seine Verfügbarkeit Tag für Tag und seine Ausfälle zu sehen.",
 }

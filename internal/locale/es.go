@@ -424,4 +424,6 @@ var es = map[string]string{
 	"%q is not an e-mail address (write it like name@example.com)": "%q no es una dirección de correo electrónico (escríbala como nombre@example.com)",
 	"too many components chosen":                                   "Ha elegido demasiados servicios",
 	"unknown component %s":                                         "Servicio desconocido: %s",
+	// The front page of a fleet too large to draw its uptime bars (page.front_bars).
+	"Uptime figures are over the last %d days, or since monitoring began when that is later. Select a service to see its uptime day by day and its outages.": "Las cifras de disponibilidad son de los últimos %d días, o desde que empezó la supervisión si fue después. Seleccione un servicio para ver su disponibilidad día a día y sus interrupciones.",
 }

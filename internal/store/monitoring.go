@@ -485,7 +485,17 @@ func (q *Queries) Outages(ctx context.Context, f OutageFilter) ([]Outage, error)
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY started_at DESC, id DESC"
+	if !f.Since.IsZero() && f.Limit == 0 {
+		// Every row with the range's end is read whatever the order: SQLite
+		// would otherwise walk the whole started_at index in order, one
+		// table lookup per outage ever recorded (250 ms at 144,000 outages,
+		// ten years of a 1,000-component fleet), instead of scanning the
+		// table and sorting the few that match (31 ms). "+ 0" only keeps
+		// the index from being chosen for the order; the order is the same.
+		query += " ORDER BY started_at + 0 DESC, id DESC"
+	} else {
+		query += " ORDER BY started_at DESC, id DESC"
+	}
 	if f.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}

@@ -219,10 +219,17 @@ func (b *builder) badges() {
 		if badgeURL(g.ID) == overallBadge {
 			continue
 		}
-		st := snap.GroupStatus(g.ID)
+		st := b.groupStatus(g.ID)
 		b.docs[badgeURL(g.ID)] = badgeSVG(orDefault(g.Name, g.ID), b.t(st.Label()), st.Kind())
 	}
 	for _, c := range snap.Components {
+		if b.keptRows[c.ID] {
+			b.in.Only.kept[badgeURL(c.ID)] = true
+			for _, key := range uptimeKeys {
+				b.in.Only.kept[uptimeBadgeURL(c.ID, key)] = true
+			}
+			continue
+		}
 		b.docs[badgeURL(c.ID)] = badgeSVG(b.compName(c.ID), b.t(c.Status.Label()), c.Status.Kind())
 		periods := b.uptimePeriods(b.uptimeOf(c.ID))
 		if periods == nil {
@@ -304,7 +311,7 @@ func (b *builder) badgesView(c service.ComponentState) *badgesView {
 	}
 	add(b.t("This service’s status"), badgeURL(c.ID), b.t("%s status", name), name+": "+b.t(c.Status.Label()), page)
 	if g, ok := b.in.Groups[c.GroupID]; ok && badgeURL(g.ID) != overallBadge {
-		st := b.in.Snapshot.GroupStatus(g.ID)
+		st := b.groupStatus(g.ID)
 		gname := orDefault(g.Name, g.ID)
 		add(b.t("The %s server’s status", gname), badgeURL(g.ID), b.t("%s status", gname), gname+": "+b.t(st.Label()), base+"/")
 	}

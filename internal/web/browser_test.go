@@ -573,6 +573,22 @@ func TestBrowserAxe(t *testing.T) {
 	} {
 		check(p.name, func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+p.path)) })
 	}
+	// The front page of a fleet past page.front_bars: figures, no bars.
+	figures := newBrowserFixtureWith(t, func() *config.Config {
+		cfg, err := config.Parse("test.yaml", []byte(`
+page: {title: "Example Hosting Status", zone: America/Los_Angeles, front_bars: 0}
+groups:
+  - id: flexo
+    components: [{id: web, name: Web sites}]
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &cfg
+	}())
+	check("index without bars", func(ctx context.Context) error {
+		return chromedp.Do(ctx, chromedp.Navigate(figures.srv.URL+"/"))
+	})
 	// The page that answers a subscription.
 	check("subscribed", func(ctx context.Context) error {
 		if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/subscribe"),

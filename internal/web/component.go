@@ -135,7 +135,7 @@ func (b *builder) uptimeOf(id string) *componentUptime {
 	}
 	u := &componentUptime{}
 	m.cache[id] = u
-	since, ok := service.MonitoredSince(id, m.monitors)
+	since, ok := service.MonitoredSince(id, b.monitorsOf(id))
 	if !ok {
 		return u
 	}
@@ -233,6 +233,17 @@ func (b *builder) bars(id string) *barsView {
 		v.Narrow = &narrow
 	}
 	return v
+}
+
+// figure90 is a component's 90 days' uptime figure without its bars, for
+// a front page too long to draw them (frontBars); nil for one no monitor
+// watches.
+func (b *builder) figure90(id string) *barsView {
+	u := b.uptimeOf(id)
+	if !u.monitored {
+		return nil
+	}
+	return &barsView{Width: barDays*(barW+barGap) - barGap, Wide: b.barsWords(u, u.bars.Days)}
 }
 
 // over says what span a figure over days is measured over: "in the last 90
@@ -458,15 +469,21 @@ type monitorView struct {
 // note. A rebuild after a write renders the pages whose key moved; one
 // driven by the clock renders every one (componentsDue). "" (located
 // monitors, whose notes come from every location's reports) means always.
-func (b *builder) componentKey(c service.ComponentState) string {
+func (b *builder) componentKey(c service.ComponentState) (key string) {
 	m := b.in.Monitoring
 	if m != nil && m.located != nil {
 		return ""
 	}
+	if b.in.Only != nil && b.in.Only.keys != nil {
+		if k, ok := b.in.Only.keys[c.ID]; ok {
+			return k
+		}
+		defer func() { b.in.Only.keys[c.ID] = key }()
+	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%+v|%q|", c, b.in.Live)
 	if g, ok := b.in.Groups[c.GroupID]; ok {
-		fmt.Fprintf(h, "%+v|%v|", g, b.in.Snapshot.GroupStatus(g.ID))
+		fmt.Fprintf(h, "%+v|%v|", g, b.groupStatus(g.ID))
 	}
 	if m == nil {
 		return string(h.Sum(nil))

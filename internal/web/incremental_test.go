@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,8 +56,36 @@ func pagesUnder(paths []string, prefix string) []string {
 // A write touching one component renders that component's page, and its
 // server's other components' when the server's status moves (their badge
 // snippets show it), and no other; the page of the incident it names and
-// no other incident's.
+// no other incident's; the front page's rows and the badges of the same
+// components. So with the front page drawing its bars and without them
+// (more components than page.front_bars).
 func TestAWriteRendersOnlyThePagesItChanges(t *testing.T) {
+	for _, limit := range []int{config.DefaultFrontBars, 1} {
+		t.Run(fmt.Sprintf("front_bars=%d", limit), func(t *testing.T) { aWriteRendersOnlyItsPages(t, limit) })
+	}
+}
+
+// componentBadges are the components whose badges are among paths.
+func componentBadges(paths []string) []string {
+	var ids []string
+	for _, p := range pagesUnder(paths, "/badges/") {
+		id, _, _ := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(p, "/badges/"), ".svg"), "/uptime-")
+		if strings.Contains(id, "/") && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// frontBarsConfig is rwConfig with page.front_bars set to limit.
+func frontBarsConfig(limit int) config.Config {
+	cfg := rwConfig
+	cfg.Page.FrontBars = &limit
+	return cfg
+}
+
+func aWriteRendersOnlyItsPages(t *testing.T, limit int) {
 	ctx := context.Background()
 	la, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
@@ -74,7 +103,14 @@ func TestAWriteRendersOnlyThePagesItChanges(t *testing.T) {
 	if _, err := svc.ResolveIncident(ctx, "test", old.ID, service.Resolution{Body: "Fixed.", ResolvedAt: old.StartedAt.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	site := newSite(t, svc)
+	site := web.NewSite(svc, func() config.Config { return frontBarsConfig(limit) }, nil)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	front := string(site.Documents()["/"])
+	if bars := strings.Contains(front, `class="bars"`); bars != (limit >= len(rwComps)) {
+		t.Fatalf("front_bars %d with %d components: the front page draws bars: %v", limit, len(rwComps), bars)
+	}
 	if got := pagesUnder(site.Rendered(), "/components/"); len(got) != len(rwComps) {
 		t.Fatalf("a full rebuild rendered component pages %v, want all %d", got, len(rwComps))
 	}
@@ -134,6 +170,15 @@ func TestAWriteRendersOnlyThePagesItChanges(t *testing.T) {
 		if got := site.RenderedRows(); !slices.Equal(got, rows) {
 			t.Errorf("%s rendered the front page's rows of %v, want %v", step.name, got, rows)
 		}
+		// And their badges, the others kept as they were.
+		if got := componentBadges(rendered); !slices.Equal(got, rows) {
+			t.Errorf("%s rendered the badges of %v, want %v", step.name, got, rows)
+		}
+		for _, c := range rwComps {
+			if _, ok := site.Documents()["/badges/"+c.ID+"/uptime-90d.svg"]; !ok {
+				t.Errorf("%s: the badge /badges/%s/uptime-90d.svg is gone", step.name, c.ID)
+			}
+		}
 	}
 	// The clock alone renders every component page again.
 	clock.add(time.Minute)
@@ -146,11 +191,19 @@ func TestAWriteRendersOnlyThePagesItChanges(t *testing.T) {
 	if got := site.RenderedRows(); len(got) != len(rwComps) {
 		t.Errorf("a rebuild after a minute with no change rendered the front page's rows of %v, want all %d", got, len(rwComps))
 	}
+	if got := componentBadges(site.Rendered()); len(got) != len(rwComps) {
+		t.Errorf("a rebuild after a minute with no change rendered the badges of %v, want all %d", got, len(rwComps))
+	}
 }
 
 // After each of a seeded, replayable sequence of random writes (and
-// moments passing), what the site serves is what rendering everything from
+// moments passing, and page.front_bars moving below and above the fleet's
+// size and back), what the site serves is what rendering everything from
 // scratch serves. HERALD_REPLAY_SEED=N replays one sequence.
+//
+// Invariant: after every step, the incremental site's documents equal a
+// fresh full rebuild's, byte for byte, whichever side of the limit the
+// front page is on and whichever it was on before.
 func TestRandomWritesServeWhatAFullRebuildServes(t *testing.T) {
 	// Each step renders everything from scratch to compare: two sequences
 	// of 25 keep the package's -race run within its time.
@@ -174,9 +227,18 @@ func randomWrites(t *testing.T, seed uint64, n int) {
 	b := storetest.SQLite(t)
 	svc := newService(t, b.Store, clock)
 	monitoredFleet(t, b.Store, clock.Now())
-	site := newSite(t, svc)
+	// The limit moves without a reload's InvalidateAll, so that rows
+	// rendered in one mode must not be kept in the other.
+	var limit atomic.Int64
+	limit.Store(int64(len(rwComps)))
+	cfg := func() config.Config { return frontBarsConfig(int(limit.Load())) }
+	site := web.NewSite(svc, cfg, nil)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	crossed := map[bool]int{} // times the limit moved to bars (true) and from them
 	full := func() map[string][]byte {
-		fresh := web.NewSite(svc, func() config.Config { return rwConfig }, nil)
+		fresh := web.NewSite(svc, cfg, nil)
 		if err := fresh.Rebuild(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -189,6 +251,16 @@ func randomWrites(t *testing.T, seed uint64, n int) {
 	for i := range n {
 		var what string
 		var err error
+		var moved string
+		if i%6 == 5 {
+			// Across the fleet's size, one way then the other (bars drawn
+			// at len(rwComps), none below), with a write in the same step:
+			// a rebuild of the clock alone renders every row anyway.
+			bars := limit.Load() >= int64(len(rwComps))
+			limit.Store(int64(len(rwComps)) - map[bool]int64{true: 1, false: 0}[bars])
+			moved = fmt.Sprintf("front_bars %d, ", limit.Load())
+			crossed[!bars]++
+		}
 		switch x := rng.IntN(10); {
 		case x < 2 || len(open) == 0:
 			c := comp()
@@ -241,6 +313,7 @@ func randomWrites(t *testing.T, seed uint64, n int) {
 			what = "a minute passing"
 			clock.add(time.Minute)
 		}
+		what = moved + what
 		if err != nil {
 			t.Fatalf("seed %d step %d (%s): %v", seed, i, what, err)
 		}
@@ -251,6 +324,9 @@ func randomWrites(t *testing.T, seed uint64, n int) {
 		if t.Failed() {
 			t.Fatalf("replay: HERALD_REPLAY_SEED=%d go test ./internal/web -run TestRandomWritesServeWhatAFullRebuildServes", seed)
 		}
+	}
+	if crossed[true] == 0 || crossed[false] == 0 {
+		t.Errorf("seed %d: the limit was crossed %d times to bars and %d times from them; want both (a longer sequence, or another seed)", seed, crossed[true], crossed[false])
 	}
 }
 

@@ -104,6 +104,13 @@ type selection struct {
 	// keeps them there.
 	rows         map[string]indexRow
 	rowsRendered []string // the ids of the rows index rendered
+	// kept are the documents index and badges left as they were (the
+	// badges of the components whose rows were kept): the caller keeps
+	// them from the previous set.
+	kept map[string]bool
+	// keys, when set, are the componentKeys worked out in this rebuild,
+	// shared by its phases (which build from the same input).
+	keys map[string]string
 }
 
 // view is what every page template receives.
@@ -173,6 +180,10 @@ type compView struct {
 	Name, Description, Label, Kind string
 	URL                            string    // its page, where it has one
 	Uptime                         *barsView // its 90 days, when monitored
+	// Bars says the row draws Uptime's bars; without them (a front page
+	// showing more components than page.front_bars) it has the 90 days'
+	// figure only, and Uptime has no bars.
+	Bars bool
 }
 
 type groupView struct {
@@ -184,9 +195,14 @@ type groupView struct {
 // indexRow is a component's row on the front page as last rendered, with
 // the componentKey it was rendered from.
 type indexRow struct {
-	key  string
-	html template.HTML
-	bars bool // it has uptime bars
+	key    string
+	html   template.HTML
+	bars   bool // it has uptime bars
+	figure bool // it has the 90 days' figure without bars
+	// drawn is whether bars were to be drawn when it was rendered (the
+	// front page's mode, frontBars): a row of the other mode is rendered
+	// again.
+	drawn bool
 }
 
 type badge struct{ Label, Kind string }
@@ -242,6 +258,10 @@ type indexView struct {
 	Active, Upcoming []maintCard
 	Days             []dayView
 	Bars             bool // some component has uptime bars
+	// Figures says some component has its 90 days' uptime figure without
+	// bars (a front page showing more than page.front_bars components).
+	Figures bool
+	Days90  int // the days a figure is over, for the note saying so
 }
 
 type incidentView struct {
@@ -300,8 +320,14 @@ type builder struct {
 	published map[int64]*status.Incident
 	docs      map[string][]byte
 	// Indexes made on first use (component.go).
-	byComponent  map[string][]store.Monitor
-	windowTitles map[int64]string
+	byComponent   map[string][]store.Monitor
+	windowTitles  map[int64]string
+	groupStatuses map[string]status.ComponentStatus
+	// drawBars says the front page draws its rows' uptime bars (frontBars).
+	drawBars bool
+	// keptRows are the components whose front-page rows index kept: their
+	// badges, made of the same inputs (componentKey), are kept too.
+	keptRows map[string]bool
 }
 
 // buildPages renders every HTML page. The keys are paths; "404" is the
@@ -355,7 +381,9 @@ func (b *builder) render(path, tmpl, title, section string, main any) error {
 	if err := pageTemplates[v.Lang][tmpl].ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", path, err)
 	}
-	b.docs[path] = buf.Bytes()
+	// Kept until the next rendering: exactly its length, not the
+	// buffer's doubled capacity (a fleet's pages add up to tens of MB).
+	b.docs[path] = bytes.Clone(buf.Bytes())
 	return nil
 }
 
@@ -472,20 +500,24 @@ func (b *builder) maintCard(m *status.Maintenance) maintCard {
 
 func (b *builder) index() error {
 	snap := b.in.Snapshot
-	v := indexView{Overall: badge{b.t(snap.Overall.Description), snap.Overall.Indicator.Kind()}}
+	v := indexView{Overall: badge{b.t(snap.Overall.Description), snap.Overall.Indicator.Kind()}, Days90: barDays}
+	b.drawBars = b.frontBars()
+	members := map[string][]service.ComponentState{}
+	for _, c := range snap.Components {
+		members[c.GroupID] = append(members[c.GroupID], c)
+	}
 	for _, g := range snap.Groups {
 		gv := groupView{Name: g.Name, Description: g.Description}
-		for _, c := range snap.Components {
-			if c.GroupID == g.ID {
-				row, err := b.indexRow(c)
-				if err != nil {
-					return err
-				}
-				gv.Rows = append(gv.Rows, row.html)
-				v.Bars = v.Bars || row.bars
+		for _, c := range members[g.ID] {
+			row, err := b.indexRow(c)
+			if err != nil {
+				return err
 			}
+			gv.Rows = append(gv.Rows, row.html)
+			v.Bars = v.Bars || row.bars
+			v.Figures = v.Figures || row.figure
 		}
-		st := snap.GroupStatus(g.ID)
+		st := b.groupStatus(g.ID)
 		gv.Kind, gv.Label = st.Kind(), b.t(st.Label())
 		if len(gv.Rows) > 0 {
 			v.Groups = append(v.Groups, gv)
@@ -518,23 +550,76 @@ func (b *builder) indexRow(c service.ComponentState) (indexRow, error) {
 	if b.in.Only != nil && b.in.Only.rows != nil {
 		rows = b.in.Only.rows
 		key = b.componentKey(c)
-		if old, ok := rows[c.ID]; ok && !b.in.Only.allComponents && key != "" && old.key == key {
+		if old, ok := rows[c.ID]; ok && !b.in.Only.allComponents && key != "" && old.key == key && old.drawn == b.drawBars {
+			if b.keptRows == nil {
+				b.keptRows = map[string]bool{}
+			}
+			b.keptRows[c.ID] = true
 			return old, nil
 		}
 	}
 	v := compView{Name: c.Name, Description: c.Description, Label: b.t(c.Status.Label()), Kind: c.Status.Kind(),
-		URL: componentURL(c.ID), Uptime: b.bars(c.ID)}
+		URL: componentURL(c.ID)}
+	if b.drawBars {
+		v.Uptime = b.bars(c.ID)
+		v.Bars = v.Uptime != nil
+	} else {
+		v.Uptime = b.figure90(c.ID)
+	}
 	var buf bytes.Buffer
 	if err := pageTemplates[b.w.wr.L.Lang]["index.html"].ExecuteTemplate(&buf, "comprow", v); err != nil {
 		return indexRow{}, fmt.Errorf("render the row of %s: %w", c.ID, err)
 	}
 	// Rendered by html/template above: safe as it stands.
-	row := indexRow{key: key, html: template.HTML(buf.String()), bars: v.Uptime != nil}
+	row := indexRow{key: key, html: template.HTML(buf.String()), bars: v.Bars, figure: v.Uptime != nil && !v.Bars, drawn: b.drawBars}
 	if rows != nil {
 		rows[c.ID] = row
 		b.in.Only.rowsRendered = append(b.in.Only.rowsRendered, c.ID)
 	}
 	return row, nil
+}
+
+// frontBars reports whether the front page draws its components' uptime
+// bars: while it shows at most page.front_bars components. A fleet's front
+// page with 90 bars for each of a thousand would weigh megabytes; each
+// row then has its 90 days' figure and links to the component's page,
+// which draws them.
+func (b *builder) frontBars() bool {
+	groups := make(map[string]bool, len(b.in.Snapshot.Groups))
+	for _, g := range b.in.Snapshot.Groups {
+		groups[g.ID] = true
+	}
+	n := 0
+	for _, c := range b.in.Snapshot.Components {
+		if groups[c.GroupID] {
+			n++
+		}
+	}
+	return b.in.Page.FrontBarsFor(n)
+}
+
+// groupStatus is the snapshot's status of group id, worked out once per
+// builder (each asks every component of the fleet).
+func (b *builder) groupStatus(id string) status.ComponentStatus {
+	if st, ok := b.groupStatuses[id]; ok {
+		return st
+	}
+	if b.groupStatuses == nil {
+		b.groupStatuses = map[string]status.ComponentStatus{}
+		members := map[string][]status.ComponentStatus{}
+		for _, c := range b.in.Snapshot.Components {
+			members[c.GroupID] = append(members[c.GroupID], c.Status)
+		}
+		for g, sts := range members {
+			b.groupStatuses[g] = status.DeriveGroup(sts...)
+		}
+	}
+	st, ok := b.groupStatuses[id]
+	if !ok {
+		st = b.in.Snapshot.GroupStatus(id) // a group with no component
+		b.groupStatuses[id] = st
+	}
+	return st
 }
 
 func dayStart(t time.Time, loc *time.Location) time.Time {

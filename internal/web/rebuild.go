@@ -79,6 +79,9 @@ type records struct {
 	componentsAt time.Time
 	// rows are the front page's component rows as last rendered.
 	rows map[string]indexRow
+	// keys are the componentKeys of the running rebuild, which its phases
+	// share.
+	keys map[string]string
 }
 
 // listLimit is how many incidents and windows the JSON lists and the feeds carry.
@@ -148,10 +151,16 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	var snap *service.Snapshot
 	var mon *monitoring
 	if err == nil {
-		snap, err = s.svc.Snapshot(readCtx)
-	}
-	if err == nil {
+		// Two reads of their own: side by side.
+		var snapErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			snap, snapErr = s.svc.Snapshot(readCtx)
+		}()
 		mon, err = s.loadMonitoring(readCtx, cfg, loc, now)
+		<-done
+		err = errors.Join(snapErr, err)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -190,6 +199,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	}
 	all := s.pageInput(cfg, loc, now, r, snap, mon)
 	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
+	r.keys = map[string]string{}
 	if err := s.renderNow(cfg, loc, in, r, false, plan == nil || plan.allComponents); err != nil {
 		return err
 	}
@@ -200,6 +210,10 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 		return err
 	}
 	r.spanKeys = spanKeys
+	// The figures worked out for this rebuild's pages (90 days of each
+	// component's) are not kept at rest: renderFromMemory works them out
+	// again.
+	clear(mon.cache)
 	if plan == nil || plan.allComponents {
 		// From when they were done: a fleet whose pages take longer than
 		// refreshEvery to render still gets rebuilds of what changed
@@ -474,20 +488,29 @@ func newestWindows(all []status.Maintenance) []status.Maintenance {
 // The front page's rows are kept in r and rendered again when their
 // component's key moved, or every one with allRows.
 func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components, allRows bool) error {
-	docs, err := statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: in.Snapshot,
-		Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
-	if err != nil {
-		return err
-	}
+	// The JSON is made beside the pages: neither writes what the other reads.
+	var (
+		docs    map[string][]byte
+		jsonErr error
+		done    = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		docs, jsonErr = statuspage.Build(statuspage.Input{Page: cfg.Page, Location: loc, Snapshot: in.Snapshot,
+			Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
+	}()
+	defer func() { <-done }()
 	if r.rows == nil {
 		r.rows = map[string]indexRow{}
 	}
 	if allRows {
 		clear(r.rows) // and rows of components gone go with them
 	}
-	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows}
+	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows,
+		kept: map[string]bool{}, keys: r.keys}
 	pages, err := buildPages(in)
-	if err != nil {
+	<-done
+	if err := errors.Join(err, jsonErr); err != nil {
 		return err
 	}
 	s.renderedRows = in.Only.rowsRendered
@@ -502,7 +525,7 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	// The badges and framed widgets of servers and components no longer
 	// configured go.
 	for path := range prev {
-		if _, ok := pages[path]; nowDoc(path) && !ok {
+		if _, ok := pages[path]; nowDoc(path) && !ok && !in.Only.kept[path] {
 			delete(next, path)
 		}
 	}
@@ -537,6 +560,7 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 		r.compKeys = map[string]string{}
 	}
 	sel.compKeys = r.compKeys
+	sel.keys = r.keys
 	sel.allComponents = plan == nil || plan.allComponents
 	in.Only = sel
 	pages, err := buildPages(in)
@@ -633,6 +657,7 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 	// The component pages are rendered below from other statuses than
 	// their keys say: the next rebuild renders each again.
 	clear(r.compKeys)
+	r.keys = map[string]string{}
 	all := s.pageInput(cfg, loc, now, r, snap, r.mon)
 	in := scope(all, func(g string) bool { return !cfg.Hidden(g) })
 	if err := s.renderNow(cfg, loc, in, r, true, true); err != nil {

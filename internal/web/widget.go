@@ -202,7 +202,7 @@ func (b *builder) widgetFrames() error {
 				inGroup[c.ID] = true
 			}
 		}
-		st := snap.GroupStatus(g.ID)
+		st := b.groupStatus(g.ID)
 		v := widgetView{Heading: orDefault(g.Name, g.ID), Status: badge{b.t(st.Label()), st.Kind()}}
 		affects := func(ids []string) bool {
 			for _, id := range ids {
