@@ -54,19 +54,25 @@ func Specs(cfg config.Config) []Spec { return specsOf(cfg, nil) }
 // agents check), in file order. The decider asks for them every second: the
 // others are skipped before a Spec is built.
 func LocatedSpecs(cfg config.Config) []Spec {
-	return specsOf(cfg, func(m *config.Monitor) bool { return Spec{Monitor: *m}.Located() })
+	return specsOf(cfg, located)
 }
 
 // specsOf lists the monitors keep accepts (nil: all).
 func specsOf(cfg config.Config, keep func(*config.Monitor) bool) []Spec {
 	var out []Spec
-	for _, g := range cfg.Groups {
-		for _, c := range g.Components {
-			for _, m := range c.Monitors {
-				if keep != nil && !keep(&m) {
+	// By index: a range copy of every monitor's configuration (some 300
+	// bytes) is work for nothing when keep skips most of them, as the
+	// decider's pass each second does.
+	for gi := range cfg.Groups {
+		g := &cfg.Groups[gi]
+		for ci := range g.Components {
+			c := &g.Components[ci]
+			for mi := range c.Monitors {
+				m := &c.Monitors[mi]
+				if keep != nil && !keep(m) {
 					continue
 				}
-				out = append(out, Spec{ID: config.MonitorID(g.ID, c.ID, m), ComponentID: g.ID + "/" + c.ID, GroupID: g.ID, Monitor: m})
+				out = append(out, Spec{ID: config.MonitorID(g.ID, c.ID, *m), ComponentID: g.ID + "/" + c.ID, GroupID: g.ID, Monitor: *m})
 			}
 		}
 	}
@@ -186,7 +192,10 @@ type check struct {
 }
 
 type runner struct {
-	spec              Spec
+	// spec is the applied configuration's (shared with the writer's
+	// monState and the published states, not a copy per monitor); it is
+	// replaced, under Engine.mu, when a new configuration keeps it.
+	spec              *Spec
 	prober            probe.Prober
 	ctx               context.Context
 	cancel            context.CancelFunc
@@ -358,6 +367,7 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 	probers := make(map[string]probe.Prober, len(all))
 	defs := make([]store.MonitorDef, 0, len(all))
 	var specs []Spec // those that run here
+	allHere := true
 	for _, sp := range all {
 		here := e.runsHere(sp.ID)
 		if here || sync {
@@ -371,6 +381,12 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 		if here {
 			specs = append(specs, sp)
 		}
+		allHere = allHere && here
+	}
+	if allHere {
+		// One copy of the configured monitors: the runners and the
+		// writer's states point into it.
+		specs = all
 	}
 	e.all = all
 	now := e.o.Now()
@@ -411,9 +427,9 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	want := make(map[string]Spec, len(specs))
-	for _, sp := range specs {
-		want[sp.ID] = sp
+	want := make(map[string]*Spec, len(specs))
+	for i := range specs {
+		want[specs[i].ID] = &specs[i]
 	}
 	inUse := map[string]bool{}
 	for _, sp := range all {
@@ -422,18 +438,22 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 		}
 	}
 	for id, r := range e.runners {
-		if sp, ok := want[id]; !ok || !reflect.DeepEqual(sp, r.spec) {
-			// A check in flight ends with its context; its result is dropped.
-			r.cancel()
-			heap.Remove(&e.heap, r.index)
-			delete(e.runners, id)
-			// A heartbeat URL no monitor reads any more stops answering.
-			if tok := os.Getenv(r.spec.Monitor.TokenEnv); r.spec.Monitor.Type == "heartbeat" && !inUse[tok] && e.o.Env.Heartbeats != nil {
-				e.o.Env.Heartbeats.Forget(tok)
-			}
+		sp, ok := want[id]
+		if ok && reflect.DeepEqual(*sp, *r.spec) {
+			r.spec = sp // the new configuration's copy, so the old one can go
+			continue
+		}
+		// A check in flight ends with its context; its result is dropped.
+		r.cancel()
+		heap.Remove(&e.heap, r.index)
+		delete(e.runners, id)
+		// A heartbeat URL no monitor reads any more stops answering.
+		if tok := os.Getenv(r.spec.Monitor.TokenEnv); r.spec.Monitor.Type == "heartbeat" && !inUse[tok] && e.o.Env.Heartbeats != nil {
+			e.o.Env.Heartbeats.Forget(tok)
 		}
 	}
-	for _, sp := range specs {
+	for i := range specs {
+		sp := &specs[i]
 		if _, ok := e.runners[sp.ID]; ok || sp.Located() {
 			continue // a monitor with locations is checked by agents (quorum.go)
 		}
@@ -476,13 +496,14 @@ func (e *Engine) adopt(ctx context.Context, specs []Spec, configured map[string]
 		openBy[open[i].MonitorID] = &open[i]
 	}
 	keep := map[string]bool{}
-	for _, sp := range specs {
+	for i := range specs {
+		sp := &specs[i]
 		keep[sp.ID] = true
 		if m, ok := e.mons[sp.ID]; ok {
-			m.spec = &sp
+			m.spec = sp
 			continue
 		}
-		e.mons[sp.ID] = &monState{spec: &sp, row: byID[sp.ID], outage: openBy[sp.ID]}
+		e.mons[sp.ID] = &monState{spec: sp, row: byID[sp.ID], outage: openBy[sp.ID]}
 	}
 	leaving := false
 	for id, m := range e.mons {
@@ -577,6 +598,7 @@ func (e *Engine) start(r *runner, planned time.Time) {
 		return
 	}
 	speed := time.Duration(e.o.Speed)
+	id := r.spec.ID // r.spec may be replaced once e.mu is released
 	e.wg.Go(func() {
 		defer r.busy.Store(false)
 		select {
@@ -600,7 +622,7 @@ func (e *Engine) start(r *runner, planned time.Time) {
 			return // stopped mid-check: the result is not trusted
 		}
 		select {
-		case e.results <- check{id: r.spec.ID, planned: planned, at: at, res: res}:
+		case e.results <- check{id: id, planned: planned, at: at, res: res}:
 		case <-r.ctx.Done():
 		}
 	})
