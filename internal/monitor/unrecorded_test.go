@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
