@@ -127,7 +127,12 @@ type Engine struct {
 	runners map[string]*runner
 	heap    schedule
 	wakeup  chan struct{}  // the schedule changed
-	wg      sync.WaitGroup // the scheduler and the checks in flight
+	wg      sync.WaitGroup // the scheduler and the checkers
+	// jobs hands a check to an idle checker; quit, closed when the engine
+	// stops, ends the idle ones (see checker).
+	jobs     chan job
+	quit     chan struct{}
+	quitOnce sync.Once
 
 	// mons is owned by the writer goroutine; states is its published copy.
 	mons        map[string]*monState
@@ -139,6 +144,9 @@ type Engine struct {
 	// monitor's state changed since the last write; owned by the writer.
 	batch        []store.CheckResult
 	transitioned bool
+	// dirty lists the monitors whose dirty flag is set (see markDirty):
+	// a write visits them, not every monitor.
+	dirty []*monState
 	// transitionWritten is when a batch with a state change was last
 	// written (the wall clock; see transitionGap).
 	transitionWritten time.Time
@@ -247,7 +255,7 @@ func New(o Options) *Engine {
 	}
 	e := &Engine{o: o, log: o.Log, sem: make(chan struct{}, o.Concurrency),
 		results: make(chan check, 4096), cmds: make(chan func()), runners: map[string]*runner{}, wakeup: make(chan struct{}, 1),
-		mons: map[string]*monState{}, stopped: make(chan struct{})}
+		mons: map[string]*monState{}, stopped: make(chan struct{}), jobs: make(chan job), quit: make(chan struct{})}
 	empty := map[string]MonitorStatus{}
 	e.states.Store(&empty)
 	e.others.Store(&empty)
@@ -511,7 +519,8 @@ func (e *Engine) adopt(ctx context.Context, specs []Spec, configured map[string]
 			continue
 		}
 		if configured[id] {
-			m.leaving, m.dirty, leaving = true, true, true
+			m.leaving, leaving = true, true
+			e.markDirty(m)
 			continue
 		}
 		// A monitor no longer configured says nothing more: an outage it
@@ -519,7 +528,8 @@ func (e *Engine) adopt(ctx context.Context, specs []Spec, configured map[string]
 		if m.outage != nil {
 			m.outage.EndedAt = now
 		}
-		m.removed, m.dirty = true, true
+		m.removed = true
+		e.markDirty(m)
 	}
 	if leaving {
 		// Written now, before the shard is given up, so the next holder
@@ -589,43 +599,83 @@ func (e *Engine) scheduler(ctx context.Context) {
 	}
 }
 
-// start runs one check of r, planned for planned, in a goroutine of its own.
-// A monitor whose previous check is still running skips this slot: a check
-// never queues behind a slow one. Called with e.mu held.
+// job is one check to run: r's, planned for planned.
+type job struct {
+	r       *runner
+	id      string
+	planned time.Time
+}
+
+// checkerIdle is how long a checker waits for another check before it ends.
+const checkerIdle = 5 * time.Second
+
+// start runs one check of r, planned for planned, on an idle checker or a
+// new one. A monitor whose previous check is still running skips this
+// slot: a check never queues behind a slow one. Called with e.mu held.
 func (e *Engine) start(r *runner, planned time.Time) {
 	if !r.busy.CompareAndSwap(false, true) {
 		e.o.Metrics.skipped()
 		return
 	}
-	speed := time.Duration(e.o.Speed)
-	id := r.spec.ID // r.spec may be replaced once e.mu is released
-	e.wg.Go(func() {
-		defer r.busy.Store(false)
+	j := job{r: r, id: r.spec.ID, planned: planned} // r.spec may be replaced once e.mu is released
+	select {
+	case e.jobs <- j:
+	default:
+		e.wg.Go(func() { e.checker(j) })
+	}
+}
+
+// checker runs checks, j first, then whatever start hands it, until none
+// comes for checkerIdle or the engine stops. A check then starts on a
+// goroutine whose stack has already grown to what dialing and reading a
+// response take, rather than a new one growing it again: at hundreds of
+// checks a second, the stack copies were a fifth of the checks' own CPU.
+// As many checkers live as checks run at once (a thousand hanging targets
+// hold a thousand), and they go once the load falls.
+func (e *Engine) checker(j job) {
+	idle := time.NewTimer(checkerIdle)
+	defer idle.Stop()
+	for {
+		e.check(j)
+		idle.Reset(checkerIdle)
 		select {
-		case e.sem <- struct{}{}:
-		case <-r.ctx.Done():
+		case j = <-e.jobs:
+		case <-idle.C:
+			return
+		case <-e.quit:
 			return
 		}
-		at := e.o.Now()
-		var res probe.Result
-		if speed == 1 {
-			// The probe applies the monitor's timeout itself.
-			res = r.prober.Probe(r.ctx)
-		} else {
-			// On a fast clock the timeout, in the clock's time, is shorter on the wall.
-			cctx, cancel := context.WithTimeout(r.ctx, r.timeout/speed)
-			res = r.prober.Probe(cctx)
-			cancel()
-		}
-		<-e.sem
-		if r.ctx.Err() != nil {
-			return // stopped mid-check: the result is not trusted
-		}
-		select {
-		case e.results <- check{id: id, planned: planned, at: at, res: res}:
-		case <-r.ctx.Done():
-		}
-	})
+	}
+}
+
+// check runs one check and hands its result to the writer.
+func (e *Engine) check(j job) {
+	r := j.r
+	defer r.busy.Store(false)
+	select {
+	case e.sem <- struct{}{}:
+	case <-r.ctx.Done():
+		return
+	}
+	at := e.o.Now()
+	var res probe.Result
+	if speed := time.Duration(e.o.Speed); speed == 1 {
+		// The probe applies the monitor's timeout itself.
+		res = r.prober.Probe(r.ctx)
+	} else {
+		// On a fast clock the timeout, in the clock's time, is shorter on the wall.
+		cctx, cancel := context.WithTimeout(r.ctx, r.timeout/speed)
+		res = r.prober.Probe(cctx)
+		cancel()
+	}
+	<-e.sem
+	if r.ctx.Err() != nil {
+		return // stopped mid-check: the result is not trusted
+	}
+	select {
+	case e.results <- check{id: j.id, planned: j.planned, at: at, res: res}:
+	case <-r.ctx.Done():
+	}
 }
 
 // Run is the writer: it applies results to the monitors' states and writes
@@ -726,18 +776,20 @@ func (e *Engine) stopAll() {
 	}
 	e.heap = nil
 	e.mu.Unlock()
-	// Checks blocked sending a result give up on their cancelled context;
-	// the scheduler stops on the writer's.
+	// Checks blocked sending a result give up on their cancelled context,
+	// idle checkers on quit; the scheduler stops on the writer's.
+	e.quitOnce.Do(func() { close(e.quit) })
 	e.wg.Wait()
 }
 
-func (e *Engine) anyDirty() bool {
-	for _, m := range e.mons {
-		if m.dirty {
-			return true
-		}
+func (e *Engine) anyDirty() bool { return len(e.dirty) > 0 }
+
+// markDirty has m written at the next write. It runs in the writer.
+func (e *Engine) markDirty(m *monState) {
+	if !m.dirty {
+		m.dirty = true
+		e.dirty = append(e.dirty, m)
 	}
-	return false
 }
 
 // observe applies one result in the writer; it returns the stored result,
@@ -760,7 +812,7 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage, bool) {
 	// (its result is stored every time). Anything else is written at the
 	// next write, a change of state within transitionGap.
 	if changed || level != status.LevelUp || m.row.Detector.State != status.MonitorUp || c.at.Sub(m.writtenAt) >= steadyWrite {
-		m.dirty = true
+		e.markDirty(m)
 	}
 	if !changed {
 		return r, nil, false
@@ -789,10 +841,7 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 	var states []store.Monitor
 	var outs []*store.Outage
 	signal := false // a state or an outage moved: other instances' pages show it
-	for _, m := range e.mons {
-		if !m.dirty {
-			continue
-		}
+	for _, m := range e.dirty {
 		if !m.removed {
 			st := m.row
 			st.ID = m.spec.ID
@@ -850,17 +899,21 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 		return err
 	}
 	e.o.Metrics.flushed(time.Since(start), len(batch))
+	// Only a monitor marked dirty has measured, moved, removed or leaving
+	// set (each is set with it).
 	changed := len(inserted) > 0
-	for id, m := range e.mons {
+	for _, m := range e.dirty {
 		changed = changed || m.measured || m.removed || m.moved
 		m.dirty, m.measured, m.moved = false, false, false
 		if m.outage != nil && !m.outage.EndedAt.IsZero() {
 			m.outage = nil
 		}
-		if m.removed || m.leaving {
-			delete(e.mons, id)
+		if (m.removed || m.leaving) && e.mons[m.spec.ID] == m {
+			delete(e.mons, m.spec.ID)
 		}
 	}
+	clear(e.dirty)
+	e.dirty = e.dirty[:0]
 	e.publish(changed)
 	return nil
 }
