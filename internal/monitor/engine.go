@@ -133,6 +133,7 @@ type Engine struct {
 	jobs     chan job
 	quit     chan struct{}
 	quitOnce sync.Once
+	idle     atomic.Int32 // checkers waiting on jobs
 
 	// mons is owned by the writer goroutine; states is its published copy.
 	mons        map[string]*monState
@@ -606,8 +607,10 @@ type job struct {
 	planned time.Time
 }
 
-// checkerIdle is how long a checker waits for another check before it ends.
-const checkerIdle = 5 * time.Second
+// maxIdleCheckers is how many checkers wait for the next check; one that
+// finds this many waiting ends. A steady load needs a few at a time (a
+// check takes a millisecond or two); a burst starts more, which end after.
+const maxIdleCheckers = 16
 
 // start runs one check of r, planned for planned, on an idle checker or a
 // new one. A monitor whose previous check is still running skips this
@@ -625,24 +628,25 @@ func (e *Engine) start(r *runner, planned time.Time) {
 	}
 }
 
-// checker runs checks, j first, then whatever start hands it, until none
-// comes for checkerIdle or the engine stops. A check then starts on a
-// goroutine whose stack has already grown to what dialing and reading a
-// response take, rather than a new one growing it again: at hundreds of
-// checks a second, the stack copies were a fifth of the checks' own CPU.
-// As many checkers live as checks run at once (a thousand hanging targets
-// hold a thousand), and they go once the load falls.
+// checker runs checks, j first, then whatever start hands it, while fewer
+// than maxIdleCheckers others wait, until the engine stops. A check then
+// starts on a goroutine whose stack has already grown to what dialing and
+// reading a response take, rather than a new one growing it again: at
+// hundreds of checks a second, those stack copies were a tenth of the
+// checks' own CPU. As many checkers run as checks run at once (a thousand
+// hanging targets hold a thousand); all but a few end once the load falls.
 func (e *Engine) checker(j job) {
-	idle := time.NewTimer(checkerIdle)
-	defer idle.Stop()
 	for {
 		e.check(j)
-		idle.Reset(checkerIdle)
+		if e.idle.Add(1) > maxIdleCheckers {
+			e.idle.Add(-1)
+			return
+		}
 		select {
 		case j = <-e.jobs:
-		case <-idle.C:
-			return
+			e.idle.Add(-1)
 		case <-e.quit:
+			e.idle.Add(-1)
 			return
 		}
 	}
