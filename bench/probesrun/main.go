@@ -72,6 +72,7 @@ type options struct {
 	keep      bool
 	pprof     string
 	before    string
+	memLimit  string
 }
 
 func run(args []string) error {
@@ -87,6 +88,7 @@ func run(args []string) error {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder")
 	fs.StringVar(&o.pprof, "pprof", "", "have herald serve Go's profiles on this loopback address")
 	fs.StringVar(&o.before, "before", "", "another herald binary (main's code, say) measured first under the same load, for a before/after")
+	fs.StringVar(&o.memLimit, "memlimit", "", "also measure this build with GOMEMLIMIT set to this (80MiB, say), after the run without it, and print what the limit costs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -116,16 +118,46 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	var limited *figures
+	if o.memLimit != "" {
+		// The same binary again, with Go's soft memory limit: what it
+		// saves in memory and costs in CPU, under the same load.
+		prev, had := os.LookupEnv("GOMEMLIMIT")
+		if err := os.Setenv("GOMEMLIMIT", o.memLimit); err != nil {
+			return err
+		}
+		l, err := measure(ctx, o, o.herald, "this build, GOMEMLIMIT="+o.memLimit)
+		if had {
+			_ = os.Setenv("GOMEMLIMIT", prev)
+		} else {
+			_ = os.Unsetenv("GOMEMLIMIT")
+		}
+		if err != nil {
+			return err
+		}
+		limited = &l
+	}
 	if before != nil {
 		fmt.Printf("\nbefore -> this build: cpu_ms_per_check %.3f -> %.3f (%.2fx less)  cores %.3f -> %.3f  peak_rss_mb %.1f -> %.1f  p99_lag_ms %.1f -> %.1f  slowest_down_s %.1f -> %.1f\n",
 			before.cpuMsPerCheck, after.cpuMsPerCheck, before.cpuMsPerCheck/after.cpuMsPerCheck, before.cores, after.cores,
 			before.rssMB, after.rssMB, before.p99LagMs, after.p99LagMs, before.slowestDown, after.slowestDown)
 	}
+	if limited != nil {
+		fmt.Printf("\nthis build -> with GOMEMLIMIT=%s: cpu_ms_per_check %.3f -> %.3f (%+.1f%%)  cores %.3f -> %.3f  peak_rss_mb %.1f -> %.1f  p99_lag_ms %.1f -> %.1f  slowest_down_s %.1f -> %.1f\n",
+			o.memLimit, after.cpuMsPerCheck, limited.cpuMsPerCheck, 100*(limited.cpuMsPerCheck/after.cpuMsPerCheck-1), after.cores, limited.cores,
+			after.rssMB, limited.rssMB, after.p99LagMs, limited.p99LagMs, after.slowestDown, limited.slowestDown)
+	}
 	fmt.Printf("load average at the end: %s\n", loadAvg())
-	if after.pass {
-		fmt.Println("verdict: PASS")
-	} else {
-		fmt.Println("verdict: BELOW GOAL")
+	verdict := func(label string, f figures) {
+		if f.pass {
+			fmt.Printf("verdict%s: PASS\n", label)
+		} else {
+			fmt.Printf("verdict%s: BELOW GOAL\n", label)
+		}
+	}
+	verdict("", after)
+	if limited != nil {
+		verdict(" with GOMEMLIMIT="+o.memLimit, *limited)
 	}
 	return nil
 }

@@ -1,18 +1,23 @@
 package cli
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/heraldhq/herald/internal/agent"
 	"github.com/heraldhq/herald/internal/buildinfo"
@@ -65,7 +70,6 @@ func newMonitoring(st *store.Store, svc *service.Service, cfg func() config.Conf
 		svc.OnMeasuredElsewhere(m.measuredElsewhere)
 	}
 	m.engine = monitor.New(opts)
-	m.registry.MustRegister(m.engine.CollectorWith(m.decided))
 	return m
 }
 
@@ -168,9 +172,62 @@ func (m *monitoring) start(ctx, work context.Context, wg *sync.WaitGroup, cfg fu
 }
 
 // metrics is the /metrics handler, for whoever serves it (register, or a
-// --metrics-listen server), behind its gate.
+// --metrics-listen server), behind its gate: Prometheus' text format
+// (0.0.4), gzipped when the client accepts it. The registry's metrics (Go's,
+// the process's, the probes' histograms) are gathered and encoded; the
+// series of every monitor follow, written by the engine straight from its
+// states (monitor.Engine.WriteMetrics), since at thousands of monitors those
+// are most of the answer.
 func (m *monitoring) metrics() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		families, err := m.registry.Gather()
+		if err != nil {
+			m.log.Warn("/metrics: gather", slog.Any("err", err))
+			http.Error(w, "gathering the metrics failed: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
+		h.Add("Vary", "Accept-Encoding")
+		var out io.Writer = w
+		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+			h.Set("Content-Encoding", "gzip")
+			gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+			defer gz.Close()
+			out = gz
+		}
+		bw := bufio.NewWriterSize(out, 32<<10)
+		for _, f := range families {
+			if _, err := expfmt.MetricFamilyToText(bw, f); err != nil {
+				return // the client went away
+			}
+		}
+		if err := m.engine.WriteMetrics(bw, m.decided); err != nil {
+			return
+		}
+		_ = bw.Flush()
+	})
+}
+
+// acceptsGzip reports whether an Accept-Encoding header lists gzip with a
+// quality above 0.
+func acceptsGzip(values []string) bool {
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+				continue
+			}
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			if q, ok := strings.CutPrefix(q, "q="); ok {
+				if f, err := strconv.ParseFloat(q, 64); err == nil && f <= 0 {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // register adds /metrics (unless metrics is nil: it is served elsewhere)

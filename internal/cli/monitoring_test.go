@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/heraldhq/herald/internal/buildinfo"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -155,6 +158,40 @@ groups:
 		fmt.Sprintf(`herald_build_info{commit=%q,goversion=%q,version=%q} 1`, bi.Commit, bi.GoVersion, bi.Version)} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// The registry's families and the engine's streamed series make one
+	// exposition Prometheus reads (a family twice, or a malformed line, is
+	// refused by its parser).
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(strings.NewReader(metrics))
+	if err != nil {
+		t.Fatalf("/metrics is not Prometheus' text format: %v", err)
+	}
+	for _, name := range []string{"herald_monitor_state", "herald_monitor_state_since_seconds", "herald_probe_checks_total",
+		"herald_monitor_last_duration_seconds", "herald_component_down", "herald_outages_total", "go_goroutines"} {
+		if len(families[name].GetMetric()) == 0 {
+			t.Errorf("/metrics has no %s", name)
+		}
+	}
+}
+
+// /metrics is gzipped for a client that accepts it, and only then.
+func TestAcceptsGzip(t *testing.T) {
+	for _, tc := range []struct {
+		header []string
+		want   bool
+	}{
+		{nil, false},
+		{[]string{"gzip"}, true},
+		{[]string{"deflate, GZIP;q=0.5"}, true},
+		{[]string{"identity", "br, gzip"}, true},
+		{[]string{"gzip;q=0"}, false},
+		{[]string{"gzip; q=0.0, br"}, false},
+		{[]string{"x-gzip"}, false},
+	} {
+		if got := acceptsGzip(tc.header); got != tc.want {
+			t.Errorf("Accept-Encoding %q: gzip %v, want %v", tc.header, got, tc.want)
 		}
 	}
 }

@@ -54,19 +54,25 @@ func Specs(cfg config.Config) []Spec { return specsOf(cfg, nil) }
 // agents check), in file order. The decider asks for them every second: the
 // others are skipped before a Spec is built.
 func LocatedSpecs(cfg config.Config) []Spec {
-	return specsOf(cfg, func(m *config.Monitor) bool { return Spec{Monitor: *m}.Located() })
+	return specsOf(cfg, located)
 }
 
 // specsOf lists the monitors keep accepts (nil: all).
 func specsOf(cfg config.Config, keep func(*config.Monitor) bool) []Spec {
 	var out []Spec
-	for _, g := range cfg.Groups {
-		for _, c := range g.Components {
-			for _, m := range c.Monitors {
-				if keep != nil && !keep(&m) {
+	// By index: a range copy of every monitor's configuration (some 300
+	// bytes) is work for nothing when keep skips most of them, as the
+	// decider's pass each second does.
+	for gi := range cfg.Groups {
+		g := &cfg.Groups[gi]
+		for ci := range g.Components {
+			c := &g.Components[ci]
+			for mi := range c.Monitors {
+				m := &c.Monitors[mi]
+				if keep != nil && !keep(m) {
 					continue
 				}
-				out = append(out, Spec{ID: config.MonitorID(g.ID, c.ID, m), ComponentID: g.ID + "/" + c.ID, GroupID: g.ID, Monitor: m})
+				out = append(out, Spec{ID: config.MonitorID(g.ID, c.ID, *m), ComponentID: g.ID + "/" + c.ID, GroupID: g.ID, Monitor: *m})
 			}
 		}
 	}
@@ -121,7 +127,13 @@ type Engine struct {
 	runners map[string]*runner
 	heap    schedule
 	wakeup  chan struct{}  // the schedule changed
-	wg      sync.WaitGroup // the scheduler and the checks in flight
+	wg      sync.WaitGroup // the scheduler and the checkers
+	// jobs hands a check to an idle checker; quit, closed when the engine
+	// stops, ends the idle ones (see checker).
+	jobs     chan job
+	quit     chan struct{}
+	quitOnce sync.Once
+	idle     atomic.Int32 // checkers waiting on jobs
 
 	// mons is owned by the writer goroutine; states is its published copy.
 	mons        map[string]*monState
@@ -133,6 +145,9 @@ type Engine struct {
 	// monitor's state changed since the last write; owned by the writer.
 	batch        []store.CheckResult
 	transitioned bool
+	// dirty lists the monitors whose dirty flag is set (see markDirty):
+	// a write visits them, not every monitor.
+	dirty []*monState
 	// transitionWritten is when a batch with a state change was last
 	// written (the wall clock; see transitionGap).
 	transitionWritten time.Time
@@ -186,7 +201,10 @@ type check struct {
 }
 
 type runner struct {
-	spec              Spec
+	// spec is the applied configuration's (shared with the writer's
+	// monState and the published states, not a copy per monitor); it is
+	// replaced, under Engine.mu, when a new configuration keeps it.
+	spec              *Spec
 	prober            probe.Prober
 	ctx               context.Context
 	cancel            context.CancelFunc
@@ -238,7 +256,7 @@ func New(o Options) *Engine {
 	}
 	e := &Engine{o: o, log: o.Log, sem: make(chan struct{}, o.Concurrency),
 		results: make(chan check, 4096), cmds: make(chan func()), runners: map[string]*runner{}, wakeup: make(chan struct{}, 1),
-		mons: map[string]*monState{}, stopped: make(chan struct{})}
+		mons: map[string]*monState{}, stopped: make(chan struct{}), jobs: make(chan job), quit: make(chan struct{})}
 	empty := map[string]MonitorStatus{}
 	e.states.Store(&empty)
 	e.others.Store(&empty)
@@ -358,6 +376,7 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 	probers := make(map[string]probe.Prober, len(all))
 	defs := make([]store.MonitorDef, 0, len(all))
 	var specs []Spec // those that run here
+	allHere := true
 	for _, sp := range all {
 		here := e.runsHere(sp.ID)
 		if here || sync {
@@ -371,6 +390,12 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 		if here {
 			specs = append(specs, sp)
 		}
+		allHere = allHere && here
+	}
+	if allHere {
+		// One copy of the configured monitors: the runners and the
+		// writer's states point into it.
+		specs = all
 	}
 	e.all = all
 	now := e.o.Now()
@@ -411,9 +436,9 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	want := make(map[string]Spec, len(specs))
-	for _, sp := range specs {
-		want[sp.ID] = sp
+	want := make(map[string]*Spec, len(specs))
+	for i := range specs {
+		want[specs[i].ID] = &specs[i]
 	}
 	inUse := map[string]bool{}
 	for _, sp := range all {
@@ -422,18 +447,22 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 		}
 	}
 	for id, r := range e.runners {
-		if sp, ok := want[id]; !ok || !reflect.DeepEqual(sp, r.spec) {
-			// A check in flight ends with its context; its result is dropped.
-			r.cancel()
-			heap.Remove(&e.heap, r.index)
-			delete(e.runners, id)
-			// A heartbeat URL no monitor reads any more stops answering.
-			if tok := os.Getenv(r.spec.Monitor.TokenEnv); r.spec.Monitor.Type == "heartbeat" && !inUse[tok] && e.o.Env.Heartbeats != nil {
-				e.o.Env.Heartbeats.Forget(tok)
-			}
+		sp, ok := want[id]
+		if ok && reflect.DeepEqual(*sp, *r.spec) {
+			r.spec = sp // the new configuration's copy, so the old one can go
+			continue
+		}
+		// A check in flight ends with its context; its result is dropped.
+		r.cancel()
+		heap.Remove(&e.heap, r.index)
+		delete(e.runners, id)
+		// A heartbeat URL no monitor reads any more stops answering.
+		if tok := os.Getenv(r.spec.Monitor.TokenEnv); r.spec.Monitor.Type == "heartbeat" && !inUse[tok] && e.o.Env.Heartbeats != nil {
+			e.o.Env.Heartbeats.Forget(tok)
 		}
 	}
-	for _, sp := range specs {
+	for i := range specs {
+		sp := &specs[i]
 		if _, ok := e.runners[sp.ID]; ok || sp.Located() {
 			continue // a monitor with locations is checked by agents (quorum.go)
 		}
@@ -476,13 +505,14 @@ func (e *Engine) adopt(ctx context.Context, specs []Spec, configured map[string]
 		openBy[open[i].MonitorID] = &open[i]
 	}
 	keep := map[string]bool{}
-	for _, sp := range specs {
+	for i := range specs {
+		sp := &specs[i]
 		keep[sp.ID] = true
 		if m, ok := e.mons[sp.ID]; ok {
-			m.spec = &sp
+			m.spec = sp
 			continue
 		}
-		e.mons[sp.ID] = &monState{spec: &sp, row: byID[sp.ID], outage: openBy[sp.ID]}
+		e.mons[sp.ID] = &monState{spec: sp, row: byID[sp.ID], outage: openBy[sp.ID]}
 	}
 	leaving := false
 	for id, m := range e.mons {
@@ -490,7 +520,8 @@ func (e *Engine) adopt(ctx context.Context, specs []Spec, configured map[string]
 			continue
 		}
 		if configured[id] {
-			m.leaving, m.dirty, leaving = true, true, true
+			m.leaving, leaving = true, true
+			e.markDirty(m)
 			continue
 		}
 		// A monitor no longer configured says nothing more: an outage it
@@ -498,7 +529,8 @@ func (e *Engine) adopt(ctx context.Context, specs []Spec, configured map[string]
 		if m.outage != nil {
 			m.outage.EndedAt = now
 		}
-		m.removed, m.dirty = true, true
+		m.removed = true
+		e.markDirty(m)
 	}
 	if leaving {
 		// Written now, before the shard is given up, so the next holder
@@ -568,42 +600,86 @@ func (e *Engine) scheduler(ctx context.Context) {
 	}
 }
 
-// start runs one check of r, planned for planned, in a goroutine of its own.
-// A monitor whose previous check is still running skips this slot: a check
-// never queues behind a slow one. Called with e.mu held.
+// job is one check to run: r's, planned for planned.
+type job struct {
+	r       *runner
+	id      string
+	planned time.Time
+}
+
+// maxIdleCheckers is how many checkers wait for the next check; one that
+// finds this many waiting ends. A steady load needs a few at a time (a
+// check takes a millisecond or two); a burst starts more, which end after.
+const maxIdleCheckers = 16
+
+// start runs one check of r, planned for planned, on an idle checker or a
+// new one. A monitor whose previous check is still running skips this
+// slot: a check never queues behind a slow one. Called with e.mu held.
 func (e *Engine) start(r *runner, planned time.Time) {
 	if !r.busy.CompareAndSwap(false, true) {
 		e.o.Metrics.skipped()
 		return
 	}
-	speed := time.Duration(e.o.Speed)
-	e.wg.Go(func() {
-		defer r.busy.Store(false)
-		select {
-		case e.sem <- struct{}{}:
-		case <-r.ctx.Done():
+	j := job{r: r, id: r.spec.ID, planned: planned} // r.spec may be replaced once e.mu is released
+	select {
+	case e.jobs <- j:
+	default:
+		e.wg.Go(func() { e.checker(j) })
+	}
+}
+
+// checker runs checks, j first, then whatever start hands it, while fewer
+// than maxIdleCheckers others wait, until the engine stops. A check then
+// starts on a goroutine whose stack has already grown to what dialing and
+// reading a response take, rather than a new one growing it again: at
+// hundreds of checks a second, those stack copies were a tenth of the
+// checks' own CPU. As many checkers run as checks run at once (a thousand
+// hanging targets hold a thousand); all but a few end once the load falls.
+func (e *Engine) checker(j job) {
+	for {
+		e.check(j)
+		if e.idle.Add(1) > maxIdleCheckers {
+			e.idle.Add(-1)
 			return
 		}
-		at := e.o.Now()
-		var res probe.Result
-		if speed == 1 {
-			// The probe applies the monitor's timeout itself.
-			res = r.prober.Probe(r.ctx)
-		} else {
-			// On a fast clock the timeout, in the clock's time, is shorter on the wall.
-			cctx, cancel := context.WithTimeout(r.ctx, r.timeout/speed)
-			res = r.prober.Probe(cctx)
-			cancel()
-		}
-		<-e.sem
-		if r.ctx.Err() != nil {
-			return // stopped mid-check: the result is not trusted
-		}
 		select {
-		case e.results <- check{id: r.spec.ID, planned: planned, at: at, res: res}:
-		case <-r.ctx.Done():
+		case j = <-e.jobs:
+			e.idle.Add(-1)
+		case <-e.quit:
+			e.idle.Add(-1)
+			return
 		}
-	})
+	}
+}
+
+// check runs one check and hands its result to the writer.
+func (e *Engine) check(j job) {
+	r := j.r
+	defer r.busy.Store(false)
+	select {
+	case e.sem <- struct{}{}:
+	case <-r.ctx.Done():
+		return
+	}
+	at := e.o.Now()
+	var res probe.Result
+	if speed := time.Duration(e.o.Speed); speed == 1 {
+		// The probe applies the monitor's timeout itself.
+		res = r.prober.Probe(r.ctx)
+	} else {
+		// On a fast clock the timeout, in the clock's time, is shorter on the wall.
+		cctx, cancel := context.WithTimeout(r.ctx, r.timeout/speed)
+		res = r.prober.Probe(cctx)
+		cancel()
+	}
+	<-e.sem
+	if r.ctx.Err() != nil {
+		return // stopped mid-check: the result is not trusted
+	}
+	select {
+	case e.results <- check{id: j.id, planned: j.planned, at: at, res: res}:
+	case <-r.ctx.Done():
+	}
 }
 
 // Run is the writer: it applies results to the monitors' states and writes
@@ -704,18 +780,20 @@ func (e *Engine) stopAll() {
 	}
 	e.heap = nil
 	e.mu.Unlock()
-	// Checks blocked sending a result give up on their cancelled context;
-	// the scheduler stops on the writer's.
+	// Checks blocked sending a result give up on their cancelled context,
+	// idle checkers on quit; the scheduler stops on the writer's.
+	e.quitOnce.Do(func() { close(e.quit) })
 	e.wg.Wait()
 }
 
-func (e *Engine) anyDirty() bool {
-	for _, m := range e.mons {
-		if m.dirty {
-			return true
-		}
+func (e *Engine) anyDirty() bool { return len(e.dirty) > 0 }
+
+// markDirty has m written at the next write. It runs in the writer.
+func (e *Engine) markDirty(m *monState) {
+	if !m.dirty {
+		m.dirty = true
+		e.dirty = append(e.dirty, m)
 	}
-	return false
 }
 
 // observe applies one result in the writer; it returns the stored result,
@@ -738,7 +816,7 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage, bool) {
 	// (its result is stored every time). Anything else is written at the
 	// next write, a change of state within transitionGap.
 	if changed || level != status.LevelUp || m.row.Detector.State != status.MonitorUp || c.at.Sub(m.writtenAt) >= steadyWrite {
-		m.dirty = true
+		e.markDirty(m)
 	}
 	if !changed {
 		return r, nil, false
@@ -767,10 +845,7 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 	var states []store.Monitor
 	var outs []*store.Outage
 	signal := false // a state or an outage moved: other instances' pages show it
-	for _, m := range e.mons {
-		if !m.dirty {
-			continue
-		}
+	for _, m := range e.dirty {
 		if !m.removed {
 			st := m.row
 			st.ID = m.spec.ID
@@ -828,17 +903,21 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 		return err
 	}
 	e.o.Metrics.flushed(time.Since(start), len(batch))
+	// Only a monitor marked dirty has measured, moved, removed or leaving
+	// set (each is set with it).
 	changed := len(inserted) > 0
-	for id, m := range e.mons {
+	for _, m := range e.dirty {
 		changed = changed || m.measured || m.removed || m.moved
 		m.dirty, m.measured, m.moved = false, false, false
 		if m.outage != nil && !m.outage.EndedAt.IsZero() {
 			m.outage = nil
 		}
-		if m.removed || m.leaving {
-			delete(e.mons, id)
+		if (m.removed || m.leaving) && e.mons[m.spec.ID] == m {
+			delete(e.mons, m.spec.ID)
 		}
 	}
+	clear(e.dirty)
+	e.dirty = e.dirty[:0]
 	e.publish(changed)
 	return nil
 }

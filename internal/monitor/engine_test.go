@@ -346,3 +346,72 @@ func TestBurstOfChangesIsWrittenTogether(t *testing.T) {
 		}
 	}
 }
+
+// gatedProber holds every check until release is closed, counting the
+// checks that ran at once.
+type gatedProber struct {
+	release       chan struct{}
+	running, most atomic.Int32
+}
+
+func (g *gatedProber) Probe(ctx context.Context) probe.Result {
+	n := g.running.Add(1)
+	for {
+		m := g.most.Load()
+		if n <= m || g.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	defer g.running.Add(-1)
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+	}
+	return probe.Result{Outcome: probe.Up}
+}
+
+// Checks run on checkers: a burst runs all at once (none waits behind
+// another), every result reaches the writer once, afterwards at most
+// maxIdleCheckers stay, and they end when the engine stops.
+func TestCheckersBurstAndStop(t *testing.T) {
+	e := New(Options{Store: storetest.SQLite(t).Store})
+	g := &gatedProber{release: make(chan struct{})}
+	const burst = 5 * maxIdleCheckers
+	planned := time.Date(2026, 8, 12, 16, 0, 0, 0, time.UTC)
+	for round := range 3 {
+		e.mu.Lock()
+		for i := range burst {
+			sp := &Spec{ID: fmt.Sprintf("c/web/m%d", i)}
+			e.start(&runner{spec: sp, prober: g, ctx: t.Context()}, planned.Add(time.Duration(round)*time.Minute))
+		}
+		e.mu.Unlock()
+		if round == 0 {
+			// A guard against a hang, not a timing assertion.
+			for deadline := time.Now().Add(10 * time.Second); g.running.Load() < burst && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			if n := g.running.Load(); n != burst {
+				t.Fatalf("%d of a burst of %d checks running at once; the others wait behind them", n, burst)
+			}
+			close(g.release)
+		}
+		seen := map[string]bool{}
+		for range burst {
+			c := <-e.results
+			if seen[c.id] || !c.planned.Equal(planned.Add(time.Duration(round)*time.Minute)) {
+				t.Fatalf("round %d: result %s (planned %s) twice or from another round", round, c.id, c.planned)
+			}
+			seen[c.id] = true
+		}
+		for deadline := time.Now().Add(10 * time.Second); e.idle.Load() < maxIdleCheckers && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		if n := e.idle.Load(); n != maxIdleCheckers {
+			t.Errorf("round %d: %d checkers wait after a burst of %d, want %d", round, n, burst, maxIdleCheckers)
+		}
+	}
+	e.stopAll() // returns once every checker has ended (wg)
+	if n := e.idle.Load(); n != 0 {
+		t.Errorf("%d checkers still waiting after the engine stopped", n)
+	}
+}

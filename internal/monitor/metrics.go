@@ -1,6 +1,11 @@
 package monitor
 
 import (
+	"bufio"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -79,13 +84,6 @@ func (m *Metrics) flushed(took time.Duration, n int) {
 	}
 }
 
-// stateCollector reports each monitor's state and each component's open outage at scrape time.
-type stateCollector struct {
-	e                                *Engine
-	decided                          func() map[string]Decided
-	state, since, open, checks, last *prometheus.Desc
-}
-
 // Decided is a monitor's state decided outside the engine: by quorum, from
 // the results probe agents pushed (internal/agent).
 type Decided struct {
@@ -93,74 +91,144 @@ type Decided struct {
 	Since time.Time
 }
 
-// Collector exposes the engine's monitor states: herald_monitor_state (0 up,
-// 1 degraded, 2 down, -1 not checked yet), herald_monitor_state_since_seconds
-// and herald_component_down (1 while a component has an outage open).
-func (e *Engine) Collector() prometheus.Collector { return e.CollectorWith(nil) }
-
-// CollectorWith is Collector with the states of the monitors decided
-// elsewhere (those with locations, which the engine holds but does not
-// run) read from decided at each scrape; decided may be nil.
-func (e *Engine) CollectorWith(decided func() map[string]Decided) prometheus.Collector {
-	return &stateCollector{e: e, decided: decided,
-		state: prometheus.NewDesc("herald_monitor_state", "Monitor state: 0 up, 1 degraded, 2 down, -1 not checked yet.",
-			[]string{"monitor", "component", "type"}, nil),
-		since: prometheus.NewDesc("herald_monitor_state_since_seconds", "When the monitor's state began (Unix time, measured).",
-			[]string{"monitor"}, nil),
-		open: prometheus.NewDesc("herald_component_down", "1 while the component's monitors measure an outage.",
-			[]string{"component"}, nil),
-		checks: prometheus.NewDesc("herald_probe_checks_total", "Checks run since Herald started, by monitor and result (up, degraded, down); read every few seconds from the engine.",
-			[]string{"monitor", "result"}, nil),
-		last: prometheus.NewDesc("herald_monitor_last_duration_seconds", "How long the monitor's last check took.",
-			[]string{"monitor"}, nil),
-	}
+// The per-monitor series, written by WriteMetrics. Their names are
+// documented in README's Monitoring section.
+var monitorFamilies = []struct{ name, kind, help string }{
+	{"herald_monitor_state", "gauge", "Monitor state: 0 up, 1 degraded, 2 down, -1 not checked yet."},
+	{"herald_monitor_state_since_seconds", "gauge", "When the monitor's state began (Unix time, measured)."},
+	{"herald_probe_checks_total", "counter", "Checks run since Herald started, by monitor and result (up, degraded, down); read every few seconds from the engine."},
+	{"herald_monitor_last_duration_seconds", "gauge", "How long the monitor's last check took."},
+	{"herald_component_down", "gauge", "1 while the component's monitors measure an outage."},
 }
 
-func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.state
-	ch <- c.since
-	ch <- c.open
-	ch <- c.checks
-	ch <- c.last
-}
-
-func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
-	down := map[string]float64{}
-	var decided map[string]Decided
-	if c.decided != nil {
-		decided = c.decided()
+// WriteMetrics writes the engine's series of every monitor, in Prometheus'
+// text format (version 0.0.4), sorted by monitor: herald_monitor_state (0
+// up, 1 degraded, 2 down, -1 not checked yet), its _since_seconds,
+// herald_probe_checks_total{monitor,result}, herald_monitor_last_duration_seconds
+// and herald_component_down (1 while a component has an outage open). The
+// states of the monitors decided elsewhere (those with locations, which the
+// engine holds but does not run) are read from decided, which may be nil.
+//
+// It writes each line straight from the published states: at ten thousand
+// monitors these are some 60,000 series, and building a metric object for
+// each (as a prometheus.Collector must) cost more CPU and memory per scrape
+// than everything else /metrics serves together.
+func (e *Engine) WriteMetrics(w io.Writer, decided func() map[string]Decided) error {
+	statuses := e.Statuses()
+	var dec map[string]Decided
+	if decided != nil {
+		dec = decided()
 	}
-	for id, m := range c.e.Statuses() {
-		if d, ok := decided[id]; ok {
+	ids := slices.Sorted(maps.Keys(statuses))
+	// current is a monitor's status with its decided state; the published map is
+	// shared with every reader and is not changed.
+	current := func(id string) MonitorStatus {
+		m := statuses[id]
+		if d, ok := dec[id]; ok {
 			m.State, m.Since = d.State, d.Since
 		}
-		v := -1.0
-		switch m.State {
-		case status.MonitorUp:
-			v = 0
-		case status.MonitorDegraded:
-			v = 1
-		case status.MonitorDown:
-			v = 2
+		return m
+	}
+	down := map[string]bool{}
+	for _, id := range ids {
+		m := current(id)
+		down[m.Spec.ComponentID] = down[m.Spec.ComponentID] || m.State.Bad()
+	}
+	bw := bufio.NewWriterSize(w, 32<<10)
+	var line []byte
+	for i, f := range monitorFamilies {
+		line = append(line[:0], "# HELP "...)
+		line = append(line, f.name...)
+		line = append(line, ' ')
+		line = append(line, f.help...)
+		line = append(line, "\n# TYPE "...)
+		line = append(line, f.name...)
+		line = append(line, ' ')
+		line = append(line, f.kind...)
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return err
 		}
-		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, v, id, m.Spec.ComponentID, m.Spec.Monitor.Type)
-		if !m.Since.IsZero() {
-			ch <- prometheus.MustNewConstMetric(c.since, prometheus.GaugeValue, float64(m.Since.UnixMilli())/1000, id)
+		if f.name == "herald_component_down" {
+			for _, comp := range slices.Sorted(maps.Keys(down)) {
+				v := 0.0
+				if down[comp] {
+					v = 1
+				}
+				line = sample(line[:0], f.name, v, "component", comp)
+				if _, err := bw.Write(line); err != nil {
+					return err
+				}
+			}
+			continue
 		}
-		for level, n := range m.Checks {
-			ch <- prometheus.MustNewConstMetric(c.checks, prometheus.CounterValue, float64(n), id, status.Level(level).String())
-		}
-		if !m.LastCheckAt.IsZero() {
-			ch <- prometheus.MustNewConstMetric(c.last, prometheus.GaugeValue, m.LastLatency.Seconds(), id)
-		}
-		if _, ok := down[m.Spec.ComponentID]; !ok {
-			down[m.Spec.ComponentID] = 0
-		}
-		if m.State.Bad() {
-			down[m.Spec.ComponentID] = 1
+		for _, id := range ids {
+			m := current(id)
+			line = line[:0]
+			switch i {
+			case 0:
+				line = sample(line, f.name, stateValue(m.State), "component", m.Spec.ComponentID, "monitor", id, "type", m.Spec.Monitor.Type)
+			case 1:
+				if !m.Since.IsZero() {
+					line = sample(line, f.name, float64(m.Since.UnixMilli())/1000, "monitor", id)
+				}
+			case 2:
+				for level, n := range m.Checks {
+					line = sample(line, f.name, float64(n), "monitor", id, "result", status.Level(level).String())
+				}
+			case 3:
+				if !m.LastCheckAt.IsZero() {
+					line = sample(line, f.name, m.LastLatency.Seconds(), "monitor", id)
+				}
+			}
+			if _, err := bw.Write(line); err != nil {
+				return err
+			}
 		}
 	}
-	for comp, v := range down {
-		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, v, comp)
+	return bw.Flush()
+}
+
+// stateValue is herald_monitor_state's number for a state.
+func stateValue(s status.MonitorState) float64 {
+	switch s {
+	case status.MonitorUp:
+		return 0
+	case status.MonitorDegraded:
+		return 1
+	case status.MonitorDown:
+		return 2
 	}
+	return -1
+}
+
+// sample appends one line of the text format: name{k="v",...} value. The
+// label names come sorted; the values are escaped as the format asks
+// (backslash, double quote, line feed).
+func sample(b []byte, name string, v float64, labels ...string) []byte {
+	b = append(b, name...)
+	b = append(b, '{')
+	for i := 0; i+1 < len(labels); i += 2 {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, labels[i]...)
+		b = append(b, '=', '"')
+		for j := 0; j < len(labels[i+1]); j++ {
+			switch c := labels[i+1][j]; c {
+			case '\\':
+				b = append(b, '\\', '\\')
+			case '"':
+				b = append(b, '\\', '"')
+			case '\n':
+				b = append(b, '\\', 'n')
+			default:
+				b = append(b, c)
+			}
+		}
+		b = append(b, '"')
+	}
+	b = append(b, '}', ' ')
+	b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	return append(b, '\n')
 }

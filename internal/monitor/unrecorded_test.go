@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
@@ -27,7 +25,6 @@ func TestStatesArePublishedWhenTheyCannotBeWritten(t *testing.T) {
 
 	unrecorded := make(chan struct{}, 16)
 	transitions := 0
-	reg := prometheus.NewRegistry()
 	e := New(Options{Store: b.Store, FlushEvery: 20 * time.Millisecond,
 		OnTransition: func() { transitions++ },
 		OnUnrecorded: func() {
@@ -36,7 +33,6 @@ func TestStatesArePublishedWhenTheyCannotBeWritten(t *testing.T) {
 			default:
 			}
 		}})
-	reg.MustRegister(e.Collector())
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { e.Run(ctx) })
@@ -63,10 +59,7 @@ func TestStatesArePublishedWhenTheyCannotBeWritten(t *testing.T) {
 	if transitions != 0 {
 		t.Errorf("OnTransition ran %d times though nothing was written", transitions)
 	}
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
+	families := gatherText(t, e, nil)
 	down := -1.0
 	for _, f := range families {
 		if f.GetName() != "herald_component_down" {
