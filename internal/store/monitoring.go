@@ -455,6 +455,37 @@ type OutageFilter struct {
 
 // Outages lists outages, newest first.
 func (q *Queries) Outages(ctx context.Context, f OutageFilter) ([]Outage, error) {
+	query, args := outagesQuery(f)
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outages: %w", err)
+	}
+	var out []Outage
+	err = eachRow(rows, func() error {
+		var (
+			o                 Outage
+			severity          string
+			started, detected int64
+			ended, mid, iid   sql.NullInt64
+		)
+		if err := rows.Scan(&o.ID, &o.ComponentID, &o.MonitorID, &severity, &started, &ended, &o.Cause, &mid, &iid,
+			&o.Decision, &detected); err != nil {
+			return err
+		}
+		o.DetectedAt = time.UnixMilli(detected).UTC()
+		o.Severity, o.StartedAt, o.EndedAt = status.MonitorState(severity), time.UnixMilli(started).UTC(), fromMS(ended)
+		o.MaintenanceID, o.IncidentID = mid.Int64, iid.Int64
+		out = append(out, o)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list outages: %w", err)
+	}
+	return out, nil
+}
+
+// outagesQuery is the query Outages runs for f, and its arguments.
+func outagesQuery(f OutageFilter) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -486,12 +517,13 @@ func (q *Queries) Outages(ctx context.Context, f OutageFilter) ([]Outage, error)
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	if !f.Since.IsZero() && f.Limit == 0 {
-		// Every row with the range's end is read whatever the order: SQLite
-		// would otherwise walk the whole started_at index in order, one
-		// table lookup per outage ever recorded (250 ms at 144,000 outages,
-		// ten years of a 1,000-component fleet), instead of scanning the
-		// table and sorting the few that match (31 ms). "+ 0" only keeps
-		// the index from being chosen for the order; the order is the same.
+		// The rows are found by the ended_at index (migration 00016: two
+		// searches, for the open ones and those ended since) and the few
+		// that match sorted: SQLite would otherwise walk the whole
+		// started_at index in order, one table lookup per outage ever
+		// recorded (250 ms at 144,000 outages, ten years of a
+		// 1,000-component fleet). "+ 0" only keeps that index from being
+		// chosen for the order; the order is the same.
 		query += " ORDER BY started_at + 0 DESC, id DESC"
 	} else {
 		query += " ORDER BY started_at DESC, id DESC"
@@ -499,32 +531,7 @@ func (q *Queries) Outages(ctx context.Context, f OutageFilter) ([]Outage, error)
 	if f.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list outages: %w", err)
-	}
-	var out []Outage
-	err = eachRow(rows, func() error {
-		var (
-			o                 Outage
-			severity          string
-			started, detected int64
-			ended, mid, iid   sql.NullInt64
-		)
-		if err := rows.Scan(&o.ID, &o.ComponentID, &o.MonitorID, &severity, &started, &ended, &o.Cause, &mid, &iid,
-			&o.Decision, &detected); err != nil {
-			return err
-		}
-		o.DetectedAt = time.UnixMilli(detected).UTC()
-		o.Severity, o.StartedAt, o.EndedAt = status.MonitorState(severity), time.UnixMilli(started).UTC(), fromMS(ended)
-		o.MaintenanceID, o.IncidentID = mid.Int64, iid.Int64
-		out = append(out, o)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list outages: %w", err)
-	}
-	return out, nil
+	return query, args
 }
 
 // SetOverride sets (or replaces) a component's manual status.
