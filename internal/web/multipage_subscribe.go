@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/service"
 )
 
 // pageConfig is the configuration as the page r was routed to sees it.
@@ -67,7 +66,7 @@ func (s *Subscriptions) pageChoice(r *http.Request, chosen []string) ([]string, 
 			g = id // a group chosen whole
 		}
 		if !shows(g) {
-			return nil, service.Invalidf("no component %q on this page", id)
+			return nil, refuse(http.StatusUnprocessableEntity, "no component %q on this page", id)
 		}
 	}
 	return chosen, nil
