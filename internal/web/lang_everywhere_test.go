@@ -502,3 +502,24 @@ func copyText(t *testing.T, f *everyPageFixture) string {
 	}
 	return b.String()
 }
+
+// TestDaysInsideSentences: a day named inside a sentence is written as a
+// sentence writes it, "(lunes, 1 de junio, …)" in Spanish, not as a
+// heading's "Lunes"; German writes a weekday with a capital either way.
+// (English, "since monitoring began (Monday, June 1, …)", TestComponentPage.)
+func TestDaysInsideSentences(t *testing.T) {
+	for _, c := range []struct{ lang, want, not string }{
+		{"es", "desde que empezó la monitorización (lunes, 1 de junio, 00:00 (hora del Pacífico))", "(Lunes"},
+		{"de", "seit Beginn der Überwachung (Montag, 1. Juni, 00:00 Uhr (Pazifikzeit))", "(montag"},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			f := newUptimeFixtureIn(t, false, c.lang)
+			for _, path := range []string{"/", "/components/flexo/web"} {
+				text := visibleText(t, f.page(t, path), nil)
+				if !strings.Contains(text, c.want) || strings.Contains(text, c.not) {
+					t.Errorf("%s lacks %q, or has %q", path, c.want, c.not)
+				}
+			}
+		})
+	}
+}
