@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -266,6 +267,13 @@ func (f *everyPageFixture) everyAnswers() []everyAnswer {
 // answer sends a and reads the answer's text as its reader gets it.
 func (f *everyPageFixture) answer(t *testing.T, a everyAnswer) (int, string, string) {
 	t.Helper()
+	code, ct, body := f.answerRaw(t, a)
+	return code, ct, readerText(t, ct, []byte(body))
+}
+
+// answerRaw sends a and returns the answer as it came.
+func (f *everyPageFixture) answerRaw(t *testing.T, a everyAnswer) (int, string, string) {
+	t.Helper()
 	var code int
 	var body []byte
 	var ct string
@@ -301,7 +309,7 @@ func (f *everyPageFixture) answer(t *testing.T, a everyAnswer) (int, string, str
 		}
 		code, ct = resp.StatusCode, resp.Header.Get("Content-Type")
 	}
-	return code, ct, readerText(t, ct, body)
+	return code, ct, string(body)
 }
 
 // readerText is what a reader gets of a document: a page's or a feed's
@@ -518,6 +526,81 @@ func TestDaysInsideSentences(t *testing.T) {
 				text := visibleText(t, f.page(t, path), nil)
 				if !strings.Contains(text, c.want) || strings.Contains(text, c.not) {
 					t.Errorf("%s lacks %q, or has %q", path, c.want, c.not)
+				}
+			}
+		})
+	}
+}
+
+// TestRefusalsAndCopiesInGermanAndSpanish reads a few of the answers
+// TestNoEnglishOnTranslatedPages reads for English, for their wording: a
+// form's and a program's refusal as German and Spanish hosting providers'
+// customer areas word a form's errors (a sentence with a capital, "Sie",
+// "usted"; field names and media types as the program sent them), the 429
+// page, and a static copy's line with its weekday and year, as each
+// language dates a notice (internal/locale's catalogs say the same).
+func TestRefusalsAndCopiesInGermanAndSpanish(t *testing.T) {
+	for _, c := range []struct {
+		lang  string
+		wants map[string]string
+	}{
+		{"de", map[string]string{
+			"an unexpected field":                    `Unerwartetes Formularfeld "color"`,
+			"a component of another page":            `Auf dieser Seite gibt es keinen Dienst "zapp/web"`,
+			"a program's unknown field":              `Unbekanntes Feld "color"`,
+			"a program's duplicate field":            `Der Schlüssel "email" kommt in einem Objekt zweimal vor`,
+			"a program's subscription":               "Eine Bestätigungs-E-Mail ist unterwegs; bis ihr Link aufgerufen wird, senden wir nichts anderes.",
+			"too many subscriptions":                 "Zu viele Anfragen von Ihrer Adresse. Bitte warten Sie eine Minute und versuchen Sie es erneut.",
+			"a customer looked up by a program":      "shop.example liegt auf flexo, und flexo arbeitet normal.",
+			"a private page's document for programs": "Diese Seite ist nicht öffentlich.",
+			"copy":                                   "Dies ist eine Kopie der Statusseite, erstellt am Mittwoch, 25. November 2026 um 10:30 Uhr (Pazifikzeit). Sie zeigt den Stand von damals.",
+		}},
+		{"es", map[string]string{
+			"an unexpected field":                    `Campo de formulario inesperado: "color"`,
+			"a component of another page":            `En esta página no hay ningún servicio "zapp/web"`,
+			"a program's unknown field":              `Campo desconocido: "color"`,
+			"a program's duplicate field":            `La clave "email" aparece dos veces en un mismo objeto`,
+			"a program's subscription":               "Le hemos enviado un correo de confirmación; no se enviará nada más hasta que se abra su enlace.",
+			"too many subscriptions":                 "Demasiadas solicitudes desde su dirección. Espere un minuto e inténtelo de nuevo.",
+			"a customer looked up by a program":      "shop.example está en flexo, y flexo funciona con normalidad.",
+			"a private page's document for programs": "Esta página es privada.",
+			"copy":                                   "Esta es una copia de la página de estado, hecha el miércoles, 25 de noviembre de 2026 a las 10:30 (hora del Pacífico). Muestra lo que se sabía entonces.",
+		}},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			f := newEveryPageFixture(t, c.lang)
+			got := map[string]string{}
+			for _, a := range f.everyAnswers() {
+				if _, ok := c.wants[a.name]; !ok {
+					continue
+				}
+				_, ct, body := f.answerRaw(t, a)
+				got[a.name] = body
+				if strings.HasPrefix(ct, "application/json") {
+					var v any
+					if err := json.Unmarshal([]byte(body), &v); err != nil {
+						t.Fatalf("%s: %v", a.name, err)
+					}
+					var b strings.Builder
+					jsonMessages(&b, "", v)
+					got[a.name] = b.String()
+				}
+				if strings.HasPrefix(ct, "text/html") && !strings.Contains(body, `<html lang="`+c.lang+`">`) {
+					t.Errorf("%s: not lang=%q", a.name, c.lang)
+				}
+			}
+			docs, err := web.Copy(f.site.Served(), f.cfg, time.Date(2026, 11, 25, 18, 30, 0, 0, time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range docs {
+				if d.Path == "/" {
+					got["copy"] = string(d.Body)
+				}
+			}
+			for name, want := range c.wants {
+				if !strings.Contains(html.UnescapeString(got[name]), want) {
+					t.Errorf("%s lacks %q: %.600s", name, want, got[name])
 				}
 			}
 		})
