@@ -26,6 +26,7 @@ import (
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
+	"github.com/heraldhq/herald/internal/syncbuf"
 )
 
 // t0 is the fake clock's start; the half second checks that answers truncate to seconds.
@@ -52,31 +53,7 @@ func (c *fakeClock) Set(t time.Time) {
 func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // syncBuffer is a log sink the server's goroutines and the test can share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// Take returns what was logged and empties the buffer.
-func (s *syncBuffer) Take() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.b.String()
-	s.b.Reset()
-	return out
-}
+type syncBuffer = syncbuf.Buffer
 
 // fixture is a service over a fresh store with the admin API on loopback.
 type fixture struct {

@@ -28,6 +28,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, to tamper with the schema version
 
 	"github.com/heraldhq/herald/internal/store/storetest"
+	"github.com/heraldhq/herald/internal/syncbuf"
 )
 
 // The binary is built on first use, in a folder TestMain removes at the end.
@@ -185,22 +186,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // syncBuffer is a buffer the server's output goroutines and the test share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // server is a running `herald serve`.
 type server struct {

@@ -415,6 +415,69 @@ var de = map[string]string{
 	"Open this link within 15 minutes to sign in; it works once:":               "Öffnen Sie diesen Link innerhalb von 15 Minuten, um sich anzumelden; er funktioniert einmal:",
 	"If it was not you, ignore this message: nothing happens without the link.": "Wenn Sie das nicht waren, ignorieren Sie diese Nachricht: Ohne den Link geschieht nichts.",
 
+	// What the pages answer to a request they refuse, on a page and to a
+	// program (internal/web worded.go, subscribe.go, subscribe_v2.go,
+	// lookup.go, private.go, internal/strictjson, internal/refusal's
+	// page), worded as German hosting providers' customer portals word a
+	// form's errors: a sentence with a capital, the formal "Sie"; field
+	// names and media types stay as the program sends them.
+	"Too many requests": "Zu viele Anfragen",
+	"Go back":           "Zurück",
+	"Too many requests from your address. Please wait a minute and try again.":                 "Zu viele Anfragen von Ihrer Adresse. Bitte warten Sie eine Minute und versuchen Sie es erneut.",
+	"too many requests from your address; wait a minute":                                       "Zu viele Anfragen von Ihrer Adresse; bitte warten Sie eine Minute",
+	"send the form as application/x-www-form-urlencoded":                                       "Bitte senden Sie das Formular als application/x-www-form-urlencoded",
+	"the form is larger than %d bytes":                                                         "Das Formular ist größer als %d Bytes",
+	"the form could not be read":                                                               "Das Formular konnte nicht gelesen werden",
+	"unexpected form field %s":                                                                 "Unerwartetes Formularfeld %s",
+	"the request could not be read":                                                            "Die Anfrage konnte nicht gelesen werden",
+	"the body is larger than %d bytes":                                                         "Der Inhalt der Anfrage ist größer als %d Bytes",
+	"the JSON body is nested too deeply (at most %d levels)":                                   "Das JSON ist zu tief verschachtelt (höchstens %d Ebenen)",
+	"key %q appears twice in one object (keys are matched regardless of case); send each once": "Der Schlüssel %q kommt in einem Objekt zweimal vor (Groß- und Kleinschreibung zählen dabei nicht); senden Sie jeden nur einmal",
+	"unknown field %s":                                                                         "Unbekanntes Feld %s",
+	"malformed JSON":                                                                           "Ungültiges JSON",
+	"the body is not the JSON object expected":                                                 "Der Inhalt ist nicht das erwartete JSON-Objekt",
+	"unexpected data after the JSON object":                                                    "Unerwartete Daten nach dem JSON-Objekt",
+	"give the subscriber's fields inside \"subscriber\" or at the top, not both":               "Geben Sie die Felder des Abonnenten entweder in „subscriber“ oder auf oberster Ebene an, nicht beides",
+	"%s: webhook subscriptions are added by the page's operators (POST /api/v1/subscribers), since a webhook cannot confirm by e-mail": "%s: Webhook-Abonnements richten die Betreiber der Seite ein (POST /api/v1/subscribers), da ein Webhook nicht per E-Mail bestätigen kann",
+	"%s: subscriptions to a single incident are not offered; subscribe to its components":                                              "%s: Einzelne Störungen lassen sich nicht abonnieren; abonnieren Sie die betroffenen Dienste",
+	"%s: SMS subscriptions are not offered":                                                 "%s: SMS-Abonnements werden nicht angeboten",
+	"give component_ids or components, not both":                                            "Geben Sie component_ids oder components an, nicht beides",
+	"send a form (application/x-www-form-urlencoded) or application/json":                   "Senden Sie ein Formular (application/x-www-form-urlencoded) oder application/json",
+	"give one e-mail address":                                                               "Geben Sie genau eine E-Mail-Adresse an",
+	"A confirmation e-mail is on its way; nothing else is sent until its link is followed.": "Eine Bestätigungs-E-Mail ist unterwegs; bis ihr Link aufgerufen wird, senden wir nichts anderes.",
+	"no component %q on this page":                                                          "Auf dieser Seite gibt es keinen Dienst %q",
+	"unexpected parameter %s":                                                               "Unerwarteter Parameter %s",
+	"Your server":                                                                           "Ihr Server",
+	"%[1]s is on %[2]s, and %[2]s is working normally.":                                     "%[1]s liegt auf %[2]s, und %[2]s arbeitet normal.",
+	"%s is on %s: %s.":                                                                      "%s liegt auf %s: %s.",
+	"There is no such server or service on this page.":                                      "Diesen Server oder Dienst gibt es auf dieser Seite nicht.",
+	"This page is private.":                                                                 "Diese Seite ist nicht öffentlich.",
+	"This page is not available right now.":                                                 "Diese Seite ist gerade nicht verfügbar.",
+
+	// A static copy's pages (internal/web mirror.go, templates/copy.html):
+	// when it was made, with the weekday and year ("erstellt am Mittwoch,
+	// 25. November 2026 um 10:30 Uhr (Pazifikzeit)"), and what only the
+	// real status page can do.
+	"This is a copy of the status page, made at %s on %s. It shows what was known then.":                "Dies ist eine Kopie der Statusseite, erstellt am %[2]s um %[1]s. Sie zeigt den Stand von damals.",
+	"This is a copy of the status page, kept on another host so that it can be read while ours cannot.": "Dies ist eine Kopie der Statusseite auf einem anderen Server, damit Sie sie lesen können, auch wenn unsere Seite nicht erreichbar ist.",
+	"Subscribing":                     "Abonnieren",
+	"Subscribing needs the live page": "Abonnieren ist nur auf der eigentlichen Statusseite möglich",
+	"A copy shows what is going on, but it cannot take subscriptions.":     "Eine Kopie zeigt, was los ist, kann aber keine Abonnements annehmen.",
+	"Confirming a subscription":                                            "Abonnement bestätigen",
+	"Confirming a subscription needs the live page":                        "Ein Abonnement lässt sich nur auf der eigentlichen Statusseite bestätigen",
+	"A copy shows what is going on, but it cannot confirm a subscription.": "Eine Kopie zeigt, was los ist, kann aber kein Abonnement bestätigen.",
+	"Managing a subscription":                                              "Abonnement verwalten",
+	"Managing a subscription needs the live page":                          "Ein Abonnement lässt sich nur auf der eigentlichen Statusseite verwalten",
+	"A copy shows what is going on, but it cannot change a subscription.":  "Eine Kopie zeigt, was los ist, kann aber kein Abonnement ändern.",
+	"Unsubscribing":                     "Abbestellen",
+	"Unsubscribing needs the live page": "Abbestellen ist nur auf der eigentlichen Statusseite möglich",
+	"A copy shows what is going on, but it cannot take an unsubscription; every message's link works again once the live page is back.": "Eine Kopie zeigt, was los ist, kann aber keine Abbestellung annehmen; der Link in jeder Nachricht funktioniert wieder, sobald die eigentliche Statusseite zurück ist.",
+	"Finding your server":                     "Ihren Server finden",
+	"Finding your server needs the live page": "Ihren Server finden Sie nur auf der eigentlichen Statusseite",
+	"A copy shows what is going on, but it cannot look up which server hosts your domain.": "Eine Kopie zeigt, was los ist, kann aber nicht nachschlagen, auf welchem Server Ihre Domain liegt.",
+	"Please try again later at": "Bitte versuchen Sie es später erneut unter",
+	"Meanwhile, follow along:":  "Bis dahin bleiben Sie so auf dem Laufenden:",
+
 	// A subscription form's refused address or choice (internal/notify
 	// subscribe.go's Refusals, worded by the page).
 	"an e-mail address is required":                                "Bitte geben Sie eine E-Mail-Adresse an",

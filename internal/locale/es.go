@@ -417,6 +417,70 @@ var es = map[string]string{
 	"Open this link within 15 minutes to sign in; it works once:":               "Abra este enlace en los próximos 15 minutos para acceder; funciona una sola vez:",
 	"If it was not you, ignore this message: nothing happens without the link.": "Si no fue usted, ignore este mensaje: sin el enlace no ocurre nada.",
 
+	// What the pages answer to a request they refuse, on a page and to a
+	// program (internal/web worded.go, subscribe.go, subscribe_v2.go,
+	// lookup.go, private.go, internal/strictjson, internal/refusal's
+	// page), worded as Spanish hosting providers' customer areas word a
+	// form's errors: a sentence with a capital, "usted" as everywhere in
+	// this catalog; field names and media types stay as the program sends
+	// them.
+	"Too many requests": "Demasiadas solicitudes",
+	"Go back":           "Volver",
+	"Too many requests from your address. Please wait a minute and try again.":                 "Demasiadas solicitudes desde su dirección. Espere un minuto e inténtelo de nuevo.",
+	"too many requests from your address; wait a minute":                                       "Demasiadas solicitudes desde su dirección; espere un minuto",
+	"send the form as application/x-www-form-urlencoded":                                       "Envíe el formulario como application/x-www-form-urlencoded",
+	"the form is larger than %d bytes":                                                         "El formulario ocupa más de %d bytes",
+	"the form could not be read":                                                               "No se ha podido leer el formulario",
+	"unexpected form field %s":                                                                 "Campo de formulario inesperado: %s",
+	"the request could not be read":                                                            "No se ha podido leer la solicitud",
+	"the body is larger than %d bytes":                                                         "El cuerpo de la solicitud ocupa más de %d bytes",
+	"the JSON body is nested too deeply (at most %d levels)":                                   "El JSON tiene demasiados niveles de anidamiento (%d como máximo)",
+	"key %q appears twice in one object (keys are matched regardless of case); send each once": "La clave %q aparece dos veces en un mismo objeto (no se distinguen mayúsculas y minúsculas); envíe cada una solo una vez",
+	"unknown field %s":                                                                         "Campo desconocido: %s",
+	"malformed JSON":                                                                           "JSON mal formado",
+	"the body is not the JSON object expected":                                                 "El cuerpo no es el objeto JSON esperado",
+	"unexpected data after the JSON object":                                                    "Datos inesperados después del objeto JSON",
+	"give the subscriber's fields inside \"subscriber\" or at the top, not both":               "Indique los campos del suscriptor dentro de «subscriber» o en el nivel superior, no en ambos",
+	"%s: webhook subscriptions are added by the page's operators (POST /api/v1/subscribers), since a webhook cannot confirm by e-mail": "%s: las suscripciones por webhook las dan de alta los responsables de la página (POST /api/v1/subscribers), ya que un webhook no puede confirmar por correo electrónico",
+	"%s: subscriptions to a single incident are not offered; subscribe to its components":                                              "%s: no es posible suscribirse a una sola incidencia; suscríbase a los servicios afectados",
+	"%s: SMS subscriptions are not offered":                                                 "%s: no se ofrecen suscripciones por SMS",
+	"give component_ids or components, not both":                                            "Indique component_ids o components, no ambos",
+	"send a form (application/x-www-form-urlencoded) or application/json":                   "Envíe un formulario (application/x-www-form-urlencoded) o application/json",
+	"give one e-mail address":                                                               "Indique una sola dirección de correo electrónico",
+	"A confirmation e-mail is on its way; nothing else is sent until its link is followed.": "Le hemos enviado un correo de confirmación; no se enviará nada más hasta que se abra su enlace.",
+	"no component %q on this page":                                                          "En esta página no hay ningún servicio %q",
+	"unexpected parameter %s":                                                               "Parámetro inesperado: %s",
+	"Your server":                                                                           "Su servidor",
+	"%[1]s is on %[2]s, and %[2]s is working normally.":                                     "%[1]s está en %[2]s, y %[2]s funciona con normalidad.",
+	"%s is on %s: %s.":                                                                      "%s está en %s: %s.",
+	"There is no such server or service on this page.":                                      "Este servidor o servicio no existe en esta página.",
+	"This page is private.":                                                                 "Esta página es privada.",
+	"This page is not available right now.":                                                 "Esta página no está disponible en este momento.",
+
+	// A static copy's pages (internal/web mirror.go, templates/copy.html):
+	// when it was made, with the weekday and year ("hecha el miércoles, 25
+	// de noviembre de 2026 a las 10:30 (hora del Pacífico)"), and what only
+	// the real status page can do.
+	"This is a copy of the status page, made at %s on %s. It shows what was known then.":                "Esta es una copia de la página de estado, hecha el %[2]s a las %[1]s. Muestra lo que se sabía entonces.",
+	"This is a copy of the status page, kept on another host so that it can be read while ours cannot.": "Esta es una copia de la página de estado alojada en otro servidor, para que pueda consultarla aunque la nuestra no esté disponible.",
+	"Subscribing":                     "Suscribirse",
+	"Subscribing needs the live page": "Solo es posible suscribirse en la página de estado original",
+	"A copy shows what is going on, but it cannot take subscriptions.":     "Una copia muestra lo que está pasando, pero no puede aceptar suscripciones.",
+	"Confirming a subscription":                                            "Confirmar una suscripción",
+	"Confirming a subscription needs the live page":                        "Una suscripción solo se puede confirmar en la página de estado original",
+	"A copy shows what is going on, but it cannot confirm a subscription.": "Una copia muestra lo que está pasando, pero no puede confirmar una suscripción.",
+	"Managing a subscription":                                              "Gestionar una suscripción",
+	"Managing a subscription needs the live page":                          "Una suscripción solo se puede gestionar en la página de estado original",
+	"A copy shows what is going on, but it cannot change a subscription.":  "Una copia muestra lo que está pasando, pero no puede cambiar una suscripción.",
+	"Unsubscribing":                     "Darse de baja",
+	"Unsubscribing needs the live page": "Solo es posible darse de baja en la página de estado original",
+	"A copy shows what is going on, but it cannot take an unsubscription; every message's link works again once the live page is back.": "Una copia muestra lo que está pasando, pero no puede tramitar una baja; el enlace de cada mensaje volverá a funcionar en cuanto vuelva la página de estado original.",
+	"Finding your server":                     "Encontrar su servidor",
+	"Finding your server needs the live page": "Su servidor solo se puede buscar en la página de estado original",
+	"A copy shows what is going on, but it cannot look up which server hosts your domain.": "Una copia muestra lo que está pasando, pero no puede buscar en qué servidor está su dominio.",
+	"Please try again later at": "Vuelva a intentarlo más tarde en",
+	"Meanwhile, follow along:":  "Mientras tanto, puede seguir la información aquí:",
+
 	// A subscription form's refused address or choice (internal/notify
 	// subscribe.go's Refusals, worded by the page).
 	"an e-mail address is required":                                "Indique una dirección de correo electrónico",

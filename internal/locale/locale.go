@@ -104,6 +104,16 @@ func (l *Locale) Decimal(s string) string {
 	return s
 }
 
+// Lower writes a phrase s inside a sentence ("major outage" after a
+// colon): in lower case, but in German, whose nouns keep their capitals
+// ("Schwerer Ausfall").
+func (l *Locale) Lower(s string) string {
+	if l.Lang == German {
+		return s
+	}
+	return strings.ToLower(s)
+}
+
 // Upper writes s with its first letter in capitals, for a phrase that
 // begins a line ("lunes, 23 de noviembre" as a heading).
 func Upper(s string) string {

@@ -94,6 +94,10 @@ var used = []*regexp.Regexp{
 	regexp.MustCompile(`\bs\.signInPage\([^"\n]*"((?:[^"\\]|\\.)+)"`),                                // the sign-in page's errors, words of its catalog
 	regexp.MustCompile(`\bv\.Lead = "((?:[^"\\]|\\.)+)"`),
 	regexp.MustCompile(`\bRefused\w+ +Refusal = "((?:[^"\\]|\\.)+)"`), // notify's refusals, worded by the pages                                    // and its leads
+	regexp.MustCompile(`\b\w+Refusal += "((?:[^"\\]|\\.)+)"`),         // strictjson's, worded by the pages
+	regexp.MustCompile(`\brefuse\([\w.]+, "((?:[^"\\]|\\.)+)"`),       // internal/web's refusals
+	regexp.MustCompile(`\bkey\("((?:[^"\\]|\\.)+)"\)`),                // keys held in tables, worded later
+	regexp.MustCompile(`\bs\.pageT\(p, "((?:[^"\\]|\\.)+)"`),          // a private page's plain answers
 }
 
 // TestEveryMessageIsTranslated reads Herald's templates and Go code for

@@ -20,3 +20,20 @@ func TestWritePage(t *testing.T) {
 		t.Errorf("the refusal page is %d bytes; it should be short", len(body))
 	}
 }
+
+// TestWritePageIn: a refusal page in a page's language says so on its html
+// element and in Content-Language, with its words escaped as the message is.
+func TestWritePageIn(t *testing.T) {
+	w := httptest.NewRecorder()
+	WritePageIn(w, Words{Lang: "de", Title: "Zu viele <Anfragen>", Back: "Zurück & weiter"}, "Bitte warten Sie.", "/lookup")
+	body := w.Body.String()
+	if w.Code != 429 || w.Header().Get("Content-Language") != "de" {
+		t.Errorf("answer %d %v", w.Code, w.Header())
+	}
+	for _, want := range []string{`<html lang="de">`, "<title>Zu viele &lt;Anfragen&gt;</title>", "<h1>Zu viele &lt;Anfragen&gt;</h1>",
+		"<p>Bitte warten Sie.</p>", `<a href="/lookup">Zurück &amp; weiter</a>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("lacks %q:\n%s", want, body)
+		}
+	}
+}

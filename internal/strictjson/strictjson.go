@@ -80,15 +80,34 @@ func DuplicateKey(data []byte) (key string, ok bool, err error) {
 	}
 }
 
+// The refusals' English, each a pattern with its Refusal's Args: the
+// public pages word them in their own language (internal/locale's catalogs
+// have these keys).
+const (
+	DepthRefusal     = "the JSON body is nested too deeply (at most %d levels)"
+	DuplicateRefusal = "key %q appears twice in one object (keys are matched regardless of case); send each once"
+)
+
+// Refusal is Check's error: its English is Pattern with Args.
+type Refusal struct {
+	Pattern string
+	Args    []any
+	err     error // ErrDepth for a body nested too deeply
+}
+
+func (e *Refusal) Error() string { return fmt.Sprintf(e.Pattern, e.Args...) }
+func (e *Refusal) Unwrap() error { return e.err }
+
 // Check refuses a JSON text that names a key twice in one object or nests
-// deeper than MaxDepth, with a message fit to send to the client; nil
-// otherwise (a syntax error is left for the decoder to report).
+// deeper than MaxDepth, with a message fit to send to the client (a
+// *Refusal); nil otherwise (a syntax error is left for the decoder to
+// report).
 func Check(data []byte) error {
 	switch key, dup, err := DuplicateKey(data); {
 	case err != nil:
-		return fmt.Errorf("the JSON body is %w (at most %d levels)", err, MaxDepth)
+		return &Refusal{Pattern: DepthRefusal, Args: []any{MaxDepth}, err: err}
 	case dup:
-		return fmt.Errorf("key %q appears twice in one object (keys are matched regardless of case); send each once", key)
+		return &Refusal{Pattern: DuplicateRefusal, Args: []any{key}}
 	}
 	return nil
 }

@@ -251,7 +251,7 @@ func (b *builder) figure90(id string) *barsView {
 // began after the first of them.
 func (b *builder) over(u *componentUptime, first time.Time, days int) string {
 	if u.since.After(first) {
-		return b.t("since monitoring began (%s)", b.w.When(u.since))
+		return b.t("since monitoring began (%s)", b.w.WhenMid(u.since))
 	}
 	return b.t("in the last %d days", days)
 }

@@ -3,6 +3,9 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,13 +14,23 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/browsertest"
+	"github.com/heraldhq/herald/internal/config"
 )
+
+// urlOf is path on the server at base, or path when it is a whole address.
+func urlOf(base, path string) string {
+	if strings.HasPrefix(path, "http") {
+		return path
+	}
+	return base + path
+}
 
 // TestBrowserTranslatedPages opens the public pages of a page in German and
 // in Spanish in Chromium: at 1280 and 390 pixels wide (screenshots saved
 // with HERALD_SAVE_SCREENSHOTS=1 as docs/screenshots/browser-de-index-390.png
-// and so on), with nothing sticking out sideways, axe-core clean in the light
+// and so on; browser-de-signin-390.png is a private page's sign-in), with nothing sticking out sideways, axe-core clean in the light
 // and the dark scheme, and no word of Herald's English interface in what
 // the browser shows (operators' texts, in English here, are left out).
 func TestBrowserTranslatedPages(t *testing.T) {
@@ -27,7 +40,35 @@ func TestBrowserTranslatedPages(t *testing.T) {
 		"Example Hosting Status", "Web sites", "E-mail", "flexo", "mom", "shop.example"}
 	for _, lang := range []string{"de", "es"} {
 		t.Run(lang, func(t *testing.T) {
-			f := newBrowserFixtureIn(t, lang)
+			// The fixture's page, with a private page (of a server of its
+			// own) whose sign-in is shown too.
+			t.Setenv(pageKeyEnv, strings.Repeat("k", 40))
+			hash, err := auth.HashPassword("correct horse", auth.Params{Memory: 1024, Time: 1, Threads: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := config.Parse("test.yaml", []byte(`
+page: {title: "Example Hosting Status", zone: America/Los_Angeles, language: "`+lang+`"}
+pages:
+  - {id: kunden, title: Example Hosting Status, path: /kunden, groups: [zapp], language: "`+lang+`",
+     private: {password_hash: "`+hash+`", key_env: `+pageKeyEnv+`}}
+groups:
+  - id: flexo
+    components: [{id: web, name: Web sites}]
+  - id: zapp
+    components: [{id: web, name: Web sites}]
+`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newBrowserFixtureWith(t, &cfg)
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			private := &httptest.Server{Listener: l, Config: &http.Server{Handler: f.site.Handler(http.NotFoundHandler())}}
+			private.Start()
+			defer private.Close()
 			allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 				chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
 				chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
@@ -37,12 +78,13 @@ func TestBrowserTranslatedPages(t *testing.T) {
 			bctx, cancelBrowser := chromedp.NewContext(allocCtx)
 			defer cancelBrowser()
 			watchdog := time.AfterFunc(browserStep, cancelBrowser)
-			err := chromedp.Do(bctx)
+			err = chromedp.Do(bctx)
 			if !watchdog.Stop() || err != nil {
 				t.Fatalf("starting %s: %v", execPath, err)
 			}
 			save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 			for _, p := range []struct{ name, path string }{
+				{"signin", private.URL + "/kunden/"},
 				{"index", "/"},
 				{"incident", fmt.Sprintf("/incidents/%d", f.open)},
 				{"postmortem", fmt.Sprintf("/incidents/%d", f.resolved)},
@@ -57,7 +99,7 @@ func TestBrowserTranslatedPages(t *testing.T) {
 					if width < 600 {
 						mobile = append(mobile, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 					}
-					if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800, mobile...), chromedp.Navigate(f.srv.URL+p.path)); err != nil {
+					if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800, mobile...), chromedp.Navigate(urlOf(f.srv.URL, p.path))); err != nil {
 						t.Fatalf("%s at %d: %v", p.name, width, err)
 					}
 					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

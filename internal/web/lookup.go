@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/internal/customers"
-	"github.com/heraldhq/herald/internal/refusal"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -94,13 +94,13 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	for k := range q {
 		if k != "domain" && k != "format" {
-			s.lookupFail(w, r, http.StatusBadRequest, lookupView{Error: "unexpected parameter " + strconvQuote(k)})
+			s.lookupFail(w, r, http.StatusBadRequest, lookupView{Error: s.t(r, "unexpected parameter %s", strconvQuote(k))})
 			return
 		}
 	}
 	typed := q.Get("domain")
 	if typed == "" && !wantsJSON(r) {
-		s.render(w, r, http.StatusOK, "lookup.html", "Find your server", lookupView{})
+		s.render(w, r, http.StatusOK, "lookup.html", s.t(r, "Find your server"), lookupView{})
 		return
 	}
 	if s.lookupLimit.Refused(w, r, s.refusals, "rate limited: look-up") {
@@ -108,7 +108,7 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		if wantsJSON(r) {
 			writeLookupJSON(w, http.StatusTooManyRequests, lookupJSON{Message: msg})
 		} else {
-			refusal.WritePage(w, msg, "/lookup")
+			tooMany(w, s.tr(r), s.lang(r), msg, "/lookup")
 		}
 		return
 	}
@@ -142,7 +142,7 @@ func (s *Subscriptions) lookup(w http.ResponseWriter, r *http.Request) {
 		writeLookupJSON(w, http.StatusOK, out)
 		return
 	}
-	s.render(w, r, http.StatusOK, "lookup.html", "Your server", v)
+	s.render(w, r, http.StatusOK, "lookup.html", s.t(r, "Your server"), v)
 }
 
 func (s *Subscriptions) lookupFail(w http.ResponseWriter, r *http.Request, code int, v lookupView) {
@@ -197,9 +197,9 @@ func (s *Subscriptions) answer(r *http.Request, domain string, c *store.Customer
 	v.Overall = badge{s.t(r, worst.Label()), worst.Kind()}
 	out.Group = &lookupGroupJSON{ID: c.GroupID, Name: name, Status: string(worst)}
 	if worst == status.Operational {
-		out.Message = fmt.Sprintf("%s is on %s, and %s is working normally.", domain, name, name)
+		out.Message = s.t(r, "%[1]s is on %[2]s, and %[2]s is working normally.", domain, name)
 	} else {
-		out.Message = fmt.Sprintf("%s is on %s: %s.", domain, name, strings.ToLower(worst.Label()))
+		out.Message = s.t(r, "%s is on %s: %s.", domain, name, locale.For(s.lang(r)).Lower(s.t(r, worst.Label())))
 	}
 	list, err := s.svc.Incidents(r.Context(), store.IncidentFilter{State: "published", Limit: 50})
 	if err != nil {

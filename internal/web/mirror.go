@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/locale"
 	"github.com/heraldhq/herald/internal/statuspage"
 	wd "github.com/heraldhq/herald/internal/words"
 )
@@ -139,18 +140,32 @@ func (s *Site) tellRebuilt() {
 // of the status page, made at 3:02 AM Pacific time on Thursday, December 3,
 // 2026." The date is written out: the copy may be read days later.
 func CopyLine(madeAt time.Time, loc *time.Location) string {
-	return "This is a copy of the status page, made at " + wd.TimeIn(madeAt, loc, config.ZoneName(loc)) + " on " +
-		madeAt.In(loc).Format("Monday, January 2, 2006") + ". It shows what was known then."
+	return CopyLineIn(locale.English, madeAt, loc)
+}
+
+// CopyLineIn is CopyLine in a page's language: "Dies ist eine Kopie der
+// Statusseite, erstellt am Donnerstag, 3. Dezember 2026 um 03:02 Uhr
+// (Pazifikzeit). …".
+func CopyLineIn(l locale.Lang, madeAt time.Time, loc *time.Location) string {
+	w := wd.In(l)
+	return w.L.T("This is a copy of the status page, made at %s on %s. It shows what was known then.",
+		w.TimeIn(madeAt, loc, config.ZoneName(loc)), w.FullDate(madeAt.In(loc)))
 }
 
 // unavailable are the pages that answer per request on the live site, and
-// what a copy says in their place.
-var unavailable = []struct{ path, what, cannot string }{
-	{"/subscribe", "Subscribing", "take subscriptions"},
-	{"/subscribe/confirm", "Confirming a subscription", "confirm a subscription"},
-	{"/manage", "Managing a subscription", "change a subscription"},
-	{"/unsubscribe", "Unsubscribing", "take an unsubscription; every message's link works again once the live page is back"},
-	{"/lookup", "Finding your server", "look up which server hosts your domain"},
+// what a copy says in their place: its name, and what a copy cannot do
+// (keys of the catalogs, worded in the page's language).
+var unavailable = []struct{ path, what, heading, cannot string }{
+	{"/subscribe", key("Subscribing"), key("Subscribing needs the live page"),
+		key("A copy shows what is going on, but it cannot take subscriptions.")},
+	{"/subscribe/confirm", key("Confirming a subscription"), key("Confirming a subscription needs the live page"),
+		key("A copy shows what is going on, but it cannot confirm a subscription.")},
+	{"/manage", key("Managing a subscription"), key("Managing a subscription needs the live page"),
+		key("A copy shows what is going on, but it cannot change a subscription.")},
+	{"/unsubscribe", key("Unsubscribing"), key("Unsubscribing needs the live page"),
+		key("A copy shows what is going on, but it cannot take an unsubscription; every message's link works again once the live page is back.")},
+	{"/lookup", key("Finding your server"), key("Finding your server needs the live page"),
+		key("A copy shows what is going on, but it cannot look up which server hosts your domain.")},
 }
 
 // Copy makes the static copy of docs (as Served returns them) made at
@@ -174,7 +189,7 @@ func CopyPage(docs []Document, cfg config.Config, page *config.PageEntry, madeAt
 	}
 	loc := cfg.Location()
 	var line bytes.Buffer
-	if err := copyTemplates[cfg.Page.Lang()].ExecuteTemplate(&line, "copy", CopyLine(madeAt, loc)); err != nil {
+	if err := copyTemplates[cfg.Page.Lang()].ExecuteTemplate(&line, "copy", CopyLineIn(cfg.Page.Lang(), madeAt, loc)); err != nil {
 		return nil, err
 	}
 	out := make([]Document, 0, len(docs)+len(unavailable))
@@ -196,7 +211,7 @@ func CopyPage(docs []Document, cfg config.Config, page *config.PageEntry, madeAt
 		out = append(out, d)
 	}
 	for _, u := range unavailable {
-		body, err := unavailablePage(cfg, loc, madeAt, u.what, u.cannot, strings.TrimRight(cfg.Page.URL, "/")+u.path)
+		body, err := unavailablePage(cfg, loc, madeAt, u.what, u.heading, u.cannot, strings.TrimRight(cfg.Page.URL, "/")+u.path)
 		if err != nil {
 			return nil, err
 		}
@@ -224,17 +239,18 @@ func withLine(page, line []byte) ([]byte, error) {
 	return out, nil
 }
 
-type unavailableView struct{ What, Cannot, URL string }
+type unavailableView struct{ What, Heading, Cannot, URL string }
 
-func unavailablePage(cfg config.Config, loc *time.Location, now time.Time, what, cannot, url string) ([]byte, error) {
+func unavailablePage(cfg config.Config, loc *time.Location, now time.Time, what, heading, cannot, url string) ([]byte, error) {
 	w := newWords(loc, now, cfg.Page.Lang())
 	site := orDefault(cfg.Page.Title, w.T("Status"))
+	what = w.T(what)
 	v := view{Title: what + " · " + site, Lang: w.wr.L.Lang, SiteTitle: site,
 		Description: cfg.Page.Description, Zone: w.Zone(), CSS: cssPath, Section: "subscribe", Brand: brandOf(cfg.Page),
-		W: w, Main: unavailableView{What: what, Cannot: cannot, URL: url}}
+		W: w, Main: unavailableView{What: what, Heading: w.T(heading), Cannot: w.T(cannot), URL: url}}
 	var buf bytes.Buffer
 	if err := copyTemplates[v.Lang].ExecuteTemplate(&buf, "layout", v); err != nil {
-		return nil, fmt.Errorf("render the copy's %s page: %w", what, err)
+		return nil, fmt.Errorf("render the copy's %s page: %w", url, err)
 	}
 	return buf.Bytes(), nil
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/notify"
-	"github.com/heraldhq/herald/internal/service"
 )
 
 // pageConfig is the configuration as the page r was routed to sees it.
@@ -94,7 +93,7 @@ func (s *Subscriptions) pageChoice(r *http.Request, chosen []string) ([]string, 
 			g = id // a group chosen whole
 		}
 		if !shows(g) {
-			return nil, service.Invalidf("no component %q on this page", id)
+			return nil, refuse(http.StatusUnprocessableEntity, "no component %q on this page", id)
 		}
 	}
 	return chosen, nil

@@ -229,7 +229,7 @@ func (s *Site) servePrivate(p *pageSet, w http.ResponseWriter, r *http.Request, 
 	key, err := privateKey(&p.entry, s.getenv)
 	if err != nil {
 		s.log.Error("private page", slog.String("page", p.entry.ID), slog.Any("err", err))
-		http.Error(w, "This page is not available right now.", http.StatusServiceUnavailable)
+		http.Error(w, s.pageT(p, "This page is not available right now."), http.StatusServiceUnavailable)
 		return
 	}
 	if rest == signInPath {
@@ -260,9 +260,9 @@ func (s *Site) servePrivate(p *pageSet, w http.ResponseWriter, r *http.Request, 
 		case strings.HasPrefix(rest, "/api/v2/"):
 			h.Set("Content-Type", "application/json; charset=utf-8")
 			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(`{"error":"this page is private"}` + "\n"))
+			_, _ = w.Write(jsonError(s.pageT(p, "This page is private.")))
 		case strings.HasPrefix(rest, badgePrefix) || strings.HasSuffix(rest, ".atom") || strings.HasSuffix(rest, ".rss") || strings.HasSuffix(rest, ".ics"):
-			http.Error(w, "This page is private.", http.StatusUnauthorized)
+			http.Error(w, s.pageT(p, "This page is private."), http.StatusUnauthorized)
 		default:
 			s.signInPage(p, w, http.StatusUnauthorized, "")
 		}
@@ -276,7 +276,7 @@ func (s *Site) servePrivate(p *pageSet, w http.ResponseWriter, r *http.Request, 
 	if a.group != "" {
 		views := p.servers.Load()
 		if views == nil || (*views)[a.group] == nil {
-			http.Error(w, "This page is not available right now.", http.StatusServiceUnavailable)
+			http.Error(w, s.pageT(p, "This page is not available right now."), http.StatusServiceUnavailable)
 			return
 		}
 		assets = *(*views)[a.group]

@@ -144,7 +144,7 @@ func (s *Subscriptions) render(w http.ResponseWriter, r *http.Request, code int,
 	var buf bytes.Buffer
 	if err := subscribeTemplates[tmpl][v.Lang].ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.log.Error("render page", slog.String("template", tmpl), slog.Any("err", err))
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		http.Error(w, s.t(r, "Something went wrong on our side; please try again."), http.StatusInternalServerError)
 		return
 	}
 	body := buf.Bytes()
@@ -183,14 +183,18 @@ func readForm(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Va
 	case "multipart/form-data":
 		err = r.ParseMultipartForm(maxForm)
 	default:
-		return nil, errors.New("send the form as application/x-www-form-urlencoded")
+		return nil, refuse(http.StatusUnsupportedMediaType, "send the form as application/x-www-form-urlencoded")
 	}
 	if err != nil {
-		return nil, errors.New("the form could not be read")
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, refuse(http.StatusRequestEntityTooLarge, "the form is larger than %d bytes", maxForm)
+		}
+		return nil, refuse(http.StatusBadRequest, "the form could not be read")
 	}
 	for k := range r.PostForm {
 		if !slices.Contains(allowed, k) {
-			return nil, errors.New("unexpected form field " + strconvQuote(k))
+			return nil, refuse(http.StatusBadRequest, "unexpected form field %s", strconvQuote(k))
 		}
 	}
 	return r.PostForm, nil
@@ -210,12 +214,12 @@ func (s *Subscriptions) subscribeForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	if s.subscribeLimit.Refused(w, r, s.refusals, "rate limited: subscribe") {
-		refusal.WritePage(w, "Too many requests from your address. Please wait a minute and try again.", "/subscribe")
+		tooMany(w, s.tr(r), s.lang(r), s.t(r, "Too many requests from your address. Please wait a minute and try again."), "/subscribe")
 		return
 	}
 	form, err := readForm(w, r, "email", "component")
 	if err != nil {
-		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "form", Error: err.Error(), Groups: s.choices(r, nil)})
+		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "form", Error: s.refusal(r, err, ""), Groups: s.choices(r, nil)})
 		return
 	}
 	email, comps := form.Get("email"), form["component"]
@@ -268,7 +272,7 @@ func (s *Subscriptions) confirmForm(w http.ResponseWriter, r *http.Request) {
 func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r, "token")
 	if err != nil {
-		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
+		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: s.refusal(r, err, "")})
 		return
 	}
 	var c *notify.Confirmation
@@ -295,22 +299,26 @@ func (s *Subscriptions) summary(r *http.Request, all bool, names []string) strin
 	return s.t(r, "notices about %s", strings.Join(names, "; "))
 }
 
-// refusal words a subscriber's refused address or choice (notify's
-// RefusedError) in the page's language; any other error's safe message,
-// msg, is shown as it is.
+// refusal words a refused request (a subscriber's refused address or
+// choice, notify's RefusedError; a form that could not be read) in the
+// page's language; any other error's safe message, msg, is shown as it is.
 func (s *Subscriptions) refusal(r *http.Request, err error, msg string) string {
-	var re *notify.RefusedError
-	if errors.As(err, &re) {
-		return s.t(r, string(re.Refusal), re.Args...)
-	}
-	return msg
+	return wordedIn(s.tr(r), err, msg)
 }
 
 // t is a message in the language of the page r was routed to (an entry
 // of pages: speaks its own).
 func (s *Subscriptions) t(r *http.Request, key string, args ...any) string {
-	return locale.For(pageConfig(s.cfg(), r).Page.Lang()).T(key, args...)
+	return s.tr(r)(key, args...)
 }
+
+// tr is the catalog of the page r was routed to.
+func (s *Subscriptions) tr(r *http.Request) func(key string, args ...any) string {
+	return locale.For(s.lang(r)).T
+}
+
+// lang is the language of the page r was routed to.
+func (s *Subscriptions) lang(r *http.Request) locale.Lang { return pageConfig(s.cfg(), r).Page.Lang() }
 
 func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
@@ -336,7 +344,7 @@ func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
 func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r, "token", "component")
 	if err != nil {
-		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
+		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: s.refusal(r, err, "")})
 		return
 	}
 	tok := form.Get("token")
@@ -395,7 +403,7 @@ func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) 
 func (s *Subscriptions) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r, "token", "List-Unsubscribe")
 	if err != nil {
-		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: err.Error()})
+		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: s.refusal(r, err, "")})
 		return
 	}
 	tok := form.Get("token")

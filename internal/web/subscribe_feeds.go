@@ -62,7 +62,7 @@ func splitExt(file string) (name, ext string, ok bool) {
 
 func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, label string, ids []string) {
 	if len(ids) == 0 {
-		http.Error(w, "no such server or service", http.StatusNotFound)
+		http.Error(w, s.t(r, "There is no such server or service on this page."), http.StatusNotFound)
 		return
 	}
 	cfg := pageConfig(s.cfg(), r)
@@ -76,7 +76,7 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 	)
 	windows, err := s.svc.Maintenances(r.Context(), store.MaintenanceFilter{})
 	if err != nil {
-		s.feedFail(w, err)
+		s.feedFail(w, r, err)
 		return
 	}
 	var mine []status.Maintenance
@@ -88,7 +88,7 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 	if ext == ".ics" {
 		all, serr := s.svc.AllSeries(r.Context())
 		if serr != nil {
-			s.feedFail(w, serr)
+			s.feedFail(w, r, serr)
 			return
 		}
 		var series []status.Series
@@ -102,7 +102,7 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 	} else {
 		list, lerr := s.svc.Incidents(r.Context(), store.IncidentFilter{State: "published", Limit: 100})
 		if lerr != nil {
-			s.feedFail(w, lerr)
+			s.feedFail(w, r, lerr)
 			return
 		}
 		var items []feed.Item
@@ -126,7 +126,7 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 		}
 	}
 	if err != nil {
-		s.feedFail(w, err)
+		s.feedFail(w, r, err)
 		return
 	}
 	h := w.Header()
@@ -139,7 +139,7 @@ func (s *Subscriptions) serveFeed(w http.ResponseWriter, r *http.Request, ext, l
 	_, _ = w.Write(body)
 }
 
-func (s *Subscriptions) feedFail(w http.ResponseWriter, err error) {
+func (s *Subscriptions) feedFail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("feed per subscription", "err", err)
-	http.Error(w, "internal error", http.StatusInternalServerError)
+	http.Error(w, s.t(r, "Something went wrong on our side; please try again."), http.StatusInternalServerError)
 }

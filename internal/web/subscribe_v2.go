@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -46,34 +45,25 @@ var v2Fields = map[string]string{
 
 // v2Unsupported are Statuspage's fields that Herald refuses, with why.
 var v2Unsupported = map[string]string{
-	"endpoint":      "webhook subscriptions are added by the page's operators (POST /api/v1/subscribers), since a webhook cannot confirm by e-mail",
-	"incident":      "subscriptions to a single incident are not offered; subscribe to its components",
-	"phone_number":  "SMS subscriptions are not offered",
-	"phone_country": "SMS subscriptions are not offered",
+	"endpoint":      key("%s: webhook subscriptions are added by the page's operators (POST /api/v1/subscribers), since a webhook cannot confirm by e-mail"),
+	"incident":      key("%s: subscriptions to a single incident are not offered; subscribe to its components"),
+	"phone_number":  key("%s: SMS subscriptions are not offered"),
+	"phone_country": key("%s: SMS subscriptions are not offered"),
 }
-
-type v2Error struct {
-	code int
-	msg  string
-}
-
-func (e *v2Error) Error() string { return e.msg }
-
-func v2Bad(code int, format string, a ...any) error { return &v2Error{code, fmt.Sprintf(format, a...)} }
 
 func (s *Subscriptions) subscribeV2(w http.ResponseWriter, r *http.Request) {
 	if s.subscribeLimit.Refused(w, r, s.refusals, "rate limited: subscribe") {
-		writeV2(w, http.StatusTooManyRequests, map[string]string{"error": "too many requests from your address; wait a minute"})
+		writeV2(w, http.StatusTooManyRequests, map[string]string{"error": s.t(r, "too many requests from your address; wait a minute")})
 		return
 	}
 	req, err := readV2Subscribe(w, r)
 	if err != nil {
-		var e *v2Error
+		var e *worded
 		if errors.As(err, &e) {
-			writeV2(w, e.code, map[string]string{"error": e.msg})
+			writeV2(w, e.code, map[string]string{"error": s.refusal(r, err, "")})
 			return
 		}
-		writeV2(w, http.StatusBadRequest, map[string]string{"error": "the request could not be read"})
+		writeV2(w, http.StatusBadRequest, map[string]string{"error": s.t(r, "the request could not be read")})
 		return
 	}
 	chosen, err := s.pageChoice(r, req.Components)
@@ -82,11 +72,11 @@ func (s *Subscriptions) subscribeV2(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if code, msg, ok := service.Safe(err); ok {
-			writeV2(w, code, map[string]string{"error": msg})
+			writeV2(w, code, map[string]string{"error": s.refusal(r, err, msg)})
 			return
 		}
 		s.log.Error("subscribe (api v2)", slog.Any("err", err))
-		writeV2(w, http.StatusInternalServerError, map[string]string{"error": "something went wrong on our side; please try again"})
+		writeV2(w, http.StatusInternalServerError, map[string]string{"error": s.t(r, "Something went wrong on our side; please try again.")})
 		return
 	}
 	// Statuspage answers with the subscriber; Herald's is not one until
@@ -98,7 +88,7 @@ func (s *Subscriptions) subscribeV2(w http.ResponseWriter, r *http.Request) {
 	writeV2(w, http.StatusCreated, map[string]any{"subscriber": map[string]any{
 		"mode": "email", "email": strings.TrimSpace(req.Email), "component_ids": comps, "confirmed": false,
 		"created_at": s.svc.Now().UTC().Format(time.RFC3339),
-		"note":       "A confirmation e-mail is on its way; nothing else is sent until its link is followed.",
+		"note":       s.t(r, "A confirmation e-mail is on its way; nothing else is sent until its link is followed."),
 	}})
 }
 
@@ -124,12 +114,15 @@ func readV2Subscribe(w http.ResponseWriter, r *http.Request) (v2Subscribe, error
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return v2Subscribe{}, v2Bad(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", maxForm)
+			return v2Subscribe{}, refuse(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", maxForm)
 		}
 		return v2Subscribe{}, err
 	}
-	if err := strictjson.Check(body); err != nil {
-		return v2Subscribe{}, v2Bad(http.StatusBadRequest, "%s", err.Error())
+	var sr *strictjson.Refusal
+	if err := strictjson.Check(body); errors.As(err, &sr) {
+		return v2Subscribe{}, refuse(http.StatusBadRequest, sr.Pattern, sr.Args...)
+	} else if err != nil {
+		return v2Subscribe{}, err
 	}
 	type fields struct {
 		Email        string   `json:"email"`
@@ -148,32 +141,32 @@ func readV2Subscribe(w http.ResponseWriter, r *http.Request) (v2Subscribe, error
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return v2Subscribe{}, v2Bad(http.StatusBadRequest, "unknown field %s", f)
+			return v2Subscribe{}, refuse(http.StatusBadRequest, "unknown field %s", f)
 		}
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return v2Subscribe{}, v2Bad(http.StatusBadRequest, "malformed JSON")
+			return v2Subscribe{}, refuse(http.StatusBadRequest, "malformed JSON")
 		}
-		return v2Subscribe{}, v2Bad(http.StatusBadRequest, "the body is not the JSON object expected")
+		return v2Subscribe{}, refuse(http.StatusBadRequest, "the body is not the JSON object expected")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return v2Subscribe{}, v2Bad(http.StatusBadRequest, "unexpected data after the JSON object")
+		return v2Subscribe{}, refuse(http.StatusBadRequest, "unexpected data after the JSON object")
 	}
 	f := in.fields
 	if in.Subscriber != nil {
 		if f.Email != "" || f.ComponentIDs != nil || f.Components != nil {
-			return v2Subscribe{}, v2Bad(http.StatusBadRequest, "give the subscriber's fields inside \"subscriber\" or at the top, not both")
+			return v2Subscribe{}, refuse(http.StatusBadRequest, "give the subscriber's fields inside \"subscriber\" or at the top, not both")
 		}
 		f = *in.Subscriber
 	}
 	for name, set := range map[string]bool{"endpoint": f.Endpoint != nil, "incident": f.Incident != nil,
 		"phone_number": f.Phone != nil, "phone_country": f.PhoneCountry != nil} {
 		if set {
-			return v2Subscribe{}, v2Bad(http.StatusUnprocessableEntity, "%s: %s", name, v2Unsupported[name])
+			return v2Subscribe{}, refuse(http.StatusUnprocessableEntity, v2Unsupported[name], name)
 		}
 	}
 	if f.ComponentIDs != nil && f.Components != nil {
-		return v2Subscribe{}, v2Bad(http.StatusBadRequest, "give component_ids or components, not both")
+		return v2Subscribe{}, refuse(http.StatusBadRequest, "give component_ids or components, not both")
 	}
 	return v2Subscribe{Email: f.Email, Components: append(f.ComponentIDs, f.Components...)}, nil
 }
@@ -188,14 +181,14 @@ func readV2Form(w http.ResponseWriter, r *http.Request) (v2Subscribe, error) {
 	case "multipart/form-data":
 		err = r.ParseMultipartForm(maxForm)
 	default:
-		return v2Subscribe{}, v2Bad(http.StatusUnsupportedMediaType, "send a form (application/x-www-form-urlencoded) or application/json")
+		return v2Subscribe{}, refuse(http.StatusUnsupportedMediaType, "send a form (application/x-www-form-urlencoded) or application/json")
 	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return v2Subscribe{}, v2Bad(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", maxForm)
+			return v2Subscribe{}, refuse(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", maxForm)
 		}
-		return v2Subscribe{}, v2Bad(http.StatusBadRequest, "the form could not be read")
+		return v2Subscribe{}, refuse(http.StatusBadRequest, "the form could not be read")
 	}
 	var out v2Subscribe
 	emails := 0
@@ -207,7 +200,7 @@ func readV2Form(w http.ResponseWriter, r *http.Request) (v2Subscribe, error) {
 	for _, k := range keys {
 		vals := r.PostForm[k]
 		if why, ok := v2Unsupported[strings.TrimSuffix(strings.TrimPrefix(k, "subscriber["), "]")]; ok {
-			return v2Subscribe{}, v2Bad(http.StatusUnprocessableEntity, "%s: %s", k, why)
+			return v2Subscribe{}, refuse(http.StatusUnprocessableEntity, why, k)
 		}
 		switch v2Fields[k] {
 		case "email":
@@ -216,11 +209,11 @@ func readV2Form(w http.ResponseWriter, r *http.Request) (v2Subscribe, error) {
 		case "components":
 			out.Components = append(out.Components, vals...)
 		default:
-			return v2Subscribe{}, v2Bad(http.StatusBadRequest, "unexpected form field %s", strconvQuote(k))
+			return v2Subscribe{}, refuse(http.StatusBadRequest, "unexpected form field %s", strconvQuote(k))
 		}
 	}
 	if emails > 1 {
-		return v2Subscribe{}, v2Bad(http.StatusBadRequest, "give one e-mail address")
+		return v2Subscribe{}, refuse(http.StatusBadRequest, "give one e-mail address")
 	}
 	return out, nil
 }

@@ -193,6 +193,16 @@ func (w Writer) LongDate(t, now time.Time) string {
 	return w.t("date.long", wd, t.Day(), mon)
 }
 
+// FullDate is a day with its weekday and year, as a line read days later
+// needs it: "Thursday, December 3, 2026", "Donnerstag, 3. Dezember 2026",
+// "jueves, 3 de diciembre de 2026".
+func (w Writer) FullDate(t time.Time) string {
+	if w.en() {
+		return t.Format("Monday, January 2, 2006")
+	}
+	return w.t("date.long.year", w.t(t.Weekday().String()), t.Day(), w.t(t.Month().String()), t.Year())
+}
+
 // ShortDate is a day without its weekday: "November 23", "23. November",
 // "23 de noviembre".
 func (w Writer) ShortDate(t time.Time) string {
