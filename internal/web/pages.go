@@ -283,12 +283,17 @@ type link struct{ URL, Title string }
 type relatedLink struct {
 	link
 	Relation string // "earlier" or "later"
-	When     string // its one line, as its own page shows it
+	When     string // its one line, as within a sentence ("heute, …")
 }
 
 func (b *builder) related(in, other *status.Incident) relatedLink {
+	// Within the line's brackets: "(earlier: Today, …)", "(früher: heute, …)".
+	end := time.Time{}
+	if other.Status == status.Resolved {
+		end = other.ResolvedAt
+	}
 	r := relatedLink{link: link{URL: fmt.Sprintf("/incidents/%d", other.ID), Title: other.Title}, Relation: "later",
-		When: b.interval(other)}
+		When: b.w.wr.IntervalMid(other.StartedAt, end, b.in.Now, b.in.Loc, b.w.zone)}
 	if other.StartedAt.Before(in.StartedAt) || other.StartedAt.Equal(in.StartedAt) && other.ID < in.ID {
 		r.Relation = "earlier"
 	}

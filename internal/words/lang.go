@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/heraldhq/herald/internal/locale"
 )
@@ -125,7 +127,7 @@ func (w Writer) Window(start, end, now time.Time, loc *time.Location, zone strin
 	if w.en() {
 		return Window(start, end, now, loc, zone)
 	}
-	return w.window(start, end, now, loc, zone, false)
+	return w.window(start, end, now, loc, zone, false, false)
 }
 
 // DatedWindow is Window with the date in full (see the package's DatedWindow).
@@ -133,10 +135,17 @@ func (w Writer) DatedWindow(start, end, now time.Time, loc *time.Location, zone 
 	if w.en() {
 		return DatedWindow(start, end, now, loc, zone)
 	}
-	return w.window(start, end, now, loc, zone, true)
+	return w.window(start, end, now, loc, zone, true, false)
 }
 
-func (w Writer) window(start, end, now time.Time, loc *time.Location, zone string, dated bool) string {
+// window is a span with its day and zone, as a line begins it ("Heute,
+// 09:48 bis 09:52 Uhr", "Hoy, …"), or with mid within a sentence ("heute,
+// …", "hoy, …", "lunes, 23 de noviembre, …").
+func (w Writer) window(start, end, now time.Time, loc *time.Location, zone string, dated, mid bool) string {
+	begin := locale.Upper
+	if mid {
+		begin = func(s string) string { return s }
+	}
 	day := func(t time.Time, mid bool) string {
 		if dated {
 			return w.LongDate(t.In(loc), now)
@@ -147,13 +156,19 @@ func (w Writer) window(start, end, now time.Time, loc *time.Location, zone strin
 		return w.Day(t, now, loc)
 	}
 	if end.IsZero() {
-		return w.t("window.since", day(start, true), w.TimeIn(start, loc, zone))
+		since := w.t("window.since", day(start, true), w.TimeIn(start, loc, zone))
+		if mid {
+			// "Seit"/"Desde" begin the line; within one, "seit"/"desde".
+			r, n := utf8.DecodeRuneInString(since)
+			since = string(unicode.ToLower(r)) + since[n:]
+		}
+		return since
 	}
 	s := Span{start, end}
 	if SameDay(start.In(loc), end.In(loc)) {
-		return locale.Upper(day(start, false) + ", " + w.Range(s, loc, now) + " " + w.zoneAfter(zone))
+		return begin(day(start, mid) + ", " + w.Range(s, loc, now) + " " + w.zoneAfter(zone))
 	}
-	return locale.Upper(w.Range(s, loc, now) + " " + w.zoneAfter(zone))
+	return begin(w.Range(s, loc, now) + " " + w.zoneAfter(zone))
 }
 
 // Interval is an incident's one line (see the package's Interval).
@@ -162,6 +177,15 @@ func (w Writer) Interval(start, end, now time.Time, loc *time.Location, zone str
 		return Interval(start, end, now, loc, zone)
 	}
 	return w.interval(w.Window(start, end, now, loc, zone), start, end, now)
+}
+
+// IntervalMid is Interval within a sentence: "(früher: heute, 09:48 bis
+// 09:52 Uhr …)", "(antes: hoy, …)". (English writes "Today" either way.)
+func (w Writer) IntervalMid(start, end, now time.Time, loc *time.Location, zone string) string {
+	if w.en() {
+		return Interval(start, end, now, loc, zone)
+	}
+	return w.interval(w.window(start, end, now, loc, zone, false, true), start, end, now)
 }
 
 // DatedInterval is Interval with the date in full.

@@ -38,6 +38,13 @@ func TestWriterInGermanAndSpanish(t *testing.T) {
 		{"de yesterday", de.Day(at("2026-12-02 10:00:00"), now, la), "Gestern"},
 		{"es tomorrow", es.Day(at("2026-12-04 10:00:00"), now, la), "Mañana"},
 		{"de month", de.Month(now), "Dezember 2026"},
+		// Within a sentence (an incident's related line: "(früher: heute, …)").
+		{"de interval", de.Interval(at("2026-12-03 09:48:00"), at("2026-12-03 09:52:00"), now, la, zone), "Heute, 09:48 bis 09:52 Uhr (Pazifikzeit) · vier Minuten"},
+		{"de interval mid", de.IntervalMid(at("2026-12-03 09:48:00"), at("2026-12-03 09:52:00"), now, la, zone), "heute, 09:48 bis 09:52 Uhr (Pazifikzeit) · vier Minuten"},
+		{"es interval mid", es.IntervalMid(at("2026-12-03 09:48:00"), at("2026-12-03 09:52:00"), now, la, zone), "hoy, 09:48 a 09:52 (hora del Pacífico) · cuatro minutos"},
+		{"de interval mid open", de.IntervalMid(at("2026-11-23 09:48:00"), time.Time{}, now, la, zone), "seit Montag, 23. November, 09:48 Uhr (Pazifikzeit) · bisher zehn Tage"},
+		{"es interval mid open", es.IntervalMid(at("2026-11-23 09:48:00"), time.Time{}, now, la, zone), "desde lunes, 23 de noviembre, 09:48 (hora del Pacífico) · diez días hasta ahora"},
+		{"en interval mid", en.IntervalMid(at("2026-12-03 09:48:00"), at("2026-12-03 09:52:00"), now, la, zone), en.Interval(at("2026-12-03 09:48:00"), at("2026-12-03 09:52:00"), now, la, zone)},
 		{"es month", es.Month(now), "diciembre de 2026"},
 		{"de short", de.ShortDate(now), "3. Dezember"},
 		{"es short", es.ShortDate(now), "3 de diciembre"},
