@@ -256,6 +256,18 @@ func (s *Subscriptions) badLink(w http.ResponseWriter, r *http.Request, err erro
 	s.page(w, r, http.StatusNotFound, subscribeView{Page: "invalid", Error: msg})
 }
 
+// refusedHere answers a subscriber's link POSTed to a Herald that takes no
+// writes (a read-only standby, a full disk) before the link is judged: a
+// good link works on the primary, and saying "not valid" would be untrue.
+func (s *Subscriptions) refusedHere(w http.ResponseWriter, r *http.Request) bool {
+	err := s.n.Store().WritesRefused()
+	if err == nil {
+		return false
+	}
+	s.badLink(w, r, err)
+	return true
+}
+
 func (s *Subscriptions) confirmForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
 	c, err := s.n.PendingConfirmation(r.Context(), tok)
@@ -273,6 +285,9 @@ func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r, "token")
 	if err != nil {
 		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: s.refusal(r, err, "")})
+		return
+	}
+	if s.refusedHere(w, r) {
 		return
 	}
 	var c *notify.Confirmation
@@ -347,6 +362,9 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: s.refusal(r, err, "")})
 		return
 	}
+	if s.refusedHere(w, r) {
+		return
+	}
 	tok := form.Get("token")
 	sub, err := s.n.Subscription(r.Context(), tok)
 	if err == nil {
@@ -404,6 +422,9 @@ func (s *Subscriptions) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r, "token", "List-Unsubscribe")
 	if err != nil {
 		s.page(w, r, http.StatusBadRequest, subscribeView{Page: "invalid", Error: s.refusal(r, err, "")})
+		return
+	}
+	if s.refusedHere(w, r) {
 		return
 	}
 	tok := form.Get("token")
