@@ -105,7 +105,7 @@ func (m *monitoring) measured() map[string]status.ComponentStatus {
 		return m.engine.Measured()
 	}
 	byComp := map[string][]status.MonitorState{}
-	for _, s := range m.engine.Statuses() {
+	for _, s := range m.engine.EachStatus() {
 		if s.Spec.Located() {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"iter"
 	"log/slog"
 	"maps"
 	"os"
@@ -136,9 +137,15 @@ type Engine struct {
 	idle     atomic.Int32 // checkers waiting on jobs
 
 	// mons is owned by the writer goroutine; states is its published copy.
-	mons        map[string]*monState
-	states      atomic.Pointer[map[string]MonitorStatus]
+	mons map[string]*monState
+	// states holds a cell per running monitor; the map is replaced only
+	// when monitors come or go (setMoved), and a cell only when its
+	// monitor was checked or moved (unpublished), so a publish costs what
+	// changed, not a copy of every monitor.
+	states      atomic.Pointer[map[string]*statusCell]
 	publishedAt time.Time     // owned by the writer
+	setMoved    bool          // owned by the writer: monitors came or went
+	unpublished []*monState   // owned by the writer: checked since the last publish
 	stopped     chan struct{} // closed when Run returns
 
 	// batch is the results not written yet, and transitioned says a
@@ -176,12 +183,19 @@ type MonitorStatus struct {
 	Checks [3]uint64
 }
 
+// statusCell is one monitor's published state: the writer stores a new
+// MonitorStatus, never changes one stored, and readers load it.
+type statusCell = atomic.Pointer[MonitorStatus]
+
 type monState struct {
-	spec      *Spec
-	writtenAt time.Time // the check time its row was last written with
-	checks    [3]uint64 // checks run since start, by level: up, degraded, down
-	row       store.Monitor
-	outage    *store.Outage // the open one, if any
+	spec *Spec
+	cell *statusCell // what readers see of it
+	// unpublished is set while it is in Engine.unpublished.
+	unpublished bool
+	writtenAt   time.Time // the check time its row was last written with
+	checks      [3]uint64 // checks run since start, by level: up, degraded, down
+	row         store.Monitor
+	outage      *store.Outage // the open one, if any
 	// measured is set when the outage opened, worsened or ended since the
 	// last write; moved when the state changed at all.
 	measured, moved bool
@@ -257,9 +271,8 @@ func New(o Options) *Engine {
 	e := &Engine{o: o, log: o.Log, sem: make(chan struct{}, o.Concurrency),
 		results: make(chan check, 4096), cmds: make(chan func()), runners: map[string]*runner{}, wakeup: make(chan struct{}, 1),
 		mons: map[string]*monState{}, stopped: make(chan struct{}), jobs: make(chan job), quit: make(chan struct{})}
-	empty := map[string]MonitorStatus{}
-	e.states.Store(&empty)
-	e.others.Store(&empty)
+	e.states.Store(&map[string]*statusCell{})
+	e.others.Store(&map[string]MonitorStatus{})
 	if o.Fence != nil {
 		e.owned = map[int]bool{} // nothing until shards are claimed (Own)
 	}
@@ -268,15 +281,35 @@ func New(o Options) *Engine {
 
 // Statuses returns every monitor's state, by monitor id: those running here
 // as measured, and those other instances run as last read (LoadOthers).
+// It is a new map; EachStatus reads the same without making one.
 func (e *Engine) Statuses() map[string]MonitorStatus {
-	local, others := *e.states.Load(), *e.others.Load()
-	if len(others) == 0 {
-		return local
+	out := make(map[string]MonitorStatus, len(*e.states.Load())+len(*e.others.Load()))
+	for id, s := range e.EachStatus() {
+		out[id] = *s
 	}
-	out := make(map[string]MonitorStatus, len(local)+len(others))
-	maps.Copy(out, others)
-	maps.Copy(out, local)
 	return out
+}
+
+// EachStatus yields every monitor's state, as Statuses has it, in no
+// particular order. A yielded status is shared: do not modify it.
+func (e *Engine) EachStatus() iter.Seq2[string, *MonitorStatus] {
+	return func(yield func(string, *MonitorStatus) bool) {
+		local, others := *e.states.Load(), *e.others.Load()
+		for id, c := range local {
+			if !yield(id, c.Load()) {
+				return
+			}
+		}
+		for id := range others {
+			if _, ok := local[id]; ok {
+				continue
+			}
+			s := others[id]
+			if !yield(id, &s) {
+				return
+			}
+		}
+	}
 }
 
 // runsHere reports whether this instance runs the monitor with this id.
@@ -341,7 +374,7 @@ func (e *Engine) loadOthers(ctx context.Context) error {
 // Measured is the component status each component's monitors amount to.
 func (e *Engine) Measured() map[string]status.ComponentStatus {
 	byComp := map[string][]status.MonitorState{}
-	for _, m := range e.Statuses() {
+	for _, m := range e.EachStatus() {
 		byComp[m.Spec.ComponentID] = append(byComp[m.Spec.ComponentID], m.State)
 	}
 	out := make(map[string]status.ComponentStatus, len(byComp))
@@ -512,8 +545,9 @@ func (e *Engine) adopt(ctx context.Context, specs []Spec, configured map[string]
 			m.spec = sp
 			continue
 		}
-		e.mons[sp.ID] = &monState{spec: sp, row: byID[sp.ID], outage: openBy[sp.ID]}
+		e.mons[sp.ID] = &monState{spec: sp, row: byID[sp.ID], outage: openBy[sp.ID], cell: new(statusCell)}
 	}
+	e.setMoved = true // specs replaced, monitors added, removed or leaving
 	leaving := false
 	for id, m := range e.mons {
 		if keep[id] {
@@ -810,6 +844,10 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage, bool) {
 	e.o.Metrics.observe(c, m.spec.Monitor.Type)
 	m.checks[min(level, status.LevelDown)]++
 	m.row.LastCheckAt, m.row.LastLevel, m.row.LastMessage, m.row.LastLatency = c.at, level, c.res.Message, c.res.Latency
+	if !m.unpublished {
+		m.unpublished = true
+		e.unpublished = append(e.unpublished, m)
+	}
 	tr, changed := m.row.Detector.Observe(level, c.at, m.spec.Monitor.DownAfter, m.spec.Monitor.UpAfter)
 	// A monitor that is up and stays up changes nothing worth a write but
 	// its last check: its row is written at most every steadyWrite then
@@ -914,6 +952,7 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 		}
 		if (m.removed || m.leaving) && e.mons[m.spec.ID] == m {
 			delete(e.mons, m.spec.ID)
+			e.setMoved = true
 		}
 	}
 	clear(e.dirty)
@@ -967,27 +1006,49 @@ const steadyWrite = time.Minute
 const publishEvery = 5 * time.Second
 
 // publish makes the writer's states readable by others: at once when a
-// state changed, else at most every publishEvery, since copying thousands of
-// monitors every second is garbage for nothing.
+// state changed, else at most every publishEvery. Only the monitors checked
+// since the last publish get a new status; the map of cells is made anew
+// only when monitors came or went (then every cell is refreshed, since a
+// new configuration may have replaced a monitor's spec).
 func (e *Engine) publish(changed bool) {
-	if !changed && time.Since(e.publishedAt) < publishEvery {
+	if e.setMoved {
+		cells := make(map[string]*statusCell, len(e.mons))
+		for id, m := range e.mons {
+			if m.removed || m.leaving {
+				continue
+			}
+			m.cell.Store(m.status())
+			cells[id] = m.cell
+		}
+		e.states.Store(&cells)
+		e.setMoved = false
+		e.publishedAt = time.Now()
+	} else if !changed && time.Since(e.publishedAt) < publishEvery {
 		return
-	}
-	e.publishedAt = time.Now()
-	next := make(map[string]MonitorStatus, len(e.mons))
-	for id, m := range e.mons {
-		if m.removed || m.leaving {
-			continue
+	} else {
+		e.publishedAt = time.Now()
+		for _, m := range e.unpublished {
+			if !m.removed && !m.leaving {
+				m.cell.Store(m.status())
+			}
 		}
-		d := m.row.Detector
-		state := d.State
-		if state == "" {
-			state = status.MonitorUnknown
-		}
-		next[id] = MonitorStatus{Spec: m.spec, State: state, Since: d.Since, LastCheckAt: m.row.LastCheckAt,
-			LastLevel: m.row.LastLevel, LastMessage: m.row.LastMessage, LastLatency: m.row.LastLatency, Checks: m.checks}
 	}
-	e.states.Store(&next)
+	for _, m := range e.unpublished {
+		m.unpublished = false
+	}
+	clear(e.unpublished)
+	e.unpublished = e.unpublished[:0]
+}
+
+// status is what readers see of m now.
+func (m *monState) status() *MonitorStatus {
+	d := m.row.Detector
+	state := d.State
+	if state == "" {
+		state = status.MonitorUnknown
+	}
+	return &MonitorStatus{Spec: m.spec, State: state, Since: d.Since, LastCheckAt: m.row.LastCheckAt,
+		LastLevel: m.row.LastLevel, LastMessage: m.row.LastMessage, LastLatency: m.row.LastLatency, Checks: m.checks}
 }
 
 // Check builds every monitor's probe without running it, so a reload can

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -114,25 +115,30 @@ var monitorFamilies = []struct{ name, kind, help string }{
 // each (as a prometheus.Collector must) cost more CPU and memory per scrape
 // than everything else /metrics serves together.
 func (e *Engine) WriteMetrics(w io.Writer, decided func() map[string]Decided) error {
-	statuses := e.Statuses()
 	var dec map[string]Decided
 	if decided != nil {
 		dec = decided()
 	}
-	ids := slices.Sorted(maps.Keys(statuses))
-	// current is a monitor's status with its decided state; the published map is
-	// shared with every reader and is not changed.
-	current := func(id string) MonitorStatus {
-		m := statuses[id]
-		if d, ok := dec[id]; ok {
-			m.State, m.Since = d.State, d.Since
-		}
-		return m
+	// Each monitor's status read once, with its decided state; the
+	// published statuses are shared with every reader and are not changed.
+	type entry struct {
+		id    string
+		m     *MonitorStatus
+		state status.MonitorState
+		since time.Time
 	}
+	all := make([]entry, 0, len(*e.states.Load()))
+	for id, m := range e.EachStatus() {
+		en := entry{id: id, m: m, state: m.State, since: m.Since}
+		if d, ok := dec[id]; ok {
+			en.state, en.since = d.State, d.Since
+		}
+		all = append(all, en)
+	}
+	slices.SortFunc(all, func(a, b entry) int { return strings.Compare(a.id, b.id) })
 	down := map[string]bool{}
-	for _, id := range ids {
-		m := current(id)
-		down[m.Spec.ComponentID] = down[m.Spec.ComponentID] || m.State.Bad()
+	for _, en := range all {
+		down[en.m.Spec.ComponentID] = down[en.m.Spec.ComponentID] || en.state.Bad()
 	}
 	bw := bufio.NewWriterSize(w, 32<<10)
 	var line []byte
@@ -162,15 +168,15 @@ func (e *Engine) WriteMetrics(w io.Writer, decided func() map[string]Decided) er
 			}
 			continue
 		}
-		for _, id := range ids {
-			m := current(id)
+		for _, en := range all {
+			id, m := en.id, en.m
 			line = line[:0]
 			switch i {
 			case 0:
-				line = sample(line, f.name, stateValue(m.State), "component", m.Spec.ComponentID, "monitor", id, "type", m.Spec.Monitor.Type)
+				line = sample(line, f.name, stateValue(en.state), "component", m.Spec.ComponentID, "monitor", id, "type", m.Spec.Monitor.Type)
 			case 1:
-				if !m.Since.IsZero() {
-					line = sample(line, f.name, float64(m.Since.UnixMilli())/1000, "monitor", id)
+				if !en.since.IsZero() {
+					line = sample(line, f.name, float64(en.since.UnixMilli())/1000, "monitor", id)
 				}
 			case 2:
 				for level, n := range m.Checks {
