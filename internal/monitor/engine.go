@@ -134,7 +134,10 @@ type Engine struct {
 	jobs     chan job
 	quit     chan struct{}
 	quitOnce sync.Once
-	idle     atomic.Int32 // checkers waiting on jobs
+	// checks is every check's context, ended when the engine stops.
+	checks     context.Context
+	stopChecks context.CancelFunc
+	idle       atomic.Int32 // checkers waiting on jobs
 
 	// mons is owned by the writer goroutine; states is its published copy.
 	mons map[string]*monState
@@ -218,10 +221,13 @@ type runner struct {
 	// spec is the applied configuration's (shared with the writer's
 	// monState and the published states, not a copy per monitor); it is
 	// replaced, under Engine.mu, when a new configuration keeps it.
-	spec              *Spec
-	prober            probe.Prober
-	ctx               context.Context
-	cancel            context.CancelFunc
+	spec   *Spec
+	prober probe.Prober
+	// done is closed when the monitor stops running here: a check in
+	// flight runs to its end (at most its timeout) and its result is
+	// dropped. (A context per runner cost a map of its checks' contexts per
+	// monitor, kept for its life: 4 MB at ten thousand monitors.)
+	done              chan struct{}
 	interval, timeout time.Duration
 	next              time.Time   // the next planned check, in the engine's clock
 	busy              atomic.Bool // a check is in flight
@@ -271,6 +277,7 @@ func New(o Options) *Engine {
 	e := &Engine{o: o, log: o.Log, sem: make(chan struct{}, o.Concurrency),
 		results: make(chan check, 4096), cmds: make(chan func()), runners: map[string]*runner{}, wakeup: make(chan struct{}, 1),
 		mons: map[string]*monState{}, stopped: make(chan struct{}), jobs: make(chan job), quit: make(chan struct{})}
+	e.checks, e.stopChecks = context.WithCancel(context.Background())
 	e.states.Store(&map[string]*statusCell{})
 	e.others.Store(&map[string]MonitorStatus{})
 	if o.Fence != nil {
@@ -485,8 +492,8 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 			r.spec = sp // the new configuration's copy, so the old one can go
 			continue
 		}
-		// A check in flight ends with its context; its result is dropped.
-		r.cancel()
+		// A check in flight runs to its end; its result is dropped.
+		close(r.done)
 		heap.Remove(&e.heap, r.index)
 		delete(e.runners, id)
 		// A heartbeat URL no monitor reads any more stops answering.
@@ -507,8 +514,7 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 		if timeout <= 0 || timeout >= interval {
 			timeout = interval * 9 / 10
 		}
-		rctx, cancel := context.WithCancel(context.Background())
-		r := &runner{spec: sp, prober: probers[sp.ID], ctx: rctx, cancel: cancel, interval: interval, timeout: timeout,
+		r := &runner{spec: sp, prober: probers[sp.ID], done: make(chan struct{}), interval: interval, timeout: timeout,
 			next: firstSlot(now, interval, phase(sp.ID, interval))}
 		if last := lastCheck[sp.ID]; e.o.Fence != nil && !last.IsZero() && now.Sub(last) > interval+timeout {
 			// Taken over from an instance that stopped checking it: check
@@ -692,27 +698,29 @@ func (e *Engine) check(j job) {
 	defer r.busy.Store(false)
 	select {
 	case e.sem <- struct{}{}:
-	case <-r.ctx.Done():
+	case <-r.done:
 		return
 	}
 	at := e.o.Now()
 	var res probe.Result
 	if speed := time.Duration(e.o.Speed); speed == 1 {
 		// The probe applies the monitor's timeout itself.
-		res = r.prober.Probe(r.ctx)
+		res = r.prober.Probe(e.checks)
 	} else {
 		// On a fast clock the timeout, in the clock's time, is shorter on the wall.
-		cctx, cancel := context.WithTimeout(r.ctx, r.timeout/speed)
+		cctx, cancel := context.WithTimeout(e.checks, r.timeout/speed)
 		res = r.prober.Probe(cctx)
 		cancel()
 	}
 	<-e.sem
-	if r.ctx.Err() != nil {
+	select {
+	case <-r.done:
 		return // stopped mid-check: the result is not trusted
+	default:
 	}
 	select {
 	case e.results <- check{id: j.id, planned: j.planned, at: at, res: res}:
-	case <-r.ctx.Done():
+	case <-r.done:
 	}
 }
 
@@ -809,13 +817,15 @@ func (e *Engine) flushAll(ctx context.Context) {
 func (e *Engine) stopAll() {
 	e.mu.Lock()
 	for id, r := range e.runners {
-		r.cancel()
+		close(r.done)
 		delete(e.runners, id)
 	}
 	e.heap = nil
 	e.mu.Unlock()
-	// Checks blocked sending a result give up on their cancelled context,
-	// idle checkers on quit; the scheduler stops on the writer's.
+	// Checks in flight end with the checks' context, those blocked sending
+	// a result on their runner's done, idle checkers on quit; the
+	// scheduler stops on the writer's.
+	e.stopChecks()
 	e.quitOnce.Do(func() { close(e.quit) })
 	e.wg.Wait()
 }

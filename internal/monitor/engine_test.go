@@ -382,7 +382,7 @@ func TestCheckersBurstAndStop(t *testing.T) {
 		e.mu.Lock()
 		for i := range burst {
 			sp := &Spec{ID: fmt.Sprintf("c/web/m%d", i)}
-			e.start(&runner{spec: sp, prober: g, ctx: t.Context()}, planned.Add(time.Duration(round)*time.Minute))
+			e.start(&runner{spec: sp, prober: g, done: make(chan struct{})}, planned.Add(time.Duration(round)*time.Minute))
 		}
 		e.mu.Unlock()
 		if round == 0 {
