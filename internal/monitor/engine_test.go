@@ -415,3 +415,57 @@ func TestCheckersBurstAndStop(t *testing.T) {
 		t.Errorf("%d checkers still waiting after the engine stopped", n)
 	}
 }
+
+// A check in flight when its monitor stops (removed, or its shard gone)
+// runs to its end and its result is dropped; the engine's stop ends the
+// checks still in flight rather than waiting out their timeouts.
+func TestChecksInFlightOfStoppedMonitors(t *testing.T) {
+	e := New(Options{Store: storetest.SQLite(t).Store})
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		// A guard against a hang, not a timing assertion.
+		for deadline := time.Now().Add(10 * time.Second); !ok(); {
+			if time.Now().After(deadline) {
+				t.Fatalf("gave up waiting: %s", what)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	planned := time.Date(2026, 8, 12, 16, 0, 0, 0, time.UTC)
+
+	removed := &gatedProber{release: make(chan struct{})}
+	r := &runner{spec: &Spec{ID: "c/web/removed"}, prober: removed, done: make(chan struct{})}
+	e.mu.Lock()
+	e.start(r, planned)
+	e.mu.Unlock()
+	waitFor("the check to start", func() bool { return removed.running.Load() == 1 })
+	e.mu.Lock()
+	close(r.done) // as apply does when the monitor leaves
+	e.mu.Unlock()
+	close(removed.release)
+	waitFor("the checker to finish the check", func() bool { return e.idle.Load() == 1 })
+	if n := len(e.results); n != 0 {
+		t.Fatalf("%d results of a monitor stopped mid-check reached the writer", n)
+	}
+
+	// Never released: only the engine's stop ends it.
+	hanging := &gatedProber{release: make(chan struct{})}
+	e.mu.Lock()
+	e.runners["c/web/hanging"] = &runner{spec: &Spec{ID: "c/web/hanging"}, prober: hanging, done: make(chan struct{})}
+	e.start(e.runners["c/web/hanging"], planned)
+	e.mu.Unlock()
+	waitFor("the hanging check to start", func() bool { return hanging.running.Load() == 1 })
+	stopped := make(chan struct{})
+	go func() { e.stopAll(); close(stopped) }()
+	waitFor("the engine to stop with a check in flight", func() bool {
+		select {
+		case <-stopped:
+			return true
+		default:
+			return false
+		}
+	})
+	if n := len(e.results); n != 0 {
+		t.Fatalf("%d results of checks ended by the stop reached the writer", n)
+	}
+}
