@@ -86,9 +86,10 @@ func Parse(name string, data []byte) (Config, error) { return ParseWith(name, da
 // line that already has a decoding problem is left out, since it would be
 // about the value we failed to read, not the one the operator wrote.
 func ParseWith(name string, data []byte, check MonitorCheck) (Config, error) {
-	// The file is decoded twice: once into a node tree, to know which keys
-	// were written and where, and once into the struct with KnownFields,
-	// which only the Decoder (not Node.Decode) supports.
+	// The file is read once, into a node tree, which says which keys were
+	// written and where; the struct is decoded from the tree, and the keys
+	// no field takes are found beside it (unknownKeys: yaml/v3 checks them
+	// only when decoding the file's bytes, which would read it again).
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -115,15 +116,17 @@ func ParseWith(name string, data []byte, check MonitorCheck) (Config, error) {
 		decoding Errors
 		nodes    *nodeIndex
 	)
-	sdec := yaml.NewDecoder(bytes.NewReader(data))
-	sdec.KnownFields(true)
-	if err := sdec.Decode(&c); err != nil {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			return Config{}, yamlProblems(name, err, nil)
+	err := doc.Decode(&c)
+	var te *yaml.TypeError
+	if err != nil && !errors.As(err, &te) {
+		return Config{}, yamlProblems(name, err, nil)
+	}
+	if msgs := unknownKeys(&doc, reflect.TypeFor[Config]()); len(msgs) > 0 || te != nil {
+		if te != nil {
+			msgs = append(msgs, te.Errors...)
 		}
 		nodes = indexNodes(&doc)
-		decoding = *yamlProblems(name, err, nodes)
+		decoding = *yamlProblems(name, &yaml.TypeError{Errors: msgs}, nodes)
 	}
 
 	pos := indexPositions(&doc)
@@ -487,13 +490,16 @@ func kindWord(k yaml.Kind) string {
 // decoding point at a line, and lets defaults tell "left out" from "written
 // as zero".
 type positions struct {
-	lines map[string]int
-	cols  map[string]int
-	root  int
+	keys map[string]lineCol // by path: "groups[0].components[1].id"
+	root int
 }
 
+// lineCol is where a key was written (one map of both: at ten thousand
+// monitors the index holds some seventy thousand keys).
+type lineCol struct{ line, col int32 }
+
 func indexPositions(doc *yaml.Node) positions {
-	p := positions{lines: map[string]int{}, cols: map[string]int{}, root: doc.Line}
+	p := positions{keys: map[string]lineCol{}, root: doc.Line}
 	if len(doc.Content) > 0 {
 		p.root = doc.Content[0].Line
 		p.walk("", doc.Content[0], 0)
@@ -540,7 +546,7 @@ func (p positions) walkMapping(path string, n *yaml.Node, depth int) {
 		if path != "" {
 			kp = path + "." + k.Value
 		}
-		if _, seen := p.lines[kp]; seen {
+		if _, seen := p.keys[kp]; seen {
 			continue
 		}
 		p.set(kp, k)
@@ -570,15 +576,14 @@ func (p positions) walkMerge(path string, n *yaml.Node, depth int) {
 }
 
 func (p positions) set(path string, n *yaml.Node) {
-	if _, ok := p.lines[path]; !ok {
-		p.lines[path] = n.Line
-		p.cols[path] = n.Column
+	if _, ok := p.keys[path]; !ok {
+		p.keys[path] = lineCol{int32(n.Line), int32(n.Column)}
 	}
 }
 
 // has reports whether the file wrote the key at path.
 func (p positions) has(path string) bool {
-	_, ok := p.lines[path]
+	_, ok := p.keys[path]
 	return ok
 }
 
@@ -593,8 +598,8 @@ func (p positions) line(path string) int {
 // at is line's line and the column of the same key.
 func (p positions) at(path string) (line, col int) {
 	for path != "" {
-		if l, ok := p.lines[path]; ok {
-			return l, p.cols[path]
+		if at, ok := p.keys[path]; ok {
+			return int(at.line), int(at.col)
 		}
 		i := strings.LastIndexAny(path, ".[")
 		if i < 0 {
