@@ -469,3 +469,60 @@ func TestChecksInFlightOfStoppedMonitors(t *testing.T) {
 		t.Fatalf("%d results of checks ended by the stop reached the writer", n)
 	}
 }
+
+// A publish gives a new status to the monitors checked since the last one
+// and leaves the others' as they were (at ten thousand monitors a copy of
+// every state per publish was most of the engine's garbage); a state
+// change is published at once, a check that changes nothing within
+// publishEvery; monitors that come or go change the set.
+func TestPublishReplacesOnlyWhatWasChecked(t *testing.T) {
+	e := New(Options{Store: storetest.SQLite(t).Store})
+	at := time.Date(2026, 8, 12, 16, 0, 0, 0, time.UTC)
+	for _, id := range []string{"c/web/a", "c/web/b"} {
+		e.mons[id] = &monState{spec: &Spec{ID: id, ComponentID: "c/web", Monitor: config.Monitor{DownAfter: 1, UpAfter: 1}}, cell: new(statusCell)}
+	}
+	e.setMoved = true
+	e.publish(false)
+	seen := func() map[string]*MonitorStatus {
+		out := map[string]*MonitorStatus{}
+		for id, s := range e.EachStatus() {
+			out[id] = s
+		}
+		return out
+	}
+	first := seen()
+	if len(first) != 2 || first["c/web/a"].State != status.MonitorUnknown {
+		t.Fatalf("published after the set moved: %v", first)
+	}
+
+	// a's first check changes its state (unknown to up): published at once.
+	e.observe(check{id: "c/web/a", at: at, res: probe.Result{Outcome: probe.Up, Message: "status 200"}})
+	e.publish(true)
+	second := seen()
+	if a := second["c/web/a"]; a == first["c/web/a"] || a.State != status.MonitorUp || !a.LastCheckAt.Equal(at) {
+		t.Errorf("a after its check: %+v (the same status: %v)", a, a == first["c/web/a"])
+	}
+	if second["c/web/b"] != first["c/web/b"] {
+		t.Error("b, not checked, was given a new status")
+	}
+
+	// A check that changes nothing waits for publishEvery.
+	e.observe(check{id: "c/web/a", at: at.Add(30 * time.Second), res: probe.Result{Outcome: probe.Up}})
+	e.publish(false)
+	if got := seen()["c/web/a"]; got != second["c/web/a"] {
+		t.Errorf("a steady check published before publishEvery: %+v", got)
+	}
+	e.publishedAt = e.publishedAt.Add(-publishEvery)
+	e.publish(false)
+	if got := seen()["c/web/a"]; !got.LastCheckAt.Equal(at.Add(30*time.Second)) || got.Checks[status.LevelUp] != 2 {
+		t.Errorf("a after publishEvery: %+v", got)
+	}
+
+	// b leaves: the set is made anew without it.
+	delete(e.mons, "c/web/b")
+	e.setMoved = true
+	e.publish(false)
+	if got := seen(); len(got) != 1 || got["c/web/a"] == nil {
+		t.Errorf("after b left: %v", got)
+	}
+}
