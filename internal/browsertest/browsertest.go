@@ -5,12 +5,16 @@
 package browsertest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // paths are where Debian puts Chromium; the first is the binary itself,
@@ -52,4 +56,28 @@ func (p *Problems) Take() []string {
 	l := p.list
 	p.list = nil
 	return l
+}
+
+// Start starts headless Chromium at execPath with the flags every
+// browser test here uses (and extra ones), within step, and returns the
+// context of its first tab; the browser ends with the test.
+func Start(t testing.TB, execPath string, step time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts := append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("force-color-profile", "srgb")}, extra...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	// The first run starts the browser, which lives as long as its context:
+	// bounded by a timer, not a timeout.
+	watchdog := time.AfterFunc(step, cancelBrowser)
+	err := chromedp.Do(bctx)
+	if !watchdog.Stop() || err != nil {
+		t.Fatalf("starting %s: %v", execPath, err)
+	}
+	return bctx
 }

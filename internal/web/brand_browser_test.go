@@ -74,19 +74,7 @@ func TestBrowserBrand(t *testing.T) {
 	brand := cfg.Page.Brand()
 	f := newBrowserFixtureWith(t, &cfg)
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("force-color-profile", "srgb"))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	watchdog := time.AfterFunc(browserStep, cancelBrowser)
-	err := chromedp.Do(bctx)
-	if !watchdog.Stop() || err != nil {
-		t.Fatalf("starting %s: %v", execPath, err)
-	}
+	bctx := browsertest.Start(t, execPath, browserStep)
 	problems := &browsertest.Problems{}
 	if err := chromedp.Listen(bctx, func(ev any) {
 		if ev, ok := ev.(*cdplog.EventEntryAdded); ok && ev.Entry != nil && ev.Entry.Level == cdplog.EntryLevelError &&

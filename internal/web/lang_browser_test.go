@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -69,19 +68,7 @@ groups:
 			private := &httptest.Server{Listener: l, Config: &http.Server{Handler: f.site.Handler(http.NotFoundHandler())}}
 			private.Start()
 			defer private.Close()
-			allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-				chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-				chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
-				chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-				chromedp.Flag("force-color-profile", "srgb"))
-			defer cancelAlloc()
-			bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-			defer cancelBrowser()
-			watchdog := time.AfterFunc(browserStep, cancelBrowser)
-			err = chromedp.Do(bctx)
-			if !watchdog.Stop() || err != nil {
-				t.Fatalf("starting %s: %v", execPath, err)
-			}
+			bctx := browsertest.Start(t, execPath, browserStep)
 			save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 			for _, p := range []struct{ name, path string }{
 				{"signin", private.URL + "/kunden/"},

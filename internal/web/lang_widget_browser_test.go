@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -70,19 +69,7 @@ func TestBrowserTranslatedComponentAndWidget(t *testing.T) {
 			})}}
 			host.Start()
 			defer host.Close()
-			allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-				chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-				chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
-				chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-				chromedp.Flag("force-color-profile", "srgb"))
-			defer cancelAlloc()
-			bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-			defer cancelBrowser()
-			watchdog := time.AfterFunc(browserStep, cancelBrowser)
-			err = chromedp.Do(bctx)
-			if !watchdog.Stop() || err != nil {
-				t.Fatalf("starting %s: %v", execPath, err)
-			}
+			bctx := browsertest.Start(t, execPath, browserStep)
 			for _, p := range []struct{ name, url, ready string }{
 				{"component", f.srv.URL + "/components/flexo/web", "main"},
 				{"widget", host.URL + "/", "#told .hw-status"},

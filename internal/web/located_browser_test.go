@@ -80,19 +80,7 @@ func TestBrowserLocated(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("force-color-profile", "srgb"))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	watchdog := time.AfterFunc(browserStep, cancelBrowser)
-	err = chromedp.Do(bctx)
-	if !watchdog.Stop() || err != nil {
-		t.Fatalf("starting %s: %v", execPath, err)
-	}
+	bctx := browsertest.Start(t, execPath, browserStep)
 	save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 	for _, p := range []struct{ name, path, want string }{
 		{"component-located", "/components/flexo/web", "Unreachable from fra-1 since 9:58 AM Pacific time; 2 of 3 locations fine."},

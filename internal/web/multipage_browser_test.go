@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -43,20 +42,7 @@ func TestBrowserSeveralAndPrivatePages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.Flag("host-resolver-rules", "MAP status.reseller.example 127.0.0.1"))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	watchdog := time.AfterFunc(browserStep, cancelBrowser)
-	err = chromedp.Do(bctx)
-	if !watchdog.Stop() || err != nil {
-		t.Fatalf("starting %s: %v", execPath, err)
-	}
+	bctx := browsertest.Start(t, execPath, browserStep, chromedp.Flag("host-resolver-rules", "MAP status.reseller.example 127.0.0.1"))
 	shots := t.TempDir()
 	save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 	look := func(name, addr, want string) {

@@ -45,19 +45,7 @@ func TestBrowserPrivatePageSubscribe(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("force-color-profile", "srgb"))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	watchdog := time.AfterFunc(step, cancelBrowser)
-	err = chromedp.Do(bctx)
-	if !watchdog.Stop() || err != nil {
-		t.Fatalf("starting %s: %v", execPath, err)
-	}
+	bctx := browsertest.Start(t, execPath, step)
 	shots := t.TempDir()
 	save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 	// look screenshots the page at addr ("" the one open) at each width,

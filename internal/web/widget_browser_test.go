@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
@@ -93,19 +92,7 @@ func TestBrowserWidget(t *testing.T) {
 		t.Fatal("the host page must be on another origin")
 	}
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(execPath), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("force-color-profile", "srgb"))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	watchdog := time.AfterFunc(browserStep, cancelBrowser)
-	err = chromedp.Do(bctx)
-	if !watchdog.Stop() || err != nil {
-		t.Fatalf("starting %s: %v", execPath, err)
-	}
+	bctx := browsertest.Start(t, execPath, browserStep)
 	problems := &browsertest.Problems{}
 	if err := chromedp.Listen(bctx, func(ev any) {
 		switch ev := ev.(type) {
