@@ -5,6 +5,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/store"
 )
 
 // pageConfig is the configuration as the page r was routed to sees it.
@@ -58,6 +59,18 @@ func (s *Subscriptions) holder(r *http.Request, page, group, customer string) (*
 		return r, nil
 	}
 	return withVisitor(r, access{group: group, customer: customer}), nil
+}
+
+// subscriptionOf reads the subscription a manage token names and routes r
+// to it as holder does: the links in a subscriber's mail (manage,
+// unsubscribe, RFC 8058's one-click) each start here.
+func (s *Subscriptions) subscriptionOf(r *http.Request, token string) (*store.Subscriber, *http.Request, error) {
+	sub, err := s.n.Subscription(r.Context(), token)
+	if err != nil {
+		return nil, r, err
+	}
+	r, err = s.holder(r, sub.Page, sub.Group, sub.Customer)
+	return sub, r, err
 }
 
 // pageChoice is what a subscription made on r's page covers: what was

@@ -337,12 +337,9 @@ func (s *Subscriptions) lang(r *http.Request) locale.Lang { return pageConfig(s.
 
 func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
-	sub, err := s.n.Subscription(r.Context(), tok)
+	sub, r, err := s.subscriptionOf(r, tok)
 	if err == nil && sub.Operator {
 		err = notify.ErrBadToken
-	}
-	if err == nil {
-		r, err = s.holder(r, sub.Page, sub.Group, sub.Customer)
 	}
 	if err != nil {
 		s.badLink(w, r, err)
@@ -366,10 +363,7 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := form.Get("token")
-	sub, err := s.n.Subscription(r.Context(), tok)
-	if err == nil {
-		r, err = s.holder(r, sub.Page, sub.Group, sub.Customer)
-	}
+	sub, r, err := s.subscriptionOf(r, tok)
 	if err != nil {
 		s.badLink(w, r, err)
 		return
@@ -405,10 +399,7 @@ func (s *Subscriptions) manage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
-	sub, err := s.n.Subscription(r.Context(), tok)
-	if err == nil {
-		r, err = s.holder(r, sub.Page, sub.Group, sub.Customer)
-	}
+	sub, r, err := s.subscriptionOf(r, tok)
 	if err != nil {
 		s.badLink(w, r, err)
 		return
@@ -431,10 +422,7 @@ func (s *Subscriptions) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	if tok == "" {
 		tok = r.URL.Query().Get("token")
 	}
-	sub, err := s.n.Subscription(r.Context(), tok)
-	if err == nil {
-		r, err = s.holder(r, sub.Page, sub.Group, sub.Customer)
-	}
+	sub, r, err := s.subscriptionOf(r, tok)
 	if err == nil {
 		sub, err = s.n.Unsubscribe(r.Context(), tok)
 	}
