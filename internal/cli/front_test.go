@@ -178,7 +178,9 @@ func req(method, path string, headers ...string) string {
 func TestFrontConditionalAndHead(t *testing.T) {
 	addr, _ := frontServer(t, nil)
 	c := dialRaw(t, addr)
-	for _, path := range []string{"/", "/api/v2/summary.json"} {
+	// /history is kept compressed only (web's gzOnly): its plain answers
+	// are decompressed by net/http.
+	for _, path := range []string{"/", "/api/v2/summary.json", "/history"} {
 		c.send(getReq(path))
 		full, body := c.answer("GET")
 		etag := full.Header.Get("ETag")
@@ -215,7 +217,7 @@ func TestFrontConditionalAndHead(t *testing.T) {
 func TestFrontGzip(t *testing.T) {
 	addr, _ := frontServer(t, nil)
 	c := dialRaw(t, addr)
-	for _, path := range []string{"/", "/api/v2/summary.json"} {
+	for _, path := range []string{"/", "/api/v2/summary.json", "/history"} {
 		c.send(getReq(path))
 		plain, body := c.answer("GET")
 		if plain.Header.Get("Content-Encoding") != "" || plain.Header.Get("Vary") != "Accept-Encoding" {
@@ -300,7 +302,7 @@ func TestFrontSameAnswersAsNetHTTP(t *testing.T) {
 	}
 	for _, r := range []struct{ method, path string }{
 		{"GET", "/"}, {"HEAD", "/"}, {"GET", "/?utm=x"}, {"GET", "/api/v2/summary.json"}, {"GET", "/api/v2/incidents.json"},
-		{"GET", "/history"}, {"GET", "/history.atom"}, {"GET", "/static/nope.css"}, {"GET", "/api/v2/nope.json"},
+		{"GET", "/history"}, {"HEAD", "/history"}, {"GET", "/history.atom"}, {"GET", "/static/nope.css"}, {"GET", "/api/v2/nope.json"},
 		{"GET", "/./"}, {"GET", "//"}, {"GET", "/%2F"}, {"GET", "/robots.txt"}, {"OPTIONS", "/api/v2/summary.json"},
 	} {
 		for _, headers := range [][]string{nil, {"Accept-Encoding: gzip"}, {"If-None-Match: " + etag}, {"Accept-Encoding: gzip;q=0"}} {
@@ -415,18 +417,30 @@ func TestFrontOneWritePerAnswer(t *testing.T) {
 	}
 	reads0, writes0 := counts.get()
 	const rounds = 20
+	large := 0
 	for range rounds {
 		for _, a := range asks {
 			c.send(req(a.method, a.path, a.headers...))
-			if resp, body := c.answer(a.method); resp.StatusCode != 200 || (a.method == "GET" && len(body) == 0) {
+			resp, body := c.answer(a.method)
+			if resp.StatusCode != 200 || (a.method == "GET" && len(body) == 0) {
 				t.Fatalf("%s %s: %s, %d bytes", a.method, a.path, resp.Status, len(body))
+			}
+			// An answer larger than the write buffer is one writev of the
+			// head and the body on a TCP connection, but fasthttp writes
+			// through anything else (this counting wrapper) in two calls.
+			// The front page grows past the buffer once its servers'
+			// bars fill in, which may happen during the test.
+			var head bytes.Buffer
+			_ = resp.Header.Write(&head)
+			if len(resp.Proto)+1+len(resp.Status)+2+head.Len()+2+len(body) > writeBuffer {
+				large++
 			}
 		}
 	}
 	reads, writes := counts.get()
 	n := rounds * len(asks)
-	if writes-writes0 != n {
-		t.Errorf("%d answers took %d writes; want one each", n, writes-writes0)
+	if writes-writes0 != n+large {
+		t.Errorf("%d answers (%d of them over the write buffer) took %d writes; want one each, two for those", n, large, writes-writes0)
 	}
 	if reads-reads0 != n {
 		t.Errorf("%d requests took %d reads; want one each", n, reads-reads0)

@@ -13,7 +13,7 @@ func (s *Site) RebuildChanged(ctx context.Context) error { return s.rebuild(ctx,
 func (s *Site) Documents() map[string][]byte {
 	out := map[string][]byte{}
 	for path, a := range *s.assets.Load() {
-		out[path] = a.body
+		out[path] = a.plain()
 	}
 	return out
 }

@@ -44,6 +44,7 @@ func rawHeaders(h http.Header) []rawHeader {
 }
 
 var (
+	etagName        = []byte("ETag")
 	contentEncoding = []byte("Content-Encoding")
 	gzipValue       = []byte("gzip")
 )
@@ -71,22 +72,35 @@ func (s *Site) ServeFast(ctx *fasthttp.RequestCtx) bool {
 		return false
 	}
 	a := assets[path]
-	h := &ctx.Response.Header
 	notModified := etagMatches(string(req.Peek("If-None-Match")), a.etag)
+	gz := acceptsGzip(string(req.Peek("Accept-Encoding")))
+	h := &ctx.Response.Header
 	for _, kv := range a.raw {
 		if notModified && kv.entity {
 			continue
 		}
 		h.SetCanonical(kv.name, kv.value)
 	}
+	h.SetCanonical(etagName, a.etagRaw)
 	if notModified {
 		ctx.SetStatusCode(http.StatusNotModified)
 		return true
 	}
 	body := a.body
-	if acceptsGzip(string(req.Peek("Accept-Encoding"))) {
+	switch {
+	case gz:
 		h.SetCanonical(contentEncoding, gzipValue)
 		body = a.gz
+	case a.body == nil && ctx.IsHead():
+		// Kept compressed only (gzOnly): the length is the document's;
+		// fasthttp keeps a length set on a HEAD answer with no body.
+		h.SetContentLength(a.size)
+		return true
+	case a.body == nil:
+		if err := writeGunzipped(ctx.Response.BodyWriter(), a); err != nil {
+			panic(err) // newAsset compressed it
+		}
+		return true
 	}
 	// Content-Length is the body's; fasthttp leaves the body out of a
 	// HEAD answer itself.

@@ -111,7 +111,7 @@ func documents(assets map[string]*asset, keep func(path string) bool) []Document
 	out := make([]Document, 0, len(assets))
 	for path, a := range assets {
 		if keep(path) {
-			out = append(out, Document{Path: path, ContentType: a.contentType, CacheControl: a.header.Get("Cache-Control"), Body: a.body})
+			out = append(out, Document{Path: path, ContentType: a.contentType, CacheControl: a.header.Get("Cache-Control"), Body: a.plain()})
 		}
 	}
 	slices.SortFunc(out, func(a, b Document) int { return strings.Compare(a.Path, b.Path) })

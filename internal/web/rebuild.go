@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -702,7 +701,7 @@ func pageDocs(pages map[string][]byte) []doc {
 func putAll(next, prev map[string]*asset, docs []doc) error {
 	var fresh []doc
 	for _, d := range docs {
-		if old, ok := prev[d.path]; ok && old.contentType == d.contentType && bytes.Equal(old.body, d.body) &&
+		if old, ok := prev[d.path]; ok && old.contentType == d.contentType && old.same(d.body) &&
 			old.header.Get("Content-Language") == contentLanguage(d.body, d.contentType, d.lang) {
 			next[d.path] = old
 			continue

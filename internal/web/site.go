@@ -10,10 +10,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,16 +31,101 @@ import (
 
 // asset is one public document, rendered and compressed ahead of requests.
 type asset struct {
+	// body is the document as rendered, or nil for a page kept only
+	// compressed (gzOnly): plain gives it back.
 	body, gz    []byte
+	size        int               // of the rendered document
+	sum         [sha256.Size]byte // of the rendered document
 	etag        string
 	contentType string
-	// header is every response header but the encoding's, built once so a
-	// request costs map assignments, not formatting and allocation.
+	// header is every response header but the encoding's and the ETag,
+	// built once and shared by the documents whose headers are alike
+	// (headerSets), so a request costs map assignments, not formatting.
 	header          http.Header
+	etagValue       []string // the ETag header's value, for net/http
+	etagRaw         []byte   // and for the public read path
 	plainLen, gzLen []string
 	// raw is header as name and value bytes in name order, for the
 	// public read path (fast.go), which sets them as they are.
 	raw []rawHeader
+}
+
+// plain is the document as rendered.
+func (a *asset) plain() []byte {
+	if a.body != nil {
+		return a.body
+	}
+	zr := gunzips.Get().(*gzip.Reader)
+	defer gunzips.Put(zr)
+	if err := zr.Reset(bytes.NewReader(a.gz)); err != nil {
+		panic(err) // newAsset wrote it
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// same reports whether body is a's document.
+func (a *asset) same(body []byte) bool {
+	if a.body != nil {
+		return bytes.Equal(a.body, body)
+	}
+	return sha256.Sum256(body) == a.sum
+}
+
+// gzOnly reports whether the document at path is kept compressed only.
+// A fleet's component, incident and history pages add up to tens of
+// megabytes rendered and a tenth of that compressed, and they are read by
+// browsers, which all take gzip; a client that does not is answered by
+// decompressing (writeGunzipped). The front page, the not-found page, the
+// widget's frames and every machine-read document (/api/v2, feeds, badges)
+// keep both forms.
+func gzOnly(path, contentType string) bool {
+	return contentType == htmlType && path != "/" && path != "404" && !nowDoc(path)
+}
+
+// gunzips are the decompressors of gzOnly documents, each holding a
+// window's worth of state.
+var gunzips = sync.Pool{New: func() any { return new(gzip.Reader) }}
+
+// writeGunzipped writes a's document decompressed to w.
+func writeGunzipped(w io.Writer, a *asset) error {
+	zr := gunzips.Get().(*gzip.Reader)
+	defer gunzips.Put(zr)
+	if err := zr.Reset(bytes.NewReader(a.gz)); err != nil {
+		return err
+	}
+	_, err := io.Copy(w, zr)
+	return err
+}
+
+// headerSets are the distinct header sets of assets (a few per kind of
+// document and language), shared instead of one map per document.
+var headerSets sync.Map // string (the set's text) -> *headerSet
+
+type headerSet struct {
+	header http.Header
+	raw    []rawHeader
+}
+
+// shared returns the header set equal to h, keeping h if it is the first.
+func shared(h http.Header) *headerSet {
+	var key strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[k] {
+			key.WriteString(k)
+			key.WriteByte(0)
+			key.WriteString(v)
+			key.WriteByte(0)
+		}
+	}
+	if hs, ok := headerSets.Load(key.String()); ok {
+		return hs.(*headerSet)
+	}
+	hs, _ := headerSets.LoadOrStore(key.String(), &headerSet{header: h, raw: rawHeaders(h)})
+	return hs.(*headerSet)
 }
 
 // gzips are the compressors of every rebuild: a best-compression writer
@@ -83,12 +170,12 @@ func newAsset(path string, body []byte, contentType, lang string) (*asset, error
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
-	a := &asset{body: body, gz: bytes.Clone(buf.Bytes()), contentType: contentType,
+	a := &asset{body: body, gz: bytes.Clone(buf.Bytes()), size: len(body), sum: sum, contentType: contentType,
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
-	a.plainLen, a.gzLen = []string{strconv.Itoa(len(a.body))}, []string{strconv.Itoa(len(a.gz))}
+	a.etagValue, a.etagRaw = []string{a.etag}, []byte(a.etag)
+	a.plainLen, a.gzLen = []string{strconv.Itoa(len(body))}, []string{strconv.Itoa(len(a.gz))}
 	h := http.Header{}
 	h.Set("Content-Type", contentType)
-	h.Set("ETag", a.etag)
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("X-Content-Type-Options", "nosniff")
 	switch {
@@ -124,8 +211,11 @@ func newAsset(path string, body []byte, contentType, lang string) (*asset, error
 	if l := contentLanguage(body, contentType, lang); l != "" {
 		h.Set("Content-Language", l)
 	}
-	a.header = h
-	a.raw = rawHeaders(h)
+	hs := shared(h)
+	a.header, a.raw = hs.header, hs.raw
+	if gzOnly(path, contentType) {
+		a.body = nil
+	}
 	return a, nil
 }
 
@@ -381,13 +471,14 @@ func (s *Site) serveDoc(w http.ResponseWriter, r *http.Request, assets map[strin
 		}
 		w.WriteHeader(http.StatusNotFound)
 		if ok && r.Method != http.MethodHead {
-			_, _ = w.Write(nf.body)
+			_, _ = w.Write(nf.plain())
 		}
 		return
 	}
 	for k, v := range a.header {
 		h[k] = v
 	}
+	h["Etag"] = a.etagValue
 	if private {
 		h.Set("Cache-Control", "private, no-store")
 		h.Set("X-Robots-Tag", noIndex)
@@ -399,12 +490,17 @@ func (s *Site) serveDoc(w http.ResponseWriter, r *http.Request, assets map[strin
 		return
 	}
 	body, length := a.body, a.plainLen
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	if gz {
 		h["Content-Encoding"] = gzipEncoding
 		body, length = a.gz, a.gzLen
 	}
 	h["Content-Length"] = length
 	if r.Method == http.MethodHead {
+		return
+	}
+	if !gz && a.body == nil {
+		_ = writeGunzipped(w, a)
 		return
 	}
 	_, _ = w.Write(body)
