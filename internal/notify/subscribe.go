@@ -330,6 +330,12 @@ func (n *Notifier) Subscription(ctx context.Context, token string) (*store.Subsc
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrBadToken
 	}
+	if err == nil && s.Operator {
+		// An alert channel from the configuration is changed there, not
+		// by a link: its mail carries none, and a token for it opens,
+		// changes and ends nothing.
+		return nil, ErrBadToken
+	}
 	return s, err
 }
 

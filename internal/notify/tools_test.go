@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -305,3 +306,52 @@ func TestAlertToolSubscribersRefuseBadAddresses(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestOperatorChannelsTakeNoLinks: an alert channel from the configuration
+// is changed there. Its mail carries no manage or unsubscribe link, and a
+// manage token made for it anyway (they are signed, not secret per kind)
+// opens, changes and ends nothing; a customer's token beside it works.
+func TestOperatorChannelsTakeNoLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := setup(t, b, notify.Options{AllowAddrs: loopback})
+		ctx := t.Context()
+		cfg := config.Config{Channels: []config.Channel{{Name: "ops", Type: "email", To: []string{"ops@example.net"}}}}
+		if err := e.n.SyncChannels(ctx, cfg, nil); err != nil {
+			t.Fatal(err)
+		}
+		customer, err := e.n.AddSubscriber(ctx, "user:alice", store.SubNtfy, "http://127.0.0.1:9/topic", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs, err := e.st.Subscribers(ctx, store.SubscriberFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var op *store.Subscriber
+		for i := range subs {
+			if subs[i].Operator {
+				op = &subs[i]
+			}
+		}
+		if op == nil {
+			t.Fatalf("no operator row among %+v", subs)
+		}
+		tok := e.n.ManageToken(op.ID)
+		if _, err := e.n.Subscription(ctx, tok); !errors.Is(err, notify.ErrBadToken) {
+			t.Errorf("Subscription(operator's token) = %v; want ErrBadToken", err)
+		}
+		if _, err := e.n.ChangeSubscription(ctx, tok, []string{"flexo/web"}); !errors.Is(err, notify.ErrBadToken) {
+			t.Errorf("ChangeSubscription(operator's token) = %v; want ErrBadToken", err)
+		}
+		if _, err := e.n.Unsubscribe(ctx, tok); !errors.Is(err, notify.ErrBadToken) {
+			t.Errorf("Unsubscribe(operator's token) = %v; want ErrBadToken", err)
+		}
+		after, err := e.st.Subscriber(ctx, op.ID)
+		if err != nil || !after.Active() || !after.All {
+			t.Errorf("the operator channel after its token was tried: %+v, %v; want active, everything", after, err)
+		}
+		if s, err := e.n.Unsubscribe(ctx, e.n.ManageToken(customer.ID)); err != nil || s.ID != customer.ID {
+			t.Errorf("Unsubscribe(a customer's token) = %+v, %v", s, err)
+		}
+	})
+}

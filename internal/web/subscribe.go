@@ -338,9 +338,6 @@ func (s *Subscriptions) lang(r *http.Request) locale.Lang { return pageConfig(s.
 func (s *Subscriptions) manageForm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
 	sub, r, err := s.subscriptionOf(r, tok)
-	if err == nil && sub.Operator {
-		err = notify.ErrBadToken
-	}
 	if err != nil {
 		s.badLink(w, r, err)
 		return
