@@ -172,10 +172,15 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	usr2 := make(chan os.Signal, 1)
 	signal.Notify(usr2, syscall.SIGUSR2)
 	defer signal.Stop(usr2)
+	restoreGC := startupGC(env.Getenv)
+	defer restoreGC()
 	cfg, err := o.loadConfig()
 	if err != nil {
 		return fmt.Errorf("configuration not valid:\n%w", err)
 	}
+	// Go's own pace again once every monitor has been checked once.
+	gcPace := time.AfterFunc(startupRound(cfg.LongestRound()), restoreGC)
+	defer gcPace.Stop()
 	var current atomic.Pointer[config.Config]
 	current.Store(&cfg)
 	logWarnings(log, cfg)

@@ -182,27 +182,34 @@ func (c Config) SettleFor() time.Duration {
 }
 
 // HoldFor is the hold the automatic incidents use: incidents.hold when set,
-// else the longest interval plus timeout of any monitor. Monitors are spread
-// over their interval, so when every server fails at once each is detected
-// within one interval of the first, and a hanging one a timeout later still;
-// after that, whoever failed together is known.
+// else the longest round (LongestRound). Monitors are spread over their
+// interval, so when every server fails at once each is detected within one
+// interval of the first, and a hanging one a timeout later still; after that,
+// whoever failed together is known.
 func (c Config) HoldFor() time.Duration {
 	if c.Incidents.Hold > 0 {
 		return c.Incidents.Hold.D()
 	}
-	hold := defaultInterval + defaultTimeout
+	return c.LongestRound()
+}
+
+// LongestRound is the longest interval plus timeout of any monitor (the
+// defaults' when there is none): within it, every monitor has been checked
+// once, since monitors are spread over their interval.
+func (c Config) LongestRound() time.Duration {
+	round := defaultInterval + defaultTimeout
 	found := false
 	for _, g := range c.Groups {
 		for _, cp := range g.Components {
 			for _, m := range cp.Monitors {
 				d := m.Interval.D() + m.Timeout.D()
-				if !found || d > hold {
-					hold, found = d, true
+				if !found || d > round {
+					round, found = d, true
 				}
 			}
 		}
 	}
-	return hold
+	return round
 }
 
 // Auto policies.
