@@ -197,13 +197,25 @@ groups:
 `, target.URL)))
 	token := createToken(t, "write", "--db", pg.url)
 	s := startServer(t, "--config", config, "--db", pg.url)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("herald serve's log:\n%s", s.log.String())
+		}
+	})
 
 	if code, ready := s.readyz(t); code != http.StatusOK || ready["page"] != "ok" || ready["writes"] != "ok" {
 		t.Fatalf("/readyz with the database up: %d %v", code, ready)
 	}
+	// A check measured, not only the page's default: the instance runs
+	// its monitors once it holds their probe shard, which it claims in
+	// the database. Stopped before that, it would measure nothing (seen
+	// as a flake when the stop came 0.4 s after the start).
 	eventually(t, "the first check", func() (bool, string) {
+		_, metrics := s.get(t, "/metrics")
+		checked := grepLines(string(metrics), "herald_monitor_state{")
 		doc, raw := s.components(t)
-		return doc.status("Web sites") == "operational" && doc.Live == nil, raw
+		return strings.Contains(checked, "flexo/web") && strings.HasSuffix(strings.TrimSpace(checked), " 0") &&
+			doc.status("Web sites") == "operational" && doc.Live == nil, raw + "\n" + checked
 	})
 
 	pg.ctl(t, "stop")
