@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"maps"
@@ -34,8 +35,8 @@ type asset struct {
 	// body is the document as rendered, or nil for a page kept only
 	// compressed (gzOnly): plain gives it back.
 	body, gz    []byte
-	size        int               // of the rendered document
-	sum         [sha256.Size]byte // of the rendered document
+	size        int    // of the rendered document
+	fp          uint64 // the rendered document's maphash (same)
 	etag        string
 	contentType string
 	// header is every response header but the encoding's and the ETag,
@@ -67,13 +68,18 @@ func (a *asset) plain() []byte {
 	return out
 }
 
-// same reports whether body is a's document.
+// same reports whether body is a's document. Every rebuild asks it of
+// each document it rendered, so a page kept compressed only is compared by
+// a fast hash seeded anew by each process (docSeed), not a cryptographic one.
 func (a *asset) same(body []byte) bool {
 	if a.body != nil {
 		return bytes.Equal(a.body, body)
 	}
-	return sha256.Sum256(body) == a.sum
+	return len(body) == a.size && maphash.Bytes(docSeed, body) == a.fp
 }
+
+// docSeed seeds same's hash.
+var docSeed = maphash.MakeSeed()
 
 // gzOnly reports whether the document at path is kept compressed only.
 // A fleet's component, incident and history pages add up to tens of
@@ -170,7 +176,7 @@ func newAsset(path string, body []byte, contentType, lang string) (*asset, error
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
-	a := &asset{body: body, gz: bytes.Clone(buf.Bytes()), size: len(body), sum: sum, contentType: contentType,
+	a := &asset{body: body, gz: bytes.Clone(buf.Bytes()), size: len(body), contentType: contentType,
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
 	a.etagValue, a.etagRaw = []string{a.etag}, []byte(a.etag)
 	a.plainLen, a.gzLen = []string{strconv.Itoa(len(body))}, []string{strconv.Itoa(len(a.gz))}
@@ -214,7 +220,7 @@ func newAsset(path string, body []byte, contentType, lang string) (*asset, error
 	hs := shared(h)
 	a.header, a.raw = hs.header, hs.raw
 	if gzOnly(path, contentType) {
-		a.body = nil
+		a.body, a.fp = nil, maphash.Bytes(docSeed, body)
 	}
 	return a, nil
 }
