@@ -627,8 +627,8 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 		views  []monitorView
 		series []chartSeries
 	)
-	for _, mon := range m.monitors {
-		if mon.ComponentID != id || !mon.RemovedAt.IsZero() {
+	for _, mon := range b.monitorsOf(id) {
+		if !mon.RemovedAt.IsZero() {
 			continue
 		}
 		st := mon.Detector.State
@@ -661,12 +661,7 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 // across midnight is listed on each of its days.
 func (b *builder) outageDays(id string, u *componentUptime) []outageDay {
 	m := b.in.Monitoring
-	perMonitor := 0
-	for _, mon := range m.monitors {
-		if mon.ComponentID == id {
-			perMonitor++
-		}
-	}
+	perMonitor := len(b.monitorsOf(id))
 	var days []outageDay
 	for i := len(u.bars.Days) - 1; i >= 0; i-- {
 		d := u.bars.Days[i]
@@ -704,7 +699,7 @@ func (b *builder) outageView(o store.Outage, day time.Time, nameMonitor bool) ou
 		v.Incident = &link{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title}
 	}
 	if nameMonitor {
-		for _, mon := range b.in.Monitoring.monitors {
+		for _, mon := range b.monitorsOf(o.ComponentID) {
 			if mon.ID == o.MonitorID {
 				v.Monitor = b.t(monitorLabel(mon.Kind))
 			}
@@ -735,8 +730,8 @@ func (b *builder) locatedNotes(id string) []string {
 		return nil
 	}
 	var mons []store.Monitor
-	for _, mon := range m.monitors {
-		if mon.ComponentID == id && mon.RemovedAt.IsZero() {
+	for _, mon := range b.monitorsOf(id) {
+		if mon.RemovedAt.IsZero() {
 			mons = append(mons, mon)
 		}
 	}
