@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"net"
@@ -524,5 +525,57 @@ func TestPublishReplacesOnlyWhatWasChecked(t *testing.T) {
 	e.publish(false)
 	if got := seen(); len(got) != 1 || got["c/web/a"] == nil {
 		t.Errorf("after b left: %v", got)
+	}
+}
+
+// The scheduler wakes once for every check planned within startWindow of
+// the first one due, not once per check. Over a whole interval of a dense
+// fleet (3,000 monitors at 30 s, 100 checks a second), played on a clock
+// that moves by exactly the waits startDue asks for: every monitor starts
+// exactly once, never after its slot and never more than startWindow before
+// it, and the wakes stay within one per window, fewer than half the checks.
+func TestChecksStartTogetherWithinTheWindow(t *testing.T) {
+	const n, interval = 3000, 30 * time.Second
+	t0 := time.Date(2026, 8, 12, 16, 47, 30, 0, time.UTC)
+	e := New(Options{Now: func() time.Time { return t0 }})
+	slot := map[string]time.Time{}
+	for i := range n {
+		sp := httpSpec(fmt.Sprintf("flexo/web/http-%d", i), "flexo/web", "http://127.0.0.1:1/", interval)
+		r := &runner{spec: &sp, interval: interval, timeout: interval / 2, next: firstSlot(t0, interval, phase(sp.ID, interval))}
+		slot[sp.ID] = r.next
+		heap.Push(&e.heap, r)
+	}
+	now := t0
+	started := map[string]int{}
+	wakes := 0
+	for now.Before(t0.Add(interval)) {
+		wait := e.startDue(now, func(r *runner, planned time.Time) {
+			if planned.Sub(slot[r.spec.ID])%interval != 0 {
+				t.Fatalf("%s started for %v, off its slots (%v and every %v)", r.spec.ID, planned, slot[r.spec.ID], interval)
+			}
+			if now.After(planned) || planned.Sub(now) > startWindow {
+				t.Fatalf("%s started at %v for its slot at %v: more than %v early, or late", r.spec.ID, now, planned, startWindow)
+			}
+			if planned.Before(t0.Add(interval)) {
+				started[r.spec.ID]++
+			}
+		})
+		wakes++
+		if wait <= startWindow {
+			t.Fatalf("at %v the next wake is asked for in %v, within the window just served", now, wait)
+		}
+		now = now.Add(wait)
+	}
+	for id := range slot {
+		if started[id] != 1 {
+			t.Errorf("%s started %d times in one interval", id, started[id])
+		}
+	}
+	if most := int(interval / startWindow); wakes > most {
+		t.Errorf("%d wakes in one interval, more than one per window (%d)", wakes, most)
+	}
+	// 100 checks a second, 2.5 per window: without the window a wake each.
+	if wakes > n/2 {
+		t.Errorf("%d checks in %d wakes: not started together", n, wakes)
 	}
 }
