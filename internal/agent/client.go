@@ -262,7 +262,9 @@ func (a *Agent) assign(as Assignment) {
 	a.o.Log.Info("agent: assignment", slog.String("location", as.Location), slog.Int("monitors", len(as.Monitors)), slog.Int("references", len(as.References)))
 }
 
-// check runs one monitor on the server's slots (monitor.FirstSlot) until ctx ends.
+// check runs one monitor on the server's slots (monitor.FirstSlot), started
+// together with those due within the same few milliseconds (monitor.WakeFor),
+// until ctx ends.
 func (a *Agent) check(ctx context.Context, r *agentRunner, p probe.Prober) {
 	defer close(r.done)
 	interval := r.spec.Monitor.Interval.D()
@@ -270,7 +272,7 @@ func (a *Agent) check(ctx context.Context, r *agentRunner, p probe.Prober) {
 		interval = 30 * time.Second
 	}
 	next := monitor.FirstSlot(time.Now(), r.spec.ID, interval)
-	t := time.NewTimer(time.Until(next))
+	t := time.NewTimer(time.Until(monitor.WakeFor(next)))
 	defer t.Stop()
 	for {
 		select {
@@ -295,7 +297,7 @@ func (a *Agent) check(ctx context.Context, r *agentRunner, p probe.Prober) {
 		now := time.Now()
 		for next = next.Add(interval); !next.After(now); next = next.Add(interval) {
 		}
-		t.Reset(time.Until(next))
+		t.Reset(time.Until(monitor.WakeFor(next)))
 	}
 }
 

@@ -27,6 +27,14 @@ func FirstSlot(now time.Time, id string, interval time.Duration) time.Time {
 	return firstSlot(now, interval, phase(id, interval))
 }
 
+// WakeFor is when an agent starts the check planned for slot: the start of
+// the startWindow-long step of the clock that holds the slot. An agent runs
+// each monitor on a timer of its own, and timers set to one instant fire on
+// one wake, so the checks planned within a step start together, as the
+// engine's do (see startWindow): never after their slot, and less than
+// startWindow before it.
+func WakeFor(slot time.Time) time.Time { return slot.Truncate(startWindow) }
+
 // LocationView is one location's view of a monitor, for the quorum.
 type LocationView struct {
 	Location string

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -40,5 +41,28 @@ func TestDecideQuorum(t *testing.T) {
 		if c.at >= 0 && !v.At.Equal(at(c.at)) {
 			t.Errorf("%s: from %s, want %s", c.name, v.At, at(c.at))
 		}
+	}
+}
+
+// An agent's timers wake at WakeFor of each slot: never after the slot,
+// less than startWindow before it, and one instant for the slots of one
+// step, so a dense fleet's checks start on fewer wakes than checks.
+func TestAgentWakesTogether(t *testing.T) {
+	const n, interval = 3000, 30 * time.Second
+	t0 := time.Date(2026, 8, 12, 16, 47, 30, 0, time.UTC)
+	wakes := map[time.Time]bool{}
+	for i := range n {
+		slot := FirstSlot(t0, fmt.Sprintf("flexo/web/http-%d", i), interval)
+		w := WakeFor(slot)
+		if w.After(slot) || slot.Sub(w) >= startWindow {
+			t.Fatalf("slot %v wakes at %v: after it, or %v or more before", slot, w, startWindow)
+		}
+		if again := WakeFor(w.Add(startWindow - time.Nanosecond)); !again.Equal(w) {
+			t.Fatalf("the slots of one step wake apart: %v and %v", w, again)
+		}
+		wakes[w] = true
+	}
+	if len(wakes) > n/2 {
+		t.Errorf("%d checks on %d wakes: not started together", n, len(wakes))
 	}
 }
