@@ -17,10 +17,10 @@ func TestMonitorViews(t *testing.T) {
 	at := time.Date(2026, 11, 25, 11, 2, 0, 0, time.UTC)
 	got := monitorViews(map[string]monitor.MonitorStatus{
 		"flexo/web/http": {Spec: &monitor.Spec{ID: "flexo/web/http", ComponentID: "flexo/web",
-			Monitor: config.Monitor{Type: "http", URL: "http://127.0.0.1:8081/"}},
+			Monitor: &config.Monitor{Type: "http", URL: "http://127.0.0.1:8081/"}},
 			State: status.MonitorDown, Since: at, LastCheckAt: at.Add(time.Minute), LastMessage: "timeout", LastLatency: 10 * time.Second},
 		"flexo/email/smtp": {Spec: &monitor.Spec{ID: "flexo/email/smtp", ComponentID: "flexo/email",
-			Monitor: config.Monitor{Type: "smtp", Address: "127.0.0.1:2525"}}, State: status.MonitorUp},
+			Monitor: &config.Monitor{Type: "smtp", Address: "127.0.0.1:2525"}}, State: status.MonitorUp},
 	})
 	if len(got) != 2 || got[0].ID != "flexo/email/smtp" || got[0].Target != "127.0.0.1:2525" || got[0].State != "up" {
 		t.Fatalf("views: %+v", got)

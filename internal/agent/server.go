@@ -117,7 +117,7 @@ func AssignmentFor(cfg config.Config, location string) Assignment {
 	a := Assignment{Location: location, Monitors: []Assigned{}, References: []Assigned{}}
 	for _, sp := range monitor.Specs(cfg) {
 		if slices.Contains(sp.Monitor.Locations, location) {
-			a.Monitors = append(a.Monitors, Assigned{ID: sp.ID, Monitor: sp.Monitor})
+			a.Monitors = append(a.Monitors, Assigned{ID: sp.ID, Monitor: *sp.Monitor})
 		}
 	}
 	if len(a.Monitors) == 0 {

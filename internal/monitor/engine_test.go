@@ -34,7 +34,7 @@ func seedFleet(t *testing.T, s *store.Store) {
 }
 
 func httpSpec(id, comp, url string, every time.Duration) Spec {
-	return Spec{ID: id, ComponentID: comp, GroupID: comp[:len(comp)-len("/web")], Monitor: config.Monitor{
+	return Spec{ID: id, ComponentID: comp, GroupID: comp[:len(comp)-len("/web")], Monitor: &config.Monitor{
 		Type: "http", URL: url, Interval: config.Duration(every), Timeout: config.Duration(every / 2),
 		DownAfter: 2, UpAfter: 1, ExpectStatus: []int{200}}}
 }
@@ -275,8 +275,9 @@ func TestEngineLive(t *testing.T) {
 
 	// Reload: mom's monitor now points at the working server; its state is kept until checks change it.
 	since := e.Statuses()[hangSpec.ID].Since
-	moved := hangSpec
-	moved.Monitor.URL = web.URL + "/"
+	moved, movedMon := hangSpec, *hangSpec.Monitor
+	movedMon.URL = web.URL + "/"
+	moved.Monitor = &movedMon // a new configuration's, as a reload parses
 	if err := e.Apply(ctx, []Spec{webSpec, moved}); err != nil {
 		t.Fatal(err)
 	}
@@ -480,7 +481,7 @@ func TestPublishReplacesOnlyWhatWasChecked(t *testing.T) {
 	e := New(Options{Store: storetest.SQLite(t).Store})
 	at := time.Date(2026, 8, 12, 16, 0, 0, 0, time.UTC)
 	for _, id := range []string{"c/web/a", "c/web/b"} {
-		e.mons[id] = &monState{spec: &Spec{ID: id, ComponentID: "c/web", Monitor: config.Monitor{DownAfter: 1, UpAfter: 1}}, cell: new(statusCell)}
+		e.mons[id] = &monState{spec: &Spec{ID: id, ComponentID: "c/web", Monitor: &config.Monitor{DownAfter: 1, UpAfter: 1}}, cell: new(statusCell)}
 	}
 	e.setMoved = true
 	e.publish(false)

@@ -16,7 +16,7 @@ import (
 // skips them); internal/agent's decider owns their state and outages.
 
 // Located reports whether sp is checked from locations rather than by the server.
-func (sp Spec) Located() bool { return located(&sp.Monitor) }
+func (sp Spec) Located() bool { return located(sp.Monitor) }
 
 // located is the rule of Located, on the configuration alone.
 func located(m *config.Monitor) bool { return len(m.Locations) > 0 }
