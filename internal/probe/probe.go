@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -83,12 +82,16 @@ func NewDialer(local net.Addr) *net.Dialer {
 	return &net.Dialer{LocalAddr: local, KeepAlive: -1}
 }
 
-// dialer is the default: it holds no state, so every monitor shares it.
-var dialer = NewDialer(nil)
+// dialer is the default: it holds no state, so every monitor shares it,
+// and its method value too (made per call, it was a closure per monitor).
+var (
+	dialer      = NewDialer(nil)
+	dialDefault = dialer.DialContext
+)
 
 func (e Env) withDefaults() Env {
 	if e.Dial == nil {
-		e.Dial = dialer.DialContext
+		e.Dial = dialDefault
 	}
 	if e.Now == nil {
 		e.Now = time.Now
@@ -106,22 +109,35 @@ type Prober interface {
 // builder makes the prober of one kind; env has its defaults filled in.
 type builder func(m config.Monitor, env Env) (Prober, error)
 
-// builders maps each monitor type to its builder. It is built per call, as
-// config does with its kinds, so that nothing can change it under a
-// running server.
-func builders() map[string]builder {
-	return map[string]builder{
-		"http":      newHTTP,
-		"https":     newHTTP,
-		"tcp":       newTCP,
-		"smtp":      newSMTP,
-		"imap":      newIMAP,
-		"pop3":      newPOP3,
-		"dns":       newDNS,
-		"icmp":      newICMP,
-		"tls":       newTLS,
-		"heartbeat": newHeartbeat,
+// kinds are the monitor types, in the order an error lists them.
+var kinds = []string{"dns", "heartbeat", "http", "https", "icmp", "imap", "pop3", "smtp", "tcp", "tls"}
+
+// builderOf is the builder of one monitor type. A switch, not a map: the
+// server builds a prober per monitor (ten thousand at a start), and a map
+// made per call was ten thousand maps of garbage; a package-level map could
+// be changed under a running server.
+func builderOf(kind string) (builder, bool) {
+	switch kind {
+	case "http", "https":
+		return newHTTP, true
+	case "tcp":
+		return newTCP, true
+	case "smtp":
+		return newSMTP, true
+	case "imap":
+		return newIMAP, true
+	case "pop3":
+		return newPOP3, true
+	case "dns":
+		return newDNS, true
+	case "icmp":
+		return newICMP, true
+	case "tls":
+		return newTLS, true
+	case "heartbeat":
+		return newHeartbeat, true
 	}
+	return nil, false
 }
 
 // New builds the prober for one configured monitor. It expects a monitor
@@ -129,15 +145,9 @@ func builders() map[string]builder {
 // work without, so a hand-built Monitor gets an error rather than a prober
 // that fails every check.
 func New(m config.Monitor, env Env) (Prober, error) {
-	kinds := builders()
-	build, ok := kinds[m.Type]
+	build, ok := builderOf(m.Type)
 	if !ok {
-		names := make([]string, 0, len(kinds))
-		for k := range kinds {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		return nil, fmt.Errorf("probe: monitor type %q is not one of %s", m.Type, strings.Join(names, ", "))
+		return nil, fmt.Errorf("probe: monitor type %q is not one of %s", m.Type, strings.Join(kinds, ", "))
 	}
 	if m.Type != "heartbeat" && m.Timeout <= 0 {
 		return nil, fmt.Errorf("probe: %s monitor needs a timeout of more than 0", m.Type)
