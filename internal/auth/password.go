@@ -37,10 +37,25 @@ func HashPassword(password string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
+	return encodeHash(p, salt, argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)), nil
+}
+
+func encodeHash(p Params, salt, key []byte) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// unmatchableHash is a hash with p's cost that no password matches: a
+// random salt and a random key, not the key of any password. Checking a
+// password against it costs what checking one against a real hash of p
+// costs, which is what a sign-in for a name that does not exist needs; and
+// making it costs nothing (hashing a password to get one allocated p.Memory,
+// 19 MiB by default, at every start).
+func unmatchableHash(p Params) string {
+	b := make([]byte, saltLen+keyLen)
+	_, _ = rand.Read(b) // crypto/rand does not fail
+	return encodeHash(p, b[:saltLen], b[saltLen:])
 }
 
 // CheckPassword reports whether password matches an encoded hash, comparing
