@@ -246,6 +246,9 @@ func Days(outages []Outage, first, last time.Time, loc *time.Location, opt Optio
 		return r
 	}
 	spans := Merge(outages, d0, nextDay(dn))
+	// Sized once: days are 23 to 25 hours long, so this is the count or one
+	// more (grown by append, a report of 90 days allocated twice its size).
+	r.Days = make([]Day, 0, int(dn.Sub(d0)/(23*time.Hour))+1)
 	for d := d0; !d.After(dn); d = nextDay(d) {
 		day := measureDay(spans, d, nextDay(d), opt)
 		r.Total.add(day.Totals)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,11 +31,15 @@ const (
 // from, read once per rebuild like everything else on the pages.
 type monitoring struct {
 	outages  map[string][]store.Outage // by component, newest first, over the bars' days
-	monitors []store.Monitor
-	latency  map[string][]store.LatencyPoint // by monitor, latencyBucket steps over a week
-	exclude  bool
-	cache    map[string]*componentUptime
-	located  *locatedData // nil when no monitor has locations
+	monitors []store.Monitor           // by component, then id
+	// byComponent holds each component's run of monitors (capped
+	// subslices of monitors, not copies: at ten thousand monitors a copy
+	// per rebuild was 3.6 MB more to collect).
+	byComponent map[string][]store.Monitor
+	latency     map[string][]store.LatencyPoint // by monitor, latencyBucket steps over a week
+	exclude     bool
+	cache       map[string]*componentUptime
+	located     *locatedData // nil when no monitor has locations
 }
 
 // loadMonitoring reads the outages of the bars' days, the monitors and a
@@ -52,6 +57,7 @@ func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.
 	if m.monitors, err = s.svc.Monitors(ctx); err != nil {
 		return nil, err
 	}
+	m.byComponent = indexByComponent(m.monitors)
 	if m.latency, err = s.latency.load(ctx, s.svc, m.monitors, now); err != nil {
 		return nil, err
 	}
@@ -508,16 +514,28 @@ func (b *builder) componentKey(c service.ComponentState) (key string) {
 	return string(h.Sum(nil))
 }
 
-// monitorsOf are a component's monitors, configured or removed, in the
-// monitoring's order.
+// monitorsOf are a component's monitors, configured or removed, by id.
 func (b *builder) monitorsOf(id string) []store.Monitor {
-	if b.byComponent == nil {
-		b.byComponent = map[string][]store.Monitor{}
-		for _, mon := range b.in.Monitoring.monitors {
-			b.byComponent[mon.ComponentID] = append(b.byComponent[mon.ComponentID], mon)
-		}
+	if b.in.Monitoring == nil {
+		return nil
 	}
-	return b.byComponent[id]
+	return b.in.Monitoring.byComponent[id]
+}
+
+// indexByComponent sorts monitors by component, keeping each component's
+// in their order (by id, as read), and returns each component's run.
+func indexByComponent(monitors []store.Monitor) map[string][]store.Monitor {
+	slices.SortStableFunc(monitors, func(a, b store.Monitor) int { return strings.Compare(a.ComponentID, b.ComponentID) })
+	out := map[string][]store.Monitor{}
+	for i := 0; i < len(monitors); {
+		j := i + 1
+		for j < len(monitors) && monitors[j].ComponentID == monitors[i].ComponentID {
+			j++
+		}
+		out[monitors[i].ComponentID] = monitors[i:j:j]
+		i = j
+	}
+	return out
 }
 
 // windowTitle is the title of window id as an outage's link names it.

@@ -161,14 +161,15 @@ var largeGzips = sync.Pool{New: func() any {
 }}
 
 func newAsset(path string, body []byte, contentType, lang string) (*asset, error) {
-	var buf bytes.Buffer
+	buf := renderBufs.Get().(*bytes.Buffer)
+	defer putRenderBuf(buf)
 	pool := &gzips
 	if len(body) > largeDoc {
 		pool = &largeGzips
 	}
 	zw := pool.Get().(*gzip.Writer)
 	defer pool.Put(zw)
-	zw.Reset(&buf)
+	zw.Reset(buf)
 	if _, err := zw.Write(body); err != nil {
 		return nil, err
 	}
