@@ -380,6 +380,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	log.Info("herald is serving", slog.String("url", "http://"+addr+"/"), slog.String("config", o.configPath),
 		slog.String("database", string(st.Dialect())), slog.Int("pid", os.Getpid()))
 	ready(log, env, socks)
+	releaseSetup(env.Getenv)
 	if o.started != nil {
 		o.started(addr)
 	}

@@ -49,6 +49,19 @@ var starting struct {
 	n, old int
 }
 
+// releaseSetup returns to the system the memory the start's setup used and
+// no longer needs (the configuration's YAML tree, the migrations' parser
+// buffers, the first pages' rendering), once the server is set up: Go gives
+// idle memory back only gradually, and the first round of checks would
+// otherwise start on top of it. One collection, once per start; skipped when
+// the operator has chosen Go's pace (GOGC or GOMEMLIMIT).
+func releaseSetup(getenv func(string) string) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.FreeOSMemory()
+}
+
 // startupRound bounds how long startupGC's pace lasts: the first round of
 // checks (config.LongestRound), at most two minutes, so a fleet of hourly
 // checks does not run at the start's pace for an hour.
