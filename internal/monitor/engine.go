@@ -63,20 +63,7 @@ func LocatedSpecs(cfg config.Config) []Spec {
 
 // specsOf lists the monitors keep accepts (nil: all).
 func specsOf(cfg config.Config, keep func(*config.Monitor) bool) []Spec {
-	n := 0
-	for gi := range cfg.Groups {
-		for ci := range cfg.Groups[gi].Components {
-			for mi := range cfg.Groups[gi].Components[ci].Monitors {
-				if keep == nil || keep(&cfg.Groups[gi].Components[ci].Monitors[mi]) {
-					n++
-				}
-			}
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	out := make([]Spec, 0, n)
+	var out []Spec
 	// By index: a range copy of every monitor's configuration (some 300
 	// bytes) is work for nothing when keep skips most of them, as the
 	// decider's pass each second does.
