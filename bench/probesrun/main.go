@@ -120,35 +120,45 @@ func run(args []string) error {
 		after figures
 		err   error
 	)
+	// measurePair runs the other binary (main's code, say) and this build
+	// under the same load in the same invocation, so both meet the same
+	// machine, in the order asked.
+	measurePair := func(beforeFirst bool, label string) ([2]figures, error) {
+		var p [2]figures
+		order := []int{0, 1}
+		if !beforeFirst {
+			order = []int{1, 0}
+		}
+		for _, i := range order {
+			bin, name := o.before, "before"
+			if i == 1 {
+				bin, name = o.herald, "this build"
+			}
+			f, err := measure(ctx, o, bin, name+label)
+			if err != nil {
+				return p, err
+			}
+			p[i] = f
+		}
+		return p, nil
+	}
 	if o.before != "" {
-		// The same load on the other binary (main's code, say), in the
-		// same invocation, so both meet the same machine; in both orders,
-		// since the second run of a pair pays more.
-		b, err := measure(ctx, o, o.before, "before")
+		p, err := measurePair(true, "")
 		if err != nil {
 			return err
 		}
-		a, err := measure(ctx, o, o.herald, "this build")
-		if err != nil {
-			return err
-		}
-		pairs = append(pairs, [2]figures{b, a})
-		after = a
+		pairs, after = append(pairs, p), p[1]
+		// And in the other order, since the second run of a pair pays more.
 		if o.orders == 2 {
 			logf("pausing %s between the pairs", o.pause)
 			if err := benchkit.Sleep(ctx, o.pause); err != nil {
 				return err
 			}
-			a2, err := measure(ctx, o, o.herald, "this build (second pair, first)")
+			p, err := measurePair(false, " (second pair)")
 			if err != nil {
 				return err
 			}
-			b2, err := measure(ctx, o, o.before, "before (second pair, second)")
-			if err != nil {
-				return err
-			}
-			pairs = append(pairs, [2]figures{b2, a2})
-			after = worst(a, a2)
+			pairs, after = append(pairs, p), worst(after, p[1])
 		}
 	} else if after, err = measure(ctx, o, o.herald, "this build"); err != nil {
 		return err
