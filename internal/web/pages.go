@@ -325,6 +325,9 @@ type builder struct {
 	w         *words
 	published map[int64]*status.Incident
 	docs      map[string][]byte
+	// sink, when set, takes the pages kept compressed only (gzOnly) as
+	// they are rendered, instead of docs (compressor, rebuild.go).
+	sink *compressor
 	// Indexes made on first use (component.go).
 	windowTitles  map[int64]string
 	groupStatuses map[string]status.ComponentStatus
@@ -338,8 +341,14 @@ type builder struct {
 // buildPages renders every HTML page. The keys are paths; "404" is the
 // not-found page.
 func buildPages(in pageInput) (map[string][]byte, error) {
+	return buildPagesTo(in, nil)
+}
+
+// buildPagesTo is buildPages handing the pages kept compressed only to
+// sink, when not nil, as each is rendered: they are not in the map returned.
+func buildPagesTo(in pageInput, sink *compressor) (map[string][]byte, error) {
 	b := &builder{in: in, w: newWords(in.Loc, in.Now, in.Page.Lang()),
-		published: map[int64]*status.Incident{}, docs: map[string][]byte{}}
+		published: map[int64]*status.Incident{}, docs: map[string][]byte{}, sink: sink}
 	for i := range in.Incidents {
 		if !in.Incidents[i].Draft {
 			b.published[in.Incidents[i].ID] = &in.Incidents[i]
@@ -383,14 +392,28 @@ func (b *builder) render(path, tmpl, title, section string, main any) error {
 		v.Title += " · " + v.SiteTitle
 	}
 	buf := renderBufs.Get().(*bytes.Buffer)
-	defer putRenderBuf(buf)
 	if err := pageTemplates[v.Lang][tmpl].ExecuteTemplate(buf, "layout", v); err != nil {
+		putRenderBuf(buf)
 		return fmt.Errorf("render %s: %w", path, err)
+	}
+	if b.sink != nil && gzOnly(path, htmlType) {
+		b.sink.put(path, buf)
+		return nil
 	}
 	// Kept until the next rendering: exactly its length, not the
 	// buffer's doubled capacity (a fleet's pages add up to tens of MB).
 	b.docs[path] = bytes.Clone(buf.Bytes())
+	putRenderBuf(buf)
 	return nil
+}
+
+// alias serves the page rendered for from at to as well.
+func (b *builder) alias(to, from string) {
+	if body, ok := b.docs[from]; ok {
+		b.docs[to] = body
+		return
+	}
+	b.sink.alias(to, from)
 }
 
 // renderBufs are the buffers pages are rendered into before their copy is
@@ -818,7 +841,7 @@ func (b *builder) history() error {
 			return err
 		}
 		if i == 0 {
-			b.docs["/history"] = b.docs[path]
+			b.alias("/history", path)
 		}
 	}
 	return nil

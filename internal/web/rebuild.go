@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"runtime"
 	"slices"
@@ -507,19 +509,22 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	}
 	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows,
 		kept: map[string]bool{}, keys: r.keys}
-	pages, err := buildPages(in)
+	prev := *s.assets.Load()
+	sink := newCompressor(prev)
+	pages, err := buildPagesTo(in, sink)
+	made, zerr := sink.wait()
 	<-done
-	if err := errors.Join(err, jsonErr); err != nil {
+	if err := errors.Join(err, zerr, jsonErr); err != nil {
 		return err
 	}
 	s.renderedRows = in.Only.rowsRendered
-	s.noteRendered(pages)
+	s.noteRendered(maps.Keys(pages))
+	s.noteRendered(maps.Keys(made))
 	// The brand's files go with the first pages that link to them.
 	list := append(pageDocs(pages), allBrandDocs(cfg)...)
 	for name, body := range docs {
 		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body, docLanguage(cfg.Page)})
 	}
-	prev := *s.assets.Load()
 	next := maps.Clone(prev)
 	// The badges and framed widgets of servers and components no longer
 	// configured go.
@@ -531,6 +536,7 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	if err := putAll(next, prev, list); err != nil {
 		return err
 	}
+	maps.Copy(next, made)
 	s.assets.Store(&next)
 	return nil
 }
@@ -562,12 +568,16 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 	sel.keys = r.keys
 	sel.allComponents = plan == nil || plan.allComponents
 	in.Only = sel
-	pages, err := buildPages(in)
-	if err != nil {
+	prev := *s.assets.Load()
+	sink := newCompressor(prev)
+	pages, err := buildPagesTo(in, sink)
+	made, zerr := sink.wait()
+	if err := errors.Join(err, zerr); err != nil {
+		clear(r.compKeys) // rendered but not swapped in
 		return err
 	}
-	s.noteRendered(pages)
-	prev := *s.assets.Load()
+	s.noteRendered(maps.Keys(pages))
+	s.noteRendered(maps.Keys(made))
 	var next map[string]*asset
 	if plan == nil {
 		// Everything is rendered: nothing of the previous set but what the
@@ -637,6 +647,7 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 		clear(r.compKeys) // rendered but not swapped in
 		return err
 	}
+	maps.Copy(next, made)
 	r.counts = counts
 	s.assets.Store(&next)
 	return nil
@@ -667,7 +678,7 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 
 // noteRendered adds the paths of pages to those the running rebuild
 // rendered (Site.rendered), which tests read.
-func (s *Site) noteRendered(pages map[string][]byte) {
+func (s *Site) noteRendered(pages iter.Seq[string]) {
 	for path := range pages {
 		s.rendered = append(s.rendered, path)
 	}
@@ -695,14 +706,20 @@ func pageDocs(pages map[string][]byte) []doc {
 	return list
 }
 
+// unchanged reports whether old is d's asset already: the same bytes of
+// the same type and language.
+func unchanged(old *asset, d doc) bool {
+	return old.contentType == d.contentType && old.same(d.body) &&
+		old.header.Get("Content-Language") == contentLanguage(d.body, d.contentType, d.lang)
+}
+
 // putAll makes docs the documents at their paths in next. A document whose
 // bytes did not change keeps its previous asset (compression and ETag); the
 // others are compressed side by side, one per core.
 func putAll(next, prev map[string]*asset, docs []doc) error {
 	var fresh []doc
 	for _, d := range docs {
-		if old, ok := prev[d.path]; ok && old.contentType == d.contentType && old.same(d.body) &&
-			old.header.Get("Content-Language") == contentLanguage(d.body, d.contentType, d.lang) {
+		if old, ok := prev[d.path]; ok && unchanged(old, d) {
 			next[d.path] = old
 			continue
 		}
@@ -727,4 +744,77 @@ func putAll(next, prev map[string]*asset, docs []doc) error {
 		next[d.path] = assets[i]
 	}
 	return nil
+}
+
+// compressor makes the assets of the pages a rebuild keeps compressed only
+// (gzOnly) while the rebuild renders the others, one page per core beside
+// the rendering. A page is then held uncompressed only until it is
+// compressed, not until every page of the rebuild is rendered: the first
+// round of checks after a start renders the component pages of a fleet
+// (200 pages of 50 to 75 KB at ten thousand monitors) again and again,
+// and holding them all took 8 MB more heap for the whole round.
+type compressor struct {
+	prev  map[string]*asset // the assets served now: an unchanged page keeps its own
+	slots chan struct{}
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	made    map[string]*asset
+	aliases [][2]string // to, from
+	errs    []error
+}
+
+func newCompressor(prev map[string]*asset) *compressor {
+	return &compressor{prev: prev, slots: make(chan struct{}, runtime.GOMAXPROCS(0)), made: map[string]*asset{}}
+}
+
+// put takes the page rendered in buf (from renderBufs) for path, which is
+// kept compressed only, and gives buf back to the pool once done with it.
+// It waits for a free core's slot, so a rebuild holds at most one page per
+// core besides the one it is rendering.
+func (c *compressor) put(path string, buf *bytes.Buffer) {
+	d := doc{path: path, contentType: htmlType, body: buf.Bytes()}
+	if old, ok := c.prev[path]; ok && unchanged(old, d) {
+		putRenderBuf(buf)
+		c.done(path, old, nil)
+		return
+	}
+	c.slots <- struct{}{}
+	c.wg.Go(func() {
+		defer func() { <-c.slots }()
+		// newAsset keeps no reference to the body of a gzOnly page.
+		a, err := newAsset(d.path, d.body, d.contentType, d.lang)
+		putRenderBuf(buf)
+		c.done(path, a, err)
+	})
+}
+
+func (c *compressor) done(path string, a *asset, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.errs = append(c.errs, err)
+		return
+	}
+	c.made[path] = a
+}
+
+// alias serves the page put for from at to as well, once it is made.
+func (c *compressor) alias(to, from string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.aliases = append(c.aliases, [2]string{to, from})
+}
+
+// wait returns the assets made, by path, once every page put is compressed.
+func (c *compressor) wait() (map[string]*asset, error) {
+	c.wg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, a := range c.aliases {
+		if made, ok := c.made[a[1]]; ok {
+			c.made[a[0]] = made
+		}
+	}
+	return c.made, errors.Join(c.errs...)
 }
