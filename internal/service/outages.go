@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"iter"
 	"time"
 
 	"github.com/heraldhq/herald/internal/status"
@@ -18,6 +19,12 @@ func (s *Service) Outages(ctx context.Context, f store.OutageFilter) ([]store.Ou
 // its state, last check and latency.
 func (s *Service) Monitors(ctx context.Context) ([]store.Monitor, error) {
 	return s.store.Monitors(ctx)
+}
+
+// EachMonitor calls fn with each monitor's row, as Monitors lists them; the
+// row is the same variable each time (store.Queries.EachMonitor).
+func (s *Service) EachMonitor(ctx context.Context, fn func(*store.Monitor)) error {
+	return s.store.EachMonitor(ctx, fn)
 }
 
 // Latency buckets a monitor's response times since a time.
@@ -39,9 +46,21 @@ func UptimeOutages(outs []store.Outage) []uptime.Outage {
 // its first monitor. ok is false for a component no monitor ever watched,
 // whose uptime is unknown rather than perfect.
 func MonitoredSince(componentID string, monitors []store.Monitor) (since time.Time, ok bool) {
-	for _, m := range monitors {
-		if m.ComponentID == componentID && (!ok || m.CreatedAt.Before(since)) {
-			since, ok = m.CreatedAt, true
+	return FirstCreated(func(yield func(time.Time) bool) {
+		for _, m := range monitors {
+			if m.ComponentID == componentID && !yield(m.CreatedAt) {
+				return
+			}
+		}
+	})
+}
+
+// FirstCreated is MonitoredSince from the creation times of a component's
+// monitors, for a reader that keeps rows of its own (the pages).
+func FirstCreated(created iter.Seq[time.Time]) (since time.Time, ok bool) {
+	for at := range created {
+		if !ok || at.Before(since) {
+			since, ok = at, true
 		}
 	}
 	return since, ok

@@ -129,14 +129,24 @@ const monitorColumns = `id, component_id, kind, target, state, state_since, bad_
 
 // Monitors lists every monitor ever configured, removed ones included.
 func (q *Queries) Monitors(ctx context.Context) ([]Monitor, error) {
+	var out []Monitor
+	if err := q.EachMonitor(ctx, func(m *Monitor) { out = append(out, *m) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachMonitor calls fn with each monitor's row, removed ones included, by
+// id, as Monitors lists them, for a reader that keeps part of each row. The
+// row is the same variable each time: fn copies what it keeps.
+func (q *Queries) EachMonitor(ctx context.Context, fn func(*Monitor)) error {
 	rows, err := q.query(ctx, `SELECT `+monitorColumns+` FROM monitors ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("list monitors: %w", err)
+		return fmt.Errorf("list monitors: %w", err)
 	}
-	var out []Monitor
+	var m Monitor
 	err = eachRow(rows, func() error {
 		var (
-			m                                              Monitor
 			state, outcome                                 string
 			since, badS, downS, degS, goodS, last, removed sql.NullInt64
 			created, updated, latency                      int64
@@ -151,13 +161,13 @@ func (q *Queries) Monitors(ctx context.Context) ([]Monitor, error) {
 		d.BadStart, d.DownStart, d.DegradedStart, d.GoodStart = fromMS(badS), fromMS(downS), fromMS(degS), fromMS(goodS)
 		m.LastCheckAt, m.LastLevel, m.LastLatency = fromMS(last), levelOf(outcome), time.Duration(latency)*time.Microsecond
 		m.CreatedAt, m.UpdatedAt, m.RemovedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC(), fromMS(removed)
-		out = append(out, m)
+		fn(&m)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list monitors: %w", err)
+		return fmt.Errorf("list monitors: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 func levelOf(s string) status.Level {

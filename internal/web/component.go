@@ -31,15 +31,35 @@ const (
 // from, read once per rebuild like everything else on the pages.
 type monitoring struct {
 	outages  map[string][]store.Outage // by component, newest first, over the bars' days
-	monitors []store.Monitor           // by component, then id
+	monitors []monRow                  // by component, then id
 	// byComponent holds each component's run of monitors (capped
 	// subslices of monitors, not copies: at ten thousand monitors a copy
 	// per rebuild was 3.6 MB more to collect).
-	byComponent map[string][]store.Monitor
+	byComponent map[string][]monRow
 	latency     map[string][]store.LatencyPoint // by monitor, latencyBucket steps over a week
 	exclude     bool
 	cache       map[string]*componentUptime
 	located     *locatedData // nil when no monitor has locations
+}
+
+// monRow is what the pages show of a monitor's row. Every rebuild reads
+// every monitor's (ten thousand in a large fleet) while the last rebuild's
+// are still held, so it keeps these fields only: 152 bytes a monitor
+// instead of store.Monitor's 360 and its message and target. They are also
+// what componentKey fingerprints, so a component page is rendered again
+// when something it shows of its monitors moved.
+type monRow struct {
+	ID, ComponentID, Kind string
+	State                 status.MonitorState
+	LastLevel             status.Level
+	LastLatency           time.Duration
+	LastCheckAt           time.Time
+	CreatedAt, RemovedAt  time.Time
+}
+
+func rowOf(m *store.Monitor) monRow {
+	return monRow{ID: m.ID, ComponentID: m.ComponentID, Kind: m.Kind, State: m.Detector.State, LastLevel: m.LastLevel,
+		LastLatency: m.LastLatency, LastCheckAt: m.LastCheckAt, CreatedAt: m.CreatedAt, RemovedAt: m.RemovedAt}
 }
 
 // loadMonitoring reads the outages of the bars' days, the monitors and a
@@ -54,7 +74,10 @@ func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.
 	for _, o := range outs {
 		m.outages[o.ComponentID] = append(m.outages[o.ComponentID], o)
 	}
-	if m.monitors, err = s.svc.Monitors(ctx); err != nil {
+	if s.rec != nil && s.rec.mon != nil {
+		m.monitors = make([]monRow, 0, len(s.rec.mon.monitors)) // as many as last time, usually
+	}
+	if err := s.svc.EachMonitor(ctx, func(mon *store.Monitor) { m.monitors = append(m.monitors, rowOf(mon)) }); err != nil {
 		return nil, err
 	}
 	m.byComponent = indexByComponent(m.monitors)
@@ -90,7 +113,7 @@ const latencyFresh = 10 * time.Minute
 // not read fifty weeks of checks per rebuild.
 const chartedPerComponent = 4
 
-func (c *latencyCache) load(ctx context.Context, svc *service.Service, monitors []store.Monitor, now time.Time) (map[string][]store.LatencyPoint, error) {
+func (c *latencyCache) load(ctx context.Context, svc *service.Service, monitors []monRow, now time.Time) (map[string][]store.LatencyPoint, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.points != nil && !now.Before(c.at) && now.Sub(c.at) < latencyFresh {
@@ -141,7 +164,13 @@ func (b *builder) uptimeOf(id string) *componentUptime {
 	}
 	u := &componentUptime{}
 	m.cache[id] = u
-	since, ok := service.MonitoredSince(id, b.monitorsOf(id))
+	since, ok := service.FirstCreated(func(yield func(time.Time) bool) {
+		for _, mon := range b.monitorsOf(id) {
+			if !yield(mon.CreatedAt) {
+				return
+			}
+		}
+	})
 	if !ok {
 		return u
 	}
@@ -515,7 +544,7 @@ func (b *builder) componentKey(c service.ComponentState) (key string) {
 }
 
 // monitorsOf are a component's monitors, configured or removed, by id.
-func (b *builder) monitorsOf(id string) []store.Monitor {
+func (b *builder) monitorsOf(id string) []monRow {
 	if b.in.Monitoring == nil {
 		return nil
 	}
@@ -524,9 +553,9 @@ func (b *builder) monitorsOf(id string) []store.Monitor {
 
 // indexByComponent sorts monitors by component, keeping each component's
 // in their order (by id, as read), and returns each component's run.
-func indexByComponent(monitors []store.Monitor) map[string][]store.Monitor {
-	slices.SortStableFunc(monitors, func(a, b store.Monitor) int { return strings.Compare(a.ComponentID, b.ComponentID) })
-	out := map[string][]store.Monitor{}
+func indexByComponent(monitors []monRow) map[string][]monRow {
+	slices.SortStableFunc(monitors, func(a, b monRow) int { return strings.Compare(a.ComponentID, b.ComponentID) })
+	out := map[string][]monRow{}
 	for i := 0; i < len(monitors); {
 		j := i + 1
 		for j < len(monitors) && monitors[j].ComponentID == monitors[i].ComponentID {
@@ -649,7 +678,7 @@ func (b *builder) monitorViews(id string) ([]monitorView, []chartView) {
 		if !mon.RemovedAt.IsZero() {
 			continue
 		}
-		st := mon.Detector.State
+		st := mon.State
 		v := monitorView{Kind: st.Kind(), Name: b.t(monitorLabel(mon.Kind)), Label: b.t(st.Label()), LastCheck: mon.LastCheckAt,
 			Where: b.monitorWhere(mon.ID)}
 		if b.unheard(mon.ID) {
@@ -747,7 +776,7 @@ func (b *builder) locatedNotes(id string) []string {
 	if m == nil || m.located == nil {
 		return nil
 	}
-	var mons []store.Monitor
+	var mons []monRow
 	for _, mon := range b.monitorsOf(id) {
 		if mon.RemovedAt.IsZero() {
 			mons = append(mons, mon)

@@ -187,7 +187,7 @@ func capitalized(s string) string { return locale.Upper(s) }
 // its state: path trouble below the quorum ("Unreachable from fra-1 since
 // 9:48 AM Pacific time; 2 of 3 locations fine.") or, with no location
 // reporting, that its state is unknown. "" when there is nothing to say.
-func (b *builder) locatedNote(mon store.Monitor) string {
+func (b *builder) locatedNote(mon monRow) string {
 	l := b.in.Monitoring.located
 	if l == nil {
 		return ""
@@ -199,7 +199,7 @@ func (b *builder) locatedNote(mon store.Monitor) string {
 	if l.heard(mon.ID) == 0 {
 		return b.t("No location reports on this check right now, so its state is unknown: counted neither up nor down.")
 	}
-	if mon.Detector.State.Bad() {
+	if mon.State.Bad() {
 		return "" // an outage: the outages below say where it was seen from
 	}
 	open := l.overlapping(mon.ID, b.in.Now, time.Time{})
