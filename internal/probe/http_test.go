@@ -231,3 +231,34 @@ func TestHTTPDialEnds(t *testing.T) {
 		t.Errorf("the dial ended with %v, want its own deadline", err)
 	}
 }
+
+// TestHTTPRequest checks the bytes of a check's request, which is written
+// around each monitor's path and host at every check: twice for the same
+// monitor, and for an address longer than the buffers kept for reuse.
+func TestHTTPRequest(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b strings.Builder
+		if err := r.Write(&b); err != nil {
+			t.Error(err)
+		}
+		got <- b.String()
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	long := "/" + strings.Repeat("a", 5000)
+	for _, path := range []string{"/status?full=1&x=%20y", "/status?full=1&x=%20y", long, "/"} {
+		m := monitor("http")
+		m.URL = srv.URL + path
+		p, err := New(m, Env{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, p.Probe(context.Background()), Up, "status 200")
+		want := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: Herald-Monitor/1 (status page checker)\r\n" +
+			"Accept: */*\r\nConnection: close\r\n\r\n"
+		if g := <-got; g != want {
+			t.Errorf("request for %.40q:\n%q\nwant\n%q", path, g, want)
+		}
+	}
+}
