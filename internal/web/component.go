@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -515,32 +516,42 @@ func (b *builder) componentKey(c service.ComponentState) (key string) {
 		}
 		defer func() { b.in.Only.keys[c.ID] = key }()
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%+v|%q|", c, b.in.Live)
+	f := b.fp[:0]
+	defer func() { b.fp = f }()
+	f.add(c, b.in.Live)
 	if g, ok := b.in.Groups[c.GroupID]; ok {
-		fmt.Fprintf(h, "%+v|%v|", g, b.groupStatus(g.ID))
+		f.add(true, g, b.groupStatus(g.ID))
+	} else {
+		f.add(false)
 	}
 	if m == nil {
-		return string(h.Sum(nil))
+		return keyOf(f)
 	}
-	fmt.Fprintf(h, "%v|", m.exclude)
+	f.add(m.exclude)
 	for _, mon := range b.monitorsOf(c.ID) {
-		fmt.Fprintf(h, "%+v|", mon)
-		if pts, ok := m.latency[mon.ID]; ok {
-			// The cache keeps a slice until it reads them again.
-			fmt.Fprintf(h, "%p/%d|", pts, len(pts))
-		}
+		f.add(mon)
+		// The cache keeps a slice until it reads them again.
+		pts, ok := m.latency[mon.ID]
+		f.add(ok, reflect.ValueOf(pts).Pointer(), len(pts))
 	}
 	for _, o := range m.outages[c.ID] {
-		fmt.Fprintf(h, "%+v|", o)
+		f.add(o)
 		if in, ok := b.published[o.IncidentID]; ok && o.IncidentID != 0 {
-			fmt.Fprintf(h, "%q|", in.Title)
+			f.add(true, in.Title)
+		} else {
+			f.add(false)
 		}
 		if o.MaintenanceID != 0 {
-			fmt.Fprintf(h, "%q|", b.windowTitle(o.MaintenanceID))
+			f.add(b.windowTitle(o.MaintenanceID))
 		}
 	}
-	return string(h.Sum(nil))
+	return keyOf(f)
+}
+
+// keyOf is a fingerprint's key: its SHA-256.
+func keyOf(f fingerprint) string {
+	sum := sha256.Sum256(f)
+	return string(sum[:])
 }
 
 // monitorsOf are a component's monitors, configured or removed, by id.

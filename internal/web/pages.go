@@ -325,6 +325,7 @@ type builder struct {
 	w         *words
 	published map[int64]*status.Incident
 	docs      map[string][]byte
+	fp        fingerprint // componentKey's buffer
 	// sink, when set, takes the pages kept compressed only (gzOnly) as
 	// they are rendered, instead of docs (compressor, rebuild.go).
 	sink *compressor
