@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,7 +18,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,11 +44,32 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	waitBoundParallel()
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
 	os.Exit(code)
+}
+
+// endToEndParallel is how many of this package's parallel tests run at once
+// unless -parallel says otherwise. They start servers and agents in
+// processes of their own (built without -race) and mostly wait on them, one
+// for the two minutes an agent keeps its results while the server is away;
+// at GOMAXPROCS (two here) that one waited for a slot before it began
+// (`go test -race ./internal/cli`, quiet: 368.5 s, then 350.5 s).
+const endToEndParallel = 6
+
+// waitBoundParallel raises -parallel to endToEndParallel when it was not set.
+func waitBoundParallel() {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set && runtime.GOMAXPROCS(0) < endToEndParallel {
+		if err := flag.Set("test.parallel", strconv.Itoa(endToEndParallel)); err != nil {
+			panic(err)
+		}
+	}
 }
 
 // herald returns the path of the freshly built binary.
