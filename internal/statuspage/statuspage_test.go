@@ -987,3 +987,35 @@ func TestClient(t *testing.T) {
 		t.Errorf("active maintenance = %+v", m)
 	}
 }
+
+// TestComponentsEncodedOnce: summary.json and components.json carry the
+// components encoded once and put in place of a placeholder, also for a page
+// named with the placeholder's text (encoded whole then).
+func TestComponentsEncodedOnce(t *testing.T) {
+	for _, title := range []string{"Flexo Status", "\x00components\x00"} {
+		in := fixture(t)
+		in.Page.Title = title
+		docs := build(t, in)
+		var summary, comps map[string]json.RawMessage
+		if err := json.Unmarshal(docs[statuspage.DocSummary], &summary); err != nil {
+			t.Fatalf("%q: summary.json: %v\n%s", title, err, docs[statuspage.DocSummary])
+		}
+		if err := json.Unmarshal(docs[statuspage.DocComponents], &comps); err != nil {
+			t.Fatalf("%q: components.json: %v", title, err)
+		}
+		if !bytes.Equal(summary["components"], comps["components"]) || len(summary["components"]) < 100 {
+			t.Errorf("%q: the two documents' components differ or are missing:\n%s\n%s", title, summary["components"], comps["components"])
+		}
+		for name, doc := range map[string][]byte{"summary": docs[statuspage.DocSummary], "components": docs[statuspage.DocComponents]} {
+			if bytes.Contains(doc, []byte(`"\u0000components\u0000"`)) != (title != "Flexo Status") {
+				t.Errorf("%q: %s.json holds the placeholder where it should not, or lost the page's name", title, name)
+			}
+			var page struct {
+				Page struct{ Name string } `json:"page"`
+			}
+			if err := json.Unmarshal(doc, &page); err != nil || page.Page.Name != title {
+				t.Errorf("%q: %s.json names the page %q (%v)", title, name, page.Page.Name, err)
+			}
+		}
+	}
+}
