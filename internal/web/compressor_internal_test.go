@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"testing"
 )
 
@@ -60,5 +62,33 @@ func TestCompressorKeepsUnchangedPagesAndCompressesTheOthers(t *testing.T) {
 	}
 	if got := string(made["/history"].plain()); got != page("December") {
 		t.Errorf("/history is %q", got)
+	}
+}
+
+// TestLargeDocumentsCompressedFaster: a document past largeDoc is
+// compressed by the other compressor, and any gzip reader reads it back.
+func TestLargeDocumentsCompressedFaster(t *testing.T) {
+	var b bytes.Buffer
+	for i := 0; b.Len() <= largeDoc; i++ {
+		fmt.Fprintf(&b, `{"id":"s%d/web","name":"Web %d","status":"operational"},`, i, i)
+	}
+	body := b.Bytes()
+	a, err := newAsset("/api/v2/summary.json", body, "application/json; charset=utf-8", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(a.gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, body) {
+		t.Fatalf("read back %d bytes, want the %d compressed", len(got), len(body))
+	}
+	if len(a.gz) > len(body)/5 {
+		t.Errorf("%d bytes compressed to %d", len(body), len(a.gz))
 	}
 }
