@@ -9,7 +9,6 @@
 package statuspage
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/json"
@@ -117,17 +116,11 @@ func Build(in Input) (Documents, error) {
 	if in.Live != "" {
 		live = &liveJSON{Recorded: false, Note: in.Live}
 	}
-	// The components are most of summary.json and components.json (700 KB
-	// each at a thousand components): they are encoded once, for both.
-	comps, err := json.Marshal(components)
-	if err != nil {
-		return nil, fmt.Errorf("statuspage: render components: %w", err)
-	}
 	docs := map[string]any{
-		DocSummary: summaryDoc{Page: b.page, Components: componentsSlot, Incidents: unresolved,
+		DocSummary: summaryDoc{Page: b.page, Components: components, Incidents: unresolved,
 			ScheduledMaintenances: pending, Status: b.status(), Live: live},
 		DocStatus:       statusDoc{Page: b.page, Status: b.status(), Live: live},
-		DocComponents:   componentsDoc{Page: b.page, Components: componentsSlot, Live: live},
+		DocComponents:   componentsDoc{Page: b.page, Components: components, Live: live},
 		DocIncidents:    incidentsDoc{Page: b.page, Incidents: incidents},
 		DocUnresolved:   incidentsDoc{Page: b.page, Incidents: unresolved},
 		DocMaintenances: maintenancesDoc{Page: b.page, ScheduledMaintenances: all},
@@ -137,9 +130,6 @@ func Build(in Input) (Documents, error) {
 	out := make(Documents, len(docs))
 	for name, v := range docs {
 		data, err := json.Marshal(v)
-		if err == nil && (name == DocSummary || name == DocComponents) {
-			data, err = spliced(data, comps, v)
-		}
 		if err != nil {
 			return nil, fmt.Errorf("statuspage: render %s: %w", name, err)
 		}
@@ -148,36 +138,9 @@ func Build(in Input) (Documents, error) {
 	return out, nil
 }
 
-// componentsSlot holds the place of the components in the documents that
-// carry them, until spliced puts them there: encoding/json would scan
-// again the 700 KB of a json.RawMessage holding them.
-var componentsSlot = json.RawMessage(`"\u0000components\u0000"`)
-
-// spliced puts comps in data, doc encoded with componentsSlot for its
-// components. Should the slot's text be there twice (a page named with
-// it), doc is encoded again with the components themselves.
-func spliced(data, comps []byte, doc any) ([]byte, error) {
-	if bytes.Count(data, componentsSlot) != 1 {
-		switch d := doc.(type) {
-		case summaryDoc:
-			d.Components = comps
-			return json.Marshal(d)
-		case componentsDoc:
-			d.Components = comps
-			return json.Marshal(d)
-		}
-		return nil, fmt.Errorf("no components to splice in %T", doc)
-	}
-	i := bytes.Index(data, componentsSlot)
-	out := make([]byte, 0, len(data)-len(componentsSlot)+len(comps))
-	out = append(out, data[:i]...)
-	out = append(out, comps...)
-	return append(out, data[i+len(componentsSlot):]...), nil
-}
-
 type summaryDoc struct {
 	Page                  pageJSON          `json:"page"`
-	Components            json.RawMessage   `json:"components"` // []componentJSON, spliced
+	Components            []componentJSON   `json:"components"`
 	Incidents             []incidentJSON    `json:"incidents"`
 	ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
 	Status                statusJSON        `json:"status"`
@@ -192,7 +155,7 @@ type statusDoc struct {
 
 type componentsDoc struct {
 	Page       pageJSON        `json:"page"`
-	Components json.RawMessage `json:"components"` // []componentJSON, spliced
+	Components []componentJSON `json:"components"`
 	Live       *liveJSON       `json:"live_status,omitempty"`
 }
 

@@ -988,10 +988,10 @@ func TestClient(t *testing.T) {
 	}
 }
 
-// TestComponentsEncodedOnce: summary.json and components.json carry the
-// components encoded once and put in place of a placeholder, also for a page
-// named with the placeholder's text (encoded whole then).
-func TestComponentsEncodedOnce(t *testing.T) {
+// TestSummaryAndComponentsAgree: summary.json and components.json carry the
+// same components, byte for byte, and the page's name as given, also a name
+// made of control characters and a key's text.
+func TestSummaryAndComponentsAgree(t *testing.T) {
 	for _, title := range []string{"Flexo Status", "\x00components\x00"} {
 		in := fixture(t)
 		in.Page.Title = title
@@ -1008,7 +1008,7 @@ func TestComponentsEncodedOnce(t *testing.T) {
 		}
 		for name, doc := range map[string][]byte{"summary": docs[statuspage.DocSummary], "components": docs[statuspage.DocComponents]} {
 			if bytes.Contains(doc, []byte(`"\u0000components\u0000"`)) != (title != "Flexo Status") {
-				t.Errorf("%q: %s.json holds the placeholder where it should not, or lost the page's name", title, name)
+				t.Errorf("%q: %s.json holds the name's text where it should not, or lost it", title, name)
 			}
 			var page struct {
 				Page struct{ Name string } `json:"page"`
