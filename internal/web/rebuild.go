@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"maps"
 	"runtime"
 	"slices"
@@ -510,16 +509,12 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows,
 		kept: map[string]bool{}, keys: r.keys}
 	prev := *s.assets.Load()
-	sink := newCompressor(prev)
-	pages, err := buildPagesTo(in, sink)
-	made, zerr := sink.wait()
+	pages, made, err := s.build(in, prev)
 	<-done
-	if err := errors.Join(err, zerr, jsonErr); err != nil {
+	if err := errors.Join(err, jsonErr); err != nil {
 		return err
 	}
 	s.renderedRows = in.Only.rowsRendered
-	s.noteRendered(maps.Keys(pages))
-	s.noteRendered(maps.Keys(made))
 	// The brand's files go with the first pages that link to them.
 	list := append(pageDocs(pages), allBrandDocs(cfg)...)
 	for name, body := range docs {
@@ -569,15 +564,11 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 	sel.allComponents = plan == nil || plan.allComponents
 	in.Only = sel
 	prev := *s.assets.Load()
-	sink := newCompressor(prev)
-	pages, err := buildPagesTo(in, sink)
-	made, zerr := sink.wait()
-	if err := errors.Join(err, zerr); err != nil {
+	pages, made, err := s.build(in, prev)
+	if err != nil {
 		clear(r.compKeys) // rendered but not swapped in
 		return err
 	}
-	s.noteRendered(maps.Keys(pages))
-	s.noteRendered(maps.Keys(made))
 	var next map[string]*asset
 	if plan == nil {
 		// Everything is rendered: nothing of the previous set but what the
@@ -676,12 +667,23 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 	return s.renderPages(cfg, all)
 }
 
-// noteRendered adds the paths of pages to those the running rebuild
-// rendered (Site.rendered), which tests read.
-func (s *Site) noteRendered(pages iter.Seq[string]) {
+// build renders in's pages: those kept compressed only are made into assets
+// as they are rendered (compressor, from prev), the others returned as
+// bytes. It notes the paths rendered (Site.rendered), which tests read.
+func (s *Site) build(in pageInput, prev map[string]*asset) (map[string][]byte, map[string]*asset, error) {
+	sink := newCompressor(prev)
+	pages, err := buildPagesTo(in, sink)
+	made, zerr := sink.wait()
+	if err := errors.Join(err, zerr); err != nil {
+		return nil, nil, err
+	}
 	for path := range pages {
 		s.rendered = append(s.rendered, path)
 	}
+	for path := range made {
+		s.rendered = append(s.rendered, path)
+	}
+	return pages, made, nil
 }
 
 // doc is a rendered document on its way to being served.
