@@ -234,6 +234,12 @@ func stateOf(m *store.Monitor) stateRow {
 		LastLatency: m.LastLatency}
 }
 
+// monitor is the row of monitor id to write back.
+func (r stateRow) monitor(id string) store.Monitor {
+	return store.Monitor{ID: id, Detector: r.Detector, LastCheckAt: r.LastCheckAt, LastLevel: r.LastLevel,
+		LastMessage: r.LastMessage, LastLatency: r.LastLatency}
+}
+
 type check struct {
 	id      string
 	planned time.Time
@@ -946,8 +952,7 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 	signal := false // a state or an outage moved: other instances' pages show it
 	for _, m := range e.dirty {
 		if !m.removed {
-			states = append(states, store.Monitor{ID: m.spec.ID, Detector: m.row.Detector, LastCheckAt: m.row.LastCheckAt,
-				LastLevel: m.row.LastLevel, LastMessage: m.row.LastMessage, LastLatency: m.row.LastLatency})
+			states = append(states, m.row.monitor(m.spec.ID))
 			m.writtenAt = m.row.LastCheckAt
 		}
 		if m.outage != nil && (m.measured || m.removed) {
