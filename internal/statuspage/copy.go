@@ -27,7 +27,7 @@ func WithCopy(doc []byte, madeAt time.Time, loc *time.Location) ([]byte, error) 
 	if len(doc) < 2 || doc[0] != '{' || doc[len(doc)-1] != '}' {
 		return nil, errors.New("statuspage: not a JSON object")
 	}
-	add, err := json.Marshal(copyJSON{MadeAt: stamp(madeAt.In(loc))})
+	add, err := json.Marshal(copyJSON{MadeAt: stampOf(madeAt, loc)})
 	if err != nil {
 		return nil, err
 	}

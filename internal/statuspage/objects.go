@@ -16,15 +16,15 @@ import (
 // with the page zone's numeric offset, never "Z".
 const stampLayout = "2006-01-02T15:04:05.000-07:00"
 
-// stamp is a time already moved into the page's zone.
-type stamp time.Time
+// stamp is a time in the page's zone, already written in stampLayout. It is
+// written once where the object is made, not by a MarshalJSON per field: a
+// fleet's documents carry tens of thousands of them, and each encoding of a
+// Marshaler is a call through reflection and a check of what it returned.
+type stamp string
 
-// MarshalJSON writes the time in stampLayout.
-func (s stamp) MarshalJSON() ([]byte, error) {
-	out := make([]byte, 0, len(stampLayout)+2)
-	out = append(out, '"')
-	out = time.Time(s).AppendFormat(out, stampLayout)
-	return append(out, '"'), nil
+// stampOf writes t, moved into loc, in stampLayout.
+func stampOf(t time.Time, loc *time.Location) stamp {
+	return stamp(t.In(loc).Format(stampLayout))
 }
 
 type pageJSON struct {
@@ -138,7 +138,7 @@ func (b *builder) at(t time.Time) *stamp {
 	if t.IsZero() {
 		return nil
 	}
-	s := stamp(t.In(b.loc))
+	s := stampOf(t, b.loc)
 	return &s
 }
 
