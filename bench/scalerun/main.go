@@ -26,8 +26,10 @@
 //     it (read after write), so this is the rebuild after one write as a
 //     client sees it, the database's commit included.
 //
-// With -profile DIR it also saves herald's heap profile at rest and a CPU
-// profile of 20 s of more rounds of writes (not counted in the figures).
+// With -profile DIR it also saves herald's heap profile at rest, a CPU
+// profile of 20 s of more rounds of writes (not counted in the figures) and
+// its allocation profiles before and after them (allocs-before and
+// allocs-after: go tool pprof -sample_index=alloc_space -diff_base).
 //
 // It prints a table per history length and a verdict: the writes' median
 // within 100 ms at the longest history, and memory at rest there within
@@ -152,6 +154,8 @@ type result struct {
 	writes                   map[string][]time.Duration
 	cpu                      map[string][]time.Duration // herald's CPU from each write until it was shown
 	stale                    int                        // writes the JSON did not show when they answered
+	allocPerWrite            float64                    // bytes herald allocated per measured write, with all else it did meanwhile
+	gcPerWrite               float64                    // Go's collections per measured write
 }
 
 type size struct {
@@ -174,6 +178,7 @@ func (r *result) print() {
 		fmt.Printf("  write %-12s answered median %7.1f ms, worst %7.1f ms; herald CPU until shown median %6.1f ms, worst %6.1f ms (%d writes)\n",
 			k, ms(med), ms(worst), ms(cmed), ms(cworst), len(r.writes[k]))
 	}
+	fmt.Printf("  herald allocated %.1f MB per write (all it did meanwhile included), %.2f collections per write\n", r.allocPerWrite/1e6, r.gcPerWrite)
 	fmt.Printf("  writes answered before the JSON showed them: %d of %d (want 0; herald answers after %s anyway)\n", r.stale, 4*len(r.writes["open"]), "5 s")
 }
 
@@ -272,7 +277,7 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 	if r.rss, err = rss(srv.Pid); err != nil {
 		return nil, err
 	}
-	if r.heap, err = heapInuse(base); err != nil {
+	if r.heap, err = metric(base, "go_memstats_heap_inuse_bytes"); err != nil {
 		return nil, err
 	}
 	if pprofBase != "" {
@@ -346,15 +351,40 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 		return step("maintenance", "/api/v1/maintenance", fmt.Sprintf(`{"title": "Kernel update %s", "body": "A restart.", "components": [%q], "start": %q, "duration": "30m"}`,
 			mark, comp.id, start), "/api/v2/scheduled-maintenances.json", "Kernel update "+mark, nil)
 	}
+	// What herald allocated and how often Go collected over the measured
+	// writes: steadier than their times on a shared machine, and what the
+	// collector's pace turns into work on a write's path.
+	var alloc0, gc0 float64
+	if alloc0, err = metric(base, "go_memstats_alloc_bytes_total"); err != nil {
+		return nil, err
+	}
+	if gc0, err = metric(base, "go_gc_duration_seconds_count"); err != nil {
+		return nil, err
+	}
 	for i := range o.writes {
 		if err := round(i, fmt.Sprintf("scale-%d-%d", years, i)); err != nil {
 			return nil, err
 		}
 	}
+	alloc1, err := metric(base, "go_memstats_alloc_bytes_total")
+	if err != nil {
+		return nil, err
+	}
+	gc1, err := metric(base, "go_gc_duration_seconds_count")
+	if err != nil {
+		return nil, err
+	}
+	n := float64(4 * o.writes)
+	r.allocPerWrite, r.gcPerWrite = (alloc1-alloc0)/n, (gc1-gc0)/n
 	if pprofBase != "" {
 		// Not counted: rounds of writes while herald's CPU is profiled.
 		writes, cpu, stale := r.writes, r.cpu, r.stale
 		r.writes, r.cpu = map[string][]time.Duration{}, map[string][]time.Duration{}
+		// Allocation counts are cumulative: the profile before the rounds is
+		// the base (go tool pprof -diff_base) that leaves only theirs.
+		if err := fetchTo(pprofBase+"/debug/pprof/allocs", filepath.Join(o.profile, fmt.Sprintf("allocs-before-%dy.pb.gz", years))); err != nil {
+			return nil, err
+		}
 		done := make(chan error, 1)
 		const seconds = 20
 		go func() {
@@ -366,6 +396,9 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 			}
 		}
 		if err := <-done; err != nil {
+			return nil, err
+		}
+		if err := fetchTo(pprofBase+"/debug/pprof/allocs", filepath.Join(o.profile, fmt.Sprintf("allocs-after-%dy.pb.gz", years))); err != nil {
 			return nil, err
 		}
 		logf("%d years: %d rounds of writes profiled into %s", years, len(r.writes["open"]), o.profile)
@@ -439,7 +472,8 @@ func rss(pid int) (float64, error) {
 	return 0, errors.New("no VmRSS in /proc status")
 }
 
-func heapInuse(base string) (float64, error) {
+// metric reads one of herald's /metrics values by its full name.
+func metric(base, name string) (float64, error) {
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		return 0, err
@@ -448,11 +482,11 @@ func heapInuse(base string) (float64, error) {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			return strconv.ParseFloat(strings.TrimSpace(v), 64)
 		}
 	}
-	return 0, fmt.Errorf("/metrics has no go_memstats_heap_inuse_bytes (%v)", sc.Err())
+	return 0, fmt.Errorf("/metrics has no %s (%v)", name, sc.Err())
 }
 
 var plainClient = &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableCompression: true}}
