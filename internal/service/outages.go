@@ -15,6 +15,12 @@ func (s *Service) Outages(ctx context.Context, f store.OutageFilter) ([]store.Ou
 	return s.store.Outages(ctx, f)
 }
 
+// EachOutage calls fn with each outage Outages would list; the row is the
+// same variable each time (store.Queries.EachOutage).
+func (s *Service) EachOutage(ctx context.Context, f store.OutageFilter, fn func(*store.Outage)) error {
+	return s.store.EachOutage(ctx, f, fn)
+}
+
 // Monitors lists every monitor ever configured (removed ones included) with
 // its state, last check and latency.
 func (s *Service) Monitors(ctx context.Context) ([]store.Monitor, error) {

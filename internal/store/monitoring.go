@@ -465,15 +465,26 @@ type OutageFilter struct {
 
 // Outages lists outages, newest first.
 func (q *Queries) Outages(ctx context.Context, f OutageFilter) ([]Outage, error) {
+	var out []Outage
+	if err := q.EachOutage(ctx, f, func(o *Outage) { out = append(out, *o) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachOutage calls fn with each outage Outages would list, in its order,
+// for a reader that files them its own way (the pages, by component) and
+// need not hold them all in one list first. The row is the same variable
+// each time: fn copies what it keeps.
+func (q *Queries) EachOutage(ctx context.Context, f OutageFilter, fn func(*Outage)) error {
 	query, args := outagesQuery(f)
 	rows, err := q.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list outages: %w", err)
+		return fmt.Errorf("list outages: %w", err)
 	}
-	var out []Outage
+	var o Outage
 	err = eachRow(rows, func() error {
 		var (
-			o                 Outage
 			severity          string
 			started, detected int64
 			ended, mid, iid   sql.NullInt64
@@ -485,13 +496,13 @@ func (q *Queries) Outages(ctx context.Context, f OutageFilter) ([]Outage, error)
 		o.DetectedAt = time.UnixMilli(detected).UTC()
 		o.Severity, o.StartedAt, o.EndedAt = status.MonitorState(severity), time.UnixMilli(started).UTC(), fromMS(ended)
 		o.MaintenanceID, o.IncidentID = mid.Int64, iid.Int64
-		out = append(out, o)
+		fn(&o)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list outages: %w", err)
+		return fmt.Errorf("list outages: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // outagesQuery is the query Outages runs for f, and its arguments.

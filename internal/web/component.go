@@ -68,12 +68,12 @@ func rowOf(m *store.Monitor) monRow {
 func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.Location, now time.Time) (*monitoring, error) {
 	m := &monitoring{outages: map[string][]store.Outage{}, latency: map[string][]store.LatencyPoint{},
 		exclude: cfg.Maintenance.ExcludeFromUptime, cache: map[string]*componentUptime{}}
-	outs, err := s.svc.Outages(ctx, store.OutageFilter{Since: barsStart(now, loc)})
+	// Filed by component as they are read: a fleet's 90 days are thousands.
+	err := s.svc.EachOutage(ctx, store.OutageFilter{Since: barsStart(now, loc)}, func(o *store.Outage) {
+		m.outages[o.ComponentID] = append(m.outages[o.ComponentID], *o)
+	})
 	if err != nil {
 		return nil, err
-	}
-	for _, o := range outs {
-		m.outages[o.ComponentID] = append(m.outages[o.ComponentID], o)
 	}
 	if s.rec != nil && s.rec.mon != nil {
 		m.monitors = make([]monRow, 0, len(s.rec.mon.monitors)) // as many as last time, usually
