@@ -5,11 +5,13 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/locale"
+	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 )
 
@@ -195,18 +197,17 @@ func (b *builder) widgetFrames() error {
 	if err := b.widgetFrame(widgetFramePath, all, func([]string) bool { return true }); err != nil {
 		return err
 	}
+	// Each component's server, looked up once for every server's frame.
+	groupOf := make(map[string]string, len(snap.Components))
+	for _, c := range snap.Components {
+		groupOf[c.ID] = c.GroupID
+	}
 	for _, g := range snap.Groups {
-		inGroup := map[string]bool{}
-		for _, c := range snap.Components {
-			if c.GroupID == g.ID {
-				inGroup[c.ID] = true
-			}
-		}
 		st := b.groupStatus(g.ID)
 		v := widgetView{Heading: orDefault(g.Name, g.ID), Status: badge{b.t(st.Label()), st.Kind()}}
 		affects := func(ids []string) bool {
 			for _, id := range ids {
-				if inGroup[id] {
+				if gid, ok := groupOf[id]; ok && gid == g.ID {
 					return true
 				}
 			}
@@ -240,10 +241,8 @@ func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) 
 		v.Items = append(v.Items, widgetItem{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
 			Kind: in.Status.Kind(), Label: b.t(in.Status.Label()), When: b.widgetSince(in.StartedAt)})
 	}
-	windows := append(append([]status.Maintenance{}, snap.Active...), snap.Upcoming...)
 	upcoming := 0
-	for i := range windows {
-		m := &windows[i]
+	for m := range runningThenPlanned(snap) {
 		if !affects(m.Components) {
 			continue
 		}
@@ -263,12 +262,28 @@ func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) 
 	if len(v.Items) == 0 {
 		v.Empty = b.t(widgetEmpty)
 	}
-	var buf bytes.Buffer
-	if err := widgetTemplates[v.Lang].ExecuteTemplate(&buf, "widget.html", v); err != nil {
+	buf := renderBufs.Get().(*bytes.Buffer)
+	defer putRenderBuf(buf)
+	if err := widgetTemplates[v.Lang].ExecuteTemplate(buf, "widget.html", v); err != nil {
 		return fmt.Errorf("render %s: %w", path, err)
 	}
-	b.docs[path] = buf.Bytes()
+	b.docs[path] = bytes.Clone(buf.Bytes())
 	return nil
+}
+
+// runningThenPlanned yields the snapshot's running windows, then its planned
+// ones, in place: a fleet has a frame per server, and copying its windows
+// for each was most of what the frames allocated.
+func runningThenPlanned(snap *service.Snapshot) iter.Seq[*status.Maintenance] {
+	return func(yield func(*status.Maintenance) bool) {
+		for _, list := range [2][]status.Maintenance{snap.Active, snap.Upcoming} {
+			for i := range list {
+				if !yield(&list[i]) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // widgetSince is when an open incident began: "since Today, 9:00 AM
