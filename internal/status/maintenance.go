@@ -123,11 +123,10 @@ type MaintenanceUpdate struct {
 // the clock has yet to complete it, because the clock stamps both steps with
 // those scheduled times. The record the clock writes is then what was shown.
 func (m *Maintenance) Covers(componentID string, t time.Time) bool {
-	if !slices.Contains(m.Components, componentID) {
-		return false
-	}
+	// The time first: a window not running at t is most of them, and its
+	// list of components can be a whole fleet's.
 	start, end, ok := m.Span()
-	return ok && !t.Before(start) && t.Before(end)
+	return ok && !t.Before(start) && t.Before(end) && slices.Contains(m.Components, componentID)
 }
 
 // Span is when the window runs, ran or is to run, as [start, end): from
