@@ -393,6 +393,14 @@ func (b *builder) render(path, tmpl, title, section string, main any) error {
 		v.Title += " · " + v.SiteTitle
 	}
 	buf := renderBufs.Get().(*bytes.Buffer)
+	// Room for the page as it was last time, made at once: the pool's
+	// buffers go at Go's collections, which a large fleet's write makes
+	// two or three of, and its front page (600 KB) grew by doubling.
+	if b.sink != nil {
+		if old, ok := b.sink.prev[path]; ok {
+			buf.Grow(old.size + old.size/8)
+		}
+	}
 	if err := pageTemplates[v.Lang][tmpl].ExecuteTemplate(buf, "layout", v); err != nil {
 		putRenderBuf(buf)
 		return fmt.Errorf("render %s: %w", path, err)
