@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"runtime"
 	"testing"
 )
 
@@ -91,70 +90,5 @@ func TestLargeDocumentsCompressedFaster(t *testing.T) {
 	}
 	if len(a.gz) > len(body)/5 {
 		t.Errorf("%d bytes compressed to %d", len(body), len(a.gz))
-	}
-}
-
-// TestWriterPoolKeepsItsWritersThroughCollections: the compressors given
-// back are the ones got next, after Go has collected twice (a sync.Pool's
-// would be gone), as many as the pool holds and no more, and each still
-// compresses correctly after its reset.
-func TestWriterPoolKeepsItsWritersThroughCollections(t *testing.T) {
-	made := 0
-	p := newWriterPool(func() gzipWriter {
-		made++
-		zw, err := gzip.NewWriterLevel(nil, gzip.BestCompression)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return zw
-	})
-	keep := cap(p.free)
-	var got []gzipWriter
-	for range keep + 1 {
-		got = append(got, p.get())
-	}
-	for _, zw := range got {
-		p.put(zw)
-	}
-	runtime.GC()
-	runtime.GC()
-	before := made
-	again := map[gzipWriter]bool{}
-	for range keep {
-		again[p.get()] = true
-	}
-	if made != before {
-		t.Errorf("%d writers made again after two collections; want the %d kept", made-before, keep)
-	}
-	kept := 0
-	for _, zw := range got {
-		if again[zw] {
-			kept++
-		}
-	}
-	if kept != keep {
-		t.Errorf("%d of the writers given back were got again; want %d", kept, keep)
-	}
-	p.get() // one more than it holds: made anew
-	if made != before+1 {
-		t.Errorf("the pool held more than %d writers", keep)
-	}
-	for zw := range again {
-		var buf bytes.Buffer
-		zw.Reset(&buf)
-		if _, err := zw.Write([]byte("hello, fleet")); err != nil {
-			t.Fatal(err)
-		}
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := io.ReadAll(zr)
-		if err != nil || string(out) != "hello, fleet" {
-			t.Errorf("a kept writer wrote %q, %v", out, err)
-		}
 	}
 }
