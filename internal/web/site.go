@@ -16,7 +16,6 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -140,13 +139,13 @@ func shared(h http.Header) *headerSet {
 // gzips are the compressors of every rebuild: a best-compression writer
 // holds about a megabyte of tables, too much to make anew for each of the
 // hundreds of documents a rebuild compresses.
-var gzips = newWriterPool(func() gzipWriter {
+var gzips = sync.Pool{New: func() any {
 	zw, err := gzip.NewWriterLevel(nil, gzip.BestCompression)
 	if err != nil {
 		panic(err) // only for a bad level
 	}
 	return zw
-})
+}}
 
 // largeDoc is the size past which a document is compressed at the default
 // level of klauspost/compress's gzip instead of the standard library's best:
@@ -158,45 +157,13 @@ var gzips = newWriterPool(func() gzipWriter {
 // library's (docs/dependencies.md).
 const largeDoc = 256 << 10
 
-var largeGzips = newWriterPool(func() gzipWriter {
+var largeGzips = sync.Pool{New: func() any {
 	zw, err := kgzip.NewWriterLevel(nil, kgzip.DefaultCompression)
 	if err != nil {
 		panic(err) // only for a bad level
 	}
 	return zw
-})
-
-// writerPool keeps as many compressors between rebuilds as rebuilds use at
-// once (one per core), through Go's collections. A sync.Pool lets its
-// writers go at the second collection, and a large fleet's write collects
-// two or three times: each rebuild made its compressors, and their tables,
-// again (2.5 MB a write at ten years of bench/scale).
-type writerPool struct {
-	free  chan gzipWriter
-	fresh func() gzipWriter
-}
-
-func newWriterPool(fresh func() gzipWriter) *writerPool {
-	return &writerPool{free: make(chan gzipWriter, runtime.GOMAXPROCS(0)), fresh: fresh}
-}
-
-func (p *writerPool) get() gzipWriter {
-	select {
-	case zw := <-p.free:
-		return zw
-	default:
-		return p.fresh()
-	}
-}
-
-// put keeps zw for the next get, unless as many are kept already.
-func (p *writerPool) put(zw gzipWriter) {
-	zw.Reset(io.Discard) // no reference to the last document's buffer
-	select {
-	case p.free <- zw:
-	default:
-	}
-}
+}}
 
 // gzipWriter is a pooled compressor of either kind.
 type gzipWriter interface {
@@ -208,12 +175,12 @@ type gzipWriter interface {
 func newAsset(path string, body []byte, contentType, lang string) (*asset, error) {
 	buf := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(buf)
-	pool := gzips
+	pool := &gzips
 	if len(body) > largeDoc {
-		pool = largeGzips
+		pool = &largeGzips
 	}
-	zw := pool.get()
-	defer pool.put(zw)
+	zw := pool.Get().(gzipWriter)
+	defer pool.Put(zw)
 	zw.Reset(buf)
 	if _, err := zw.Write(body); err != nil {
 		return nil, err
