@@ -354,11 +354,8 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 	// What herald allocated and how often Go collected over the measured
 	// writes: steadier than their times on a shared machine, and what the
 	// collector's pace turns into work on a write's path.
-	var alloc0, gc0 float64
-	if alloc0, err = metric(base, "go_memstats_alloc_bytes_total"); err != nil {
-		return nil, err
-	}
-	if gc0, err = metric(base, "go_gc_duration_seconds_count"); err != nil {
+	alloc0, gc0, err := allocAndGC(base)
+	if err != nil {
 		return nil, err
 	}
 	for i := range o.writes {
@@ -366,11 +363,7 @@ func measure(ctx context.Context, o options, years int, dir, target string) (*re
 			return nil, err
 		}
 	}
-	alloc1, err := metric(base, "go_memstats_alloc_bytes_total")
-	if err != nil {
-		return nil, err
-	}
-	gc1, err := metric(base, "go_gc_duration_seconds_count")
+	alloc1, gc1, err := allocAndGC(base)
 	if err != nil {
 		return nil, err
 	}
@@ -487,6 +480,16 @@ func metric(base, name string) (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("/metrics has no %s (%v)", name, sc.Err())
+}
+
+// allocAndGC reads the bytes herald has allocated since it started and the
+// collections Go has made.
+func allocAndGC(base string) (alloc, gc float64, err error) {
+	if alloc, err = metric(base, "go_memstats_alloc_bytes_total"); err != nil {
+		return 0, 0, err
+	}
+	gc, err = metric(base, "go_gc_duration_seconds_count")
+	return alloc, gc, err
 }
 
 var plainClient = &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableCompression: true}}
