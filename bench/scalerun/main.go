@@ -451,18 +451,10 @@ func freshSchema(ctx context.Context, base string, years int) (string, func(), e
 
 // --- measuring ----------------------------------------------------------------
 
+// rss is a process's resident memory now, in bytes.
 func rss(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseFloat(strings.Fields(v)[0], 64)
-			return kb * 1024, err
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc status")
+	kb, err := benchkit.RSS(pid)
+	return float64(kb) * 1024, err
 }
 
 // metric reads one of herald's /metrics values by its full name.

@@ -135,17 +135,23 @@ func CPUOf(pids ...int) (float64, error) {
 }
 
 // PeakRSS is a process's VmHWM in KiB.
-func PeakRSS(pid int) (int64, error) {
+func PeakRSS(pid int) (int64, error) { return procStatusKiB(pid, "VmHWM") }
+
+// RSS is a process's VmRSS in KiB, its resident memory now.
+func RSS(pid int) (int64, error) { return procStatusKiB(pid, "VmRSS") }
+
+// procStatusKiB is one of the memory fields of /proc/PID/status, in KiB.
+func procStatusKiB(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			return strconv.ParseInt(strings.Fields(v)[0], 10, 64)
 		}
 	}
-	return 0, errors.New("no VmHWM in /proc status")
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 // NumCPU is how many processors /proc/cpuinfo lists.

@@ -27,10 +27,15 @@ import (
 //     each was last checked, in Unix milliseconds, one a line;
 //   - POST /control/hang?n=N makes /m/0 .. /m/N-1 hang: their connections
 //     are taken and never answered, as a hung Apache does.
+//
+// With --close it answers every request with "Connection: close" and closes
+// the connection, so that a prober which would keep connections alive (as
+// Gatus's does) opens a new one per check, as Herald's does.
 func Target(args []string) error {
 	fs := flag.NewFlagSet("target", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "address (loopback only)")
 	n := fs.Int("monitors", 0, "paths /m/0 .. /m/N-1 whose last check /control/last lists")
+	closeEach := fs.Bool("close", false, "close every connection after its answer (no keep-alive)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,6 +93,7 @@ func Target(args []string) error {
 	})
 	fmt.Println(ln.Addr().String())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv.SetKeepAlivesEnabled(!*closeEach)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
 	go func() { <-stop; _ = srv.Close() }()
