@@ -131,9 +131,10 @@ type Engine struct {
 	results chan check
 	cmds    chan func()
 
-	mu      sync.Mutex // guards runners and heap
+	mu      sync.Mutex // guards runners, heap and window
 	runners map[string]*runner
 	heap    schedule
+	window  time.Duration  // how early a check may start (windowFor); 0: startWindow
 	wakeup  chan struct{}  // the schedule changed
 	wg      sync.WaitGroup // the scheduler and the checkers
 	// jobs hands a check to an idle checker; quit, closed when the engine
@@ -554,6 +555,11 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 		e.runners[sp.ID] = r
 		heap.Push(&e.heap, r)
 	}
+	var rate float64 // checks a second, in the engine's clock
+	for _, r := range e.runners {
+		rate += float64(time.Second) / float64(r.interval)
+	}
+	e.window = windowFor(rate)
 	select {
 	case e.wakeup <- struct{}{}:
 	default:
@@ -652,7 +658,36 @@ func firstSlot(now time.Time, interval, ph time.Duration) time.Time {
 // time it ran. A late start is still late: the start-lag metric counts the
 // checks started after their slot. The window is in the engine's clock, so a
 // fast clock (the demo's) batches almost nothing and keeps its timing.
+//
+// startWindow is the least window: a fleet that plans more checks a second
+// fills a wake in less. A smaller fleet gets a longer one (windowFor), up
+// to maxStartWindow.
 const startWindow = 25 * time.Millisecond
+
+// maxStartWindow is the longest window, and checksPerWake the checks a wake
+// starts on average that windowFor aims at. At 1,000 monitors every 10 s
+// (100 checks a second), a 25 ms window started two or three checks a wake
+// and the wakes still cost more than the checks: bench/probesrun at that
+// fleet measured 0.372 and 0.385 ms of CPU per check with 25 ms, 0.233
+// with 100 ms and 0.223 with 250 ms. Ten checks a wake takes most of that
+// gain while a wake's burst stays small (the checks started together
+// measure a little of each other's time on the machine), and a check is
+// never more than a tenth of a second early.
+const (
+	maxStartWindow = 100 * time.Millisecond
+	checksPerWake  = 10
+)
+
+// windowFor is the start window for a schedule of rate checks a second:
+// long enough for a wake to start about checksPerWake checks, between
+// startWindow and maxStartWindow.
+func windowFor(rate float64) time.Duration {
+	if rate <= 0 {
+		return maxStartWindow
+	}
+	w := time.Duration(checksPerWake / rate * float64(time.Second))
+	return min(max(w, startWindow), maxStartWindow)
+}
 
 // scheduler starts each monitor's checks at their planned times (up to
 // startWindow early) until ctx ends.
@@ -670,12 +705,16 @@ func (e *Engine) scheduler(ctx context.Context) {
 	}
 }
 
-// startDue starts, through start, every check planned up to startWindow
-// after now, and says how long (on the wall) until the next one is due.
+// startDue starts, through start, every check planned up to the start
+// window after now, and says how long (on the wall) until the next one is due.
 func (e *Engine) startDue(now time.Time, start func(r *runner, planned time.Time)) time.Duration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	horizon := now.Add(startWindow)
+	window := e.window
+	if window <= 0 {
+		window = startWindow
+	}
+	horizon := now.Add(window)
 	for len(e.heap) > 0 && !e.heap[0].next.After(horizon) {
 		r := e.heap[0]
 		start(r, r.next)

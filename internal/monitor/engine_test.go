@@ -529,54 +529,106 @@ func TestPublishReplacesOnlyWhatWasChecked(t *testing.T) {
 	}
 }
 
-// The scheduler wakes once for every check planned within startWindow of
-// the first one due, not once per check. Over a whole interval of a dense
-// fleet (3,000 monitors at 30 s, 100 checks a second), played on a clock
-// that moves by exactly the waits startDue asks for: every monitor starts
-// exactly once, never after its slot and never more than startWindow before
+// The scheduler wakes once for every check planned within the start window
+// of the first one due, not once per check. Over a whole interval of a
+// dense fleet (3,000 monitors at 30 s, 100 checks a second), played on a
+// clock that moves by exactly the waits startDue asks for, with the least
+// window and with the one Apply gives that fleet: every monitor starts
+// exactly once, never after its slot and never more than the window before
 // it, and the wakes stay within one per window, fewer than half the checks.
 func TestChecksStartTogetherWithinTheWindow(t *testing.T) {
 	const n, interval = 3000, 30 * time.Second
-	t0 := time.Date(2026, 8, 12, 16, 47, 30, 0, time.UTC)
-	e := New(Options{Now: func() time.Time { return t0 }})
-	slot := map[string]time.Time{}
-	for i := range n {
-		sp := httpSpec(fmt.Sprintf("flexo/web/http-%d", i), "flexo/web", "http://127.0.0.1:1/", interval)
-		r := &runner{spec: &sp, interval: interval, timeout: interval / 2, next: firstSlot(t0, interval, phase(sp.ID, interval))}
-		slot[sp.ID] = r.next
-		heap.Push(&e.heap, r)
-	}
-	now := t0
-	started := map[string]int{}
-	wakes := 0
-	for now.Before(t0.Add(interval)) {
-		wait := e.startDue(now, func(r *runner, planned time.Time) {
-			if planned.Sub(slot[r.spec.ID])%interval != 0 {
-				t.Fatalf("%s started for %v, off its slots (%v and every %v)", r.spec.ID, planned, slot[r.spec.ID], interval)
+	for _, window := range []time.Duration{0, windowFor(n / interval.Seconds())} {
+		effective := window
+		if effective == 0 {
+			effective = startWindow
+		}
+		t.Run(effective.String(), func(t *testing.T) {
+			t0 := time.Date(2026, 8, 12, 16, 47, 30, 0, time.UTC)
+			e := New(Options{Now: func() time.Time { return t0 }})
+			e.window = window
+			slot := map[string]time.Time{}
+			for i := range n {
+				sp := httpSpec(fmt.Sprintf("flexo/web/http-%d", i), "flexo/web", "http://127.0.0.1:1/", interval)
+				r := &runner{spec: &sp, interval: interval, timeout: interval / 2, next: firstSlot(t0, interval, phase(sp.ID, interval))}
+				slot[sp.ID] = r.next
+				heap.Push(&e.heap, r)
 			}
-			if now.After(planned) || planned.Sub(now) > startWindow {
-				t.Fatalf("%s started at %v for its slot at %v: more than %v early, or late", r.spec.ID, now, planned, startWindow)
+			now := t0
+			started := map[string]int{}
+			wakes := 0
+			for now.Before(t0.Add(interval)) {
+				wait := e.startDue(now, func(r *runner, planned time.Time) {
+					if planned.Sub(slot[r.spec.ID])%interval != 0 {
+						t.Fatalf("%s started for %v, off its slots (%v and every %v)", r.spec.ID, planned, slot[r.spec.ID], interval)
+					}
+					if now.After(planned) || planned.Sub(now) > effective {
+						t.Fatalf("%s started at %v for its slot at %v: more than %v early, or late", r.spec.ID, now, planned, effective)
+					}
+					if planned.Before(t0.Add(interval)) {
+						started[r.spec.ID]++
+					}
+				})
+				wakes++
+				if wait <= effective {
+					t.Fatalf("at %v the next wake is asked for in %v, within the window just served", now, wait)
+				}
+				now = now.Add(wait)
 			}
-			if planned.Before(t0.Add(interval)) {
-				started[r.spec.ID]++
+			for id := range slot {
+				if started[id] != 1 {
+					t.Errorf("%s started %d times in one interval", id, started[id])
+				}
+			}
+			if most := int(interval / effective); wakes > most {
+				t.Errorf("%d wakes in one interval, more than one per window (%d)", wakes, most)
+			}
+			// 100 checks a second, 2.5 per 25 ms window: without the window a wake each.
+			if wakes > n/2 {
+				t.Errorf("%d checks in %d wakes: not started together", n, wakes)
 			}
 		})
-		wakes++
-		if wait <= startWindow {
-			t.Fatalf("at %v the next wake is asked for in %v, within the window just served", now, wait)
+	}
+}
+
+// The window a fleet's checks may start early is long enough for a wake to
+// start about checksPerWake of them, between startWindow and
+// maxStartWindow, and Apply sets it from the monitors that run here.
+func TestStartWindowFollowsTheFleet(t *testing.T) {
+	for _, c := range []struct {
+		rate float64
+		want time.Duration
+	}{
+		{0, maxStartWindow},
+		{1.0 / 60, maxStartWindow},                  // one monitor a minute
+		{100, 100 * time.Millisecond},               // 1,000 monitors at 10 s
+		{10000.0 / 30, 30 * time.Millisecond},       // 10,000 at 30 s
+		{1000, startWindow},                         // 10,000 at 10 s
+		{200, checksPerWake * 5 * time.Millisecond}, // 2,000 at 10 s
+	} {
+		if got := windowFor(c.rate); got != c.want {
+			t.Errorf("windowFor(%v) = %v, want %v", c.rate, got, c.want)
 		}
-		now = now.Add(wait)
 	}
-	for id := range slot {
-		if started[id] != 1 {
-			t.Errorf("%s started %d times in one interval", id, started[id])
-		}
+	b := storetest.SQLite(t)
+	seedFleet(t, b.Store)
+	e := New(Options{Store: b.Store})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	specs := make([]Spec, 0, 2000)
+	for i := range 2000 {
+		specs = append(specs, httpSpec(fmt.Sprintf("flexo/web/http-%d", i), "flexo/web", "http://127.0.0.1:1/", 10*time.Second))
 	}
-	if most := int(interval / startWindow); wakes > most {
-		t.Errorf("%d wakes in one interval, more than one per window (%d)", wakes, most)
+	if err := e.Apply(ctx, specs); err != nil {
+		t.Fatal(err)
 	}
-	// 100 checks a second, 2.5 per window: without the window a wake each.
-	if wakes > n/2 {
-		t.Errorf("%d checks in %d wakes: not started together", n, wakes)
+	e.mu.Lock()
+	got := e.window
+	e.mu.Unlock()
+	// 2,000 monitors at 10 s: 200 checks a second, ten in 50 ms.
+	if want := 50 * time.Millisecond; got != want {
+		t.Errorf("after Apply of 2,000 monitors at 10 s the window is %v, want %v", got, want)
 	}
 }
