@@ -14,6 +14,7 @@ import (
 	"iter"
 	"log/slog"
 	"maps"
+	"math"
 	"os"
 	"reflect"
 	"slices"
@@ -556,10 +557,15 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 		heap.Push(&e.heap, r)
 	}
 	var rate float64 // checks a second, in the engine's clock
+	shortest := time.Duration(math.MaxInt64)
 	for _, r := range e.runners {
 		rate += float64(time.Second) / float64(r.interval)
+		shortest = min(shortest, r.interval)
 	}
-	e.window = windowFor(rate)
+	// A window as long as a monitor's interval would start its next check
+	// in the same wake, and skip it: no more than a quarter of the
+	// shortest, and never less than the 25 ms every fleet had before.
+	e.window = max(startWindow, min(windowFor(rate), shortest/4))
 	select {
 	case e.wakeup <- struct{}{}:
 	default:

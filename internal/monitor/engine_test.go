@@ -593,7 +593,8 @@ func TestChecksStartTogetherWithinTheWindow(t *testing.T) {
 
 // The window a fleet's checks may start early is long enough for a wake to
 // start about checksPerWake of them, between startWindow and
-// maxStartWindow, and Apply sets it from the monitors that run here.
+// maxStartWindow, and Apply sets it from the monitors that run here, never
+// above a quarter of the shortest interval.
 func TestStartWindowFollowsTheFleet(t *testing.T) {
 	for _, c := range []struct {
 		rate float64
@@ -630,5 +631,17 @@ func TestStartWindowFollowsTheFleet(t *testing.T) {
 	// 2,000 monitors at 10 s: 200 checks a second, ten in 50 ms.
 	if want := 50 * time.Millisecond; got != want {
 		t.Errorf("after Apply of 2,000 monitors at 10 s the window is %v, want %v", got, want)
+	}
+	// One monitor every 120 ms among them: a window of 50 ms would start
+	// its next check in the same wake and skip it; a quarter of its interval.
+	fast := httpSpec("flexo/web/fast", "flexo/web", "http://127.0.0.1:1/", 120*time.Millisecond)
+	if err := e.Apply(ctx, append(specs, fast)); err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	got = e.window
+	e.mu.Unlock()
+	if want := 30 * time.Millisecond; got != want {
+		t.Errorf("with a monitor every 120 ms the window is %v, want %v", got, want)
 	}
 }
