@@ -562,10 +562,7 @@ func (e *Engine) apply(ctx context.Context, all []Spec, sync bool) error {
 		rate += float64(time.Second) / float64(r.interval)
 		shortest = min(shortest, r.interval)
 	}
-	// A window as long as a monitor's interval would start its next check
-	// in the same wake, and skip it: no more than a quarter of the
-	// shortest, and never less than the 25 ms every fleet had before.
-	e.window = max(startWindow, min(windowFor(rate), shortest/4))
+	e.window = windowFor(rate, shortest)
 	select {
 	case e.wakeup <- struct{}{}:
 	default:
@@ -684,19 +681,22 @@ const (
 	checksPerWake  = 10
 )
 
-// windowFor is the start window for a schedule of rate checks a second:
-// long enough for a wake to start about checksPerWake checks, between
-// startWindow and maxStartWindow.
-func windowFor(rate float64) time.Duration {
-	if rate <= 0 {
-		return maxStartWindow
+// windowFor is the start window for a schedule of rate checks a second
+// whose shortest interval is shortest: long enough for a wake to start
+// about checksPerWake checks, at most maxStartWindow, and at most a quarter
+// of the shortest interval (a window as long as a monitor's interval would
+// start its next check in the same wake, and skip it), but never under
+// startWindow, which every fleet had before.
+func windowFor(rate float64, shortest time.Duration) time.Duration {
+	w := maxStartWindow
+	if rate > 0 {
+		w = min(w, time.Duration(checksPerWake/rate*float64(time.Second)))
 	}
-	w := time.Duration(checksPerWake / rate * float64(time.Second))
-	return min(max(w, startWindow), maxStartWindow)
+	return max(min(w, shortest/4), startWindow)
 }
 
-// scheduler starts each monitor's checks at their planned times (up to
-// startWindow early) until ctx ends.
+// scheduler starts each monitor's checks at their planned times (up to the
+// start window early) until ctx ends.
 func (e *Engine) scheduler(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()

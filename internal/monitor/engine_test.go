@@ -538,7 +538,7 @@ func TestPublishReplacesOnlyWhatWasChecked(t *testing.T) {
 // it, and the wakes stay within one per window, fewer than half the checks.
 func TestChecksStartTogetherWithinTheWindow(t *testing.T) {
 	const n, interval = 3000, 30 * time.Second
-	for _, window := range []time.Duration{0, windowFor(n / interval.Seconds())} {
+	for _, window := range []time.Duration{0, windowFor(n/interval.Seconds(), interval)} {
 		effective := window
 		if effective == 0 {
 			effective = startWindow
@@ -607,8 +607,8 @@ func TestStartWindowFollowsTheFleet(t *testing.T) {
 		{1000, startWindow},                         // 10,000 at 10 s
 		{200, checksPerWake * 5 * time.Millisecond}, // 2,000 at 10 s
 	} {
-		if got := windowFor(c.rate); got != c.want {
-			t.Errorf("windowFor(%v) = %v, want %v", c.rate, got, c.want)
+		if got := windowFor(c.rate, time.Hour); got != c.want {
+			t.Errorf("windowFor(%v, 1h) = %v, want %v", c.rate, got, c.want)
 		}
 	}
 	b := storetest.SQLite(t)
