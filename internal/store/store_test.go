@@ -173,6 +173,7 @@ func TestSQLiteFile(t *testing.T) {
 		{"journal_mode", "wal"},
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
+		{"synchronous", "1"}, // NORMAL
 	}
 	for _, p := range pragmas {
 		t.Run(p.pragma, func(t *testing.T) {
