@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,16 +198,36 @@ func createToken(t *testing.T, scope string, storeArgs ...string) string {
 	return tok
 }
 
-// freeAddr picks a free loopback port.
+// handedOut are the ports freeAddr has returned in this test binary: once
+// its listener is closed the kernel may give the same port to the next
+// caller, and two servers started together would then share one.
+var handedOut struct {
+	sync.Mutex
+	ports map[string]bool
+}
+
+// freeAddr picks a free loopback port, never the same one twice in a run.
+// The port is free when picked, not held: what binds it must still expect
+// "address already in use" from another process (tryStart does).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports == nil {
+		handedOut.ports = map[string]bool{}
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !handedOut.ports[addr] {
+			handedOut.ports[addr] = true
+			return addr
+		}
+	}
 }
 
 // syncBuffer is a buffer the server's output goroutines and the test share.
@@ -237,27 +258,36 @@ func startServer(t *testing.T, args ...string) *server {
 // startServerEnv is startServer with extra environment variables (NAME=value).
 func startServerEnv(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
-	for attempt := 1; ; attempt++ {
-		s, err := tryStart(t, args, env...)
-		if err == nil {
-			t.Cleanup(func() {
-				if code := s.stop(t); code != 0 {
-					t.Errorf("herald serve exited %d on SIGTERM; its log:\n%s", code, s.log.String())
-				}
-			})
-			return s
+	s, err := tryStart(t, args, env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if code := s.stop(t); code != 0 {
+			t.Errorf("herald serve exited %d on SIGTERM; its log:\n%s", code, s.log.String())
 		}
-		// The port was free a moment ago; another test may have taken it since.
-		if attempt < 3 && strings.Contains(err.Error(), "address already in use") {
+	})
+	return s
+}
+
+// tryStart starts `herald serve` on a free port. The port is free when
+// picked but not held, so another test (or a second tryStart at the same
+// moment: the kernel can hand the same free port to both) may take it first;
+// the server then exits on "address already in use" and tryStart tries a new
+// port.
+func tryStart(t *testing.T, args []string, env ...string) (*server, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := tryStartAt(t, freeAddr(t), args, env...)
+		if err != nil && attempt < 5 && strings.Contains(err.Error(), "address already in use") {
 			continue
 		}
-		t.Fatal(err)
+		return s, err
 	}
 }
 
-func tryStart(t *testing.T, args []string, env ...string) (*server, error) {
-	return tryStartAt(t, freeAddr(t), args, env...)
-}
+// listeningLine is what `herald serve` logs once its sockets are open; until
+// its log says so, an answer on its address is some other process's.
+const listeningLine = "listening; answering once ready"
 
 // tryStartAt is tryStart on a given address (a restart where clients expect it).
 func tryStartAt(t *testing.T, addr string, args []string, env ...string) (*server, error) {
@@ -292,10 +322,12 @@ func tryStartAt(t *testing.T, addr string, args []string, env ...string) (*serve
 			return nil, fmt.Errorf("herald serve exited %d before answering /healthz; its log:\n%s", s.code, s.log.String())
 		default:
 		}
-		if resp, err := httpClient.Get(s.url + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s, nil
+		if strings.Contains(s.log.String(), listeningLine) {
+			if resp, err := httpClient.Get(s.url + "/healthz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return s, nil
+				}
 			}
 		}
 		if time.Now().After(deadline) {
@@ -305,6 +337,28 @@ func tryStartAt(t *testing.T, addr string, args []string, env ...string) (*serve
 			return nil, fmt.Errorf("herald serve did not answer /healthz within 60 s; its log:\n%s", s.log.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestTryStartAtAnotherProcessAnswering is the harness's own check: a
+// server whose port another process holds, and answers /healthz on, is not
+// taken for started (CI once saw the second of three instances given the
+// first's port, its /healthz answered by the first).
+func TestTryStartAtAnotherProcessAnswering(t *testing.T) {
+	t.Parallel()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("ok"))
+	}))
+	defer other.Close()
+	config := filepath.Join(t.TempDir(), "herald.yaml")
+	writeFile(t, config, hostingYAML(t))
+	s, err := tryStartAt(t, other.Listener.Addr().String(), []string{"--config", config, "--data", t.TempDir()})
+	if err == nil {
+		s.stop(t)
+		t.Fatalf("tryStartAt on a port another process answers on reported a started server")
+	}
+	if !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("the error does not say the port is taken: %v", err)
 	}
 }
 
