@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/agent"
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
@@ -27,7 +28,7 @@ import (
 // target answers each by its source: that is each agent's view of the
 // target, so the test can break one location's path and not another's.
 func TestE2EAgents(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	herald(t)
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
@@ -436,10 +437,11 @@ const serverAway = 2 * time.Minute
 // results its run made; every one of them is exactly once either stored
 // (the server keeps a result sent twice once) or still in the agent's buffer
 // on disk, and the buffer dropped none. SQLite only: the wait is the test,
-// and it runs beside the others (t.Parallel) to keep the package's time;
-// TestE2EAgents covers PostgreSQL.
+// and it runs beside the others from the moment the serial tests end, in no
+// place of the bound (cli.Waiter), to keep the package's time; TestE2EAgents
+// covers PostgreSQL.
 func TestE2EAgentsServerAway(t *testing.T) {
-	t.Parallel()
+	cli.Waiter(t)
 	herald(t)
 	dir := t.TempDir()
 	storeArgs := []string{"--data", dir}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
@@ -44,6 +45,7 @@ func openService(t *testing.T, dir string) (*store.Store, *service.Service) {
 // write that could have been in flight when it ended, and every incident
 // whole (its update, its component and its change log entry all there).
 func TestBackupRestoreDuringWrites(t *testing.T) {
+	cli.Parallel(t)
 	dir := t.TempDir()
 	if code, out, errs := runIn(t, "", "migrate", "--data", dir); code != 0 {
 		t.Fatalf("migrate: %d %q %q", code, out, errs)
@@ -176,6 +178,7 @@ func TestBackupRestoreDuringWrites(t *testing.T) {
 // a running server, and never from a file that is not a whole Herald
 // database or is newer than this build.
 func TestRestoreRefusals(t *testing.T) {
+	cli.Parallel(t)
 	dir := t.TempDir()
 	if code, out, errs := runIn(t, "", "migrate", "--data", dir); code != 0 {
 		t.Fatalf("migrate: %d %q %q", code, out, errs)
@@ -309,6 +312,7 @@ func TestBackupPostgres(t *testing.T) {
 // with --force and refused without: put beside the restored file, SQLite
 // would read it into it.
 func TestRestoreMovesAStrayLogAside(t *testing.T) {
+	cli.Parallel(t)
 	dir := t.TempDir()
 	if code, out, errs := runIn(t, "", "migrate", "--data", dir); code != 0 {
 		t.Fatalf("migrate: %d %q %q", code, out, errs)

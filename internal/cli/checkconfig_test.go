@@ -11,6 +11,7 @@ import (
 )
 
 func TestCheckConfig(t *testing.T) {
+	Parallel(t)
 	dir := t.TempDir()
 	write := func(name, text string) string {
 		path := filepath.Join(dir, name)
@@ -105,6 +106,7 @@ groups:
 
 // The example that ships with Herald must pass its own check.
 func TestCheckConfigExample(t *testing.T) {
+	Parallel(t)
 	var stdout bytes.Buffer
 	env := &Env{Stdout: &stdout, Stderr: &stdout, Getenv: func(string) string { return "" }}
 	file := "../../examples/hosting.yaml"
@@ -184,6 +186,7 @@ var everyKindProblems = []string{
 // one run, each with its line and column, and serve refuses the file with
 // the very same list.
 func TestCheckConfigListsEveryProblem(t *testing.T) {
+	Parallel(t)
 	file := filepath.Join(t.TempDir(), "every.yaml")
 	if err := os.WriteFile(file, []byte(everyKind), 0o644); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
@@ -14,6 +15,7 @@ import (
 // An import from the command line is a change like any other: it lands in
 // the change log, made by "cli", with its counts.
 func TestCustomersImportIsRecorded(t *testing.T) {
+	cli.Parallel(t)
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := t.Context()
 		svc := service.New(b.Store, nil, nil)

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/cli"
 )
 
 // cluster is a PostgreSQL cluster of a test's own, which it may stop and
@@ -167,7 +169,7 @@ func (s *server) readyz(t *testing.T) (int, map[string]string) {
 // says writes fail; writes answer 503. When the database is back, the
 // measurement is recorded and the mark goes.
 func TestE2ELiveStatusWhileTheDatabaseIsDown(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	herald(t)
 	pg := newCluster(t)
 	var failing atomic.Bool

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the sqlite database/sql driver, for the integrity check
+
+	"github.com/heraldhq/herald/internal/cli"
 )
 
 // smallDisk mounts a tmpfs of the test's own of size bytes and unmounts it
@@ -157,7 +159,7 @@ func checkReadOnly(t *testing.T, s *server, token, reason string) {
 // with the reason, and leaves the database whole; remounted writable, the
 // same process takes writes again.
 func TestE2EReadOnlyDisk(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	herald(t)
 	dir := smallDisk(t, 8<<20)
 	config := filepath.Join(t.TempDir(), "herald.yaml")
@@ -180,7 +182,7 @@ func TestE2EReadOnlyDisk(t *testing.T) {
 // the reason and leaves the database whole; once there is room, the same
 // process takes writes again.
 func TestE2EFullDisk(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	herald(t)
 	dir := smallDisk(t, 8<<20)
 	config := filepath.Join(t.TempDir(), "herald.yaml")

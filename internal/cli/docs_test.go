@@ -43,6 +43,7 @@ func needShell(t *testing.T, name string) string {
 // with -h, so reading the flags never runs a command; and the tree has
 // every command of the table, groups included.
 func TestDescribeReachesEveryCommand(t *testing.T) {
+	Parallel(t)
 	docs := describeCommands(context.Background(), commands(), nil)
 	var leaves, groups int
 	walk(docs, func(d cmdDoc) {
@@ -90,6 +91,7 @@ func generated(t *testing.T, args ...string) string {
 // The bash completion, run in bash, offers under each group exactly its
 // subcommands and for each command exactly its flags.
 func TestBashCompletion(t *testing.T) {
+	Parallel(t)
 	bash := needShell(t, "bash")
 	script := filepath.Join(t.TempDir(), "herald.bash")
 	if err := os.WriteFile(script, []byte(generated(t, "completion", "bash")), 0o644); err != nil {
@@ -137,6 +139,7 @@ func TestBashCompletion(t *testing.T) {
 // fish, asked to complete, offers each group's subcommands and each
 // command's flags.
 func TestFishCompletion(t *testing.T) {
+	Parallel(t)
 	fish := needShell(t, "fish")
 	script := filepath.Join(t.TempDir(), "herald.fish")
 	if err := os.WriteFile(script, []byte(generated(t, "completion", "fish")), 0o644); err != nil {
@@ -180,6 +183,7 @@ func TestFishCompletion(t *testing.T) {
 
 // zsh parses the script, and it names every command and flag.
 func TestZshCompletion(t *testing.T) {
+	Parallel(t)
 	zsh := needShell(t, "zsh")
 	text := generated(t, "completion", "zsh")
 	script := filepath.Join(t.TempDir(), "_herald")
@@ -202,6 +206,7 @@ func TestZshCompletion(t *testing.T) {
 }
 
 func TestCompletionRefusesUnknownShell(t *testing.T) {
+	Parallel(t)
 	for _, args := range [][]string{{"completion"}, {"completion", "tcsh"}, {"completion", "bash", "zsh"}} {
 		if code, out, errs := runOut(t, args...); code != 2 || out != "" || !strings.Contains(errs, "bash, zsh or fish") {
 			t.Errorf("herald %v: exit %d, stdout %q, stderr %q", args, code, out, errs)
@@ -212,6 +217,7 @@ func TestCompletionRefusesUnknownShell(t *testing.T) {
 // The man page has a section for every command with each of its flags,
 // and groff reads it without a warning.
 func TestManPage(t *testing.T) {
+	Parallel(t)
 	page := generated(t, "man")
 	walk(describeCommands(context.Background(), commands(), nil), func(d cmdDoc) {
 		if d.subs != nil {
@@ -243,6 +249,7 @@ func TestManPage(t *testing.T) {
 }
 
 func TestVersionCommand(t *testing.T) {
+	Parallel(t)
 	code, out, _ := runOut(t, "version")
 	if want := buildinfo.Read().String() + "\n"; code != 0 || out != want {
 		t.Errorf("herald version: exit %d, %q, want %q", code, out, want)
@@ -255,6 +262,7 @@ func TestVersionCommand(t *testing.T) {
 }
 
 func TestHealthCommand(t *testing.T) {
+	Parallel(t)
 	status := http.StatusOK
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/healthz" {

@@ -19,9 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +29,7 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, to tamper with the schema version
 
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/store/storetest"
 	"github.com/heraldhq/herald/internal/syncbuf"
 )
@@ -46,31 +45,12 @@ var (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	waitBoundParallel()
+	cli.SetUpParallel()
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
 	os.Exit(code)
-}
-
-// endToEndParallel is how many of this package's parallel tests run at once
-// unless -parallel says otherwise. They start servers and agents in
-// processes of their own (built without -race) and mostly wait on them, one
-// for the two minutes an agent keeps its results while the server is away;
-// at GOMAXPROCS (two here) that one waited for a slot before it began
-// (`go test -race ./internal/cli`, quiet: 368.5 s, then 350.5 s).
-const endToEndParallel = 6
-
-// waitBoundParallel raises -parallel to endToEndParallel when it was not set.
-func waitBoundParallel() {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
-	if !set && runtime.GOMAXPROCS(0) < endToEndParallel {
-		if err := flag.Set("test.parallel", strconv.Itoa(endToEndParallel)); err != nil {
-			panic(err)
-		}
-	}
 }
 
 // herald returns the path of the freshly built binary.
@@ -345,7 +325,7 @@ func tryStartAt(t *testing.T, addr string, args []string, env ...string) (*serve
 // taken for started (CI once saw the second of three instances given the
 // first's port, its /healthz answered by the first).
 func TestTryStartAtAnotherProcessAnswering(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("ok"))
 	}))
@@ -498,7 +478,7 @@ func remoteEnv(s *server, token string) []string {
 // an incident from open to postmortem, and a maintenance window that
 // Herald's clock starts and completes by itself.
 func TestE2EOperatorStory(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	herald(t)
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
@@ -648,7 +628,7 @@ func deref(p *string) string {
 
 // TestE2EAuthAndErrors checks the token scopes and a CLI error's exit code and message.
 func TestE2EAuthAndErrors(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	data := t.TempDir()
 	config := filepath.Join(t.TempDir(), "herald.yaml")
 	writeFile(t, config, hostingYAML(t))
@@ -687,7 +667,7 @@ func TestE2EAuthAndErrors(t *testing.T) {
 // keeping the removed ones' history; no request for /healthz, / or
 // summary.json fails meanwhile.
 func TestE2EReload(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	data := t.TempDir()
 	config := filepath.Join(t.TempDir(), "herald.yaml")
 	hosting := hostingYAML(t)
@@ -853,7 +833,7 @@ func TestE2EReload(t *testing.T) {
 
 // TestE2EGracefulShutdown stops the server with SIGTERM and restarts it on the same data.
 func TestE2EGracefulShutdown(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	data := t.TempDir()
 	config := filepath.Join(t.TempDir(), "herald.yaml")
 	writeFile(t, config, hostingYAML(t))
@@ -891,7 +871,7 @@ func TestE2EGracefulShutdown(t *testing.T) {
 
 // TestE2ESchemaTooNew: a database migrated by a newer Herald is refused by serve and migrate.
 func TestE2ESchemaTooNew(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	data := t.TempDir()
 	config := filepath.Join(t.TempDir(), "herald.yaml")
 	writeFile(t, config, hostingYAML(t))
@@ -920,7 +900,7 @@ func TestE2ESchemaTooNew(t *testing.T) {
 
 // TestE2ECommandLine checks exit codes of the commands that need no server.
 func TestE2ECommandLine(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	hosting := hostingYAML(t)
 	example := filepath.Join(moduleDir, "examples", "hosting.yaml")
 	if r := runHerald(t, nil, "check-config", example); r.code != 0 || !strings.Contains(r.stdout, "ok") {

@@ -176,6 +176,7 @@ func req(method, path string, headers ...string) string {
 // TestFrontConditionalAndHead: an ETag given back gets 304 without a body,
 // HEAD gets the headers of GET without the body.
 func TestFrontConditionalAndHead(t *testing.T) {
+	Parallel(t)
 	addr, _ := frontServer(t, nil)
 	c := dialRaw(t, addr)
 	// /history is kept compressed only (web's gzOnly): its plain answers
@@ -215,6 +216,7 @@ func TestFrontConditionalAndHead(t *testing.T) {
 // TestFrontGzip: gzip when the client takes it (the same document,
 // compressed), the plain bytes when it does not or refuses it with q=0.
 func TestFrontGzip(t *testing.T) {
+	Parallel(t)
 	addr, _ := frontServer(t, nil)
 	c := dialRaw(t, addr)
 	for _, path := range []string{"/", "/api/v2/summary.json", "/history"} {
@@ -251,6 +253,7 @@ func TestFrontGzip(t *testing.T) {
 // connection are answered in order on it, public documents and others
 // mixed; after one for net/http the connection serves on.
 func TestFrontKeepAliveAndPipelining(t *testing.T) {
+	Parallel(t)
 	addr, _ := frontServer(t, nil)
 	c := dialRaw(t, addr)
 	type want struct {
@@ -288,6 +291,7 @@ func TestFrontKeepAliveAndPipelining(t *testing.T) {
 // and for what fasthttp hands over. A connection whose first request is
 // for net/http stays with net/http, which serves the documents too.
 func TestFrontSameAnswersAsNetHTTP(t *testing.T) {
+	Parallel(t)
 	addr, _ := frontServer(t, nil)
 	fast, slow := dialRaw(t, addr), dialRaw(t, addr)
 	slow.send(getReq("/healthz"))
@@ -341,6 +345,7 @@ func headerLines(h http.Header) []string {
 // shortened for the test; what is asserted is that the server closes the
 // connection, not when.
 func TestFrontTimeouts(t *testing.T) {
+	Parallel(t)
 	lim := defaultLimits
 	lim.readHeader, lim.idle = 300*time.Millisecond, 300*time.Millisecond
 	addr, _ := frontServer(t, &lim)
@@ -375,6 +380,7 @@ func TestFrontTimeouts(t *testing.T) {
 // by either server, and a body over its route's limit with 413 after the
 // hand-over, the connection then closed.
 func TestFrontSizeLimits(t *testing.T) {
+	Parallel(t)
 	addr, _ := frontServer(t, nil)
 	big := "X-Filler: " + strings.Repeat("a", defaultLimits.maxHead)
 	c := dialRaw(t, addr)
@@ -404,6 +410,7 @@ func TestFrontSizeLimits(t *testing.T) {
 // made two for a document over 4 KB) and one read per request (net/http
 // made another, in the background, to see a client leave).
 func TestFrontOneWritePerAnswer(t *testing.T) {
+	Parallel(t)
 	addr, counts := frontServer(t, nil)
 	c := dialRaw(t, addr)
 	c.send(getReq("/"))
@@ -455,6 +462,7 @@ func TestFrontOneWritePerAnswer(t *testing.T) {
 // whole names that field in its refusal (a cut body would be refused as
 // cut, a lost one as empty).
 func TestFrontHandsOverBodiesWhole(t *testing.T) {
+	Parallel(t)
 	const body = `{"subscriber":{"email":"reader@example.com"},"unheard_of_field":1}`
 	head := "POST /api/v2/subscribers.json HTTP/1.1\r\nHost: status.example.net\r\nContent-Type: application/json\r\n"
 	chunked := fmt.Sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", 20, body[:20], len(body)-20, body[20:])
@@ -514,6 +522,7 @@ func TestFrontHandsOverBodiesWhole(t *testing.T) {
 // one request where Herald, going by the chunks, sees two. After a request
 // with both, RFC 9112 (section 6.3) says the server must close.
 func TestFrontRefusesAmbiguousFraming(t *testing.T) {
+	Parallel(t)
 	addr, _ := frontServer(t, nil)
 	hidden := "GET /api/v2/status.json HTTP/1.1\r\nHost: status.example.net\r\n\r\n"
 	for _, tc := range []struct{ name, request string }{

@@ -112,6 +112,7 @@ func loopbackAddr(t *testing.T) string {
 // use yet: a connection made meanwhile is accepted (not refused) and not
 // answered; once the database answers, it gets the page.
 func TestServeListensBeforeTheDatabase(t *testing.T) {
+	Parallel(t)
 	cfgPath, err := filepath.Abs("../../examples/hosting.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +192,7 @@ func TestServeListensBeforeTheDatabase(t *testing.T) {
 // drains (with "Connection: close"), where closing idle connections at
 // once would have lost it.
 func TestDrainAnswersTheNextRequestOnAKeptConnection(t *testing.T) {
+	Parallel(t)
 	d := newDrainer()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/heraldhq/herald/internal/cli"
 )
 
 const mirrorYAML = `page:
@@ -172,13 +174,13 @@ func compareCopy(heraldURL, mirrorURL string, list []string, since time.Time, ex
 // killed and its database stopped, and the copies still answer with the
 // last state.
 func TestE2EMirror(t *testing.T) {
+	cli.Parallel(t)
 	herald(t)
 	tools := needMirrorTools(t)
 	pg := newCluster(t)
 	far := startSSHD(t, tools)
 	s3 := startS3(t, tools)
-	t.Setenv("AWS_ACCESS_KEY_ID", s3.access)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", s3.secret)
+	keys := []string{"AWS_ACCESS_KEY_ID=" + s3.access, "AWS_SECRET_ACCESS_KEY=" + s3.secret}
 	local := filepath.Join(t.TempDir(), "status")
 	web := startNginx(t, tools, local, far.root, s3)
 	since := time.Now()
@@ -188,7 +190,7 @@ func TestE2EMirror(t *testing.T) {
 	token := createToken(t, "write", "--db", pg.url)
 	s, err := tryStart(t, []string{"--config", config, "--db", pg.url, "--publish", local, "--publish", far.spec,
 		"--publish", "s3://" + s3.bucket + "/" + s3.prefix, "--mirror-s3-endpoint", s3.endpoint,
-		"--mirror-ssh-key", far.key, "--mirror-known-hosts", far.knownHosts})
+		"--mirror-ssh-key", far.key, "--mirror-known-hosts", far.knownHosts}, keys...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,6 +373,7 @@ func fileOf(root, path string) string {
 // its own copy, and refuses what it cannot do with a clear message, leaving
 // a folder that is not a copy as it was.
 func TestPublishOnSQLite(t *testing.T) {
+	cli.Parallel(t)
 	herald(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "herald.yaml")
@@ -444,6 +447,7 @@ incidents:
 // herald publish copies every public page of pages: (a path page under its
 // path, a host page in its folder) and never a private one.
 func TestPublishPagesOnSQLite(t *testing.T) {
+	cli.Parallel(t)
 	herald(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "herald.yaml")
@@ -488,6 +492,7 @@ func TestPublishPagesOnSQLite(t *testing.T) {
 // page, and nothing of the private one, in a folder, over rsync to sshd and
 // into versitygw, and nginx serves each page's copy back from each.
 func TestE2EMirrorPages(t *testing.T) {
+	cli.Parallel(t)
 	herald(t)
 	tools := needMirrorTools(t)
 	far := startSSHD(t, tools)

@@ -53,6 +53,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // it down, publishes an incident and resolves it with the measured times;
 // /metrics shows the monitor's state; a heartbeat URL answers only its token.
 func TestServeMonitorsToIncidents(t *testing.T) {
+	Parallel(t)
 	var failing atomic.Bool
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if failing.Load() {
@@ -63,7 +64,10 @@ func TestServeMonitorsToIncidents(t *testing.T) {
 	}))
 	defer site.Close()
 	const token = "hb-test-token-0123456789"
-	t.Setenv("HERALD_TEST_HEARTBEAT", token)
+	// The heartbeat's token is read from the process's environment; no other
+	// test reads this variable, so setting it for the whole process is safe
+	// beside the parallel tests (t.Setenv is refused in those).
+	os.Setenv("HERALD_TEST_HEARTBEAT", token)
 	cfg := fmt.Sprintf(`page: {title: Test Hosting, url: https://status.example.net, zone: America/Los_Angeles}
 incidents: {auto: publish, hold: 2s}   # the heartbeat's default interval would make the hold 40 s
 groups:
@@ -178,6 +182,7 @@ groups:
 
 // /metrics is gzipped for a client that accepts it, and only then.
 func TestAcceptsGzip(t *testing.T) {
+	Parallel(t)
 	for _, tc := range []struct {
 		header []string
 		want   bool

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
@@ -29,6 +30,7 @@ var exportedAt = regexp.MustCompile(`"exported_at":"[^"]*"`)
 // and exported again gives the same document; a second read into the
 // now full database is refused.
 func TestImportExportCommands(t *testing.T) {
+	cli.Parallel(t)
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		dir := t.TempDir()
 		cfg := filepath.Join(dir, "herald.yaml")
@@ -101,6 +103,7 @@ func TestImportExportCommands(t *testing.T) {
 }
 
 func TestImportUsage(t *testing.T) {
+	cli.Parallel(t)
 	for _, c := range []struct {
 		args []string
 		code int

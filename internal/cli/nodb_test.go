@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
@@ -37,6 +38,7 @@ func oneOffCommands(t *testing.T) [][]string {
 // looked and what to pass, and leaves the folder as it was; before, it made
 // a new database there and, say, a token the running server never knew.
 func TestOneOffCommandsRefuseAFolderWithoutDatabase(t *testing.T) {
+	cli.Parallel(t)
 	for _, args := range oneOffCommands(t) {
 		t.Run(strings.Join(args[:2], " "), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "wrong")
@@ -68,6 +70,7 @@ func TestTokenWithoutDataFlagRefuses(t *testing.T) {
 // A folder that serve (or migrate) set up works, and one an empty file
 // stands in for is refused: an empty herald.db has no Herald tables.
 func TestTokenAfterMigrate(t *testing.T) {
+	cli.Parallel(t)
 	dir := t.TempDir()
 	if code, out, errs := runIn(t, "", "migrate", "--data", dir); code != 0 {
 		t.Fatalf("migrate: %d %q %q", code, out, errs)
@@ -89,6 +92,7 @@ func TestTokenAfterMigrate(t *testing.T) {
 // by the one-off commands, which must not fill an empty or foreign database
 // with Herald's tables; migrate creates them, after which the commands work.
 func TestOneOffCommandsRefuseAPostgresWithoutSchema(t *testing.T) {
+	cli.Parallel(t)
 	url := storetest.PostgresURL(t)
 	for _, args := range oneOffCommands(t) {
 		if args[0] == "backup" {

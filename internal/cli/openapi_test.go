@@ -33,6 +33,7 @@ import (
 // driven to a success and to an error; every request meant to succeed, and
 // every answer, is validated against the description by libopenapi-validator.
 func TestOpenAPI(t *testing.T) {
+	Parallel(t)
 	t.Run("sqlite", func(t *testing.T) { openAPIStory(t, store.DSN{DataDir: t.TempDir()}) })
 	t.Run("postgres", func(t *testing.T) { openAPIStory(t, store.DSN{URL: storetest.PostgresURL(t)}) })
 }
@@ -80,7 +81,10 @@ func openAPIStory(t *testing.T, dsn store.DSN) {
 	}))
 	defer sink.Close()
 	const heartbeat = "openapi-heartbeat-token-0123"
-	t.Setenv("HERALD_TEST_OPENAPI_HEARTBEAT", heartbeat) // the configuration is read with the process's environment
+	// The configuration is read with the process's environment. No other test
+	// reads this variable, so it is set for the whole process (t.Setenv is
+	// refused in a parallel test).
+	os.Setenv("HERALD_TEST_OPENAPI_HEARTBEAT", heartbeat)
 	cfg := fmt.Sprintf(`page: {title: Test Hosting, url: https://status.example.net, zone: America/Los_Angeles}
 groups:
   - id: flexo

@@ -13,6 +13,7 @@ import (
 )
 
 func TestPageCommands(t *testing.T) {
+	Parallel(t)
 	run := func(stdin string, getenv func(string) string, args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
 		env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: getenv}

@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/cli"
 )
 
 // proxyBinary finds a reverse proxy's binary, or skips the test; CI sets
@@ -200,6 +202,7 @@ func throughProxy(t *testing.T, s *server, base string) {
 // certificate in place of certbot's) in front of Herald, and shows that
 // Herald tells its clients apart through it.
 func TestNginxExample(t *testing.T) {
+	cli.Parallel(t)
 	nginx := proxyBinary(t, "nginx", "/usr/sbin/nginx")
 	dir := t.TempDir()
 	// nginx's workers may run as nobody: let them in.
@@ -261,6 +264,7 @@ http {
 // can be had here) in front of Herald and shows that Herald tells its clients
 // apart through it.
 func TestCaddyExample(t *testing.T) {
+	cli.Parallel(t)
 	caddy := proxyBinary(t, "caddy")
 	dir := t.TempDir()
 	env := append(baseEnv(), "HOME="+dir, "XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/heraldhq/herald/internal/cli"
 )
 
 const proxyConfig = `page: {title: Proxy test, zone: UTC}
@@ -70,6 +72,7 @@ func flood(t *testing.T, s *server, client, method, path string, form func(i int
 // else: each client is told apart by X-Forwarded-For. The flood writes a
 // few log lines, not one per refusal.
 func TestE2ETrustedProxyTellsClientsApart(t *testing.T) {
+	cli.Parallel(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "herald.yaml")
 	writeFile(t, cfg, []byte(proxyConfig+"server:\n  trusted_proxies: [127.0.0.1/32, \"::1/128\"]\n"))
@@ -140,6 +143,7 @@ func TestE2ETrustedProxyTellsClientsApart(t *testing.T) {
 // Without trusted proxies, X-Forwarded-For is anyone's to write and is
 // ignored: every client of a local proxy shares its address.
 func TestE2EUntrustedForwardedForIgnored(t *testing.T) {
+	cli.Parallel(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "herald.yaml")
 	writeFile(t, cfg, []byte(proxyConfig))
@@ -157,6 +161,7 @@ func TestE2EUntrustedForwardedForIgnored(t *testing.T) {
 // proxy); with server.metrics_token_env, to whoever has the token, in any
 // case of "Bearer"; with --metrics-listen, on that address alone.
 func TestE2EMetricsAccess(t *testing.T) {
+	cli.Parallel(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "herald.yaml")
 	writeFile(t, cfg, []byte(proxyConfig+"server:\n  trusted_proxies: [127.0.0.1/32]\n"))

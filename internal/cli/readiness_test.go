@@ -13,6 +13,7 @@ import (
 // /readyz is 200 while the page can be served, and its body says whether
 // writes work: a read-only SQLite file shows there.
 func TestReadinessSaysWhetherWritesWork(t *testing.T) {
+	Parallel(t)
 	ask := func(t *testing.T, b storetest.Backend) map[string]string {
 		t.Helper()
 		rec := httptest.NewRecorder()

@@ -210,6 +210,7 @@ func inPacific(s, layout string) string {
 }
 
 func TestIncidentCommands(t *testing.T) {
+	Parallel(t)
 	pmFile := filepath.Join(t.TempDir(), "pm.md")
 	if err := os.WriteFile(pmFile, []byte("# What happened\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -401,6 +402,7 @@ func TestIncidentCommands(t *testing.T) {
 }
 
 func TestMaintenanceCommands(t *testing.T) {
+	Parallel(t)
 	cases := []remoteCase{
 		{
 			name: "schedule with a duration",
@@ -481,6 +483,7 @@ func TestMaintenanceCommands(t *testing.T) {
 // TestRemoteErrors covers mistakes caught before any request (exit 2) and
 // API errors (exit 1); no case expects a request unless it lists a route.
 func TestRemoteErrors(t *testing.T) {
+	Parallel(t)
 	notFound := `{"error": {"status": 404, "message": "incident 12 not found"}}`
 	cases := []remoteCase{
 		{
@@ -529,6 +532,7 @@ func TestRemoteErrors(t *testing.T) {
 }
 
 func TestHelpHidesToken(t *testing.T) {
+	Parallel(t)
 	var stderr bytes.Buffer
 	env := &Env{Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "hrld_secret" }}
 	RunEnv(context.Background(), env, []string{"incident", "list", "-h"})
@@ -538,6 +542,7 @@ func TestHelpHidesToken(t *testing.T) {
 }
 
 func TestIncidentTable(t *testing.T) {
+	Parallel(t)
 	start := time.Date(2026, 8, 12, 16, 48, 0, 0, time.UTC)
 	ended := start.Add(4 * time.Minute)
 	incs := []client.Incident{

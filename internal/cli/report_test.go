@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/customers"
 	"github.com/heraldhq/herald/internal/report"
 	"github.com/heraldhq/herald/internal/service"
@@ -20,6 +21,7 @@ import (
 // Pacific time: a month whose first day is 25 hours long (daylight saving
 // ends on November 1st), so the measured time is 30 days and an hour.
 func TestReportCommand(t *testing.T) {
+	cli.Parallel(t)
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		dbArgs := []string{"--data", b.DataDir}

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/store/storetest"
 )
 
@@ -244,7 +245,7 @@ func get(t *testing.T, url string) int {
 // the new one serves. A new process that cannot start (its configuration
 // broken) leaves the old one serving, and says why in the log.
 func TestE2EUpgrade(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
@@ -373,7 +374,7 @@ func socketActivate(t *testing.T) string {
 // ready (Type=notify), hands the socket to a new process on SIGUSR2 without
 // a failed request, the new one saying MAINPID=, and says STOPPING=1 on SIGTERM.
 func TestE2ESocketActivation(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	activate := socketActivate(t)
 	config := filepath.Join(t.TempDir(), "herald.yaml")
 	writeFile(t, config, hostingYAML(t))
@@ -447,7 +448,7 @@ func TestE2ESocketActivation(t *testing.T) {
 // and 4, LISTEN_FDS=2, LISTEN_PID set by the process itself before it
 // execs herald, LISTEN_FDNAMES): Herald serves on both and ignores --listen.
 func TestE2EListenFDs(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	config := filepath.Join(t.TempDir(), "herald.yaml")
 	writeFile(t, config, hostingYAML(t))
 	var files []*os.File

@@ -15,6 +15,7 @@ import (
 // A running server holds its data folder's lock; restore refuses to swap
 // the database under it, and goes ahead once it has stopped.
 func TestRestoreRefusedWhileServing(t *testing.T) {
+	Parallel(t)
 	cfgPath, err := filepath.Abs("../../examples/hosting.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +70,7 @@ func TestRestoreRefusedWhileServing(t *testing.T) {
 // serve creates the database when there is none, and says so: the line an
 // operator finds when a serve pointed at the wrong folder starts empty.
 func TestServeLogsANewDatabase(t *testing.T) {
+	Parallel(t)
 	cfgPath, err := filepath.Abs("../../examples/hosting.yaml")
 	if err != nil {
 		t.Fatal(err)

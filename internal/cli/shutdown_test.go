@@ -25,6 +25,7 @@ type syncBuffer = syncbuf.Buffer
 // to stop, then sends the rest: the request must still be answered and its
 // change kept, and serve must return only after that.
 func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	Parallel(t)
 	cfgPath, err := filepath.Abs("../../examples/hosting.yaml")
 	if err != nil {
 		t.Fatal(err)

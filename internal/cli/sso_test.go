@@ -8,6 +8,7 @@ import (
 )
 
 func TestCheckOIDCSecret(t *testing.T) {
+	Parallel(t)
 	cfg := config.Config{Admin: config.AdminSettings{OIDC: &config.OIDC{Issuer: "http://127.0.0.1:5556", ClientID: "herald", ClientSecretEnv: "HERALD_OIDC_SECRET"}}}
 	err := checkOIDCSecret(cfg, func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "HERALD_OIDC_SECRET (admin.oidc.client_secret_env) is not set") {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the pgx database/sql driver
+
+	"github.com/heraldhq/herald/internal/cli"
 )
 
 // newReplica makes a hot standby of primary, streaming from it on
@@ -106,7 +108,7 @@ const standbyReason = "this Herald is on a read-only standby database; writes go
 // that says why, and runs no monitor; once the standby is promoted, it
 // becomes a full instance without a restart.
 func TestE2EReadOnlyStandby(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	herald(t)
 	primary := newCluster(t)
 	var probes atomic.Int64

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/cli"
 )
 
 // unit is a parsed systemd unit file: section, key, values in order.
@@ -80,7 +82,7 @@ func serviceArgs(t *testing.T, config, data string) []string {
 // verify, with ExecStart pointed at the binary just built). Their ExecStart
 // and socket run in TestE2ESocketActivation.
 func TestExampleUnits(t *testing.T) {
-	t.Parallel()
+	cli.Parallel(t)
 	svc, svcText := exampleUnit(t, "herald.service")
 	sock, _ := exampleUnit(t, "herald.socket")
 

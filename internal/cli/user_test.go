@@ -33,6 +33,7 @@ func runIn(t *testing.T, stdin string, args ...string) (int, string, string) {
 }
 
 func TestUserCommands(t *testing.T) {
+	cli.Parallel(t)
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		dbArgs := []string{"--data", b.DataDir}
 		if b.URL != "" {
@@ -153,6 +154,7 @@ func TestUserCommands(t *testing.T) {
 // TestUserAddThenSignIn runs the binary as scripts do: the documented
 // `herald user add` with the password on stdin, then a browser-like sign-in.
 func TestUserAddThenSignIn(t *testing.T) {
+	cli.Parallel(t)
 	bin := herald(t)
 	dir := t.TempDir()
 	// user add never creates the database; migrate (or a first serve) does.

@@ -12,6 +12,7 @@ import (
 // schema is older than this build's is refused with both versions and what
 // to do; a current one is served.
 func TestSchemaCurrent(t *testing.T) {
+	Parallel(t)
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := t.Context()
 		if err := schemaCurrent(ctx, b.Store, "the database is a read-only standby"); err != nil {
