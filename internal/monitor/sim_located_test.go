@@ -123,6 +123,9 @@ func RunSimulationLocated(t *testing.T, factory SimAgentsFactory) {
 	seeds := simSeeds(t)
 	if os.Getenv("HERALD_SIM_SEEDS") == "" && os.Getenv("HERALD_SIM_SEED") == "" {
 		seeds = simLocatedDefaultSeeds
+		if underRace {
+			seeds = seeds[:simRaceSeeds] // sim_race_test.go
+		}
 	}
 	histories, checks := 0, 0
 	for _, be := range simBackends {

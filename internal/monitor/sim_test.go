@@ -36,9 +36,12 @@ import (
 // TestSimulationLocated, with invariants 10 to 15).
 
 // simDefaultSeeds is how many random histories run on each database when
-// HERALD_SIM_SEEDS is not set: what fits CI's budget (about two minutes for
-// the whole simulation on both databases under -race on two cores).
-const simDefaultSeeds = 4
+// HERALD_SIM_SEEDS is not set, and simRaceSeeds under the race detector
+// (sim_race_test.go): .ci/run runs them both ways.
+const (
+	simDefaultSeeds = 4
+	simRaceSeeds    = 1
+)
 
 func simSeeds(t *testing.T) []uint64 {
 	t.Helper()
@@ -50,6 +53,9 @@ func simSeeds(t *testing.T) []uint64 {
 		return []uint64{v}
 	}
 	n := simDefaultSeeds
+	if underRace {
+		n = simRaceSeeds
+	}
 	if s := os.Getenv("HERALD_SIM_SEEDS"); s != "" {
 		v, err := strconv.Atoi(s)
 		if err != nil || v < 1 {
