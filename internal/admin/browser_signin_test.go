@@ -3,8 +3,6 @@ package admin_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,21 +20,13 @@ import (
 // sticks out sideways.
 func (b *browser) snap(ctx context.Context, name string) {
 	b.t.Helper()
-	dir := b.t.TempDir()
-	if os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1" {
-		dir = filepath.Join("..", "..", "docs", "screenshots")
-	}
 	for _, width := range []int64{1280, 390} {
 		var opts []chromedp.EmulateViewportOption
 		if width < 600 {
 			opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 		}
 		b.do(ctx, name, chromedp.EmulateViewport(width, 900, opts...))
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			b.t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("admin-%s-%d.png", name, width)), png, 0o644); err != nil {
+		if err := browsertest.Screenshot(ctx, fmt.Sprintf("admin-%s-%d.png", name, width)); err != nil {
 			b.t.Fatal(err)
 		}
 		if over := b.eval(ctx, "String(document.documentElement.scrollWidth > window.innerWidth + 1)"); over != "false" {

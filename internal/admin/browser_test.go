@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -157,14 +155,6 @@ func (b *browser) eval(ctx context.Context, js string) string {
 // shots saves a screen at desktop and phone widths and checks nothing sticks out sideways.
 func (b *browser) shots(ctx context.Context, name, url string, dark bool) {
 	b.t.Helper()
-	save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
-	dir := b.t.TempDir()
-	if save {
-		dir = filepath.Join("..", "..", "docs", "screenshots")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			b.t.Fatal(err)
-		}
-	}
 	scheme := "light"
 	if dark {
 		scheme = "dark"
@@ -180,11 +170,7 @@ func (b *browser) shots(ctx context.Context, name, url string, dark bool) {
 			opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 		}
 		b.do(ctx, name, chromedp.EmulateViewport(width, 900, opts...), chromedp.Navigate(url))
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			b.t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("admin-%s-%d.png", name, width)), png, 0o644); err != nil {
+		if err := browsertest.Screenshot(ctx, fmt.Sprintf("admin-%s-%d.png", name, width)); err != nil {
 			b.t.Fatal(err)
 		}
 		over, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 1"))

@@ -1,7 +1,7 @@
 // Package browsertest holds what Herald's browser tests share: finding
 // Debian's Chromium (skipping without it, unless HERALD_REQUIRE_BROWSER=1
-// makes the lack a failure, as CI does) and collecting what a page reports
-// to its console.
+// makes the lack a failure, as CI does), collecting what a page reports
+// to its console, and saving screenshots for people to look at.
 package browsertest
 
 import (
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -80,4 +81,30 @@ func Start(t testing.TB, execPath string, step time.Duration, extra ...chromedp.
 		t.Fatalf("starting %s: %v", execPath, err)
 	}
 	return bctx
+}
+
+// SaveScreenshots is whether HERALD_SAVE_SCREENSHOTS=1 asks the browser
+// tests to keep pictures of the pages they open, in docs/screenshots.
+func SaveScreenshots() bool { return os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1" }
+
+// screenshotDir is docs/screenshots from the packages with browser tests
+// (internal/web, internal/admin).
+var screenshotDir = filepath.Join("..", "..", "docs", "screenshots")
+
+// Screenshot saves a full-page screenshot of what ctx's tab shows as
+// docs/screenshots/file when SaveScreenshots, and takes none otherwise: the
+// pictures are for people to look at, no test reads them, and the capture
+// (a layout of the whole page and a PNG of it) is Chromium's dearest step.
+func Screenshot(ctx context.Context, file string) error {
+	if !SaveScreenshots() {
+		return nil
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		return fmt.Errorf("screenshot %s: %w", file, err)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(screenshotDir, file), png, 0o644)
 }

@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -304,8 +302,6 @@ func TestBrowserPages(t *testing.T) {
 			t.Errorf("%s: html has no lang (%v)", name, err)
 		}
 	}
-	shots := t.TempDir()
-	save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 	screenshots := func(ctx context.Context, name, url string) {
 		t.Helper()
 		for _, width := range []int64{1280, 390} {
@@ -316,22 +312,8 @@ func TestBrowserPages(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800, mobile...), chromedp.Navigate(url)); err != nil {
 				t.Fatalf("%s at %d: %v", name, width, err)
 			}
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatalf("screenshot of %s at %d: %v", name, width, err)
-			}
-			file := fmt.Sprintf("browser-%s-%d.png", name, width)
-			if err := os.WriteFile(filepath.Join(shots, file), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if save {
-				dir := filepath.Join("..", "..", "docs", "screenshots")
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
+			if err := browsertest.Screenshot(ctx, fmt.Sprintf("browser-%s-%d.png", name, width)); err != nil {
+				t.Fatalf("%s at %d: %v", name, width, err)
 			}
 			// Nothing may stick out sideways at either width.
 			over, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 1"))
@@ -464,7 +446,7 @@ func TestBrowserPages(t *testing.T) {
 		screenshots(ctx, "history", f.srv.URL+"/history")
 		return nil
 	})
-	t.Logf("screenshots in %s (total %s)", shots, time.Since(start).Round(time.Millisecond))
+	t.Logf("total %s", time.Since(start).Round(time.Millisecond))
 }
 
 // TestBrowserBarsWordsAtEachWidth: at 1280 px the bars show 90 days and the

@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,7 +67,6 @@ groups:
 			private.Start()
 			defer private.Close()
 			bctx := browsertest.Start(t, execPath, browserStep)
-			save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 			for _, p := range []struct{ name, path string }{
 				{"signin", private.URL + "/kunden/"},
 				{"index", "/"},
@@ -89,17 +86,8 @@ groups:
 					if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800, mobile...), chromedp.Navigate(urlOf(f.srv.URL, p.path))); err != nil {
 						t.Fatalf("%s at %d: %v", p.name, width, err)
 					}
-					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-					if err != nil {
-						t.Fatalf("screenshot of %s at %d: %v", p.name, width, err)
-					}
-					file := fmt.Sprintf("browser-%s-%s-%d.png", lang, p.name, width)
-					dir := t.TempDir()
-					if save {
-						dir = filepath.Join("..", "..", "docs", "screenshots")
-					}
-					if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
-						t.Fatal(err)
+					if err := browsertest.Screenshot(ctx, fmt.Sprintf("browser-%s-%s-%d.png", lang, p.name, width)); err != nil {
+						t.Fatalf("%s at %d: %v", p.name, width, err)
 					}
 					over, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 1"))
 					if err != nil {

@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,7 +46,6 @@ const translatedHost = `<!doctype html>
 func TestBrowserTranslatedComponentAndWidget(t *testing.T) {
 	execPath := browsertest.Chromium(t)
 	axe := browsertest.AxeSource(t)
-	save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 	operators := []string{"Example Hosting Status", "Web sites on flexo interrupted", "Kernel update <b>now</b>", "Web sites", "E-mail", "flexo", "mom", "Beispiel-Shop"}
 	for _, c := range []struct {
 		lang         string
@@ -89,15 +86,7 @@ func TestBrowserTranslatedComponentAndWidget(t *testing.T) {
 							t.Fatalf("the page's widget never showed a status: %v", err)
 						}
 					}
-					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-					if err != nil {
-						t.Fatal(err)
-					}
-					dir := t.TempDir()
-					if save {
-						dir = filepath.Join("..", "..", "docs", "screenshots")
-					}
-					if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("browser-%s-%s-%d.png", c.lang, p.name, width)), png, 0o644); err != nil {
+					if err := browsertest.Screenshot(ctx, fmt.Sprintf("browser-%s-%s-%d.png", c.lang, p.name, width)); err != nil {
 						t.Fatal(err)
 					}
 					over, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 1"))

@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +79,6 @@ func TestBrowserLocated(t *testing.T) {
 	defer srv.Close()
 
 	bctx := browsertest.Start(t, execPath, browserStep)
-	save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 	for _, p := range []struct{ name, path, want string }{
 		{"component-located", "/components/flexo/web", "Unreachable from fra-1 since 9:58 AM Pacific time; 2 of 3 locations fine."},
 		{"incident-located", fmt.Sprintf("/incidents/%d", incident), "flexo · Web sites: unreachable from ams-1 from 9:48:10 AM to 9:52:10 AM, from fra-1 from 9:48:10 AM to 9:52:10 AM (Pacific time)."},
@@ -116,17 +113,9 @@ func TestBrowserLocated(t *testing.T) {
 				cancel()
 				t.Fatalf("%s at %d: %v", p.name, width, err)
 			}
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
+			if err := browsertest.Screenshot(ctx, fmt.Sprintf("browser-%s-%d.png", p.name, width)); err != nil {
 				cancel()
-				t.Fatalf("screenshot of %s at %d: %v", p.name, width, err)
-			}
-			dir := t.TempDir()
-			if save {
-				dir = filepath.Join("..", "..", "docs", "screenshots")
-			}
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("browser-%s-%d.png", p.name, width)), png, 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s at %d: %v", p.name, width, err)
 			}
 			over, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 1"))
 			if err != nil || over {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,8 +41,6 @@ func TestBrowserSeveralAndPrivatePages(t *testing.T) {
 		t.Fatal(err)
 	}
 	bctx := browsertest.Start(t, execPath, browserStep, chromedp.Flag("host-resolver-rules", "MAP status.reseller.example 127.0.0.1"))
-	shots := t.TempDir()
-	save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 	look := func(name, addr, want string) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(bctx, 2*browserStep)
@@ -64,22 +60,8 @@ func TestBrowserSeveralAndPrivatePages(t *testing.T) {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s at %d lacks %q:\n%s", name, width, want, text)
 			}
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatalf("screenshot of %s at %d: %v", name, width, err)
-			}
-			file := fmt.Sprintf("pages-%s-%d.png", name, width)
-			dirs := []string{shots}
-			if save {
-				dirs = append(dirs, filepath.Join("..", "..", "docs", "screenshots"))
-			}
-			for _, dir := range dirs {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
+			if err := browsertest.Screenshot(ctx, fmt.Sprintf("pages-%s-%d.png", name, width)); err != nil {
+				t.Fatalf("%s at %d: %v", name, width, err)
 			}
 			over, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 1"))
 			if err != nil {

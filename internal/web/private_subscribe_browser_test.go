@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -46,8 +45,6 @@ func TestBrowserPrivatePageSubscribe(t *testing.T) {
 	}
 
 	bctx := browsertest.Start(t, execPath, step)
-	shots := t.TempDir()
-	save := os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1"
 	// look screenshots the page at addr ("" the one open) at each width,
 	// checks it says want and names no other server, and runs axe-core.
 	look := func(name, addr, want string) {
@@ -74,19 +71,8 @@ func TestBrowserPrivatePageSubscribe(t *testing.T) {
 			if !strings.Contains(text, want) || len(names(text, "elzar", "flexo", "Example Hosting")) > 0 {
 				t.Errorf("%s at %d lacks %q or names another server:\n%s", name, width, want, text)
 			}
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatalf("screenshot of %s at %d: %v", name, width, err)
-			}
-			file := fmt.Sprintf("pages-private-%s-%d.png", name, width)
-			dirs := []string{shots}
-			if save {
-				dirs = append(dirs, filepath.Join("..", "..", "docs", "screenshots"))
-			}
-			for _, dir := range dirs {
-				if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
+			if err := browsertest.Screenshot(ctx, fmt.Sprintf("pages-private-%s-%d.png", name, width)); err != nil {
+				t.Fatalf("%s at %d: %v", name, width, err)
 			}
 			over, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 1"))
 			if err != nil {
