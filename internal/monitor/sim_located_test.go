@@ -14,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/testrace"
 )
 
 // The located simulation (issue 12, item 6): the same harness, fleet,
@@ -123,8 +124,8 @@ func RunSimulationLocated(t *testing.T, factory SimAgentsFactory) {
 	seeds := simSeeds(t)
 	if os.Getenv("HERALD_SIM_SEEDS") == "" && os.Getenv("HERALD_SIM_SEED") == "" {
 		seeds = simLocatedDefaultSeeds
-		if underRace {
-			seeds = seeds[:simRaceSeeds] // sim_race_test.go
+		if testrace.Enabled {
+			seeds = seeds[:simRaceSeeds]
 		}
 	}
 	histories, checks := 0, 0

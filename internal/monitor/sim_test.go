@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/store/storetest"
+	"github.com/heraldhq/herald/internal/testrace"
 )
 
 // The deterministic simulation (issue 10, item 8). It runs the real engine
@@ -37,7 +38,7 @@ import (
 
 // simDefaultSeeds is how many random histories run on each database when
 // HERALD_SIM_SEEDS is not set, and simRaceSeeds under the race detector
-// (sim_race_test.go): .ci/run runs them both ways.
+// (internal/testrace says why): .ci/run runs them both ways.
 const (
 	simDefaultSeeds = 4
 	simRaceSeeds    = 1
@@ -53,7 +54,7 @@ func simSeeds(t *testing.T) []uint64 {
 		return []uint64{v}
 	}
 	n := simDefaultSeeds
-	if underRace {
+	if testrace.Enabled {
 		n = simRaceSeeds
 	}
 	if s := os.Getenv("HERALD_SIM_SEEDS"); s != "" {
