@@ -83,20 +83,16 @@ func Start(t testing.TB, execPath string, step time.Duration, extra ...chromedp.
 	return bctx
 }
 
-// SaveScreenshots is whether HERALD_SAVE_SCREENSHOTS=1 asks the browser
-// tests to keep pictures of the pages they open, in docs/screenshots.
-func SaveScreenshots() bool { return os.Getenv("HERALD_SAVE_SCREENSHOTS") == "1" }
-
 // screenshotDir is docs/screenshots from the packages with browser tests
 // (internal/web, internal/admin).
 var screenshotDir = filepath.Join("..", "..", "docs", "screenshots")
 
 // Screenshot saves a full-page screenshot of what ctx's tab shows as
-// docs/screenshots/file when SaveScreenshots, and takes none otherwise: the
+// docs/screenshots/file when HERALD_SAVE_SCREENSHOTS=1, and takes none otherwise: the
 // pictures are for people to look at, no test reads them, and the capture
 // (a layout of the whole page and a PNG of it) is Chromium's dearest step.
 func Screenshot(ctx context.Context, file string) error {
-	if !SaveScreenshots() {
+	if os.Getenv("HERALD_SAVE_SCREENSHOTS") != "1" {
 		return nil
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

@@ -251,10 +251,9 @@ func startServerEnv(t *testing.T, env []string, args ...string) *server {
 }
 
 // tryStart starts `herald serve` on a free port. The port is free when
-// picked but not held, so another test (or a second tryStart at the same
-// moment: the kernel can hand the same free port to both) may take it first;
-// the server then exits on "address already in use" and tryStart tries a new
-// port.
+// picked but not held, so a server another test started some other way (or
+// any other process) may take it first; the server then exits on "address
+// already in use" and tryStart tries a new port.
 func tryStart(t *testing.T, args []string, env ...string) (*server, error) {
 	for attempt := 1; ; attempt++ {
 		s, err := tryStartAt(t, freeAddr(t), args, env...)
