@@ -10,7 +10,8 @@ import (
 // This package's tests start servers and agents, most in processes of their
 // own, and mostly wait on them. They run in parallel, a bounded number at
 // once, except a few that must have the machine to themselves (the demo at
-// 60 times the clock, three instances sharing one database): those stay
+// 60 times the clock, three instances sharing one database, an in-process
+// start on a blocked database): those stay
 // serial, and Go runs every serial test before any parallel one.
 //
 // Go's own bound (-parallel) hands its places out in no set order once the
