@@ -370,6 +370,15 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	reloaded := func() { site.InvalidateAll(); syncChannels(work, env, notifier, cfgNow(), log) }
 	wg.Go(func() { watchReload(work, log, hup, o, env.Getenv, &current, svc, mon, reloaded) })
 
+	// Ready means the documents show what starting changed (the monitors'
+	// first states above rendered after the first rebuild): the first
+	// visitor reads what the second does, not a page that moves a moment
+	// after the server said it serves.
+	shownCtx, shownDone := context.WithTimeout(ctx, web.WriteWait)
+	if !site.WaitShown(shownCtx, svc.Generation()) && ctx.Err() == nil {
+		log.Warn("the public documents did not show the start's changes in time; serving them as they are", slog.Duration("waited", web.WriteWait))
+	}
+	shownDone()
 	serveErr := make(chan error, len(socks.lns))
 	for _, ln := range socks.lns {
 		if o.wrapListener != nil {
