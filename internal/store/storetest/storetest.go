@@ -13,6 +13,8 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,10 +40,21 @@ func Each(t *testing.T, fn func(t *testing.T, b Backend)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
-// SQLite opens a migrated SQLite store in a temporary folder.
+// SQLite opens a migrated SQLite store in a temporary folder: a copy of
+// one migrated once per test binary (sqliteTemplate), on which Migrate
+// then finds nothing to do.
 func SQLite(t testing.TB) Backend {
 	t.Helper()
 	dir := t.TempDir()
+	files, err := sqliteTemplate()
+	if err != nil {
+		t.Fatalf("migrate the template SQLite database: %v", err)
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s, err := store.Open(context.Background(), store.DSN{DataDir: dir})
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
@@ -49,6 +62,44 @@ func SQLite(t testing.TB) Backend {
 	migrate(t, s)
 	return Backend{Name: "sqlite", Store: s, DataDir: dir}
 }
+
+// sqliteTemplate is the data folder's files of a SQLite database migrated
+// once in this process. Migrating each test's database anew was a tenth of
+// the CPU of internal/web's tests under the race detector: goose parses
+// every migration with a 4 MiB buffer from a sync.Pool, which the detector
+// empties at random, so most lines of SQL allocated and cleared a new one.
+var sqliteTemplate = sync.OnceValues(func() (map[string][]byte, error) {
+	dir, err := os.MkdirTemp("", "herald-storetest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.DSN{DataDir: dir})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	// Closing the last connection checkpoints the write-ahead log into the
+	// database file and removes it: what is left is the whole database.
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	files := make(map[string][]byte, len(entries))
+	for _, e := range entries {
+		if files[e.Name()], err = os.ReadFile(filepath.Join(dir, e.Name())); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+})
 
 // PostgresURL returns a URL to a fresh, empty schema on the test server, which
 // is dropped when the test ends; it skips (or fails, when required) without one.
