@@ -29,6 +29,12 @@ import (
 // its reads and writes; it returns the address and the counters.
 func frontServer(t *testing.T, lim *httpLimits) (string, *connCounts) {
 	t.Helper()
+	return frontServerTold(t, lim, nil)
+}
+
+// frontServerTold is frontServer with serveOptions.serving set to serving.
+func frontServerTold(t *testing.T, lim *httpLimits, serving func(bool)) (string, *connCounts) {
+	t.Helper()
 	cfgPath, err := filepath.Abs("../../examples/hosting.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +54,7 @@ func frontServer(t *testing.T, lim *httpLimits) (string, *connCounts) {
 		// addresses where nothing answers and turn their components down
 		// when their checks come (a busy CI run once saw / change between a
 		// HEAD and the GET after it). Without monitors the fleet stays still.
+		serving: serving,
 		adjust: func(c *config.Config) {
 			for g := range c.Groups {
 				for i := range c.Groups[g].Components {
@@ -184,6 +191,20 @@ func req(method, path string, headers ...string) string {
 	}
 	b.WriteString("\r\n")
 	return b.String()
+}
+
+// TestServeAnswersOnceThePagesShowTheStart: serve starts answering only
+// once the public documents show every change starting made. The
+// monitors' first states (none here) were one, applied after the first
+// rendering: the page a first visitor got changed a moment later (seen as
+// TestFrontConditionalAndHead failing in CI).
+func TestServeAnswersOnceThePagesShowTheStart(t *testing.T) {
+	Parallel(t)
+	told := make(chan bool, 1)
+	frontServerTold(t, nil, func(shows bool) { told <- shows })
+	if !<-told {
+		t.Error("serve began answering while the public documents did not show every change the start made")
+	}
 }
 
 // TestFrontConditionalAndHead: an ETag given back gets 304 without a body,

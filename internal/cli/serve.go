@@ -74,6 +74,9 @@ type serveOptions struct {
 	// the system calls of a connection with it).
 	limits       *httpLimits
 	wrapListener func(net.Listener) net.Listener
+	// serving, when set, is told just before the listeners answer whether
+	// the public documents show every change the start made (tests).
+	serving func(showsStart bool)
 }
 
 func (o serveOptions) limitsOr() httpLimits {
@@ -379,6 +382,11 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		log.Warn("the public documents did not show the start's changes in time; serving them as they are", slog.Duration("waited", web.WriteWait))
 	}
 	shownDone()
+	if o.serving != nil {
+		now, cancel := context.WithCancel(ctx)
+		cancel() // WaitShown then only says whether they do
+		o.serving(site.WaitShown(now, svc.Generation()))
+	}
 	serveErr := make(chan error, len(socks.lns))
 	for _, ln := range socks.lns {
 		if o.wrapListener != nil {
