@@ -49,12 +49,12 @@ func frontServerTold(t *testing.T, lim *httpLimits, serving func(bool)) (string,
 		shutdownGrace: 10 * time.Second,
 		limits:        lim,
 		wrapListener:  func(ln net.Listener) net.Listener { return &countingListener{Listener: ln, counts: counts} },
+		serving:       serving,
 		// The tests compare answers to one document over many requests, so
 		// it must not change meanwhile: the example fleet's monitors check
 		// addresses where nothing answers and turn their components down
 		// when their checks come (a busy CI run once saw / change between a
 		// HEAD and the GET after it). Without monitors the fleet stays still.
-		serving: serving,
 		adjust: func(c *config.Config) {
 			for g := range c.Groups {
 				for i := range c.Groups[g].Components {
