@@ -188,7 +188,7 @@ func (q *Queries) SaveChecks(ctx context.Context, results []CheckResult, states 
 	for len(results) > 0 {
 		n := min(len(results), resultChunk)
 		var b strings.Builder
-		b.WriteString(`INSERT INTO check_results (monitor_id, at, latency_us, outcome, message) VALUES `)
+		b.WriteString(q.insertChecks())
 		args := make([]any, 0, n*5)
 		for i, r := range results[:n] {
 			if i > 0 {
@@ -601,4 +601,21 @@ func (q *Queries) Overrides(ctx context.Context) ([]Override, error) {
 		return nil, fmt.Errorf("list overrides: %w", err)
 	}
 	return out, nil
+}
+
+// insertChecks begins the statement that stores a chunk of results.
+//
+// On SQLite it is INSERT OR FAIL: a plain INSERT of many rows "may abort"
+// part-way, so SQLite keeps a statement journal, a copy of every page the
+// statement changes, to undo it alone; a chunk of results changes a page of
+// the (monitor_id, at) index per monitor, so the copy outgrew its 64 KiB in
+// memory and went to a temporary file, a write for every page the commit
+// then wrote again to the WAL. OR FAIL keeps the rows written before a
+// failing one, which changes nothing here: an error ends the transaction
+// the chunk is written in, and the writer keeps the batch for its next try.
+func (q *Queries) insertChecks() string {
+	if q.dialect == SQLite {
+		return `INSERT OR FAIL INTO check_results (monitor_id, at, latency_us, outcome, message) VALUES `
+	}
+	return `INSERT INTO check_results (monitor_id, at, latency_us, outcome, message) VALUES `
 }
