@@ -76,6 +76,8 @@ func (n *Notifier) reaper(ctx context.Context) {
 	}
 }
 
+// worker delivers what it claims until ctx ends. Worker 0 also watches the queue while every worker is idle (wait); the
+// others sleep until they are nudged.
 func (n *Notifier) worker(ctx context.Context, id int) {
 	sess := n.send.Session()
 	defer sess.Close()
@@ -92,13 +94,47 @@ func (n *Notifier) worker(ctx context.Context, id int) {
 			continue
 		}
 		sess.Close() // idle: do not hold the relay's connection
-		t := time.NewTimer(n.opt.Poll + time.Duration(rand.Int64N(int64(n.opt.Poll)/4+1)))
+		n.wait(ctx, id == 0)
+	}
+}
+
+// wait returns when a worker with nothing to do should look for work again:
+// when it is nudged (a change of this process queued deliveries, or another
+// worker found work) or ctx ends. The watcher also returns when a delivery
+// is due that no nudge announced: one queued by another process, or a
+// retry whose time has come. It finds out with a read of the queue's
+// earliest time every Poll (sooner when that time comes first), so an idle
+// notifier takes no write lock: a claim each Poll by each worker was most
+// of an idle server's CPU, and each one held up the monitors' writes.
+func (n *Notifier) wait(ctx context.Context, watcher bool) {
+	if !watcher {
 		select {
 		case <-ctx.Done():
 		case <-n.wake:
+		}
+		return
+	}
+	next := time.Time{} // when the earliest queued delivery is due, as last read
+	for {
+		d := n.opt.Poll + time.Duration(rand.Int64N(int64(n.opt.Poll)/4+1))
+		if !next.IsZero() {
+			d = min(d, next.Sub(n.opt.Clock.Now()))
+		}
+		t := time.NewTimer(max(d, 0))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-n.wake:
+			t.Stop()
+			return
 		case <-t.C:
 		}
-		t.Stop()
+		var err error
+		next, err = n.st.NextDue(ctx)
+		if err != nil || (!next.IsZero() && !next.After(n.opt.Clock.Now())) {
+			return // due, or the claim will say what is wrong
+		}
 	}
 }
 

@@ -329,9 +329,11 @@ func (q *Queries) RequeueExpired(ctx context.Context, now time.Time) (int64, err
 }
 
 // NextDue is when the earliest queued delivery is due, or zero with none.
+// The state is in the statement, as in ClaimDeliveries, so that it is read
+// from the partial index of queued deliveries, not the whole table.
 func (q *Queries) NextDue(ctx context.Context) (time.Time, error) {
 	var at sql.NullInt64
-	if err := q.queryRow(ctx, `SELECT MIN(next_at) FROM deliveries WHERE state = ?`, DeliveryQueued).Scan(&at); err != nil {
+	if err := q.queryRow(ctx, `SELECT MIN(next_at) FROM deliveries WHERE state = '`+DeliveryQueued+`'`).Scan(&at); err != nil {
 		return time.Time{}, fmt.Errorf("next due delivery: %w", err)
 	}
 	return fromMS(at), nil
