@@ -208,6 +208,10 @@ type monState struct {
 	checks      [3]uint64 // checks run since start, by level: up, degraded, down
 	row         stateRow
 	outage      *store.Outage // the open one, if any
+	// ended are outages that ended and were followed by another before a
+	// write took them (results kept while the database refused writes, a
+	// fast flapping monitor): each is written at the next write all the same.
+	ended []*store.Outage
 	// measured is set when the outage opened, worsened or ended since the
 	// last write; moved when the state changed at all.
 	measured, moved bool
@@ -976,6 +980,9 @@ func (e *Engine) observe(c check) (store.CheckResult, *store.Outage, bool) {
 		slog.String("to", string(tr.To)), slog.Time("at", tr.At), slog.String("message", c.res.Message))
 	switch {
 	case tr.Opens():
+		if m.outage != nil { // ended, not written yet
+			m.ended = append(m.ended, m.outage)
+		}
 		m.outage = &store.Outage{ComponentID: m.spec.ComponentID, MonitorID: c.id, Severity: tr.To,
 			StartedAt: tr.At, Cause: c.res.Message, DetectedAt: c.at}
 		e.o.Metrics.outageOpened(m.spec.ComponentID)
@@ -1000,6 +1007,7 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 			states = append(states, m.row.monitor(m.spec.ID))
 			m.writtenAt = m.row.LastCheckAt
 		}
+		outs = append(outs, m.ended...)
 		if m.outage != nil && (m.measured || m.removed) {
 			outs = append(outs, m.outage)
 		}
@@ -1057,6 +1065,7 @@ func (e *Engine) flush(ctx context.Context, batch []store.CheckResult) error {
 	for _, m := range e.dirty {
 		changed = changed || m.measured || m.removed || m.moved
 		m.dirty, m.measured, m.moved = false, false, false
+		m.ended = nil
 		if m.outage != nil && !m.outage.EndedAt.IsZero() {
 			m.outage = nil
 		}
