@@ -50,7 +50,7 @@ type ChangeRef struct {
 // ChangesAfter lists the entries with an id above after, oldest first, at
 // most limit of them.
 func (q *Queries) ChangesAfter(ctx context.Context, after int64, limit int) ([]ChangeRef, error) {
-	rows, err := q.query(ctx, fmt.Sprintf(`SELECT id, action, subject FROM changes WHERE id > ? ORDER BY id LIMIT %d`, limit), after)
+	rows, err := q.queryPrepared(ctx, fmt.Sprintf(`SELECT id, action, subject FROM changes WHERE id > ? ORDER BY id LIMIT %d`, limit), after)
 	if err != nil {
 		return nil, fmt.Errorf("list changes: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -119,6 +120,10 @@ func Open(ctx context.Context, dsn DSN) (*Store, error) {
 		s.url = dsn.URL
 	}
 	s.Queries = &Queries{q: db, dialect: dialect, own: s.own, gate: &s.gate}
+	if dialect == SQLite {
+		// pgx keeps PostgreSQL's statements prepared by itself.
+		s.Queries.stmts = &stmtCache{db: db, m: map[string]*sql.Stmt{}}
+	}
 	return s, nil
 }
 
@@ -129,7 +134,10 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.Queries.stmts.close()
+	return s.db.Close()
+}
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -298,6 +306,7 @@ type Queries struct {
 	dialect Dialect
 	own     *ownChanges
 	gate    *gate
+	stmts   *stmtCache // nil in a transaction and on PostgreSQL
 }
 
 // SQLTx is the transaction these queries run in, or nil outside one; the
@@ -340,6 +349,61 @@ func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Ro
 		}
 	}
 	return q.q.QueryContext(ctx, q.rebind(query), args...)
+}
+
+// queryPrepared is query for the reads that run all the time whether or not
+// anything happens (the change log's follower, each second): outside a
+// transaction on SQLite it runs a statement prepared once per connection,
+// where query would parse the text anew each time, half of such a read's
+// cost.
+func (q *Queries) queryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if q.stmts == nil || q.tx != nil {
+		return q.query(ctx, query, args...)
+	}
+	if fail, ok := ctx.Value(faultKey{}).(func(string) error); ok {
+		if err := fail(query); err != nil {
+			return nil, err
+		}
+	}
+	stmt, err := q.stmts.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return stmt.QueryContext(ctx, args...)
+}
+
+// stmtCache holds the pool's prepared statements by their text; database/sql
+// prepares each on a connection the first time it runs there.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, st := range c.m {
+		_ = st.Close()
+		delete(c.m, k)
+	}
 }
 
 // faultKey marks a context whose reads a test makes fail.
