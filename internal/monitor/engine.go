@@ -131,6 +131,11 @@ type Engine struct {
 	sem     chan struct{}
 	results chan check
 	cmds    chan func()
+	// quiet holds the results that cannot change their monitor's state
+	// (see check), for the writer to take at its next write or before the
+	// next result it is sent; quietMu guards it.
+	quietMu sync.Mutex
+	quiet   []check
 
 	mu      sync.Mutex // guards runners, heap and window
 	runners map[string]*runner
@@ -246,11 +251,15 @@ func (r stateRow) monitor(id string) store.Monitor {
 		LastMessage: r.LastMessage, LastLatency: r.LastLatency}
 }
 
+// check is one check's result on its way to the writer.
 type check struct {
 	id      string
 	planned time.Time
 	at      time.Time
 	res     probe.Result
+	// r, when set, is the runner whose sent count (see runner.sent) the
+	// writer lowers once it has applied the result.
+	r *runner
 }
 
 type runner struct {
@@ -267,8 +276,15 @@ type runner struct {
 	interval, timeout time.Duration
 	next              time.Time   // the next planned check, in the engine's clock
 	busy              atomic.Bool // a check is in flight
-	index             int         // in the schedule's heap
-	catchUp           bool        // next is a catch-up check off the slots
+	// upRun counts the monitor's last checks in a row that were up; only
+	// the check in flight (busy) reads and writes it.
+	upRun int
+	// sent counts its results sent to the writer and not yet applied: a
+	// quiet result (see Engine.check) waits only when none is, so that
+	// the monitor's results are applied in the order they were measured.
+	sent    atomic.Int32
+	index   int  // in the schedule's heap
+	catchUp bool // next is a catch-up check off the slots
 }
 
 // catchUpSpread spreads the first checks of monitors taken over from another
@@ -751,6 +767,7 @@ type job struct {
 	r       *runner
 	id      string
 	planned time.Time
+	upAfter int // the monitor's up_after, read with r.spec under Engine.mu
 }
 
 // maxIdleCheckers is how many checkers wait for the next check; one that
@@ -766,7 +783,7 @@ func (e *Engine) start(r *runner, planned time.Time) {
 		e.o.Metrics.skipped()
 		return
 	}
-	j := job{r: r, id: r.spec.ID, planned: planned} // r.spec may be replaced once e.mu is released
+	j := job{r: r, id: r.spec.ID, planned: planned, upAfter: r.spec.Monitor.UpAfter} // r.spec may be replaced once e.mu is released
 	select {
 	case e.jobs <- j:
 	default:
@@ -824,9 +841,54 @@ func (e *Engine) check(j job) {
 		return // stopped mid-check: the result is not trusted
 	default:
 	}
+	c := check{id: j.id, planned: j.planned, at: at, res: res}
+	// A success after at least up_after successes in a row cannot change
+	// the monitor's state (status.Detector moves to up on the up_after-th
+	// at the latest, and only failures move it elsewhere): it waits for the
+	// writer's next write instead of waking the writer. A wake per check was
+	// a thread woken and put back to sleep for each check at a steady fleet;
+	// anything that may change a state still goes to the writer at once.
+	quiet := res.Outcome == probe.Up && r.upRun >= max(j.upAfter, 1) && r.sent.Load() == 0
+	if res.Outcome == probe.Up {
+		r.upRun = min(r.upRun+1, 1<<20)
+	} else {
+		r.upRun = 0
+	}
+	if quiet {
+		e.quietMu.Lock()
+		if len(e.quiet) < cap(e.results) { // past that, the writer is behind: wait for it below
+			e.quiet = append(e.quiet, c)
+			e.quietMu.Unlock()
+			return
+		}
+		e.quietMu.Unlock()
+	}
+	c.r = r
+	r.sent.Add(1)
 	select {
-	case e.results <- check{id: j.id, planned: j.planned, at: at, res: res}:
+	case e.results <- c:
 	case <-r.done:
+		r.sent.Add(-1)
+	}
+}
+
+// applied tells c's runner that the writer has applied c.
+func (c check) applied() {
+	if c.r != nil {
+		c.r.sent.Add(-1)
+	}
+}
+
+// takeQuiet applies the quiet results (see check) in the writer, in the
+// order they came: before any result sent after them, and before a write.
+func (e *Engine) takeQuiet() {
+	e.quietMu.Lock()
+	quiet := e.quiet
+	e.quiet = nil
+	e.quietMu.Unlock()
+	for _, c := range quiet {
+		r, _, _ := e.observe(c) // a quiet result moves no state
+		e.batch = append(e.batch, r)
 	}
 }
 
@@ -845,7 +907,9 @@ func (e *Engine) Run(ctx context.Context) {
 	for {
 		select {
 		case c := <-e.results:
+			e.takeQuiet() // what came before it
 			r, _, moved := e.observe(c)
+			c.applied()
 			e.batch = append(e.batch, r)
 			if moved {
 				e.transitioned = true
@@ -863,10 +927,13 @@ func (e *Engine) Run(ctx context.Context) {
 			}
 		case <-gapC:
 			gapC = nil
+			e.takeQuiet()
 			e.flushAll(ctx)
 		case fn := <-e.cmds:
+			e.takeQuiet() // a command (a new configuration) applies after what was measured
 			fn()
 		case <-tick.C:
+			e.takeQuiet()
 			e.flushAll(ctx)
 		case <-ctx.Done():
 			if gap != nil {
@@ -874,10 +941,12 @@ func (e *Engine) Run(ctx context.Context) {
 			}
 			e.stopAll()
 			// Results already sent are drained and written with a detached context.
+			e.takeQuiet()
 			for drained := false; !drained; {
 				select {
 				case c := <-e.results:
 					r, _, _ := e.observe(c)
+					c.applied()
 					e.batch = append(e.batch, r)
 				default:
 					drained = true

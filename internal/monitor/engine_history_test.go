@@ -28,7 +28,10 @@ import (
 // for the check), with random latencies, and a writer that stalls at random
 // after the writes that carry state changes, as it does when the database
 // is slow: results queue up behind it, and a monitor may end an outage and
-// begin the next before a write takes either. The invariants, per monitor:
+// begin the next before a write takes either. Meanwhile the successes that
+// cannot change a state wait for the writer's next write, while the others
+// go to it at once (Engine.check), so the two ways must not reorder a
+// monitor's results. The invariants, per monitor:
 //
 //  1. its results are applied (stored) in the order they were measured;
 //  2. every result measured is stored, but at most the one in flight when

@@ -383,7 +383,7 @@ func TestCheckersBurstAndStop(t *testing.T) {
 	for round := range 3 {
 		e.mu.Lock()
 		for i := range burst {
-			sp := &Spec{ID: fmt.Sprintf("c/web/m%d", i)}
+			sp := &Spec{ID: fmt.Sprintf("c/web/m%d", i), Monitor: &config.Monitor{Type: "http"}}
 			e.start(&runner{spec: sp, prober: g, done: make(chan struct{})}, planned.Add(time.Duration(round)*time.Minute))
 		}
 		e.mu.Unlock()
@@ -436,7 +436,7 @@ func TestChecksInFlightOfStoppedMonitors(t *testing.T) {
 	planned := time.Date(2026, 8, 12, 16, 0, 0, 0, time.UTC)
 
 	removed := &gatedProber{release: make(chan struct{})}
-	r := &runner{spec: &Spec{ID: "c/web/removed"}, prober: removed, done: make(chan struct{})}
+	r := &runner{spec: &Spec{ID: "c/web/removed", Monitor: &config.Monitor{Type: "http"}}, prober: removed, done: make(chan struct{})}
 	e.mu.Lock()
 	e.start(r, planned)
 	e.mu.Unlock()
@@ -453,7 +453,7 @@ func TestChecksInFlightOfStoppedMonitors(t *testing.T) {
 	// Never released: only the engine's stop ends it.
 	hanging := &gatedProber{release: make(chan struct{})}
 	e.mu.Lock()
-	e.runners["c/web/hanging"] = &runner{spec: &Spec{ID: "c/web/hanging"}, prober: hanging, done: make(chan struct{})}
+	e.runners["c/web/hanging"] = &runner{spec: &Spec{ID: "c/web/hanging", Monitor: &config.Monitor{Type: "http"}}, prober: hanging, done: make(chan struct{})}
 	e.start(e.runners["c/web/hanging"], planned)
 	e.mu.Unlock()
 	waitFor("the hanging check to start", func() bool { return hanging.running.Load() == 1 })
