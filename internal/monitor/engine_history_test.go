@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"github.com/heraldhq/herald/internal/status"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/storetest"
-	"github.com/heraldhq/herald/internal/testrace"
 )
 
 // TestEngineStoresWhatItsResultsMake runs the whole engine (scheduler,
@@ -39,30 +37,10 @@ import (
 //  3. its stored state and outages are those its stored results make,
 //     replayed in order through status.Detector.
 //
-// HERALD_SIM_SEEDS=N runs N seeds; HERALD_SIM_SEED=S replays one.
+// Its seeds are the simulation's (simSeeds): HERALD_SIM_SEEDS=N runs N,
+// HERALD_SIM_SEED=S replays one.
 func TestEngineStoresWhatItsResultsMake(t *testing.T) {
-	seeds := []uint64{1, 2, 3}
-	if testrace.Enabled {
-		seeds = seeds[:1]
-	}
-	if s := os.Getenv("HERALD_SIM_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("HERALD_SIM_SEEDS=%q: want a positive number", s)
-		}
-		seeds = seeds[:0]
-		for i := range n {
-			seeds = append(seeds, uint64(i+1))
-		}
-	}
-	if s := os.Getenv("HERALD_SIM_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("HERALD_SIM_SEED=%q: %v", s, err)
-		}
-		seeds = []uint64{v}
-	}
-	for _, seed := range seeds {
+	for _, seed := range simSeeds(t) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { engineHistory(t, seed) })
 	}
 }
