@@ -77,10 +77,10 @@ func engineHistory(t *testing.T, seed uint64) {
 	}
 	var latMu sync.Mutex
 	lat := rand.New(rand.NewPCG(seed, 0x1a7))
-	pause := func(max time.Duration) time.Duration {
+	pause := func(upTo time.Duration) time.Duration {
 		latMu.Lock()
 		defer latMu.Unlock()
-		return time.Duration(lat.Int64N(int64(max)))
+		return time.Duration(lat.Int64N(int64(upTo)))
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/m/"))
@@ -121,29 +121,20 @@ func engineHistory(t *testing.T, seed uint64) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { defer close(done); e.Run(ctx) }()
+	stop := sync.OnceFunc(func() { cancel(); <-done }) // Run writes what it holds before it returns
+	defer stop()
 	if err := e.Apply(ctx, specs); err != nil {
-		cancel()
-		<-done
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(time.Minute) // a guard against a hang, not a timing assertion
-	for {
-		least := int64(checks)
+	waitFor(t, fmt.Sprintf("each monitor's first %d checks", checks), func() bool {
 		for _, s := range scripts {
-			least = min(least, s.served.Load())
+			if s.served.Load() < checks {
+				return false
+			}
 		}
-		if least >= checks {
-			break
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			<-done
-			t.Fatalf("seed %d: a monitor made only %d of %d checks in a minute", seed, least, checks)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	<-done // Run writes what it holds before it returns
+		return true
+	})
+	stop()
 
 	rows, err := b.Store.DB().QueryContext(t.Context(), `SELECT monitor_id, at, outcome FROM check_results ORDER BY rowid`)
 	if err != nil {

@@ -76,8 +76,8 @@ func (n *Notifier) reaper(ctx context.Context) {
 	}
 }
 
-// worker delivers what it claims until ctx ends. Worker 0 also watches the queue while every worker is idle (wait); the
-// others sleep until they are nudged.
+// worker delivers what it claims until ctx ends. Worker 0 also watches the
+// queue while it is idle (wait); the others sleep until they are nudged.
 func (n *Notifier) worker(ctx context.Context, id int) {
 	sess := n.send.Session()
 	defer sess.Close()

@@ -614,8 +614,9 @@ func (q *Queries) Overrides(ctx context.Context) ([]Override, error) {
 // failing one, which changes nothing here: an error ends the transaction
 // the chunk is written in, and the writer keeps the batch for its next try.
 func (q *Queries) insertChecks() string {
+	verb := "INSERT"
 	if q.dialect == SQLite {
-		return `INSERT OR FAIL INTO check_results (monitor_id, at, latency_us, outcome, message) VALUES `
+		verb = "INSERT OR FAIL"
 	}
-	return `INSERT INTO check_results (monitor_id, at, latency_us, outcome, message) VALUES `
+	return verb + ` INTO check_results (monitor_id, at, latency_us, outcome, message) VALUES `
 }

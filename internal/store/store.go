@@ -343,10 +343,8 @@ func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Resu
 }
 
 func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if fail, ok := ctx.Value(faultKey{}).(func(string) error); ok {
-		if err := fail(query); err != nil {
-			return nil, err
-		}
+	if err := readFault(ctx, query); err != nil {
+		return nil, err
 	}
 	return q.q.QueryContext(ctx, q.rebind(query), args...)
 }
@@ -360,12 +358,10 @@ func (q *Queries) queryPrepared(ctx context.Context, query string, args ...any) 
 	if q.stmts == nil || q.tx != nil {
 		return q.query(ctx, query, args...)
 	}
-	if fail, ok := ctx.Value(faultKey{}).(func(string) error); ok {
-		if err := fail(query); err != nil {
-			return nil, err
-		}
+	if err := readFault(ctx, query); err != nil {
+		return nil, err
 	}
-	stmt, err := q.stmts.get(ctx, query)
+	stmt, err := q.stmts.get(ctx, query) // SQLite's placeholders need no rebind
 	if err != nil {
 		return nil, err
 	}
@@ -409,6 +405,15 @@ func (c *stmtCache) close() {
 // faultKey marks a context whose reads a test makes fail.
 type faultKey struct{}
 
+// readFault is the error a test's WithReadFault gives a read of query in
+// ctx, or nil.
+func readFault(ctx context.Context, query string) error {
+	if fail, ok := ctx.Value(faultKey{}).(func(string) error); ok {
+		return fail(query)
+	}
+	return nil
+}
+
 // WithReadFault returns a context in which every read first asks fail,
 // with the query's text, and fails when it returns an error: a read of many
 // rows with that error, a read of one row with context.Canceled (database/sql
@@ -420,12 +425,10 @@ func WithReadFault(ctx context.Context, fail func(query string) error) context.C
 }
 
 func (q *Queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if fail, ok := ctx.Value(faultKey{}).(func(string) error); ok {
-		if err := fail(query); err != nil {
-			dead, cancel := context.WithCancel(ctx)
-			cancel()
-			return q.q.QueryRowContext(dead, q.rebind(query), args...)
-		}
+	if err := readFault(ctx, query); err != nil {
+		dead, cancel := context.WithCancel(ctx)
+		cancel()
+		return q.q.QueryRowContext(dead, q.rebind(query), args...)
 	}
 	return q.q.QueryRowContext(ctx, q.rebind(query), args...)
 }
