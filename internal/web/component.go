@@ -47,8 +47,8 @@ type monitoring struct {
 // every monitor's (ten thousand in a large fleet) while the last rebuild's
 // are still held, so it keeps these fields only: 152 bytes a monitor
 // instead of store.Monitor's 360 and its message and target. They are also
-// what componentKey fingerprints, so a component page is rendered again
-// when something it shows of its monitors moved.
+// what componentKey fingerprints (but the last check's time and response
+// time), so a component page is rendered again when a monitor's state moved.
 type monRow struct {
 	ID, ComponentID, Kind string
 	State                 status.MonitorState
@@ -500,11 +500,12 @@ type monitorView struct {
 
 // componentKey fingerprints what a component's page is made of, the clock
 // aside: its record and status, its server's name and status (the badges'
-// snippets), its monitors and the response times charted, its outages and
-// the titles of the incidents and windows they link to, and the page's live
-// note. A rebuild after a write renders the pages whose key moved; one
-// driven by the clock renders every one (componentsDue). "" (located
-// monitors, whose notes come from every location's reports) means always.
+// snippets), its monitors' states (not the time and response time of their
+// last checks, which move with the clock) and the response times charted,
+// its outages and the titles of the incidents and windows they link to, and
+// the page's live note. A rebuild renders the pages whose key moved, and
+// every one once a minute (componentsDue). "" (located monitors, whose
+// notes come from every location's reports) means always.
 func (b *builder) componentKey(c service.ComponentState) (key string) {
 	m := b.in.Monitoring
 	if m != nil && m.located != nil {
@@ -529,6 +530,10 @@ func (b *builder) componentKey(c service.ComponentState) (key string) {
 	}
 	f.add(m.exclude)
 	for _, mon := range b.monitorsOf(c.ID) {
+		// The last check's time and response time move with every check:
+		// like the clock, they are shown as of the last rebuild of every
+		// page (componentsDue), not a reason for one of this page.
+		mon.LastCheckAt, mon.LastLatency = time.Time{}, 0
 		f.add(mon)
 		// The cache keeps a slice until it reads them again.
 		pts, ok := m.latency[mon.ID]

@@ -348,3 +348,114 @@ func replaySeed(t *testing.T) uint64 {
 	}
 	return n
 }
+
+// What monitors measure moves without the change log naming anything: a
+// check that changes no state, and a state that moves one component's
+// status. The first renders no component page, the second that
+// component's and its server's other components' (their badge snippets
+// show the server's status) and no other; a minute later the clock's
+// rebuild renders every one, with the last check each page shows. So a
+// fleet's first states, or a mass outage, do not render every component
+// page once per batch of results written.
+func TestAMeasurementRendersOnlyTheComponentsItMoves(t *testing.T) {
+	ctx := context.Background()
+	clock := &fixedClock{t: time.Date(2026, 11, 25, 18, 30, 0, 0, time.UTC)}
+	b := storetest.SQLite(t)
+	svc := newService(t, b.Store, clock)
+	monitoredFleet(t, b.Store, clock.Now())
+	site := web.NewSite(svc, func() config.Config { return rwConfig }, nil)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// check writes one check of each monitor, with the states given (up
+	// where none is), as the monitors' writer does, and hands the service
+	// the components' measured statuses.
+	check := func(down map[string]bool) {
+		t.Helper()
+		now := clock.Now()
+		var results []store.CheckResult
+		var states []store.Monitor
+		measured := map[string]status.ComponentStatus{}
+		for _, c := range rwComps {
+			m := store.Monitor{ID: c.ID + "/http", ComponentID: c.ID, LastCheckAt: now, LastLevel: status.LevelUp,
+				LastLatency: 3 * time.Millisecond, Detector: status.Detector{State: status.MonitorUp, Since: now.Add(-time.Hour)}}
+			measured[c.ID] = status.Operational
+			if down[c.ID] {
+				m.LastLevel, m.Detector = status.LevelDown, status.Detector{State: status.MonitorDown, Since: now}
+				measured[c.ID] = status.MajorOutage
+			}
+			results = append(results, store.CheckResult{MonitorID: m.ID, At: now, Latency: m.LastLatency, Level: m.LastLevel})
+			states = append(states, m)
+		}
+		if err := b.Store.SaveChecks(ctx, results, states, now); err != nil {
+			t.Fatal(err)
+		}
+		svc.SetMeasured(measured)
+	}
+	check(nil)
+	if err := site.RebuildChanged(ctx); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name       string
+		down       map[string]bool
+		components []string // the component pages it must render, exactly
+	}{
+		{"a check of every monitor that moves no state", nil, nil},
+		{"flexo/web going down", map[string]bool{"flexo/web": true}, []string{"/components/flexo/email", "/components/flexo/web"}},
+		{"another check of every monitor, flexo/web still down", map[string]bool{"flexo/web": true}, nil},
+		{"mom/web going down too", map[string]bool{"flexo/web": true, "mom/web": true}, []string{"/components/mom/web"}},
+	}
+	for _, step := range steps {
+		clock.add(10 * time.Second)
+		check(step.down)
+		if err := site.RebuildChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rendered := site.Rendered()
+		if got := pagesUnder(rendered, "/components/"); !slices.Equal(got, step.components) {
+			t.Errorf("%s rendered the component pages %v, want %v", step.name, got, step.components)
+		}
+		var rows []string
+		for _, c := range step.components {
+			rows = append(rows, strings.TrimPrefix(c, "/components/"))
+		}
+		if got := site.RenderedRows(); !slices.Equal(got, rows) {
+			t.Errorf("%s rendered the front page's rows of %v, want %v", step.name, got, rows)
+		}
+		if got := componentBadges(rendered); !slices.Equal(got, rows) {
+			t.Errorf("%s rendered the badges of %v, want %v", step.name, got, rows)
+		}
+		if !slices.Contains(rendered, "/") {
+			t.Errorf("%s did not render the front page (rendered %v)", step.name, rendered)
+		}
+	}
+	// A minute after every page was last rendered, the next rebuild renders
+	// them all, each with its monitor's last check.
+	clock.add(time.Minute)
+	check(map[string]bool{"flexo/web": true, "mom/web": true})
+	if err := site.RebuildChanged(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := pagesUnder(site.Rendered(), "/components/"); len(got) != len(rwComps) {
+		t.Errorf("a rebuild a minute later rendered component pages %v, want all %d", got, len(rwComps))
+	}
+	last := `datetime="` + clock.Now().Format(time.RFC3339) + `"`
+	for _, c := range rwComps {
+		if page := string(site.Documents()["/components/"+c.ID]); !strings.Contains(page, last) {
+			t.Errorf("a minute later, /components/%s does not show the last check (%s)", c.ID, last)
+		}
+	}
+	// Once the response times are read again (every ten minutes), what
+	// is served is what rendering everything from scratch serves.
+	clock.add(10 * time.Minute)
+	check(map[string]bool{"flexo/web": true, "mom/web": true})
+	if err := site.RebuildChanged(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fresh := web.NewSite(svc, func() config.Config { return rwConfig }, nil)
+	if err := fresh.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sameDocuments(t, "ten minutes later", site.Documents(), fresh.Documents())
+}

@@ -30,12 +30,12 @@ import (
 //
 //  1. the snapshot, the /api/v2 documents and the front page, which say
 //     what is going on now;
-//  2. the component pages whose inputs moved (componentKey; every one when
-//     only the clock moved, and a minute after that was last done), the
-//     pages of the incidents and windows that changed (and of those linking
-//     to them), the history months that list them (every month when a
-//     month's count moved, since each page lists the counts), and the feeds
-//     when anything in them changed.
+//  2. the component pages whose inputs moved (componentKey; every one a
+//     minute after that was last done, as their figures move with the
+//     clock: componentsDue), the pages of the incidents and windows that
+//     changed (and of those linking to them), the history months that list
+//     them (every month when a month's count moved, since each page lists
+//     the counts), and the feeds when anything in them changed.
 //
 // The front page keeps its component rows the same way (indexRow).
 //
@@ -172,7 +172,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	s.rec = r
 	s.setLively(snap)
 	if plan != nil {
-		plan.allComponents = componentsDue(plan, r, now)
+		plan.allComponents = componentsDue(r, now)
 		// Open incidents and running windows move with the clock.
 		for _, in := range snap.Open {
 			if _, ok := r.incidents[in.ID]; ok {
@@ -229,14 +229,16 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 }
 
 // componentsDue reports whether a rebuild renders every component page:
-// one with nothing named by the change log (the clock's, or a measurement's)
-// does, and so does any once the last that did ended refreshEvery ago, so that
-// a steady stream of writes does not keep the pages' clock-driven figures
-// (the last 24 hours, today's bar, "so far") from moving. Other rebuilds
-// render the component pages whose componentKey moved.
-func componentsDue(plan *selection, r *records, now time.Time) bool {
-	named := len(plan.incidents) > 0 || len(plan.windows) > 0 || plan.series
-	return !named || now.Sub(r.componentsAt) >= refreshEvery || now.Before(r.componentsAt)
+// one does once the last that did ended refreshEvery ago (or the clock went
+// back), so that the pages' clock-driven figures (the last 24 hours,
+// today's bar, "so far", each monitor's last check) move on: the clock's
+// rebuilds come at least that far apart. Others, after a write or after
+// what monitors measure moved, render the component pages whose
+// componentKey moved; while a fleet's first states or a mass outage pour
+// in, that is the components whose status moved, not every one per batch
+// of results written.
+func componentsDue(r *records, now time.Time) bool {
+	return now.Sub(r.componentsAt) >= refreshEvery || now.Before(r.componentsAt)
 }
 
 // load reads every record the pages show.
