@@ -38,3 +38,33 @@ func (s *Site) RenderedRows() []string {
 	defer s.buildMu.Unlock()
 	return slices.Sorted(slices.Values(s.renderedRows))
 }
+
+// PageSets returns, by entry id of pages: (and "id/server" for a private
+// entry's view of one server), the documents it serves by path and the
+// paths its last rendering rendered (as rendered, before a path page's
+// prefix), sorted.
+func (s *Site) PageSets() (docs map[string]map[string][]byte, rendered map[string][]string) {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	docs, rendered = map[string]map[string][]byte{}, map[string][]string{}
+	add := func(name string, assets map[string]*asset, st *setState) {
+		d := map[string][]byte{}
+		for path, a := range assets {
+			d[path] = a.plain()
+		}
+		docs[name], rendered[name] = d, slices.Sorted(slices.Values(st.rendered))
+	}
+	sets := s.pages.Load()
+	if sets == nil {
+		return docs, rendered
+	}
+	for _, p := range *sets {
+		add(p.entry.ID, *p.assets.Load(), &p.state)
+		if views := p.servers.Load(); views != nil {
+			for g, assets := range *views {
+				add(p.entry.ID+"/"+g, *assets, p.serverStates[g])
+			}
+		}
+	}
+	return docs, rendered
+}

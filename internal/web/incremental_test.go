@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/auth"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/service"
 	"github.com/heraldhq/herald/internal/status"
@@ -80,10 +82,84 @@ func componentBadges(paths []string) []string {
 }
 
 // frontBarsConfig is rwConfig with page.front_bars set to limit.
-func frontBarsConfig(limit int) config.Config {
-	cfg := rwConfig
+func frontBarsConfig(limit int) config.Config { return withFrontBars(rwConfig, limit) }
+
+// withFrontBars is cfg with page.front_bars set to limit.
+func withFrontBars(cfg config.Config, limit int) config.Config {
 	cfg.Page.FrontBars = &limit
 	return cfg
+}
+
+// rwPagesConfig is rwConfig's fleet with pages: a host page in German on
+// mom, and either a path page in Spanish on every server (scope gives it
+// page:'s own records) or, with private, a private page on flexo (and its
+// view of flexo alone), which page: then no longer shows.
+func rwPagesConfig(t *testing.T, private bool) config.Config {
+	t.Helper()
+	third := `
+  - id: todo
+    title: Todo
+    path: /todo
+    language: es
+    groups: [flexo, mom]`
+	if private {
+		t.Setenv(pageKeyEnv, strings.Repeat("k", 40))
+		hash, err := auth.HashPassword("correct horse", auth.Params{Memory: 1024, Time: 1, Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		third = fmt.Sprintf(`
+  - id: secret
+    title: Secret Status
+    path: /secret
+    groups: [flexo]
+    private: {password_hash: %q, key_env: %s}`, hash, pageKeyEnv)
+	}
+	cfg, err := config.Parse("test.yaml", []byte(`
+page: {title: Example Hosting Status, url: "https://status.example.net", zone: America/Los_Angeles}
+pages:
+  - id: reseller
+    title: Reseller Status
+    host: status.reseller.example
+    language: de
+    zone: Europe/Berlin
+    groups: [mom]`+third+`
+groups:
+  - id: flexo
+    components: [{id: web, name: Web sites}, {id: email, name: E-mail}]
+  - id: mom
+    components: [{id: web, name: Web sites}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// served is what a site serves: page:'s documents under "", and each entry
+// of pages:'s (and each private entry's view of one server) under its name.
+func served(site *web.Site) map[string]map[string][]byte {
+	all, _ := site.PageSets()
+	all[""] = site.Documents()
+	return all
+}
+
+// sameServed is sameDocuments for every page a site serves.
+func sameServed(t *testing.T, step string, got, want map[string]map[string][]byte) {
+	t.Helper()
+	for name, docs := range want {
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("after %s, page %q is not served", step, name)
+			continue
+		}
+		sameDocuments(t, fmt.Sprintf("%s (page %q)", step, name), g, docs)
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("after %s, page %q is served and should not be", step, name)
+		}
+	}
 }
 
 func aWriteRendersOnlyItsPages(t *testing.T, limit int) {
@@ -217,11 +293,16 @@ func TestRandomWritesServeWhatAFullRebuildServes(t *testing.T) {
 		seeds = []uint64{s}
 	}
 	for _, seed := range seeds {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) { randomWrites(t, seed, 25) })
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { randomWrites(t, seed, 25, rwConfig) })
+		// And on each of several pages: a path page, a host page and a
+		// private page (and its server's view), in other languages and
+		// zones.
+		t.Run(fmt.Sprintf("%d/pages", seed), func(t *testing.T) { randomWrites(t, seed, 25, rwPagesConfig(t, false)) })
+		t.Run(fmt.Sprintf("%d/private", seed), func(t *testing.T) { randomWrites(t, seed, 25, rwPagesConfig(t, true)) })
 	}
 }
 
-func randomWrites(t *testing.T, seed uint64, n int) {
+func randomWrites(t *testing.T, seed uint64, n int, base config.Config) {
 	ctx := context.Background()
 	la, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
@@ -236,18 +317,18 @@ func randomWrites(t *testing.T, seed uint64, n int) {
 	// rendered in one mode must not be kept in the other.
 	var limit atomic.Int64
 	limit.Store(int64(len(rwComps)))
-	cfg := func() config.Config { return frontBarsConfig(int(limit.Load())) }
+	cfg := func() config.Config { return withFrontBars(base, int(limit.Load())) }
 	site := web.NewSite(svc, cfg, nil)
 	if err := site.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	crossed := map[bool]int{} // times the limit moved to bars (true) and from them
-	full := func() map[string][]byte {
+	full := func() map[string]map[string][]byte {
 		fresh := web.NewSite(svc, cfg, nil)
 		if err := fresh.Rebuild(ctx); err != nil {
 			t.Fatal(err)
 		}
-		return fresh.Documents()
+		return served(fresh)
 	}
 	var open []int64
 	var windows []int64
@@ -325,7 +406,7 @@ func randomWrites(t *testing.T, seed uint64, n int) {
 		if err := site.RebuildChanged(ctx); err != nil {
 			t.Fatal(err)
 		}
-		sameDocuments(t, fmt.Sprintf("seed %d step %d (%s)", seed, i, what), site.Documents(), full())
+		sameServed(t, fmt.Sprintf("seed %d step %d (%s)", seed, i, what), served(site), full())
 		if t.Failed() {
 			t.Fatalf("replay: HERALD_REPLAY_SEED=%d go test ./internal/web -run TestRandomWritesServeWhatAFullRebuildServes", seed)
 		}
@@ -458,4 +539,109 @@ func TestAMeasurementRendersOnlyTheComponentsItMoves(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameDocuments(t, "ten minutes later", site.Documents(), fresh.Documents())
+}
+
+// A page of pages: showing every server, in another language, lists
+// resolved incidents in its own words: page:'s cards, kept between
+// rebuilds in page:'s language, are not its.
+func TestAPageShowingEveryServerWordsItsOwnCards(t *testing.T) {
+	ctx := context.Background()
+	clock := &fixedClock{t: time.Date(2026, 11, 25, 18, 30, 0, 0, time.UTC)}
+	b := storetest.SQLite(t)
+	svc := newService(t, b.Store, clock)
+	in, err := svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Old trouble", Body: "Looking.",
+		StartedAt: clock.Now().Add(-2 * time.Hour), Components: map[string]status.ComponentStatus{"mom/web": status.PartialOutage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ResolveIncident(ctx, "test", in.ID, service.Resolution{Body: "Fixed.", ResolvedAt: clock.Now().Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := rwPagesConfig(t, false)
+	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
+	for _, rebuild := range []func(context.Context) error{site.Rebuild, site.RebuildChanged} {
+		if err := rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		docs, _ := site.PageSets()
+		es := string(docs["todo"]["/todo/history"])
+		if !strings.Contains(es, "Old trouble") || !strings.Contains(es, "Resuelta") || strings.Contains(es, "Resolved") {
+			t.Errorf("the Spanish page's history does not list the incident as Resuelta, and only so:\n%s", es)
+		}
+		en := string(site.Documents()["/history"])
+		if !strings.Contains(en, "Resolved") || strings.Contains(en, "Resuelta") {
+			t.Errorf("page:'s history does not list the incident as Resolved, and only so:\n%s", en)
+		}
+	}
+}
+
+// On each entry of pages: too, a write renders the component and incident
+// pages it changes there and no other, and the clock's rebuild a minute
+// later every component page.
+func TestAWriteRendersOnlyThePagesItChangesOnEveryPage(t *testing.T) {
+	ctx := context.Background()
+	clock := &fixedClock{t: time.Date(2026, 11, 25, 18, 30, 0, 0, time.UTC)}
+	b := storetest.SQLite(t)
+	svc := newService(t, b.Store, clock)
+	monitoredFleet(t, b.Store, clock.Now())
+	cfg := rwPagesConfig(t, true)
+	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	every := map[string][]string{
+		"reseller":     {"/components/mom/web"},
+		"secret":       {"/components/flexo/email", "/components/flexo/web"},
+		"secret/flexo": {"/components/flexo/email", "/components/flexo/web"},
+	}
+	// check says which component and incident pages each page rendered
+	// (open incidents' pages are rendered every time: their durations move).
+	check := func(step string, components map[string][]string, incidents map[string][]int64) {
+		t.Helper()
+		_, rendered := site.PageSets()
+		if len(rendered) != len(every) {
+			t.Fatalf("%s: pages %v rendered, want %d", step, slices.Sorted(maps.Keys(rendered)), len(every))
+		}
+		for name, paths := range rendered {
+			if got := pagesUnder(paths, "/components/"); !slices.Equal(got, components[name]) {
+				t.Errorf("%s rendered on page %q the component pages %v, want %v", step, name, got, components[name])
+			}
+			var want []string
+			for _, id := range incidents[name] {
+				want = append(want, fmt.Sprintf("/incidents/%d", id))
+			}
+			if got := pagesUnder(paths, "/incidents/"); !slices.Equal(got, want) {
+				t.Errorf("%s rendered on page %q the incident pages %v, want %v", step, name, got, want)
+			}
+		}
+	}
+	check("the first rebuild", every, nil)
+	open := func(comp string) int64 {
+		t.Helper()
+		in, err := svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Trouble on " + comp, Body: "Looking.",
+			Components: map[string]status.ComponentStatus{comp: status.MajorOutage}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := site.RebuildChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return in.ID
+	}
+	mom := open("mom/web")
+	check("opening an incident on mom/web", map[string][]string{"reseller": {"/components/mom/web"}},
+		map[string][]int64{"reseller": {mom}})
+	flexo := open("flexo/web")
+	check("opening an incident on flexo/web", map[string][]string{"secret": every["secret"], "secret/flexo": every["secret"]},
+		map[string][]int64{"reseller": {mom}, "secret": {flexo}, "secret/flexo": {flexo}})
+	clock.add(time.Minute)
+	if err := site.RebuildChanged(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, rendered := site.PageSets()
+	for name, want := range every {
+		if got := pagesUnder(rendered[name], "/components/"); !slices.Equal(got, want) {
+			t.Errorf("a minute later, page %q rendered the component pages %v, want %v", name, got, want)
+		}
+	}
 }

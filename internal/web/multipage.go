@@ -3,9 +3,11 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -18,7 +20,8 @@ import (
 // Several pages from one Herald (the pages: list). Each entry is a page of
 // its own: its documents (front page, component pages, history, feeds,
 // /api/v2, badges, the framed widget) are rendered with the rest after
-// every change, from the same records, filtered to the groups it shows. An
+// every change, from the same records, filtered to the groups it shows;
+// like page:'s, only those the change moved (renderSet). An
 // incident or window is on every page showing one of its components, and
 // on each it names only the components that page shows. A request is
 // served by the entry whose host it names, else whose path it starts with,
@@ -36,6 +39,11 @@ type pageSet struct {
 	// servers are a private page's documents per server it shows, for a
 	// visitor who may see one (private.go).
 	servers atomic.Pointer[map[string]*map[string]*asset]
+	// state is what renderSet keeps between renderings of the page, and
+	// serverStates of each server's view of a private one. Only rebuilds
+	// (under Site.buildMu) touch them.
+	state        setState
+	serverStates map[string]*setState
 }
 
 // prefix is what the page's addresses start with: its path, or nothing.
@@ -241,20 +249,22 @@ func (s *Site) syncPages(cfg config.Config) []*pageSet {
 	return sets
 }
 
-// renderPages renders every document of every entry of pages: from in
-// (everything, as page: shows it before scope).
-func (s *Site) renderPages(cfg config.Config, in pageInput) error {
+// renderPages renders the documents of every entry of pages: from in
+// (everything, as page: shows it before scope): every one when plan is nil,
+// else what plan names and what says what is going on now, as page:'s are
+// (rebuild.go), each entry keeping the rest from its last rendering.
+func (s *Site) renderPages(cfg config.Config, in pageInput, plan *selection) error {
 	for _, p := range s.syncPages(cfg) {
-		if err := s.renderPage(cfg, p, in); err != nil {
+		if err := s.renderPage(cfg, p, in, plan); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Site) renderPage(cfg config.Config, p *pageSet, all pageInput) error {
+func (s *Site) renderPage(cfg config.Config, p *pageSet, all pageInput, plan *selection) error {
 	pcfg := cfg.ForPage(p.entry)
-	next, err := s.renderSet(pcfg, p, scope(all, p.entry.Shows), *p.assets.Load())
+	next, err := s.renderSet(pcfg, p, &p.state, scope(all, p.entry.Shows), *p.assets.Load(), plan)
 	if err != nil {
 		return err
 	}
@@ -266,12 +276,18 @@ func (s *Site) renderPage(cfg config.Config, p *pageSet, all pageInput) error {
 	// a customer signed in for one server sees.
 	servers := map[string]*map[string]*asset{}
 	old := p.servers.Load()
+	states := map[string]*setState{}
 	for _, g := range p.entry.Groups {
 		prev := map[string]*asset{}
 		if old != nil && (*old)[g] != nil {
 			prev = *(*old)[g]
 		}
-		one, err := s.renderSet(pcfg, p, scope(all, func(id string) bool { return id == g }), prev)
+		st := p.serverStates[g]
+		if st == nil {
+			st = &setState{}
+		}
+		states[g] = st
+		one, err := s.renderSet(pcfg, p, st, scope(all, func(id string) bool { return id == g }), prev, plan)
 		if err != nil {
 			return err
 		}
@@ -279,13 +295,70 @@ func (s *Site) renderPage(cfg config.Config, p *pageSet, all pageInput) error {
 	}
 	p.assets.Store(&next)
 	p.servers.Store(&servers)
+	p.serverStates = states
 	return nil
 }
 
-// renderSet renders every document of a page from in (already scoped).
-func (s *Site) renderSet(pcfg config.Config, p *pageSet, in pageInput, prev map[string]*asset) (map[string]*asset, error) {
+// setState is what an entry of pages: (or one server's view of a private
+// one) keeps from one rendering to the next, to render only what changed:
+// what records keeps for page:'s own documents.
+type setState struct {
+	// compKeys are the componentKey each component page was rendered with,
+	// nil before a first rendering of everything (or after a failed one).
+	compKeys   map[string]string
+	rows       map[string]indexRow // the front page's, as last rendered
+	components map[string]bool     // the component pages' paths, unprefixed
+	counts     map[string]int      // entries per history month
+	feed       *feedItems
+	rendered   []string // the paths the last rendering rendered, unprefixed, for tests
+}
+
+// renderSet renders a page's documents from in (already scoped) and returns
+// them with those kept from prev: every one when plan is nil or st holds
+// nothing rendered before, else the documents saying what is going on now,
+// the component pages whose key moved (every one with plan.allComponents),
+// and the incident, window and history pages and feeds plan names.
+func (s *Site) renderSet(pcfg config.Config, p *pageSet, st *setState, in pageInput, prev map[string]*asset, plan *selection) (next map[string]*asset, err error) {
 	in.Page, in.Loc = pcfg.Page, pcfg.Location()
-	in.Only = nil
+	// page:'s resolved incidents' cards are in its language and zone.
+	in.Cards = nil
+	if st.compKeys == nil {
+		plan = nil
+	}
+	defer func() {
+		if err != nil {
+			st.compKeys = nil // rendered but not swapped in: everything next time
+		}
+	}()
+	counts := historyCounts(in.Incidents, in.Windows, in.Loc)
+	sel := &selection{index: true, components: true, incidents: map[int64]bool{}, windows: map[int64]bool{},
+		months: map[string]bool{}, kept: map[string]bool{}, keys: map[string]string{}}
+	if plan == nil {
+		*st = setState{compKeys: map[string]string{}, rows: map[string]indexRow{}, feed: newFeedItems()}
+		sel.notFound, sel.allComponents, sel.series = true, true, true
+		for _, x := range in.Incidents {
+			sel.incidents[x.ID] = true
+		}
+		for _, m := range in.Windows {
+			sel.windows[m.ID] = true
+		}
+		sel.months = historyMonthKeys(in.Now, in.Loc)
+	} else {
+		maps.Copy(sel.incidents, plan.incidents)
+		maps.Copy(sel.windows, plan.windows)
+		maps.Copy(sel.months, plan.months)
+		sel.series, sel.allComponents = plan.series, plan.allComponents
+		if !maps.Equal(counts, st.counts) {
+			// Every month's page lists every month's count.
+			maps.Copy(sel.months, historyMonthKeys(in.Now, in.Loc))
+		}
+		st.feed.forget(plan.incidents, plan.windows)
+	}
+	if sel.allComponents {
+		clear(st.rows) // and rows of components gone go with them
+	}
+	sel.rows, sel.compKeys = st.rows, st.compKeys
+	in.Only = sel
 	docs, err := statuspage.Build(statuspage.Input{Page: pcfg.Page, Location: in.Loc, Snapshot: in.Snapshot,
 		Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})
 	if err != nil {
@@ -295,16 +368,19 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, in pageInput, prev map[
 	if err != nil {
 		return nil, err
 	}
+	st.rendered = slices.Collect(maps.Keys(pages))
 	list := pageDocs(pages)
 	for name, body := range docs {
 		list = append(list, doc{"/api/v2/" + name, "application/json; charset=utf-8", body, docLanguage(pcfg.Page)})
 	}
-	items := newFeedItems().items(pcfg, in.Loc, in.Latest, newestWindows(in.Windows))
-	feeds, err := feedDocs(pcfg, items, in.Windows, in.Series, in.Now)
-	if err != nil {
-		return nil, err
+	if plan == nil || len(sel.incidents) > 0 || len(sel.windows) > 0 || sel.series {
+		items := st.feed.items(pcfg, in.Loc, in.Latest, newestWindows(in.Windows))
+		feeds, err := feedDocs(pcfg, items, in.Windows, in.Series, in.Now)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, feeds...)
 	}
-	list = append(list, feeds...)
 	if p.prefix() == "" {
 		// A host page's own brand files are served on its host (a path
 		// page's links lead to page:'s, which has every brand's).
@@ -318,11 +394,74 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, in pageInput, prev map[
 			list[i].path, list[i].body = prefixed(pre, list[i].path, list[i].contentType, list[i].body)
 		}
 	}
-	next := maps.Clone(s.fixed)
+	components := map[string]bool{}
+	for _, c := range in.Snapshot.Components {
+		components[componentURL(c.ID)] = true
+	}
+	if plan == nil {
+		next = maps.Clone(s.fixed)
+	} else {
+		next = maps.Clone(prev)
+		// What is gone, or no longer on this page: incidents and windows
+		// plan names that in does not list, component pages of
+		// components no longer shown, and badges and framed widgets not
+		// rendered again nor kept.
+		listed := map[string]bool{}
+		for _, x := range in.Incidents {
+			listed[fmt.Sprintf("/incidents/%d", x.ID)] = true
+		}
+		for _, m := range in.Windows {
+			listed[fmt.Sprintf("/maintenance/%d", m.ID)] = true
+		}
+		for id := range plan.incidents {
+			if path := fmt.Sprintf("/incidents/%d", id); !listed[path] {
+				delete(next, p.served(path))
+			}
+		}
+		for id := range plan.windows {
+			if path := fmt.Sprintf("/maintenance/%d", id); !listed[path] {
+				delete(next, p.served(path))
+			}
+		}
+		for path := range st.components {
+			if !components[path] {
+				delete(next, p.served(path))
+			}
+		}
+		for path := range prev {
+			if nowDoc(strings.TrimPrefix(path, p.prefix())) {
+				delete(next, path)
+			}
+		}
+		for path := range sel.kept {
+			if a, ok := prev[p.served(path)]; ok {
+				next[p.served(path)] = a
+			}
+		}
+	}
+	for id := range st.compKeys {
+		if !components[componentURL(id)] {
+			delete(st.compKeys, id) // rendered anew if it comes back
+		}
+	}
 	if err := putAll(next, prev, list); err != nil {
 		return nil, err
 	}
+	st.components, st.counts = components, counts
 	return next, nil
+}
+
+// served is where a document rendered at path is served on p: under its
+// path for a path page (but its not-found page).
+func (p *pageSet) served(path string) string {
+	pre := p.prefix()
+	switch {
+	case pre == "" || path == "404":
+		return path
+	case path == "/":
+		return pre + "/"
+	}
+	return pre + path
 }
 
 // prefixed moves a document of a path page under its path: its address,

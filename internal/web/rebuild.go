@@ -206,7 +206,7 @@ func (s *Site) rebuild(ctx context.Context, full bool) error {
 	if err := s.renderRest(cfg, loc, in, r, plan); err != nil {
 		return err
 	}
-	if err := s.renderPages(cfg, all); err != nil {
+	if err := s.renderPages(cfg, all, plan); err != nil {
 		return err
 	}
 	r.spanKeys = spanKeys
@@ -666,7 +666,7 @@ func (s *Site) renderFromMemory(cfg config.Config, loc *time.Location, now time.
 	if err := s.renderNow(cfg, loc, in, r, true, true); err != nil {
 		return err
 	}
-	return s.renderPages(cfg, all)
+	return s.renderPages(cfg, all, nil)
 }
 
 // build renders in's pages: those kept compressed only are made into assets
