@@ -81,6 +81,30 @@ func componentBadges(paths []string) []string {
 	return ids
 }
 
+// renderedComponents checks that site's last rebuild rendered the front
+// page, and of the components, the pages components names and no other,
+// and their front page rows and badges (the others' kept as they were).
+func renderedComponents(t *testing.T, site *web.Site, step string, components []string) {
+	t.Helper()
+	rendered := site.Rendered()
+	if got := pagesUnder(rendered, "/components/"); !slices.Equal(got, components) {
+		t.Errorf("%s rendered the component pages %v, want %v", step, got, components)
+	}
+	if !slices.Contains(rendered, "/") {
+		t.Errorf("%s did not render the front page (rendered %v)", step, rendered)
+	}
+	var rows []string
+	for _, c := range components {
+		rows = append(rows, strings.TrimPrefix(c, "/components/"))
+	}
+	if got := site.RenderedRows(); !slices.Equal(got, rows) {
+		t.Errorf("%s rendered the front page's rows of %v, want %v", step, got, rows)
+	}
+	if got := componentBadges(rendered); !slices.Equal(got, rows) {
+		t.Errorf("%s rendered the badges of %v, want %v", step, got, rows)
+	}
+}
+
 // frontBarsConfig is rwConfig with page.front_bars set to limit.
 func frontBarsConfig(limit int) config.Config { return withFrontBars(rwConfig, limit) }
 
@@ -225,31 +249,13 @@ func aWriteRendersOnlyItsPages(t *testing.T, limit int) {
 		if err := site.RebuildChanged(ctx); err != nil {
 			t.Fatal(err)
 		}
-		rendered := site.Rendered()
-		if got := pagesUnder(rendered, "/components/"); !slices.Equal(got, step.components) {
-			t.Errorf("%s rendered the component pages %v, want %v", step.name, got, step.components)
-		}
+		renderedComponents(t, site, step.name, step.components)
 		var want []string
 		if step.incidents {
 			want = []string{fmt.Sprintf("/incidents/%d", in.ID)}
 		}
-		if got := pagesUnder(rendered, "/incidents/"); !slices.Equal(got, want) {
+		if got := pagesUnder(site.Rendered(), "/incidents/"); !slices.Equal(got, want) {
 			t.Errorf("%s rendered the incident pages %v, want %v", step.name, got, want)
-		}
-		if !slices.Contains(rendered, "/") {
-			t.Errorf("%s did not render the front page (rendered %v)", step.name, rendered)
-		}
-		// The front page's rows are those of the same components.
-		var rows []string
-		for _, c := range step.components {
-			rows = append(rows, strings.TrimPrefix(c, "/components/"))
-		}
-		if got := site.RenderedRows(); !slices.Equal(got, rows) {
-			t.Errorf("%s rendered the front page's rows of %v, want %v", step.name, got, rows)
-		}
-		// And their badges, the others kept as they were.
-		if got := componentBadges(rendered); !slices.Equal(got, rows) {
-			t.Errorf("%s rendered the badges of %v, want %v", step.name, got, rows)
 		}
 		for _, c := range rwComps {
 			if _, ok := site.Documents()["/badges/"+c.ID+"/uptime-90d.svg"]; !ok {
@@ -493,23 +499,7 @@ func TestAMeasurementRendersOnlyTheComponentsItMoves(t *testing.T) {
 		if err := site.RebuildChanged(ctx); err != nil {
 			t.Fatal(err)
 		}
-		rendered := site.Rendered()
-		if got := pagesUnder(rendered, "/components/"); !slices.Equal(got, step.components) {
-			t.Errorf("%s rendered the component pages %v, want %v", step.name, got, step.components)
-		}
-		var rows []string
-		for _, c := range step.components {
-			rows = append(rows, strings.TrimPrefix(c, "/components/"))
-		}
-		if got := site.RenderedRows(); !slices.Equal(got, rows) {
-			t.Errorf("%s rendered the front page's rows of %v, want %v", step.name, got, rows)
-		}
-		if got := componentBadges(rendered); !slices.Equal(got, rows) {
-			t.Errorf("%s rendered the badges of %v, want %v", step.name, got, rows)
-		}
-		if !slices.Contains(rendered, "/") {
-			t.Errorf("%s did not render the front page (rendered %v)", step.name, rendered)
-		}
+		renderedComponents(t, site, step.name, step.components)
 	}
 	// A minute after every page was last rendered, the next rebuild renders
 	// them all, each with its monitor's last check.

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"maps"
 	"net"
 	"net/http"
@@ -406,22 +405,8 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, st *setState, in pageIn
 		// plan names that in does not list, component pages of
 		// components no longer shown, and badges and framed widgets not
 		// rendered again nor kept.
-		listed := map[string]bool{}
-		for _, x := range in.Incidents {
-			listed[fmt.Sprintf("/incidents/%d", x.ID)] = true
-		}
-		for _, m := range in.Windows {
-			listed[fmt.Sprintf("/maintenance/%d", m.ID)] = true
-		}
-		for id := range plan.incidents {
-			if path := fmt.Sprintf("/incidents/%d", id); !listed[path] {
-				delete(next, p.served(path))
-			}
-		}
-		for id := range plan.windows {
-			if path := fmt.Sprintf("/maintenance/%d", id); !listed[path] {
-				delete(next, p.served(path))
-			}
+		for _, path := range unlisted(in, plan) {
+			delete(next, p.served(path))
 		}
 		for path := range st.components {
 			if !components[path] {

@@ -589,23 +589,8 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 		}
 	} else {
 		next = maps.Clone(prev)
-		// Gone, or no longer on this page (scope).
-		listed := map[string]bool{}
-		for _, x := range in.Incidents {
-			listed[fmt.Sprintf("/incidents/%d", x.ID)] = true
-		}
-		for _, m := range in.Windows {
-			listed[fmt.Sprintf("/maintenance/%d", m.ID)] = true
-		}
-		for id := range plan.incidents {
-			if p := fmt.Sprintf("/incidents/%d", id); !listed[p] {
-				delete(next, p)
-			}
-		}
-		for id := range plan.windows {
-			if p := fmt.Sprintf("/maintenance/%d", id); !listed[p] {
-				delete(next, p)
-			}
+		for _, path := range unlisted(in, plan) {
+			delete(next, path)
 		}
 	}
 	components := map[string]bool{}
@@ -644,6 +629,30 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 	r.counts = counts
 	s.assets.Store(&next)
 	return nil
+}
+
+// unlisted are the pages of the incidents and windows plan names that in
+// does not list: gone, or no longer on the page in is scoped to.
+func unlisted(in pageInput, plan *selection) []string {
+	listed := map[string]bool{}
+	for _, x := range in.Incidents {
+		listed[fmt.Sprintf("/incidents/%d", x.ID)] = true
+	}
+	for _, m := range in.Windows {
+		listed[fmt.Sprintf("/maintenance/%d", m.ID)] = true
+	}
+	var out []string
+	for id := range plan.incidents {
+		if path := fmt.Sprintf("/incidents/%d", id); !listed[path] {
+			out = append(out, path)
+		}
+	}
+	for id := range plan.windows {
+		if path := fmt.Sprintf("/maintenance/%d", id); !listed[path] {
+			out = append(out, path)
+		}
+	}
+	return out
 }
 
 // renderFromMemory renders what says what is going on now, and the
