@@ -45,6 +45,17 @@ func monitoredFleet(t *testing.T, st *store.Store, now time.Time) {
 	}
 }
 
+// monitoredService is a service on rwComps (monitoredFleet), its clock at
+// 18:30 UTC on 2026-11-25.
+func monitoredService(t *testing.T) (*fixedClock, *store.Store, *service.Service) {
+	t.Helper()
+	clock := &fixedClock{t: time.Date(2026, 11, 25, 18, 30, 0, 0, time.UTC)}
+	st := storetest.SQLite(t).Store
+	svc := newService(t, st, clock)
+	monitoredFleet(t, st, clock.Now())
+	return clock, st, svc
+}
+
 // pagesUnder are the rendered paths that begin with prefix.
 func pagesUnder(paths []string, prefix string) []string {
 	var out []string
@@ -446,10 +457,7 @@ func replaySeed(t *testing.T) uint64 {
 // page once per batch of results written.
 func TestAMeasurementRendersOnlyTheComponentsItMoves(t *testing.T) {
 	ctx := context.Background()
-	clock := &fixedClock{t: time.Date(2026, 11, 25, 18, 30, 0, 0, time.UTC)}
-	b := storetest.SQLite(t)
-	svc := newService(t, b.Store, clock)
-	monitoredFleet(t, b.Store, clock.Now())
+	clock, st, svc := monitoredService(t)
 	site := web.NewSite(svc, func() config.Config { return rwConfig }, nil)
 	if err := site.Rebuild(ctx); err != nil {
 		t.Fatal(err)
@@ -474,7 +482,7 @@ func TestAMeasurementRendersOnlyTheComponentsItMoves(t *testing.T) {
 			results = append(results, store.CheckResult{MonitorID: m.ID, At: now, Latency: m.LastLatency, Level: m.LastLevel})
 			states = append(states, m)
 		}
-		if err := b.Store.SaveChecks(ctx, results, states, now); err != nil {
+		if err := st.SaveChecks(ctx, results, states, now); err != nil {
 			t.Fatal(err)
 		}
 		svc.SetMeasured(measured)
@@ -570,10 +578,7 @@ func TestAPageShowingEveryServerWordsItsOwnCards(t *testing.T) {
 // later every component page.
 func TestAWriteRendersOnlyThePagesItChangesOnEveryPage(t *testing.T) {
 	ctx := context.Background()
-	clock := &fixedClock{t: time.Date(2026, 11, 25, 18, 30, 0, 0, time.UTC)}
-	b := storetest.SQLite(t)
-	svc := newService(t, b.Store, clock)
-	monitoredFleet(t, b.Store, clock.Now())
+	clock, _, svc := monitoredService(t)
 	cfg := rwPagesConfig(t, true)
 	site := web.NewSite(svc, func() config.Config { return cfg }, nil)
 	if err := site.Rebuild(ctx); err != nil {
