@@ -132,9 +132,9 @@ func withFrontBars(cfg config.Config, limit int) config.Config {
 func rwPagesConfig(t *testing.T, private bool) config.Config {
 	t.Helper()
 	third := `
-  - id: todo
-    title: Todo
-    path: /todo
+  - id: everything
+    title: Estado general
+    path: /everything
     language: es
     groups: [flexo, mom]`
 	if private {
@@ -562,7 +562,7 @@ func TestAPageShowingEveryServerWordsItsOwnCards(t *testing.T) {
 			t.Fatal(err)
 		}
 		docs, _ := site.PageSets()
-		es := string(docs["todo"]["/todo/history"])
+		es := string(docs["everything"]["/everything/history"])
 		if !strings.Contains(es, "Old trouble") || !strings.Contains(es, "Resuelta") || strings.Contains(es, "Resolved") {
 			t.Errorf("the Spanish page's history does not list the incident as Resuelta, and only so:\n%s", es)
 		}

@@ -298,18 +298,22 @@ func (s *Site) renderPage(cfg config.Config, p *pageSet, all pageInput, plan *se
 	return nil
 }
 
-// setState is what an entry of pages: (or one server's view of a private
-// one) keeps from one rendering to the next, to render only what changed:
-// what records keeps for page:'s own documents.
+// setState is what a set of documents was rendered with, kept from one
+// rendering to the next to render only what changed: page:'s (in records)
+// and each entry of pages:'s (and each server's view of a private one).
 type setState struct {
-	// compKeys are the componentKey each component page was rendered with,
-	// nil before a first rendering of everything (or after a failed one).
+	// compKeys are the componentKey each component page was rendered with:
+	// a component with none is rendered. An entry of pages: whose compKeys
+	// are nil (before a first rendering, or after a failed one) renders
+	// everything.
 	compKeys   map[string]string
 	rows       map[string]indexRow // the front page's, as last rendered
 	components map[string]bool     // the component pages' paths, unprefixed
-	counts     map[string]int      // entries per history month
+	counts     map[string]int      // entries per history month, as rendered
 	feed       *feedItems
-	rendered   []string // the paths the last rendering rendered, unprefixed, for tests
+	// rendered are the paths an entry of pages: last rendered, unprefixed,
+	// for tests (page:'s are Site.rendered).
+	rendered []string
 }
 
 // renderSet renders a page's documents from in (already scoped) and returns
@@ -393,10 +397,7 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, st *setState, in pageIn
 			list[i].path, list[i].body = prefixed(pre, list[i].path, list[i].contentType, list[i].body)
 		}
 	}
-	components := map[string]bool{}
-	for _, c := range in.Snapshot.Components {
-		components[componentURL(c.ID)] = true
-	}
+	gone := st.showComponents(in)
 	if plan == nil {
 		next = maps.Clone(s.fixed)
 	} else {
@@ -405,13 +406,8 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, st *setState, in pageIn
 		// plan names that in does not list, component pages of
 		// components no longer shown, and badges and framed widgets not
 		// rendered again nor kept.
-		for _, path := range unlisted(in, plan) {
+		for _, path := range append(unlisted(in, plan), gone...) {
 			delete(next, p.served(path))
-		}
-		for path := range st.components {
-			if !components[path] {
-				delete(next, p.served(path))
-			}
 		}
 		for path := range prev {
 			if nowDoc(strings.TrimPrefix(path, p.prefix())) {
@@ -424,22 +420,20 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, st *setState, in pageIn
 			}
 		}
 	}
-	for id := range st.compKeys {
-		if !components[componentURL(id)] {
-			delete(st.compKeys, id) // rendered anew if it comes back
-		}
-	}
 	if err := putAll(next, prev, list); err != nil {
 		return nil, err
 	}
-	st.components, st.counts = components, counts
+	st.counts = counts
 	return next, nil
 }
 
 // served is where a document rendered at path is served on p: under its
 // path for a path page (but its not-found page).
-func (p *pageSet) served(path string) string {
-	pre := p.prefix()
+func (p *pageSet) served(path string) string { return servedUnder(p.prefix(), path) }
+
+// servedUnder is where a document rendered at path is served on a page
+// whose addresses start with pre.
+func servedUnder(pre, path string) string {
 	switch {
 	case pre == "" || path == "404":
 		return path
@@ -453,13 +447,7 @@ func (p *pageSet) served(path string) string {
 // and in its HTML every link to one of the page's own addresses. The
 // stylesheet, the same for every page, stays where it is.
 func prefixed(pre, path, contentType string, body []byte) (string, []byte) {
-	if path != "404" {
-		if path == "/" {
-			path = pre + "/"
-		} else {
-			path = pre + path
-		}
-	}
+	path = servedUnder(pre, path)
 	if contentType != htmlType {
 		return path, body
 	}

@@ -60,25 +60,21 @@ type records struct {
 	staleSeries bool
 	// latest are the newest published incidents, for the JSON and the feeds.
 	latest []status.Incident
-	feed   *feedItems
 	cards  map[int64]incidentCard // resolved incidents', as the history lists them
 	// Named by the change log and not rendered yet: each rebuild reads them
 	// again until one renders them.
 	staleIncidents, staleWindows map[int64]bool
-	counts                       map[string]int // entries per history month, as rendered
-	components                   map[string]bool
 	snap                         *service.Snapshot // the last one read
 	mon                          *monitoring
 	readAt                       time.Time // when snap was read
 	// spanKeys fingerprint each incident's per-location spans as last
 	// rendered (incidentSpanKeys).
 	spanKeys map[int64]string
-	// compKeys are the componentKey each component page was rendered with;
-	// componentsAt is when every component page was last rendered.
-	compKeys     map[string]string
+	// setState is what page:'s documents were rendered with, as each entry
+	// of pages: keeps its own; componentsAt is when every component page
+	// was last rendered.
+	setState
 	componentsAt time.Time
-	// rows are the front page's component rows as last rendered.
-	rows map[string]indexRow
 	// keys are the componentKeys of the running rebuild, which its phases
 	// share.
 	keys map[string]string
@@ -251,7 +247,7 @@ func (s *Site) load(ctx context.Context, loc *time.Location, now time.Time) (*re
 	}
 	r := &records{cursor: cur, day: dayStart(now, loc), catalog: s.svc.Catalog(), since: historyStart(now, loc),
 		incidents: map[int64]status.Incident{}, windows: map[int64]status.Maintenance{},
-		staleIncidents: map[int64]bool{}, staleWindows: map[int64]bool{}, feed: newFeedItems(),
+		staleIncidents: map[int64]bool{}, staleWindows: map[int64]bool{}, setState: setState{feed: newFeedItems()},
 		cards: map[int64]incidentCard{}}
 	recent, err := s.svc.Incidents(ctx, r.filter())
 	if err != nil {
@@ -593,21 +589,9 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 			delete(next, path)
 		}
 	}
-	components := map[string]bool{}
-	for _, c := range in.Snapshot.Components {
-		components[componentURL(c.ID)] = true
+	for _, path := range r.showComponents(in) {
+		delete(next, path)
 	}
-	for path := range r.components {
-		if !components[path] {
-			delete(next, path)
-		}
-	}
-	for id := range r.compKeys {
-		if !components[componentURL(id)] {
-			delete(r.compKeys, id) // rendered anew if it comes back
-		}
-	}
-	r.components = components
 	list := pageDocs(pages)
 	if plan == nil {
 		// Kept: the first phase put them there (a new brand's old files go).
@@ -629,6 +613,28 @@ func (s *Site) renderRest(cfg config.Config, loc *time.Location, in pageInput, r
 	r.counts = counts
 	s.assets.Store(&next)
 	return nil
+}
+
+// showComponents notes the component pages in shows, and returns those
+// shown before that it no longer shows; the keys of their components go, so
+// that one coming back is rendered anew.
+func (st *setState) showComponents(in pageInput) (gone []string) {
+	shown := make(map[string]bool, len(in.Snapshot.Components))
+	for _, c := range in.Snapshot.Components {
+		shown[componentURL(c.ID)] = true
+	}
+	for path := range st.components {
+		if !shown[path] {
+			gone = append(gone, path)
+		}
+	}
+	for id := range st.compKeys {
+		if !shown[componentURL(id)] {
+			delete(st.compKeys, id)
+		}
+	}
+	st.components = shown
+	return gone
 }
 
 // unlisted are the pages of the incidents and windows plan names that in
