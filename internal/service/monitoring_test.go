@@ -114,6 +114,10 @@ func TestGroupStatus(t *testing.T) {
 			if got := snap.GroupStatus(group); got != want {
 				t.Errorf("GroupStatus(%s) = %s, want %s", group, got, want)
 			}
+			// A snapshot made by hand, with no statuses worked out ahead, says the same.
+			if got := (&service.Snapshot{Components: snap.Components}).GroupStatus(group); got != want {
+				t.Errorf("a snapshot made by hand: GroupStatus(%s) = %s, want %s", group, got, want)
+			}
 		}
 	})
 }

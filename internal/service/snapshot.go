@@ -31,6 +31,11 @@ type Snapshot struct {
 	Stale bool
 
 	records snapshotRecords
+	// groups is each group's status, worked out once by derive: a page
+	// asks for every group's, and looking through every component for each
+	// was a fleet's groups times its components. Nil in a snapshot made by
+	// hand.
+	groups map[string]status.ComponentStatus
 }
 
 // snapshotRecords are the records a snapshot is derived from.
@@ -104,18 +109,32 @@ func (s *Service) derive(r snapshotRecords) *Snapshot {
 	for _, o := range overrides {
 		in.Manual[o.ComponentID] = o.Status
 	}
-	derived := map[string]status.ComponentStatus{}
-	for _, c := range cat.Active() {
+	active := cat.Active()
+	derived := make(map[string]status.ComponentStatus, len(active))
+	snap.Components = make([]ComponentState, 0, len(active))
+	members := make(map[string][]status.ComponentStatus, len(snap.Groups))
+	for _, c := range active {
 		st := status.DeriveComponent(c.ID, in)
 		derived[c.ID] = st
 		snap.Components = append(snap.Components, ComponentState{Component: c, Status: st})
+		members[c.GroupID] = append(members[c.GroupID], st)
 	}
 	snap.Overall = status.DeriveOverall(derived, open)
+	snap.groups = make(map[string]status.ComponentStatus, len(members))
+	for id, list := range members {
+		snap.groups[id] = status.DeriveGroup(list...)
+	}
 	return snap
 }
 
 // GroupStatus is a group's status (status.DeriveGroup) from its components here.
 func (s *Snapshot) GroupStatus(groupID string) status.ComponentStatus {
+	if s.groups != nil {
+		if st, ok := s.groups[groupID]; ok {
+			return st
+		}
+		return status.DeriveGroup() // a group with no component
+	}
 	var members []status.ComponentStatus
 	for _, c := range s.Components {
 		if c.GroupID == groupID {

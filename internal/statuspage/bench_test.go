@@ -15,7 +15,7 @@ import (
 // fleet is bench/scale's page: 250 servers of four services each, the 50
 // newest incidents (one open) and windows of a long history, one window in
 // eight covering every component, and two windows ahead.
-func fleet(b *testing.B) statuspage.Input {
+func fleet(b testing.TB) statuspage.Input {
 	b.Helper()
 	loc, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {

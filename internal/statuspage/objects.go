@@ -59,28 +59,35 @@ type componentJSON struct {
 	Components *[]string `json:"components,omitempty"`
 }
 
-type incidentJSON struct {
-	ID              string          `json:"id"`
-	Name            string          `json:"name"`
-	Status          string          `json:"status"`
-	CreatedAt       *stamp          `json:"created_at"`
-	UpdatedAt       *stamp          `json:"updated_at"`
-	MonitoringAt    *stamp          `json:"monitoring_at"`
-	ResolvedAt      *stamp          `json:"resolved_at"`
-	Impact          string          `json:"impact"`
-	Shortlink       string          `json:"shortlink"`
-	StartedAt       *stamp          `json:"started_at"`
-	PageID          string          `json:"page_id"`
-	IncidentUpdates []updateJSON    `json:"incident_updates"`
-	Components      []componentJSON `json:"components"`
+// incidentHead holds an incident's keys before its components, and
+// incidentTail those after them: the components are the objects the
+// component list already encoded (arena.spliced), not encoded again.
+type incidentHead struct {
+	ID              string       `json:"id"`
+	Name            string       `json:"name"`
+	Status          string       `json:"status"`
+	CreatedAt       *stamp       `json:"created_at"`
+	UpdatedAt       *stamp       `json:"updated_at"`
+	MonitoringAt    *stamp       `json:"monitoring_at"`
+	ResolvedAt      *stamp       `json:"resolved_at"`
+	Impact          string       `json:"impact"`
+	Shortlink       string       `json:"shortlink"`
+	StartedAt       *stamp       `json:"started_at"`
+	PageID          string       `json:"page_id"`
+	IncidentUpdates []updateJSON `json:"incident_updates"`
+}
+
+type incidentTail struct {
 	// The postmortem is null until it is published: a draft write-up must
 	// not reach a public API.
 	PostmortemBody        *string `json:"postmortem_body"`
 	PostmortemPublishedAt *stamp  `json:"postmortem_published_at"`
 }
 
-type maintenanceJSON struct {
-	incidentJSON
+// maintenanceTail is a window's keys after its components: an incident's,
+// then when it is planned for.
+type maintenanceTail struct {
+	incidentTail
 	ScheduledFor   *stamp `json:"scheduled_for"`
 	ScheduledUntil *stamp `json:"scheduled_until"`
 }
@@ -105,19 +112,32 @@ type changeJSON struct {
 }
 
 // builder holds what every object needs: the zone, the page id and the
-// component objects already made, so incidents repeat them exactly.
+// component objects already encoded, so incidents repeat them exactly.
 type builder struct {
 	in     Input
 	loc    *time.Location
 	pageID string
 	base   string // the page URL without a trailing slash, for shortlinks
-	page   pageJSON
-	list   []componentJSON          // configured groups and components, in page order
-	byID   map[string]componentJSON // the same, by id
+	a      *arena
+	page   object
+	list   []object          // configured groups and components, encoded in page order
+	byID   map[string]listed // the same, and removed components an incident names, by id
+}
+
+// listed is a component's encoded object and its name.
+type listed struct {
+	obj  object
+	name string
 }
 
 func newBuilder(in Input) *builder {
 	b := &builder{in: in, loc: in.Location, pageID: in.PageID, base: strings.TrimRight(in.Page.URL, "/")}
+	// The arena holds each component (a fleet's are about 330 bytes) and
+	// each incident's and window's keys other than their components: sized
+	// for them, it is not grown (and copied) while the documents are made.
+	snap := in.Snapshot
+	b.a = newArena(384*(len(snap.Groups)+len(snap.Components)) +
+		2048*(len(in.Incidents)+len(in.Maintenances)+len(snap.Open)+len(snap.Active)+len(snap.Upcoming)) + 4096)
 	if b.loc == nil {
 		b.loc = time.UTC
 	}
@@ -128,7 +148,7 @@ func newBuilder(in Input) *builder {
 	if updated.IsZero() {
 		updated = latest(in)
 	}
-	b.page = pageJSON{ID: b.pageID, Name: in.Page.Title, URL: in.Page.URL, TimeZone: b.loc.String(), UpdatedAt: b.at(updated)}
+	b.page = object{b.a.value(pageJSON{ID: b.pageID, Name: in.Page.Title, URL: in.Page.URL, TimeZone: b.loc.String(), UpdatedAt: b.at(updated)})}
 	b.buildComponents()
 	return b
 }
@@ -183,7 +203,8 @@ func (b *builder) status() statusJSON {
 // configured is listed last, at the top level.
 func (b *builder) buildComponents() {
 	snap := b.in.Snapshot
-	b.byID = make(map[string]componentJSON, len(snap.Groups)+len(snap.Components))
+	b.byID = make(map[string]listed, len(snap.Groups)+len(snap.Components))
+	b.list = make([]object, 0, len(snap.Groups)+len(snap.Components))
 	configured := make(map[string]bool, len(snap.Groups))
 	for _, g := range snap.Groups {
 		configured[g.ID] = true
@@ -199,8 +220,12 @@ func (b *builder) buildComponents() {
 	}
 	add := func(c componentJSON) {
 		c.Position = len(b.list) + 1
-		b.list = append(b.list, c)
-		b.byID[c.ID] = c
+		if len(b.list) > 0 {
+			b.a.comma()
+		}
+		obj := object{b.a.value(c)}
+		b.list = append(b.list, obj)
+		b.byID[c.ID] = listed{obj: obj, name: c.Name}
 	}
 	for _, g := range snap.Groups {
 		ids := make([]string, 0, len(children[g.ID]))
@@ -229,7 +254,7 @@ func (b *builder) component(c store.Component, st status.ComponentStatus, groupI
 // the listed one, with its current status, when it is still configured;
 // otherwise one made from its stored record, operational, in no group and
 // at position 0, since it is no longer on the page.
-func (b *builder) affected(id string) componentJSON {
+func (b *builder) affected(id string) listed {
 	if c, ok := b.byID[id]; ok {
 		return c
 	}
@@ -238,27 +263,27 @@ func (b *builder) affected(id string) componentJSON {
 		c = store.Component{ID: id}
 	}
 	c.ID = id
-	return b.component(c, status.Operational, "")
+	obj := b.component(c, status.Operational, "")
+	l := listed{obj: object{b.a.value(obj)}, name: obj.Name}
+	b.byID[id] = l
+	return l
 }
 
-func (b *builder) componentName(id string) string {
-	if c, ok := b.byID[id]; ok {
-		return c.Name
-	}
-	return or(b.in.Components[id].Name, id)
-}
+func (b *builder) componentName(id string) string { return b.affected(id).name }
 
-func (b *builder) affectedList(ids []string) []componentJSON {
-	out := make([]componentJSON, 0, len(ids))
+// withComponents encodes an incident or a window: head's keys, the objects of
+// the components ids name, then tail's keys.
+func (b *builder) withComponents(head incidentHead, ids []string, tail any) object {
+	comps := make([]object, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, b.affected(id))
+		comps = append(comps, b.affected(id).obj)
 	}
-	return out
+	return b.a.spliced(head, "components", comps, tail)
 }
 
 // incidents renders the published incidents of list, newest first; open
 // keeps only the unresolved ones. The caller's slice is left in its order.
-func (b *builder) incidents(list []status.Incident, open bool) []incidentJSON {
+func (b *builder) incidents(list []status.Incident, open bool) []object {
 	sel := make([]*status.Incident, 0, len(list))
 	for i := range list {
 		inc := &list[i]
@@ -276,7 +301,7 @@ func (b *builder) incidents(list []status.Incident, open bool) []incidentJSON {
 		}
 		return cmp.Compare(y.ID, x.ID)
 	})
-	out := make([]incidentJSON, 0, len(sel))
+	out := make([]object, 0, len(sel))
 	for _, inc := range sel {
 		out = append(out, b.incident(inc))
 	}
@@ -295,9 +320,9 @@ func startOf(inc *status.Incident) time.Time { return or(inc.StartedAt, inc.Crea
 // postmortem incident as ongoing forever. The write-up itself is carried by
 // postmortem_body and postmortem_published_at, which are what a client
 // needs to show or link it.
-func (b *builder) incident(inc *status.Incident) incidentJSON {
+func (b *builder) incident(inc *status.Incident) object {
 	id := status.PublicIncidentID(inc.ID)
-	out := incidentJSON{
+	out := incidentHead{
 		ID: id, PageID: b.pageID, Name: inc.Title, Status: string(inc.Status), Impact: string(impactOf(inc.Impact)),
 		CreatedAt: b.at(inc.CreatedAt), UpdatedAt: b.at(or(inc.UpdatedAt, inc.CreatedAt)), StartedAt: b.at(startOf(inc)),
 		MonitoringAt: b.at(inc.MonitoringAt), Shortlink: b.base + "/incidents/" + id,
@@ -305,15 +330,15 @@ func (b *builder) incident(inc *status.Incident) incidentJSON {
 	if inc.Status == status.Resolved {
 		out.ResolvedAt = b.at(inc.ResolvedAt)
 	}
+	var tail incidentTail
 	if !inc.PostmortemPublishedAt.IsZero() && strings.TrimSpace(inc.Postmortem) != "" {
 		body := inc.Postmortem
-		out.PostmortemBody, out.PostmortemPublishedAt = &body, b.at(inc.PostmortemPublishedAt)
+		tail.PostmortemBody, tail.PostmortemPublishedAt = &body, b.at(inc.PostmortemPublishedAt)
 	}
 	ids := make([]string, 0, len(inc.Components))
 	for _, c := range inc.Components {
 		ids = append(ids, c.ComponentID)
 	}
-	out.Components = b.affectedList(ids)
 
 	ups := slices.Clone(inc.Updates)
 	slices.SortStableFunc(ups, func(x, y status.IncidentUpdate) int {
@@ -327,7 +352,7 @@ func (b *builder) incident(inc *status.Incident) incidentJSON {
 			AffectedComponents: b.changes(u.Changes), DeliverNotifications: true,
 		})
 	}
-	return out
+	return b.withComponents(out, ids, tail)
 }
 
 // newer orders updates newest first: by display time, then creation, then id.
@@ -375,7 +400,7 @@ func soonestFirst(x, y *status.Maintenance) int { return newestFirst(y, x) }
 
 // maintenances renders the windows of list that keep accepts (all when nil),
 // in the order given. The caller's slice is left in its order.
-func (b *builder) maintenances(list []status.Maintenance, keep func(*status.Maintenance) bool, order func(x, y *status.Maintenance) int) []maintenanceJSON {
+func (b *builder) maintenances(list []status.Maintenance, keep func(*status.Maintenance) bool, order func(x, y *status.Maintenance) int) []object {
 	sel := make([]*status.Maintenance, 0, len(list))
 	for i := range list {
 		if keep == nil || keep(&list[i]) {
@@ -383,7 +408,7 @@ func (b *builder) maintenances(list []status.Maintenance, keep func(*status.Main
 		}
 	}
 	slices.SortStableFunc(sel, order)
-	out := make([]maintenanceJSON, 0, len(sel))
+	out := make([]object, 0, len(sel))
 	for _, m := range sel {
 		out = append(out, b.maintenance(m))
 	}
@@ -406,19 +431,15 @@ func maintenanceStatus(s status.MaintenanceStatus) string {
 
 // maintenance renders one window. Until it starts, started_at is its planned
 // start; monitoring_at is always null; resolved_at is when it ended.
-func (b *builder) maintenance(m *status.Maintenance) maintenanceJSON {
+func (b *builder) maintenance(m *status.Maintenance) object {
 	id := maintenanceID(m.ID)
-	out := maintenanceJSON{
-		incidentJSON: incidentJSON{
-			ID: id, PageID: b.pageID, Name: m.Title, Status: maintenanceStatus(m.Status), Impact: "maintenance",
-			CreatedAt: b.at(m.CreatedAt), UpdatedAt: b.at(or(m.UpdatedAt, m.CreatedAt)),
-			StartedAt:  b.at(or(m.StartedAt, m.ScheduledFor)),
-			Shortlink:  b.base + "/maintenance/" + strconv.FormatInt(m.ID, 10),
-			Components: b.affectedList(m.Components),
-		},
-		ScheduledFor:   b.at(m.ScheduledFor),
-		ScheduledUntil: b.at(m.ScheduledUntil),
+	out := incidentHead{
+		ID: id, PageID: b.pageID, Name: m.Title, Status: maintenanceStatus(m.Status), Impact: "maintenance",
+		CreatedAt: b.at(m.CreatedAt), UpdatedAt: b.at(or(m.UpdatedAt, m.CreatedAt)),
+		StartedAt: b.at(or(m.StartedAt, m.ScheduledFor)),
+		Shortlink: b.base + "/maintenance/" + strconv.FormatInt(m.ID, 10),
 	}
+	tail := maintenanceTail{ScheduledFor: b.at(m.ScheduledFor), ScheduledUntil: b.at(m.ScheduledUntil)}
 	if m.Status.Final() {
 		out.ResolvedAt = b.at(m.CompletedAt)
 	}
@@ -434,5 +455,5 @@ func (b *builder) maintenance(m *status.Maintenance) maintenanceJSON {
 			DeliverNotifications: true,
 		})
 	}
-	return out
+	return b.withComponents(out, m.Components, tail)
 }

@@ -11,7 +11,6 @@ package statuspage
 import (
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -96,7 +95,7 @@ func Build(in Input) (Documents, error) {
 		return nil, errors.New("statuspage: no snapshot")
 	}
 	b := newBuilder(in)
-	components := b.list
+	components := b.a.array(b.list)
 	incidents := b.incidents(in.Incidents, false)
 	if len(incidents) > listLimit {
 		incidents = incidents[:listLimit]
@@ -110,63 +109,32 @@ func Build(in Input) (Documents, error) {
 	}
 	// In progress before upcoming: a client showing the first window shows
 	// what is happening now rather than what is planned.
-	pending := append(append(make([]maintenanceJSON, 0, len(active)+len(upcoming)), active...), upcoming...)
+	pending := append(append(make([]object, 0, len(active)+len(upcoming)), active...), upcoming...)
 
-	var live *liveJSON
+	a := b.a
+	page, overall := member{"page", b.page}, member{"status", object{a.value(b.status())}}
+	// withLive adds the not-yet-recorded note, when there is one, to the
+	// documents that carry statuses.
+	var live []member
 	if in.Live != "" {
-		live = &liveJSON{Recorded: false, Note: in.Live}
+		live = []member{{LiveKey, object{a.value(liveJSON{Recorded: false, Note: in.Live})}}}
 	}
-	docs := map[string]any{
-		DocSummary: summaryDoc{Page: b.page, Components: components, Incidents: unresolved,
-			ScheduledMaintenances: pending, Status: b.status(), Live: live},
-		DocStatus:       statusDoc{Page: b.page, Status: b.status(), Live: live},
-		DocComponents:   componentsDoc{Page: b.page, Components: components, Live: live},
-		DocIncidents:    incidentsDoc{Page: b.page, Incidents: incidents},
-		DocUnresolved:   incidentsDoc{Page: b.page, Incidents: unresolved},
-		DocMaintenances: maintenancesDoc{Page: b.page, ScheduledMaintenances: all},
-		DocUpcoming:     maintenancesDoc{Page: b.page, ScheduledMaintenances: upcoming},
-		DocActive:       maintenancesDoc{Page: b.page, ScheduledMaintenances: active},
+	withLive := func(members ...member) []byte { return a.document(append(members, live...)...) }
+	out := Documents{
+		DocSummary: withLive(page, member{"components", components}, member{"incidents", a.array(unresolved)},
+			member{"scheduled_maintenances", a.array(pending)}, overall),
+		DocStatus:       withLive(page, overall),
+		DocComponents:   withLive(page, member{"components", components}),
+		DocIncidents:    a.document(page, member{"incidents", a.array(incidents)}),
+		DocUnresolved:   a.document(page, member{"incidents", a.array(unresolved)}),
+		DocMaintenances: a.document(page, member{"scheduled_maintenances", a.array(all)}),
+		DocUpcoming:     a.document(page, member{"scheduled_maintenances", a.array(upcoming)}),
+		DocActive:       a.document(page, member{"scheduled_maintenances", a.array(active)}),
 	}
-	out := make(Documents, len(docs))
-	for name, v := range docs {
-		data, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("statuspage: render %s: %w", name, err)
-		}
-		out[name] = data
+	if a.err != nil {
+		return nil, fmt.Errorf("statuspage: render: %w", a.err)
 	}
 	return out, nil
-}
-
-type summaryDoc struct {
-	Page                  pageJSON          `json:"page"`
-	Components            []componentJSON   `json:"components"`
-	Incidents             []incidentJSON    `json:"incidents"`
-	ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
-	Status                statusJSON        `json:"status"`
-	Live                  *liveJSON         `json:"live_status,omitempty"`
-}
-
-type statusDoc struct {
-	Page   pageJSON   `json:"page"`
-	Status statusJSON `json:"status"`
-	Live   *liveJSON  `json:"live_status,omitempty"`
-}
-
-type componentsDoc struct {
-	Page       pageJSON        `json:"page"`
-	Components []componentJSON `json:"components"`
-	Live       *liveJSON       `json:"live_status,omitempty"`
-}
-
-type incidentsDoc struct {
-	Page      pageJSON       `json:"page"`
-	Incidents []incidentJSON `json:"incidents"`
-}
-
-type maintenancesDoc struct {
-	Page                  pageJSON          `json:"page"`
-	ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
 }
 
 // latest is the newest change found in the data, for a page whose caller gave no UpdatedAt.
