@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"runtime"
 	"testing"
 )
 
@@ -91,4 +92,44 @@ func TestLargeDocumentsCompressedFaster(t *testing.T) {
 	if len(a.gz) > len(body)/5 {
 		t.Errorf("%d bytes compressed to %d", len(body), len(a.gz))
 	}
+}
+
+// The compressors of a rebuild outlive garbage collections (a write at a
+// large fleet's size makes several): the next rebuild takes the same ones
+// instead of making a megabyte of tables each again. They are let go once
+// unused for compressorsIdle.
+func TestCompressorsOutliveCollectionsUntilIdle(t *testing.T) {
+	made := 0
+	list := &compressors{make: func() gzipWriter {
+		made++
+		zw, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
+		return zw
+	}}
+	zw := list.get()
+	list.put(zw)
+	runtime.GC()
+	runtime.GC()
+	if got := list.get(); got != zw || made != 1 {
+		t.Fatalf("after two collections the list made a new compressor (%d made)", made)
+	}
+	list.put(zw)
+	list.trim() // used just now: kept
+	if list.kept() != 1 {
+		t.Fatalf("a compressor used just now was let go")
+	}
+	list.mu.Lock()
+	list.used = list.used.Add(-compressorsIdle)
+	list.mu.Unlock()
+	list.trim()
+	if list.kept() != 0 {
+		t.Fatalf("%d compressors kept after %v unused", list.kept(), compressorsIdle)
+	}
+	// A put after the list was emptied keeps again.
+	list.put(list.get())
+	if list.kept() != 1 || made != 2 {
+		t.Fatalf("kept %d, made %d after the list was emptied", list.kept(), made)
+	}
+	list.mu.Lock()
+	list.timer.Stop()
+	list.mu.Unlock()
 }

@@ -23,8 +23,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	kgzip "github.com/klauspost/compress/gzip"
-
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/refusal"
@@ -136,35 +134,6 @@ func shared(h http.Header) *headerSet {
 	return hs.(*headerSet)
 }
 
-// gzips are the compressors of every rebuild: a best-compression writer
-// holds about a megabyte of tables, too much to make anew for each of the
-// hundreds of documents a rebuild compresses.
-var gzips = sync.Pool{New: func() any {
-	zw, err := gzip.NewWriterLevel(nil, gzip.BestCompression)
-	if err != nil {
-		panic(err) // only for a bad level
-	}
-	return zw
-}}
-
-// largeDoc is the size past which a document is compressed at the default
-// level of klauspost/compress's gzip instead of the standard library's best:
-// a large fleet's summary.json and components.json (700 KB each at 1,000
-// components) and front page (600 KB) are compressed again after every
-// write. The standard library's best level took 2 to 7 times as long as its
-// default over them (bench/scale: 19 against 9 ms and 55 against 8 ms) for
-// 10 per cent, and klauspost's default takes about half the standard
-// library's (docs/dependencies.md).
-const largeDoc = 256 << 10
-
-var largeGzips = sync.Pool{New: func() any {
-	zw, err := kgzip.NewWriterLevel(nil, kgzip.DefaultCompression)
-	if err != nil {
-		panic(err) // only for a bad level
-	}
-	return zw
-}}
-
 // gzipWriter is a pooled compressor of either kind.
 type gzipWriter interface {
 	Reset(io.Writer)
@@ -175,12 +144,12 @@ type gzipWriter interface {
 func newAsset(path string, body []byte, contentType, lang string) (*asset, error) {
 	buf := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(buf)
-	pool := &gzips
+	list := gzips
 	if len(body) > largeDoc {
-		pool = &largeGzips
+		list = largeGzips
 	}
-	zw := pool.Get().(gzipWriter)
-	defer pool.Put(zw)
+	zw := list.get()
+	defer list.put(zw)
 	zw.Reset(buf)
 	if _, err := zw.Write(body); err != nil {
 		return nil, err

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"compress/gzip"
+	"runtime"
+	"sync"
+	"time"
+
+	kgzip "github.com/klauspost/compress/gzip"
+)
+
+// compressors keeps the gzip writers of rebuilds between them. A sync.Pool
+// is emptied by each garbage collection, and a write at a large fleet's size
+// makes two or three: every rebuild then made its compressors anew, about a
+// megabyte of tables each (2 MB a write in bench/scale at ten years, and the
+// time to clear them). The list keeps one per core at most, and lets them go
+// once no rebuild has used them for compressorsIdle, so a quiet server holds
+// none.
+type compressors struct {
+	mu    sync.Mutex
+	free  []gzipWriter
+	used  time.Time // when a writer was last given back
+	timer *time.Timer
+	make  func() gzipWriter
+}
+
+// compressorsIdle is how long unused compressors are kept.
+const compressorsIdle = time.Minute
+
+// gzips are the compressors of every rebuild: a best-compression writer
+// holds about a megabyte of tables, too much to make anew for each of the
+// hundreds of documents a rebuild compresses.
+var gzips = &compressors{make: func() gzipWriter {
+	zw, err := gzip.NewWriterLevel(nil, gzip.BestCompression)
+	if err != nil {
+		panic(err) // only for a bad level
+	}
+	return zw
+}}
+
+// largeDoc is the size past which a document is compressed at the default
+// level of klauspost/compress's gzip instead of the standard library's best:
+// a large fleet's summary.json and components.json (700 KB each at 1,000
+// components) and front page (600 KB) are compressed again after every
+// write. The standard library's best level took 2 to 7 times as long as its
+// default over them (bench/scale: 19 against 9 ms and 55 against 8 ms) for
+// 10 per cent, and klauspost's default takes about half the standard
+// library's (docs/dependencies.md).
+const largeDoc = 256 << 10
+
+var largeGzips = &compressors{make: func() gzipWriter {
+	zw, err := kgzip.NewWriterLevel(nil, kgzip.DefaultCompression)
+	if err != nil {
+		panic(err) // only for a bad level
+	}
+	return zw
+}}
+
+// get takes a compressor from the list, or makes one.
+func (c *compressors) get() gzipWriter {
+	c.mu.Lock()
+	if n := len(c.free); n > 0 {
+		zw := c.free[n-1]
+		c.free = c.free[:n-1]
+		c.mu.Unlock()
+		return zw
+	}
+	c.mu.Unlock()
+	return c.make()
+}
+
+// put gives zw back, to be kept while rebuilds use the list.
+func (c *compressors) put(zw gzipWriter) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.used = time.Now()
+	if len(c.free) < runtime.GOMAXPROCS(0) {
+		c.free = append(c.free, zw)
+	}
+	if c.timer == nil {
+		c.timer = time.AfterFunc(compressorsIdle, c.trim)
+	}
+}
+
+// trim lets the kept compressors go once none was used for compressorsIdle.
+func (c *compressors) trim() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if idle := time.Since(c.used); idle < compressorsIdle {
+		c.timer.Reset(compressorsIdle - idle)
+		return
+	}
+	c.free, c.timer = nil, nil
+}
+
+// kept is how many compressors the list holds, for tests.
+func (c *compressors) kept() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.free)
+}
