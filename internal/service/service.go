@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -113,13 +114,18 @@ type Catalog struct {
 	Groups     []store.Group
 	Components []store.Component
 	byID       map[string]*store.Component
+	active     []store.Component // Active's list, made once: every snapshot reads it
 }
 
 func newCatalog(groups []store.Group, comps []store.Component) *Catalog {
 	c := &Catalog{Groups: groups, Components: comps, byID: make(map[string]*store.Component, len(comps))}
 	for i := range c.Components {
 		c.byID[c.Components[i].ID] = &c.Components[i]
+		if c.Components[i].RemovedAt.IsZero() {
+			c.active = append(c.active, c.Components[i])
+		}
 	}
+	c.active = slices.Clip(c.active) // a caller appending gets a copy
 	return c
 }
 
@@ -130,15 +136,8 @@ func (c *Catalog) Component(id string) (*store.Component, bool) {
 }
 
 // Active lists the components the configuration names now, in page order.
-func (c *Catalog) Active() []store.Component {
-	var out []store.Component
-	for _, comp := range c.Components {
-		if comp.RemovedAt.IsZero() {
-			out = append(out, comp)
-		}
-	}
-	return out
-}
+// The list is the catalog's own: read it, do not change it.
+func (c *Catalog) Active() []store.Component { return c.active }
 
 // Catalog returns the current catalog.
 func (s *Service) Catalog() *Catalog { return s.catalog.Load() }
