@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,7 +16,29 @@ import (
 // chartSeries is one monitor's response times.
 type chartSeries struct {
 	Name   string
-	Points []store.LatencyPoint // latencyBucket steps, oldest first
+	Points []latencyPoint // latencyBucket steps, oldest first
+}
+
+// latencyPoint is a bucket of a monitor's checks as the charts keep it: a
+// week of 15-minute buckets of every charted monitor, a large fleet's
+// largest live data (17 MB at 1,000 monitors). A store.LatencyPoint holds a
+// time.Time, whose zone is a pointer, so the collector went through every
+// bucket at each collection, several a write; this holds no pointer, in 24
+// bytes instead of 56.
+type latencyPoint struct {
+	at             int64  // Unix milliseconds
+	mean           uint32 // microseconds, of the checks that did not fail
+	checks, failed int32
+}
+
+// compactLatency is pts as the charts keep them.
+func compactLatency(pts []store.LatencyPoint) []latencyPoint {
+	out := make([]latencyPoint, len(pts))
+	for i, p := range pts {
+		out[i] = latencyPoint{at: p.At.UnixMilli(), mean: uint32(min(max(p.Mean.Microseconds(), 0), math.MaxUint32)),
+			checks: int32(min(p.Checks, math.MaxInt32)), failed: int32(min(p.Failed, math.MaxInt32))}
+	}
+	return out
 }
 
 // chartView is a response-time chart drawn as inline SVG: mean response
@@ -74,19 +97,20 @@ func (b *builder) chart(id, heading, over string, from, to time.Time, step time.
 		byStep := map[time.Time]*point{}
 		var sum = map[time.Time]time.Duration{}
 		for _, p := range s.Points {
-			if p.At.Before(from) || !p.At.Before(to) {
+			pAt := time.UnixMilli(p.at).UTC()
+			if pAt.Before(from) || !pAt.Before(to) {
 				continue
 			}
-			at := p.At.Truncate(step)
+			at := pAt.Truncate(step)
 			q := byStep[at]
 			if q == nil {
 				q = &point{at: at}
 				byStep[at] = q
 			}
-			ok := p.Checks - p.Failed
+			ok := int(p.checks - p.failed)
 			q.ok += ok
-			q.failed += p.Failed
-			sum[at] += p.Mean * time.Duration(ok)
+			q.failed += int(p.failed)
+			sum[at] += time.Duration(p.mean) * time.Microsecond * time.Duration(ok)
 		}
 		var pts []point
 		for at, q := range byStep {

@@ -37,7 +37,7 @@ type monitoring struct {
 	// subslices of monitors, not copies: at ten thousand monitors a copy
 	// per rebuild was 3.6 MB more to collect).
 	byComponent map[string][]monRow
-	latency     map[string][]store.LatencyPoint // by monitor, latencyBucket steps over a week
+	latency     map[string][]latencyPoint // by monitor, latencyBucket steps over a week
 	exclude     bool
 	cache       map[string]*componentUptime
 	located     *locatedData // nil when no monitor has locations
@@ -66,7 +66,7 @@ func rowOf(m *store.Monitor) monRow {
 // loadMonitoring reads the outages of the bars' days, the monitors and a
 // week of response times of each configured monitor.
 func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.Location, now time.Time) (*monitoring, error) {
-	m := &monitoring{outages: map[string][]store.Outage{}, latency: map[string][]store.LatencyPoint{},
+	m := &monitoring{outages: map[string][]store.Outage{}, latency: map[string][]latencyPoint{},
 		exclude: cfg.Maintenance.ExcludeFromUptime, cache: map[string]*componentUptime{}}
 	// Filed by component as they are read: a fleet's 90 days are thousands.
 	err := s.svc.EachOutage(ctx, store.OutageFilter{Since: barsStart(now, loc)}, func(o *store.Outage) {
@@ -100,7 +100,7 @@ func (s *Site) loadMonitoring(ctx context.Context, cfg config.Config, loc *time.
 type latencyCache struct {
 	mu     sync.Mutex
 	at     time.Time
-	points map[string][]store.LatencyPoint
+	points map[string][]latencyPoint
 }
 
 // latencyFresh is how long response times read for the charts are kept:
@@ -114,13 +114,13 @@ const latencyFresh = 10 * time.Minute
 // not read fifty weeks of checks per rebuild.
 const chartedPerComponent = 4
 
-func (c *latencyCache) load(ctx context.Context, svc *service.Service, monitors []monRow, now time.Time) (map[string][]store.LatencyPoint, error) {
+func (c *latencyCache) load(ctx context.Context, svc *service.Service, monitors []monRow, now time.Time) (map[string][]latencyPoint, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.points != nil && !now.Before(c.at) && now.Sub(c.at) < latencyFresh {
 		return c.points, nil
 	}
-	points := map[string][]store.LatencyPoint{}
+	points := map[string][]latencyPoint{}
 	since := now.Add(-latencyWeek).Truncate(time.Hour)
 	charted := map[string]int{}
 	for _, mon := range monitors {
@@ -132,7 +132,7 @@ func (c *latencyCache) load(ctx context.Context, svc *service.Service, monitors 
 		if err != nil {
 			return nil, err
 		}
-		points[mon.ID] = p
+		points[mon.ID] = compactLatency(p)
 	}
 	c.at, c.points = now, points
 	return points, nil
