@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -638,5 +639,44 @@ func TestAWriteRendersOnlyThePagesItChangesOnEveryPage(t *testing.T) {
 		if got := pagesUnder(rendered[name], "/components/"); !slices.Equal(got, want) {
 			t.Errorf("a minute later, page %q rendered the component pages %v, want %v", name, got, want)
 		}
+	}
+}
+
+// A server's framed widget changes when what it says does, or its minute:
+// a write on another server seconds later leaves it byte for byte as it
+// was (the same ETag for a reader's conditional request, and nothing to
+// compress again: a fleet has a frame per server).
+func TestAFrameChangesWithWhatItSaysNotTheSecond(t *testing.T) {
+	ctx := context.Background()
+	clock := &fixedClock{t: time.Date(2026, 11, 25, 18, 30, 5, 0, time.UTC)}
+	b := storetest.SQLite(t)
+	svc := newService(t, b.Store, clock)
+	site := web.NewSite(svc, func() config.Config { return rwConfig }, nil)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := site.Documents()
+	clock.add(20 * time.Second)
+	if _, err := svc.OpenIncident(ctx, "test", service.NewIncident{Title: "Web sites on flexo unreachable", Body: "Looking.",
+		Components: map[string]status.ComponentStatus{"flexo/web": status.MajorOutage}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := site.RebuildChanged(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := site.Documents()
+	if !bytes.Equal(before["/widget/mom"], after["/widget/mom"]) {
+		t.Errorf("a write on flexo 20 s later changed mom's frame:\n%s\nto\n%s", before["/widget/mom"], after["/widget/mom"])
+	}
+	if bytes.Equal(before["/widget/flexo"], after["/widget/flexo"]) || !strings.Contains(string(after["/widget/flexo"]), "Web sites on flexo unreachable") {
+		t.Errorf("flexo's frame does not show the incident:\n%s", after["/widget/flexo"])
+	}
+	// A minute on, every frame says so.
+	clock.add(time.Minute)
+	if err := site.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(after["/widget/mom"], site.Documents()["/widget/mom"]) {
+		t.Error("mom's frame did not move a minute later")
 	}
 }

@@ -224,7 +224,10 @@ func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) 
 	snap := b.in.Snapshot
 	v.Lang = b.w.wr.L.Lang
 	v.SiteTitle, v.CSS = orDefault(b.in.Page.Title, b.t("Status")), widgetCSSPath
-	v.AsOf, v.AsOfISO = b.w.When(b.in.Now), b.w.ISO(b.in.Now)
+	// To the minute, as it is shown: a frame then changes when what it
+	// says does, or the minute, not at every rebuild's second. A fleet has
+	// a frame per server, and each was compressed again after every write.
+	v.AsOf, v.AsOfISO = b.w.When(b.in.Now), b.w.ISO(b.in.Now.Truncate(time.Minute))
 	if !b.w.wr.L.English() {
 		v.AsOf = b.w.WhenMid(b.in.Now) // "Stand: heute, 10:30 Uhr"
 	}
