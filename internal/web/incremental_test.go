@@ -643,9 +643,9 @@ func TestAWriteRendersOnlyThePagesItChangesOnEveryPage(t *testing.T) {
 }
 
 // A server's framed widget changes when what it says does, or its minute:
-// a write on another server seconds later leaves it byte for byte as it
-// was (the same ETag for a reader's conditional request, and nothing to
-// compress again: a fleet has a frame per server).
+// a write on another server seconds later neither renders it nor changes
+// it (the same ETag for a reader's conditional request, and nothing to
+// render or compress again: a fleet has a frame per server).
 func TestAFrameChangesWithWhatItSaysNotTheSecond(t *testing.T) {
 	ctx := context.Background()
 	clock := &fixedClock{t: time.Date(2026, 11, 25, 18, 30, 5, 0, time.UTC)}
@@ -665,6 +665,10 @@ func TestAFrameChangesWithWhatItSaysNotTheSecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := site.Documents()
+	rendered := site.Rendered()
+	if slices.Contains(rendered, "/widget/mom") || !slices.Contains(rendered, "/widget/flexo") {
+		t.Errorf("a write on flexo rendered the frames %v, want flexo's and not mom's", pagesUnder(rendered, "/widget"))
+	}
 	if !bytes.Equal(before["/widget/mom"], after["/widget/mom"]) {
 		t.Errorf("a write on flexo 20 s later changed mom's frame:\n%s\nto\n%s", before["/widget/mom"], after["/widget/mom"])
 	}

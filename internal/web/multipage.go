@@ -308,6 +308,7 @@ type setState struct {
 	// everything.
 	compKeys   map[string]string
 	rows       map[string]indexRow // the front page's, as last rendered
+	frames     map[string]string   // each framed widget's frameKey, by path, as last rendered
 	components map[string]bool     // the component pages' paths, unprefixed
 	counts     map[string]int      // entries per history month, as rendered
 	feed       *feedItems
@@ -337,7 +338,7 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, st *setState, in pageIn
 	sel := &selection{index: true, components: true, incidents: map[int64]bool{}, windows: map[int64]bool{},
 		months: map[string]bool{}, kept: map[string]bool{}, keys: map[string]string{}}
 	if plan == nil {
-		*st = setState{compKeys: map[string]string{}, rows: map[string]indexRow{}, feed: newFeedItems()}
+		*st = setState{compKeys: map[string]string{}, rows: map[string]indexRow{}, frames: map[string]string{}, feed: newFeedItems()}
 		sel.notFound, sel.allComponents, sel.series = true, true, true
 		for _, x := range in.Incidents {
 			sel.incidents[x.ID] = true
@@ -360,7 +361,7 @@ func (s *Site) renderSet(pcfg config.Config, p *pageSet, st *setState, in pageIn
 	if sel.allComponents {
 		clear(st.rows) // and rows of components gone go with them
 	}
-	sel.rows, sel.compKeys = st.rows, st.compKeys
+	sel.rows, sel.compKeys, sel.frames = st.rows, st.compKeys, st.frames
 	in.Only = sel
 	docs, err := statuspage.Build(statuspage.Input{Page: pcfg.Page, Location: in.Loc, Snapshot: in.Snapshot,
 		Incidents: in.Latest, Maintenances: newestWindows(in.Windows), Components: in.Comps, Live: in.Live})

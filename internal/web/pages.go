@@ -105,6 +105,9 @@ type selection struct {
 	// keeps them there.
 	rows         map[string]indexRow
 	rowsRendered []string // the ids of the rows index rendered
+	// frames, when set, are the frameKey each framed widget was last
+	// rendered with, by path: one whose key has not moved is kept.
+	frames map[string]string
 	// kept are the documents index and badges left as they were (the
 	// badges of the components whose rows were kept): the caller keeps
 	// them from the previous set.

@@ -485,7 +485,7 @@ func newestWindows(all []status.Maintenance) []status.Maintenance {
 //
 // The front page's rows are kept in r and rendered again when their
 // component's key moved, or every one with allRows.
-func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components, allRows bool) error {
+func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r *records, components, allRows bool) (err error) {
 	// The JSON is made beside the pages: neither writes what the other reads.
 	var (
 		docs    map[string][]byte
@@ -501,10 +501,18 @@ func (s *Site) renderNow(cfg config.Config, loc *time.Location, in pageInput, r 
 	if r.rows == nil {
 		r.rows = map[string]indexRow{}
 	}
+	if r.frames == nil {
+		r.frames = map[string]string{}
+	}
+	defer func() {
+		if err != nil {
+			clear(r.frames) // rendered but not swapped in: every frame next time
+		}
+	}()
 	if allRows {
 		clear(r.rows) // and rows of components gone go with them
 	}
-	in.Only = &selection{index: true, components: components, rows: r.rows, allComponents: allRows,
+	in.Only = &selection{index: true, components: components, rows: r.rows, frames: r.frames, allComponents: allRows,
 		kept: map[string]bool{}, keys: r.keys}
 	prev := *s.assets.Load()
 	pages, made, err := s.build(in, prev)

@@ -217,6 +217,15 @@ func (b *builder) widgetFrames() error {
 			return err
 		}
 	}
+	// The keys of frames no longer rendered (a server gone or hidden) go:
+	// one coming back is rendered, not kept from a rendering that is gone.
+	if only := b.in.Only; only != nil && only.frames != nil {
+		for path := range only.frames {
+			if _, rendered := b.docs[path]; !rendered && !only.kept[path] {
+				delete(only.frames, path)
+			}
+		}
+	}
 	return nil
 }
 
@@ -265,13 +274,46 @@ func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) 
 	if len(v.Items) == 0 {
 		v.Empty = b.t(widgetEmpty)
 	}
+	// A frame that would say what it said last time, in the same minute,
+	// is kept: a fleet has one per server, and a write moves one or two.
+	only := b.in.Only
+	var key string
+	if only != nil && only.frames != nil {
+		key = frameKey(v)
+		if only.frames[path] == key {
+			only.kept[path] = true
+			return nil
+		}
+	}
 	buf := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(buf)
 	if err := widgetTemplates[v.Lang].ExecuteTemplate(buf, "widget.html", v); err != nil {
 		return fmt.Errorf("render %s: %w", path, err)
 	}
 	b.docs[path] = bytes.Clone(buf.Bytes())
+	if key != "" {
+		only.frames[path] = key
+	}
 	return nil
+}
+
+// frameKey is everything a framed widget is rendered from, its brand's
+// contents rather than their addresses.
+func frameKey(v widgetView) string {
+	var f fingerprint
+	brand := v.Brand
+	v.Brand = nil
+	f.add(v, brand != nil)
+	if brand != nil {
+		bv := *brand
+		logo := bv.Logo
+		bv.Logo = nil
+		f.add(bv, logo != nil)
+		if logo != nil {
+			f.add(*logo)
+		}
+	}
+	return keyOf(f)
 }
 
 // runningThenPlanned yields the snapshot's running windows, then its planned
