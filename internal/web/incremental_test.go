@@ -683,4 +683,21 @@ func TestAFrameChangesWithWhatItSaysNotTheSecond(t *testing.T) {
 	if bytes.Equal(after["/widget/mom"], site.Documents()["/widget/mom"]) {
 		t.Error("mom's frame did not move a minute later")
 	}
+	// Each server's frame lists what touches it, and only that.
+	if _, err := svc.ScheduleMaintenance(ctx, "test", service.NewMaintenance{Title: "Kernel update on mom", Body: "Restarting.",
+		Components: []string{"mom/web"}, Start: clock.Now().Add(time.Hour).Truncate(time.Minute), End: clock.Now().Add(2 * time.Hour).Truncate(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := site.RebuildChanged(ctx); err != nil {
+		t.Fatal(err)
+	}
+	docs := site.Documents()
+	for frame, want := range map[string][]string{"/widget": {"Kernel update on mom", "Web sites on flexo unreachable"},
+		"/widget/mom": {"Kernel update on mom"}, "/widget/flexo": {"Web sites on flexo unreachable"}} {
+		for _, title := range []string{"Kernel update on mom", "Web sites on flexo unreachable"} {
+			if got := strings.Contains(string(docs[frame]), title); got != slices.Contains(want, title) {
+				t.Errorf("%s lists %q: %v, want %v", frame, title, got, !got)
+			}
+		}
+	}
 }

@@ -194,26 +194,34 @@ func (b *builder) widgetFrames() error {
 	snap := b.in.Snapshot
 	title := orDefault(b.in.Page.Title, b.t("Status"))
 	all := widgetView{Heading: title, Status: badge{b.t(snap.Overall.Description), snap.Overall.Indicator.Kind()}}
-	if err := b.widgetFrame(widgetFramePath, all, func([]string) bool { return true }); err != nil {
+	if err := b.widgetFrame(widgetFramePath, all, nil); err != nil {
 		return err
 	}
-	// Each component's server, looked up once for every server's frame.
+	// The servers each open incident and each window touch, worked out
+	// once: a window over a fleet names every component, and each server's
+	// frame went through all of them.
 	groupOf := make(map[string]string, len(snap.Components))
 	for _, c := range snap.Components {
 		groupOf[c.ID] = c.GroupID
 	}
+	s := &frameServers{incidents: make([]map[string]bool, len(snap.Open)), windows: map[*status.Maintenance]map[string]bool{}}
+	for i := range snap.Open {
+		s.incidents[i] = map[string]bool{}
+		for _, c := range snap.Open[i].Components {
+			s.incidents[i][groupOf[c.ComponentID]] = true
+		}
+	}
+	for m := range runningThenPlanned(snap) {
+		s.windows[m] = map[string]bool{}
+		for _, id := range m.Components {
+			s.windows[m][groupOf[id]] = true
+		}
+	}
 	for _, g := range snap.Groups {
 		st := b.groupStatus(g.ID)
 		v := widgetView{Heading: orDefault(g.Name, g.ID), Status: badge{b.t(st.Label()), st.Kind()}}
-		affects := func(ids []string) bool {
-			for _, id := range ids {
-				if gid, ok := groupOf[id]; ok && gid == g.ID {
-					return true
-				}
-			}
-			return false
-		}
-		if err := b.widgetFrame(widgetFramePath+"/"+g.ID, v, affects); err != nil {
+		s.server = g.ID
+		if err := b.widgetFrame(widgetFramePath+"/"+g.ID, v, s); err != nil {
 			return err
 		}
 	}
@@ -229,7 +237,17 @@ func (b *builder) widgetFrames() error {
 	return nil
 }
 
-func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) bool) error {
+// frameServers are the servers each of a snapshot's open incidents (by
+// index) and windows touch, and the server whose frame is being rendered.
+type frameServers struct {
+	incidents []map[string]bool
+	windows   map[*status.Maintenance]map[string]bool
+	server    string
+}
+
+// widgetFrame renders the frame at path: of a server (s.server), listing
+// the incidents and windows touching it, or with s nil of the whole page.
+func (b *builder) widgetFrame(path string, v widgetView, s *frameServers) error {
 	snap := b.in.Snapshot
 	v.Lang = b.w.wr.L.Lang
 	v.SiteTitle, v.CSS = orDefault(b.in.Page.Title, b.t("Status")), widgetCSSPath
@@ -243,11 +261,7 @@ func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) 
 	v.Brand = brandOf(b.in.Page)
 	for i := range snap.Open {
 		in := &snap.Open[i]
-		ids := make([]string, len(in.Components))
-		for j, c := range in.Components {
-			ids[j] = c.ComponentID
-		}
-		if in.Draft || !affects(ids) {
+		if in.Draft || (s != nil && !s.incidents[i][s.server]) {
 			continue
 		}
 		v.Items = append(v.Items, widgetItem{URL: fmt.Sprintf("/incidents/%d", in.ID), Title: in.Title,
@@ -255,7 +269,7 @@ func (b *builder) widgetFrame(path string, v widgetView, affects func([]string) 
 	}
 	upcoming := 0
 	for m := range runningThenPlanned(snap) {
-		if !affects(m.Components) {
+		if s != nil && !s.windows[m][s.server] {
 			continue
 		}
 		if m.Status == status.Scheduled {
