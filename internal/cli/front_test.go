@@ -83,8 +83,12 @@ func frontServerTold(t *testing.T, lim *httpLimits, serving func(bool)) (string,
 	}
 }
 
-// connCounts are the Read and Write calls made on the server's side of the
-// connections accepted, each call one system call or a wait for one.
+// connCounts are the Read calls that returned bytes and the Write calls
+// made on the server's side of the connections accepted, each one system
+// call or a wait for one. A read is counted once it returned: one waiting
+// for the next request when the counts are taken is not yet counted, or
+// the counts would say whether the server had got back to its read before
+// the client had read the answer (a busy machine once had it not).
 type connCounts struct {
 	mu     sync.Mutex
 	reads  int
@@ -116,10 +120,13 @@ type countingConn struct {
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {
-	c.counts.mu.Lock()
-	c.counts.reads++
-	c.counts.mu.Unlock()
-	return c.Conn.Read(p)
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.counts.mu.Lock()
+		c.counts.reads++
+		c.counts.mu.Unlock()
+	}
+	return n, err
 }
 
 func (c *countingConn) Write(p []byte) (int, error) {
