@@ -92,20 +92,22 @@ func (a *arena) spliced(head any, key string, items []object, tail any) object {
 func (a *arena) list(obj object, items []object) object {
 	obj = append(obj, a.lit("["))
 	comma := a.lit(",")
-	for i, it := range items {
+	first := true
+	for _, it := range items {
 		if len(it) == 0 {
-			continue
+			continue // its encoding failed, and Build says so
 		}
 		last := &obj[len(obj)-1]
 		switch {
-		case i > 0 && last.to+1 == it[0].from && a.buf[last.to] == ',':
+		case first:
+			obj = append(obj, it...)
+		case last.to+1 == it[0].from && a.buf[last.to] == ',':
 			last.to = it[0].to
 			obj = append(obj, it[1:]...)
-		case i > 0:
-			obj = append(append(obj, comma), it...)
 		default:
-			obj = append(obj, it...)
+			obj = append(append(obj, comma), it...)
 		}
+		first = false
 	}
 	return append(obj, a.lit("]"))
 }

@@ -113,12 +113,12 @@ func Build(in Input) (Documents, error) {
 
 	a := b.a
 	page, overall := member{"page", b.page}, member{"status", object{a.value(b.status())}}
-	// withLive adds the not-yet-recorded note, when there is one, to the
-	// documents that carry statuses.
 	var live []member
 	if in.Live != "" {
 		live = []member{{LiveKey, object{a.value(liveJSON{Recorded: false, Note: in.Live})}}}
 	}
+	// withLive adds the not-yet-recorded note, when there is one, to the
+	// documents that carry statuses.
 	withLive := func(members ...member) []byte { return a.document(append(members, live...)...) }
 	out := Documents{
 		DocSummary: withLive(page, member{"components", components}, member{"incidents", a.array(unresolved)},

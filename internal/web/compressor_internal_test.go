@@ -94,6 +94,13 @@ func TestLargeDocumentsCompressedFaster(t *testing.T) {
 	}
 }
 
+// kept is how many compressors the list holds.
+func (c *compressors) kept() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.free)
+}
+
 // The compressors of a rebuild outlive garbage collections (a write at a
 // large fleet's size makes several): the next rebuild takes the same ones
 // instead of making a megabyte of tables each again. They are let go once

@@ -2,6 +2,7 @@ package web
 
 import (
 	"compress/gzip"
+	"io"
 	"runtime"
 	"sync"
 	"time"
@@ -22,6 +23,13 @@ type compressors struct {
 	used  time.Time // when a writer was last given back
 	timer *time.Timer
 	make  func() gzipWriter
+}
+
+// gzipWriter is a kept compressor of either kind.
+type gzipWriter interface {
+	Reset(io.Writer)
+	Write([]byte) (int, error)
+	Close() error
 }
 
 // compressorsIdle is how long unused compressors are kept.
@@ -95,11 +103,4 @@ func (c *compressors) trim() {
 		return
 	}
 	c.free, c.timer = nil, nil
-}
-
-// kept is how many compressors the list holds, for tests.
-func (c *compressors) kept() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.free)
 }

@@ -134,13 +134,6 @@ func shared(h http.Header) *headerSet {
 	return hs.(*headerSet)
 }
 
-// gzipWriter is a pooled compressor of either kind.
-type gzipWriter interface {
-	Reset(io.Writer)
-	Write([]byte) (int, error)
-	Close() error
-}
-
 func newAsset(path string, body []byte, contentType, lang string) (*asset, error) {
 	buf := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(buf)
